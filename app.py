@@ -1,0 +1,95 @@
+"""Belezhnik: the one place that wires the application.
+
+``create_app(config)`` builds a Flask app from the environment's settings (``config/``), overridden
+by ``config`` (tests pass a dict). Each part registers itself: blueprints for the staff web
+(``gradebook``), the parent portal (``portal``), the phone line (``ivr``), notifications
+(``notify``) and school onboarding (``onboarding``); CLI commands for the demo school, the
+notification worker and scheduler, prompts and imports.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import load_settings
+from models import Guardian, StaffUser, db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+migrate = Migrate()
+log = logging.getLogger("belezhnik")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite leaves foreign keys off unless asked; WAL lets the web and the worker share it."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> StaffUser | Guardian | None:
+    kind, _, raw = user_id.partition(":")
+    if not raw.isdigit():
+        return None
+    model = {"s": StaffUser, "g": Guardian}.get(kind)
+    return db.session.get(model, int(raw)) if model else None
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings()
+    if config:
+        settings.update(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if app.config["TRUST_PROXY"]:
+        # Behind a reverse proxy: trust one hop of X-Forwarded-For/Proto/Host, so that the URL
+        # Twilio signed is the URL we validate (or set PUBLIC_BASE_URL instead).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "portal.login"
+    login_manager.login_message = "Моля, влезте в профила си."
+    login_manager.session_protection = "strong"
+
+    from gradebook import web as gradebook_web
+    from ivr import views as ivr_views
+    from notify import views as notify_views
+    from onboarding import views as onboarding_views
+    from portal import views as portal_views
+
+    for part in (portal_views, gradebook_web, ivr_views, notify_views, onboarding_views):
+        part.init_app(app)
+
+    from cli import register_cli
+
+    register_cli(app)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int, dict[str, str]]:
+        return "ok", 200, {"Content-Type": "text/plain"}
+
+    return app
+
+
+def _root():  # type: ignore[no-untyped-def]
+    from config.settings import ROOT
+
+    return ROOT

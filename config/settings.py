@@ -1,0 +1,95 @@
+"""Settings from the environment, with defaults that run on a laptop.
+
+Every setting is read once in :func:`load_settings`; ``create_app(config)`` lets tests override any
+key. Secrets that development needs but nobody configured (SECRET_KEY, a local Twilio auth token
+for the phone simulator to sign with) are generated once into ``instance/dev-secrets.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+TZ_NAME = "Europe/Sofia"
+TZ = ZoneInfo(TZ_NAME)
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _dev_secrets(instance: Path) -> dict[str, str]:
+    """Generated once per checkout; never used when the environment sets the value."""
+    path = instance / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance.mkdir(parents=True, exist_ok=True)
+    values = {"SECRET_KEY": secrets.token_hex(32), "TWILIO_AUTH_TOKEN": secrets.token_hex(16)}
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+    return values
+
+
+def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
+    if env is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(ROOT / ".env", override=False)
+    env = dict(os.environ if env is None else env)
+    instance = Path(env.get("INSTANCE_PATH", str(INSTANCE)))
+    dev = (
+        _dev_secrets(instance)
+        if not (env.get("SECRET_KEY") and env.get("TWILIO_AUTH_TOKEN"))
+        else {}
+    )
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'belezhnik.sqlite3'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or dev["SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        # The public address Twilio calls; signatures are computed against it. Unset: the request URL.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "TRUST_PROXY": _bool(env.get("TRUST_PROXY")),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or dev["TWILIO_AUTH_TOKEN"],
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", ""),
+        "TWILIO_TIMEOUT": float(env.get("TWILIO_TIMEOUT", "10")),
+        "INFO_PHONE_NUMBER": env.get("INFO_PHONE_NUMBER", "+35924001234"),
+        "TTS_VOICE": env.get("TTS_VOICE", "Google.bg-BG-Standard-A"),
+        "TTS_LANGUAGE": env.get("TTS_LANGUAGE", "bg-BG"),
+        "PROMPTS_AUDIO_DIR": env.get("PROMPTS_AUDIO_DIR", str(ROOT / "prompts" / "audio")),
+        "SMS_BACKEND": env.get("SMS_BACKEND", "console"),  # console | file | twilio
+        "EMAIL_BACKEND": env.get("EMAIL_BACKEND", "console"),  # console | file | smtp
+        "OUTBOX_DIR": env.get("OUTBOX_DIR", str(instance / "outbox")),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
+        "MAIL_FROM": env.get("MAIL_FROM", "Бележник <no-reply@belezhnik.local>"),
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "").rstrip("/"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "IVR_FAILS_PER_NUMBER_HOUR": int(env.get("IVR_FAILS_PER_NUMBER_HOUR", "10")),
+        "IVR_FAILS_PER_CODE_HOUR": int(env.get("IVR_FAILS_PER_CODE_HOUR", "5")),
+        "LOGIN_FAILS_PER_HOUR": int(env.get("LOGIN_FAILS_PER_HOUR", "10")),
+        "NOTIFY_COALESCE_SECONDS": int(env.get("NOTIFY_COALESCE_SECONDS", "120")),
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "8")),
+        "TIMEZONE": TZ_NAME,
+    }

@@ -1,0 +1,157 @@
+"""Shared fixtures.
+
+* ``app`` / ``client`` / ``runner``: an app on a fresh SQLite file with the schema (no rows).
+* ``demo_app`` / ``demo_client``: the same with a small demo school loaded (levels 3, 5 and 9,
+  two or three classes each, 10 pupils a class), the clock frozen at ``NOW`` (Wednesday
+  25.11.2026 10:00 Sofia). Built once per session and copied per test, so it is cheap.
+* ``pg_url``: a PostgreSQL URL from TEST_DATABASE_URL (skips, saying so, when unset);
+  ``pg_app``: an app on it with a fresh schema.
+* ``form_post(client, form_url, data, post_url=None)``: GET the form, take its CSRF token, POST.
+  CSRF stays on in tests, so a form without its token fails here as it would for a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from models import db
+
+NOW = "2026-11-25T10:00:00"
+TODAY = dt.date(2026, 11, 25)
+DEMO_LEVELS = (3, 5, 9)
+DEMO_PER_CLASS = 10
+
+
+def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "TWILIO_AUTH_TOKEN": "test-twilio-token",
+        "PUBLIC_BASE_URL": "http://localhost",
+        "INSTANCE_PATH": str(tmp),
+        "OUTBOX_DIR": str(tmp / "outbox"),
+        "PROMPTS_AUDIO_DIR": str(tmp / "audio"),
+        "SMS_BACKEND": "console",
+        "EMAIL_BACKEND": "console",
+        "NOW": NOW,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    application = make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}", tmp_path)
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the small demo school, built once per test session."""
+    from gradebook.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "demo.sqlite3"
+    application = make_app(f"sqlite:///{path}", folder)
+    with application.app_context():
+        db.create_all()
+        build_demo(
+            seed=7, schools=2, today=TODAY, students_per_class=DEMO_PER_CLASS, levels=DEMO_LEVELS
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_template, path)
+    application = make_app(f"sqlite:///{path}", tmp_path)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL not available: set TEST_DATABASE_URL to run this test")
+    return url
+
+
+def reset_pg_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_url: str, tmp_path: Path) -> Iterator[Flask]:
+    reset_pg_schema(pg_url)
+    application = make_app(pg_url, tmp_path)
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the form has no csrf_token field"
+    return match.group(1)
+
+
+def form_post(
+    client: FlaskClient,
+    form_url: str,
+    data: dict[str, Any],
+    post_url: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    page = client.get(form_url)
+    assert page.status_code == 200, (form_url, page.status_code)
+    payload = dict(data)
+    payload["csrf_token"] = csrf_from(page.get_data(as_text=True))
+    return client.post(post_url or form_url, data=payload, **kwargs)
