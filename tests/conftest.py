@@ -5,7 +5,8 @@
   two or three classes each, 10 pupils a class), the clock frozen at ``NOW`` (Wednesday
   25.11.2026 10:00 Sofia). Built once per session and copied per test, so it is cheap.
 * ``pg_url``: a PostgreSQL URL from TEST_DATABASE_URL (skips, saying so, when unset);
-  ``pg_app``: an app on it with a fresh schema.
+  ``pg_schema``: a URL on a fresh private schema of it; ``pg_app``: an app on that schema with
+  the tables created.
 * ``form_post(client, form_url, data, post_url=None)``: GET the form, take its CSRF token, POST.
   CSRF stays on in tests, so a form without its token fails here as it would for a person.
 """
@@ -16,6 +17,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,18 +117,33 @@ def pg_url() -> str:
     return url
 
 
-def reset_pg_schema(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+def pg_schema_url(url: str, schema: str) -> str:
+    """The same database with ``schema`` first on the search path (psycopg ``options``), so that
+    concurrent test runs, and the worker subprocesses a test starts, share nothing else."""
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture
-def pg_app(pg_url: str, tmp_path: Path) -> Iterator[Flask]:
-    reset_pg_schema(pg_url)
-    application = make_app(pg_url, tmp_path)
+def pg_schema(pg_url: str) -> Iterator[str]:
+    """A fresh, private schema in the test database; dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield pg_schema_url(pg_url, schema)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_schema: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on PostgreSQL (a private schema) with the tables created; its URL is
+    ``app.config["SQLALCHEMY_DATABASE_URI"]`` (hand it to subprocesses)."""
+    application = make_app(pg_schema, tmp_path)
     with application.app_context():
         db.create_all()
         yield application
