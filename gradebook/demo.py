@@ -757,7 +757,7 @@ def _build_school(
                         value = value.quantize(Decimal("0.01"))
                     else:
                         value = Decimal(min(6, max(3, int(raw + 0.5))))
-                    rules.check_current_grade(value)
+                    rules.check_grade(value, level, kind)
                     add(
                         Grade,
                         school_id=school_id,
