@@ -55,11 +55,25 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     return create_app(config)
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    application = make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}", tmp_path)
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the schema and no rows, built once (CREATE TABLE is slow on disk)."""
+    folder = tmp_path_factory.mktemp("empty")
+    path = folder / "empty.sqlite3"
+    application = make_app(f"sqlite:///{path}", folder)
     with application.app_context():
         db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(empty_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(empty_template, path)
+    application = make_app(f"sqlite:///{path}", tmp_path)
+    with application.app_context():
         yield application
         db.session.remove()
         db.engine.dispose()
@@ -172,3 +186,8 @@ def form_post(
     payload = dict(data)
     payload["csrf_token"] = csrf_from(page.get_data(as_text=True))
     return client.post(post_url or form_url, data=payload, **kwargs)
+
+
+def login_staff(client: FlaskClient, email: str, password: str = "demo1234") -> Any:
+    """Sign a staff user in through the real form (CSRF on); returns the POST response."""
+    return form_post(client, "/staff/login", {"email": email, "password": password})
