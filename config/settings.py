@@ -91,5 +91,12 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "LOGIN_FAILS_PER_HOUR": int(env.get("LOGIN_FAILS_PER_HOUR", "10")),
         "NOTIFY_COALESCE_SECONDS": int(env.get("NOTIFY_COALESCE_SECONDS", "120")),
         "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "8")),
+        # notify: backoff cap, stale 'sending' claims, batch size; a fake Twilio base URL for
+        # benchmarks and the kill test only (never set in production)
+        "NOTIFY_BACKOFF_CAP_SECONDS": int(env.get("NOTIFY_BACKOFF_CAP_SECONDS", "3600")),
+        "NOTIFY_STALE_SECONDS": int(env.get("NOTIFY_STALE_SECONDS", "300")),
+        "NOTIFY_BATCH": int(env.get("NOTIFY_BATCH", "50")),
+        "NOTIFY_SEND_THREADS": int(env.get("NOTIFY_SEND_THREADS", "8")),
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE", "").rstrip("/"),
         "TIMEZONE": TZ_NAME,
     }

@@ -1,15 +1,637 @@
-"""Read models the phone line and the portal read (being built by the phone-line work).
+"""Read models the phone line and the portal read: prepared when the data changes, not when a
+parent calls, so that an IVR step is one indexed read.
 
-Contract: ``refresh_student(student_id, school_year_id)`` rebuilds one StudentSummary inside the
-caller's transaction (no commit); ``rebuild_school(school_id)`` rebuilds them all in bulk.
+Contract:
+
+* ``refresh_student(student_id, school_year_id)`` rebuilds one ``StudentSummary`` (and the class
+  aggregate ``GroupSummary`` of the student's class for the term) inside the caller's
+  transaction; it never commits.
+* ``rebuild_school(school_id)`` rebuilds every summary of the school's current year in bulk
+  (a handful of queries for the whole school, then one bulk insert); it never commits.
+* ``get_summary(student_id, school_year_id) -> dict`` reads the payload, building it on a miss
+  (or when it was built for another term or an older payload version).
+* ``get_class_summary(class_id, school_year_id, term) -> dict | None`` the anonymous class
+  aggregate (``None`` when missing; ``hidden`` when fewer than ``MIN_GROUP`` pupils).
+
+Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
+
+    {"v": 2, "term": 1, "computed_on": "2026-11-25",
+     "student": {"id", "first_name", "last_name", "gender", "class_id", "class_name",
+                 "grade_level", "shift", "qualitative"},
+     "overall": {"average": "4.83", "word": "Много добър"} | None,
+     "subjects": [{"subject_id", "name", "spoken", "average", "word", "count", "term_grade"}],
+     "latest_grades": [{"subject_id", "subject", "spoken", "value", "sop_mark", "category",
+                        "kind", "date", "created_at"}],        # newest first, at most 30
+     "absences": {"excused", "unexcused", "lates", "weighted"},  # this term
+     "recent_absences": [{"date", "period", "kind", "subject"}], # newest first, at most 30
+     "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
+     "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming
+     "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
+     "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …}}
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
-def refresh_student(student_id: int, school_year_id: int) -> None:
-    """Rebuild the student's summary in the current transaction."""
+import sqlalchemy as sa
+
+from config import clock
+from gradebook import rules
+from models import (
+    Absence,
+    BellTime,
+    Enrollment,
+    Event,
+    Grade,
+    GroupSummary,
+    ParentMeeting,
+    Remark,
+    SchoolClass,
+    SchoolYear,
+    Student,
+    StudentSummary,
+    Subject,
+    TimetableSlot,
+    db,
+    utcnow,
+)
+
+PAYLOAD_VERSION = 2
+LATEST_GRADES = 30
+RECENT_ABSENCES = 30
+LATEST_REMARKS = 10
+COMING_DAYS = 60
+MIN_GROUP = 5  # comparisons with the class are hidden for smaller groups (DOMAIN.md)
+
+__all__ = [
+    "MIN_GROUP",
+    "build_payloads",
+    "get_class_summary",
+    "get_summary",
+    "is_fresh",
+    "rebuild_school",
+    "refresh_student",
+]
 
 
-def rebuild_school(school_id: int) -> None:
-    """Rebuild every summary of a school (after the demo or an import)."""
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _avg_entry(value: Decimal | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    word, _ = rules.grade_word(value)
+    return {"average": _dec(value) or "", "word": word}
+
+
+def _spoken(subject: Any) -> str:
+    return subject.spoken_name or subject.name
+
+
+def build_payloads(
+    school_year: SchoolYear, student_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Compute the payloads of the given students (all enrolled in the year when None).
+
+    A fixed number of queries whatever the number of students: grades, absences, remarks,
+    events, meetings, timetable and bell times are each read once for the whole set.
+    """
+    today = clock.today()
+    term = school_year.term_of(today)
+    school_id = school_year.school_id
+    year_id = school_year.id
+    wanted = None if student_ids is None else sorted(set(student_ids))
+    if wanted is not None and not wanted:
+        return {}
+
+    def only(column: Any) -> Any:
+        return sa.true() if wanted is None else column.in_(wanted)
+
+    # students and their current class ------------------------------------------------------
+    rows = db.session.execute(
+        sa.select(
+            Student.id,
+            Student.first_name,
+            Student.last_name,
+            Student.gender,
+            SchoolClass.id,
+            SchoolClass.name,
+            SchoolClass.grade_level,
+            SchoolClass.shift,
+        )
+        .join(Enrollment, Enrollment.student_id == Student.id)
+        .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
+        .where(
+            Student.school_id == school_id,
+            SchoolClass.school_year_id == year_id,
+            sa.or_(Enrollment.left_on.is_(None), Enrollment.left_on > today),
+            only(Student.id),
+        )
+        .order_by(Enrollment.enrolled_on)
+    ).all()
+    students: dict[int, dict[str, Any]] = {}
+    for sid, first, last, gender, class_id, class_name, level, shift in rows:
+        students[sid] = {  # the latest enrolment wins (a pupil moved to another class)
+            "id": sid,
+            "first_name": first,
+            "last_name": last,
+            "gender": gender,
+            "class_id": class_id,
+            "class_name": class_name,
+            "grade_level": level,
+            "shift": shift,
+            "qualitative": 1 <= level <= 3,
+        }
+    if wanted is not None:
+        # a pupil without a current class still gets a (mostly empty) summary
+        missing = [sid for sid in wanted if sid not in students]
+        if missing:
+            for sid, first, last, gender in db.session.execute(
+                sa.select(Student.id, Student.first_name, Student.last_name, Student.gender).where(
+                    Student.id.in_(missing), Student.school_id == school_id
+                )
+            ):
+                students[sid] = {
+                    "id": sid,
+                    "first_name": first,
+                    "last_name": last,
+                    "gender": gender,
+                    "class_id": None,
+                    "class_name": "",
+                    "grade_level": None,
+                    "shift": 1,
+                    "qualitative": False,
+                }
+    if not students:
+        return {}
+    ids = list(students)
+
+    def in_set(column: Any) -> Any:
+        return sa.true() if wanted is None else column.in_(ids)
+
+    subjects = {
+        s.id: s
+        for s in db.session.scalars(sa.select(Subject).where(Subject.school_id == school_id))
+    }
+
+    def subject_name(subject_id: int | None) -> tuple[str, str]:
+        s = subjects.get(subject_id) if subject_id is not None else None
+        return (s.name, _spoken(s)) if s else ("", "")
+
+    # grades -------------------------------------------------------------------------------
+    per_subject: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    term_grades: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    latest: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for (
+        sid,
+        subject_id,
+        g_term,
+        kind,
+        category,
+        value,
+        sop_mark,
+        date,
+        created_at,
+    ) in db.session.execute(
+        sa.select(
+            Grade.student_id,
+            Grade.subject_id,
+            Grade.term,
+            Grade.kind,
+            Grade.category,
+            Grade.value,
+            Grade.sop_mark,
+            Grade.date,
+            Grade.created_at,
+        ).where(
+            Grade.school_id == school_id,
+            Grade.school_year_id == year_id,
+            in_set(Grade.student_id),
+        )
+    ):
+        if sid not in students:
+            continue
+        latest[sid].append((date, created_at, subject_id, value, sop_mark, category, kind))
+        if g_term != term or value is None:
+            continue
+        if str(kind) in rules.CURRENT_KINDS:
+            per_subject[sid][subject_id].append(value)
+        elif str(kind) == rules.KIND_TERM:
+            term_grades[sid][subject_id] = value
+
+    # absences this term + recent ------------------------------------------------------------
+    absences: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for sid, date, period, kind, subject_id in db.session.execute(
+        sa.select(
+            Absence.student_id, Absence.date, Absence.period, Absence.kind, Absence.subject_id
+        ).where(
+            Absence.school_id == school_id,
+            Absence.school_year_id == year_id,
+            Absence.term == term,
+            in_set(Absence.student_id),
+        )
+    ):
+        absences[sid].append((date, period, str(kind), subject_id))
+
+    remarks: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for sid, kind, text, date, subject_id, created_at in db.session.execute(
+        sa.select(
+            Remark.student_id,
+            Remark.kind,
+            Remark.text,
+            Remark.date,
+            Remark.subject_id,
+            Remark.created_at,
+        ).where(
+            Remark.school_id == school_id,
+            Remark.school_year_id == year_id,
+            in_set(Remark.student_id),
+        )
+    ):
+        remarks[sid].append((date, created_at, str(kind), text, subject_id))
+
+    class_ids = {s["class_id"] for s in students.values() if s["class_id"]}
+    horizon = today + dt.timedelta(days=COMING_DAYS)
+    events_by_class: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for class_id, kind, title, date, time, subject_id in db.session.execute(
+        sa.select(Event.class_id, Event.kind, Event.title, Event.date, Event.time, Event.subject_id)
+        .where(
+            Event.school_id == school_id,
+            Event.school_year_id == year_id,
+            Event.date >= today,
+            Event.date <= horizon,
+            sa.or_(Event.class_id.is_(None), Event.class_id.in_(class_ids or [-1])),
+        )
+        .order_by(Event.date, Event.time)
+    ):
+        events_by_class[class_id].append(
+            {
+                "kind": str(kind),
+                "title": title,
+                "date": date.isoformat(),
+                "time": time.strftime("%H:%M") if time else None,
+                "subject": subject_name(subject_id)[1],
+                "school_wide": class_id is None,
+            }
+        )
+    meetings_by_class: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for class_id, date, time, place, topic in db.session.execute(
+        sa.select(
+            ParentMeeting.class_id,
+            ParentMeeting.date,
+            ParentMeeting.time,
+            ParentMeeting.place,
+            ParentMeeting.topic,
+        )
+        .where(
+            ParentMeeting.school_id == school_id,
+            ParentMeeting.school_year_id == year_id,
+            ParentMeeting.date >= today,
+            ParentMeeting.date <= horizon,
+            sa.or_(ParentMeeting.class_id.is_(None), ParentMeeting.class_id.in_(class_ids or [-1])),
+        )
+        .order_by(ParentMeeting.date, ParentMeeting.time)
+    ):
+        meetings_by_class[class_id].append(
+            {
+                "date": date.isoformat(),
+                "time": time.strftime("%H:%M") if time else None,
+                "place": place,
+                "topic": topic,
+                "school_wide": class_id is None,
+            }
+        )
+
+    # timetable ----------------------------------------------------------------------------
+    bells = {
+        (shift, period): (starts, ends)
+        for shift, period, starts, ends in db.session.execute(
+            sa.select(BellTime.shift, BellTime.period, BellTime.starts_at, BellTime.ends_at).where(
+                BellTime.school_id == school_id
+            )
+        )
+    }
+    shift_of = {s["class_id"]: s["shift"] for s in students.values() if s["class_id"]}
+    timetable_by_class: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    if class_ids:
+        for class_id, slot_term, weekday, period, subject_id, starts, ends in db.session.execute(
+            sa.select(
+                TimetableSlot.class_id,
+                TimetableSlot.term,
+                TimetableSlot.weekday,
+                TimetableSlot.period,
+                TimetableSlot.subject_id,
+                TimetableSlot.starts_at,
+                TimetableSlot.ends_at,
+            )
+            .where(TimetableSlot.school_id == school_id, TimetableSlot.class_id.in_(class_ids))
+            .order_by(TimetableSlot.weekday, TimetableSlot.period)
+        ):
+            bell = bells.get((shift_of.get(class_id, 1), period), (None, None))
+            starts = starts or bell[0]
+            ends = ends or bell[1]
+            name, spoken = subject_name(subject_id)
+            timetable_by_class[class_id][str(weekday)].append(
+                {
+                    "period": period,
+                    "subject": name,
+                    "spoken": spoken,
+                    "starts": starts.strftime("%H:%M") if starts else None,
+                    "ends": ends.strftime("%H:%M") if ends else None,
+                    "term": slot_term,
+                }
+            )
+
+    # assemble -----------------------------------------------------------------------------
+    payloads: dict[int, dict[str, Any]] = {}
+    for sid, info in students.items():
+        subject_rows = []
+        subject_averages = []
+        for subject_id, values in per_subject.get(sid, {}).items():
+            avg = rules.average(values)
+            subject_averages.append(avg)
+            name, spoken = subject_name(subject_id)
+            entry = _avg_entry(avg) or {}
+            tg = term_grades.get(sid, {}).get(subject_id)
+            subject_rows.append(
+                {
+                    "subject_id": subject_id,
+                    "name": name,
+                    "spoken": spoken,
+                    "average": entry.get("average"),
+                    "word": entry.get("word"),
+                    "count": len(values),
+                    "term_grade": _dec(tg),
+                }
+            )
+        subject_rows.sort(key=lambda r: r["name"])
+        overall = rules.average(a for a in subject_averages if a is not None)
+
+        grades = sorted(latest.get(sid, []), key=lambda g: (g[0], g[1]), reverse=True)
+        latest_rows = []
+        for date, created_at, subject_id, value, sop_mark, category, kind in grades[:LATEST_GRADES]:
+            name, spoken = subject_name(subject_id)
+            latest_rows.append(
+                {
+                    "subject_id": subject_id,
+                    "subject": name,
+                    "spoken": spoken,
+                    "value": _dec(value),
+                    "sop_mark": str(sop_mark) if sop_mark else None,
+                    "category": str(category),
+                    "kind": str(kind),
+                    "date": date.isoformat(),
+                    "created_at": created_at.isoformat() if created_at else None,
+                }
+            )
+
+        own_absences = sorted(absences.get(sid, []), key=lambda a: (a[0], a[1]), reverse=True)
+        totals = rules.absence_totals(a[2] for a in own_absences)
+        recent = [
+            {
+                "date": date.isoformat(),
+                "period": period,
+                "kind": kind,
+                "subject": subject_name(subject_id)[1],
+            }
+            for date, period, kind, subject_id in own_absences[:RECENT_ABSENCES]
+        ]
+        own_remarks = sorted(remarks.get(sid, []), key=lambda r: (r[0], r[1]), reverse=True)
+        remark_rows = [
+            {"kind": kind, "text": text, "date": date.isoformat(), "subject": subject_name(subj)[1]}
+            for date, _created, kind, text, subj in own_remarks[:LATEST_REMARKS]
+        ]
+        class_id = info["class_id"]
+        events = sorted(
+            events_by_class.get(None, []) + events_by_class.get(class_id, []),
+            key=lambda e: (e["date"], e["time"] or ""),
+        )
+        meetings = sorted(
+            meetings_by_class.get(None, []) + meetings_by_class.get(class_id, []),
+            key=lambda m: (m["date"], m["time"] or ""),
+        )
+        payloads[sid] = {
+            "v": PAYLOAD_VERSION,
+            "term": term,
+            "computed_on": today.isoformat(),
+            "term2_starts_on": school_year.term2_starts_on.isoformat(),
+            "student": info,
+            "overall": _avg_entry(overall),
+            "subjects": subject_rows,
+            "latest_grades": latest_rows,
+            "absences": {
+                "excused": totals.excused,
+                "unexcused": totals.unexcused,
+                "lates": totals.lates,
+                "weighted": f"{totals.weighted:.1f}",
+            },
+            "recent_absences": recent,
+            "remarks": remark_rows,
+            "events": events,
+            "meetings": meetings,
+            "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}
+            if class_id
+            else {},
+        }
+    return payloads
+
+
+def _class_aggregate(payloads: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Anonymous class averages from the pupils' own averages (mean of the pupils' means)."""
+    overall: list[Decimal] = []
+    by_subject: dict[str, list[Decimal]] = defaultdict(list)
+    size = 0
+    for p in payloads:
+        size += 1
+        if p.get("overall"):
+            overall.append(Decimal(p["overall"]["average"]))
+        for s in p.get("subjects", []):
+            if s.get("average"):
+                by_subject[str(s["subject_id"])].append(Decimal(s["average"]))
+    return {
+        "size": size,
+        "counted": len(overall),
+        "hidden": len(overall) < MIN_GROUP,
+        "overall": _avg_entry(rules.average(overall)) if len(overall) >= MIN_GROUP else None,
+        "subjects": {
+            k: _dec(rules.average(v)) for k, v in by_subject.items() if len(v) >= MIN_GROUP
+        },
+    }
+
+
+def _current_year(school_id: int) -> SchoolYear | None:
+    return db.session.scalars(
+        sa.select(SchoolYear)
+        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
+        .order_by(SchoolYear.starts_on.desc())
+        .limit(1)
+    ).first()
+
+
+def _store_group(
+    school_id: int, year_id: int, class_id: int, level: int, term: int, payload: dict[str, Any]
+) -> None:
+    row = db.session.scalars(
+        sa.select(GroupSummary).where(
+            GroupSummary.school_year_id == year_id,
+            GroupSummary.class_id == class_id,
+            GroupSummary.term == term,
+        )
+    ).first()
+    if row is None:
+        db.session.add(
+            GroupSummary(
+                school_id=school_id,
+                school_year_id=year_id,
+                grade_level=level,
+                class_id=class_id,
+                term=term,
+                payload=payload,
+                computed_at=utcnow(),
+            )
+        )
+    else:
+        row.payload = payload
+        row.computed_at = utcnow()
+
+
+def refresh_student(student_id: int, school_year_id: int) -> dict[str, Any] | None:
+    """Rebuild the student's summary (and the class aggregate) in the current transaction.
+
+    Returns the new payload (``None`` when the student or the year does not exist).
+    """
+    year = db.session.get(SchoolYear, school_year_id)
+    if year is None:
+        return None
+    payload = build_payloads(year, [student_id]).get(student_id)
+    if payload is None:
+        return None
+    row = db.session.get(StudentSummary, (student_id, school_year_id))
+    if row is None:
+        row = StudentSummary(
+            student_id=student_id, school_year_id=school_year_id, school_id=year.school_id
+        )
+        db.session.add(row)
+    row.payload = payload
+    row.computed_at = utcnow()
+    class_id = payload["student"]["class_id"]
+    if class_id:
+        db.session.flush()
+        classmates = sa.select(Enrollment.student_id).where(
+            Enrollment.class_id == class_id,
+            sa.or_(Enrollment.left_on.is_(None), Enrollment.left_on > clock.today()),
+        )
+        others = [
+            p
+            for sid, p in db.session.execute(
+                sa.select(StudentSummary.student_id, StudentSummary.payload).where(
+                    StudentSummary.school_year_id == school_year_id,
+                    StudentSummary.student_id.in_(classmates),
+                )
+            )
+            if p.get("term") == payload["term"]
+        ]
+        _store_group(
+            year.school_id,
+            school_year_id,
+            class_id,
+            payload["student"]["grade_level"],
+            payload["term"],
+            _class_aggregate(others),
+        )
+    return payload
+
+
+def rebuild_school(school_id: int) -> int:
+    """Rebuild every summary of the school's current year in bulk; returns the count."""
+    year = _current_year(school_id)
+    if year is None:
+        return 0
+    payloads = build_payloads(year)
+    db.session.execute(
+        sa.delete(StudentSummary).where(
+            StudentSummary.school_id == school_id, StudentSummary.school_year_id == year.id
+        )
+    )
+    now = utcnow()
+    rows = [
+        {
+            "student_id": sid,
+            "school_year_id": year.id,
+            "school_id": school_id,
+            "payload": p,
+            "computed_at": now,
+        }
+        for sid, p in payloads.items()
+    ]
+    for i in range(0, len(rows), 1000):
+        db.session.execute(sa.insert(StudentSummary), rows[i : i + 1000])
+    by_class: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for p in payloads.values():
+        if p["student"]["class_id"]:
+            by_class[p["student"]["class_id"]].append(p)
+    term = year.term_of(clock.today())
+    db.session.execute(
+        sa.delete(GroupSummary).where(
+            GroupSummary.school_year_id == year.id,
+            GroupSummary.term == term,
+            GroupSummary.class_id.is_not(None),
+        )
+    )
+    group_rows = [
+        {
+            "school_id": school_id,
+            "school_year_id": year.id,
+            "grade_level": members[0]["student"]["grade_level"],
+            "class_id": class_id,
+            "term": term,
+            "payload": _class_aggregate(members),
+            "computed_at": now,
+        }
+        for class_id, members in by_class.items()
+    ]
+    if group_rows:
+        db.session.execute(sa.insert(GroupSummary), group_rows)
+    # the session may hold stale StudentSummary objects from before the bulk statements
+    db.session.expire_all()
+    return len(rows)
+
+
+def get_summary(student_id: int, school_year_id: int) -> dict[str, Any]:
+    """The student's payload; built (in the current transaction) on a miss or when stale
+    (another term, an older payload version). Returns {} for an unknown student."""
+    payload = db.session.scalar(
+        sa.select(StudentSummary.payload).where(
+            StudentSummary.student_id == student_id,
+            StudentSummary.school_year_id == school_year_id,
+        )
+    )
+    if is_fresh(payload):
+        return payload  # type: ignore[return-value]
+    return refresh_student(student_id, school_year_id) or {}
+
+
+def is_fresh(payload: dict[str, Any] | None) -> bool:
+    """A stored payload still valid: this payload version, and built in the current term
+    (a term-1 payload goes stale the day term 2 begins)."""
+    if not payload or payload.get("v") != PAYLOAD_VERSION:
+        return False
+    return payload.get("term") == 2 or clock.today().isoformat() < payload["term2_starts_on"]
+
+
+def get_class_summary(class_id: int, school_year_id: int, term: int) -> dict[str, Any] | None:
+    return db.session.scalar(
+        sa.select(GroupSummary.payload).where(
+            GroupSummary.school_year_id == school_year_id,
+            GroupSummary.class_id == class_id,
+            GroupSummary.term == term,
+        )
+    )

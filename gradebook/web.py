@@ -1,9 +1,1646 @@
-"""Blueprint of the staff part (being built)."""
+"""The staff web (blueprint ``staff``, ``/staff``): sign-in, the teacher's screens and the
+history views. Admin screens live in ``gradebook.admin_web`` on the same blueprint.
 
-from flask import Blueprint, Flask
+Views stay thin: read the request → call a use-case in ``gradebook.operations`` → render.
+Every object is fetched with ``operations.get_in_school`` (404 for other schools' rows) and
+every right is checked by the use-case or by ``_require_view_class``.
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+Screens (all under ``/staff``): ``/login`` (throttled), ``/logout`` (POST), ``/password``;
+``/`` today's lessons, my subjects, my classes; ``/classes/<id>`` (students, subjects, week),
+``/classes/<id>/overview`` (averages and absences, class teacher), ``/classes/<id>/absences``
+(excuse several or a date range); ``/grid/<curriculum>`` the keyboard grade grid (one POST saves
+a column), ``/grid/<curriculum>/final`` term/annual grades; ``/grades/<id>/edit|delete`` (reason,
+optimistic locking); ``/lesson/<slot>?date=`` the register of one lesson; ``/students/<id>``
+(grades, absences, remarks, health notes, read receipts) with ``remarks/…`` and ``health/…``
+forms; ``/events``, ``/events/new``, ``/meetings/new`` (+ edit/delete); ``/history/<type>/<id>``
+and ``/students/<id>/history`` (audit); ``/messages`` and ``/messages/<thread>`` (reply);
+``/operator`` (schools only, no pupil data). Admin screens: see ``gradebook.admin_web``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+import security
+from config import clock
+from gradebook import access, rules
+from gradebook import operations as ops
+from gradebook.forms import (
+    EVENT_KINDS,
+    CsrfForm,
+    EventForm,
+    GradeEditForm,
+    HealthForm,
+    LoginForm,
+    MeetingForm,
+    PasswordForm,
+    ReasonForm,
+    RemarkForm,
+    ReplyForm,
+    opts,
+)
+from models import (
+    Absence,
+    AbsenceKind,
+    AuditLog,
+    Curriculum,
+    Enrollment,
+    Event,
+    Grade,
+    GradeCategory,
+    GradeKind,
+    GuardianStudent,
+    HealthNote,
+    Message,
+    MessageThread,
+    ParentMeeting,
+    Remark,
+    School,
+    SchoolClass,
+    SeenItem,
+    StaffUser,
+    Student,
+    Subject,
+    TimetableSlot,
+    db,
+)
+
+log = logging.getLogger("belezhnik.staff")
+
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+
+LOGIN_LIMIT_PER_EMAIL = 5
+LOGIN_LIMIT_PER_ADDRESS = 30
+LOGIN_WINDOW = dt.timedelta(minutes=15)
+THROTTLED_BG = "Твърде много неуспешни опити за вход. Опитайте отново след 15 минути."
+BAD_LOGIN_BG = "Грешен имейл или парола."
+
+KIND_BG = {k: v.capitalize() for k, v in rules.GRADE_KINDS.items()}
+ABSENCE_BG = {"excused": "уважително", "unexcused": "неуважително", "late": "закъснение"}
+REASON_BG = {"health": "здравословни", "family": "семейни", "other": "други"}
+WEEKDAYS_BG = ["", "понеделник", "вторник", "сряда", "четвъртък", "петък", "събота", "неделя"]
+OBJECT_BG = {
+    "grade": "оценка",
+    "absence": "отсъствие",
+    "remark": "отзив",
+    "health_note": "здравна бележка",
+    "event": "събитие",
+    "parent_meeting": "родителска среща",
+    "student": "ученик",
+    "lock": "заключване",
+    "school_year": "учебна година",
+    "school_class": "клас",
+    "curriculum": "учебен план",
+    "guardian": "родител",
+    "staff_user": "служител",
+}
+ACTION_BG = {
+    "create": "създаване",
+    "update": "промяна",
+    "delete": "изтриване",
+    "override": "отключване от администратор",
+    "move": "преместване",
+    "leave": "отписване",
+    "code": "нов код",
+    "pin_reset": "нов ПИН",
+    "password_reset": "нова парола",
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+def actor() -> ops.Actor:
+    cache = access.request_cache()
+    if "actor" not in cache:
+        staff, school_id = access.current_staff(), access.current_school_id()
+        if staff is None or school_id is None:
+            abort(403)
+        try:
+            cache["actor"] = ops.Actor.load(staff.id, school_id)
+        except ops.Forbidden:
+            abort(403)
+    return cache["actor"]
+
+
+def fail(exc: ops.OperationError, form: Any = None) -> None:
+    """Turn a use-case error into a response: 403/404 abort; otherwise flash and attach the
+    field messages to the form (the caller re-renders with the typed values kept)."""
+    if isinstance(exc, ops.NotFound):
+        abort(404)
+    if isinstance(exc, ops.Forbidden):
+        abort(403)
+    flash(exc.message_bg, "error")
+    if form is not None:
+        for name, message in exc.errors.items():
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors or []), message]
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/staff") or "//" in target:
+        return None
+    return target
+
+
+def grade_display(grade: Grade) -> str:
+    if grade.category == GradeCategory.SOP and grade.sop_mark:
+        return {"difficulties": "З", "copes": "С", "meets": "П"}[grade.sop_mark.value]
+    if grade.value is None:
+        return ""
+    if grade.value == grade.value.to_integral_value():
+        return str(int(grade.value))
+    return rules.format_decimal_bg(grade.value)
+
+
+def grade_title(grade: Grade) -> str:
+    if grade.category == GradeCategory.SOP and grade.sop_mark:
+        return rules.sop_word(grade.sop_mark.value)
+    if grade.value is None:
+        return ""
+    if grade.category == GradeCategory.QUALITATIVE:
+        return rules.qualitative_word(int(grade.value))
+    return rules.grade_text(grade.value)
+
+
+def grade_class(grade: Grade) -> str:
+    if grade.value is None:
+        return ""
+    return f"g{rules.whole_mark(grade.value)}"
+
+
+def _require_view_class(class_id: int) -> None:
+    if not actor().can_view_class(class_id):
+        abort(403)
+
+
+@bp.app_template_filter("staff_date")
+def _bgdate(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        local = clock.local(value)
+        return f"{rules.format_date_bg(local.date())} {local:%H:%M}"
+    return rules.format_date_bg(value)
+
+
+@bp.app_template_filter("staff_num")
+def _bgnum(value: Decimal | None, places: int = 2) -> str:
+    return "" if value is None else rules.format_decimal_bg(value, places)
+
+
+@bp.app_context_processor
+def _staff_context() -> dict[str, Any]:
+    if not request.blueprint or not request.blueprint.startswith("staff"):
+        return {}
+    staff = access.current_staff()
+    school = None
+    school_id = access.current_school_id() if staff else None
+    if school_id is not None:
+        school = db.session.get(School, school_id)
+    return {
+        "staff": staff,
+        "staff_school": school,
+        "staff_is_admin": access.is_admin() if staff else False,
+        "staff_is_operator": access.is_operator() if staff else False,
+        "logout_form": CsrfForm(),
+        "KIND_BG": KIND_BG,
+        "ABSENCE_BG": ABSENCE_BG,
+        "REASON_BG": REASON_BG,
+        "grade_display": grade_display,
+        "grade_title": grade_title,
+        "grade_class": grade_class,
+    }
+
+
+@bp.before_request
+def _fresh_request_state() -> None:
+    """``flask.g`` lives as long as the app context; tests hold one open across requests (and
+    clients), so drop what Flask-Login and Flask-WTF cache there: each request loads its own
+    user and CSRF token from its own session. (In production every request has a fresh ``g``.)"""
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
+@bp.before_request
+def _must_change_password() -> Any:
+    staff = access.current_staff()
+    if (
+        staff is not None
+        and staff.must_change_password
+        and request.endpoint not in ("staff.password", "staff.logout", "staff.login", "static")
+    ):
+        flash("Сменете временната си парола, преди да продължите.", "error")
+        return redirect(url_for("staff.password"))
+    return None
+
+
+@bp.errorhandler(ops.OperationError)
+def _operation_error(exc: ops.OperationError) -> Any:
+    """A use-case error that a view did not handle itself: 404 for other schools' rows,
+    403 for missing rights, otherwise the Bulgarian message with its status."""
+    if isinstance(exc, ops.NotFound):
+        return render_template("gradebook/error.html", code=404, message=exc.message_bg), 404
+    if isinstance(exc, ops.Forbidden):
+        return render_template("gradebook/error.html", code=403, message=exc.message_bg), 403
+    return render_template("gradebook/error.html", code=exc.status, message=exc.message_bg), (
+        exc.status
+    )
+
+
+HTTP_BG = {
+    400: "Заявката не е валидна. Презаредете страницата и опитайте отново.",
+    403: "Нямате права за тази страница.",
+    404: "Страницата или записът не е намерен.",
+    405: "Това действие не е позволено така.",
+}
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+@bp.errorhandler(405)
+def _http_error(exc: Any) -> Any:
+    code = getattr(exc, "code", 500) or 500
+    return render_template("gradebook/error.html", code=code, message=HTTP_BG.get(code, "")), code
+
+
+@bp.after_request
+def _no_store(response: Any) -> Any:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(generate_password_hash(secrets.token_hex(16)))
+    return _DUMMY[0]
+
+
+# --- sign-in -----------------------------------------------------------------------------------------
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        address = f"ip:{request.remote_addr or '?'}"
+        if security.too_many(
+            "staff_login", email, LOGIN_LIMIT_PER_EMAIL, LOGIN_WINDOW
+        ) or security.too_many("staff_login", address, LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW):
+            log.warning("staff sign-in throttled for %s", email)
+            form.password.errors = [THROTTLED_BG]
+            return render_template("gradebook/login.html", form=form), 429
+        user = db.session.scalar(
+            sa.select(StaffUser).where(sa.func.lower(StaffUser.email) == email)
+        )
+        # the same work for an unknown e-mail, so that timing does not tell which accounts exist
+        password_ok = check_password_hash(
+            user.password_hash if user is not None else _dummy_hash(), form.password.data or ""
+        )
+        if user is None or not user.active or not password_ok:
+            security.record_failure("staff_login", email)
+            security.record_failure("staff_login", address)
+            db.session.commit()
+            log.info("failed staff sign-in for %s", email)
+            form.password.errors = [BAD_LOGIN_BG]
+            status = 401
+        else:
+            security.clear_failures("staff_login", email)
+            user.last_login_at = clock.utc_naive()
+            db.session.commit()
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # no session fixation: a fresh session (and CSRF token) per sign-in
+            g.pop("csrf_token", None)
+            access.request_cache().clear()
+            login_user(user)
+            if user.memberships:
+                session[access.SESSION_SCHOOL_KEY] = sorted(m.school_id for m in user.memberships)[
+                    0
+                ]
+            if user.must_change_password:
+                return redirect(url_for("staff.password"))
+            if user.is_operator and not user.memberships:
+                return redirect(url_for("staff.operator"))
+            return redirect(next_url or url_for("staff.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("gradebook/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    session.clear()
+    g.pop("csrf_token", None)
+    flash("Излязохте от профила си.", "success")
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    staff = access.current_staff()
+    if staff is None:
+        return redirect(url_for("staff.login"))
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_own_password(staff, form.password.data or "")
+        except ops.OperationError as exc:
+            fail(exc, form)
+        else:
+            flash("Паролата е сменена.", "success")
+            return redirect(url_for("staff.index") if staff.memberships else url_for("staff.login"))
+    return render_template("gradebook/password.html", form=form)
+
+
+@bp.post("/school")
+@access.staff_required
+def switch_school() -> Any:
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not access.set_current_school(request.form.get("school_id", type=int)):
+        abort(403)
+    return redirect(url_for("staff.index"))
+
+
+@bp.get("/operator")
+@access.operator_required
+def operator() -> Any:
+    """The platform operator's page: schools and their size, never pupil data."""
+    rows = db.session.execute(
+        sa.select(
+            School.id,
+            School.name,
+            School.town,
+            School.neispuo_code,
+            School.active,
+            sa.select(sa.func.count(Student.id))
+            .where(Student.school_id == School.id)
+            .scalar_subquery()
+            .label("students"),
+        ).order_by(School.name, School.id)
+    ).all()
+    return render_template("gradebook/operator.html", schools=rows, form=CsrfForm())
+
+
+@bp.post("/operator/schools/<int:school_id>/active")
+@access.operator_required
+def operator_school_active(school_id: int) -> Any:
+    """Switch a school on or off (off: its staff and parents can no longer use it). Audited."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    school = db.session.get(School, school_id)
+    if school is None:
+        abort(404)
+    staff = access.current_staff()
+    before = {"active": school.active}
+    school.active = not school.active
+    db.session.add(
+        AuditLog(
+            school_id=school.id,
+            actor_type="staff",
+            actor_id=staff.id if staff else None,
+            action="update",
+            object_type="school",
+            object_id=school.id,
+            before=before,
+            after={"active": school.active},
+            reason="operator",
+            created_at=clock.utc_naive(),
+        )
+    )
+    db.session.commit()
+    flash(f"{school.name}: {'активно' if school.active else 'спряно'}.", "success")
+    return redirect(url_for("staff.operator"))
+
+
+# --- the teacher's start page ------------------------------------------------------------------------
+@bp.get("/")
+@access.staff_required
+def index() -> Any:
+    me = actor()
+    today = clock.today()
+    year = ops.current_year(me.school_id)
+    term = year.term_of(today)
+    slots = list(
+        db.session.scalars(
+            sa.select(TimetableSlot)
+            .where(
+                TimetableSlot.school_id == me.school_id,
+                TimetableSlot.weekday == today.isoweekday(),
+                sa.or_(TimetableSlot.term.is_(None), TimetableSlot.term == term),
+                sa.or_(
+                    TimetableSlot.teacher_id == me.staff_id,
+                    TimetableSlot.curriculum_id.in_(me.curriculum_ids or {0}),
+                ),
+            )
+            .order_by(TimetableSlot.period)
+            .options(sa.orm.joinedload(TimetableSlot.school_class))
+        )
+    )
+    curricula = list(
+        db.session.scalars(
+            sa.select(Curriculum)
+            .join(SchoolClass, SchoolClass.id == Curriculum.class_id)
+            .where(
+                Curriculum.school_id == me.school_id,
+                Curriculum.id.in_(me.curriculum_ids or {0}),
+                SchoolClass.school_year_id == year.id,
+            )
+            .order_by(SchoolClass.grade_level, SchoolClass.name)
+        )
+    )
+    class_query = sa.select(SchoolClass).where(
+        SchoolClass.school_id == me.school_id, SchoolClass.school_year_id == year.id
+    )
+    if not me.is_admin:
+        class_query = class_query.where(
+            SchoolClass.id.in_((me.class_teacher_of | me.teaches_classes) or {0})
+        )
+    classes = list(
+        db.session.scalars(class_query.order_by(SchoolClass.grade_level, SchoolClass.name))
+    )
+    unread = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(MessageThread.id)))
+        .join(MessageThread.messages)
+        .where(
+            MessageThread.school_id == me.school_id,
+            MessageThread.staff_id == me.staff_id,
+            Message.from_staff.is_(False),
+            Message.read_at.is_(None),
+        )
+    )
+    schools = access.school_ids_of_current_staff()
+    school_names = {
+        s.id: s.name
+        for s in db.session.scalars(sa.select(School).where(School.id.in_(schools or [0])))
+    }
+    return render_template(
+        "gradebook/index.html",
+        today=today,
+        weekday=WEEKDAYS_BG[today.isoweekday()],
+        slots=slots,
+        curricula=curricula,
+        classes=classes,
+        class_teacher_of=me.class_teacher_of,
+        unread=unread or 0,
+        school_names=school_names,
+        switch_form=CsrfForm(),
+    )
+
+
+# --- a class ----------------------------------------------------------------------------------------
+@bp.get("/classes/<int:class_id>")
+@access.staff_required
+def class_view(class_id: int) -> Any:
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    _require_view_class(klass.id)
+    enrollments = ops.active_enrollments(klass.id)
+    curricula = list(
+        db.session.scalars(
+            sa.select(Curriculum)
+            .where(Curriculum.class_id == klass.id)
+            .join(Subject, Subject.id == Curriculum.subject_id)
+            .order_by(Subject.name)
+        )
+    )
+    slots = list(
+        db.session.scalars(
+            sa.select(TimetableSlot)
+            .where(TimetableSlot.class_id == klass.id)
+            .order_by(TimetableSlot.weekday, TimetableSlot.period)
+        )
+    )
+    week: dict[int, list[TimetableSlot]] = defaultdict(list)
+    for slot in slots:
+        week[slot.weekday].append(slot)
+    return render_template(
+        "gradebook/class.html",
+        klass=klass,
+        enrollments=enrollments,
+        curricula=curricula,
+        writable={c.id for c in curricula if me.can_write_grades(c)},
+        manage=me.can_manage_class(klass.id),
+        week=dict(sorted(week.items())),
+        weekdays=WEEKDAYS_BG,
+        today=clock.today(),
+    )
+
+
+@bp.get("/classes/<int:class_id>/overview")
+@access.staff_required
+def class_overview(class_id: int) -> Any:
+    """The class teacher's (and admin's) table: each pupil's current average per subject in the
+    term and the absence totals."""
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    if not me.can_manage_class(klass.id):
+        abort(403)
+    year = klass.school_year
+    term = request.args.get("term", type=int) or year.term_of(min(clock.today(), year.ends_on))
+    enrollments = ops.active_enrollments(klass.id)
+    ids = [e.student_id for e in enrollments] or [0]
+    subjects = list(
+        db.session.scalars(
+            sa.select(Subject)
+            .join(Curriculum, Curriculum.subject_id == Subject.id)
+            .where(Curriculum.class_id == klass.id)
+            .distinct()
+            .order_by(Subject.name)
+        )
+    )
+    values: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for student_id, subject_id, value in db.session.execute(
+        sa.select(Grade.student_id, Grade.subject_id, Grade.value).where(
+            Grade.student_id.in_(ids),
+            Grade.school_year_id == year.id,
+            Grade.term == term,
+            Grade.kind.not_in([GradeKind.TERM, GradeKind.ANNUAL]),
+            Grade.value.is_not(None),
+        )
+    ):
+        values[(student_id, subject_id)].append(value)
+    averages = {key: rules.average(v) for key, v in values.items()}
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for student_id, kind in db.session.execute(
+        sa.select(Absence.student_id, Absence.kind).where(
+            Absence.student_id.in_(ids), Absence.school_year_id == year.id, Absence.term == term
+        )
+    ):
+        kinds[student_id].append(kind.value)
+    totals = {sid: rules.absence_totals(kinds.get(sid, [])) for sid in ids}
+    return render_template(
+        "gradebook/class_overview.html",
+        klass=klass,
+        term=term,
+        enrollments=enrollments,
+        subjects=subjects,
+        averages=averages,
+        totals=totals,
+    )
+
+
+# --- the grade grid -------------------------------------------------------------------------------------
+def _grid_context(curriculum: Curriculum, term: int) -> dict[str, Any]:
+    klass = curriculum.school_class
+    enrollments = ops.active_enrollments(klass.id)
+    student_ids = [e.student_id for e in enrollments]
+    grades = list(
+        db.session.scalars(
+            sa.select(Grade)
+            .where(
+                Grade.curriculum_id == curriculum.id,
+                Grade.student_id.in_(student_ids or [0]),
+                sa.or_(Grade.term == term, Grade.kind == GradeKind.ANNUAL),
+            )
+            .order_by(Grade.date, Grade.id)
+        )
+    )
+    columns: dict[tuple[dt.date, str], dict[int, list[Grade]]] = {}
+    finals: dict[int, Grade] = {}
+    annual: dict[int, Grade] = {}
+    values: dict[int, list[Decimal]] = defaultdict(list)
+    for grade in grades:
+        if grade.kind == GradeKind.TERM:
+            finals[grade.student_id] = grade
+        elif grade.kind == GradeKind.ANNUAL:
+            annual[grade.student_id] = grade
+        else:
+            columns.setdefault((grade.date, grade.kind.value), defaultdict(list))[
+                grade.student_id
+            ].append(grade)
+            if grade.value is not None and grade.category != GradeCategory.SOP:
+                values[grade.student_id].append(grade.value)
+    forecasts = {sid: rules.term_forecast(v) for sid, v in values.items() if v}
+    by_student: dict[int, list[Grade]] = defaultdict(list)
+    for (_day, _kind), cells in sorted(columns.items()):
+        for sid, cell in cells.items():
+            by_student[sid].extend(cell)
+    return {
+        "curriculum": curriculum,
+        "klass": klass,
+        "enrollments": enrollments,
+        "columns": sorted(columns.items()),
+        "by_student": by_student,
+        "finals": finals,
+        "annual": annual,
+        "forecasts": forecasts,
+        "sums": {sid: (sum(v), len(v)) for sid, v in values.items()},
+        "term": term,
+        "qualitative": klass.grade_level <= 3,
+        "term_grades_allowed": klass.grade_level >= 4,
+        "annual_allowed": klass.grade_level >= 2,
+    }
+
+
+@bp.route("/grid/<int:curriculum_id>", methods=["GET", "POST"])
+@access.staff_required
+def grid(curriculum_id: int) -> Any:
+    me = actor()
+    curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    if not me.can_write_grades(curriculum):
+        abort(403)
+    year = curriculum.school_class.school_year
+    today = clock.today()
+    term = request.args.get("term", type=int) or year.term_of(min(today, year.ends_on))
+    if term not in (1, 2):
+        term = 1
+    form = CsrfForm()
+    typed: dict[int, str] = {}
+    errors: dict[str, str] = {}
+    kind = request.form.get("kind", "current")
+    date_text = request.form.get("date") or today.isoformat()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        typed = {
+            int(key[1:]): value
+            for key, value in request.form.items()
+            if key.startswith("g") and key[1:].isdigit()
+        }
+        try:
+            saved = ops.save_grade_column(
+                me,
+                curriculum.id,
+                kind=kind,
+                date=date_text,
+                values=typed,
+                comment=request.form.get("comment", ""),
+                override_lock=bool(request.form.get("override_lock")) and me.is_admin,
+            )
+        except ops.OperationError as exc:
+            fail(exc)
+            errors = exc.errors
+            status = exc.status
+        else:
+            flash(f"Записани оценки: {len(saved)}.", "success")
+            saved_term = saved[0].term or term
+            return redirect(url_for("staff.grid", curriculum_id=curriculum.id, term=saved_term))
+    context = _grid_context(curriculum, term)
+    return (
+        render_template(
+            "gradebook/grid.html",
+            form=form,
+            typed=typed,
+            errors=errors,
+            kind=kind,
+            date_value=date_text,
+            kinds=[(k, KIND_BG[k]) for k in rules.CURRENT_KINDS],
+            is_admin=me.is_admin,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.route("/grid/<int:curriculum_id>/final", methods=["GET", "POST"])
+@access.staff_required
+def final_grades(curriculum_id: int) -> Any:
+    me = actor()
+    curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    if not me.can_write_grades(curriculum):
+        abort(403)
+    kind = request.values.get("kind", "term")
+    if kind not in rules.FINAL_KINDS:
+        abort(404)
+    term = request.values.get("term", type=int) or 1
+    form = CsrfForm()
+    typed: dict[int, str] = {}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        typed = {
+            int(k[1:]): v for k, v in request.form.items() if k.startswith("g") and k[1:].isdigit()
+        }
+        versions = {
+            int(k[1:]): v for k, v in request.form.items() if k.startswith("v") and k[1:].isdigit()
+        }
+        try:
+            saved = ops.save_final_grades(
+                me,
+                curriculum.id,
+                kind=kind,
+                term=term,
+                values=typed,
+                versions=versions,
+                reason=request.form.get("reason", ""),
+            )
+        except ops.OperationError as exc:
+            fail(exc)
+            errors = exc.errors
+            status = exc.status
+        else:
+            flash(f"Записани оценки: {len(saved)}.", "success")
+            return redirect(
+                url_for("staff.final_grades", curriculum_id=curriculum.id, kind=kind, term=term)
+            )
+    context = _grid_context(curriculum, term)
+    existing = context["finals"] if kind == "term" else context["annual"]
+    return (
+        render_template(
+            "gradebook/final.html",
+            form=form,
+            typed=typed,
+            errors=errors,
+            kind=kind,
+            existing=existing,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.route("/grades/<int:grade_id>/edit", methods=["GET", "POST"])
+@access.staff_required
+def grade_edit(grade_id: int) -> Any:
+    me = actor()
+    grade = ops.get_in_school(Grade, grade_id, me.school_id)
+    if not me.can_write_grades(grade.curriculum):
+        abort(403)
+    form = GradeEditForm(obj=None if request.method == "POST" else _grade_form_data(grade))
+    if grade.kind in (GradeKind.TERM, GradeKind.ANNUAL):
+        form.kind.choices = opts([(grade.kind.value, KIND_BG[grade.kind.value])])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.update_grade(
+                me,
+                grade.id,
+                value=form.value.data or "",
+                kind=form.kind.data,
+                date=form.date.data,
+                comment=form.comment.data or "",
+                version=form.version.data,
+                reason=form.reason.data or "",
+                override_lock=bool(form.override_lock.data) and me.is_admin,
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Оценката е променена.", "success")
+            return redirect(url_for("staff.grid", curriculum_id=grade.curriculum_id))
+    elif request.method == "POST":
+        status = 422
+    delete_form = ReasonForm(formdata=None, version=grade.version)
+    return (
+        render_template(
+            "gradebook/grade_edit.html",
+            form=form,
+            delete_form=delete_form,
+            grade=grade,
+            is_admin=me.is_admin,
+            seen=_seen_by("grade", grade.id, grade.student_id),
+        ),
+        status,
+    )
+
+
+class _Obj:
+    def __init__(self, **kw: Any) -> None:
+        self.__dict__.update(kw)
+
+
+def _grade_form_data(grade: Grade) -> _Obj:
+    value = (
+        grade.sop_mark
+        and {"difficulties": "з", "copes": "с", "meets": "п"}[grade.sop_mark.value]
+        or (str(grade.value) if grade.value is not None else "")
+    )
+    return _Obj(
+        value=value,
+        kind=grade.kind.value,
+        date=grade.date,
+        comment=grade.comment,
+        version=grade.version,
+        reason="",
+        override_lock=False,
+    )
+
+
+@bp.post("/grades/<int:grade_id>/delete")
+@access.staff_required
+def grade_delete(grade_id: int) -> Any:
+    me = actor()
+    grade = ops.get_in_school(Grade, grade_id, me.school_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        if request.form.get("csrf_token") is None or "csrf_token" in form.errors:
+            abort(400)
+        flash("Посочете причина за изтриването.", "error")
+        return redirect(url_for("staff.grade_edit", grade_id=grade.id))
+    curriculum_id = grade.curriculum_id
+    try:
+        ops.delete_grade(
+            me,
+            grade.id,
+            version=form.version.data,
+            reason=form.reason.data or "",
+            override_lock=bool(form.override_lock.data) and me.is_admin,
+        )
+    except ops.OperationError as exc:
+        fail(exc)
+        return redirect(url_for("staff.grade_edit", grade_id=grade_id))
+    flash("Оценката е изтрита.", "success")
+    return redirect(url_for("staff.grid", curriculum_id=curriculum_id))
+
+
+# --- absences for a lesson ---------------------------------------------------------------------------
+@bp.route("/lesson/<int:slot_id>", methods=["GET", "POST"])
+@access.staff_required
+def lesson(slot_id: int) -> Any:
+    me = actor()
+    slot = ops.get_in_school(TimetableSlot, slot_id, me.school_id)
+    if not ops.can_take_register(me, slot):
+        abort(403)
+    today = clock.today()
+    if not request.values.get("date"):
+        # the latest day (today or before) on which this lesson is in the timetable
+        back = (today.isoweekday() - slot.weekday) % 7
+        date_text = (today - dt.timedelta(days=back)).isoformat()
+    else:
+        date_text = request.values["date"]
+    try:
+        day = ops.parse_date(date_text)
+    except ops.Invalid:
+        day = today
+    form = CsrfForm()
+    enrollments = ops.active_enrollments(slot.class_id)
+    status = 200
+    typed: dict[int, str] | None = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        typed = {}
+        for e in enrollments:
+            sid = e.student_id
+            if request.form.get(f"late{sid}"):
+                typed[sid] = "late"
+            elif request.form.get(f"absent{sid}"):
+                typed[sid] = "absent"
+            else:
+                typed[sid] = ""
+        try:
+            counts = ops.save_lesson_absences(
+                me,
+                slot.id,
+                date=date_text,
+                marks=typed,
+                override_lock=bool(request.form.get("override_lock")) and me.is_admin,
+            )
+        except ops.OperationError as exc:
+            fail(exc)
+            status = exc.status
+        else:
+            absent = sum(1 for v in typed.values() if v == "absent")
+            late = sum(1 for v in typed.values() if v == "late")
+            flash(
+                f"Записано: отсъстващи {absent}, закъснели {late} "
+                f"(нови {counts['created']}, променени {counts['updated']}, "
+                f"премахнати {counts['deleted']}).",
+                "success",
+            )
+            return redirect(url_for("staff.lesson", slot_id=slot.id, date=day.isoformat()))
+    existing = {
+        a.student_id: a
+        for a in db.session.scalars(
+            sa.select(Absence).where(
+                Absence.school_id == me.school_id,
+                Absence.date == day,
+                Absence.period == slot.period,
+                Absence.student_id.in_([e.student_id for e in enrollments] or [0]),
+            )
+        )
+    }
+    marks = typed
+    if marks is None:
+        marks = {
+            sid: ("late" if a.kind == AbsenceKind.LATE else "absent") for sid, a in existing.items()
+        }
+    return (
+        render_template(
+            "gradebook/lesson.html",
+            form=form,
+            slot=slot,
+            day=day,
+            weekday=WEEKDAYS_BG[day.isoweekday()],
+            enrollments=enrollments,
+            marks=marks,
+            existing=existing,
+            is_admin=me.is_admin,
+        ),
+        status,
+    )
+
+
+@bp.route("/classes/<int:class_id>/absences", methods=["GET", "POST"])
+@access.staff_required
+def class_absences(class_id: int) -> Any:
+    """The class teacher's list of the class's absences: excuse several at once."""
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    if not me.can_manage_class(klass.id):
+        abort(403)
+    form = CsrfForm()
+    status = 200
+    selected: set[int] = set()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        selected = {int(x) for x in request.form.getlist("absence") if x.isdigit()}
+        try:
+            if request.form.get("mode") == "range":
+                selected = set(
+                    ops.unexcused_between(
+                        me,
+                        klass.id,
+                        request.form.get("student_id", type=int) or 0,
+                        request.form.get("date_from", ""),
+                        request.form.get("date_to", ""),
+                    )
+                )
+            count = ops.excuse_absences(
+                me,
+                selected,
+                reason=request.form.get("reason", ""),
+                comment=request.form.get("comment", ""),
+                override_lock=bool(request.form.get("override_lock")) and me.is_admin,
+            )
+        except ops.OperationError as exc:
+            fail(exc)
+            status = exc.status
+        else:
+            flash(f"Извинени отсъствия: {count}.", "success")
+            return redirect(url_for("staff.class_absences", class_id=klass.id))
+    enrollments = ops.active_enrollments(klass.id)
+    ids = [e.student_id for e in enrollments]
+    show = request.args.get("show", "open")
+    query = sa.select(Absence).where(
+        Absence.school_id == me.school_id, Absence.student_id.in_(ids or [0])
+    )
+    if show == "open":
+        query = query.where(Absence.kind == AbsenceKind.UNEXCUSED)
+    absences = list(db.session.scalars(query.order_by(Absence.date.desc(), Absence.period)))
+    by_student: dict[int, list[Absence]] = defaultdict(list)
+    for a in absences:
+        by_student[a.student_id].append(a)
+    return (
+        render_template(
+            "gradebook/absences.html",
+            form=form,
+            klass=klass,
+            enrollments=enrollments,
+            by_student=by_student,
+            selected=selected,
+            show=show,
+            values=request.form,
+            is_admin=me.is_admin,
+        ),
+        status,
+    )
+
+
+@bp.post("/absences/<int:absence_id>/delete")
+@access.staff_required
+def absence_delete(absence_id: int) -> Any:
+    me = actor()
+    absence = ops.get_in_school(Absence, absence_id, me.school_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Посочете причина за изтриването.", "error")
+    else:
+        try:
+            ops.delete_absence(
+                me, absence.id, version=form.version.data, reason=form.reason.data or ""
+            )
+        except ops.OperationError as exc:
+            fail(exc)
+        else:
+            flash("Отсъствието е изтрито.", "success")
+    return redirect(url_for("staff.student", student_id=absence.student_id))
+
+
+# --- a student ---------------------------------------------------------------------------------------
+def _seen_by(object_type: str, object_id: int, student_id: int) -> list[tuple[str, dt.datetime]]:
+    rows = db.session.execute(
+        sa.select(GuardianStudent.guardian_id, SeenItem.seen_at)
+        .join(SeenItem, SeenItem.guardian_id == GuardianStudent.guardian_id)
+        .where(
+            GuardianStudent.student_id == student_id,
+            SeenItem.object_type == object_type,
+            SeenItem.object_id == object_id,
+        )
+    ).all()
+    names = {
+        gs.guardian_id: gs.guardian.full_name
+        for gs in db.session.scalars(
+            sa.select(GuardianStudent).where(GuardianStudent.student_id == student_id)
+        )
+    }
+    return [(names.get(r.guardian_id, "родител"), r.seen_at) for r in rows]
+
+
+def _student_for_view(student_id: int) -> tuple[Student, SchoolClass]:
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    klass = ops.student_class(student.id)
+    if klass is None:
+        if not me.is_admin:
+            abort(403)
+        klass = db.session.scalar(
+            sa.select(SchoolClass)
+            .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+            .where(Enrollment.student_id == student.id)
+            .order_by(Enrollment.enrolled_on.desc())
+        )
+        if klass is None:
+            abort(404)
+    _require_view_class(klass.id)
+    return student, klass
+
+
+@bp.get("/students/<int:student_id>")
+@access.staff_required
+def student(student_id: int) -> Any:
+    me = actor()
+    student, klass = _student_for_view(student_id)
+    year = klass.school_year
+    grades = list(
+        db.session.scalars(
+            sa.select(Grade)
+            .where(Grade.student_id == student.id, Grade.school_year_id == year.id)
+            .order_by(Grade.date, Grade.id)
+        )
+    )
+    if not (me.is_admin or me.can_manage_class(klass.id)):
+        grades = [g for g in grades if g.curriculum_id in me.curriculum_ids]
+    by_subject: dict[str, list[Grade]] = defaultdict(list)
+    for grade in grades:
+        by_subject[grade.subject.name].append(grade)
+    absences = list(
+        db.session.scalars(
+            sa.select(Absence)
+            .where(Absence.student_id == student.id, Absence.school_year_id == year.id)
+            .order_by(Absence.date.desc(), Absence.period)
+        )
+    )
+    totals = rules.absence_totals(a.kind.value for a in absences)
+    remarks = list(
+        db.session.scalars(
+            sa.select(Remark)
+            .where(Remark.student_id == student.id, Remark.school_year_id == year.id)
+            .order_by(Remark.date.desc())
+        )
+    )
+    health = []
+    if me.can_manage_class(klass.id) and access.can_see_health(student.id):
+        health = list(
+            db.session.scalars(
+                sa.select(HealthNote)
+                .where(HealthNote.student_id == student.id)
+                .order_by(HealthNote.date_from.desc())
+            )
+        )
+    seen_ids = set(
+        db.session.execute(
+            sa.select(SeenItem.object_type, SeenItem.object_id)
+            .join(GuardianStudent, GuardianStudent.guardian_id == SeenItem.guardian_id)
+            .where(GuardianStudent.student_id == student.id)
+        ).all()
+    )
+    guardians = list(
+        db.session.scalars(
+            sa.select(GuardianStudent).where(GuardianStudent.student_id == student.id)
+        )
+    )
+    return render_template(
+        "gradebook/student.html",
+        student=student,
+        klass=klass,
+        by_subject=sorted(by_subject.items()),
+        absences=absences,
+        totals=totals,
+        remarks=remarks,
+        health=health,
+        manage=me.can_manage_class(klass.id),
+        is_admin=me.is_admin,
+        seen_ids=seen_ids,
+        guardians=guardians,
+        me=me,
+        delete_form=ReasonForm(formdata=None),
+    )
+
+
+@bp.route("/students/<int:student_id>/remarks/new", methods=["GET", "POST"])
+@bp.route("/students/<int:student_id>/remarks/<int:remark_id>", methods=["GET", "POST"])
+@access.staff_required
+def remark_form(student_id: int, remark_id: int | None = None) -> Any:
+    me = actor()
+    student, klass = _student_for_view(student_id)
+    remark = None
+    if remark_id is not None:
+        remark = ops.get_in_school(Remark, remark_id, me.school_id)
+        if remark.student_id != student.id:
+            abort(404)
+    form = RemarkForm(
+        obj=remark if request.method == "GET" else None,
+        data=None if remark else {"date": clock.today()},
+    )
+    form.subject_id.choices = opts(
+        [(0, "—")]
+        + [
+            (s.id, s.name)
+            for s in db.session.scalars(
+                sa.select(Subject)
+                .join(Curriculum, Curriculum.subject_id == Subject.id)
+                .where(Curriculum.class_id == klass.id)
+                .distinct()
+                .order_by(Subject.name)
+            )
+        ]
+    )
+    if remark is not None and request.method == "GET":
+        form.kind.data = remark.kind.value
+        form.subject_id.data = remark.subject_id or 0
+        form.version.data = str(remark.version)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.save_remark(
+                me,
+                student_id=student.id,
+                kind=form.kind.data or "",
+                text=form.text.data or "",
+                date=form.date.data,
+                subject_id=form.subject_id.data or None,
+                remark_id=remark.id if remark else None,
+                version=form.version.data,
+                reason=form.reason.data or "",
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Отзивът е записан.", "success")
+            return redirect(url_for("staff.student", student_id=student.id))
+    elif request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "gradebook/remark_form.html", form=form, student=student, klass=klass, remark=remark
+        ),
+        status,
+    )
+
+
+@bp.post("/remarks/<int:remark_id>/delete")
+@access.staff_required
+def remark_delete(remark_id: int) -> Any:
+    me = actor()
+    remark = ops.get_in_school(Remark, remark_id, me.school_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Посочете причина за изтриването.", "error")
+    else:
+        try:
+            ops.delete_remark(me, remark.id, version=form.version.data, reason=form.reason.data)
+        except ops.OperationError as exc:
+            fail(exc)
+        else:
+            flash("Отзивът е изтрит.", "success")
+    return redirect(url_for("staff.student", student_id=remark.student_id))
+
+
+@bp.route("/students/<int:student_id>/health/new", methods=["GET", "POST"])
+@bp.route("/students/<int:student_id>/health/<int:note_id>", methods=["GET", "POST"])
+@access.staff_required
+def health_form(student_id: int, note_id: int | None = None) -> Any:
+    me = actor()
+    student, klass = _student_for_view(student_id)
+    if not me.can_manage_class(klass.id):
+        abort(403)
+    note = None
+    if note_id is not None:
+        note = ops.get_in_school(HealthNote, note_id, me.school_id)
+        if note.student_id != student.id:
+            abort(404)
+    form = HealthForm(
+        obj=note if request.method == "GET" else None,
+        data=None if note else {"date_from": clock.today()},
+    )
+    if note is not None and request.method == "GET":
+        form.version.data = str(note.version)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.save_health_note(
+                me,
+                student_id=student.id,
+                text=form.text.data or "",
+                date_from=form.date_from.data,
+                date_to=form.date_to.data,
+                note_id=note.id if note else None,
+                version=form.version.data,
+                reason=form.reason.data or "",
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Здравната бележка е записана.", "success")
+            return redirect(url_for("staff.student", student_id=student.id))
+    elif request.method == "POST":
+        status = 422
+    return (
+        render_template("gradebook/health_form.html", form=form, student=student, note=note),
+        status,
+    )
+
+
+@bp.post("/health/<int:note_id>/delete")
+@access.staff_required
+def health_delete(note_id: int) -> Any:
+    me = actor()
+    note = ops.get_in_school(HealthNote, note_id, me.school_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Посочете причина за изтриването.", "error")
+    else:
+        try:
+            ops.delete_health_note(me, note.id, version=form.version.data, reason=form.reason.data)
+        except ops.OperationError as exc:
+            fail(exc)
+        else:
+            flash("Здравната бележка е изтрита.", "success")
+    return redirect(url_for("staff.student", student_id=note.student_id))
+
+
+# --- events and meetings ---------------------------------------------------------------------------
+def _visible_classes(me: ops.Actor, manage_only: bool = False) -> list[SchoolClass]:
+    year = ops.current_year(me.school_id)
+    query = sa.select(SchoolClass).where(
+        SchoolClass.school_id == me.school_id, SchoolClass.school_year_id == year.id
+    )
+    if not me.is_admin:
+        ids = me.class_teacher_of if manage_only else (me.class_teacher_of | me.teaches_classes)
+        query = query.where(SchoolClass.id.in_(ids or {0}))
+    return list(db.session.scalars(query.order_by(SchoolClass.grade_level, SchoolClass.name)))
+
+
+@bp.get("/events")
+@access.staff_required
+def events() -> Any:
+    me = actor()
+    classes = _visible_classes(me)
+    class_ids = [c.id for c in classes]
+    today = clock.today()
+    rows = list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(
+                Event.school_id == me.school_id,
+                Event.date >= today - dt.timedelta(days=30),
+                sa.or_(Event.class_id.is_(None), Event.class_id.in_(class_ids or [0])),
+            )
+            .order_by(Event.date, Event.time)
+        )
+    )
+    meetings = list(
+        db.session.scalars(
+            sa.select(ParentMeeting)
+            .where(
+                ParentMeeting.school_id == me.school_id,
+                ParentMeeting.date >= today - dt.timedelta(days=30),
+                sa.or_(
+                    ParentMeeting.class_id.is_(None), ParentMeeting.class_id.in_(class_ids or [0])
+                ),
+            )
+            .order_by(ParentMeeting.date, ParentMeeting.time)
+        )
+    )
+    return render_template(
+        "gradebook/events.html",
+        events=rows,
+        meetings=meetings,
+        me=me,
+        form=CsrfForm(),
+        kinds=dict(EVENT_KINDS),
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@access.staff_required
+def event_new(event_id: int | None = None) -> Any:
+    me = actor()
+    event = None
+    if event_id is not None:
+        event = ops.get_in_school(Event, event_id, me.school_id)
+        if not (me.is_admin or event.author_id == me.staff_id):
+            abort(403)
+    if event is not None and request.method == "GET":
+        form = EventForm(
+            data={
+                "kind": event.kind.value,
+                "title": event.title,
+                "class_id": event.class_id or 0,
+                "subject_id": event.subject_id or 0,
+                "date": event.date,
+                "time": event.time,
+                "description": event.description,
+            }
+        )
+    else:
+        form = EventForm(
+            data={"date": clock.today(), "class_id": request.args.get("class_id", 0, int)}
+        )
+    classes = _visible_classes(me)
+    form.class_id.choices = opts(
+        ([(0, "Цялото училище")] if me.is_admin else []) + [(c.id, c.name) for c in classes]
+    )
+    form.subject_id.choices = opts(
+        [(0, "—")]
+        + [
+            (s.id, s.name)
+            for s in db.session.scalars(
+                sa.select(Subject).where(Subject.school_id == me.school_id).order_by(Subject.name)
+            )
+        ]
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.save_event(
+                me,
+                kind=form.kind.data or "",
+                title=form.title.data or "",
+                date=form.date.data,
+                time=form.time.data,
+                class_id=form.class_id.data or None,
+                subject_id=form.subject_id.data or None,
+                description=form.description.data or "",
+                event_id=event.id if event else None,
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Събитието е записано.", "success")
+            return redirect(url_for("staff.events"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("gradebook/event_form.html", form=form, event=event), status
+
+
+@bp.post("/events/<int:event_id>/delete")
+@access.staff_required
+def event_delete(event_id: int) -> Any:
+    me = actor()
+    event = ops.get_in_school(Event, event_id, me.school_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.delete_event(me, event.id)
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash("Събитието е изтрито.", "success")
+    return redirect(url_for("staff.events"))
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@access.staff_required
+def meeting_new(meeting_id: int | None = None) -> Any:
+    me = actor()
+    classes = _visible_classes(me, manage_only=True)
+    if not classes and not me.is_admin:
+        abort(403)
+    meeting = None
+    if meeting_id is not None:
+        meeting = ops.get_in_school(ParentMeeting, meeting_id, me.school_id)
+        if not (
+            me.is_admin or (meeting.class_id is not None and me.can_manage_class(meeting.class_id))
+        ):
+            abort(403)
+    if meeting is not None and request.method == "GET":
+        form = MeetingForm(
+            data={
+                "class_id": meeting.class_id or 0,
+                "date": meeting.date,
+                "time": meeting.time,
+                "place": meeting.place,
+                "topic": meeting.topic,
+            }
+        )
+    else:
+        form = MeetingForm(
+            data={
+                "date": clock.today() + dt.timedelta(days=7),
+                "class_id": classes[0].id if classes else 0,
+            }
+        )
+    form.class_id.choices = opts(
+        ([(0, "Цялото училище")] if me.is_admin else []) + [(c.id, c.name) for c in classes]
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.save_meeting(
+                me,
+                class_id=form.class_id.data or None,
+                date=form.date.data,
+                time=form.time.data,
+                place=form.place.data or "",
+                topic=form.topic.data or "",
+                meeting_id=meeting.id if meeting else None,
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Родителската среща е записана.", "success")
+            return redirect(url_for("staff.events"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("gradebook/meeting_form.html", form=form, meeting=meeting), status
+
+
+@bp.post("/meetings/<int:meeting_id>/delete")
+@access.staff_required
+def meeting_delete(meeting_id: int) -> Any:
+    me = actor()
+    meeting = ops.get_in_school(ParentMeeting, meeting_id, me.school_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.delete_meeting(me, meeting.id)
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash("Срещата е отменена.", "success")
+    return redirect(url_for("staff.events"))
+
+
+# --- history (audit) ------------------------------------------------------------------------------------
+HISTORY_TYPES = {
+    "grade": Grade,
+    "absence": Absence,
+    "remark": Remark,
+    "health_note": HealthNote,
+}
+
+
+def _can_see_entry(me: ops.Actor, entry: AuditLog) -> bool:
+    if entry.object_type == "health_note" and entry.student_id is not None:
+        return access.can_see_health(entry.student_id)
+    return True
+
+
+@bp.get("/history/<object_type>/<int:object_id>")
+@access.staff_required
+def history(object_type: str, object_id: int) -> Any:
+    me = actor()
+    if object_type not in HISTORY_TYPES:
+        abort(404)
+    obj = db.session.get(HISTORY_TYPES[object_type], object_id)
+    if obj is not None and obj.school_id != me.school_id:
+        abort(404)
+    entries = ops.history(me.school_id, object_type=object_type, object_id=object_id)
+    if obj is None and not entries:
+        abort(404)
+    student_id = getattr(obj, "student_id", None) or next(
+        (e.student_id for e in entries if e.student_id), None
+    )
+    if student_id is not None:
+        _student_for_view(student_id)
+    if object_type == "health_note" and (
+        student_id is None or not access.can_see_health(student_id)
+    ):
+        abort(403)
+    return render_template(
+        "gradebook/history.html",
+        entries=entries,
+        title=f"История: {OBJECT_BG.get(object_type, object_type)}",
+        student=db.session.get(Student, student_id) if student_id else None,
+        **_history_names(entries),
+    )
+
+
+@bp.get("/students/<int:student_id>/history")
+@access.staff_required
+def student_history(student_id: int) -> Any:
+    me = actor()
+    student, _klass = _student_for_view(student_id)
+    if not (me.is_admin or me.can_manage_class(_klass.id)):
+        abort(403)
+    entries = [e for e in ops.history(me.school_id, student_id=student.id) if _can_see_entry(me, e)]
+    return render_template(
+        "gradebook/history.html",
+        entries=entries,
+        title=f"История на записите: {student.full_name}",
+        student=student,
+        **_history_names(entries),
+    )
+
+
+def _history_names(entries: list[AuditLog]) -> dict[str, Any]:
+    ids = {e.actor_id for e in entries if e.actor_id}
+    names = {
+        s.id: s.full_name
+        for s in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(ids or [0])))
+    }
+    return {"actor_names": names, "OBJECT_BG": OBJECT_BG, "ACTION_BG": ACTION_BG}
+
+
+# --- messages with parents (staff side) -----------------------------------------------------------
+@bp.get("/messages")
+@access.staff_required
+def messages() -> Any:
+    me = actor()
+    threads = list(
+        db.session.scalars(
+            sa.select(MessageThread)
+            .where(MessageThread.school_id == me.school_id, MessageThread.staff_id == me.staff_id)
+            .order_by(MessageThread.updated_at.desc())
+        )
+    )
+    unread = {
+        t.id: sum(1 for m in t.messages if not m.from_staff and m.read_at is None) for t in threads
+    }
+    return render_template("gradebook/messages.html", threads=threads, unread=unread)
+
+
+@bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])
+@access.staff_required
+def thread(thread_id: int) -> Any:
+    me = actor()
+    try:
+        the_thread = ops.thread_for_staff(me, thread_id)
+    except ops.OperationError as exc:
+        fail(exc)
+        raise
+    form = ReplyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.reply(me, the_thread.id, form.body.data or "")
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Отговорът е изпратен.", "success")
+            return redirect(url_for("staff.thread", thread_id=the_thread.id))
+    elif request.method == "POST":
+        status = 422
+    ops.mark_thread_read(me, the_thread)
+    return render_template("gradebook/thread.html", thread=the_thread, form=form), status
 
 
 def init_app(app: Flask) -> None:
+    from gradebook import admin_web  # noqa: F401  (registers the admin routes on ``bp``)
+
     app.register_blueprint(bp)

@@ -37,6 +37,7 @@ __all__ = [
     "decimal_words",
     "ensure_no_digits",
     "grade_phrase",
+    "grade_phrase_short",
     "hours_phrase",
     "join_list",
     "number_words",
@@ -332,6 +333,25 @@ def grade_phrase(value: Decimal | int) -> str:
     word = word[:1].upper() + word[1:]
     separator = " " if amount == amount.to_integral_value() else ", "
     return f"{word}{separator}{decimal_words(amount)}"
+
+
+def grade_phrase_short(value: Decimal | int) -> str:
+    """The quick form for a headline: "Много добър, четири и седемдесет и две".
+
+    As people read averages aloud ("пет и двадесет и пет"); hundredths below ten keep the long
+    form ("четири цяло и пет стотни"), which cannot be misheard; whole values as in
+    :func:`grade_phrase`.
+    """
+    amount = _to_decimal(value).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    whole = int(amount)
+    hundredths = int((amount - whole) * 100)
+    if hundredths < 10:
+        return grade_phrase(amount)
+    if not Decimal(2) <= amount <= Decimal(6):
+        raise ValueError(f"grade {value} is outside 2..6")
+    word, _ = _grade_word(amount)
+    word = word[:1].upper() + word[1:]
+    return f"{word}, {number_words(whole, 'n')} и {number_words(hundredths, 'f')}"
 
 
 # --- counted nouns ----------------------------------------------------------------------------

@@ -1,9 +1,226 @@
-"""Blueprint of the ivr part (being built)."""
+"""The phone line's webhooks, audio, simulator and call log (blueprint "ivr", prefix /ivr).
 
-from flask import Blueprint, Flask
+* ``POST /ivr/voice`` — the URL pasted into Twilio for the number (a call comes in);
+* ``POST /ivr/step?n=…`` — every further step (the Gather action); ``n`` numbers the steps so
+  that a Twilio retry is recognised as the same request;
+* ``POST /ivr/status`` — the call status callback;
+* ``GET /ivr/audio/<file>`` — pre-rendered prompts, cached for a year (names are content hashes);
+* ``GET /ivr/simulator`` + ``POST /ivr/simulator/api`` — try the line in a browser;
+* ``GET /ivr/calls`` — the call log for the school admin.
 
-bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+Every webhook is validated against ``PUBLIC_BASE_URL`` + path (or the request URL) with the
+Twilio auth token: unsigned or forged → 403. Every answer is ``text/xml`` with a ``<Response>``
+root; any failure inside (the database included) becomes a Bulgarian apology and a hang-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+
+from gradebook.access import admin_required, current_school_id
+from ivr import flow, service, twiml
+from ivr.content import MENU_TITLES
+from models import db
+from prompts import audio
+from prompts.catalog import PROMPTS
+from security import twilio_signed
+
+log = logging.getLogger("belezhnik.ivr")
+
+bp = Blueprint(
+    "ivr", __name__, url_prefix="/ivr", template_folder="templates", static_folder="static"
+)
+
+_AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.(mp3|wav)$")
 
 
 def init_app(app: Flask) -> None:
+    from app import csrf
+
+    csrf.exempt(bp)  # Twilio signatures protect the webhooks; the simulator API signs too
     app.register_blueprint(bp)
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/xml")
+
+
+def _forbidden() -> Response:
+    return _xml(twiml.empty(), 403)
+
+
+def _voice() -> tuple[str, str]:
+    cfg = current_app.config
+    return cfg.get("TTS_VOICE") or twiml.DEFAULT_VOICE, cfg.get(
+        "TTS_LANGUAGE"
+    ) or twiml.DEFAULT_LANGUAGE
+
+
+def _absolute(path: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return (base + path) if base else request.host_url.rstrip("/") + path
+
+
+def _audio_url(prompt_id: str) -> str | None:
+    name = audio.audio_name(prompt_id, current_app.config["PROMPTS_AUDIO_DIR"])
+    return _absolute(url_for("ivr.audio_file", name=name)) if name else None
+
+
+def _apology() -> Response:
+    voice, language = _voice()
+    return _xml(twiml.say_and_hang_up(PROMPTS["error"], voice=voice, language=language))
+
+
+def _run(event: flow.Event) -> Response:
+    params = request.form.to_dict(flat=True)
+    try:
+        if not params.get("CallSid"):
+            return _apology()
+        key = service.request_key(request.full_path, params)
+        voice, language = _voice()
+
+        def render(reply: flow.Reply, next_step: int) -> str:
+            return twiml.render(
+                reply,
+                url_for("ivr.step", n=next_step),
+                voice=voice,
+                language=language,
+                audio_url=_audio_url,
+            )
+
+        return _xml(service.handle_step(params, key, event, render))
+    except Exception:  # never a 500: Twilio would read it out in English
+        log.exception("phone line step failed (CallSid %s)", params.get("CallSid"))
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the database may be gone altogether
+            log.exception("rollback failed")
+        return _apology()
+
+
+@bp.post("/voice")
+@twilio_signed(_forbidden)
+def voice() -> Response:
+    """A call comes in (the URL configured on the Twilio number)."""
+    return _run(flow.Start())
+
+
+@bp.post("/step")
+@twilio_signed(_forbidden)
+def step() -> Response:
+    """The caller pressed keys (or said nothing: Digits empty)."""
+    digits = request.form.get("Digits", "")
+    event: flow.Event = flow.Digits(digits) if digits else flow.Silence()
+    return _run(event)
+
+
+@bp.post("/status")
+@twilio_signed(_forbidden)
+def status() -> Response:
+    try:
+        service.finish_call(request.form.to_dict(flat=True))
+    except Exception:
+        log.exception("status callback failed")
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            log.exception("rollback failed")
+    return _xml(twiml.empty())
+
+
+@bp.get("/audio/<name>")
+def audio_file(name: str) -> Response:
+    if not _AUDIO_NAME.match(name):
+        abort(404)
+    folder = Path(current_app.config["PROMPTS_AUDIO_DIR"])
+    response = send_from_directory(
+        folder, name, mimetype=audio.MIME[Path(name).suffix], max_age=31536000
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+# --- simulator ------------------------------------------------------------------------------------
+def _simulator_enabled() -> bool:
+    cfg = current_app.config
+    return bool(cfg.get("IVR_SIMULATOR", not cfg.get("TWILIO_ACCOUNT_SID")))
+
+
+@bp.get("/simulator")
+def simulator() -> str:
+    if not _simulator_enabled():
+        abort(404)
+    return render_template(
+        "ivr/simulator.html",
+        info_phone=current_app.config.get("INFO_PHONE_NUMBER", ""),
+    )
+
+
+@bp.post("/simulator/api")
+def simulator_api() -> Response:
+    """The page's keypad: one signed request through the TwiML-following client."""
+    if not _simulator_enabled():
+        abort(404)
+    from ivr.client import FlaskTransport, PhoneCall
+
+    data: dict[str, Any] = request.get_json(silent=True) or {}
+    op = data.get("op")
+    state = data.get("state") or {}
+    if op == "start":
+        state = {
+            "call_sid": "SIM" + uuid.uuid4().hex,
+            "from_number": str(data.get("from") or "")[:20],
+            "to_number": current_app.config.get("INFO_PHONE_NUMBER", ""),
+        }
+    try:
+        call = PhoneCall.from_state(FlaskTransport(current_app), state)
+    except (KeyError, TypeError, ValueError):
+        return jsonify({"error": "Невалидно състояние на симулатора."}), 400  # type: ignore[return-value]
+    if op == "start":
+        turn = call.start()
+    elif op == "press":
+        turn = call.press(str(data.get("digits") or ""))
+    elif op == "silence":
+        turn = call.silence()
+    elif op == "hangup":
+        call.hang_up()
+        return jsonify({"said": [], "hung_up": True, "state": call.state()})
+    else:
+        return jsonify({"error": "Непозната операция."}), 400  # type: ignore[return-value]
+    return jsonify(
+        {"said": turn.said, "hung_up": turn.hung_up, "gather": turn.gather, "state": call.state()}
+    )
+
+
+# --- call log -------------------------------------------------------------------------------------
+@bp.get("/calls")
+@admin_required
+def calls() -> str:
+    """The school's call log: when, caller, student, menus, duration (never grades)."""
+    school_id = current_school_id()
+    if school_id is None:
+        abort(403)
+    menus = {"9": "друго дете", **MENU_TITLES}
+    return render_template(
+        "ivr/calls.html",
+        calls=service.call_log(school_id),
+        lockouts=service.lockouts(school_id),
+        menus=menus,
+    )

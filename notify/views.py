@@ -1,9 +1,159 @@
-"""Blueprint of the notify part (being built)."""
+"""Notify web endpoints: Twilio's SMS status callback and inbound STOP/START (both signature-
+validated, CSRF-exempt), and the school admin's outbox view with "resend the failed".
 
-from flask import Blueprint, Flask
+The parent pages (registration, preferences, children, PIN) are the ``account`` blueprint in
+``notify/account.py``, registered from :func:`init_app` here.
+"""
 
-bp = Blueprint("notify", __name__, url_prefix="/notify")
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from app import csrf
+from gradebook.access import admin_required, current_school_id
+from models import NotificationOutbox, OutboxStatus, db
+from notify import operations
+from security import twilio_signed
+
+bp = Blueprint("notify", __name__, url_prefix="/notify", template_folder="templates")
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "СТОП", "STOP ALL"}
+START_WORDS = {"START", "YES", "UNSTOP", "СТАРТ"}
+
+
+def _twiml(message: str | None = None) -> Response:
+    from xml.sax.saxutils import escape
+
+    body = f"<Message>{escape(message)}</Message>" if message else ""
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
+        mimetype="text/xml",
+    )
+
+
+@bp.post("/sms-status")
+@csrf.exempt
+@twilio_signed()
+def sms_status() -> tuple[str, int]:
+    operations.record_sms_status(
+        message_sid=request.form.get("MessageSid", ""),
+        status=request.form.get("MessageStatus", ""),
+        error_code=request.form.get("ErrorCode", ""),
+        row_id=request.args.get("oid", type=int),
+        to=request.form.get("To", ""),
+    )
+    return "", 204
+
+
+@bp.post("/sms-inbound")
+@csrf.exempt
+@twilio_signed(on_forbidden=lambda: _twiml())
+def sms_inbound() -> Response:
+    word = " ".join(request.form.get("Body", "").split()).upper()
+    sender = request.form.get("From", "")
+    if word in STOP_WORDS:
+        operations.set_stop_all(sender, True)
+        # Twilio answers the English keywords itself; the Bulgarian ones we answer.
+        return _twiml("Izvestiyata ot Belezhnik sa spreni. Za vazstanovyavane: START")
+    if word in START_WORDS:
+        operations.set_stop_all(sender, False)
+        return _twiml("Izvestiyata ot Belezhnik sa vazstanoveni.")
+    return _twiml()
+
+
+# --- admin ---------------------------------------------------------------------------------------
+STATUS_LABELS = {
+    OutboxStatus.PENDING: "чака",
+    OutboxStatus.SENDING: "изпраща се",
+    OutboxStatus.SENT: "изпратено",
+    OutboxStatus.FAILED: "неуспешно",
+    OutboxStatus.CANCELLED: "отменено",
+    OutboxStatus.UNKNOWN: "проверява се",
+    OutboxStatus.DIGESTED: "в обобщение",
+}
+PAGE_SIZE = 100
+
+
+@bp.get("/admin")
+@admin_required
+def admin_outbox() -> str:
+    school_id = current_school_id()
+    if school_id is None:
+        abort(403)
+    status = request.args.get("status", "")
+    page = max(1, request.args.get("page", 1, type=int))
+    query = sa.select(NotificationOutbox).where(NotificationOutbox.school_id == school_id)
+    if status in {s.value for s in OutboxStatus}:
+        query = query.where(NotificationOutbox.status == OutboxStatus(status))
+    rows = db.session.scalars(
+        query.order_by(NotificationOutbox.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            sa.select(NotificationOutbox.status, sa.func.count(NotificationOutbox.id))
+            .where(NotificationOutbox.school_id == school_id)
+            .group_by(NotificationOutbox.status)
+        ).all()
+    )
+    return render_template(
+        "notify/admin_outbox.html",
+        rows=rows,
+        counts=counts,
+        status=status,
+        page=page,
+        page_size=PAGE_SIZE,
+        labels=STATUS_LABELS,
+    )
+
+
+@bp.post("/admin/resend")
+@admin_required
+def admin_resend() -> Any:
+    school_id = current_school_id()
+    if school_id is None:
+        abort(403)
+    from notify.worker import resend
+
+    if request.form.get("all_failed"):
+        ids = list(
+            db.session.scalars(
+                sa.select(NotificationOutbox.id).where(
+                    NotificationOutbox.school_id == school_id,
+                    NotificationOutbox.status == OutboxStatus.FAILED,
+                )
+            )
+        )
+    else:
+        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    count = resend(ids, school_id)
+    flash(f"Отново на опашката: {count} съобщения.", "success")
+    return redirect(url_for("notify.admin_outbox", status="failed"))
+
+
+def _local(value: Any) -> str:
+    if not value:
+        return ""
+    from config.clock import local
+
+    return local(value).strftime("%d.%m.%Y %H:%M")
 
 
 def init_app(app: Flask) -> None:
+    from notify import account
+
+    app.add_template_filter(_local, "notify_local")
     app.register_blueprint(bp)
+    app.register_blueprint(account.bp)

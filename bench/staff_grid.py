@@ -1,0 +1,148 @@
+"""Benchmark of the staff grade grid: render a 28-student grid and save one full column.
+
+Builds one demo school (28 pupils a class by default) in a fresh database, signs the subject
+teacher in and times, in-process with the Flask test client (the application's own time, no
+network), ``GET /staff/grid/<id>`` and ``POST /staff/grid/<id>`` with a grade for every pupil
+(one request, one transaction: grades, audit rows, outbox rows, refreshed summaries). Prints the
+median and p95 in ms; nothing is asserted.
+
+    .venv/bin/python bench/staff_grid.py                         # SQLite
+    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python bench/staff_grid.py --postgres          # also PostgreSQL (own schema)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+TODAY = dt.date(2026, 11, 25)
+NOW = "2026-11-25T10:00:00"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def make_app(url: str, tmp: Path, schema: str | None):  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp),
+        "SECRET_KEY": "bench",
+        "TWILIO_AUTH_TOKEN": "bench",
+        "NOW": NOW,
+        "SMS_BACKEND": "console",
+        "EMAIL_BACKEND": "console",
+    }
+    if schema:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": f"-csearch_path={schema}"},
+            "pool_pre_ping": True,
+        }
+    return create_app(config)
+
+
+def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> None:
+    from gradebook.demo import build_demo
+    from models import Curriculum, Enrollment, SchoolClass, StaffUser, db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if url.startswith("sqlite"):
+            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        app = make_app(url, Path(tmp), schema)
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            build_demo(
+                seed=11, schools=1, today=TODAY, students_per_class=args.students, levels=(9,)
+            )
+            curriculum_id, email, class_id = db.session.execute(
+                sa.select(Curriculum.id, StaffUser.email, Curriculum.class_id)
+                .join(StaffUser, StaffUser.id == Curriculum.teacher_id)
+                .join(SchoolClass, SchoolClass.id == Curriculum.class_id)
+                .order_by(Curriculum.id)
+            ).first()
+            student_ids = list(
+                db.session.scalars(
+                    sa.select(Enrollment.student_id)
+                    .where(Enrollment.class_id == class_id, Enrollment.left_on.is_(None))
+                    .order_by(Enrollment.class_number)
+                )
+            )
+            db.session.remove()
+        client = app.test_client()
+        page = client.get("/staff/login")
+        token = CSRF.search(page.get_data(as_text=True)).group(1)
+        signed = client.post(
+            "/staff/login", data={"email": email, "password": "demo1234", "csrf_token": token}
+        )
+        assert signed.status_code == 302, signed.status_code
+        url_grid = f"/staff/grid/{curriculum_id}"
+        render: list[float] = []
+        save: list[float] = []
+        for i in range(args.repeat):
+            started = time.perf_counter()
+            response = client.get(url_grid)
+            render.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+            token = CSRF.search(response.get_data(as_text=True)).group(1)
+            data = {"csrf_token": token, "kind": "current", "date": TODAY.isoformat()}
+            data.update({f"g{sid}": str(2 + (i + n) % 5) for n, sid in enumerate(student_ids)})
+            started = time.perf_counter()
+            response = client.post(url_grid, data=data)
+            save.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 302, response.status_code
+        print(f"\n== {label}: {len(student_ids)} pupils, {args.repeat} runs")
+        for name, values in (("render grid", render), ("save column", save)):
+            print(
+                f"  {name:12s} median {statistics.median(values):7.1f} ms"
+                f"   p95 {pct(values, 0.95):7.1f} ms"
+            )
+        if schema:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=28)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--postgres", action="store_true", help="also run on TEST_DATABASE_URL")
+    args = parser.parse_args()
+    run("SQLite", "sqlite://", None, args)
+    if args.postgres:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            raise SystemExit("set TEST_DATABASE_URL for --postgres")
+        schema = f"bench_staff_{uuid.uuid4().hex[:8]}"
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        try:
+            run("PostgreSQL", url, schema, args)
+        finally:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,795 @@
+"""School admin screens of the staff web (same ``staff`` blueprint, ``/staff/admin/...``):
+school year dates, vacations and non-school days, bell times, lock settings (``/admin/year``);
+classes and subjects (``/admin/``); per class the class teacher, the curriculum with teachers and
+hours and the weekly timetable (``/admin/classes/<id>``); students: add, edit, move, leave, new
+parent code, link/unlink parents, parents' PIN reset (``/admin/students/<id>``); printable parent
+labels (``/admin/classes/<id>/labels``); staff: create, temporary password, remove
+(``/admin/staff``). Every route is ``@admin_required`` and every object is fetched within the
+admin's school.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+
+from config import clock
+from gradebook import access
+from gradebook import operations as ops
+from gradebook.forms import (
+    WEEKDAYS,
+    BellForm,
+    ClassForm,
+    CsrfForm,
+    CurriculumForm,
+    HolidayForm,
+    LeaveForm,
+    LinkGuardianForm,
+    MoveForm,
+    SlotForm,
+    StaffForm,
+    StudentForm,
+    SubjectForm,
+    TeacherSelectForm,
+    YearSettingsForm,
+    opts,
+)
+from gradebook.web import actor, bp, fail
+from models import (
+    BellTime,
+    ClassesEnd,
+    Curriculum,
+    Enrollment,
+    GuardianStudent,
+    NonSchoolDay,
+    School,
+    SchoolClass,
+    StaffMembership,
+    StaffUser,
+    Student,
+    Subject,
+    TimetableSlot,
+    db,
+)
+
+
+def _classes(school_id: int) -> list[SchoolClass]:
+    year = ops.current_year(school_id)
+    return list(
+        db.session.scalars(
+            sa.select(SchoolClass)
+            .where(SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id)
+            .order_by(SchoolClass.grade_level, SchoolClass.name)
+        )
+    )
+
+
+def _teachers(school_id: int) -> list[StaffUser]:
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser)
+            .join(StaffMembership, StaffMembership.staff_id == StaffUser.id)
+            .where(StaffMembership.school_id == school_id)
+            .distinct()
+            .order_by(StaffUser.full_name)
+        )
+    )
+
+
+@bp.get("/admin/")
+@access.admin_required
+def admin_index() -> Any:
+    return _admin_index_page()
+
+
+def _admin_index_page(
+    class_form: ClassForm | None = None, subject_form: SubjectForm | None = None, status: int = 200
+) -> Any:
+    me = actor()
+    classes = _classes(me.school_id)
+    counts = dict(
+        db.session.execute(
+            sa.select(Enrollment.class_id, sa.func.count(Enrollment.id))
+            .where(Enrollment.school_id == me.school_id, Enrollment.left_on.is_(None))
+            .group_by(Enrollment.class_id)
+        ).all()
+    )
+    subjects = list(
+        db.session.scalars(
+            sa.select(Subject).where(Subject.school_id == me.school_id).order_by(Subject.name)
+        )
+    )
+    class_form = class_form or ClassForm(formdata=None)
+    class_form.class_teacher_id.choices = opts(_teacher_choices(me.school_id))
+    return (
+        render_template(
+            "gradebook/admin_index.html",
+            classes=classes,
+            counts=counts,
+            subjects=subjects,
+            class_form=class_form,
+            subject_form=subject_form or SubjectForm(formdata=None),
+        ),
+        status,
+    )
+
+
+def _teacher_choices(school_id: int) -> list[tuple[int, str]]:
+    return [(0, "—")] + [(t.id, t.full_name) for t in _teachers(school_id)]
+
+
+@bp.post("/admin/classes")
+@access.admin_required
+def admin_class_new() -> Any:
+    me = actor()
+    form = ClassForm()
+    form.class_teacher_id.choices = opts(_teacher_choices(me.school_id))
+    if not form.validate_on_submit():
+        return _admin_index_page(class_form=form, status=422)
+    try:
+        klass = ops.create_class(
+            me,
+            name=form.name.data or "",
+            grade_level=form.grade_level.data,
+            shift=form.shift.data,
+            class_teacher_id=form.class_teacher_id.data or None,
+        )
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_index_page(class_form=form, status=exc.status)
+    flash(f"Паралелка {klass.name} е създадена.", "success")
+    return redirect(url_for("staff.admin_class", class_id=klass.id))
+
+
+@bp.post("/admin/subjects")
+@access.admin_required
+def admin_subject_new() -> Any:
+    me = actor()
+    form = SubjectForm()
+    if not form.validate_on_submit():
+        return _admin_index_page(subject_form=form, status=422)
+    try:
+        ops.create_subject(me, name=form.name.data or "", short_name=form.short_name.data or "")
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_index_page(subject_form=form, status=exc.status)
+    flash("Предметът е добавен.", "success")
+    return redirect(url_for("staff.admin_index"))
+
+
+@bp.route("/admin/year", methods=["GET", "POST"])
+@access.admin_required
+def admin_year() -> Any:
+    me = actor()
+    year = ops.current_year(me.school_id)
+    form = YearSettingsForm(obj=year if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.save_year_settings(
+                me,
+                month_lock_day=form.month_lock_day.data,
+                future_entry_lock=bool(form.future_entry_lock.data),
+                starts_on=form.starts_on.data,
+                term2_starts_on=form.term2_starts_on.data,
+                ends_on=form.ends_on.data,
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash("Настройките са записани.", "success")
+            return redirect(url_for("staff.admin_year"))
+    elif request.method == "POST":
+        status = 422
+    return _admin_year_page(form=form, status=status)
+
+
+def _admin_year_page(
+    form: YearSettingsForm | None = None,
+    holiday_form: HolidayForm | None = None,
+    bell_form: BellForm | None = None,
+    status: int = 200,
+) -> Any:
+    me = actor()
+    year = ops.current_year(me.school_id)
+    holidays = list(
+        db.session.scalars(
+            sa.select(NonSchoolDay)
+            .where(NonSchoolDay.school_year_id == year.id)
+            .order_by(NonSchoolDay.date_from)
+        )
+    )
+    ends = list(
+        db.session.scalars(
+            sa.select(ClassesEnd)
+            .where(ClassesEnd.school_year_id == year.id)
+            .order_by(ClassesEnd.grade_from)
+        )
+    )
+    bells = list(
+        db.session.scalars(
+            sa.select(BellTime)
+            .where(BellTime.school_id == me.school_id)
+            .order_by(BellTime.shift, BellTime.period)
+        )
+    )
+    return (
+        render_template(
+            "gradebook/admin_year.html",
+            form=form or YearSettingsForm(formdata=None, obj=year),
+            holiday_form=holiday_form or HolidayForm(formdata=None),
+            bell_form=bell_form or BellForm(formdata=None),
+            button_form=CsrfForm(),
+            year=year,
+            holidays=holidays,
+            ends=ends,
+            bells=bells,
+        ),
+        status,
+    )
+
+
+@bp.post("/admin/holidays")
+@access.admin_required
+def admin_holiday_new() -> Any:
+    me = actor()
+    form = HolidayForm()
+    if not form.validate_on_submit():
+        return _admin_year_page(holiday_form=form, status=422)
+    try:
+        ops.add_non_school_day(
+            me,
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+            name=form.name.data or "",
+            grade_from=form.grade_from.data if form.grade_from.data is not None else 0,
+            grade_to=form.grade_to.data if form.grade_to.data is not None else 12,
+        )
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_year_page(holiday_form=form, status=exc.status)
+    flash("Неучебните дни са добавени.", "success")
+    return redirect(url_for("staff.admin_year"))
+
+
+@bp.post("/admin/holidays/<int:day_id>/delete")
+@access.admin_required
+def admin_holiday_delete(day_id: int) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    ops.delete_non_school_day(me, day_id)
+    flash("Записът е изтрит.", "success")
+    return redirect(url_for("staff.admin_year"))
+
+
+@bp.post("/admin/bells")
+@access.admin_required
+def admin_bell() -> Any:
+    me = actor()
+    form = BellForm()
+    if not form.validate_on_submit():
+        return _admin_year_page(bell_form=form, status=422)
+    try:
+        ops.save_bell_time(
+            me,
+            shift=form.shift.data,
+            period=form.period.data,
+            starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data,
+        )
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_year_page(bell_form=form, status=exc.status)
+    flash("Звънецът е записан.", "success")
+    return redirect(url_for("staff.admin_year"))
+
+
+@bp.get("/admin/classes/<int:class_id>")
+@access.admin_required
+def admin_class(class_id: int) -> Any:
+    return _admin_class_page(class_id)
+
+
+def _admin_class_page(
+    class_id: int,
+    curriculum_form: CurriculumForm | None = None,
+    slot_form: SlotForm | None = None,
+    status: int = 200,
+) -> Any:
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    choices = _teacher_choices(me.school_id)
+    class_form = TeacherSelectForm(data={"teacher_id": klass.class_teacher_id or 0})
+    class_form.teacher_id.choices = opts(choices)
+    curricula = list(
+        db.session.scalars(
+            sa.select(Curriculum)
+            .join(Subject, Subject.id == Curriculum.subject_id)
+            .where(Curriculum.class_id == klass.id)
+            .order_by(Subject.name)
+        )
+    )
+    curriculum_form = curriculum_form or CurriculumForm(formdata=None)
+    _curriculum_choices(me, curriculum_form)
+    slot_form = slot_form or SlotForm(formdata=None)
+    _slot_choices(klass, slot_form)
+    slots = list(
+        db.session.scalars(
+            sa.select(TimetableSlot)
+            .where(TimetableSlot.class_id == klass.id)
+            .order_by(TimetableSlot.weekday, TimetableSlot.period)
+        )
+    )
+    return (
+        render_template(
+            "gradebook/admin_class.html",
+            klass=klass,
+            class_form=class_form,
+            teacher_choices=choices,
+            curricula=curricula,
+            enrollments=ops.active_enrollments(klass.id),
+            form=CsrfForm(),
+            curriculum_form=curriculum_form,
+            slot_form=slot_form,
+            slots=slots,
+            weekdays=dict(WEEKDAYS),
+        ),
+        status,
+    )
+
+
+def _curriculum_choices(me: ops.Actor, form: CurriculumForm) -> None:
+    form.subject_id.choices = opts(
+        [(0, "—")]
+        + [
+            (s.id, s.name)
+            for s in db.session.scalars(
+                sa.select(Subject).where(Subject.school_id == me.school_id).order_by(Subject.name)
+            )
+        ]
+    )
+    form.teacher_id.choices = opts(_teacher_choices(me.school_id))
+
+
+def _slot_choices(klass: SchoolClass, form: SlotForm) -> None:
+    form.curriculum_id.choices = opts(
+        [(0, "—")]
+        + [
+            (c.id, c.subject.name + (f" ({c.group_name})" if c.group_name else ""))
+            for c in db.session.scalars(
+                sa.select(Curriculum).where(Curriculum.class_id == klass.id)
+            )
+        ]
+    )
+
+
+@bp.post("/admin/classes/<int:class_id>/curriculum")
+@access.admin_required
+def admin_curriculum_new(class_id: int) -> Any:
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    form = CurriculumForm()
+    _curriculum_choices(me, form)
+    if not form.validate_on_submit():
+        return _admin_class_page(klass.id, curriculum_form=form, status=422)
+    try:
+        ops.add_curriculum(
+            me,
+            class_id=klass.id,
+            subject_id=form.subject_id.data,
+            teacher_id=form.teacher_id.data or None,
+            hours_term1=form.hours_term1.data,
+            hours_term2=form.hours_term2.data,
+            section=form.section.data or "A",
+            group_name=form.group_name.data or "",
+        )
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_class_page(klass.id, curriculum_form=form, status=exc.status)
+    flash("Предметът е добавен в учебния план.", "success")
+    return redirect(url_for("staff.admin_class", class_id=klass.id))
+
+
+@bp.post("/admin/classes/<int:class_id>/timetable")
+@access.admin_required
+def admin_slot_new(class_id: int) -> Any:
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    form = SlotForm()
+    _slot_choices(klass, form)
+    if not form.validate_on_submit():
+        return _admin_class_page(klass.id, slot_form=form, status=422)
+    try:
+        ops.add_timetable_slot(
+            me,
+            class_id=klass.id,
+            curriculum_id=form.curriculum_id.data,
+            weekday=form.weekday.data,
+            period=form.period.data,
+            term=form.term.data,
+            room=form.room.data or "",
+        )
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_class_page(klass.id, slot_form=form, status=exc.status)
+    flash("Часът е добавен в програмата.", "success")
+    return redirect(url_for("staff.admin_class", class_id=klass.id))
+
+
+@bp.post("/admin/timetable/<int:slot_id>/delete")
+@access.admin_required
+def admin_slot_delete(slot_id: int) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    class_id = ops.delete_timetable_slot(me, slot_id)
+    flash("Часът е премахнат от програмата.", "success")
+    return redirect(url_for("staff.admin_class", class_id=class_id))
+
+
+@bp.post("/admin/classes/<int:class_id>/teacher")
+@access.admin_required
+def admin_class_teacher(class_id: int) -> Any:
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.set_class_teacher(me, klass.id, request.form.get("teacher_id", type=int) or None)
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash("Класният ръководител е записан.", "success")
+    return redirect(url_for("staff.admin_class", class_id=klass.id))
+
+
+@bp.post("/admin/curriculum/<int:curriculum_id>/teacher")
+@access.admin_required
+def admin_curriculum_teacher(curriculum_id: int) -> Any:
+    me = actor()
+    curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.set_curriculum_teacher(
+            me, curriculum.id, request.form.get("teacher_id", type=int) or None
+        )
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash("Учителят е записан.", "success")
+    return redirect(url_for("staff.admin_class", class_id=curriculum.class_id))
+
+
+def _student_form(me: ops.Actor, student: Student | None) -> StudentForm:
+    form = StudentForm(obj=student if request.method == "GET" else None)
+    form.class_id.choices = opts([(0, "—")] + [(c.id, c.name) for c in _classes(me.school_id)])
+    if request.method == "GET":
+        if student is not None:
+            form.personal_id_type.data = student.personal_id_type.value
+        elif request.args.get("class_id", type=int):
+            form.class_id.data = request.args.get("class_id", type=int)
+    return form
+
+
+@bp.route("/admin/students/new", methods=["GET", "POST"])
+@access.admin_required
+def admin_student_new() -> Any:
+    me = actor()
+    form = _student_form(me, None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            student = ops.save_student(
+                me,
+                first_name=form.first_name.data or "",
+                middle_name=form.middle_name.data or "",
+                last_name=form.last_name.data or "",
+                personal_id_type=form.personal_id_type.data or "egn",
+                personal_id=form.personal_id.data or "",
+                class_id=form.class_id.data or None,
+                class_number=form.class_number.data,
+                sop=bool(form.sop.data),
+            )
+        except ops.OperationError as exc:
+            fail(exc, form)
+            status = exc.status
+        else:
+            flash(f"Ученикът е добавен. Код за родителите: {student.student_code}", "success")
+            return redirect(url_for("staff.admin_student", student_id=student.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("gradebook/admin_student_form.html", form=form, student=None), status
+
+
+@bp.route("/admin/students/<int:student_id>", methods=["GET", "POST"])
+@access.admin_required
+def admin_student(student_id: int) -> Any:
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    form = _student_form(me, student)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                ops.save_student(
+                    me,
+                    first_name=form.first_name.data or "",
+                    middle_name=form.middle_name.data or "",
+                    last_name=form.last_name.data or "",
+                    personal_id_type=form.personal_id_type.data or "egn",
+                    personal_id=form.personal_id.data or "",
+                    class_id=None,
+                    sop=bool(form.sop.data),
+                    student_id=student.id,
+                )
+            except ops.OperationError as exc:
+                fail(exc, form)
+                status = exc.status
+            else:
+                flash("Данните са записани.", "success")
+                return redirect(url_for("staff.admin_student", student_id=student.id))
+        else:
+            status = 422
+    klass = ops.student_class(student.id)
+    move_form = MoveForm(formdata=None, data={"date": clock.today()})
+    move_form.class_id.choices = opts(
+        [(c.id, c.name) for c in _classes(me.school_id) if not klass or c.id != klass.id]
+    )
+    guardians = list(
+        db.session.scalars(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.student_id == student.id,
+                GuardianStudent.school_id == me.school_id,
+            )
+        )
+    )
+    return (
+        render_template(
+            "gradebook/admin_student_form.html",
+            form=form,
+            student=student,
+            klass=klass,
+            move_form=move_form,
+            leave_form=LeaveForm(formdata=None, data={"date": clock.today()}),
+            button_form=CsrfForm(),
+            guardians=guardians,
+            link_form=LinkGuardianForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.post("/admin/students/<int:student_id>/move")
+@access.admin_required
+def admin_student_move(student_id: int) -> Any:
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    form = MoveForm()
+    form.class_id.choices = opts([(c.id, c.name) for c in _classes(me.school_id)])
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Изберете клас и дата.", "error")
+    else:
+        try:
+            ops.move_student(
+                me,
+                student.id,
+                class_id=form.class_id.data,
+                date=form.date.data,
+                reason=form.reason.data or "",
+            )
+        except ops.OperationError as exc:
+            fail(exc)
+        else:
+            flash("Ученикът е преместен.", "success")
+    return redirect(url_for("staff.admin_student", student_id=student.id))
+
+
+@bp.post("/admin/students/<int:student_id>/leave")
+@access.admin_required
+def admin_student_leave(student_id: int) -> Any:
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    form = LeaveForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Посочете дата и причина.", "error")
+    else:
+        try:
+            ops.student_leaves(me, student.id, date=form.date.data, reason=form.reason.data or "")
+        except ops.OperationError as exc:
+            fail(exc)
+        else:
+            flash("Ученикът е отписан.", "success")
+    return redirect(url_for("staff.admin_student", student_id=student.id))
+
+
+@bp.post("/admin/students/<int:student_id>/code")
+@access.admin_required
+def admin_student_code(student_id: int) -> Any:
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        code = ops.regenerate_student_code(me, student.id)
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash(f"Нов код за родителите: {code}. Старият код вече не важи.", "success")
+    return redirect(url_for("staff.admin_student", student_id=student.id))
+
+
+@bp.post("/admin/guardians/<int:guardian_id>/pin")
+@access.admin_required
+def admin_guardian_pin(guardian_id: int) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        pin = ops.reset_guardian_pin(me, guardian_id)
+    except ops.OperationError as exc:
+        fail(exc)
+        raise
+    flash(f"Нов ПИН за телефонната линия: {pin}. Съобщете го лично на родителя.", "success")
+    back = request.form.get("student_id", type=int)
+    if back:
+        ops.get_in_school(Student, back, me.school_id)
+        return redirect(url_for("staff.admin_student", student_id=back))
+    return redirect(url_for("staff.admin_index"))
+
+
+@bp.post("/admin/students/<int:student_id>/guardians")
+@access.admin_required
+def admin_guardian_link(student_id: int) -> Any:
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    form = LinkGuardianForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Въведете имейл или телефон на родителя.", "error")
+        return redirect(url_for("staff.admin_student", student_id=student.id))
+    try:
+        guardian = ops.link_guardian(
+            me, student.id, contact=form.contact.data or "", relation=form.relation.data or ""
+        )
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash(f"{guardian.full_name or 'Родителят'} е свързан(а) с ученика.", "success")
+    return redirect(url_for("staff.admin_student", student_id=student.id))
+
+
+@bp.post("/admin/guardian-links/<int:link_id>/delete")
+@access.admin_required
+def admin_guardian_unlink(link_id: int) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    student_id = ops.unlink_guardian(me, link_id)
+    flash("Връзката е премахната.", "success")
+    return redirect(url_for("staff.admin_student", student_id=student_id))
+
+
+@bp.get("/admin/classes/<int:class_id>/labels")
+@access.admin_required
+def admin_labels(class_id: int) -> Any:
+    """Printable parent labels for a class: name, class, code, phone, portal, how to register."""
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    school = db.session.get(School, me.school_id)
+    assert school is not None
+    portal = current_app.config.get("PORTAL_BASE_URL") or request.host_url.rstrip("/")
+    phone = school.info_phone or current_app.config.get("INFO_PHONE_NUMBER", "")
+    return render_template(
+        "gradebook/labels.html",
+        klass=klass,
+        school=school,
+        enrollments=ops.active_enrollments(klass.id),
+        portal=portal,
+        phone=_phone_display(phone),
+    )
+
+
+def _phone_display(e164: str) -> str:
+    try:
+        import phonenumbers
+
+        number = phonenumbers.parse(e164, "BG")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    except Exception:  # noqa: BLE001 - display only
+        return e164
+
+
+@bp.get("/admin/staff")
+@access.admin_required
+def admin_staff() -> Any:
+    return _admin_staff_page()
+
+
+def _admin_staff_page(staff_form: StaffForm | None = None, status: int = 200) -> Any:
+    me = actor()
+    members = list(
+        db.session.scalars(
+            sa.select(StaffMembership)
+            .join(StaffUser, StaffUser.id == StaffMembership.staff_id)
+            .where(StaffMembership.school_id == me.school_id)
+            .order_by(StaffUser.full_name)
+        )
+    )
+    return (
+        render_template(
+            "gradebook/admin_staff.html",
+            members=members,
+            form=CsrfForm(),
+            staff_form=staff_form or StaffForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.post("/admin/staff")
+@access.admin_required
+def admin_staff_new() -> Any:
+    me = actor()
+    form = StaffForm()
+    if not form.validate_on_submit():
+        return _admin_staff_page(staff_form=form, status=422)
+    try:
+        user, temporary = ops.create_staff(
+            me,
+            email=form.email.data or "",
+            full_name=form.full_name.data or "",
+            role=form.role.data or "teacher",
+            position=form.position.data or "",
+        )
+    except ops.OperationError as exc:
+        fail(exc, form)
+        return _admin_staff_page(staff_form=form, status=exc.status)
+    if temporary:
+        flash(
+            f"Профилът на {user.full_name} е създаден. Временна парола: {temporary} — "
+            "предайте я лично; при първия вход ще бъде сменена.",
+            "success",
+        )
+    else:
+        flash(f"{user.full_name} е добавен(а) към училището.", "success")
+    return redirect(url_for("staff.admin_staff"))
+
+
+@bp.post("/admin/staff/<int:staff_id>/password")
+@access.admin_required
+def admin_staff_password(staff_id: int) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        temporary = ops.reset_staff_password(me, staff_id)
+    except ops.OperationError as exc:
+        fail(exc)
+        raise
+    flash(f"Временна парола: {temporary} — предайте я лично; при вход ще бъде сменена.", "success")
+    return redirect(url_for("staff.admin_staff"))
+
+
+@bp.post("/admin/staff/<int:staff_id>/remove")
+@access.admin_required
+def admin_staff_remove(staff_id: int) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        staff = ops.remove_staff(me, staff_id)
+    except ops.OperationError as exc:
+        fail(exc)
+    else:
+        flash(f"{staff.full_name} вече не е в училището.", "success")
+    return redirect(url_for("staff.admin_staff"))

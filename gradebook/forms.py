@@ -1,0 +1,242 @@
+"""Flask-WTF forms of the staff web (CSRF on every one). Bulgarian labels and messages.
+
+Field checks here are only about shape (required, length); the school rules are checked in
+``gradebook.operations`` and their messages are attached to the same fields by the views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from gradebook import rules
+
+REQUIRED = "Задължително поле."
+
+
+def opts(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice list WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CsrfForm(FlaskForm):
+    """Only the CSRF token: forms whose fields are built by hand (grid, register, buttons)."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Имейл", validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = PasswordField("Парола", validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        "Нова парола",
+        validators=[DataRequired(REQUIRED), Length(min=10, message="Поне 10 знака.")],
+    )
+    confirm = PasswordField(
+        "Повторете паролата",
+        validators=[DataRequired(REQUIRED), EqualTo("password", message="Паролите се различават.")],
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        "Причина за промяната", validators=[DataRequired("Посочете причина."), Length(max=500)]
+    )
+    version = HiddenField()
+    override_lock = BooleanField("Разреши промяна в заключен месец (администратор)")
+
+
+class GradeEditForm(ReasonForm):
+    value = StringField("Оценка", validators=[DataRequired("Въведете оценка.")])
+    kind = SelectField(
+        "Вид", choices=opts([(k, rules.GRADE_KINDS[k].capitalize()) for k in rules.CURRENT_KINDS])
+    )
+    date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
+    comment = StringField("Коментар", validators=[Optional(), Length(max=500)])
+
+
+REMARK_KINDS = [("remark", "Забележка"), ("praise", "Похвала")]
+
+
+class RemarkForm(FlaskForm):
+    kind = SelectField("Вид", choices=opts(REMARK_KINDS))
+    date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
+    subject_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
+    text = TextAreaField("Текст", validators=[DataRequired("Въведете текст."), Length(max=1000)])
+    version = HiddenField()
+    reason = StringField("Причина за промяната (при редакция)", validators=[Length(max=500)])
+
+
+class HealthForm(FlaskForm):
+    date_from = DateField("От дата", validators=[DataRequired("Въведете дата.")])
+    date_to = DateField("До дата (ако има)", validators=[Optional()])
+    text = TextAreaField(
+        "Бележка (без диагноза)",
+        validators=[DataRequired("Въведете текст."), Length(max=1000)],
+    )
+    version = HiddenField()
+    reason = StringField("Причина за промяната (при редакция)", validators=[Length(max=500)])
+
+
+EVENT_KINDS = [
+    ("test", "Тест / контролна работа"),
+    ("classwork", "Класна работа"),
+    ("school_event", "Училищно събитие"),
+    ("excursion", "Екскурзия"),
+    ("holiday", "Празник"),
+    ("other", "Друго"),
+]
+
+
+class EventForm(FlaskForm):
+    kind = SelectField("Вид", choices=opts(EVENT_KINDS))
+    title = StringField(
+        "Заглавие", validators=[DataRequired("Въведете заглавие."), Length(max=200)]
+    )
+    class_id = SelectField("Клас", coerce=int, choices=opts([(0, "Цялото училище")]))
+    subject_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
+    date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
+    time = TimeField("Час", validators=[Optional()])
+    description = TextAreaField("Описание", validators=[Optional(), Length(max=2000)])
+
+
+class MeetingForm(FlaskForm):
+    class_id = SelectField("Клас", coerce=int, choices=opts([(0, "Цялото училище")]))
+    date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
+    time = TimeField("Час", validators=[DataRequired("Въведете час.")])
+    place = StringField("Място", validators=[Optional(), Length(max=200)])
+    topic = TextAreaField("Тема", validators=[Optional(), Length(max=1000)])
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        "Отговор", validators=[DataRequired("Напишете отговор."), Length(max=4000)]
+    )
+
+
+class StudentForm(FlaskForm):
+    first_name = StringField("Име", validators=[DataRequired(REQUIRED), Length(max=100)])
+    middle_name = StringField("Презиме", validators=[Optional(), Length(max=100)])
+    last_name = StringField("Фамилия", validators=[DataRequired(REQUIRED), Length(max=100)])
+    personal_id_type = SelectField(
+        "Вид идентификатор", choices=opts([(k, v) for k, v in rules.PERSONAL_ID_KINDS.items()])
+    )
+    personal_id = StringField("ЕГН / ЛНЧ / ИДН", validators=[Optional(), Length(max=20)])
+    class_id = SelectField("Клас", coerce=int, choices=opts([(0, "—")]))
+    class_number = IntegerField("№ в клас (празно = следващ)", validators=[Optional()])
+    sop = BooleanField("Специални образователни потребности (СОП)")
+
+
+class MoveForm(FlaskForm):
+    class_id = SelectField("Нов клас", coerce=int, choices=opts([]))
+    date = DateField("От дата", validators=[DataRequired("Въведете дата.")])
+    reason = StringField("Причина", validators=[Optional(), Length(max=200)])
+
+
+class LeaveForm(FlaskForm):
+    date = DateField("Дата на отписване", validators=[DataRequired("Въведете дата.")])
+    reason = StringField("Причина", validators=[DataRequired("Посочете причина."), Length(max=200)])
+
+
+class YearSettingsForm(FlaskForm):
+    month_lock_day = IntegerField(
+        "Заключване на предходния месец след ден (1–28, празно = без)", validators=[Optional()]
+    )
+    future_entry_lock = BooleanField("Забрана за въвеждане с бъдеща дата")
+    starts_on = DateField("Начало на учебната година", validators=[Optional()])
+    term2_starts_on = DateField("Начало на II срок", validators=[Optional()])
+    ends_on = DateField("Край на учебната година", validators=[Optional()])
+
+
+class TeacherSelectForm(FlaskForm):
+    teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
+
+
+WEEKDAYS = [(1, "понеделник"), (2, "вторник"), (3, "сряда"), (4, "четвъртък"), (5, "петък")]
+
+
+class ClassForm(FlaskForm):
+    name = StringField("Паралелка (напр. 8е)", validators=[DataRequired(REQUIRED), Length(max=20)])
+    grade_level = IntegerField("Клас (0 = ПГ, 1–12)", validators=[Optional()])
+    shift = SelectField("Смяна", coerce=int, choices=opts([(1, "първа"), (2, "втора")]))
+    class_teacher_id = SelectField("Класен ръководител", coerce=int, choices=opts([(0, "—")]))
+
+
+class SubjectForm(FlaskForm):
+    name = StringField("Предмет", validators=[DataRequired(REQUIRED), Length(max=100)])
+    short_name = StringField("Съкращение", validators=[Optional(), Length(max=20)])
+
+
+class CurriculumForm(FlaskForm):
+    subject_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
+    teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
+    hours_term1 = StringField("Часове седмично, I срок", default="2")
+    hours_term2 = StringField("Часове седмично, II срок", default="2")
+    section = SelectField(
+        "Раздел",
+        choices=opts(
+            [("A", "А — задължителни"), ("B", "Б — избираеми"), ("V", "В — факултативни")]
+        ),
+    )
+    group_name = StringField("Група (при разделяне)", validators=[Optional(), Length(max=40)])
+
+
+class SlotForm(FlaskForm):
+    curriculum_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
+    weekday = SelectField("Ден", coerce=int, choices=opts(WEEKDAYS))
+    period = IntegerField("Час №", validators=[Optional()])
+    term = SelectField("Срок", coerce=int, choices=opts([(0, "и двата"), (1, "I"), (2, "II")]))
+    room = StringField("Стая", validators=[Optional(), Length(max=20)])
+
+
+class BellForm(FlaskForm):
+    shift = SelectField("Смяна", coerce=int, choices=opts([(1, "първа"), (2, "втора")]))
+    period = IntegerField("Час №", validators=[Optional()])
+    starts_at = StringField("Начало (чч:мм)", validators=[DataRequired(REQUIRED)])
+    ends_at = StringField("Край (чч:мм)", validators=[DataRequired(REQUIRED)])
+
+
+class HolidayForm(FlaskForm):
+    name = StringField("Наименование", validators=[DataRequired(REQUIRED), Length(max=200)])
+    date_from = DateField("От", validators=[DataRequired("Въведете дата.")])
+    date_to = DateField("До (включително)", validators=[Optional()])
+    grade_from = IntegerField("За класове от", default=0, validators=[Optional()])
+    grade_to = IntegerField("до", default=12, validators=[Optional()])
+
+
+class StaffForm(FlaskForm):
+    full_name = StringField("Име и фамилия", validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField("Имейл", validators=[DataRequired(REQUIRED), Length(max=200)])
+    role = SelectField(
+        "Роля", choices=opts([("teacher", "учител"), ("admin", "администратор (директор, ЗДУД)")])
+    )
+    position = StringField("Длъжност", validators=[Optional(), Length(max=100)])
+
+
+class LinkGuardianForm(FlaskForm):
+    contact = StringField(
+        "Имейл или телефон на родителя", validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    relation = SelectField(
+        "Връзка",
+        choices=opts(
+            [("mother", "майка"), ("father", "баща"), ("guardian", "настойник"), ("other", "друго")]
+        ),
+    )

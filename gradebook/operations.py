@@ -1,0 +1,2489 @@
+"""Use-cases of the staff web: every write a teacher or a school admin makes.
+
+Each public function takes an :class:`Actor` (who acts, in which school, with which rights),
+validates with :mod:`gradebook.rules`, checks rights and entry locks, writes the change, the
+audit trail (before/after JSON), the notification outbox rows and the refreshed read model, and
+commits it all in ONE transaction — or raises and leaves nothing behind:
+
+* :class:`Forbidden` (403) — no right to this object; :class:`NotFound` (404) — no such object
+  *in this school* (objects of other schools are reported as missing, never as forbidden);
+* :class:`Invalid` — bad input, with ``errors`` = {field: Bulgarian message};
+* :class:`Locked` — the entry date is locked (month lock / future lock);
+* :class:`Conflict` — someone else changed the row first (optimistic locking).
+
+All of them subclass :class:`OperationError`, whose ``message_bg`` is for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.security import generate_password_hash
+
+from config import clock
+from gradebook import rules, summary
+from models import (
+    Absence,
+    AbsenceKind,
+    AuditLog,
+    BellTime,
+    Channel,
+    Curriculum,
+    CurriculumSection,
+    Enrollment,
+    Event,
+    EventKind,
+    ExcuseReason,
+    Grade,
+    GradeCategory,
+    GradeKind,
+    Guardian,
+    GuardianStudent,
+    HealthNote,
+    Message,
+    MessageThread,
+    NonSchoolDay,
+    NotificationOutbox,
+    NotifyEvent,
+    ParentMeeting,
+    Relation,
+    Remark,
+    RemarkKind,
+    SchoolClass,
+    SchoolYear,
+    SopMark,
+    StaffMembership,
+    StaffRole,
+    StaffUser,
+    Student,
+    StudentSummary,
+    Subject,
+    TimetableSlot,
+    db,
+)
+from notify import outbox
+
+M = TypeVar("M")
+
+
+# --- errors --------------------------------------------------------------------------------------
+class OperationError(Exception):
+    status = 400
+
+    def __init__(self, message_bg: str, errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(message_bg)
+        self.message_bg = message_bg
+        self.errors: dict[str, str] = dict(errors or {})
+
+
+class Forbidden(OperationError):
+    status = 403
+
+
+class NotFound(OperationError):
+    status = 404
+
+
+class Invalid(OperationError):
+    status = 422
+
+
+class Locked(OperationError):
+    status = 409
+
+
+class Conflict(OperationError):
+    status = 409
+
+
+CONFLICT_BG = (
+    "Записът междувременно е променен от друг потребител. Презаредете страницата, "
+    "за да видите новите данни, и опитайте отново."
+)
+LOCK_BG = {
+    rules.LOCK_FUTURE: "Не може да се въвеждат данни за бъдеща дата.",
+    rules.LOCK_MONTH: "Месецът е заключен за промени. Само администратор може да разреши промяна.",
+}
+
+
+# --- who acts ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    """A staff user acting in one school, with their rights there (computed once)."""
+
+    staff_id: int
+    school_id: int
+    is_admin: bool = False
+    curriculum_ids: frozenset[int] = field(default_factory=frozenset)
+    class_teacher_of: frozenset[int] = field(default_factory=frozenset)
+    teaches_classes: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def load(cls, staff_id: int, school_id: int) -> Actor:
+        roles = set(
+            db.session.scalars(
+                sa.select(StaffMembership.role).where(
+                    StaffMembership.staff_id == staff_id, StaffMembership.school_id == school_id
+                )
+            )
+        )
+        if not roles:
+            raise Forbidden("Нямате достъп до това училище.")
+        taught = db.session.execute(
+            sa.select(Curriculum.id, Curriculum.class_id).where(
+                Curriculum.teacher_id == staff_id, Curriculum.school_id == school_id
+            )
+        ).all()
+        class_teacher = db.session.scalars(
+            sa.select(SchoolClass.id).where(
+                SchoolClass.class_teacher_id == staff_id, SchoolClass.school_id == school_id
+            )
+        )
+        return cls(
+            staff_id=staff_id,
+            school_id=school_id,
+            is_admin=StaffRole.ADMIN in roles,
+            curriculum_ids=frozenset(r.id for r in taught),
+            class_teacher_of=frozenset(class_teacher),
+            teaches_classes=frozenset(r.class_id for r in taught),
+        )
+
+    def can_write_grades(self, curriculum: Curriculum) -> bool:
+        return self.is_admin or curriculum.id in self.curriculum_ids
+
+    def can_manage_class(self, class_id: int) -> bool:
+        """Absences, excuses, health notes, meetings: the class teacher or an admin."""
+        return self.is_admin or class_id in self.class_teacher_of
+
+    def can_view_class(self, class_id: int) -> bool:
+        return (
+            self.is_admin or class_id in self.class_teacher_of or class_id in self.teaches_classes
+        )
+
+
+# --- small helpers -----------------------------------------------------------------------------------
+def get_in_school(model: type[M], object_id: int | None, school_id: int) -> M:
+    """The row of ``model`` with this id in this school, else :class:`NotFound`."""
+    obj = db.session.get(model, object_id) if object_id else None
+    if obj is None or getattr(obj, "school_id", None) != school_id:
+        raise NotFound("Записът не е намерен.")
+    return obj
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """Column values of a row as JSON-able data (for the audit trail)."""
+    out: dict[str, Any] = {}
+    for column in obj.__table__.columns:
+        if column.key in ("created_at", "updated_at"):
+            continue
+        value = getattr(obj, column.key)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, dt.datetime | dt.date | dt.time):
+            value = value.isoformat()
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        out[column.key] = value
+    return out
+
+
+def audit(
+    actor: Actor,
+    action: str,
+    obj: Any,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    student_id: int | None = None,
+    reason: str = "",
+    object_type: str | None = None,
+) -> AuditLog:
+    entry = AuditLog(
+        school_id=actor.school_id,
+        actor_type="staff",
+        actor_id=actor.staff_id,
+        action=action,
+        object_type=object_type or obj.__tablename__,
+        object_id=getattr(obj, "id", None),
+        student_id=student_id if student_id is not None else getattr(obj, "student_id", None),
+        before=before,
+        after=after,
+        reason=(reason or "")[:500],
+        created_at=clock.utc_naive(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def current_year(school_id: int) -> SchoolYear:
+    year = db.session.scalar(
+        sa.select(SchoolYear)
+        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
+        .order_by(SchoolYear.starts_on.desc())
+    )
+    if year is None:
+        raise Invalid("Няма въведена текуща учебна година.")
+    return year
+
+
+def check_lock(
+    actor: Actor, year: SchoolYear, day: dt.date, *, override: bool = False, what: str = ""
+) -> None:
+    """Raise :class:`Locked` when ``day`` is locked, unless an admin overrides (audited)."""
+    if not year.starts_on <= day <= year.ends_on:
+        raise Invalid(
+            "Датата е извън учебната година.", {"date": "Датата е извън учебната година."}
+        )
+    reason = rules.entry_locked(day, clock.today(), year.month_lock_day, year.future_entry_lock)
+    if reason is None:
+        return
+    if override and actor.is_admin and reason == rules.LOCK_MONTH:
+        entry = AuditLog(
+            school_id=actor.school_id,
+            actor_type="staff",
+            actor_id=actor.staff_id,
+            action="override",
+            object_type="lock",
+            object_id=year.id,
+            before={"lock": reason, "date": day.isoformat()},
+            after={"what": what},
+            reason="admin override of the month lock",
+            created_at=clock.utc_naive(),
+        )
+        db.session.add(entry)
+        return
+    raise Locked(LOCK_BG[reason], {"date": LOCK_BG[reason]})
+
+
+def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
+    """Rebuild the read model of several students in the caller's transaction.
+
+    One or two students: ``summary.refresh_student`` each. More (a grade column, a class event):
+    their payloads are built together with ``summary.build_payloads`` (a fixed number of
+    queries), stored, and ``refresh_student`` is called once per class to store its last pupil
+    and rebuild the class aggregate from the stored rows — the same result, much faster."""
+    by_year: dict[int, set[int]] = {}
+    for student_id, year_id in pairs:
+        by_year.setdefault(year_id, set()).add(student_id)
+    for year_id, ids in sorted(by_year.items()):
+        if len(ids) <= 2:
+            for student_id in sorted(ids):
+                summary.refresh_student(student_id, year_id)
+            continue
+        year = db.session.get(SchoolYear, year_id)
+        if year is None:
+            continue
+        payloads = summary.build_payloads(year, ids)
+        last_of_class: dict[Any, int] = {}
+        for student_id in sorted(payloads):
+            last_of_class[payloads[student_id]["student"].get("class_id")] = student_id
+        finishers = set(last_of_class.values())
+        existing = {
+            row.student_id: row
+            for row in db.session.scalars(
+                sa.select(StudentSummary).where(
+                    StudentSummary.school_year_id == year_id,
+                    StudentSummary.student_id.in_(list(payloads)),
+                )
+            )
+        }
+        now = clock.utc_naive()
+        for student_id, payload in payloads.items():
+            if student_id in finishers:
+                continue
+            row = existing.get(student_id)
+            if row is None:
+                row = StudentSummary(
+                    student_id=student_id, school_year_id=year_id, school_id=year.school_id
+                )
+                db.session.add(row)
+            row.payload = payload
+            row.computed_at = now
+        for student_id in sorted(finishers):
+            summary.refresh_student(student_id, year_id)
+
+
+def _commit(refresh: Iterable[tuple[int, int]] = ()) -> None:
+    """Refresh read models, then commit; a concurrent edit becomes :class:`Conflict`."""
+    try:
+        refresh_summaries(refresh)
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise Conflict(CONFLICT_BG) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _run(work: Callable[[], Any]) -> Any:
+    """Run a use-case body; on any error roll the session back (nothing half-saved)."""
+    try:
+        return work()
+    except (StaleDataError, IntegrityError):
+        # a concurrent edit of the same row, or the same lesson registered twice at once
+        db.session.rollback()
+        raise Conflict(CONFLICT_BG) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def parse_date(raw: str | dt.date | None, field_name: str = "date") -> dt.date:
+    if isinstance(raw, dt.date):
+        return raw
+    text = (raw or "").strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid("Невалидна дата.", {field_name: "Въведете дата във вида дд.мм.гггг."})
+
+
+def _check_version(obj: Any, version: int | str | None) -> None:
+    if version is None or str(version) == "":
+        return
+    try:
+        expected = int(version)
+    except (TypeError, ValueError):
+        raise Conflict(CONFLICT_BG) from None
+    if obj.version != expected:
+        raise Conflict(CONFLICT_BG)
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Посочете причина.", {"reason": "Посочете причина за промяната."})
+    return reason
+
+
+def active_enrollments(class_id: int) -> list[Enrollment]:
+    return list(
+        db.session.scalars(
+            sa.select(Enrollment)
+            .where(Enrollment.class_id == class_id, Enrollment.left_on.is_(None))
+            .order_by(Enrollment.class_number)
+            .options(sa.orm.joinedload(Enrollment.student))
+        )
+    )
+
+
+def student_class(student_id: int) -> SchoolClass | None:
+    return db.session.scalar(
+        sa.select(SchoolClass)
+        .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+        .where(Enrollment.student_id == student_id, Enrollment.left_on.is_(None))
+        .order_by(Enrollment.enrolled_on.desc())
+    )
+
+
+def _grade_payload(grade: Grade, student: Student, subject: Subject) -> dict[str, Any]:
+    if grade.category == GradeCategory.SOP and grade.sop_mark:
+        text = rules.sop_word(grade.sop_mark.value)
+    elif grade.category == GradeCategory.QUALITATIVE and grade.value is not None:
+        text = rules.qualitative_word(int(grade.value))
+    else:
+        places = 0 if grade.kind in (GradeKind.TERM, GradeKind.ANNUAL) else 2
+        text = rules.grade_text(grade.value, places) if grade.value is not None else ""
+    payload: dict[str, Any] = {
+        "student": student.first_name,
+        "subject": subject.name,
+        "kind": grade.kind.value,
+        "final": grade.kind in (GradeKind.TERM, GradeKind.ANNUAL),
+        "kind_bg": rules.GRADE_KINDS.get(grade.kind.value, grade.kind.value),
+        "value": str(grade.value) if grade.value is not None else None,
+        "sop_mark": grade.sop_mark.value if grade.sop_mark else None,
+        "text": text,
+        "date": grade.date.isoformat(),
+        "date_bg": rules.format_date_bg(grade.date),
+    }
+    if grade.category == GradeCategory.SOP:
+        payload["sop"] = text
+    return payload
+
+
+# --- grades -------------------------------------------------------------------------------------------
+SOP_KEYS = {"з": SopMark.DIFFICULTIES, "с": SopMark.COPES, "п": SopMark.MEETS}
+
+
+def parse_grade_input(
+    raw: str, grade_level: int, kind: str, sop_student: bool = False
+) -> tuple[GradeCategory, Decimal | None, SopMark | None]:
+    """Typed grade → (category, value, sop_mark), or :class:`rules.RuleError` (Bulgarian)."""
+    text = (raw or "").strip().lower()
+    if sop_student and text in SOP_KEYS:
+        return GradeCategory.SOP, None, SOP_KEYS[text]
+    if not text:
+        raise rules.RuleError("empty grade", "Въведете оценка.", "grade.empty")
+    rules.check_grade(text, grade_level, kind)
+    value = rules.to_decimal(text).quantize(Decimal("0.01"))
+    category = GradeCategory.QUALITATIVE if grade_level <= 3 else GradeCategory.QUANTITATIVE
+    return category, value, None
+
+
+def _grade_curriculum(actor: Actor, curriculum_id: int) -> Curriculum:
+    curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
+    if not actor.can_write_grades(curriculum):
+        raise Forbidden("Нямате право да пишете оценки по този предмет в този клас.")
+    return curriculum
+
+
+@dataclass
+class ColumnResult:
+    grades: list[Grade]
+    errors: dict[str, str]
+
+
+def save_grade_column(
+    actor: Actor,
+    curriculum_id: int,
+    *,
+    kind: str,
+    date: str | dt.date,
+    values: Mapping[int, str],
+    comment: str = "",
+    override_lock: bool = False,
+) -> list[Grade]:
+    """Save one column of the grade grid: one kind and date, one grade per typed student.
+
+    ``values`` maps student id → typed text ("" = no grade). Every value is checked first; on
+    any error :class:`Invalid` carries ``errors`` keyed ``g<student_id>`` and nothing is saved.
+    """
+
+    def work() -> list[Grade]:
+        curriculum = _grade_curriculum(actor, curriculum_id)
+        klass = curriculum.school_class
+        errors: dict[str, str] = {}
+        if kind not in rules.CURRENT_KINDS:
+            errors["kind"] = "Изберете вид на оценката."
+        try:
+            day = parse_date(date)
+        except Invalid as exc:
+            errors.update(exc.errors)
+            day = None
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        assert day is not None
+        year = db.session.get(SchoolYear, klass.school_year_id)
+        assert year is not None
+        check_lock(actor, year, day, override=override_lock, what="grade column")
+        students = {e.student_id: e.student for e in active_enrollments(klass.id)}
+        parsed: dict[int, tuple[GradeCategory, Decimal | None, SopMark | None]] = {}
+        for student_id, raw in values.items():
+            if not (raw or "").strip():
+                continue
+            if student_id not in students:
+                raise NotFound("Ученикът не е в този клас.")
+            try:
+                parsed[student_id] = parse_grade_input(
+                    raw, klass.grade_level, kind, students[student_id].sop
+                )
+            except rules.RuleError as exc:
+                errors[f"g{student_id}"] = exc.message_bg
+        if errors:
+            raise Invalid("Има грешно въведени оценки. Нищо не е записано.", errors)
+        if not parsed:
+            raise Invalid("Не сте въвели нито една оценка.", {"column": "Въведете оценки."})
+        term = year.term_of(day)
+        saved: list[Grade] = []
+        for student_id, (category, value, sop_mark) in parsed.items():
+            grade = Grade(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                student_id=student_id,
+                curriculum_id=curriculum.id,
+                subject_id=curriculum.subject_id,
+                teacher_id=actor.staff_id,
+                term=term,
+                kind=GradeKind(kind),
+                category=category,
+                value=value,
+                sop_mark=sop_mark,
+                date=day,
+                comment=(comment or "")[:500],
+            )
+            db.session.add(grade)
+            saved.append(grade)
+        db.session.flush()
+        subject = curriculum.subject
+        for grade in saved:
+            audit(actor, "create", grade, before=None, after=snapshot(grade))
+        db.session.flush()  # the audit rows in one batch, before the outbox reads autoflush
+        for grade in saved:
+            outbox.enqueue_for_students(
+                [grade.student_id],
+                NotifyEvent.GRADE,
+                school_id=actor.school_id,
+                object_type="grade",
+                object_id=grade.id,
+                payload=_grade_payload(grade, students[grade.student_id], subject),
+            )
+        _commit((g.student_id, year.id) for g in saved)
+        return saved
+
+    return _run(work)
+
+
+def record_grade(
+    actor: Actor,
+    curriculum_id: int,
+    student_id: int,
+    *,
+    kind: str,
+    date: str | dt.date,
+    value: str,
+    comment: str = "",
+    override_lock: bool = False,
+) -> Grade:
+    """One current grade (a column of one)."""
+    try:
+        return save_grade_column(
+            actor,
+            curriculum_id,
+            kind=kind,
+            date=date,
+            values={student_id: value},
+            comment=comment,
+            override_lock=override_lock,
+        )[0]
+    except Invalid as exc:
+        key = f"g{student_id}"
+        if key in exc.errors:
+            exc.errors["value"] = exc.errors.pop(key)
+        raise
+
+
+def update_grade(
+    actor: Actor,
+    grade_id: int,
+    *,
+    value: str,
+    kind: str | None = None,
+    date: str | dt.date | None = None,
+    comment: str | None = None,
+    version: int | str | None,
+    reason: str,
+    override_lock: bool = False,
+) -> Grade:
+    def work() -> Grade:
+        grade = get_in_school(Grade, grade_id, actor.school_id)
+        curriculum = _grade_curriculum(actor, grade.curriculum_id)
+        _check_version(grade, version)
+        why = _reason_required(reason)
+        year = db.session.get(SchoolYear, grade.school_year_id)
+        assert year is not None
+        new_kind = kind or grade.kind.value
+        new_day = parse_date(date) if date else grade.date
+        check_lock(actor, year, grade.date, override=override_lock, what="grade update")
+        if new_day != grade.date:
+            check_lock(actor, year, new_day, override=override_lock, what="grade update")
+        try:
+            category, val, sop = parse_grade_input(
+                value, curriculum.school_class.grade_level, new_kind, grade.student.sop
+            )
+        except rules.RuleError as exc:
+            raise Invalid(exc.message_bg, {"value": exc.message_bg}) from None
+        if new_kind in rules.FINAL_KINDS and grade.kind.value not in rules.FINAL_KINDS:
+            raise Invalid("Видът не може да се смени на срочна/годишна оценка.", {"kind": "—"})
+        before = snapshot(grade)
+        grade.kind = GradeKind(new_kind)
+        grade.category, grade.value, grade.sop_mark = category, val, sop
+        grade.date = new_day
+        if grade.kind not in (GradeKind.TERM, GradeKind.ANNUAL):
+            grade.term = year.term_of(new_day)
+        if comment is not None:
+            grade.comment = comment[:500]
+        grade.teacher_id = grade.teacher_id or actor.staff_id
+        db.session.flush()
+        audit(actor, "update", grade, before=before, after=snapshot(grade), reason=why)
+        outbox.enqueue_for_students(
+            [grade.student_id],
+            NotifyEvent.GRADE,
+            school_id=actor.school_id,
+            object_type="grade",
+            object_id=grade.id,
+            payload={**_grade_payload(grade, grade.student, grade.subject), "changed": True},
+        )
+        _commit([(grade.student_id, year.id)])
+        return grade
+
+    return _run(work)
+
+
+def delete_grade(
+    actor: Actor,
+    grade_id: int,
+    *,
+    version: int | str | None,
+    reason: str,
+    override_lock: bool = False,
+) -> None:
+    def work() -> None:
+        grade = get_in_school(Grade, grade_id, actor.school_id)
+        _grade_curriculum(actor, grade.curriculum_id)
+        _check_version(grade, version)
+        why = _reason_required(reason)
+        year = db.session.get(SchoolYear, grade.school_year_id)
+        assert year is not None
+        check_lock(actor, year, grade.date, override=override_lock, what="grade delete")
+        before = snapshot(grade)
+        audit(actor, "delete", grade, before=before, after=None, reason=why)
+        outbox.cancel_for_object("grade", grade.id)
+        student_id = grade.student_id
+        db.session.delete(grade)
+        db.session.flush()
+        _commit([(student_id, year.id)])
+
+    _run(work)
+
+
+def save_final_grades(
+    actor: Actor,
+    curriculum_id: int,
+    *,
+    kind: str,
+    term: int | None,
+    values: Mapping[int, str],
+    versions: Mapping[int, str] | None = None,
+    reason: str = "",
+) -> list[Grade]:
+    """Term (срочна) or annual (годишна) grades of a class in one subject: whole numbers 2–6,
+    qualitative words in I–III (no term grades in I–III, no annual grade in I). A typed value
+    replaces the student's existing final grade (audited as an update); "" leaves it as is."""
+
+    def work() -> list[Grade]:
+        curriculum = _grade_curriculum(actor, curriculum_id)
+        klass = curriculum.school_class
+        if kind not in rules.FINAL_KINDS:
+            raise Invalid("Непознат вид оценка.", {"kind": "Непознат вид оценка."})
+        the_term = term if kind == rules.KIND_TERM else None
+        if kind == rules.KIND_TERM and the_term not in (1, 2):
+            raise Invalid("Изберете срок.", {"term": "Изберете срок."})
+        year = db.session.get(SchoolYear, klass.school_year_id)
+        assert year is not None
+        students = {e.student_id: e.student for e in active_enrollments(klass.id)}
+        existing = {
+            g.student_id: g
+            for g in db.session.scalars(
+                sa.select(Grade).where(
+                    Grade.curriculum_id == curriculum.id,
+                    Grade.kind == GradeKind(kind),
+                    Grade.term.is_(None) if the_term is None else Grade.term == the_term,
+                )
+            )
+        }
+        errors: dict[str, str] = {}
+        parsed: dict[int, Decimal] = {}
+        for student_id, raw in values.items():
+            text = (raw or "").strip()
+            if not text:
+                continue
+            if student_id not in students:
+                raise NotFound("Ученикът не е в този клас.")
+            try:
+                rules.check_final_grade(text, klass.grade_level, kind)
+                parsed[student_id] = rules.to_decimal(text).quantize(Decimal("0.01"))
+            except rules.RuleError as exc:
+                errors[f"g{student_id}"] = exc.message_bg
+        for student_id in parsed:
+            grade = existing.get(student_id)
+            if grade is not None and versions is not None:
+                given = versions.get(student_id)
+                if given not in (None, "") and str(grade.version) != str(given):
+                    errors[f"g{student_id}"] = CONFLICT_BG
+        if errors:
+            raise Invalid("Има грешно въведени оценки. Нищо не е записано.", errors)
+        day = clock.today()
+        category = (
+            GradeCategory.QUALITATIVE if klass.grade_level <= 3 else (GradeCategory.QUANTITATIVE)
+        )
+        saved: list[Grade] = []
+        for student_id, value in parsed.items():
+            grade = existing.get(student_id)
+            if grade is not None and grade.value == value:
+                continue
+            if grade is None:
+                grade = Grade(
+                    school_id=actor.school_id,
+                    school_year_id=year.id,
+                    student_id=student_id,
+                    curriculum_id=curriculum.id,
+                    subject_id=curriculum.subject_id,
+                    teacher_id=actor.staff_id,
+                    term=the_term,
+                    kind=GradeKind(kind),
+                    category=category,
+                    value=value,
+                    date=min(day, year.ends_on),
+                )
+                db.session.add(grade)
+                db.session.flush()
+                audit(actor, "create", grade, before=None, after=snapshot(grade), reason=reason)
+            else:
+                before = snapshot(grade)
+                grade.value, grade.category, grade.sop_mark = value, category, None
+                db.session.flush()
+                audit(
+                    actor,
+                    "update",
+                    grade,
+                    before=before,
+                    after=snapshot(grade),
+                    reason=reason or "final grade changed",
+                )
+            outbox.enqueue_for_students(
+                [student_id],
+                NotifyEvent.GRADE,
+                school_id=actor.school_id,
+                object_type="grade",
+                object_id=grade.id,
+                payload=_grade_payload(grade, students[student_id], curriculum.subject),
+            )
+            saved.append(grade)
+        _commit((g.student_id, year.id) for g in saved)
+        return saved
+
+    return _run(work)
+
+
+# --- absences ------------------------------------------------------------------------------------------
+def _non_school_day(year: SchoolYear, day: dt.date, grade_level: int) -> NonSchoolDay | None:
+    return db.session.scalar(
+        sa.select(NonSchoolDay).where(
+            NonSchoolDay.school_year_id == year.id,
+            NonSchoolDay.date_from <= day,
+            NonSchoolDay.date_to >= day,
+            NonSchoolDay.grade_from <= grade_level,
+            NonSchoolDay.grade_to >= grade_level,
+        )
+    )
+
+
+def can_take_register(actor: Actor, slot: TimetableSlot) -> bool:
+    return (
+        actor.can_manage_class(slot.class_id)
+        or slot.curriculum_id in actor.curriculum_ids
+        or slot.teacher_id == actor.staff_id
+    )
+
+
+LESSON_MARKS = {"absent": AbsenceKind.UNEXCUSED, "late": AbsenceKind.LATE}
+
+
+def save_lesson_absences(
+    actor: Actor,
+    slot_id: int,
+    *,
+    date: str | dt.date,
+    marks: Mapping[int, str],
+    override_lock: bool = False,
+) -> dict[str, int]:
+    """The register of one lesson: ``marks`` maps student id → "absent" / "late" / "" (present).
+
+    Every student of the class not in ``marks`` counts as present. New marks are created,
+    changed marks updated (an excused absence stays excused), marks taken back deleted (and their
+    pending notifications cancelled). Returns counts {"created", "updated", "deleted"}."""
+
+    def work() -> dict[str, int]:
+        slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
+        if not can_take_register(actor, slot):
+            raise Forbidden("Нямате право да отбелязвате отсъствия за този час.")
+        klass = slot.school_class
+        day = parse_date(date)
+        if day.isoweekday() != slot.weekday:
+            raise Invalid(
+                "Този час не е в програмата за избрания ден.",
+                {"date": "Денят от седмицата не съвпада с часа от програмата."},
+            )
+        year = db.session.get(SchoolYear, klass.school_year_id)
+        assert year is not None
+        check_lock(actor, year, day, override=override_lock, what="lesson absences")
+        holiday = _non_school_day(year, day, klass.grade_level)
+        if holiday is not None:
+            raise Invalid(
+                f"{rules.format_date_bg(day)} е неучебен ден ({holiday.name}).",
+                {"date": "Неучебен ден."},
+            )
+        term = year.term_of(day)
+        if slot.term is not None and slot.term != term:
+            raise Invalid("Този час не е в програмата за този срок.", {"date": "Друг срок."})
+        students = {e.student_id: e.student for e in active_enrollments(klass.id)}
+        wanted: dict[int, AbsenceKind] = {}
+        for student_id, mark in marks.items():
+            if student_id not in students:
+                raise NotFound("Ученикът не е в този клас.")
+            if mark in LESSON_MARKS:
+                wanted[student_id] = LESSON_MARKS[mark]
+            elif mark not in ("", "present", None):
+                raise Invalid("Непозната отметка.", {f"a{student_id}": "Непозната отметка."})
+        existing = {
+            a.student_id: a
+            for a in db.session.scalars(
+                sa.select(Absence).where(
+                    Absence.student_id.in_(list(students)),
+                    Absence.date == day,
+                    Absence.period == slot.period,
+                )
+            )
+        }
+        counts = {"created": 0, "updated": 0, "deleted": 0}
+        notify: list[Absence] = []
+        for student_id in students:
+            old = existing.get(student_id)
+            new_kind = wanted.get(student_id)
+            if old is None and new_kind is None:
+                continue
+            if old is None:
+                absence = Absence(
+                    school_id=actor.school_id,
+                    school_year_id=year.id,
+                    student_id=student_id,
+                    date=day,
+                    period=slot.period,
+                    term=term,
+                    subject_id=slot.subject_id,
+                    curriculum_id=slot.curriculum_id,
+                    kind=new_kind,
+                    teacher_id=actor.staff_id,
+                )
+                db.session.add(absence)
+                db.session.flush()
+                audit(actor, "create", absence, before=None, after=snapshot(absence))
+                notify.append(absence)
+                counts["created"] += 1
+            elif new_kind is None:
+                audit(actor, "delete", old, before=snapshot(old), after=None, reason="present")
+                outbox.cancel_for_object("absence", old.id)
+                db.session.delete(old)
+                counts["deleted"] += 1
+            elif old.kind == AbsenceKind.EXCUSED and new_kind == AbsenceKind.UNEXCUSED:
+                continue  # already excused: the register does not undo an excuse
+            elif old.kind != new_kind:
+                before = snapshot(old)
+                old.kind = new_kind
+                old.excuse_reason = None
+                db.session.flush()
+                audit(actor, "update", old, before=before, after=snapshot(old))
+                notify.append(old)
+                counts["updated"] += 1
+        db.session.flush()
+        subject_name = slot.subject.name
+        for absence in notify:
+            event = NotifyEvent.LATE if absence.kind == AbsenceKind.LATE else NotifyEvent.ABSENCE
+            outbox.enqueue_for_students(
+                [absence.student_id],
+                event,
+                school_id=actor.school_id,
+                object_type="absence",
+                object_id=absence.id,
+                payload={
+                    "student": students[absence.student_id].first_name,
+                    "subject": subject_name,
+                    "kind": absence.kind.value,
+                    "period": absence.period,
+                    "date": day.isoformat(),
+                    "date_bg": rules.format_date_bg(day),
+                },
+            )
+        _commit((sid, year.id) for sid in set(wanted) | set(existing))
+        return counts
+
+    return _run(work)
+
+
+def excuse_absences(
+    actor: Actor,
+    absence_ids: Iterable[int],
+    *,
+    reason: str,
+    comment: str = "",
+    override_lock: bool = False,
+) -> int:
+    """Excuse several absences at once (e.g. a whole sick week): class teacher or admin."""
+
+    def work() -> int:
+        ids = sorted({int(i) for i in absence_ids})
+        if not ids:
+            raise Invalid("Изберете отсъствия.", {"absences": "Изберете поне едно отсъствие."})
+        try:
+            why = ExcuseReason(reason)
+        except ValueError:
+            raise Invalid(
+                "Изберете причина.", {"reason": "Изберете причина: здравословна, семейна, друга."}
+            ) from None
+        absences = []
+        for absence_id in ids:
+            absence = get_in_school(Absence, absence_id, actor.school_id)
+            klass = student_class(absence.student_id)
+            if klass is None or not actor.can_manage_class(klass.id):
+                raise Forbidden("Само класният ръководител или администратор извинява отсъствия.")
+            if absence.kind == AbsenceKind.LATE:
+                raise Invalid(
+                    "Закъсненията не се извиняват.", {"absences": "Закъсненията не се извиняват."}
+                )
+            absences.append(absence)
+        touched: set[tuple[int, int]] = set()
+        for absence in absences:
+            year = db.session.get(SchoolYear, absence.school_year_id)
+            assert year is not None
+            check_lock(actor, year, absence.date, override=override_lock, what="excuse")
+            before = snapshot(absence)
+            absence.kind = AbsenceKind.EXCUSED
+            absence.excuse_reason = why
+            absence.excuse_comment = (comment or "")[:500]
+            absence.excused_by_parent = False
+            db.session.flush()
+            audit(actor, "update", absence, before=before, after=snapshot(absence), reason="excuse")
+            outbox.cancel_for_object("absence", absence.id)
+            touched.add((absence.student_id, year.id))
+        _commit(touched)
+        return len(absences)
+
+    return _run(work)
+
+
+def unexcused_between(
+    actor: Actor, class_id: int, student_id: int, date_from: Any, date_to: Any
+) -> list[int]:
+    """Ids of a pupil's unexcused absences in a date range (a sick week), for excusing at once.
+    Only the class teacher or an admin; the pupil must be in the class."""
+    if not actor.can_manage_class(class_id):
+        raise Forbidden("Само класният ръководител или администратор извинява отсъствия.")
+    if student_id not in {e.student_id for e in active_enrollments(class_id)}:
+        raise Invalid("Изберете ученик.", {"student_id": "Изберете ученик от класа."})
+    start = parse_date(date_from, "date_from")
+    end = parse_date(date_to or date_from, "date_to")
+    if end < start:
+        raise Invalid(
+            "Крайната дата е преди началната.", {"date_to": "Крайната дата е преди началната."}
+        )
+    ids = list(
+        db.session.scalars(
+            sa.select(Absence.id).where(
+                Absence.school_id == actor.school_id,
+                Absence.student_id == student_id,
+                Absence.kind == AbsenceKind.UNEXCUSED,
+                Absence.date >= start,
+                Absence.date <= end,
+            )
+        )
+    )
+    if not ids:
+        raise Invalid(
+            "Няма неизвинени отсъствия в този период.",
+            {"date_from": "Няма неизвинени отсъствия в този период."},
+        )
+    return ids
+
+
+def delete_absence(
+    actor: Actor, absence_id: int, *, version: int | str | None, reason: str
+) -> None:
+    def work() -> None:
+        absence = get_in_school(Absence, absence_id, actor.school_id)
+        klass = student_class(absence.student_id)
+        if not (
+            (klass is not None and actor.can_manage_class(klass.id))
+            or absence.teacher_id == actor.staff_id
+        ):
+            raise Forbidden("Нямате право да изтриете това отсъствие.")
+        _check_version(absence, version)
+        why = _reason_required(reason)
+        year = db.session.get(SchoolYear, absence.school_year_id)
+        assert year is not None
+        check_lock(actor, year, absence.date, what="absence delete")
+        audit(actor, "delete", absence, before=snapshot(absence), after=None, reason=why)
+        outbox.cancel_for_object("absence", absence.id)
+        student_id = absence.student_id
+        db.session.delete(absence)
+        _commit([(student_id, year.id)])
+
+    _run(work)
+
+
+# --- remarks and praises -------------------------------------------------------------------------------
+def _student_in_school(actor: Actor, student_id: int) -> tuple[Student, SchoolClass]:
+    student = get_in_school(Student, student_id, actor.school_id)
+    klass = student_class(student.id)
+    if klass is None:
+        raise Invalid("Ученикът не е записан в клас.")
+    return student, klass
+
+
+def can_write_remark(actor: Actor, class_id: int) -> bool:
+    return actor.can_view_class(class_id)
+
+
+def _clean_text(text: str, limit: int, field_name: str = "text") -> str:
+    value = (text or "").strip()
+    if not value:
+        raise Invalid("Въведете текст.", {field_name: "Въведете текст."})
+    if len(value) > limit:
+        raise Invalid(
+            "Текстът е твърде дълъг.", {field_name: f"Най-много {limit} знака (сега {len(value)})."}
+        )
+    return value
+
+
+def save_remark(
+    actor: Actor,
+    *,
+    student_id: int,
+    kind: str,
+    text: str,
+    date: str | dt.date,
+    subject_id: int | None = None,
+    remark_id: int | None = None,
+    version: int | str | None = None,
+    reason: str = "",
+) -> Remark:
+    """Create (``remark_id`` None) or edit a remark/praise. Any teacher of the class, its class
+    teacher or an admin may write one; only the author, the class teacher or an admin edit it."""
+
+    def work() -> Remark:
+        student, klass = _student_in_school(actor, student_id)
+        if not can_write_remark(actor, klass.id):
+            raise Forbidden("Нямате право да пишете отзиви за този ученик.")
+        errors: dict[str, str] = {}
+        try:
+            the_kind = RemarkKind(kind)
+        except ValueError:
+            errors["kind"] = "Изберете похвала или забележка."
+        try:
+            body = _clean_text(text, 1000)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            day = parse_date(date)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if subject_id:
+            try:
+                get_in_school(Subject, subject_id, actor.school_id)
+            except NotFound:
+                errors["subject_id"] = "Непознат предмет."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        year = db.session.get(SchoolYear, klass.school_year_id)
+        assert year is not None
+        check_lock(actor, year, day, what="remark")
+        if remark_id is None:
+            remark = Remark(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                student_id=student.id,
+                kind=the_kind,
+                text=body,
+                date=day,
+                subject_id=subject_id or None,
+                teacher_id=actor.staff_id,
+            )
+            db.session.add(remark)
+            db.session.flush()
+            audit(actor, "create", remark, before=None, after=snapshot(remark))
+        else:
+            remark = get_in_school(Remark, remark_id, actor.school_id)
+            if remark.student_id != student.id:
+                raise NotFound("Записът не е намерен.")
+            if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
+                raise Forbidden("Само авторът, класният ръководител или администратор редактира.")
+            _check_version(remark, version)
+            why = _reason_required(reason)
+            before = snapshot(remark)
+            remark.kind, remark.text, remark.date = the_kind, body, day
+            remark.subject_id = subject_id or None
+            db.session.flush()
+            audit(actor, "update", remark, before=before, after=snapshot(remark), reason=why)
+        event = NotifyEvent.PRAISE if remark.kind == RemarkKind.PRAISE else NotifyEvent.REMARK
+        outbox.enqueue_for_students(
+            [student.id],
+            event,
+            school_id=actor.school_id,
+            object_type="remark",
+            object_id=remark.id,
+            payload={
+                "student": student.first_name,
+                "kind": remark.kind.value,
+                "text": remark.text,
+                "date": day.isoformat(),
+                "date_bg": rules.format_date_bg(day),
+            },
+        )
+        _commit([(student.id, year.id)])
+        return remark
+
+    return _run(work)
+
+
+def delete_remark(actor: Actor, remark_id: int, *, version: int | str | None, reason: str) -> None:
+    def work() -> None:
+        remark = get_in_school(Remark, remark_id, actor.school_id)
+        klass = student_class(remark.student_id)
+        if not (
+            (klass is not None and actor.can_manage_class(klass.id))
+            or remark.teacher_id == actor.staff_id
+        ):
+            raise Forbidden("Само авторът, класният ръководител или администратор изтрива.")
+        _check_version(remark, version)
+        why = _reason_required(reason)
+        audit(actor, "delete", remark, before=snapshot(remark), after=None, reason=why)
+        outbox.cancel_for_object("remark", remark.id)
+        student_id, year_id = remark.student_id, remark.school_year_id
+        db.session.delete(remark)
+        _commit([(student_id, year_id)])
+
+    _run(work)
+
+
+# --- health notes ------------------------------------------------------------------------------------
+def save_health_note(
+    actor: Actor,
+    *,
+    student_id: int,
+    text: str,
+    date_from: str | dt.date,
+    date_to: str | dt.date | None = None,
+    note_id: int | None = None,
+    version: int | str | None = None,
+    reason: str = "",
+) -> HealthNote:
+    """Class teacher or admin only. No diagnoses (the form says so)."""
+
+    def work() -> HealthNote:
+        student, klass = _student_in_school(actor, student_id)
+        if not actor.can_manage_class(klass.id):
+            raise Forbidden("Здравни бележки пишат само класният ръководител и администраторът.")
+        errors: dict[str, str] = {}
+        try:
+            body = _clean_text(text, 1000)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            start = parse_date(date_from, "date_from")
+        except Invalid as exc:
+            errors.update(exc.errors)
+            start = None
+        end = None
+        if date_to:
+            try:
+                end = parse_date(date_to, "date_to")
+            except Invalid as exc:
+                errors.update(exc.errors)
+        if start and end and end < start:
+            errors["date_to"] = "Крайната дата е преди началната."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        if note_id is None:
+            note = HealthNote(
+                school_id=actor.school_id,
+                student_id=student.id,
+                text=body,
+                date_from=start,
+                date_to=end,
+                author_id=actor.staff_id,
+            )
+            db.session.add(note)
+            db.session.flush()
+            audit(actor, "create", note, before=None, after=snapshot(note))
+        else:
+            note = get_in_school(HealthNote, note_id, actor.school_id)
+            if note.student_id != student.id:
+                raise NotFound("Записът не е намерен.")
+            _check_version(note, version)
+            why = _reason_required(reason)
+            before = snapshot(note)
+            note.text, note.date_from, note.date_to = body, start, end
+            db.session.flush()
+            audit(actor, "update", note, before=before, after=snapshot(note), reason=why)
+        outbox.enqueue_for_students(
+            [student.id],
+            NotifyEvent.HEALTH,
+            school_id=actor.school_id,
+            object_type="health_note",
+            object_id=note.id,
+            payload={"student": student.first_name, "date": start.isoformat()},
+        )
+        _commit([(student.id, klass.school_year_id)])
+        return note
+
+    return _run(work)
+
+
+def delete_health_note(
+    actor: Actor, note_id: int, *, version: int | str | None, reason: str
+) -> None:
+    def work() -> None:
+        note = get_in_school(HealthNote, note_id, actor.school_id)
+        klass = student_class(note.student_id)
+        if klass is None or not actor.can_manage_class(klass.id):
+            raise Forbidden("Здравни бележки пишат само класният ръководител и администраторът.")
+        _check_version(note, version)
+        why = _reason_required(reason)
+        audit(actor, "delete", note, before=snapshot(note), after=None, reason=why)
+        outbox.cancel_for_object("health_note", note.id)
+        student_id = note.student_id
+        db.session.delete(note)
+        _commit([(student_id, klass.school_year_id)])
+
+    _run(work)
+
+
+# --- events and parent meetings ----------------------------------------------------------------------
+def _class_student_ids(class_id: int | None, school_id: int) -> list[int]:
+    query = sa.select(Enrollment.student_id).where(
+        Enrollment.school_id == school_id, Enrollment.left_on.is_(None)
+    )
+    if class_id is not None:
+        query = query.where(Enrollment.class_id == class_id)
+    return list(db.session.scalars(query))
+
+
+def _parse_time(raw: str | dt.time | None, field_name: str, required: bool) -> dt.time | None:
+    if isinstance(raw, dt.time):
+        return raw
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise Invalid("Въведете час.", {field_name: "Въведете час (чч:мм)."})
+        return None
+    try:
+        return dt.datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        raise Invalid("Невалиден час.", {field_name: "Въведете час във вида чч:мм."}) from None
+
+
+def save_event(
+    actor: Actor,
+    *,
+    kind: str,
+    title: str,
+    date: str | dt.date,
+    class_id: int | None,
+    subject_id: int | None = None,
+    description: str = "",
+    time: str | dt.time | None = None,
+    event_id: int | None = None,
+) -> Event:
+    """A test, class work or school event. Class events: a teacher of the class, its class
+    teacher or an admin; school-wide events (no class): admins only."""
+
+    def work() -> Event:
+        errors: dict[str, str] = {}
+        try:
+            the_kind = EventKind(kind)
+        except ValueError:
+            errors["kind"] = "Изберете вид."
+        try:
+            the_title = _clean_text(title, 200, "title")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            day = parse_date(date)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            at = _parse_time(time, "time", False)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if class_id:
+            klass = get_in_school(SchoolClass, class_id, actor.school_id)
+            if not actor.can_view_class(klass.id):
+                raise Forbidden("Нямате право да добавяте събития за този клас.")
+        elif not actor.is_admin:
+            raise Forbidden("Събития за цялото училище добавя администратор.")
+        if subject_id:
+            get_in_school(Subject, subject_id, actor.school_id)
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        year = current_year(actor.school_id)
+        if event_id is None:
+            event = Event(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                author_id=actor.staff_id,
+                kind=the_kind,
+                title=the_title,
+                date=day,
+                time=at,
+                class_id=class_id or None,
+                subject_id=subject_id or None,
+                description=(description or "")[:2000],
+            )
+            db.session.add(event)
+            db.session.flush()
+            audit(actor, "create", event, before=None, after=snapshot(event))
+        else:
+            event = get_in_school(Event, event_id, actor.school_id)
+            if not (actor.is_admin or event.author_id == actor.staff_id):
+                raise Forbidden("Само авторът или администратор редактира събитието.")
+            before = snapshot(event)
+            event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
+            event.class_id, event.subject_id = class_id or None, subject_id or None
+            event.description = (description or "")[:2000]
+            db.session.flush()
+            audit(actor, "update", event, before=before, after=snapshot(event))
+        student_ids = _class_student_ids(event.class_id, actor.school_id)
+        outbox.enqueue_for_students(
+            student_ids,
+            NotifyEvent.EVENT,
+            school_id=actor.school_id,
+            object_type="event",
+            object_id=event.id,
+            payload={
+                "kind": event.kind.value,
+                "title": event.title,
+                "date": day.isoformat(),
+                "date_bg": rules.format_date_bg(day),
+                "time": at.strftime("%H:%M") if at else None,
+            },
+        )
+        _commit((sid, year.id) for sid in student_ids)
+        return event
+
+    return _run(work)
+
+
+def delete_event(actor: Actor, event_id: int) -> None:
+    def work() -> None:
+        event = get_in_school(Event, event_id, actor.school_id)
+        if not (actor.is_admin or event.author_id == actor.staff_id):
+            raise Forbidden("Само авторът или администратор изтрива събитието.")
+        audit(actor, "delete", event, before=snapshot(event), after=None)
+        outbox.cancel_for_object("event", event.id)
+        student_ids = _class_student_ids(event.class_id, actor.school_id)
+        year_id = event.school_year_id
+        db.session.delete(event)
+        _commit((sid, year_id) for sid in student_ids)
+
+    _run(work)
+
+
+def save_meeting(
+    actor: Actor,
+    *,
+    class_id: int | None,
+    date: str | dt.date,
+    time: str | dt.time,
+    place: str = "",
+    topic: str = "",
+    meeting_id: int | None = None,
+) -> ParentMeeting:
+    """A parent meeting for a class (its class teacher or an admin) or the whole school (admin)."""
+
+    def work() -> ParentMeeting:
+        errors: dict[str, str] = {}
+        if class_id:
+            klass = get_in_school(SchoolClass, class_id, actor.school_id)
+            if not actor.can_manage_class(klass.id):
+                raise Forbidden("Родителска среща за клас насрочва класният ръководител.")
+        elif not actor.is_admin:
+            raise Forbidden("Обща родителска среща насрочва администратор.")
+        try:
+            day = parse_date(date)
+            if day < clock.today():
+                errors["date"] = "Датата е в миналото."
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            at = _parse_time(time, "time", True)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        year = current_year(actor.school_id)
+        if meeting_id is None:
+            meeting = ParentMeeting(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                class_id=class_id or None,
+                date=day,
+                time=at,
+                place=(place or "")[:200],
+                topic=(topic or "")[:1000],
+                author_id=actor.staff_id,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            audit(actor, "create", meeting, before=None, after=snapshot(meeting))
+        else:
+            meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
+            if not (
+                actor.is_admin
+                or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
+            ):
+                raise Forbidden("Нямате право да променяте тази среща.")
+            before = snapshot(meeting)
+            meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
+            meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
+            meeting.reminder_sent_at = None
+            db.session.flush()
+            audit(actor, "update", meeting, before=before, after=snapshot(meeting))
+        student_ids = _class_student_ids(meeting.class_id, actor.school_id)
+        outbox.enqueue_for_students(
+            student_ids,
+            NotifyEvent.MEETING,
+            school_id=actor.school_id,
+            object_type="meeting",
+            object_id=meeting.id,
+            payload={
+                "date": day.isoformat(),
+                "date_bg": rules.format_date_bg(day),
+                "time": at.strftime("%H:%M") if at else "",
+                "place": meeting.place,
+                "topic": meeting.topic,
+            },
+        )
+        _commit((sid, year.id) for sid in student_ids)
+        return meeting
+
+    return _run(work)
+
+
+def delete_meeting(actor: Actor, meeting_id: int) -> None:
+    def work() -> None:
+        meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
+        if not (
+            actor.is_admin
+            or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
+        ):
+            raise Forbidden("Нямате право да изтриете срещата.")
+        audit(actor, "delete", meeting, before=snapshot(meeting), after=None)
+        outbox.cancel_for_object("meeting", meeting.id)
+        db.session.delete(meeting)
+        _commit()
+
+    _run(work)
+
+
+# --- messages (staff side) --------------------------------------------------------------------------
+def thread_for_staff(actor: Actor, thread_id: int) -> MessageThread:
+    thread = get_in_school(MessageThread, thread_id, actor.school_id)
+    if thread.staff_id != actor.staff_id:
+        raise NotFound("Записът не е намерен.")
+    return thread
+
+
+def mark_thread_read(actor: Actor, thread: MessageThread) -> None:
+    now = clock.utc_naive()
+    changed = False
+    for message in thread.messages:
+        if not message.from_staff and message.read_at is None:
+            message.read_at = now
+            changed = True
+    if changed:
+        db.session.commit()
+
+
+def reply(actor: Actor, thread_id: int, body: str) -> Message:
+    def work() -> Message:
+        thread = thread_for_staff(actor, thread_id)
+        text = _clean_text(body, 4000, "body")
+        message = Message(
+            thread_id=thread.id, from_staff=True, body=text, created_at=clock.utc_naive()
+        )
+        db.session.add(message)
+        thread.updated_at = clock.utc_naive()
+        db.session.flush()
+        staff = db.session.get(StaffUser, actor.staff_id)
+        outbox.enqueue_for_students(
+            [thread.student_id],
+            NotifyEvent.MESSAGE,
+            school_id=actor.school_id,
+            object_type="message",
+            object_id=message.id,
+            payload={
+                "thread_id": thread.id,
+                "guardian_id": thread.guardian_id,
+                "sender": staff.full_name if staff else "",
+                "subject": thread.subject,
+                "student": thread.student.first_name,
+            },
+        )
+        # a conversation is with one parent: the student's other parents are not told of it
+        db.session.execute(
+            sa.delete(NotificationOutbox).where(
+                NotificationOutbox.object_type == "message",
+                NotificationOutbox.object_id == message.id,
+                NotificationOutbox.guardian_id != thread.guardian_id,
+            )
+        )
+        _commit()
+        return message
+
+    return _run(work)
+
+
+# --- admin: people and codes ------------------------------------------------------------------------
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("Само администратор на училището може да направи това.")
+
+
+def regenerate_student_code(actor: Actor, student_id: int) -> str:
+    """A new parent-access code (the old one stops working at once). Audited."""
+
+    def work() -> str:
+        _require_admin(actor)
+        student = get_in_school(Student, student_id, actor.school_id)
+        for _ in range(20):
+            code = rules.new_student_code()
+            taken = db.session.scalar(sa.select(Student.id).where(Student.student_code == code))
+            if taken is None:
+                break
+        else:  # pragma: no cover - 10^9 codes
+            raise Invalid("Неуспешно генериране на код. Опитайте отново.")
+        before = {"code_issued_at": student.code_issued_at.isoformat()}
+        student.student_code = code
+        student.code_issued_at = clock.utc_naive()
+        audit(
+            actor,
+            "code",
+            student,
+            before=before,
+            after={"code_issued_at": student.code_issued_at.isoformat()},
+            student_id=student.id,
+            reason="student code regenerated",
+        )
+        _commit()
+        return code
+
+    return _run(work)
+
+
+def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
+    """A new random 4-digit phone PIN for a parent of this school's students; returned once."""
+
+    def work() -> str:
+        _require_admin(actor)
+        guardian = db.session.get(Guardian, guardian_id)
+        link = db.session.scalar(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.guardian_id == guardian_id,
+                GuardianStudent.school_id == actor.school_id,
+            )
+        )
+        if guardian is None or link is None:
+            raise NotFound("Записът не е намерен.")
+        pin = f"{secrets.randbelow(10000):04d}"
+        while pin in ("0000", "1234", "1111"):
+            pin = f"{secrets.randbelow(10000):04d}"
+        guardian.pin_hash = generate_password_hash(pin)
+        audit(
+            actor,
+            "pin_reset",
+            guardian,
+            before=None,
+            after=None,
+            student_id=link.student_id,
+            object_type="guardian",
+        )
+        if guardian.phone and guardian.phone_verified_at:
+            outbox.enqueue_direct(
+                Channel.SMS,
+                guardian.phone,
+                {
+                    "subject": "Нов ПИН",
+                    "text": "Бележник: ПИН кодът ви за телефонната линия е сменен от училището.",
+                },
+                school_id=actor.school_id,
+                guardian_id=guardian.id,
+                latin=guardian.sms_latin,
+            )
+        _commit()
+        return pin
+
+    return _run(work)
+
+
+def reset_staff_password(actor: Actor, staff_id: int) -> str:
+    """Admin-initiated password reset for a staff member of this school: a temporary password,
+    shown once, to be changed at the next sign-in."""
+
+    def work() -> str:
+        _require_admin(actor)
+        member = db.session.scalar(
+            sa.select(StaffMembership).where(
+                StaffMembership.staff_id == staff_id,
+                StaffMembership.school_id == actor.school_id,
+            )
+        )
+        staff = db.session.get(StaffUser, staff_id)
+        if member is None or staff is None or staff.is_operator:
+            raise NotFound("Записът не е намерен.")
+        temporary = secrets.token_urlsafe(9)
+        staff.password_hash = generate_password_hash(temporary)
+        staff.must_change_password = True
+        audit(actor, "password_reset", staff, before=None, after=None, object_type="staff_user")
+        _commit()
+        return temporary
+
+    return _run(work)
+
+
+def change_own_password(staff: StaffUser, new_password: str) -> None:
+    if len(new_password or "") < 10:
+        raise Invalid(
+            "Паролата е твърде кратка.", {"password": "Паролата трябва да е поне 10 знака."}
+        )
+    staff.password_hash = generate_password_hash(new_password)
+    staff.must_change_password = False
+    db.session.commit()
+
+
+def _next_class_number(class_id: int) -> int:
+    used = db.session.scalar(
+        sa.select(sa.func.max(Enrollment.class_number)).where(Enrollment.class_id == class_id)
+    )
+    return (used or 0) + 1
+
+
+def save_student(
+    actor: Actor,
+    *,
+    first_name: str,
+    middle_name: str,
+    last_name: str,
+    personal_id_type: str,
+    personal_id: str,
+    class_id: int | None,
+    class_number: int | None = None,
+    sop: bool = False,
+    student_id: int | None = None,
+) -> Student:
+    """Add a student to a class (admin), or edit the personal data of one."""
+
+    def work() -> Student:
+        _require_admin(actor)
+        errors: dict[str, str] = {}
+        names = {}
+        for key, value, required in (
+            ("first_name", first_name, True),
+            ("middle_name", middle_name, False),
+            ("last_name", last_name, True),
+        ):
+            text = (value or "").strip()
+            if required and not text:
+                errors[key] = "Задължително поле."
+            elif len(text) > 100:
+                errors[key] = "Най-много 100 знака."
+            names[key] = text
+        pid = (personal_id or "").strip() or None
+        if personal_id_type not in rules.PERSONAL_ID_KINDS:
+            errors["personal_id_type"] = "Изберете вид идентификатор."
+        elif pid:
+            try:
+                rules.validate_personal_id(personal_id_type, pid)
+            except rules.RuleError as exc:
+                errors["personal_id"] = exc.message_bg
+        if pid and not errors.get("personal_id"):
+            clash = db.session.scalar(
+                sa.select(Student.id).where(
+                    Student.school_id == actor.school_id,
+                    Student.personal_id == pid,
+                    Student.id != (student_id or 0),
+                )
+            )
+            if clash:
+                errors["personal_id"] = "Вече има ученик с този идентификатор."
+        klass = None
+        if student_id is None:
+            if not class_id:
+                errors["class_id"] = "Изберете клас."
+            else:
+                klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        if class_number is not None and klass is not None:
+            taken = db.session.scalar(
+                sa.select(Enrollment.id).where(
+                    Enrollment.class_id == klass.id, Enrollment.class_number == class_number
+                )
+            )
+            if taken or not 1 <= class_number <= 99:
+                errors["class_number"] = "Номерът е зает или невалиден (1–99)."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        if student_id is None:
+            assert klass is not None
+            student = Student(
+                school_id=actor.school_id,
+                personal_id_type=personal_id_type,
+                personal_id=pid,
+                student_code=_free_code(),
+                sop=sop,
+                **names,
+            )
+            db.session.add(student)
+            db.session.flush()
+            enrollment = Enrollment(
+                school_id=actor.school_id,
+                student_id=student.id,
+                class_id=klass.id,
+                class_number=class_number or _next_class_number(klass.id),
+                enrolled_on=clock.today(),
+            )
+            db.session.add(enrollment)
+            db.session.flush()
+            audit(actor, "create", student, before=None, after=_student_audit(student))
+        else:
+            student = get_in_school(Student, student_id, actor.school_id)
+            before = _student_audit(student)
+            for key, value in names.items():
+                setattr(student, key, value)
+            student.personal_id_type = personal_id_type  # type: ignore[assignment]
+            student.personal_id = pid
+            student.sop = sop
+            db.session.flush()
+            audit(actor, "update", student, before=before, after=_student_audit(student))
+        _commit()
+        return student
+
+    return _run(work)
+
+
+def _student_audit(student: Student) -> dict[str, Any]:
+    data = snapshot(student)
+    data.pop("student_code", None)  # a secret: never in the audit trail
+    if data.get("personal_id"):
+        data["personal_id"] = "***" + str(data["personal_id"])[-2:]
+    return data
+
+
+def _free_code() -> str:
+    while True:
+        code = rules.new_student_code()
+        if db.session.scalar(sa.select(Student.id).where(Student.student_code == code)) is None:
+            return code
+
+
+def move_student(
+    actor: Actor, student_id: int, *, class_id: int, date: str | dt.date, reason: str = ""
+) -> Enrollment:
+    """Move a student to another class of the school from ``date`` (keeps the history)."""
+
+    def work() -> Enrollment:
+        _require_admin(actor)
+        student = get_in_school(Student, student_id, actor.school_id)
+        target = get_in_school(SchoolClass, class_id, actor.school_id)
+        day = parse_date(date)
+        current = db.session.scalar(
+            sa.select(Enrollment).where(
+                Enrollment.student_id == student.id, Enrollment.left_on.is_(None)
+            )
+        )
+        if current is not None and current.class_id == target.id:
+            raise Invalid("Ученикът вече е в този клас.", {"class_id": "Изберете друг клас."})
+        before = {"class_id": current.class_id if current else None}
+        if current is not None:
+            current.left_on = day
+            current.left_reason = (reason or "преместен")[:200]
+        enrollment = Enrollment(
+            school_id=actor.school_id,
+            student_id=student.id,
+            class_id=target.id,
+            class_number=_next_class_number(target.id),
+            enrolled_on=day,
+        )
+        db.session.add(enrollment)
+        db.session.flush()
+        audit(
+            actor,
+            "move",
+            student,
+            before=before,
+            after={"class_id": target.id},
+            student_id=student.id,
+            reason=reason,
+        )
+        _commit()
+        return enrollment
+
+    return _run(work)
+
+
+def student_leaves(actor: Actor, student_id: int, *, date: str | dt.date, reason: str) -> None:
+    def work() -> None:
+        _require_admin(actor)
+        student = get_in_school(Student, student_id, actor.school_id)
+        why = _reason_required(reason)
+        day = parse_date(date)
+        current = db.session.scalar(
+            sa.select(Enrollment).where(
+                Enrollment.student_id == student.id, Enrollment.left_on.is_(None)
+            )
+        )
+        if current is None:
+            raise Invalid("Ученикът вече не е записан в клас.")
+        current.left_on, current.left_reason = day, why[:200]
+        audit(
+            actor,
+            "leave",
+            student,
+            before={"class_id": current.class_id},
+            after={"left_on": day.isoformat()},
+            student_id=student.id,
+            reason=why,
+        )
+        _commit()
+
+    _run(work)
+
+
+def save_year_settings(
+    actor: Actor,
+    *,
+    month_lock_day: str | int | None,
+    future_entry_lock: bool,
+    starts_on: dt.date | str | None = None,
+    term2_starts_on: dt.date | str | None = None,
+    ends_on: dt.date | str | None = None,
+) -> SchoolYear:
+    """Lock settings and (optionally) the dates of the year from the ministerial order."""
+
+    def work() -> SchoolYear:
+        _require_admin(actor)
+        year = current_year(actor.school_id)
+        dates = {}
+        for key, raw in (
+            ("starts_on", starts_on),
+            ("term2_starts_on", term2_starts_on),
+            ("ends_on", ends_on),
+        ):
+            dates[key] = parse_date(raw, key) if raw else getattr(year, key)
+        if not dates["starts_on"] < dates["term2_starts_on"] < dates["ends_on"]:
+            raise Invalid(
+                "Датите са в грешен ред.",
+                {"term2_starts_on": "Началото на II срок трябва да е между началото и края."},
+            )
+        day: int | None = None
+        if month_lock_day not in (None, ""):
+            try:
+                day = int(month_lock_day)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                day = -1
+            if not 1 <= day <= 28:
+                raise Invalid("Невалиден ден.", {"month_lock_day": "Денят трябва да е от 1 до 28."})
+        before = snapshot(year)
+        year.month_lock_day, year.future_entry_lock = day, future_entry_lock
+        for key, value in dates.items():
+            setattr(year, key, value)
+        db.session.flush()
+        audit(actor, "update", year, before=before, after=snapshot(year))
+        _commit()
+        return year
+
+    return _run(work)
+
+
+def set_class_teacher(actor: Actor, class_id: int, staff_id: int | None) -> SchoolClass:
+    def work() -> SchoolClass:
+        _require_admin(actor)
+        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        if staff_id:
+            member = db.session.scalar(
+                sa.select(StaffMembership.id).where(
+                    StaffMembership.staff_id == staff_id,
+                    StaffMembership.school_id == actor.school_id,
+                )
+            )
+            if member is None:
+                raise Invalid("Непознат учител.", {"class_teacher_id": "Изберете учител."})
+        before = snapshot(klass)
+        klass.class_teacher_id = staff_id or None
+        db.session.flush()
+        audit(actor, "update", klass, before=before, after=snapshot(klass))
+        _commit()
+        return klass
+
+    return _run(work)
+
+
+def set_curriculum_teacher(actor: Actor, curriculum_id: int, staff_id: int | None) -> Curriculum:
+    def work() -> Curriculum:
+        _require_admin(actor)
+        curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
+        if staff_id:
+            member = db.session.scalar(
+                sa.select(StaffMembership.id).where(
+                    StaffMembership.staff_id == staff_id,
+                    StaffMembership.school_id == actor.school_id,
+                )
+            )
+            if member is None:
+                raise Invalid("Непознат учител.", {"teacher_id": "Изберете учител."})
+        before = snapshot(curriculum)
+        curriculum.teacher_id = staff_id or None
+        db.session.flush()
+        audit(actor, "update", curriculum, before=before, after=snapshot(curriculum))
+        _commit()
+        return curriculum
+
+    return _run(work)
+
+
+def history(
+    school_id: int,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    student_id: int | None = None,
+) -> list[AuditLog]:
+    query = sa.select(AuditLog).where(AuditLog.school_id == school_id)
+    if object_type is not None:
+        query = query.where(AuditLog.object_type == object_type, AuditLog.object_id == object_id)
+    if student_id is not None:
+        query = query.where(AuditLog.student_id == student_id)
+    return list(db.session.scalars(query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())))
+
+
+# --- admin: structure of the school (classes, subjects, curriculum, timetable, calendar) --------
+def _int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(message, {field_name: message}) from None
+    if not low <= value <= high:
+        raise Invalid(message, {field_name: message})
+    return value
+
+
+def _member_of_school(actor: Actor, staff_id: int | None, field_name: str) -> int | None:
+    if not staff_id:
+        return None
+    member = db.session.scalar(
+        sa.select(StaffMembership.id).where(
+            StaffMembership.staff_id == staff_id, StaffMembership.school_id == actor.school_id
+        )
+    )
+    if member is None:
+        raise Invalid("Непознат учител.", {field_name: "Изберете учител от училището."})
+    return staff_id
+
+
+def create_class(
+    actor: Actor, *, name: str, grade_level: Any, shift: Any = 1, class_teacher_id: int | None
+) -> SchoolClass:
+    def work() -> SchoolClass:
+        _require_admin(actor)
+        errors: dict[str, str] = {}
+        the_name = (name or "").strip()
+        if not the_name or len(the_name) > 20:
+            errors["name"] = "Въведете име на паралелката (напр. 8е), до 20 знака."
+        try:
+            level = _int_in(grade_level, 0, 12, "grade_level", "Класът е от 0 (ПГ) до 12.")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            the_shift = _int_in(shift, 1, 2, "shift", "Смяната е 1 или 2.")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            teacher = _member_of_school(actor, class_teacher_id, "class_teacher_id")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        year = current_year(actor.school_id)
+        if the_name and db.session.scalar(
+            sa.select(SchoolClass.id).where(
+                SchoolClass.school_id == actor.school_id,
+                SchoolClass.school_year_id == year.id,
+                SchoolClass.name == the_name,
+            )
+        ):
+            errors["name"] = "Вече има паралелка с това име."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        klass = SchoolClass(
+            school_id=actor.school_id,
+            school_year_id=year.id,
+            name=the_name,
+            grade_level=level,
+            shift=the_shift,
+            class_teacher_id=teacher,
+        )
+        db.session.add(klass)
+        db.session.flush()
+        audit(actor, "create", klass, before=None, after=snapshot(klass))
+        _commit()
+        return klass
+
+    return _run(work)
+
+
+def create_subject(actor: Actor, *, name: str, short_name: str = "") -> Subject:
+    def work() -> Subject:
+        _require_admin(actor)
+        the_name = (name or "").strip()
+        if not the_name or len(the_name) > 100:
+            raise Invalid("Въведете име.", {"name": "Въведете име на предмета (до 100 знака)."})
+        if db.session.scalar(
+            sa.select(Subject.id).where(
+                Subject.school_id == actor.school_id, Subject.name == the_name
+            )
+        ):
+            raise Invalid("Предметът вече съществува.", {"name": "Предметът вече съществува."})
+        subject = Subject(
+            school_id=actor.school_id, name=the_name, short_name=(short_name or "").strip()[:20]
+        )
+        db.session.add(subject)
+        db.session.flush()
+        audit(actor, "create", subject, before=None, after=snapshot(subject))
+        _commit()
+        return subject
+
+    return _run(work)
+
+
+def _hours(raw: Any, field_name: str) -> Decimal:
+    try:
+        value = rules.to_decimal(str(raw or "0").replace(",", "."))
+    except rules.RuleError:
+        raise Invalid("Невалидни часове.", {field_name: "Часове седмично: число."}) from None
+    if not Decimal(0) <= value <= Decimal(40) or value != value.quantize(Decimal("0.1")):
+        raise Invalid("Невалидни часове.", {field_name: "Часове седмично: от 0 до 40."})
+    return value
+
+
+def add_curriculum(
+    actor: Actor,
+    *,
+    class_id: int,
+    subject_id: int,
+    teacher_id: int | None,
+    hours_term1: Any,
+    hours_term2: Any,
+    section: str = "A",
+    group_name: str = "",
+) -> Curriculum:
+    def work() -> Curriculum:
+        _require_admin(actor)
+        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        errors: dict[str, str] = {}
+        try:
+            subject = get_in_school(Subject, subject_id, actor.school_id)
+        except NotFound:
+            errors["subject_id"] = "Изберете предмет."
+            subject = None
+        try:
+            teacher = _member_of_school(actor, teacher_id, "teacher_id")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        hours: list[Decimal] = []
+        for key, raw in (("hours_term1", hours_term1), ("hours_term2", hours_term2)):
+            try:
+                hours.append(_hours(raw, key))
+            except Invalid as exc:
+                errors.update(exc.errors)
+        if section not in {s.value for s in CurriculumSection}:
+            errors["section"] = "Изберете раздел."
+        group = (group_name or "").strip()[:40]
+        if subject is not None and db.session.scalar(
+            sa.select(Curriculum.id).where(
+                Curriculum.class_id == klass.id,
+                Curriculum.subject_id == subject.id,
+                Curriculum.section == section,
+                Curriculum.group_name == group,
+            )
+        ):
+            errors["subject_id"] = "Предметът вече е в учебния план на класа."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        assert subject is not None
+        row = Curriculum(
+            school_id=actor.school_id,
+            class_id=klass.id,
+            subject_id=subject.id,
+            teacher_id=teacher,
+            section=CurriculumSection(section),
+            hours_term1=hours[0],
+            hours_term2=hours[1],
+            group_name=group,
+        )
+        db.session.add(row)
+        db.session.flush()
+        audit(actor, "create", row, before=None, after=snapshot(row))
+        _commit()
+        return row
+
+    return _run(work)
+
+
+def add_timetable_slot(
+    actor: Actor,
+    *,
+    class_id: int,
+    curriculum_id: int,
+    weekday: Any,
+    period: Any,
+    term: Any = None,
+    room: str = "",
+) -> TimetableSlot:
+    """One lesson of the weekly timetable; a class has one lesson per day and period (per term),
+    a teacher cannot teach two classes at once."""
+
+    def work() -> TimetableSlot:
+        _require_admin(actor)
+        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
+        if curriculum.class_id != klass.id:
+            raise Invalid("Предметът не е от учебния план на класа.", {"curriculum_id": "—"})
+        errors: dict[str, str] = {}
+        try:
+            day = _int_in(weekday, 1, 7, "weekday", "Изберете ден.")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            number = _int_in(period, 0, 15, "period", "Часът е от 0 до 15.")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        the_term = None if term in (None, "", "0", 0) else term
+        if the_term is not None:
+            try:
+                the_term = _int_in(the_term, 1, 2, "term", "Срокът е 1 или 2.")
+            except Invalid as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        same_time = sa.and_(
+            TimetableSlot.weekday == day,
+            TimetableSlot.period == number,
+            sa.or_(
+                TimetableSlot.term.is_(None),
+                sa.true() if the_term is None else TimetableSlot.term == the_term,
+            ),
+        )
+        clash = db.session.scalar(
+            sa.select(TimetableSlot.id).where(TimetableSlot.class_id == klass.id, same_time)
+        )
+        if clash and not curriculum.group_name:
+            raise Invalid("Класът вече има час тогава.", {"period": "Класът вече има час тогава."})
+        if curriculum.teacher_id:
+            busy = db.session.scalar(
+                sa.select(TimetableSlot.id)
+                .join(SchoolClass, SchoolClass.id == TimetableSlot.class_id)
+                .where(
+                    TimetableSlot.teacher_id == curriculum.teacher_id,
+                    TimetableSlot.school_id == actor.school_id,
+                    SchoolClass.shift == klass.shift,
+                    same_time,
+                )
+            )
+            if busy:
+                raise Invalid(
+                    "Учителят вече има час тогава.", {"period": "Учителят вече има час тогава."}
+                )
+        slot = TimetableSlot(
+            school_id=actor.school_id,
+            class_id=klass.id,
+            term=the_term,
+            weekday=day,
+            period=number,
+            curriculum_id=curriculum.id,
+            subject_id=curriculum.subject_id,
+            teacher_id=curriculum.teacher_id,
+            room=(room or "").strip()[:20],
+        )
+        db.session.add(slot)
+        db.session.flush()
+        audit(actor, "create", slot, before=None, after=snapshot(slot))
+        _commit()
+        return slot
+
+    return _run(work)
+
+
+def delete_timetable_slot(actor: Actor, slot_id: int) -> int:
+    def work() -> int:
+        _require_admin(actor)
+        slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
+        class_id = slot.class_id
+        audit(actor, "delete", slot, before=snapshot(slot), after=None)
+        db.session.delete(slot)
+        _commit()
+        return class_id
+
+    return _run(work)
+
+
+def save_bell_time(actor: Actor, *, shift: Any, period: Any, starts_at: Any, ends_at: Any) -> None:
+    def work() -> None:
+        _require_admin(actor)
+        the_shift = _int_in(shift, 1, 2, "shift", "Смяната е 1 или 2.")
+        number = _int_in(period, 0, 15, "period", "Часът е от 0 до 15.")
+        start = _parse_time(starts_at, "starts_at", True)
+        end = _parse_time(ends_at, "ends_at", True)
+        assert start is not None and end is not None
+        if start >= end:
+            raise Invalid("Краят е преди началото.", {"ends_at": "Краят е преди началото."})
+        bell = db.session.scalar(
+            sa.select(BellTime).where(
+                BellTime.school_id == actor.school_id,
+                BellTime.shift == the_shift,
+                BellTime.period == number,
+            )
+        )
+        before = snapshot(bell) if bell else None
+        if bell is None:
+            bell = BellTime(school_id=actor.school_id, shift=the_shift, period=number)
+            db.session.add(bell)
+        bell.starts_at, bell.ends_at = start, end
+        db.session.flush()
+        audit(actor, "update" if before else "create", bell, before=before, after=snapshot(bell))
+        _commit()
+
+    _run(work)
+
+
+def add_non_school_day(
+    actor: Actor,
+    *,
+    date_from: Any,
+    date_to: Any,
+    name: str,
+    grade_from: Any = 0,
+    grade_to: Any = 12,
+) -> NonSchoolDay:
+    def work() -> NonSchoolDay:
+        _require_admin(actor)
+        year = current_year(actor.school_id)
+        errors: dict[str, str] = {}
+        try:
+            start = parse_date(date_from, "date_from")
+        except Invalid as exc:
+            errors.update(exc.errors)
+            start = None
+        try:
+            end = parse_date(date_to or date_from, "date_to")
+        except Invalid as exc:
+            errors.update(exc.errors)
+            end = None
+        if start and end and end < start:
+            errors["date_to"] = "Крайната дата е преди началната."
+        if start and not year.starts_on <= start <= year.ends_on:
+            errors["date_from"] = "Датата е извън учебната година."
+        the_name = (name or "").strip()
+        if not the_name:
+            errors["name"] = "Въведете наименование (напр. Коледна ваканция)."
+        try:
+            low = _int_in(grade_from, 0, 12, "grade_from", "Клас от 0 до 12.")
+            high = _int_in(grade_to, 0, 12, "grade_to", "Клас от 0 до 12.")
+            if low > high:
+                errors["grade_to"] = "„До клас“ е преди „от клас“."
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        day = NonSchoolDay(
+            school_year_id=year.id,
+            date_from=start,
+            date_to=end,
+            name=the_name[:200],
+            grade_from=low,
+            grade_to=high,
+        )
+        db.session.add(day)
+        db.session.flush()
+        audit(actor, "create", day, before=None, after=snapshot(day))
+        _commit()
+        return day
+
+    return _run(work)
+
+
+def delete_non_school_day(actor: Actor, day_id: int) -> None:
+    def work() -> None:
+        _require_admin(actor)
+        day = db.session.get(NonSchoolDay, day_id)
+        if day is None or day.school_year.school_id != actor.school_id:
+            raise NotFound("Записът не е намерен.")
+        audit(actor, "delete", day, before=snapshot(day), after=None)
+        db.session.delete(day)
+        _commit()
+
+    _run(work)
+
+
+def create_staff(
+    actor: Actor, *, email: str, full_name: str, role: str, position: str = ""
+) -> tuple[StaffUser, str | None]:
+    """A teacher or admin of this school. A new account gets a temporary password (returned,
+    shown once, changed at the first sign-in); an existing account (another school) is only
+    given the membership."""
+
+    def work() -> tuple[StaffUser, str | None]:
+        _require_admin(actor)
+        errors: dict[str, str] = {}
+        address = (email or "").strip().lower()
+        if "@" not in address or len(address) > 200 or " " in address:
+            errors["email"] = "Въведете валиден имейл."
+        name = (full_name or "").strip()
+        if not name or len(name) > 200:
+            errors["full_name"] = "Въведете име и фамилия."
+        if role not in {r.value for r in StaffRole}:
+            errors["role"] = "Изберете роля."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == address))
+        temporary = None
+        if user is None:
+            temporary = secrets.token_urlsafe(9)
+            user = StaffUser(
+                email=address,
+                full_name=name,
+                password_hash=generate_password_hash(temporary),
+                must_change_password=True,
+            )
+            db.session.add(user)
+            db.session.flush()
+        elif user.is_operator:
+            raise Invalid("Този имейл е зает.", {"email": "Този имейл е зает."})
+        exists = db.session.scalar(
+            sa.select(StaffMembership.id).where(
+                StaffMembership.staff_id == user.id,
+                StaffMembership.school_id == actor.school_id,
+                StaffMembership.role == StaffRole(role),
+            )
+        )
+        if exists:
+            raise Invalid("Вече е в училището.", {"email": "Този служител вече е в училището."})
+        member = StaffMembership(
+            staff_id=user.id,
+            school_id=actor.school_id,
+            role=StaffRole(role),
+            position=(position or "").strip()[:100],
+        )
+        db.session.add(member)
+        db.session.flush()
+        audit(
+            actor,
+            "create",
+            member,
+            before=None,
+            after={"staff_id": user.id, "role": role},
+            object_type="staff_user",
+        )
+        _commit()
+        return user, temporary
+
+    return _run(work)
+
+
+def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str) -> Guardian:
+    """Link an existing parent account (found by e-mail or phone) to a student of the school."""
+
+    def work() -> Guardian:
+        _require_admin(actor)
+        student = get_in_school(Student, student_id, actor.school_id)
+        text = (contact or "").strip()
+        guardian = None
+        if "@" in text:
+            guardian = db.session.scalar(
+                sa.select(Guardian).where(sa.func.lower(Guardian.email) == text.lower())
+            )
+        elif text:
+            import phonenumbers
+
+            try:
+                number = phonenumbers.parse(text, "BG")
+                e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            except phonenumbers.NumberParseException:
+                e164 = None
+            if e164:
+                guardian = db.session.scalar(sa.select(Guardian).where(Guardian.phone == e164))
+        if guardian is None:
+            message = (
+                "Няма родителски профил с този имейл или телефон. Родителят се регистрира сам "
+                "в портала с кода на ученика."
+            )
+            raise Invalid(message, {"contact": message})
+        try:
+            the_relation = Relation(relation)
+        except ValueError:
+            raise Invalid("Изберете роднинска връзка.", {"relation": "Изберете."}) from None
+        if db.session.scalar(
+            sa.select(GuardianStudent.id).where(
+                GuardianStudent.guardian_id == guardian.id,
+                GuardianStudent.student_id == student.id,
+            )
+        ):
+            raise Invalid("Вече е свързан.", {"contact": "Родителят вече е свързан с ученика."})
+        link = GuardianStudent(
+            guardian_id=guardian.id,
+            student_id=student.id,
+            school_id=actor.school_id,
+            relation=the_relation,
+        )
+        db.session.add(link)
+        db.session.flush()
+        audit(actor, "create", link, before=None, after=snapshot(link), student_id=student.id)
+        _commit()
+        return guardian
+
+    return _run(work)
+
+
+def unlink_guardian(actor: Actor, link_id: int) -> int:
+    def work() -> int:
+        _require_admin(actor)
+        link = get_in_school(GuardianStudent, link_id, actor.school_id)
+        student_id = link.student_id
+        audit(actor, "delete", link, before=snapshot(link), after=None, student_id=student_id)
+        db.session.delete(link)
+        _commit()
+        return student_id
+
+    return _run(work)
+
+
+def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
+    """A teacher leaves the school: their memberships here end, and their classes and lessons
+    here are left without a teacher (the admin assigns new ones). Grades keep their author."""
+
+    def work() -> StaffUser:
+        _require_admin(actor)
+        if staff_id == actor.staff_id:
+            raise Invalid("Не можете да премахнете себе си.", {"staff_id": "—"})
+        members = list(
+            db.session.scalars(
+                sa.select(StaffMembership).where(
+                    StaffMembership.staff_id == staff_id,
+                    StaffMembership.school_id == actor.school_id,
+                )
+            )
+        )
+        staff = db.session.get(StaffUser, staff_id)
+        if not members or staff is None:
+            raise NotFound("Записът не е намерен.")
+        for member in members:
+            db.session.delete(member)
+        for model, column in (
+            (SchoolClass, SchoolClass.class_teacher_id),
+            (Curriculum, Curriculum.teacher_id),
+            (TimetableSlot, TimetableSlot.teacher_id),
+        ):
+            db.session.execute(
+                sa.update(model)
+                .where(column == staff_id, model.school_id == actor.school_id)
+                .values({column.key: None})
+                .execution_options(synchronize_session=False)
+            )
+        audit(
+            actor,
+            "delete",
+            staff,
+            before={"staff_id": staff_id, "roles": [m.role.value for m in members]},
+            after=None,
+            object_type="staff_user",
+        )
+        _commit()
+        return staff
+
+    return _run(work)

@@ -1,0 +1,376 @@
+"""What the phone line reads for each menu: a student's summary payload → Bulgarian sentences.
+
+Pure functions (standard library and ``ivr.speech`` only): each takes the payload built by
+``gradebook.summary`` and ``today`` and returns a list of sentences, every number already
+spelled out in words (``ensure_no_digits`` holds for all of them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from ivr import speech
+
+GRADES_PAGE = 5
+
+KIND_WORDS = {
+    "current": "",
+    "control": "контролна",
+    "classwork": "класна работа",
+    "test": "тест",
+    "homework": "домашна работа",
+    "project": "проект",
+    "entry_level": "входно ниво",
+    "exit_level": "изходно ниво",
+    "term": "срочна оценка",
+    "annual": "годишна оценка",
+}
+QUALITATIVE = {2: "Незадоволителен", 3: "Среден", 4: "Добър", 5: "Много добър", 6: "Отличен"}
+SOP = {
+    "difficulties": "среща затруднения",
+    "copes": "справя се",
+    "meets": "постига изискванията",
+}
+EVENT_WORDS = {
+    "test": "тест",
+    "classwork": "класна работа",
+    "school_event": "събитие",
+    "excursion": "екскурзия",
+    "holiday": "празник",
+    "other": "събитие",
+}
+
+_NUMBER = re.compile(r"\d+")
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b(?:\s*ч\.)?")
+
+
+def speakable(text: str) -> str:
+    """Free text typed by staff, made safe for TTS: clock times and numbers become words."""
+
+    def clock(m: re.Match[str]) -> str:
+        hour, minute = int(m.group(1)), int(m.group(2))
+        if hour > 23 or minute > 59:
+            return m.group(0).replace(":", " ")
+        return speech.time_words(dt.time(hour, minute))
+
+    def number(m: re.Match[str]) -> str:
+        value = int(m.group(0))
+        return (
+            speech.number_words(value)
+            if value <= speech.MAX_NUMBER
+            else speech.spell_digits(m.group(0))
+        )
+
+    text = _TIME.sub(clock, text)
+    return _NUMBER.sub(number, text).strip()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _date(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
+
+
+def _whole(value: Decimal) -> int:
+    if value < 3:
+        return 2
+    return int(value.quantize(Decimal("1"), rounding="ROUND_HALF_UP"))
+
+
+def grade_value_words(entry: dict[str, Any]) -> str:
+    """A single grade as heard: "Отличен шест", qualitative "Добър", СОП "справя се"."""
+    if entry.get("sop_mark"):
+        return SOP.get(entry["sop_mark"], "")
+    value = Decimal(entry["value"])
+    if entry.get("category") == "qualitative":
+        return QUALITATIVE[_whole(value)]
+    return speech.grade_phrase(value)
+
+
+def average_words(entry: dict[str, Any] | None, qualitative: bool = False) -> str:
+    """An average "Много добър, пет цяло и двадесет и пет стотни" (the word only in I–III)."""
+    if not entry:
+        return ""
+    value = Decimal(entry["average"])
+    if qualitative:
+        return QUALITATIVE[_whole(value)]
+    return speech.grade_phrase(value)
+
+
+def _name(summary: dict[str, Any]) -> str:
+    return summary.get("student", {}).get("first_name", "")
+
+
+def _grade_sentence(g: dict[str, Any], today: dt.date) -> str:
+    kind = KIND_WORDS.get(g.get("kind", ""), "")
+    subject = speakable(g.get("spoken") or g.get("subject") or "")
+    head = f"{subject}, {kind}" if kind else subject
+    return _sentence(
+        f"{head}: {grade_value_words(g)}, {speech.relative_day(_date(g['date']), today)}"
+    )
+
+
+# --- headline ---------------------------------------------------------------------------------
+
+
+def headline(
+    summary: dict[str, Any], today: dt.date, since: dt.datetime | None, *, named: bool = False
+) -> list[str]:
+    """The one sentence right after the PIN: the overall average, then what is new since the
+    last call (grades entered since ``since``, naive UTC; the last week on a first call) and
+    today's absences. ``named``: the caller has just heard the child's name."""
+    name = _name(summary)
+    qualitative = summary.get("student", {}).get("qualitative", False)
+    out: list[str] = []
+    if summary.get("overall"):
+        overall = summary["overall"]
+        said = (
+            average_words(overall, True)
+            if qualitative
+            else speech.grade_phrase_short(Decimal(overall["average"]))
+        )
+        # the greeting has just said the name ("Обаждате се за Иван."): every second counts
+        out.append(_sentence(f"Среден успех {said}" if named else f"{name}: среден успех {said}"))
+    else:
+        out.append(_sentence(f"{name} все още няма оценки този срок"))
+    grades = summary.get("latest_grades", [])
+    if since is None:
+        week_ago = today - dt.timedelta(days=7)
+        new = [g for g in grades if _date(g["date"]) > week_ago]
+        lead = "През последната седмица"
+    else:
+        stamp = since.isoformat()
+        new = [g for g in grades if (g.get("created_at") or "") > stamp]
+        lead = "От последното ви обаждане"
+    if new:
+        shown = new[:3]
+        parts = [
+            f"{speakable(g.get('spoken') or g.get('subject') or '')} {grade_value_words(g)}"
+            for g in shown
+        ]
+        more = len(new) - len(shown)
+        listed = (
+            ", ".join(parts) + f" и още {speech.number_words(more, 'f')}"
+            if more > 0
+            else (speech.join_list(parts))
+        )
+        text = f"{lead}: {speech.count_phrase(len(new), 'оценка')} – {listed}"
+        out.append(_sentence(text))
+    elif grades:
+        out.append(_sentence(f"{lead} няма нови оценки"))
+    todays = [a for a in summary.get("recent_absences", []) if a["date"] == today.isoformat()]
+    if todays:
+        out.append(_sentence(f"Днес: {_absence_counts(todays)}"))
+    return out
+
+
+def _absence_counts(items: list[dict[str, Any]]) -> str:
+    counts = {"excused": 0, "unexcused": 0, "late": 0}
+    for a in items:
+        counts[a["kind"]] = counts.get(a["kind"], 0) + 1
+    parts = []
+    if counts["unexcused"]:
+        parts.append(speech.count_phrase(counts["unexcused"], "неуважително отсъствие"))
+    if counts["excused"]:
+        parts.append(speech.count_phrase(counts["excused"], "уважително отсъствие"))
+    if counts["late"]:
+        parts.append(speech.count_phrase(counts["late"], "закъснение"))
+    return speech.join_list(parts)
+
+
+# --- menus ------------------------------------------------------------------------------------
+
+
+def latest_grades(
+    summary: dict[str, Any], today: dt.date, offset: int = 0, page: int = GRADES_PAGE
+) -> tuple[list[str], bool]:
+    """Menu 1: a page of the latest grades, newest first; returns (sentences, more_left)."""
+    grades = summary.get("latest_grades", [])
+    if not grades:
+        return [_sentence(f"{_name(summary)} все още няма оценки")], False
+    chunk = grades[offset : offset + page]
+    out = []
+    if offset == 0:
+        out.append(_sentence(f"Последни оценки на {_name(summary)}"))
+    out += [_grade_sentence(g, today) for g in chunk]
+    return out, offset + page < len(grades)
+
+
+def absences(summary: dict[str, Any], today: dt.date) -> list[str]:
+    """Menu 2: today's absences first, then this term's totals with the weighted total."""
+    out: list[str] = []
+    recent = summary.get("recent_absences", [])
+    todays = [a for a in recent if a["date"] == today.isoformat()]
+    if todays:
+        periods = sorted({a["period"] for a in todays if a["period"] > 0})
+        text = f"Днес: {_absence_counts(todays)}"
+        if periods:
+            text += f", в {speech.join_list([speech.ordinal_words(p) for p in periods])} час"
+        out.append(_sentence(text))
+    totals = summary.get("absences") or {}
+    if not any(totals.get(k) for k in ("excused", "unexcused", "lates")):
+        out.append("Няма отсъствия и закъснения този срок.")
+        return out
+    parts = [
+        speech.count_phrase(totals.get("excused", 0), "уважително отсъствие"),
+        speech.count_phrase(totals.get("unexcused", 0), "неуважително отсъствие"),
+        speech.count_phrase(totals.get("lates", 0), "закъснение"),
+    ]
+    out.append(_sentence(f"Този срок: {speech.join_list(parts)}"))
+    weighted = Decimal(str(totals.get("weighted", "0")))
+    if weighted:
+        out.append(
+            _sentence(
+                f"Общо неуважителни, като закъснението се брои за половин час: "
+                f"{speech.hours_phrase(weighted)}"
+            )
+        )
+    return out
+
+
+def averages(summary: dict[str, Any], today: dt.date) -> list[str]:
+    """Menu 3: the overall average and each subject's, with the word."""
+    qualitative = summary.get("student", {}).get("qualitative", False)
+    if not summary.get("overall"):
+        return [_sentence(f"{_name(summary)} все още няма оценки този срок")]
+    out = [_sentence(f"Среден успех: {average_words(summary['overall'], qualitative)}")]
+    for s in summary.get("subjects", []):
+        if s.get("average"):
+            out.append(
+                _sentence(
+                    f"{speakable(s.get('spoken') or s['name'])}: {average_words(s, qualitative)}"
+                )
+            )
+    return out
+
+
+def remarks(summary: dict[str, Any], today: dt.date) -> list[str]:
+    """Menu 4: praises and remarks, newest first."""
+    items = summary.get("remarks", [])
+    if not items:
+        return ["Няма забележки и похвали."]
+    out = []
+    for r in items:
+        word = "Похвала" if r["kind"] == "praise" else "Забележка"
+        when = speech.relative_day(_date(r["date"]), today)
+        subject = f" по {speakable(r['subject'])}" if r.get("subject") else ""
+        out.append(_sentence(f"{word}{subject}, {when}: {speakable(r['text'])}"))
+    return out
+
+
+def coming(summary: dict[str, Any], today: dt.date) -> list[str]:
+    """Menu 5: coming tests and events, then parent meetings."""
+    out = []
+    for e in summary.get("events", []):
+        day = _date(e["date"])
+        if day < today:
+            continue
+        when = speech.relative_day(day, today)
+        if day > today + dt.timedelta(days=1):
+            when = f"{speech.weekday_name(day.isoweekday())}, {when}"
+        at = f" от {speech.time_words(dt.time.fromisoformat(e['time']))}" if e.get("time") else ""
+        out.append(_sentence(f"{when}{at}: {speakable(e['title'])}"))
+    for m in summary.get("meetings", []):
+        day = _date(m["date"])
+        if day < today:
+            continue
+        when = speech.relative_day(day, today)
+        if day > today + dt.timedelta(days=1):
+            when = f"{speech.weekday_name(day.isoweekday())}, {when}"
+        at = f" от {speech.time_words(dt.time.fromisoformat(m['time']))}" if m.get("time") else ""
+        place = f", {speakable(m['place'])}" if m.get("place") else ""
+        out.append(_sentence(f"Родителска среща {when}{at}{place}"))
+    return out or ["Няма предстоящи контролни, събития и родителски срещи."]
+
+
+def next_school_day(today: dt.date) -> dt.date:
+    """Tomorrow, or Monday on Friday, Saturday and Sunday."""
+    day = today + dt.timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
+    """Menu 6: tomorrow's timetable (Monday's on Friday and at the weekend)."""
+    day = next_school_day(today)
+    term = summary.get("term")
+    slots = [
+        s
+        for s in summary.get("timetable", {}).get(str(day.isoweekday()), [])
+        if s.get("term") in (None, term)
+    ]
+    label = "Утре" if day == today + dt.timedelta(days=1) else speech.on_weekday(day.isoweekday())
+    if not slots:
+        return [_sentence(f"{label} няма часове в програмата")]
+    slots.sort(key=lambda s: s["period"])
+    first = slots[0]
+    start = (
+        f", от {speech.time_words(dt.time.fromisoformat(first['starts']))}"
+        if first.get("starts")
+        else ""
+    )
+    out = [_sentence(f"{label} {speech.count_phrase(len(slots), 'урок')}{start}")]
+    runs: list[list[Any]] = []  # consecutive lessons of one subject: "два часа Математика"
+    for s in slots:
+        name = speakable(s.get("spoken") or s["subject"])
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    names = [name if n == 1 else f"{speech.count_phrase(n, 'час')} {name}" for name, n in runs]
+    out.append(_sentence(speech.join_list(names)))
+    return out
+
+
+def compare(summary: dict[str, Any], group: dict[str, Any] | None, today: dt.date) -> list[str]:
+    """Menu 7: the child's averages beside the class's (anonymous; hidden for small groups)."""
+    if not group or group.get("hidden") or not group.get("overall"):
+        return ["Сравнение с класа не е налично."]
+    if not summary.get("overall"):
+        return [_sentence(f"{_name(summary)} все още няма оценки този срок")]
+    qualitative = summary.get("student", {}).get("qualitative", False)
+    own = Decimal(summary["overall"]["average"])
+    cls = Decimal(group["overall"]["average"])
+    relation = "над" if own > cls else "под" if own < cls else "равен на"
+    out = [
+        _sentence(
+            f"Успехът на {_name(summary)} е {average_words(summary['overall'], qualitative)}, "
+            f"{relation} средния за класа: {average_words(group['overall'], qualitative)}"
+        )
+    ]
+    higher, lower = [], []
+    for s in summary.get("subjects", []):
+        class_avg = group.get("subjects", {}).get(str(s["subject_id"]))
+        if not class_avg or not s.get("average"):
+            continue
+        diff = Decimal(s["average"]) - Decimal(class_avg)
+        if diff >= Decimal("0.5"):
+            higher.append(speakable(s.get("spoken") or s["name"]))
+        elif diff <= Decimal("-0.5"):
+            lower.append(speakable(s.get("spoken") or s["name"]))
+    if higher:
+        out.append(_sentence(f"Над класа по {speech.join_list(higher)}"))
+    if lower:
+        out.append(_sentence(f"Под класа по {speech.join_list(lower)}"))
+    return out
+
+
+MENU_TITLES = {
+    "1": "последни оценки",
+    "2": "отсъствия",
+    "3": "среден успех",
+    "4": "забележки и похвали",
+    "5": "предстоящи събития",
+    "6": "програма за утре",
+    "7": "сравнение с класа",
+}

@@ -1,0 +1,389 @@
+"""The call flow of the phone line as a pure state machine (standard library only).
+
+``advance(call, event, services)`` takes the call's state (``CallState``: a state name, a JSON
+dict of data, the failure count and the menus visited), one input (``Start``, ``Digits(...)``
+or ``Silence``) and the ``Services`` the flow needs from the outside world (who is calling,
+lookups, PIN checks, throttling, summaries), mutates the state and returns a ``Reply``: the
+speech to say (``Say`` for dynamic text, ``Prompt`` for a fixed catalogue sentence) and how the
+step ends (``Gather`` keys, ``Redirect`` or ``Hangup``). ``ivr.twiml`` renders replies as TwiML;
+``ivr.views`` keeps the state in the database per CallSid.
+
+States: ``start`` → (``choose_child`` →) ``pin`` → ``menu`` (⇄ ``grades``) or ``code`` →
+``pin`` → ``menu``; ``end`` after a goodbye.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ivr import content, speech
+from prompts.catalog import PROMPTS
+
+MAX_CALL_FAILURES = 3
+MAX_SILENCES = 2  # re-prompts after silence; the next silence says goodbye
+GATHER_TIMEOUT = 6
+MENU_DIGITS = ("1", "2", "3", "4", "5", "6", "7")
+
+
+# --- outputs ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+
+    def __post_init__(self) -> None:
+        if self.id not in PROMPTS:
+            raise ValueError(f"unknown prompt {self.id!r}")
+
+
+@dataclass(frozen=True)
+class Gather:
+    num_digits: int | None = None  # None: until finish_on_key or timeout
+    finish_on_key: str = "#"
+    timeout: int = GATHER_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Redirect:
+    pass
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+Speech = Say | Prompt
+Ending = Gather | Redirect | Hangup
+
+
+@dataclass
+class Reply:
+    speech: list[Speech]
+    end: Ending
+
+    def texts(self) -> list[str]:
+        return [PROMPTS[s.id] if isinstance(s, Prompt) else s.text for s in self.speech]
+
+
+# --- inputs -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Start:
+    pass
+
+
+@dataclass(frozen=True)
+class Digits:
+    value: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    pass
+
+
+Event = Start | Digits | Silence
+
+
+# --- what the flow needs from outside -----------------------------------------------------------
+@dataclass(frozen=True)
+class Child:
+    student_id: int
+    first_name: str
+    school_year_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    guardian_id: int
+    children: tuple[Child, ...]
+
+
+class Services(Protocol):
+    def today(self) -> dt.date: ...
+
+    def caller(self, number: str) -> Caller | None:
+        """A registered parent with a PIN and linked students whose phone is ``number``."""
+
+    def children_of(self, guardian_id: int) -> tuple[Child, ...]: ...
+
+    def code_valid(self, code: str) -> bool:
+        """The check digit (no lookup)."""
+
+    def student_by_code(self, code: str) -> Child | None: ...
+
+    def verify_pin(self, pin: str, student_id: int | None, guardian_id: int | None) -> int | None:
+        """The id of the guardian of ``student_id`` (or ``guardian_id`` itself) whose PIN this
+        is; None when wrong or when there is no such student."""
+
+    def locked(self, number: str, code: str | None) -> bool: ...
+
+    def record_failure(self, number: str, code: str | None) -> None: ...
+
+    def lockout(self, number: str, code: str | None) -> None:
+        """Log a refused call for the school."""
+
+    def begin(self, guardian_id: int, student_id: int) -> dt.datetime | None:
+        """Start listening to a child: returns the previous call time (naive UTC) and sets now."""
+
+    def summary(self, child: Child) -> dict[str, Any]: ...
+
+    def class_summary(self, summary: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+# --- state ------------------------------------------------------------------------------------
+@dataclass
+class CallState:
+    name: str = "start"
+    data: dict[str, Any] = field(default_factory=dict)
+    failures: int = 0
+    menus: list[str] = field(default_factory=list)
+    from_number: str = ""
+
+
+def _gather_prompt(call: CallState) -> tuple[list[Speech], Gather]:
+    """What a state asks (said again after silence or a wrong key) and how it gathers."""
+    name = call.name
+    if name == "code":
+        return [Prompt("ask_code")], Gather(num_digits=None, finish_on_key="#")
+    if name == "pin":
+        return [Prompt("ask_pin")], Gather(num_digits=None, finish_on_key="#")
+    if name == "choose_child":
+        options = [
+            Say(f"За {c['name']} натиснете {speech.number_words(i + 1, 'n')}.")
+            for i, c in enumerate(call.data.get("children", []))
+        ]
+        return options, Gather(num_digits=1, finish_on_key="")
+    if name == "grades":
+        return [Prompt("more_grades")], Gather(num_digits=1, finish_on_key="")
+    return [Prompt("menu")], Gather(num_digits=1, finish_on_key="")
+
+
+def _ask(call: CallState, before: list[Speech] | None = None) -> Reply:
+    speech_items, gather = _gather_prompt(call)
+    return Reply(list(before or []) + speech_items, gather)
+
+
+def _goodbye(call: CallState, prompt: str = "goodbye", before: list[Speech] | None = None) -> Reply:
+    call.name = "end"
+    return Reply(list(before or []) + [Prompt(prompt)], Hangup())
+
+
+def advance(call: CallState, event: Event, svc: Services) -> Reply:
+    """One step of the call. Mutates ``call``; returns what to say and how to go on."""
+    if call.name == "end":
+        return _goodbye(call)
+    if call.name == "start":
+        return _start(call, svc)
+    if isinstance(event, Start):  # a late duplicate of the first request: ask again, reset nothing
+        return _ask(call)
+    if isinstance(event, Silence) or (isinstance(event, Digits) and not event.value):
+        silences = call.data.get("silence", 0) + 1
+        call.data["silence"] = silences
+        if silences > MAX_SILENCES:
+            return _goodbye(call)
+        return _ask(call, [Prompt("no_input")])
+    call.data["silence"] = 0
+    digits = event.value
+    handler = {
+        "choose_child": _choose_child,
+        "code": _code,
+        "pin": _pin,
+        "menu": _menu,
+        "grades": _menu,
+    }[call.name]
+    return handler(call, digits, svc)
+
+
+def _start(call: CallState, svc: Services) -> Reply:
+    call.data = {"silence": 0}
+    number = call.from_number
+    if svc.locked(number, None):
+        svc.lockout(number, None)
+        return _goodbye(call, "locked")
+    caller = svc.caller(number) if number else None
+    if caller is not None and caller.children:
+        call.data["guardian_id"] = caller.guardian_id
+        return _offer_children(call, caller.children, [Prompt("welcome")], svc, authenticated=False)
+    call.name = "code"
+    return _ask(call, [Prompt("welcome")])
+
+
+def _child_dict(c: Child) -> dict[str, Any]:
+    return {"id": c.student_id, "name": c.first_name, "year": c.school_year_id}
+
+
+def _offer_children(
+    call: CallState,
+    children: tuple[Child, ...],
+    before: list[Speech],
+    svc: Services,
+    *,
+    authenticated: bool,
+) -> Reply:
+    call.data["authenticated"] = authenticated
+    if len(children) == 1:
+        call.data["child"] = _child_dict(children[0])
+        if authenticated:
+            return _listen(call, svc)
+        call.name = "pin"
+        call.data["named"] = True
+        return _ask(call, before + [Say(f"Обаждате се за {children[0].first_name}.")])
+    call.data["children"] = [_child_dict(c) for c in children[:8]]
+    call.name = "choose_child"
+    return _ask(call, before)
+
+
+def _choose_child(call: CallState, digits: str, svc: Services) -> Reply:
+    children = call.data.get("children", [])
+    if not (digits.isdigit() and 1 <= int(digits) <= len(children)):
+        return _ask(call, [Prompt("invalid_choice")])
+    call.data["child"] = children[int(digits) - 1]
+    if call.data.get("authenticated"):
+        return _listen(call, svc)
+    call.name = "pin"
+    return _ask(call)
+
+
+def _fail(call: CallState, svc: Services, code: str | None, prompt: str) -> Reply:
+    """A failed code or PIN: count it (per call, number and code); three per call → goodbye."""
+    call.failures += 1
+    if prompt == "wrong_credentials":
+        svc.record_failure(call.from_number, code)
+    if call.failures >= MAX_CALL_FAILURES:
+        return _goodbye(call, "too_many_failures", [Prompt(prompt)])
+    if svc.locked(call.from_number, code):
+        svc.lockout(call.from_number, code)
+        return _goodbye(call, "locked", [Prompt(prompt)])
+    # with caller ID the parent only retries the PIN; otherwise code and PIN again
+    call.name = "pin" if call.data.get("guardian_id") and "code" not in call.data else "code"
+    return _ask(call, [Prompt(prompt)])
+
+
+def _code(call: CallState, digits: str, svc: Services) -> Reply:
+    code = digits.replace("*", "").rstrip("#")
+    if not svc.code_valid(code):
+        return _fail(call, svc, None, "bad_code")  # refused at once, no lookup
+    if svc.locked(call.from_number, code):
+        svc.lockout(call.from_number, code)
+        return _goodbye(call, "locked")
+    child = svc.student_by_code(code)
+    call.data["code"] = code
+    # an unknown code still asks for the PIN: a wrong code and a wrong PIN sound the same
+    call.data["child"] = _child_dict(child) if child else None
+    call.name = "pin"
+    return _ask(call)
+
+
+def _guess_key(call: CallState) -> str | None:
+    """What PIN guesses are counted against besides the number: the typed code, or with caller
+    ID (a number that can be spoofed) the child itself."""
+    if call.data.get("code"):
+        return str(call.data["code"])
+    child = call.data.get("child")
+    return f"student:{child['id']}" if child else None
+
+
+def _pin(call: CallState, digits: str, svc: Services) -> Reply:
+    pin = digits.rstrip("#")
+    code = call.data.get("code")
+    key = _guess_key(call)
+    if svc.locked(call.from_number, key):
+        svc.lockout(call.from_number, key)
+        return _goodbye(call, "locked")
+    child = call.data.get("child")
+    guardian_hint = None if code else call.data.get("guardian_id")
+    guardian_id = (
+        svc.verify_pin(pin, child["id"] if child else None, guardian_hint)
+        if pin.isdigit()
+        else None
+    )
+    if guardian_id is None or child is None:
+        return _fail(call, svc, key, "wrong_credentials")
+    call.data["guardian_id"] = guardian_id
+    call.data["authenticated"] = True
+    call.data.pop("code", None)
+    return _listen(call, svc)
+
+
+def _child(call: CallState) -> Child:
+    c = call.data["child"]
+    return Child(c["id"], c["name"], c.get("year"))
+
+
+def _listen(call: CallState, svc: Services) -> Reply:
+    """Right after the PIN (or choosing another child): the headline, then the menu."""
+    call.name = "menu"
+    call.data["last"] = None
+    call.data["grades_offset"] = 0
+    child = _child(call)
+    since = svc.begin(call.data["guardian_id"], child.student_id)
+    summary = svc.summary(child)
+    named = bool(call.data.pop("named", False))
+    lines = content.headline(summary, svc.today(), since, named=named)
+    return _ask(call, [Say(line) for line in lines])
+
+
+def _content(call: CallState, choice: str, svc: Services, offset: int = 0) -> list[Speech]:
+    summary = svc.summary(_child(call))
+    today = svc.today()
+    if choice == "1":
+        lines, more = content.latest_grades(summary, today, offset)
+        call.data["grades_offset"] = offset
+        call.name = "grades" if more else "menu"
+    else:
+        call.name = "menu"
+        if choice == "2":
+            lines = content.absences(summary, today)
+        elif choice == "3":
+            lines = content.averages(summary, today)
+        elif choice == "4":
+            lines = content.remarks(summary, today)
+        elif choice == "5":
+            lines = content.coming(summary, today)
+        elif choice == "6":
+            lines = content.timetable(summary, today)
+        else:
+            lines = content.compare(summary, svc.class_summary(summary), today)
+    return [Say(line) for line in lines]
+
+
+def _after(call: CallState, said: list[Speech]) -> Reply:
+    if call.name == "grades":
+        return Reply(said + [Prompt("more_grades")], Gather(num_digits=1, finish_on_key=""))
+    return Reply(said + [Prompt("after_content")], Gather(num_digits=1, finish_on_key=""))
+
+
+def _menu(call: CallState, digits: str, svc: Services) -> Reply:
+    key = digits[:1]
+    if call.name == "grades" and key == "1":
+        offset = call.data.get("grades_offset", 0) + content.GRADES_PAGE
+        return _after(call, _content(call, "1", svc, offset))
+    call.name = "menu"
+    if key in MENU_DIGITS:
+        call.menus.append(key)
+        call.data["last"] = key
+        return _after(call, _content(call, key, svc))
+    if key == "0":
+        last = call.data.get("last")
+        if last:
+            return _after(call, _content(call, last, svc, call.data.get("grades_offset", 0)))
+        return _ask(call)
+    if key == "*":
+        return _ask(call)
+    if key == "9":
+        call.menus.append("9")
+        children = svc.children_of(call.data["guardian_id"])
+        others = tuple(c for c in children if c.student_id != call.data["child"]["id"])
+        if not others:
+            call.data = {"silence": 0}
+            call.name = "code"
+            return Reply([Prompt("no_children")], Gather(num_digits=None, finish_on_key="#"))
+        return _offer_children(call, others, [Prompt("choose_child")], svc, authenticated=True)
+    return _ask(call, [Prompt("invalid_choice")])

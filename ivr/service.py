@@ -1,0 +1,453 @@
+"""The phone line's use-cases: the database side of ``ivr.flow`` and one idempotent step.
+
+``handle_step(call_sid, params, request_key, event, action_url_for)`` loads (or creates) the
+``CallSession`` row for the CallSid (locked ``FOR UPDATE`` on PostgreSQL), answers a Twilio retry
+of the same request with the stored response, otherwise advances the flow, stores state and the
+response, and commits. ``DbServices`` implements ``flow.Services`` on the models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+import security
+from config import clock
+from gradebook import rules, summary
+from ivr import flow
+from models import (
+    AuditLog,
+    CallSession,
+    Guardian,
+    GuardianStudent,
+    School,
+    SchoolYear,
+    Student,
+    StudentSummary,
+    db,
+    utcnow,
+)
+
+log = logging.getLogger("belezhnik.ivr")
+
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = generate_password_hash("not-a-pin")
+    return _DUMMY_HASH
+
+
+def normalize_number(raw: str) -> str:
+    """A caller number as E.164 ("+359…"), or the raw text when it does not parse."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        parsed = phonenumbers.parse(raw, "BG")
+    except phonenumbers.NumberParseException:
+        return raw[:32]
+    if not phonenumbers.is_possible_number(parsed):
+        return raw[:32]
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def request_key(path: str, params: dict[str, str]) -> str:
+    """Identifies one Twilio request: a retry has the same path, query and parameters."""
+    body = path + "\n" + "\n".join(f"{k}={params[k]}" for k in sorted(params))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class DbServices:
+    """``flow.Services`` on the database, for one call session."""
+
+    def __init__(self, session: CallRecord, state: flow.CallState) -> None:
+        self.session = session
+        self.state = state
+        self._summaries: dict[int, dict[str, Any]] = {}
+
+    def today(self) -> dt.date:
+        return clock.today()
+
+    def _children(self, guardian_id: int) -> tuple[flow.Child, ...]:
+        rows = db.session.execute(
+            sa.select(Student.id, Student.first_name, SchoolYear.id)
+            .join(GuardianStudent, GuardianStudent.student_id == Student.id)
+            .outerjoin(
+                SchoolYear,
+                sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
+            )
+            .where(GuardianStudent.guardian_id == guardian_id)
+            .order_by(Student.birth_date.desc(), Student.id)
+        ).all()
+        seen: dict[int, flow.Child] = {}
+        for sid, first, year in rows:
+            seen.setdefault(sid, flow.Child(sid, first, year))
+        return tuple(seen.values())
+
+    def caller(self, number: str) -> flow.Caller | None:
+        guardian_id = db.session.scalar(
+            sa.select(Guardian.id)
+            .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+            .where(
+                Guardian.phone == number,
+                Guardian.active.is_(True),
+                Guardian.pin_hash.is_not(None),
+            )
+            .order_by(Guardian.id)
+            .limit(1)
+        )
+        if guardian_id is None:
+            return None
+        if self.session.school_id is None:  # for the school's log of this call
+            self.session.school_id = db.session.scalar(
+                sa.select(GuardianStudent.school_id)
+                .where(GuardianStudent.guardian_id == guardian_id)
+                .order_by(GuardianStudent.id)
+                .limit(1)
+            )
+        return flow.Caller(guardian_id, self._children(guardian_id))
+
+    def children_of(self, guardian_id: int) -> tuple[flow.Child, ...]:
+        return self._children(guardian_id)
+
+    def code_valid(self, code: str) -> bool:
+        return rules.is_valid_student_code(rules.normalize_student_code(code))
+
+    def student_by_code(self, code: str) -> flow.Child | None:
+        row = db.session.execute(
+            sa.select(Student.id, Student.first_name, Student.school_id, SchoolYear.id)
+            .outerjoin(
+                SchoolYear,
+                sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
+            )
+            .where(Student.student_code == rules.normalize_student_code(code))
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        if self.session.school_id is None:
+            self.session.school_id = row[2]
+        return flow.Child(row[0], row[1], row[3])
+
+    def verify_pin(self, pin: str, student_id: int | None, guardian_id: int | None) -> int | None:
+        if student_id is None:
+            check_password_hash(_dummy_hash(), pin)  # same work as a real check
+            return None
+        query = (
+            sa.select(Guardian.id, Guardian.pin_hash)
+            .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+            .where(
+                GuardianStudent.student_id == student_id,
+                Guardian.active.is_(True),
+                Guardian.pin_hash.is_not(None),
+            )
+            .order_by(Guardian.id)
+        )
+        if guardian_id is not None:
+            query = query.where(Guardian.id == guardian_id)
+        rows = db.session.execute(query).all()
+        if not rows:
+            check_password_hash(_dummy_hash(), pin)
+        for gid, pin_hash in rows:
+            if check_password_hash(pin_hash, pin):
+                return gid
+        return None
+
+    def _limits(self) -> tuple[int, int]:
+        cfg = current_app.config
+        return int(cfg.get("IVR_FAILS_PER_NUMBER_HOUR", 10)), int(
+            cfg.get("IVR_FAILS_PER_CODE_HOUR", 5)
+        )
+
+    def locked(self, number: str, code: str | None) -> bool:
+        per_number, per_code = self._limits()
+        if number and security.too_many("ivr_number", number, per_number):
+            return True
+        return bool(code) and security.too_many("ivr_code", code or "", per_code)
+
+    def record_failure(self, number: str, code: str | None) -> None:
+        school_id = self.session.school_id
+        if number:
+            security.record_failure("ivr_number", number, school_id)
+        if code:
+            security.record_failure("ivr_code", code, school_id)
+
+    def lockout(self, number: str, code: str | None) -> None:
+        log.warning("phone line lockout: number=%s code=%s", number, "yes" if code else "no")
+        db.session.add(
+            AuditLog(
+                school_id=self.session.school_id,
+                actor_type="system",
+                actor_id=None,
+                action="ivr_lockout",
+                object_type="call_session",
+                object_id=self.session.id,
+                reason=f"Заключване на телефонната линия: номер {number or 'скрит'}"
+                + (", твърде много опити за едно дете" if code else ""),
+            )
+        )
+
+    def begin(self, guardian_id: int, student_id: int) -> dt.datetime | None:
+        link = db.session.scalars(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.guardian_id == guardian_id,
+                GuardianStudent.student_id == student_id,
+            )
+        ).first()
+        previous = link.last_call_at if link else None
+        if link is not None:
+            link.last_call_at = clock.utc_naive()
+            self.session.school_id = link.school_id
+        self.session.guardian_id = guardian_id
+        self.session.student_id = student_id
+        return previous
+
+    def prefetch(self, student_id: int, payload: dict[str, Any]) -> None:
+        self._summaries[student_id] = payload
+
+    def summary(self, child: flow.Child) -> dict[str, Any]:
+        if child.student_id not in self._summaries:
+            payload: dict[str, Any] = {}
+            if child.school_year_id is not None:
+                payload = summary.get_summary(child.student_id, child.school_year_id)
+            self._summaries[child.student_id] = payload
+        return self._summaries[child.student_id]
+
+    def class_summary(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        student = payload.get("student") or {}
+        class_id = student.get("class_id")
+        year_id = (self.state.data.get("child") or {}).get("year")
+        if not class_id or not year_id:
+            return None
+        return summary.get_class_summary(class_id, year_id, payload.get("term", 1))
+
+
+def _load(call_sid: str) -> CallSession | None:
+    """The call's ORM row, locked FOR UPDATE on PostgreSQL (status callback)."""
+    return db.session.scalars(
+        sa.select(CallSession).where(CallSession.call_sid == call_sid).with_for_update()
+    ).first()
+
+
+@dataclass
+class CallRecord:
+    """The columns of a ``CallSession`` row a step reads and writes (Core, no ORM overhead:
+    the step is the phone line's hot path)."""
+
+    id: int
+    state: str
+    data: dict[str, Any]
+    failures: int
+    menus: list[Any]
+    step: int
+    last_request_key: str | None
+    last_response: str | None
+    from_number: str
+    school_id: int | None
+    guardian_id: int | None
+    student_id: int | None
+
+
+_CS = CallSession.__table__
+_SS = StudentSummary.__table__
+_RECORD_COLUMNS = [
+    _CS.c.id,
+    _CS.c.state,
+    _CS.c.data,
+    _CS.c.failures,
+    _CS.c.menus,
+    _CS.c.step,
+    _CS.c.last_request_key,
+    _CS.c.last_response,
+    _CS.c.from_number,
+    _CS.c.school_id,
+    _CS.c.guardian_id,
+    _CS.c.student_id,
+]
+
+
+def _load_with_summary(
+    call_sid: str,
+) -> tuple[CallRecord | None, tuple[int, dict[str, Any]] | None]:
+    """The call's row (locked FOR UPDATE on PostgreSQL) and, in the same round trip, the stored
+    summary of the child it is about: a menu step then needs no other read."""
+    row = db.session.execute(
+        sa.select(*_RECORD_COLUMNS, _SS.c.school_year_id, _SS.c.payload)
+        .select_from(
+            _CS.outerjoin(
+                _SS,
+                sa.and_(_SS.c.student_id == _CS.c.student_id, _SS.c.school_id == _CS.c.school_id),
+            )
+        )
+        .where(_CS.c.call_sid == call_sid)
+        .order_by(_SS.c.school_year_id.desc())
+        .limit(1)
+        .with_for_update(of=_CS)
+    ).first()
+    if row is None:
+        return None, None
+    values = list(row)
+    record = CallRecord(*values[: len(_RECORD_COLUMNS)])
+    year_id, payload = values[len(_RECORD_COLUMNS) :]
+    return record, ((year_id, payload) if year_id is not None else None)
+
+
+def _create(call_sid: str, params: dict[str, str]) -> None:
+    to_number = (params.get("To") or "")[:32]
+    schools = (
+        db.session.scalars(
+            sa.select(School.id).where(School.info_phone == to_number).limit(2)
+        ).all()
+        if to_number
+        else []
+    )
+    db.session.execute(
+        sa.insert(_CS).values(
+            call_sid=call_sid,
+            school_id=schools[0] if len(schools) == 1 else None,
+            from_number=normalize_number(params.get("From", "")),
+            to_number=to_number,
+            state="start",
+            data={},
+            menus=[],
+            step=0,
+            failures=0,
+            status="in-progress",
+        )
+    )
+
+
+def handle_step(
+    params: dict[str, str],
+    key: str,
+    event: flow.Event,
+    render: Callable[[flow.Reply, int], str],
+) -> str:
+    """Run one step of a call idempotently and commit; returns the TwiML to answer.
+
+    One round trip reads the call (locked) with the child's summary; a retry of the same request
+    gets the stored answer; otherwise the flow advances and one UPDATE stores state and answer.
+    """
+    call_sid = (params.get("CallSid") or "")[:64]
+    record, prefetched = _load_with_summary(call_sid)
+    if record is None:
+        try:
+            _create(call_sid, params)
+        except IntegrityError:  # the same call's first step arriving twice at once
+            db.session.rollback()
+        record, prefetched = _load_with_summary(call_sid)
+        assert record is not None
+    if record.last_request_key == key and record.last_response:
+        db.session.rollback()
+        return record.last_response  # a retry: the same answer, nothing counted twice
+    before = (record.school_id, record.guardian_id, record.student_id, record.failures)
+    state = flow.CallState(
+        name=record.state,
+        data=json.loads(json.dumps(record.data or {})),
+        failures=record.failures,
+        menus=list(record.menus or []),
+        from_number=record.from_number,
+    )
+    services = DbServices(record, state)
+    child = state.data.get("child") or {}
+    if prefetched and record.student_id == child.get("id") and prefetched[0] == child.get("year"):
+        if summary.is_fresh(prefetched[1]):
+            services.prefetch(child["id"], prefetched[1])
+    reply = flow.advance(state, event, services)
+    step = (record.step or 0) + 1
+    xml = render(reply, step + 1)
+    values: dict[str, Any] = {
+        "state": state.name,
+        "data": state.data,
+        "failures": state.failures,
+        "menus": state.menus,
+        "step": step,
+        "last_request_key": key,
+        "last_response": xml,
+        "updated_at": utcnow(),
+    }
+    after = (record.school_id, record.guardian_id, record.student_id)
+    if after != before[:3]:
+        values.update(school_id=after[0], guardian_id=after[1], student_id=after[2])
+    if state.name == "end":
+        values["status"] = "completed"
+    update = sa.update(_CS).where(_CS.c.id == record.id).values(**values)
+    if state.failures == before[3] and db.session.get_bind().dialect.name == "postgresql":
+        # Only call state changes in this step (no failure counted): its commit need not wait
+        # for the WAL flush. A crash may lose the last instants of a call's state, never a
+        # failure count (PostgreSQL "asynchronous commit": no corruption, only the latest
+        # commits at risk). set_config(…, is_local => true) is SET LOCAL, evaluated for the one
+        # locked row inside the same statement: no extra round trip.
+        update = update.where(
+            sa.func.set_config("synchronous_commit", "off", sa.true()).is_not(None)
+        )
+    db.session.execute(update)
+    db.session.commit()
+    return xml
+
+
+def finish_call(params: dict[str, str]) -> None:
+    """The status callback: record how the call ended and how long it took."""
+    session = _load((params.get("CallSid") or "")[:64])
+    if session is None:
+        db.session.rollback()
+        return
+    status = (params.get("CallStatus") or "")[:20]
+    if status:
+        session.status = status
+    if status in ("completed", "busy", "failed", "no-answer", "canceled"):
+        session.ended_at = session.ended_at or utcnow()
+        duration = params.get("CallDuration", "")
+        if duration.isdigit():
+            session.duration_s = int(duration)
+        elif session.started_at:
+            session.duration_s = int((session.ended_at - session.started_at).total_seconds())
+    db.session.commit()
+
+
+def call_log(school_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """The school's recent calls for the admin: when, caller, student, menus, duration."""
+    rows = db.session.execute(
+        sa.select(CallSession, Student.first_name, Student.last_name)
+        .outerjoin(Student, Student.id == CallSession.student_id)
+        .where(CallSession.school_id == school_id)
+        .order_by(CallSession.started_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "started": clock.local(call.started_at),
+            "caller": call.from_number or "скрит номер",
+            "student": f"{first} {last}" if first else "",
+            "menus": list(call.menus or []),
+            "duration": call.duration_s,
+            "status": call.status,
+            "failures": call.failures,
+        }
+        for call, first, last in rows
+    ]
+
+
+def lockouts(school_id: int, limit: int = 50) -> list[dict[str, Any]]:
+    """The school's recent phone-line lockouts (from the audit log)."""
+    rows = db.session.scalars(
+        sa.select(AuditLog)
+        .where(AuditLog.school_id == school_id, AuditLog.action == "ivr_lockout")
+        .order_by(AuditLog.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [{"when": clock.local(r.created_at), "reason": r.reason} for r in rows]

@@ -1,0 +1,293 @@
+"""Parent account pages (blueprint ``account``): registration with the student's code,
+notification preferences, adding a child, changing the phone PIN.
+
+Registration is three steps kept in the session (only verification ids, never codes):
+``/register`` (code + contacts) → ``/register/verify`` (the SMS code; or the e-mail link
+``/register/email/<vid>/<token>``) → ``/register/finish`` (password + PIN) → signed in.
+Use-cases live in :mod:`notify.operations`; ``create_and_link_guardian`` is re-exported here for
+the staff web.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from models import Channel, Guardian, School, db
+from notify import operations as ops
+from notify.messages import EVENT_LABELS_BG
+from notify.operations import AccountError, create_and_link_guardian
+from notify.outbox import PREFERENCE_EVENTS
+
+bp = Blueprint("account", __name__, template_folder="templates")
+
+SESSION_KEY = "registration"
+
+__all__ = ["bp", "create_and_link_guardian"]
+
+
+class RegisterForm(FlaskForm):
+    student_code = StringField(
+        "ИД код на ученика", validators=[DataRequired("Въведете ИД кода."), Length(max=20)]
+    )
+    full_name = StringField(
+        "Вашето име", validators=[DataRequired("Въведете име."), Length(max=200)]
+    )
+    phone = TelField("Мобилен телефон", validators=[Optional(), Length(max=30)])
+    email = EmailField("Електронна поща", validators=[Optional(), Length(max=200)])
+
+
+class VerifyForm(FlaskForm):
+    code = StringField("Код от SMS", validators=[Optional(), Length(max=10)])
+
+
+class FinishForm(FlaskForm):
+    password = PasswordField("Парола (поне 8 знака)", validators=[DataRequired("Въведете парола.")])
+    password2 = PasswordField(
+        "Паролата отново",
+        validators=[
+            DataRequired("Повторете паролата."),
+            EqualTo("password", "Паролите не съвпадат."),
+        ],
+    )
+    pin = PasswordField(
+        "ПИН за телефонната линия (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")]
+    )
+    pin2 = PasswordField(
+        "ПИН отново",
+        validators=[
+            DataRequired("Повторете ПИН кода."),
+            EqualTo("pin", "ПИН кодовете не съвпадат."),
+        ],
+    )
+
+
+class AddChildForm(FlaskForm):
+    student_code = StringField(
+        "ИД код на детето", validators=[DataRequired("Въведете ИД кода."), Length(max=20)]
+    )
+
+
+class PinForm(FlaskForm):
+    password = PasswordField("Парола", validators=[DataRequired("Въведете паролата си.")])
+    pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
+    pin2 = PasswordField(
+        "Новият ПИН отново",
+        validators=[
+            DataRequired("Повторете ПИН кода."),
+            EqualTo("pin", "ПИН кодовете не съвпадат."),
+        ],
+    )
+
+
+class PreferencesForm(FlaskForm):
+    digest = BooleanField("Едно обобщение на ден вместо всяко известие поотделно")
+    sms_cyrillic = BooleanField("SMS на кирилица (по-дълги, може да струват повече)")
+    stop_all = BooleanField("Спри всички известия")
+
+
+def _client_key() -> str:
+    return f"ip:{request.remote_addr or '?'}"
+
+
+def _registration_ids() -> list[int]:
+    return [int(v) for v in session.get(SESSION_KEY, []) if str(v).isdigit()]
+
+
+def _guardian() -> Guardian:
+    if not current_user.is_authenticated or getattr(current_user, "kind", None) != "guardian":
+        abort(403)
+    return current_user  # type: ignore[return-value]
+
+
+def _field_error(form: FlaskForm, exc: AccountError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*list(field.errors or []), exc.message_bg]
+    else:
+        flash(exc.message_bg, "error")
+
+
+# --- registration -----------------------------------------------------------------------------
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            ids = ops.start_registration(
+                student_code=form.student_code.data or "",
+                phone=form.phone.data or "",
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                client_key=_client_key(),
+            )
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            session[SESSION_KEY] = ids
+            return redirect(url_for("account.register_verify"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("notify/register.html", form=form, step=1), status
+
+
+@bp.route("/register/verify", methods=["GET", "POST"])
+def register_verify() -> Any:
+    ids = _registration_ids()
+    if not ids:
+        return redirect(url_for("account.register"))
+    form = VerifyForm()
+    contacts = ops.verified_contacts(ids)
+    pending = {vc.channel.value: vc.target for vc in ops._pending(ids) if vc.used_at is None}
+    if form.validate_on_submit():
+        try:
+            if form.code.data:
+                ops.verify_sms_code(ids, form.code.data, _client_key())
+            contacts = ops.verified_contacts(ids)
+            if not (contacts["phone"] or contacts["email"]):
+                raise AccountError("Въведете кода от SMS или отворете връзката от писмото.", "code")
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            return redirect(url_for("account.register_finish"))
+    elif request.method == "GET" and (contacts["phone"] or contacts["email"]):
+        return redirect(url_for("account.register_finish"))
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template("notify/register_verify.html", form=form, pending=pending, step=2),
+        status,
+    )
+
+
+@bp.get("/register/email/<int:vid>/<token>")
+def register_email(vid: int, token: str) -> Any:
+    try:
+        ops.confirm_email_link(vid, token)
+    except AccountError as exc:
+        flash(exc.message_bg, "error")
+        return redirect(url_for("account.register"))
+    ids = _registration_ids()
+    if vid not in ids:
+        session[SESSION_KEY] = [*ids, vid]
+    flash("Електронната поща е потвърдена.", "success")
+    return redirect(url_for("account.register_finish"))
+
+
+@bp.route("/register/finish", methods=["GET", "POST"])
+def register_finish() -> Any:
+    ids = _registration_ids()
+    contacts = ops.verified_contacts(ids)
+    if not (contacts["phone"] or contacts["email"]):
+        return redirect(url_for("account.register_verify" if ids else "account.register"))
+    form = FinishForm()
+    if form.validate_on_submit():
+        try:
+            done = ops.finish_registration(
+                ids, password=form.password.data or "", pin=form.pin.data or ""
+            )
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            session.clear()  # a fresh session at sign-in (no fixation)
+            login_user(done.guardian)
+            flash(
+                f"Профилът е създаден. Ще получавате известия за {done.student.first_name}.",
+                "success",
+            )
+            return redirect(url_for("account.preferences"))
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template("notify/register_finish.html", form=form, contacts=contacts, step=3),
+        status,
+    )
+
+
+# --- signed-in parent ---------------------------------------------------------------------------
+@bp.route("/account/preferences", methods=["GET", "POST"])
+@login_required
+def preferences() -> Any:
+    guardian = _guardian()
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        enabled = {
+            (event.value, channel.value)
+            for event in PREFERENCE_EVENTS
+            for channel in Channel
+            if request.form.get(f"{event.value}:{channel.value}")
+        }
+        ops.save_preferences(
+            guardian,
+            enabled,
+            digest=bool(form.digest.data),
+            sms_latin=not form.sms_cyrillic.data,
+            stop_all=bool(form.stop_all.data),
+        )
+        flash("Настройките на известията са запазени.", "success")
+        return redirect(url_for("account.preferences"))
+    if request.method == "GET":
+        form.digest.data = guardian.digest
+        form.sms_cyrillic.data = not guardian.sms_latin
+        form.stop_all.data = guardian.stop_all
+    children = ops.children_of(guardian)
+    school = db.session.get(School, children[0].school_id) if children else None
+    return render_template(
+        "notify/preferences.html",
+        form=form,
+        guardian=guardian,
+        digest_time=(school.digest_time if school else dt.time(18, 0)).strftime("%H:%M"),
+        quiet=(school.quiet_start, school.quiet_end) if school else None,
+        matrix=ops.preference_matrix(guardian),
+        events=[(e.value, EVENT_LABELS_BG[e]) for e in PREFERENCE_EVENTS],
+        children=children,
+    )
+
+
+@bp.route("/account/children/add", methods=["GET", "POST"])
+@login_required
+def add_child() -> Any:
+    guardian = _guardian()
+    form = AddChildForm()
+    if form.validate_on_submit():
+        try:
+            student = ops.add_child(guardian, form.student_code.data or "", _client_key())
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash(f"{student.first_name} е добавен(а) към профила ви.", "success")
+            return redirect(url_for("account.preferences"))
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template("notify/add_child.html", form=form, children=ops.children_of(guardian)),
+        status,
+    )
+
+
+@bp.route("/account/pin", methods=["GET", "POST"])
+@login_required
+def pin() -> Any:
+    guardian = _guardian()
+    form = PinForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_pin(guardian, form.password.data or "", form.pin.data or "")
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash("ПИН кодът е сменен.", "success")
+            return redirect(url_for("account.preferences"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("notify/pin.html", form=form), status

@@ -1,0 +1,276 @@
+"""The catalogue of notification texts: short Bulgarian SMS, e-mail subject, text and HTML.
+
+Every text is rendered from the outbox row's ``payload`` alone (the sender does no further reads).
+Payload keys by event (all optional except ``student`` where a child is concerned):
+
+* grade: ``student`` (first name), ``subject``, ``value`` ("5.50"), ``text`` (the grade as
+  written, e.g. "Много добър 5,25" or a qualitative/СОП word; wins over ``value``), ``kind``
+  (GradeKind value), ``date`` (ISO), ``final`` (term/annual), ``changed`` (a corrected grade)
+* message: ``guardian_id`` restricts it to the parent of that thread
+* absence / late: ``student``, ``date``, ``period``, ``subject``, ``kind`` (excused/unexcused/late),
+  ``count`` (several lessons at once)
+* remark / praise: ``student``, ``subject``, ``text``, ``date``
+* health: ``student``, ``date`` (the text is never sent: special-category data, read in the portal)
+* event: ``student``, ``title``, ``date``, ``time``
+* meeting / reminder: ``student``, ``date``, ``time``, ``place``, ``topic``
+* message: ``student``, ``sender`` (teacher's name), ``subject``
+* threshold: ``student``, ``month`` ("2026-11"), ``hours`` ("5.5"), ``limit`` ("5")
+* digest: ``items`` (list of {"event_type", "payload"}), ``date``
+* account: ``text`` (already written by the account use-case), ``subject``
+
+SMS are written in Cyrillic and transliterated with :func:`notify.sms.fit_sms` when the parent
+chose Latin (the default: GSM-7, 160 characters a segment). Single-event texts are kept short so
+that they fit one segment; Cyrillic (UCS-2, 70 characters) may take two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+
+from gradebook.rules import RuleError, format_date_bg, format_decimal_bg, grade_word
+from models import NotifyEvent
+from notify.sms import fit_sms, segments
+
+BRAND = "Belezhnik"
+
+GRADE_KINDS_BG = {
+    "current": "текуща",
+    "control": "контролна",
+    "classwork": "класна",
+    "test": "тест",
+    "homework": "домашна",
+    "project": "проект",
+    "entry_level": "входно ниво",
+    "exit_level": "изходно ниво",
+    "term": "срочна",
+    "annual": "годишна",
+}
+
+MONTHS_BG = [
+    "януари",
+    "февруари",
+    "март",
+    "април",
+    "май",
+    "юни",
+    "юли",
+    "август",
+    "септември",
+    "октомври",
+    "ноември",
+    "декември",
+]
+
+EVENT_LABELS_BG: dict[NotifyEvent, str] = {
+    NotifyEvent.GRADE: "Оценки",
+    NotifyEvent.ABSENCE: "Отсъствия",
+    NotifyEvent.LATE: "Закъснения",
+    NotifyEvent.REMARK: "Забележки",
+    NotifyEvent.PRAISE: "Похвали",
+    NotifyEvent.HEALTH: "Здравен статус",
+    NotifyEvent.EVENT: "Събития и контролни",
+    NotifyEvent.MEETING: "Родителски срещи",
+    NotifyEvent.MESSAGE: "Съобщения от учители",
+    NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    segments: int | None = None
+
+
+# --- small formatting helpers -----------------------------------------------------------------
+def _date(value: Any, short: bool = False) -> str:
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{day.day:02d}.{day.month:02d}" if short else format_date_bg(day)
+
+
+def _time(value: Any) -> str:
+    return str(value)[:5] if value else ""
+
+
+def _grade(payload: dict[str, Any]) -> str:
+    if payload.get("text"):  # written by the staff web (qualitative words, СОП marks)
+        return str(payload["text"])
+    if payload.get("sop"):
+        return str(payload["sop"])
+    raw = payload.get("value")
+    try:
+        value = Decimal(str(raw))
+        word, _ = grade_word(value)
+    except (InvalidOperation, RuleError, ValueError):
+        return str(raw or "")
+    places = 0 if payload.get("final") or value == value.to_integral_value() else 2
+    return f"{word} {format_decimal_bg(value, places)}"
+
+
+def _month(value: Any) -> str:
+    try:
+        year, month = (int(p) for p in str(value).split("-")[:2])
+        return f"{MONTHS_BG[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return str(value or "")
+
+
+def _hours(value: Any) -> str:
+    try:
+        return format_decimal_bg(Decimal(str(value)), 1).removesuffix(",0")
+    except (InvalidOperation, RuleError):
+        return str(value)
+
+
+# --- the one-line (SMS) catalogue --------------------------------------------------------------
+def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
+    """The short Cyrillic text of one event (SMS body without the brand, digest line)."""
+    p = payload
+    who = p.get("student", "")
+    event = NotifyEvent(event_type)
+    if event is NotifyEvent.GRADE:
+        kind = GRADE_KINDS_BG.get(str(p.get("kind", "")), "")
+        kind = f" ({kind})" if kind and kind != "текуща" else ""
+        what = "поправена оценка " if p.get("changed") else ""
+        return (
+            f"{who}: {what}{_grade(p)} по {p.get('subject', '')}{kind}, "
+            f"{_date(p.get('date'), True)}"
+        )
+    if event in (NotifyEvent.ABSENCE, NotifyEvent.LATE):
+        kind = str(p.get("kind", "late" if event is NotifyEvent.LATE else "unexcused"))
+        count = int(p.get("count") or 1)
+        if kind == "late":
+            what = "закъснение"
+        elif kind == "excused":
+            what = "уважително отсъствие" if count == 1 else f"{count} уважителни отсъствия"
+        else:
+            what = "неуважително отсъствие" if count == 1 else f"{count} неуважителни отсъствия"
+        where = f" по {p['subject']}" if p.get("subject") else ""
+        period = f", {p['period']} ч." if p.get("period") and count == 1 else ""
+        return f"{who}: {what}{where}, {_date(p.get('date'), True)}{period}"
+    if event in (NotifyEvent.REMARK, NotifyEvent.PRAISE):
+        what = "похвала" if event is NotifyEvent.PRAISE else "забележка"
+        where = f" по {p['subject']}" if p.get("subject") else ""
+        text = str(p.get("text", "")).strip()
+        return f"{who}: {what}{where}" + (f": {text}" if text else "")
+    if event is NotifyEvent.HEALTH:
+        return f"{who}: нова бележка в здравния статус от {_date(p.get('date'), True)}"
+    if event is NotifyEvent.EVENT:
+        at = f" {_time(p.get('time'))}" if p.get("time") else ""
+        return f"{who}: {p.get('title', 'събитие')} на {_date(p.get('date'), True)}{at}"
+    if event in (NotifyEvent.MEETING, NotifyEvent.REMINDER):
+        when = "Утре" if event is NotifyEvent.REMINDER else _date(p.get("date"), True)
+        place = f", {p['place']}" if p.get("place") else ""
+        lead = "Родителска среща" + (f" ({who})" if who else "")
+        return f"{lead}: {when} {_time(p.get('time'))}{place}".rstrip()
+    if event is NotifyEvent.MESSAGE:
+        sender = f" от {p['sender']}" if p.get("sender") else ""
+        return f"{who}: ново съобщение{sender}"
+    if event is NotifyEvent.THRESHOLD:
+        return (
+            f"{who}: {_hours(p.get('hours'))} неуважителни отсъствия за {_month(p.get('month'))}"
+            f" (над {_hours(p.get('limit', 5))})"
+        )
+    if event is NotifyEvent.ACCOUNT:
+        return str(p.get("text", ""))
+    if event is NotifyEvent.DIGEST:
+        return f"Обобщение за {_date(p.get('date'), True)}: {len(p.get('items', []))} новини"
+    return str(p.get("text", ""))
+
+
+def sms_text(event_type: NotifyEvent | str, payload: dict[str, Any], latin: bool = True) -> str:
+    """The SMS as sent: the line plus the brand, transliterated for Latin, fitted to 1 segment
+    (Latin, GSM-7) or 2 (Cyrillic, UCS-2)."""
+    event = NotifyEvent(event_type)
+    if event is NotifyEvent.DIGEST:
+        items = payload.get("items", [])
+        parts = [line(item["event_type"], item["payload"]) for item in items]
+        text = f"{BRAND} {_date(payload.get('date'), True)}: " + "; ".join(parts)
+        return fit_sms(text, latin=latin, max_segments=3)
+    text = line(event, payload)
+    if event is not NotifyEvent.ACCOUNT:
+        text = f"{text}. {BRAND}" if not text.endswith((".", "!", "?")) else f"{text} {BRAND}"
+    return fit_sms(text, latin=latin, max_segments=1 if latin else 2)
+
+
+SUBJECTS_BG: dict[NotifyEvent, str] = {
+    NotifyEvent.GRADE: "Нова оценка",
+    NotifyEvent.ABSENCE: "Отсъствие",
+    NotifyEvent.LATE: "Закъснение",
+    NotifyEvent.REMARK: "Забележка",
+    NotifyEvent.PRAISE: "Похвала",
+    NotifyEvent.HEALTH: "Здравен статус",
+    NotifyEvent.EVENT: "Предстоящо събитие",
+    NotifyEvent.MEETING: "Родителска среща",
+    NotifyEvent.REMINDER: "Напомняне: родителска среща утре",
+    NotifyEvent.MESSAGE: "Ново съобщение",
+    NotifyEvent.THRESHOLD: "Внимание: неуважителни отсъствия",
+    NotifyEvent.DIGEST: "Дневно обобщение",
+    NotifyEvent.ACCOUNT: "Профил в Бележник",
+}
+
+
+def email_subject(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
+    event = NotifyEvent(event_type)
+    if event is NotifyEvent.ACCOUNT and payload.get("subject"):
+        return f"Бележник: {payload['subject']}"
+    title = SUBJECTS_BG.get(event, "Известие")
+    who = payload.get("student")
+    if event is NotifyEvent.DIGEST:
+        return f"Бележник: {title} за {_date(payload.get('date'))}"
+    return f"Бележник: {title}" + (f" — {who}" if who else "")
+
+
+def email_lines(event_type: NotifyEvent | str, payload: dict[str, Any]) -> list[str]:
+    event = NotifyEvent(event_type)
+    if event is NotifyEvent.DIGEST:
+        return [line(i["event_type"], i["payload"]) for i in payload.get("items", [])]
+    lines = [line(event, payload)]
+    if event in (NotifyEvent.MEETING, NotifyEvent.REMINDER) and payload.get("topic"):
+        lines.append(f"Тема: {payload['topic']}")
+    if event is NotifyEvent.EVENT and payload.get("description"):
+        lines.append(str(payload["description"]))
+    return lines
+
+
+def email_text(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
+    lines = email_lines(event_type, payload)
+    footer = (
+        "\n\n--\nБележник — електронен дневник. Известията се настройват от "
+        "„Профил → Известия“ в портала за родители."
+    )
+    return "\n".join(lines) + footer
+
+
+def email_html(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
+    """HTML part (needs an app context: Jinja templates in notify/templates/notify/email/)."""
+    event = NotifyEvent(event_type)
+    template = "digest.html" if event is NotifyEvent.DIGEST else "message.html"
+    # jinja_env directly: no request context and no other part's context processors needed
+    return current_app.jinja_env.get_template(f"notify/email/{template}").render(
+        subject=email_subject(event, payload),
+        lines=email_lines(event, payload),
+        payload=payload,
+    )
+
+
+def render(
+    event_type: NotifyEvent | str, channel: str, payload: dict[str, Any], latin: bool = True
+) -> Rendered:
+    """Subject and body stored in the outbox row (the e-mail's HTML is rendered when sent)."""
+    if channel == "sms":
+        body = sms_text(event_type, payload, latin)
+        return Rendered(subject="", body=body, segments=segments(body)[1])
+    return Rendered(
+        subject=email_subject(event_type, payload), body=email_text(event_type, payload)
+    )

@@ -1,0 +1,585 @@
+"""Use-cases of parents' accounts and notification settings (views stay thin).
+
+* Registration with the student's code: :func:`start_registration` → (a code by SMS and/or a
+  link by e-mail, through the outbox) → :func:`verify_sms_code` / :func:`confirm_email_link` →
+  :func:`finish_registration` (password + a 4–6 digit phone PIN; trivial PINs refused).
+* :func:`add_child` (another child, by its code), :func:`save_preferences`, :func:`change_pin`.
+* :func:`create_and_link_guardian` for the staff web: the school creates a parent and links it.
+* Twilio callbacks: :func:`record_sms_status`, :func:`set_stop_all`.
+
+Errors for people are :class:`AccountError` with a Bulgarian ``message_bg``; nothing half-saved.
+Throttling (``security``): scope ``register`` per address and per code, scope ``pin``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import current_app, url_for
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from config import clock
+from gradebook.rules import is_valid_student_code, normalize_student_code
+from models import (
+    AuditLog,
+    Channel,
+    Guardian,
+    GuardianStudent,
+    NotificationOutbox,
+    NotificationPreference,
+    NotifyEvent,
+    OutboxStatus,
+    Relation,
+    Student,
+    VerificationCode,
+    db,
+)
+from notify.outbox import (
+    DEFAULT_SMS_EVENTS,
+    PREFERENCE_EVENTS,
+    channels_for,
+    enqueue_direct,
+    preference_map,
+)
+from security import clear_failures, record_failure, too_many
+
+log = logging.getLogger("belezhnik.notify")
+
+REGISTER_SCOPE = "register"
+PIN_SCOPE = "pin"
+REGISTER_FAILS_PER_HOUR = 10
+CODES_PER_TARGET_HOUR = 3
+CODE_TTL = dt.timedelta(minutes=30)
+LINK_TTL = dt.timedelta(hours=24)
+MAX_CODE_ATTEMPTS = 5
+PURPOSE = "register"
+
+
+class AccountError(ValueError):
+    def __init__(self, message_bg: str, field: str | None = None) -> None:
+        super().__init__(message_bg)
+        self.message_bg = message_bg
+        self.field = field
+
+
+# --- contacts and PINs ---------------------------------------------------------------------------
+def normalize_phone(raw: str | None, region: str = "BG") -> str | None:
+    """E.164 for a valid number (Bulgarian by default: "0888 123 456" → "+359888123456")."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    email = raw.strip().lower()
+    return email if _EMAIL.match(email) and len(email) <= 200 else None
+
+
+_COMMON_PINS = {"1004", "2000", "1122", "6969", "1313", "4444", "2001", "1010", "0007", "123123"}
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why a PIN is refused (Bulgarian), or None. 4–6 digits; not one digit repeated (0000), not a
+    run up or down (1234, 9876, 012345), not a repeated pair (1212), not a common PIN."""
+    if not re.fullmatch(r"[0-9]{4,6}", pin or ""):
+        return "ПИН кодът трябва да е от 4 до 6 цифри."
+    digits = [int(c) for c in pin]
+    steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
+    if len(set(digits)) == 1:
+        return "ПИН кодът не може да е една и съща цифра (напр. 0000)."
+    if steps in ({1}, {-1}):
+        return "ПИН кодът не може да е поредица (напр. 1234)."
+    if len(set(pin[0::2])) == 1 and len(set(pin[1::2])) == 1:
+        return "ПИН кодът е твърде лесен (напр. 1212)."
+    if pin in _COMMON_PINS or pin[: len(pin) // 2] * 2 == pin:
+        return "ПИН кодът е твърде лесен за отгатване."
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password or "") < 8:
+        return "Паролата трябва да е поне 8 знака."
+    return None
+
+
+# --- registration ----------------------------------------------------------------------------------
+def _student_by_code(raw_code: str, throttle_key: str) -> Student:
+    code = normalize_student_code(raw_code or "")
+    if too_many(REGISTER_SCOPE, throttle_key, REGISTER_FAILS_PER_HOUR) or (
+        code and too_many(REGISTER_SCOPE, f"code:{code}", REGISTER_FAILS_PER_HOUR)
+    ):
+        raise AccountError("Твърде много опити. Опитайте отново след час.")
+    student = None
+    if is_valid_student_code(code):
+        student = db.session.scalar(sa.select(Student).where(Student.student_code == code))
+    if student is None:
+        record_failure(REGISTER_SCOPE, throttle_key)
+        if code:
+            record_failure(REGISTER_SCOPE, f"code:{code}")
+        db.session.commit()
+        raise AccountError(
+            "Няма ученик с този ИД код. Проверете кода от класния ръководител.", "student_code"
+        )
+    return student
+
+
+def _codes_sent_recently(target: str) -> int:
+    since = clock.utc_naive() - dt.timedelta(hours=1)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(VerificationCode.id)).where(
+                VerificationCode.target == target,
+                VerificationCode.purpose == PURPOSE,
+                VerificationCode.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    base = current_app.config.get("PORTAL_BASE_URL") or current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def start_registration(
+    *, student_code: str, phone: str, email: str, full_name: str, client_key: str
+) -> list[int]:
+    """Check the code, send a code by SMS and/or a link by e-mail. Returns the verification ids
+    (kept in the session). Commits."""
+    phone_e164 = normalize_phone(phone)
+    email_norm = normalize_email(email)
+    if phone and phone.strip() and phone_e164 is None:
+        raise AccountError("Невалиден телефонен номер.", "phone")
+    if email and email.strip() and email_norm is None:
+        raise AccountError("Невалиден адрес на електронна поща.", "email")
+    if not phone_e164 and not email_norm:
+        raise AccountError("Въведете телефон или електронна поща (или и двете).", "phone")
+    student = _student_by_code(student_code, client_key)
+    for target in filter(None, (phone_e164, email_norm)):
+        if _codes_sent_recently(target) >= CODES_PER_TARGET_HOUR:
+            raise AccountError("Изпратихме вече няколко кода на този адрес. Опитайте след час.")
+    now = clock.utc_naive()
+    data = {"full_name": full_name.strip()[:200], "phone": phone_e164, "email": email_norm}
+    ids: list[int] = []
+    if phone_e164:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        vc = VerificationCode(
+            purpose=PURPOSE,
+            channel=Channel.SMS,
+            target=phone_e164,
+            code_hash=generate_password_hash(code),
+            student_id=student.id,
+            data=data,
+            expires_at=now + CODE_TTL,
+        )
+        db.session.add(vc)
+        enqueue_direct(
+            Channel.SMS,
+            phone_e164,
+            {"text": f"Belezhnik: kod za registratsiya {code}. Validen 30 min."},
+            school_id=student.school_id,
+        )
+        db.session.flush()
+        ids.append(vc.id)
+    if email_norm:
+        token = secrets.token_urlsafe(24)
+        vc = VerificationCode(
+            purpose=PURPOSE,
+            channel=Channel.EMAIL,
+            target=email_norm,
+            code_hash=generate_password_hash(token),
+            student_id=student.id,
+            data=data,
+            expires_at=now + LINK_TTL,
+        )
+        db.session.add(vc)
+        db.session.flush()
+        link = _link("account.register_email", vid=vc.id, token=token)
+        enqueue_direct(
+            Channel.EMAIL,
+            email_norm,
+            {
+                "subject": "Потвърдете електронната си поща",
+                "text": "Здравейте! За да завършите регистрацията си в Бележник, отворете "
+                f"връзката (валидна 24 часа):\n{link}",
+                "link": link,
+            },
+            school_id=student.school_id,
+        )
+        ids.append(vc.id)
+    clear_failures(REGISTER_SCOPE, client_key)
+    db.session.commit()
+    return ids
+
+
+def _pending(ids: list[int]) -> list[VerificationCode]:
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(VerificationCode).where(
+                VerificationCode.id.in_(ids), VerificationCode.purpose == PURPOSE
+            )
+        )
+    )
+
+
+def verify_sms_code(ids: list[int], code: str, client_key: str) -> None:
+    """Check the SMS code of this registration. Commits (attempts are counted)."""
+    now = clock.utc_naive()
+    for vc in _pending(ids):
+        if vc.channel is not Channel.SMS or vc.used_at is not None:
+            continue
+        if vc.data.get("verified"):
+            return
+        if vc.expires_at < now or vc.attempts >= MAX_CODE_ATTEMPTS:
+            raise AccountError("Кодът е изтекъл. Започнете регистрацията отначало.", "code")
+        if check_password_hash(vc.code_hash, (code or "").strip()):
+            vc.data = {**vc.data, "verified": True}
+            db.session.commit()
+            return
+        vc.attempts += 1
+        record_failure(REGISTER_SCOPE, client_key)
+        db.session.commit()
+        raise AccountError("Грешен код. Проверете SMS съобщението.", "code")
+    raise AccountError("Няма изпратен код по SMS за тази регистрация.", "code")
+
+
+def confirm_email_link(vid: int, token: str) -> int:
+    """The e-mail link was opened: mark it verified. Returns the verification id. Commits."""
+    vc = db.session.get(VerificationCode, vid)
+    now = clock.utc_naive()
+    if (
+        vc is None
+        or vc.purpose != PURPOSE
+        or vc.channel is not Channel.EMAIL
+        or vc.used_at is not None
+        or vc.expires_at < now
+        or not check_password_hash(vc.code_hash, token or "")
+    ):
+        raise AccountError("Връзката е невалидна или е изтекла. Започнете регистрацията отначало.")
+    vc.data = {**vc.data, "verified": True}
+    db.session.commit()
+    return vc.id
+
+
+def verified_contacts(ids: list[int]) -> dict[str, Any]:
+    """What this registration proved so far: {"phone", "email", "student_id", "full_name"}."""
+    now = clock.utc_naive()
+    out: dict[str, Any] = {"phone": None, "email": None, "student_id": None, "full_name": ""}
+    for vc in _pending(ids):
+        if vc.used_at is not None or vc.expires_at < now:
+            continue
+        out["student_id"] = vc.student_id
+        out["full_name"] = vc.data.get("full_name", "")
+        if vc.data.get("verified"):
+            out["phone" if vc.channel is Channel.SMS else "email"] = vc.target
+    return out
+
+
+@dataclass
+class Finished:
+    guardian: Guardian
+    student: Student
+
+
+def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
+    """Create (or claim a school-created) account with a password and a PIN, link the child,
+    mark the contacts verified. Commits."""
+    contacts = verified_contacts(ids)
+    if not (contacts["phone"] or contacts["email"]) or contacts["student_id"] is None:
+        raise AccountError("Потвърдете телефона или електронната си поща.")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem, "password")
+    problem = pin_problem(pin)
+    if problem:
+        raise AccountError(problem, "pin")
+    student = db.session.get(Student, contacts["student_id"])
+    if student is None:
+        raise AccountError("Ученикът вече не е в системата.")
+    now = clock.utc_naive()
+    guardian = None
+    conditions = []
+    if contacts["email"]:
+        conditions.append(Guardian.email == contacts["email"])
+    if contacts["phone"]:
+        conditions.append(Guardian.phone == contacts["phone"])
+    existing = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
+    if any(g.password_hash for g in existing):
+        raise AccountError(
+            "Вече имате профил с този телефон или поща. Влезте в него и добавете детето от "
+            "„Деца → Добави дете“."
+        )
+    if len(existing) > 1:
+        raise AccountError(
+            "Телефонът и пощата принадлежат на различни профили. Обадете се в училище."
+        )
+    guardian = existing[0] if existing else Guardian(full_name=contacts["full_name"])
+    if not existing:
+        db.session.add(guardian)
+    guardian.full_name = guardian.full_name or contacts["full_name"]
+    guardian.password_hash = generate_password_hash(password)
+    guardian.pin_hash = generate_password_hash(pin)
+    if contacts["email"]:
+        guardian.email = contacts["email"]
+        guardian.email_verified_at = now
+    if contacts["phone"]:
+        guardian.phone = contacts["phone"]
+        guardian.phone_verified_at = now
+    db.session.flush()
+    _link_child(guardian, student)
+    for vc in _pending(ids):
+        vc.used_at = now
+        vc.guardian_id = guardian.id
+    _audit(student.school_id, "guardian", guardian.id, "register", guardian.id, student.id)
+    db.session.commit()
+    return Finished(guardian=guardian, student=student)
+
+
+def _link_child(guardian: Guardian, student: Student, relation: Relation = Relation.OTHER) -> bool:
+    exists = db.session.scalar(
+        sa.select(GuardianStudent.id).where(
+            GuardianStudent.guardian_id == guardian.id, GuardianStudent.student_id == student.id
+        )
+    )
+    if exists:
+        return False
+    db.session.add(
+        GuardianStudent(
+            guardian_id=guardian.id,
+            student_id=student.id,
+            school_id=student.school_id,
+            relation=relation,
+        )
+    )
+    return True
+
+
+def _audit(
+    school_id: int | None,
+    actor_type: str,
+    actor_id: int | None,
+    action: str,
+    object_id: int | None,
+    student_id: int | None,
+) -> None:
+    db.session.add(
+        AuditLog(
+            school_id=school_id,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            action=action[:20],
+            object_type="guardian",
+            object_id=object_id,
+            student_id=student_id,
+        )
+    )
+
+
+def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student:
+    """A signed-in parent adds another child by its code (throttled like registration)."""
+    student = _student_by_code(student_code, f"g:{guardian.id}")
+    if too_many(REGISTER_SCOPE, client_key, REGISTER_FAILS_PER_HOUR):
+        raise AccountError("Твърде много опити. Опитайте отново след час.")
+    if not _link_child(guardian, student):
+        raise AccountError("Това дете вече е добавено към профила ви.", "student_code")
+    _audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
+    db.session.commit()
+    return student
+
+
+def change_pin(guardian: Guardian, password: str, pin: str) -> None:
+    key = f"g:{guardian.id}"
+    if too_many(PIN_SCOPE, key, 10):
+        raise AccountError("Твърде много опити. Опитайте отново след час.")
+    if not guardian.password_hash or not check_password_hash(
+        guardian.password_hash, password or ""
+    ):
+        record_failure(PIN_SCOPE, key)
+        db.session.commit()
+        raise AccountError("Грешна парола.", "password")
+    problem = pin_problem(pin)
+    if problem:
+        raise AccountError(problem, "pin")
+    guardian.pin_hash = generate_password_hash(pin)
+    clear_failures(PIN_SCOPE, key)
+    db.session.commit()
+
+
+# --- preferences ------------------------------------------------------------------------------------
+def preference_matrix(guardian: Guardian) -> dict[tuple[str, str], bool]:
+    """(event, channel) → on/off as the sender would decide it now (defaults filled in)."""
+    prefs = preference_map([guardian.id])
+    matrix: dict[tuple[str, str], bool] = {}
+    for event in PREFERENCE_EVENTS:
+        for channel in Channel:
+            explicit = prefs.get((guardian.id, event.value, channel.value))
+            if explicit is None:  # the default, shown even before a contact is verified
+                explicit = channel is Channel.EMAIL or event in DEFAULT_SMS_EVENTS
+            matrix[(event.value, channel.value)] = bool(explicit)
+    return matrix
+
+
+def save_preferences(
+    guardian: Guardian,
+    enabled: set[tuple[str, str]],
+    *,
+    digest: bool,
+    sms_latin: bool,
+    stop_all: bool,
+) -> None:
+    """Store an explicit row for every event × channel (so later default changes do not surprise
+    this parent). Commits."""
+    existing = {
+        (p.event_type.value, p.channel.value): p
+        for p in db.session.scalars(
+            sa.select(NotificationPreference).where(
+                NotificationPreference.guardian_id == guardian.id
+            )
+        )
+    }
+    for event in PREFERENCE_EVENTS:
+        for channel in Channel:
+            key = (event.value, channel.value)
+            on = key in enabled
+            if key in existing:
+                existing[key].enabled = on
+            else:
+                db.session.add(
+                    NotificationPreference(
+                        guardian_id=guardian.id, event_type=event, channel=channel, enabled=on
+                    )
+                )
+    guardian.digest = digest
+    guardian.sms_latin = sms_latin
+    guardian.stop_all = stop_all
+    db.session.commit()
+
+
+def children_of(guardian: Guardian) -> list[Student]:
+    return list(
+        db.session.scalars(
+            sa.select(Student)
+            .join(GuardianStudent, GuardianStudent.student_id == Student.id)
+            .where(GuardianStudent.guardian_id == guardian.id)
+            .order_by(Student.first_name)
+        )
+    )
+
+
+# --- staff: create and link --------------------------------------------------------------------------
+def create_and_link_guardian(
+    *,
+    school_id: int,
+    student_id: int,
+    full_name: str,
+    phone: str | None = None,
+    email: str | None = None,
+    relation: Relation | str = Relation.OTHER,
+    actor_id: int | None = None,
+) -> Guardian:
+    """The school creates a parent (or finds one by phone/e-mail) and links the child. Contacts
+    the school enters are trusted (verified): the parent may then register with the child's code
+    to set a password and PIN, which claims this account. Does NOT commit (staff web's
+    transaction). Raises AccountError on bad input."""
+    student = db.session.scalar(
+        sa.select(Student).where(Student.id == student_id, Student.school_id == school_id)
+    )
+    if student is None:
+        raise AccountError("Няма такъв ученик в училището.")
+    phone_e164 = normalize_phone(phone)
+    email_norm = normalize_email(email)
+    if phone and phone.strip() and phone_e164 is None:
+        raise AccountError("Невалиден телефонен номер.", "phone")
+    if email and email.strip() and email_norm is None:
+        raise AccountError("Невалиден адрес на електронна поща.", "email")
+    if not phone_e164 and not email_norm:
+        raise AccountError("Въведете телефон или електронна поща на родителя.", "phone")
+    conditions = []
+    if email_norm:
+        conditions.append(Guardian.email == email_norm)
+    if phone_e164:
+        conditions.append(Guardian.phone == phone_e164)
+    found = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
+    if len(found) > 1:
+        raise AccountError("Телефонът и пощата са на различни родители.")
+    now = clock.utc_naive()
+    guardian = found[0] if found else Guardian(full_name=full_name.strip()[:200])
+    if not found:
+        db.session.add(guardian)
+    if phone_e164 and not guardian.phone:
+        guardian.phone, guardian.phone_verified_at = phone_e164, now
+    if email_norm and not guardian.email:
+        guardian.email, guardian.email_verified_at = email_norm, now
+    db.session.flush()
+    _link_child(guardian, student, Relation(relation))
+    _audit(school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
+    db.session.flush()
+    return guardian
+
+
+# --- Twilio callbacks ------------------------------------------------------------------------------
+def record_sms_status(
+    *, message_sid: str, status: str, error_code: str, row_id: int | None, to: str
+) -> bool:
+    """Twilio's delivery report. Finds the row by SID, else by our row id in the callback URL
+    (then it also settles a row whose create response was lost). Commits."""
+    row = None
+    if message_sid:
+        row = db.session.scalar(
+            sa.select(NotificationOutbox).where(NotificationOutbox.provider_id == message_sid)
+        )
+    if row is None and row_id is not None:
+        candidate = db.session.get(NotificationOutbox, row_id)
+        if candidate is not None and (not to or candidate.to_address == to):
+            row = candidate
+    if row is None:
+        log.info("sms status for unknown message %s", message_sid)
+        return False
+    row.provider_status = status[:20] or None
+    if message_sid and not row.provider_id:
+        row.provider_id = message_sid[:64]
+    if row.status in (OutboxStatus.SENDING, OutboxStatus.UNKNOWN) and status:
+        row.status = OutboxStatus.SENT
+        row.sent_at = row.sent_at or clock.utc_naive()
+    if status in ("failed", "undelivered"):
+        row.status = OutboxStatus.FAILED
+        row.last_error = f"Twilio: {status} {error_code}".strip()[:500]
+    db.session.commit()
+    return True
+
+
+def set_stop_all(phone: str, stop: bool) -> int:
+    """STOP / START from a phone: every account with that (E.164) number. Commits."""
+    number = normalize_phone(phone) or phone
+    guardians = db.session.scalars(sa.select(Guardian).where(Guardian.phone == number)).all()
+    for guardian in guardians:
+        guardian.stop_all = stop
+    db.session.commit()
+    return len(guardians)
+
+
+def has_channels(guardian: Guardian, event: NotifyEvent) -> bool:
+    return bool(channels_for(guardian, event))

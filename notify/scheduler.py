@@ -1,0 +1,159 @@
+"""Timed notification jobs, run by APScheduler in exactly ONE process.
+
+``flask --app app notify scheduler`` (a BlockingScheduler), or ``notify worker --with-scheduler``
+(a BackgroundScheduler inside that one worker process; `make run` does this). Never start it inside
+web workers: under gunicorn every job would run once per worker process. Several plain workers
+may run beside the one scheduler.
+
+Jobs (all idempotent, so a double run does no harm):
+
+* ``fold_digests`` every minute: parents who chose the daily digest get it at the school's
+  ``digest_time`` (rows are due then; see ``notify.worker.fold_digests``).
+* ``meeting_reminders`` every 30 minutes: a parent meeting tomorrow → one reminder per parent
+  (``ParentMeeting.reminder_sent_at`` marks it done; quiet hours still apply to the SMS).
+* ``threshold_checks`` hourly: the monthly unexcused-hours alert (also checked whenever an
+  absence is written), one per child per month.
+* ``reconcile`` every minute: stale ``sending`` rows of dead workers, ``unknown`` outcomes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from config import clock
+from models import (
+    Absence,
+    AbsenceKind,
+    Enrollment,
+    NotifyEvent,
+    ParentMeeting,
+    School,
+    db,
+)
+from notify.outbox import check_threshold, enqueue_for_students
+
+log = logging.getLogger("belezhnik.notify")
+
+
+def meeting_reminders(today: dt.date | None = None) -> int:
+    """Enqueue reminders for tomorrow's parent meetings not yet reminded. Commits."""
+    today = today or clock.today()
+    tomorrow = today + dt.timedelta(days=1)
+    meetings = db.session.scalars(
+        sa.select(ParentMeeting)
+        .where(ParentMeeting.date == tomorrow, ParentMeeting.reminder_sent_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).all()
+    rows = 0
+    for meeting in meetings:
+        query = sa.select(Enrollment.student_id).where(
+            Enrollment.school_id == meeting.school_id, Enrollment.left_on.is_(None)
+        )
+        if meeting.class_id is not None:
+            query = query.where(Enrollment.class_id == meeting.class_id)
+        student_ids = list(db.session.scalars(query))
+        rows += enqueue_for_students(
+            student_ids,
+            NotifyEvent.REMINDER,
+            school_id=meeting.school_id,
+            object_type="meeting_reminder",
+            object_id=meeting.id,
+            payload={
+                "date": meeting.date,
+                "time": meeting.time,
+                "place": meeting.place,
+                "topic": meeting.topic,
+            },
+        )
+        meeting.reminder_sent_at = clock.utc_naive()
+    db.session.commit()
+    return rows
+
+
+def threshold_checks(today: dt.date | None = None) -> int:
+    """Check the monthly threshold for every child with unexcused absences this month. Commits."""
+    today = today or clock.today()
+    first = today.replace(day=1)
+    pairs = db.session.execute(
+        sa.select(Absence.student_id, Absence.school_id)
+        .join(School, School.id == Absence.school_id)
+        .where(
+            School.active.is_(True),
+            Absence.date >= first,
+            Absence.date <= today,
+            Absence.kind.in_([AbsenceKind.UNEXCUSED, AbsenceKind.LATE]),
+        )
+        .distinct()
+    ).all()
+    rows = 0
+    for student_id, school_id in pairs:
+        rows += check_threshold(student_id, school_id, today)
+    db.session.commit()
+    return rows
+
+
+def _in_context(app: Flask, job: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        with app.app_context():
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - a failed job must not stop the scheduler
+                log.exception("notify job %s failed", getattr(job, "__name__", job))
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def _reconcile() -> None:
+    from notify.worker import Worker
+
+    Worker(name="scheduler").reconcile()
+
+
+def _fold() -> None:
+    from notify.worker import fold_digests
+
+    fold_digests()
+
+
+def add_jobs(scheduler: Any, app: Flask) -> None:
+    from config.settings import TZ
+
+    scheduler.configure(timezone=TZ)
+    options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+    scheduler.add_job(_in_context(app, _fold), "interval", minutes=1, id="fold_digests", **options)
+    scheduler.add_job(
+        _in_context(app, meeting_reminders), "interval", minutes=30, id="meeting_reminders",
+        next_run_time=dt.datetime.now(TZ), **options,
+    )  # fmt: skip
+    scheduler.add_job(
+        _in_context(app, threshold_checks), "interval", hours=1, id="threshold_checks",
+        next_run_time=dt.datetime.now(TZ), **options,
+    )  # fmt: skip
+    scheduler.add_job(
+        _in_context(app, _reconcile), "interval", minutes=1, id="reconcile", **options
+    )
+
+
+def blocking_scheduler(app: Flask) -> Any:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler()
+    add_jobs(scheduler, app)
+    return scheduler
+
+
+def background_scheduler(app: Flask) -> Any:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler()
+    add_jobs(scheduler, app)
+    return scheduler

@@ -1,0 +1,466 @@
+"""The sender: drains the outbox. Run any number of these (``flask --app app notify worker``).
+
+One pass (:meth:`Worker.run_once`):
+
+1. **Reconcile** (:meth:`Worker.reconcile`): a row left in ``sending`` longer than
+   ``NOTIFY_STALE_SECONDS`` belongs to a worker that died mid-send. An SMS becomes ``unknown``;
+   an ``unknown`` SMS is looked up at the provider (:meth:`SmsProvider.lookup`, for Twilio: the
+   account's messages to that number with the same body, created after our claim). Found: ``sent``
+   with the provider's id; certainly not found: ``pending`` again; cannot tell: asked again later.
+   A stale e-mail is sent again with the same Message-ID (SMTP has no lookup; mail clients fold
+   messages with the same Message-ID).
+2. **Fold digests** (:func:`fold_digests`): due rows of parents who chose the daily digest become
+   ``digested`` and one ``digest`` row per parent × channel is written.
+3. **Claim** (:meth:`Worker.claim`): up to ``NOTIFY_BATCH`` due ``pending`` rows with
+   ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (so two workers never take the same row),
+   marked ``sending`` with our name and the claim time, committed *before* any provider call.
+   An SMS claimed inside the school's quiet hours is moved to their end instead.
+4. **Send** the claimed rows (provider calls in parallel threads, ``NOTIFY_SEND_THREADS``), then
+   write all outcomes in one commit: ``sent`` (+ provider id), ``pending`` again with
+   exponential backoff (``30 s × 2^(attempt-1)``, capped at ``NOTIFY_BACKOFF_CAP_SECONDS``) on a
+   transient failure, ``failed`` after ``NOTIFY_MAX_ATTEMPTS`` or on a permanent one, ``unknown``
+   when the provider timed out after receiving the request.
+
+On SQLite there is no SKIP LOCKED: run one worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from config import clock
+from config.settings import TZ
+from models import (
+    Channel,
+    Guardian,
+    NotificationOutbox,
+    NotifyEvent,
+    OutboxStatus,
+    School,
+    db,
+)
+from notify import messages
+from notify.outbox import DEFAULT_QUIET, NOT_DIGESTED, defer_quiet
+from notify.providers import (
+    OutMessage,
+    PermanentError,
+    SendResult,
+    TransientError,
+    UnknownOutcome,
+    providers,
+)
+
+log = logging.getLogger("belezhnik.notify")
+
+BACKOFF_BASE_SECONDS = 30
+
+
+@dataclass
+class Stats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown: int = 0
+    deferred: int = 0
+    reconciled_sent: int = 0
+    reconciled_resend: int = 0
+    digests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Stats) -> None:
+        for name in self.__dataclass_fields__:
+            if name != "errors":
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def backoff_seconds(attempts: int, cap: int) -> int:
+    """Delay before attempt ``attempts + 1``: 30 s, 60 s, 120 s, … capped."""
+    return int(min(cap, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+def _is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _locked(query: sa.Select[Any]) -> sa.Select[Any]:
+    if _is_postgres():
+        return query.with_for_update(skip_locked=True, of=NotificationOutbox)
+    return query
+
+
+def _digest_guardians() -> sa.Select[Any]:
+    return sa.select(Guardian.id).where(Guardian.digest.is_(True))
+
+
+def _digestible() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        NotificationOutbox.urgent.is_(False),
+        NotificationOutbox.guardian_id.is_not(None),
+        NotificationOutbox.event_type.not_in(list(NOT_DIGESTED)),
+        NotificationOutbox.guardian_id.in_(_digest_guardians()),
+    )
+
+
+def fold_digests(now_utc: dt.datetime | None = None, limit: int = 2000) -> int:
+    """Fold due rows of digest parents into one ``digest`` row per parent × channel, at or after
+    the school's digest time (default 18:00). Commits. Returns the number of digest rows."""
+    now_utc = now_utc or clock.utc_naive()
+    local = now_utc.replace(tzinfo=dt.UTC).astimezone(TZ)
+    rows = db.session.scalars(
+        _locked(
+            sa.select(NotificationOutbox)
+            .where(
+                NotificationOutbox.status == OutboxStatus.PENDING,
+                NotificationOutbox.due_at <= now_utc,
+                _digestible(),
+            )
+            .order_by(NotificationOutbox.guardian_id, NotificationOutbox.id)
+            .limit(limit)
+        )
+    ).all()
+    if not rows:
+        db.session.rollback()
+        return 0
+    digest_times = dict(
+        db.session.execute(
+            sa.select(School.id, School.digest_time).where(
+                School.id.in_({r.school_id for r in rows if r.school_id})
+            )
+        ).all()
+    )
+    groups: dict[tuple[int, Channel], list[NotificationOutbox]] = defaultdict(list)
+    for row in rows:
+        at = digest_times.get(row.school_id, dt.time(18, 0))
+        if local.time() >= at:
+            groups[(row.guardian_id, row.channel)].append(row)  # type: ignore[index]
+    made = 0
+    for (guardian_id, channel), items in groups.items():
+        guardian = db.session.get(Guardian, guardian_id)
+        if guardian is None:
+            continue
+        address = guardian.phone if channel is Channel.SMS else guardian.email
+        payload = {
+            "date": local.date().isoformat(),
+            "items": [
+                {"event_type": r.event_type.value, "payload": r.payload, "id": r.id} for r in items
+            ],
+        }
+        rendered = messages.render(NotifyEvent.DIGEST, channel.value, payload, guardian.sms_latin)
+        digest = NotificationOutbox(
+            school_id=items[0].school_id,
+            guardian_id=guardian_id,
+            student_id=None,
+            channel=channel,
+            event_type=NotifyEvent.DIGEST,
+            object_type="digest",
+            object_id=guardian_id,
+            coalesce_key=f"digest:{local.date().isoformat()}:{guardian_id}:{channel.value}",
+            to_address=address or items[-1].to_address,
+            payload=payload,
+            subject=rendered.subject,
+            body=rendered.body,
+            segments=rendered.segments,
+            urgent=False,  # never folded again (DIGEST is not digestible); quiet hours apply
+            status=OutboxStatus.PENDING,
+            due_at=now_utc,
+            attempts=0,
+        )
+        db.session.add(digest)
+        for r in items:
+            r.status = OutboxStatus.DIGESTED
+        made += 1
+    db.session.commit()
+    return made
+
+
+class Worker:
+    def __init__(self, name: str | None = None, batch: int | None = None) -> None:
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.batch = batch or int(current_app.config.get("NOTIFY_BATCH", 50))
+        self.max_attempts = int(current_app.config.get("NOTIFY_MAX_ATTEMPTS", 8))
+        self.cap = int(current_app.config.get("NOTIFY_BACKOFF_CAP_SECONDS", 3600))
+        self.stale = int(current_app.config.get("NOTIFY_STALE_SECONDS", 300))
+        self.threads = max(1, int(current_app.config.get("NOTIFY_SEND_THREADS", 8)))
+        self._executor: ThreadPoolExecutor | None = None
+        self._quiet: dict[int | None, tuple[dt.time, dt.time]] = {None: DEFAULT_QUIET}
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _quiet_of(self, school_id: int | None) -> tuple[dt.time, dt.time]:
+        if school_id not in self._quiet:
+            row = db.session.execute(
+                sa.select(School.quiet_start, School.quiet_end).where(School.id == school_id)
+            ).first()
+            self._quiet[school_id] = (row[0], row[1]) if row else DEFAULT_QUIET
+        return self._quiet[school_id]
+
+    def _message(self, row: NotificationOutbox, html: bool = False) -> OutMessage:
+        return OutMessage(
+            row_id=row.id,
+            to=row.to_address,
+            body=row.body,
+            subject=row.subject,
+            html=messages.email_html(row.event_type, row.payload) if html else None,
+            claimed_at=row.claimed_at,
+        )
+
+    # --- 1. reconcile ------------------------------------------------------------------------
+    def reconcile(self, stats: Stats | None = None, limit: int = 100) -> Stats:
+        stats = stats or Stats()
+        now = clock.utc_naive()
+        stale_before = now - dt.timedelta(seconds=self.stale)
+        stale = db.session.scalars(
+            _locked(
+                sa.select(NotificationOutbox)
+                .where(
+                    NotificationOutbox.status == OutboxStatus.SENDING,
+                    NotificationOutbox.claimed_at <= stale_before,
+                )
+                .limit(limit)
+            )
+        ).all()
+        for row in stale:
+            log.warning("outbox %s: stale claim by %s, reconciling", row.id, row.claimed_by)
+            row.last_error = f"worker {row.claimed_by} stopped while sending"[:500]
+            if row.channel is Channel.SMS:
+                row.status = OutboxStatus.UNKNOWN
+            else:
+                row.status = OutboxStatus.PENDING  # same Message-ID when sent again
+            row.due_at = now
+        db.session.commit()
+
+        sms, _ = providers()
+        unknown = db.session.scalars(
+            _locked(
+                sa.select(NotificationOutbox)
+                .where(
+                    NotificationOutbox.status == OutboxStatus.UNKNOWN,
+                    NotificationOutbox.due_at <= now,
+                )
+                .order_by(NotificationOutbox.id)
+                .limit(min(limit, 20))  # each is a provider call made while the row is locked
+            )
+        ).all()
+        for row in unknown:
+            if row.channel is not Channel.SMS:
+                row.status = OutboxStatus.PENDING
+                continue
+            try:
+                found = sms.lookup(self._message(row))
+            except TransientError as exc:
+                row.last_error = str(exc)[:500]
+                row.due_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts, self.cap))
+                continue
+            if found is not None:
+                row.status = OutboxStatus.SENT
+                row.provider_id = found.provider_id
+                row.provider_status = found.status
+                row.sent_at = row.sent_at or now
+                row.last_error = None
+                stats.reconciled_sent += 1
+            else:
+                row.status = OutboxStatus.PENDING  # never reached the provider: send again
+                row.due_at = now
+                stats.reconciled_resend += 1
+        db.session.commit()
+        return stats
+
+    # --- 3. claim ---------------------------------------------------------------------------
+    def claim(self, stats: Stats | None = None) -> list[int]:
+        stats = stats or Stats()
+        now = clock.utc_naive()
+        rows = db.session.scalars(
+            _locked(
+                sa.select(NotificationOutbox)
+                .where(
+                    NotificationOutbox.status == OutboxStatus.PENDING,
+                    NotificationOutbox.due_at <= now,
+                    sa.not_(_digestible()),
+                )
+                .order_by(NotificationOutbox.due_at, NotificationOutbox.id)
+                .limit(self.batch)
+            )
+        ).all()
+        claimed: list[int] = []
+        for row in rows:
+            if (
+                row.channel is Channel.SMS
+                and not row.urgent
+                and row.event_type is not NotifyEvent.ACCOUNT
+            ):
+                later = defer_quiet(now, self._quiet_of(row.school_id))
+                if later != now:
+                    row.due_at = later
+                    stats.deferred += 1
+                    continue
+            row.status = OutboxStatus.SENDING
+            row.claimed_by = self.name
+            row.claimed_at = now
+            row.attempts = (row.attempts or 0) + 1
+            claimed.append(row.id)
+        db.session.commit()
+        stats.claimed += len(claimed)
+        return claimed
+
+    # --- 4. send ------------------------------------------------------------------------------
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="notify-send")
+        return self._executor
+
+    def send_many(self, row_ids: list[int], stats: Stats | None = None) -> None:
+        """Send claimed rows: provider calls in parallel (``NOTIFY_SEND_THREADS``, no database
+        work in those threads), outcomes written back here in one commit. A crash before that
+        commit leaves the rows ``sending``: reconciliation settles them (never a blind resend)."""
+        stats = stats or Stats()
+        if not row_ids:
+            return
+        rows = db.session.scalars(
+            sa.select(NotificationOutbox)
+            .where(
+                NotificationOutbox.id.in_(row_ids),
+                NotificationOutbox.status == OutboxStatus.SENDING,
+                NotificationOutbox.claimed_by == self.name,
+            )
+            .order_by(NotificationOutbox.id)
+        ).all()
+        sms, email = providers()
+        jobs = [
+            (
+                sms if row.channel is Channel.SMS else email,
+                self._message(row, html=row.channel is Channel.EMAIL),
+            )
+            for row in rows
+        ]
+
+        def call(job: tuple[Any, OutMessage]) -> tuple[SendResult | None, BaseException | None]:
+            provider, message = job
+            try:
+                return provider.send(message), None
+            except Exception as exc:  # noqa: BLE001 - classified below
+                return None, exc
+
+        if self.threads > 1 and len(jobs) > 1:
+            outcomes = list(self._pool().map(call, jobs))
+        else:
+            outcomes = [call(job) for job in jobs]
+        now = clock.utc_naive()
+        for row, (result, error) in zip(rows, outcomes, strict=True):
+            self._record(row, result, error, now, stats)
+        db.session.commit()
+
+    def send(self, row_id: int, stats: Stats | None = None) -> OutboxStatus | None:
+        self.send_many([row_id], stats)
+        row = db.session.get(NotificationOutbox, row_id)
+        return row.status if row is not None else None
+
+    def _record(
+        self,
+        row: NotificationOutbox,
+        result: SendResult | None,
+        error: BaseException | None,
+        now: dt.datetime,
+        stats: Stats,
+    ) -> None:
+        if error is None and result is not None:
+            row.status = OutboxStatus.SENT
+            row.provider_id = (result.provider_id or "")[:64] or None
+            row.provider_status = (result.status or "")[:20] or None
+            row.sent_at = now
+            row.last_error = None
+            stats.sent += 1
+        elif isinstance(error, PermanentError):
+            self._fail(row, str(error), stats)
+        elif isinstance(error, UnknownOutcome):
+            log.warning("outbox %s: outcome unknown (%s), will reconcile", row.id, error)
+            row.status = OutboxStatus.UNKNOWN
+            row.last_error = str(error)[:500]
+            row.due_at = now + dt.timedelta(seconds=backoff_seconds(1, self.cap))
+            stats.unknown += 1
+        else:  # transient, or unexpected: retry with backoff
+            if not isinstance(error, TransientError):
+                log.error("outbox %s: unexpected error while sending: %r", row.id, error)
+            message = str(error) or type(error).__name__
+            if row.attempts >= self.max_attempts:
+                self._fail(row, f"{message} (after {row.attempts} attempts)", stats)
+            else:
+                row.status = OutboxStatus.PENDING
+                row.last_error = message[:500]
+                row.due_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts, self.cap))
+                stats.retried += 1
+
+    def _fail(self, row: NotificationOutbox, error: str, stats: Stats) -> None:
+        log.error("outbox %s to %s failed: %s", row.id, row.to_address, error)
+        row.status = OutboxStatus.FAILED
+        row.last_error = error[:500]
+        stats.failed += 1
+        stats.errors.append(f"{row.id}: {error}")
+
+    # --- loop ---------------------------------------------------------------------------------
+    def run_once(self) -> Stats:
+        stats = Stats()
+        self._quiet = {None: DEFAULT_QUIET}  # school settings may change: read them each pass
+        self.reconcile(stats)
+        stats.digests += fold_digests()
+        self.send_many(self.claim(stats), stats)
+        return stats
+
+    def drain(self, max_passes: int = 1000) -> Stats:
+        """Pass until nothing is due (tests, `--once`)."""
+        total = Stats()
+        for _ in range(max_passes):
+            stats = self.run_once()
+            total.add(stats)
+            total.errors += stats.errors
+            if stats.claimed == 0 and stats.digests == 0 and stats.reconciled_resend == 0:
+                break
+        return total
+
+    def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
+        log.info("notify worker %s started", self.name)
+        while not stop.is_set():
+            try:
+                stats = self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                log.exception("notify worker pass failed")
+                db.session.rollback()
+                db.session.remove()
+                stop.wait(5)
+                continue
+            db.session.remove()  # a fresh session (and connection checkout) per pass
+            if stats.claimed == 0:
+                stop.wait(idle_seconds)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        log.info("notify worker %s stopped", self.name)
+
+
+def resend(row_ids: list[int], school_id: int) -> int:
+    """Admin: put failed (or cancelled) rows of this school back in the queue. Commits."""
+    rows = db.session.scalars(
+        sa.select(NotificationOutbox).where(
+            NotificationOutbox.id.in_(row_ids),
+            NotificationOutbox.school_id == school_id,
+            NotificationOutbox.status.in_([OutboxStatus.FAILED]),
+        )
+    ).all()
+    now = clock.utc_naive()
+    for row in rows:
+        row.status = OutboxStatus.PENDING
+        row.attempts = 0
+        row.due_at = now
+        row.last_error = None
+    db.session.commit()
+    return len(rows)

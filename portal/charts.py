@@ -1,0 +1,221 @@
+"""Server-rendered SVG charts (no JavaScript, no CDN): a grade trend per subject over the term and
+the class distribution with the child's bin marked.
+
+Each chart is an ``<svg role="img">`` with ``<title>`` and ``<desc>`` (referenced by
+``aria-labelledby``) that say in words what the picture shows, so a screen reader gets the same
+information; the child's bar is marked by a pattern *and* a text label, not by colour alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from gradebook import rules
+
+_ids = itertools.count(1)
+
+INK = "#1d2430"
+MUTED = "#5a6472"
+GRID = "#d5dae1"
+ACCENT = "#0b5cad"
+CHILD = "#b35c00"
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: list[str], css: str) -> Markup:
+    uid = next(_ids)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" viewBox="0 0 {width} {height}" '
+        f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
+        f'aria-labelledby="chart-t{uid} chart-d{uid}">'
+        f'<title id="chart-t{uid}">{escape(title)}</title>'
+        f'<desc id="chart-d{uid}">{escape(desc)}</desc>'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def trend_svg(
+    subject: str,
+    points: Sequence[tuple[dt.date, Decimal]],
+    start: dt.date,
+    end: dt.date,
+    width: int = 320,
+    height: int = 120,
+) -> Markup:
+    """Grades of one subject over the term (x: date from ``start`` to ``end``, y: 2–6), with a
+    dashed line at the running mean."""
+    left, right, top, bottom = 28, 8, 8, 20
+    plot_w, plot_h = width - left - right, height - top - bottom
+    span = max(1, (end - start).days)
+
+    def x(day: dt.date) -> float:
+        return left + plot_w * min(max((day - start).days, 0), span) / span
+
+    def y(value: Decimal) -> float:
+        return top + plot_h * (6 - float(value)) / 4
+
+    body = []
+    for mark in range(2, 7):
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{_num(y(Decimal(mark)))}" '
+            f'y2="{_num(y(Decimal(mark)))}" stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{_num(y(Decimal(mark)) + 4)}" font-size="11" '
+            f'text-anchor="end" fill="{MUTED}">{mark}</text>'
+        )
+    body.append(
+        f'<text x="{left}" y="{height - 4}" font-size="10" fill="{MUTED}">'
+        f"{escape(rules.format_date_bg(start))}</text>"
+        f'<text x="{width - right}" y="{height - 4}" font-size="10" text-anchor="end" '
+        f'fill="{MUTED}">{escape(rules.format_date_bg(end))}</text>'
+    )
+    ordered = sorted(points, key=lambda p: p[0])
+    if ordered:
+        coords = " ".join(f"{_num(x(d))},{_num(y(v))}" for d, v in ordered)
+        body.append(f'<polyline points="{coords}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
+        running: list[str] = []
+        seen: list[Decimal] = []
+        for d, v in ordered:
+            seen.append(v)
+            mean = rules.average(seen) or v
+            running.append(f"{_num(x(d))},{_num(y(mean))}")
+        if len(ordered) > 1:
+            body.append(
+                f'<polyline points="{" ".join(running)}" fill="none" stroke="{CHILD}" '
+                f'stroke-width="1.5" stroke-dasharray="4 3"/>'
+            )
+        for d, v in ordered:
+            body.append(
+                f'<circle cx="{_num(x(d))}" cy="{_num(y(v))}" r="3.5" fill="{ACCENT}">'
+                f"<title>{escape(rules.format_date_bg(d))}: {escape(rules.format_decimal_bg(v))}"
+                "</title></circle>"
+            )
+    listed = "; ".join(
+        f"{rules.format_date_bg(d)} — {rules.format_decimal_bg(v)}" for d, v in ordered
+    )
+    mean = rules.average(v for _, v in ordered)
+    desc = (
+        f"Оценки по {subject}: {listed}. Среден: {rules.format_decimal_bg(mean)}."
+        if ordered
+        else f"Още няма оценки по {subject} за срока."
+    )
+    return _svg(width, height, f"Развитие на оценките по {subject}", desc, body, "chart-trend")
+
+
+def distribution_svg(
+    bins: Sequence[tuple[str, int]],
+    child_bin: int | None,
+    subject: str = "общ успех",
+    width: int = 520,
+    height: int = 220,
+) -> Markup:
+    """Bars: how many students of the class fall in each band of the scale; the child's bar is
+    hatched and labelled "вашето дете"."""
+    left, right, top, bottom = 30, 8, 26, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max([c for _, c in bins] + [1])
+    slot = plot_w / max(1, len(bins))
+    bar_w = slot * 0.7
+    body = [
+        '<defs><pattern id="child-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="{CHILD}"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2"/></pattern></defs>',
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        f'stroke="{INK}" stroke-width="1"/>',
+    ]
+    for i, (label, count) in enumerate(bins):
+        h = plot_h * count / peak
+        bx = left + slot * i + (slot - bar_w) / 2
+        by = top + plot_h - h
+        is_child = i == child_bin
+        fill = "url(#child-hatch)" if is_child else ACCENT
+        cls = ' class="bar child"' if is_child else ' class="bar"'
+        body.append(
+            f'<rect{cls} x="{_num(bx)}" y="{_num(by)}" width="{_num(bar_w)}" '
+            f'height="{_num(h)}" fill="{fill}"'
+            + (f' stroke="{INK}" stroke-width="1.5"' if is_child else "")
+            + f"><title>{escape(label)}: {count}</title></rect>"
+        )
+        body.append(
+            f'<text x="{_num(bx + bar_w / 2)}" y="{_num(by - 4)}" font-size="12" '
+            f'text-anchor="middle" fill="{INK}">{count}</text>'
+        )
+        word = label.split(" (")[0]
+        rng = label[len(word) :].strip(" ()")
+        body.append(
+            f'<text x="{_num(bx + bar_w / 2)}" y="{top + plot_h + 15}" font-size="11" '
+            f'text-anchor="middle" fill="{INK}">{escape(word)}</text>'
+            f'<text x="{_num(bx + bar_w / 2)}" y="{top + plot_h + 28}" font-size="10" '
+            f'text-anchor="middle" fill="{MUTED}">{escape(rng)}</text>'
+        )
+        if is_child:
+            body.append(
+                f'<text class="child-label" x="{_num(bx + bar_w / 2)}" y="{top + plot_h + 42}" '
+                f'font-size="11" font-weight="bold" text-anchor="middle" fill="{CHILD}">'
+                "▲ вашето дете</text>"
+            )
+    total = sum(c for _, c in bins)
+    parts = "; ".join(f"{label}: {count}" for label, count in bins)
+    where = (
+        f" Вашето дете е в групата „{bins[child_bin][0]}“."
+        if child_bin is not None
+        else " Вашето дете още няма оценки."
+    )
+    desc = f"Разпределение на {total} ученици от класа по {subject}: {parts}.{where}"
+    return _svg(
+        width, height, f"Разпределение в класа — {subject}", desc, body, "chart-distribution"
+    )
+
+
+def comparison_svg(
+    rows: Sequence[tuple[str, Decimal | None, Decimal | None, Decimal | None]],
+    width: int = 520,
+) -> Markup:
+    """Horizontal bars per subject: the child, the class and the year group (2–6 scale)."""
+    left, right, top = 190, 20, 24
+    row_h = 34
+    height = top + row_h * len(rows) + 10
+    plot_w = width - left - right
+    series = (("Детето", CHILD, 0), ("Класът", ACCENT, 1), ("Випускът", "#7a8699", 2))
+
+    def bx(value: Decimal) -> float:
+        return plot_w * (float(value) - 2) / 4
+
+    body = []
+    for i, (name, color, _k) in enumerate(series):
+        body.append(
+            f'<rect x="{left + i * 100}" y="4" width="12" height="12" fill="{color}"/>'
+            f'<text x="{left + i * 100 + 16}" y="14" font-size="11" fill="{INK}">{name}</text>'
+        )
+    for r, (subject, *values) in enumerate(rows):
+        y0 = top + r * row_h
+        body.append(
+            f'<text x="{left - 6}" y="{y0 + 18}" font-size="11" text-anchor="end" fill="{INK}">'
+            f"{escape(subject if len(subject) <= 26 else subject[:25] + '…')}</text>"
+        )
+        for k, (_name, color, _) in enumerate(series):
+            value = values[k]
+            if value is None:
+                continue
+            body.append(
+                f'<rect x="{left}" y="{y0 + 3 + k * 9}" width="{_num(max(2.0, bx(value)))}" height="8" '
+                f'fill="{color}"><title>{escape(rules.format_decimal_bg(value))}</title></rect>'
+            )
+    desc = "; ".join(
+        f"{s}: дете {_fmt(c)}, клас {_fmt(k)}, випуск {_fmt(v)}" for s, c, k, v in rows
+    )
+    return _svg(
+        width, height, "Детето, класът и випускът по предмети", desc, body, "chart-comparison"
+    )
+
+
+def _fmt(value: Decimal | None) -> str:
+    return rules.format_decimal_bg(value) if value is not None else "няма данни"

@@ -1,0 +1,67 @@
+"""Flask-WTF forms of the parent portal (CSRF on every POST)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from portal.operations import MESSAGE_MAX, MIN_PASSWORD_LENGTH
+
+REQUIRED = "Попълнете полето."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = PasswordField("Парола", validators=[DataRequired(REQUIRED), Length(max=200)])
+    remember = BooleanField("Запомни ме на това устройство")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Нова парола",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Паролата трябва да е поне {MIN_PASSWORD_LENGTH} знака.",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Повторете паролата",
+        validators=[DataRequired(REQUIRED), EqualTo("password", "Паролите не съвпадат.")],
+    )
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        "Отговор",
+        validators=[
+            DataRequired("Напишете текст на съобщението."),
+            Length(max=MESSAGE_MAX, message=f"Най-много {MESSAGE_MAX} знака."),
+        ],
+    )
+
+
+class NewMessageForm(FlaskForm):
+    staff_id = SelectField("До", validate_choice=False)  # checked by the use-case
+    subject = StringField(
+        "Тема", validators=[DataRequired(REQUIRED), Length(max=200, message="Най-много 200 знака.")]
+    )
+    body = TextAreaField(
+        "Съобщение",
+        validators=[
+            DataRequired("Напишете текст на съобщението."),
+            Length(max=MESSAGE_MAX, message=f"Най-много {MESSAGE_MAX} знака."),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (sign out, new calendar link…)."""

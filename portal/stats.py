@@ -1,0 +1,364 @@
+"""The comparison report ("сравнителна справка"): the child beside the class and the year group.
+
+What is compared
+    For a term, each student's *forecast* per subject is the mean of their current grades
+    (two places, ROUND_HALF_UP, as the diary shows it); a student's overall forecast is the mean
+    of their subject forecasts. The class (or year-group) average of a subject is the mean of the
+    forecasts of the students who have grades in it. A grade belongs to the class of its
+    curriculum; the year group (випуск) is every class of the same school year and grade level.
+
+Privacy
+    Only anonymous aggregates leave this module: averages, counts, a band ("горната четвърт")
+    and a histogram. Every aggregate over fewer than ``K_MIN`` (5) students is withheld.
+
+Speed and the cache
+    One aggregate SQL query (SUM and COUNT grouped by class, student and subject) computes a whole
+    year group at once; the result is kept in ``GroupSummary`` (one row per class and one with
+    ``class_id`` NULL for the year group, per term) as sorted lists of anonymous averages.
+
+    Invalidation — the choice: *lazy, by a cheap fingerprint*. Each cached payload stores the
+    fingerprint of the year group's grades it was computed from: ``count(id)``, ``sum(id)`` and
+    ``max(updated_at)`` over the same rows. Any insert, delete or edit of such a grade changes
+    one of the three (ids only grow; edits bump ``updated_at``), so a stale cache is never served
+    even if a writer forgets to tell us, and no writer has to know about this module. The check is
+    one indexed aggregate query. Writers that want the next read to skip even that comparison may
+    call :func:`invalidate_for_student` inside their transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from gradebook import rules
+from models import (
+    Curriculum,
+    Enrollment,
+    Grade,
+    GradeCategory,
+    GroupSummary,
+    SchoolClass,
+    Subject,
+    db,
+    utcnow,
+)
+
+log = logging.getLogger("belezhnik.portal.stats")
+
+K_MIN = 5
+TWO = Decimal("0.01")
+# Histogram bins by the words of the six-point scale (what a parent reads on the report card).
+BINS: tuple[tuple[str, Decimal, Decimal], ...] = (
+    ("Слаб (под 3)", Decimal("2"), Decimal("3")),
+    ("Среден (3–3,49)", Decimal("3"), Decimal("3.5")),
+    ("Добър (3,50–4,49)", Decimal("3.5"), Decimal("4.5")),
+    ("Много добър (4,50–5,49)", Decimal("4.5"), Decimal("5.5")),
+    ("Отличен (5,50–6)", Decimal("5.5"), Decimal("6.01")),
+)
+BANDS = (
+    (Decimal("0.75"), "top", "в горната четвърт"),
+    (Decimal("0.5"), "upper", "над средата"),
+    (Decimal("0.25"), "lower", "под средата"),
+    (Decimal("0"), "bottom", "в долната четвърт"),
+)
+
+
+def _grade_filter(school_year_id: int, grade_level: int, term: int) -> list[Any]:
+    return [
+        Grade.school_year_id == school_year_id,
+        Grade.term == term,
+        Grade.kind.in_(rules.CURRENT_KINDS),
+        Grade.value.is_not(None),
+        Grade.category != GradeCategory.SOP,
+        SchoolClass.grade_level == grade_level,
+        SchoolClass.school_year_id == school_year_id,
+    ]
+
+
+def _from_grades(query: sa.Select[Any]) -> sa.Select[Any]:
+    return (
+        query.select_from(Grade)
+        .join(Curriculum, Curriculum.id == Grade.curriculum_id)
+        .join(SchoolClass, SchoolClass.id == Curriculum.class_id)
+    )
+
+
+def fingerprint(school_year_id: int, grade_level: int, term: int) -> str:
+    """count, sum of ids and latest change of the year group's grades of the term."""
+    count, id_sum, latest = db.session.execute(
+        _from_grades(
+            sa.select(sa.func.count(Grade.id), sa.func.sum(Grade.id), sa.func.max(Grade.updated_at))
+        ).where(*_grade_filter(school_year_id, grade_level, term))
+    ).one()
+    if isinstance(latest, str):  # SQLite may hand back the raw text of an aggregate
+        latest = dt.datetime.fromisoformat(latest)
+    stamp = latest.isoformat() if latest else "-"
+    return f"{count or 0}:{id_sum or 0}:{stamp}"
+
+
+def _mean(total: Any, count: int) -> Decimal:
+    exact = Decimal(str(total)).quantize(TWO)  # sums of two-place grades are two-place
+    return (exact / count).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def compute_group(
+    school_year_id: int, grade_level: int, term: int
+) -> dict[int | None, dict[str, Any]]:
+    """Payloads for every class of the year group and for the year group (key ``None``).
+
+    One aggregate query; per payload: ``subjects`` {subject id: sorted student forecasts} and
+    ``overall`` (sorted overall forecasts), all as strings of two-place decimals."""
+    rows = db.session.execute(
+        _from_grades(
+            sa.select(
+                Curriculum.class_id,
+                Grade.student_id,
+                Grade.subject_id,
+                sa.func.sum(Grade.value),
+                sa.func.count(Grade.id),
+            )
+        )
+        .where(*_grade_filter(school_year_id, grade_level, term))
+        .group_by(Curriculum.class_id, Grade.student_id, Grade.subject_id)
+    ).all()
+    # student → subject → (sum, count); a student may have grades through more than one class
+    # (a split group): merge per student within the class and within the year group.
+    per_class: dict[int, dict[int, dict[int, list[Any]]]] = defaultdict(lambda: defaultdict(dict))
+    per_cohort: dict[int, dict[int, list[Any]]] = defaultdict(dict)
+    for class_id, student_id, subject_id, total, count in rows:
+        exact = Decimal(str(total)).quantize(TWO)
+        for bucket in (per_class[class_id][student_id], per_cohort[student_id]):
+            cell = bucket.setdefault(subject_id, [Decimal(0), 0])
+            cell[0] += exact
+            cell[1] += count
+
+    def payload(students: dict[int, dict[int, list[Any]]]) -> dict[str, Any]:
+        subjects: dict[str, list[str]] = defaultdict(list)
+        overall: list[Decimal] = []
+        for by_subject in students.values():
+            forecasts = []
+            for subject_id, (total, count) in by_subject.items():
+                value = _mean(total, count)
+                forecasts.append(value)
+                subjects[str(subject_id)].append(str(value))
+            mean = rules.average(forecasts)
+            if mean is not None:
+                overall.append(mean)
+        return {
+            "subjects": {k: sorted(v, key=Decimal) for k, v in subjects.items()},
+            "overall": [str(v) for v in sorted(overall)],
+        }
+
+    result: dict[int | None, dict[str, Any]] = {cid: payload(s) for cid, s in per_class.items()}
+    result[None] = payload(per_cohort)
+    return result
+
+
+def invalidate_for_student(student_id: int, school_year_id: int) -> int:
+    """Drop the cached aggregates of the student's class and year group (all terms), in the
+    caller's transaction (no commit). Optional: the fingerprint check catches changes anyway."""
+    levels = db.session.scalars(
+        sa.select(SchoolClass.grade_level)
+        .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+        .where(Enrollment.student_id == student_id, SchoolClass.school_year_id == school_year_id)
+        .distinct()
+    ).all()
+    if not levels:
+        return 0
+    return db.session.execute(
+        sa.delete(GroupSummary).where(
+            GroupSummary.school_year_id == school_year_id, GroupSummary.grade_level.in_(levels)
+        )
+    ).rowcount
+
+
+def group_payloads(
+    school_id: int, school_year_id: int, grade_level: int, term: int
+) -> dict[int | None, dict[str, Any]]:
+    """The cached payloads of a year group × term, recomputed when the fingerprint moved."""
+    fp = fingerprint(school_year_id, grade_level, term)
+    cached = db.session.scalars(
+        sa.select(GroupSummary).where(
+            GroupSummary.school_year_id == school_year_id,
+            GroupSummary.grade_level == grade_level,
+            GroupSummary.term == term,
+        )
+    ).all()
+    found = {row.class_id: row.payload for row in cached if row.payload.get("fp") == fp}
+    if None in found and len(found) == len(cached):
+        return found
+    computed = compute_group(school_year_id, grade_level, term)
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                sa.delete(GroupSummary).where(
+                    GroupSummary.school_year_id == school_year_id,
+                    GroupSummary.grade_level == grade_level,
+                    GroupSummary.term == term,
+                )
+            )
+            db.session.execute(
+                sa.insert(GroupSummary),
+                [
+                    {
+                        "school_id": school_id,
+                        "school_year_id": school_year_id,
+                        "grade_level": grade_level,
+                        "class_id": class_id,
+                        "term": term,
+                        "payload": {"fp": fp, **data},
+                        "computed_at": now,
+                    }
+                    for class_id, data in computed.items()
+                ],
+            )
+        db.session.commit()
+    except IntegrityError:  # a concurrent request cached the same group first: fine
+        db.session.rollback()
+        log.info("group summary %s/%s/%s cached concurrently", school_year_id, grade_level, term)
+    return computed
+
+
+# --- the report ------------------------------------------------------------------------------------
+@dataclass
+class Aggregate:
+    """An anonymous aggregate, or ``hidden`` when fewer than K_MIN students have grades."""
+
+    n: int
+    average: Decimal | None = None
+    band: str | None = None
+    band_label: str | None = None
+    hidden: bool = True
+
+
+def _aggregate(values: list[str], child: Decimal | None) -> Aggregate:
+    n = len(values)
+    if n < K_MIN:
+        return Aggregate(n=n)
+    numbers = [Decimal(v) for v in values]
+    agg = Aggregate(n=n, average=rules.average(numbers), hidden=False)
+    if child is not None:
+        agg.band, agg.band_label = band_of(child, numbers)
+    return agg
+
+
+def band_of(child: Decimal, values: list[Decimal]) -> tuple[str, str]:
+    """Which quarter of the group the child's value falls in (mid-rank percentile, ties shared),
+    never a rank among names."""
+    ordered = sorted(values)
+    below = bisect_left(ordered, child)
+    equal = bisect_right(ordered, child) - below
+    share = (Decimal(below) + Decimal(equal) / 2) / len(ordered)
+    for bound, code, label in BANDS:
+        if share >= bound:
+            return code, label
+    return BANDS[-1][1], BANDS[-1][2]  # pragma: no cover - share is never negative
+
+
+def distribution(values: list[str], child: Decimal | None) -> dict[str, Any] | None:
+    """Histogram of the group's forecasts by the words of the scale, the child's bin marked;
+    ``None`` when fewer than K_MIN students have grades."""
+    if len(values) < K_MIN:
+        return None
+    counts = [0] * len(BINS)
+    for raw in values:
+        value = Decimal(raw)
+        for i, (_label, low, high) in enumerate(BINS):
+            if low <= value < high:
+                counts[i] += 1
+                break
+    child_bin = None
+    if child is not None:
+        child_bin = next((i for i, (_l, low, high) in enumerate(BINS) if low <= child < high), None)
+    return {
+        "bins": [(label, counts[i]) for i, (label, _low, _high) in enumerate(BINS)],
+        "child_bin": child_bin,
+        "n": len(values),
+    }
+
+
+@dataclass
+class ComparisonRow:
+    subject_id: int | None
+    subject: str
+    child: Decimal | None
+    klass: Aggregate
+    cohort: Aggregate
+
+
+@dataclass
+class Comparison:
+    term: int
+    class_name: str
+    grade_level: int
+    rows: list[ComparisonRow] = field(default_factory=list)
+    overall: ComparisonRow | None = None
+    distribution: dict[str, Any] | None = None
+    distribution_subject: str = "общ успех"
+    class_count: int = 0
+    cohort_count: int = 0
+
+
+def comparison(
+    ctx: Any, term: int, child_forecasts: dict[int, Decimal], subject_id: int | None = None
+) -> Comparison | None:
+    """The report for the child (``ctx`` a portal ChildContext) for ``term``.
+
+    ``child_forecasts`` is the child's own forecast per subject (from the dashboard reads), so the
+    child's numbers are exactly those shown elsewhere; ``subject_id`` picks the subject whose
+    class distribution is drawn (default: the overall forecasts)."""
+    if ctx.school_class is None or ctx.school_year is None:
+        return None
+    cls = ctx.school_class
+    payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term)
+    klass = payloads.get(cls.id, {"subjects": {}, "overall": []})
+    cohort = payloads.get(None, {"subjects": {}, "overall": []})
+    names = dict(
+        db.session.execute(
+            sa.select(Subject.id, Subject.name).where(Subject.school_id == ctx.school.id)
+        ).all()
+    )
+    subject_ids = {int(k) for k in klass["subjects"]} | set(child_forecasts)
+    report = Comparison(
+        term=term,
+        class_name=cls.name,
+        grade_level=cls.grade_level,
+        class_count=len(klass["overall"]),
+        cohort_count=len(cohort["overall"]),
+    )
+    for sid in sorted(subject_ids, key=lambda s: names.get(s, "")):
+        child = child_forecasts.get(sid)
+        report.rows.append(
+            ComparisonRow(
+                subject_id=sid,
+                subject=names.get(sid, ""),
+                child=child,
+                klass=_aggregate(klass["subjects"].get(str(sid), []), child),
+                cohort=_aggregate(cohort["subjects"].get(str(sid), []), child),
+            )
+        )
+    child_overall = rules.average(child_forecasts.values())
+    report.overall = ComparisonRow(
+        subject_id=None,
+        subject="Общ успех",
+        child=child_overall,
+        klass=_aggregate(klass["overall"], child_overall),
+        cohort=_aggregate(cohort["overall"], child_overall),
+    )
+    if subject_id is not None and str(subject_id) in klass["subjects"]:
+        report.distribution = distribution(
+            klass["subjects"][str(subject_id)], child_forecasts.get(subject_id)
+        )
+        report.distribution_subject = names.get(subject_id, "")
+    else:
+        report.distribution = distribution(klass["overall"], child_overall)
+    return report

@@ -1,0 +1,114 @@
+"""Small builders shared by the notify tests (not a test module)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from werkzeug.security import generate_password_hash
+
+from gradebook.rules import new_student_code
+from models import (
+    Guardian,
+    GuardianStudent,
+    NotificationOutbox,
+    OutboxStatus,
+    School,
+    SchoolYear,
+    Student,
+    db,
+)
+
+_serial = {"n": 0}
+
+
+def make_school(**extra: Any) -> School:
+    _serial["n"] += 1
+    school = School(
+        name=f"СУ „Тест {_serial['n']}“",
+        neispuo_code=f"{2000000 + _serial['n']:07d}",
+        town="София",
+        **extra,
+    )
+    db.session.add(school)
+    db.session.flush()
+    db.session.add(
+        SchoolYear(
+            school_id=school.id,
+            name="2026/2027",
+            starts_on=dt.date(2026, 9, 15),
+            term2_starts_on=dt.date(2027, 2, 3),
+            ends_on=dt.date(2027, 6, 30),
+        )
+    )
+    db.session.flush()
+    return school
+
+
+def make_student(school: School, first_name: str = "Иван") -> Student:
+    student = Student(
+        school_id=school.id,
+        first_name=first_name,
+        last_name="Петров",
+        student_code=new_student_code(),
+    )
+    db.session.add(student)
+    db.session.flush()
+    return student
+
+
+def make_guardian(
+    *students: Student,
+    phone: str | None = "+359888123456",
+    email: str | None = "mama@example.bg",
+    verified: bool = True,
+    **extra: Any,
+) -> Guardian:
+    _serial["n"] += 1
+    if email:
+        email = email.replace("@", f"+{_serial['n']}@")
+    guardian = Guardian(
+        full_name="Мария Петрова",
+        phone=phone,
+        email=email,
+        password_hash=generate_password_hash("demo1234", method="pbkdf2:sha256:1000"),
+        email_verified_at=dt.datetime(2026, 9, 1) if verified and email else None,
+        phone_verified_at=dt.datetime(2026, 9, 1) if verified and phone else None,
+        **extra,
+    )
+    db.session.add(guardian)
+    db.session.flush()
+    for student in students:
+        db.session.add(
+            GuardianStudent(
+                guardian_id=guardian.id, student_id=student.id, school_id=student.school_id
+            )
+        )
+    db.session.flush()
+    return guardian
+
+
+def family(**school_extra: Any) -> tuple[School, Student, Guardian]:
+    school = make_school(**school_extra)
+    student = make_student(school)
+    guardian = make_guardian(student)
+    db.session.commit()
+    return school, student, guardian
+
+
+def rows(**where: Any) -> list[NotificationOutbox]:
+    query = db.select(NotificationOutbox).order_by(NotificationOutbox.id)
+    for key, value in where.items():
+        query = query.where(getattr(NotificationOutbox, key) == value)
+    return list(db.session.scalars(query))
+
+
+def grade_payload(value: str = "5.50", subject: str = "Математика") -> dict[str, Any]:
+    return {"subject": subject, "value": value, "kind": "current", "date": dt.date(2026, 11, 25)}
+
+
+def set_now(app: Any, iso: str) -> None:
+    app.config["NOW"] = iso
+
+
+SENT = OutboxStatus.SENT

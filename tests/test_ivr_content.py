@@ -1,0 +1,249 @@
+"""What each menu says: tables of summaries → Bulgarian sentences (no digits reach TTS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from ivr import content
+from ivr.speech import ensure_no_digits
+
+WED = dt.date(2026, 11, 25)
+FRI = dt.date(2026, 11, 27)
+
+
+def payload(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "term": 1,
+        "student": {"first_name": "Иван", "qualitative": False, "class_id": 3},
+        "overall": {"average": "5.25", "word": "Много добър"},
+        "subjects": [
+            {"subject_id": 1, "name": "Математика", "spoken": "Математика", "average": "5.50"},
+            {"subject_id": 2, "name": "История", "spoken": "История", "average": "5.00"},
+        ],
+        "latest_grades": [],
+        "absences": {"excused": 0, "unexcused": 0, "lates": 0, "weighted": "0.0"},
+        "recent_absences": [],
+        "remarks": [],
+        "events": [],
+        "meetings": [],
+        "timetable": {},
+    }
+    base.update(extra)
+    return base
+
+
+def grade(subject: str, value: str, day: str, kind: str = "current", created: str = "") -> dict:
+    return {
+        "subject": subject,
+        "spoken": subject,
+        "value": value,
+        "sop_mark": None,
+        "category": "quantitative",
+        "kind": kind,
+        "date": day,
+        "created_at": created or day + "T08:00:00",
+    }
+
+
+case = pytest.param
+
+
+@pytest.mark.parametrize(
+    ("summary", "since", "expected"),
+    [
+        case(
+            payload(),
+            None,
+            ["Иван: среден успех Много добър, пет и двадесет и пет."],
+            id="average-only",
+        ),
+        case(
+            payload(overall=None),
+            None,
+            ["Иван все още няма оценки този срок."],
+            id="no-grades-yet",
+        ),
+        case(
+            payload(latest_grades=[grade("Математика", "6.00", "2026-11-24")]),
+            None,
+            [
+                "Иван: среден успех Много добър, пет и двадесет и пет.",
+                "През последната седмица: една оценка – Математика Отличен шест.",
+            ],
+            id="first-call-last-week",
+        ),
+        case(
+            payload(
+                latest_grades=[
+                    grade("Математика", "6.00", "2026-11-24", created="2026-11-24T10:00:00"),
+                    grade("История", "4.50", "2026-11-20", created="2026-11-20T10:00:00"),
+                ]
+            ),
+            dt.datetime(2026, 11, 22),
+            [
+                "Иван: среден успех Много добър, пет и двадесет и пет.",
+                "От последното ви обаждане: една оценка – Математика Отличен шест.",
+            ],
+            id="new-since-last-call",
+        ),
+        case(
+            payload(
+                latest_grades=[grade("История", "4.50", "2026-11-20")],
+                recent_absences=[
+                    {"date": "2026-11-25", "period": 2, "kind": "unexcused", "subject": ""},
+                    {"date": "2026-11-25", "period": 1, "kind": "late", "subject": ""},
+                ],
+            ),
+            dt.datetime(2026, 11, 24),
+            [
+                "Иван: среден успех Много добър, пет и двадесет и пет.",
+                "От последното ви обаждане няма нови оценки.",
+                "Днес: едно неуважително отсъствие и едно закъснение.",
+            ],
+            id="todays-absences",
+        ),
+    ],
+)
+def test_headline(summary: dict, since: dt.datetime | None, expected: list[str]) -> None:
+    lines = content.headline(summary, WED, since)
+    assert lines == expected
+    for line in lines:
+        ensure_no_digits(line)
+
+
+def test_absences_today_first_then_term_totals() -> None:
+    summary = payload(
+        absences={"excused": 3, "unexcused": 2, "lates": 1, "weighted": "2.5"},
+        recent_absences=[{"date": "2026-11-25", "period": 3, "kind": "unexcused", "subject": ""}],
+    )
+    assert content.absences(summary, WED) == [
+        "Днес: едно неуважително отсъствие, в трети час.",
+        "Този срок: три уважителни отсъствия, две неуважителни отсъствия и едно закъснение.",
+        "Общо неуважителни, като закъснението се брои за половин час: два часа и половина.",
+    ]
+
+
+def test_grades_page_by_page() -> None:
+    grades = [grade("Математика", "5.00", f"2026-11-{d:02d}") for d in range(20, 13, -1)]
+    summary = payload(latest_grades=grades)
+    first, more = content.latest_grades(summary, WED)
+    assert more and len(first) == 1 + content.GRADES_PAGE
+    assert first[0] == "Последни оценки на Иван."
+    assert first[1] == "Математика: Много добър пет, двадесети ноември."
+    rest, more = content.latest_grades(summary, WED, content.GRADES_PAGE)
+    assert not more and len(rest) == 2
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        case({"value": "5.50", "category": "quantitative"}, "Отличен, пет цяло и петдесет стотни"),
+        case({"value": "2.00", "category": "quantitative"}, "Слаб две"),
+        case({"value": "4.00", "category": "qualitative"}, "Добър"),
+        case({"value": None, "sop_mark": "copes", "category": "sop"}, "справя се"),
+    ],
+)
+def test_grade_words(entry: dict, words: str) -> None:
+    assert content.grade_value_words(entry) == words
+
+
+@pytest.mark.parametrize(
+    ("today", "label"),
+    [
+        case(WED, "Утре", id="wednesday-tomorrow"),
+        case(FRI, "В понеделник", id="friday-monday"),
+        case(dt.date(2026, 11, 28), "В понеделник", id="saturday-monday"),
+    ],
+)
+def test_timetable_of_the_next_school_day(today: dt.date, label: str) -> None:
+    lesson = {"starts": "08:00", "ends": "08:40", "term": None}
+    summary = payload(
+        timetable={
+            "4": [
+                {**lesson, "period": 1, "subject": "Математика", "spoken": "Математика"},
+                {**lesson, "period": 2, "subject": "Математика", "spoken": "Математика"},
+                {**lesson, "period": 3, "subject": "История", "spoken": "История"},
+            ],
+            "1": [{**lesson, "period": 1, "subject": "Музика", "spoken": "Музика"}],
+        }
+    )
+    lines = content.timetable(summary, today)
+    assert lines[0].startswith(label)
+    if label == "Утре":
+        assert lines == [
+            "Утре три урока, от осем часа.",
+            "Два часа Математика и История.",
+        ]
+    else:
+        assert lines[1] == "Музика."
+
+
+def test_coming_events_and_meetings() -> None:
+    summary = payload(
+        events=[
+            {"kind": "test", "title": "Тест по математика", "date": "2026-11-26", "time": None},
+            {"kind": "school_event", "title": "Концерт", "date": "2026-12-18", "time": "17:30"},
+            {"kind": "test", "title": "Минало", "date": "2026-11-20", "time": None},
+        ],
+        meetings=[{"date": "2026-12-02", "time": "18:00", "place": "Стая 12", "topic": ""}],
+    )
+    assert content.coming(summary, WED) == [
+        "Утре: Тест по математика.",
+        "Петък, осемнадесети декември от седемнадесет часа и тридесет минути: Концерт.",
+        "Родителска среща сряда, втори декември от осемнадесет часа, Стая дванадесет.",
+    ]
+
+
+def test_compare_with_the_class() -> None:
+    group = {
+        "hidden": False,
+        "overall": {"average": "4.50"},
+        "subjects": {"1": "4.80", "2": "5.00"},
+    }
+    assert content.compare(payload(), group, WED) == [
+        "Успехът на Иван е Много добър, пет цяло и двадесет и пет стотни, над средния за "
+        "класа: Много добър, четири цяло и петдесет стотни.",
+        "Над класа по Математика.",
+    ]
+    assert content.compare(payload(), {"hidden": True}, WED) == ["Сравнение с класа не е налично."]
+
+
+@pytest.mark.parametrize(
+    ("raw", "spoken"),
+    [
+        case("Стая 12", "Стая дванадесет"),
+        case("Начало 17:30 ч.", "Начало седемнадесет часа и тридесет минути"),
+        case("без цифри", "без цифри"),
+    ],
+)
+def test_speakable(raw: str, spoken: str) -> None:
+    assert content.speakable(raw) == spoken
+
+
+def test_remarks() -> None:
+    summary = payload(
+        remarks=[
+            {"kind": "praise", "text": "Отлично участие", "date": "2026-11-24", "subject": ""},
+            {
+                "kind": "remark",
+                "text": "Без домашно 2 пъти",
+                "date": "2026-11-10",
+                "subject": "История",
+            },
+        ]
+    )
+    assert content.remarks(summary, WED) == [
+        "Похвала, вчера: Отлично участие.",
+        "Забележка по История, десети ноември: Без домашно два пъти.",
+    ]
+
+
+def test_headline_without_the_name_just_said() -> None:
+    lines = content.headline(payload(), WED, None, named=True)
+    assert lines == ["Среден успех Много добър, пет и двадесет и пет."]
+    assert content.headline(payload(overall=None), WED, None, named=True) == [
+        "Иван все още няма оценки този срок."
+    ]

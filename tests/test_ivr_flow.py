@@ -1,0 +1,232 @@
+"""The call flow as a pure state machine: tables of state × input → state, speech, ending."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from ivr import flow
+from ivr.flow import CallState, Digits, Gather, Hangup, Prompt, Say, Silence, Start
+
+CODE_OK = "4363387503"  # any string the fake accepts as passing the check digit
+IVAN = flow.Child(1, "Иван", 10)
+MARIA = flow.Child(2, "Мария", 10)
+
+SUMMARY: dict[str, Any] = {
+    "term": 1,
+    "student": {"first_name": "Иван", "qualitative": False, "class_id": 5},
+    "overall": {"average": "5.25", "word": "Много добър"},
+    "subjects": [],
+    "latest_grades": [],
+    "absences": {"excused": 0, "unexcused": 0, "lates": 0, "weighted": "0.0"},
+    "recent_absences": [],
+    "remarks": [],
+    "events": [],
+    "meetings": [],
+    "timetable": {},
+}
+
+
+class Fake:
+    """flow.Services in memory: one parent (+359881) with Иван (and Мария when ``two``)."""
+
+    def __init__(self, two: bool = False, locked_numbers: tuple[str, ...] = ()) -> None:
+        self.children = (IVAN, MARIA) if two else (IVAN,)
+        self.failures: list[tuple[str, str | None]] = []
+        self.lockouts: list[tuple[str, str | None]] = []
+        self.locked_numbers = set(locked_numbers)
+        self.begun: list[tuple[int, int]] = []
+
+    def today(self) -> dt.date:
+        return dt.date(2026, 11, 25)
+
+    def caller(self, number: str) -> flow.Caller | None:
+        return flow.Caller(7, self.children) if number == "+359881" else None
+
+    def children_of(self, guardian_id: int) -> tuple[flow.Child, ...]:
+        return self.children
+
+    def code_valid(self, code: str) -> bool:
+        return code in (CODE_OK, "1111111111")
+
+    def student_by_code(self, code: str) -> flow.Child | None:
+        return IVAN if code == CODE_OK else None
+
+    def verify_pin(self, pin: str, student_id: int | None, guardian_id: int | None) -> int | None:
+        return 7 if pin == "2580" and student_id in (1, 2) else None
+
+    def locked(self, number: str, code: str | None) -> bool:
+        return number in self.locked_numbers
+
+    def record_failure(self, number: str, code: str | None) -> None:
+        self.failures.append((number, code))
+
+    def lockout(self, number: str, code: str | None) -> None:
+        self.lockouts.append((number, code))
+
+    def begin(self, guardian_id: int, student_id: int) -> dt.datetime | None:
+        self.begun.append((guardian_id, student_id))
+        return None
+
+    def summary(self, child: flow.Child) -> dict[str, Any]:
+        return {**SUMMARY, "student": {**SUMMARY["student"], "first_name": child.first_name}}
+
+    def class_summary(self, summary: dict[str, Any]) -> dict[str, Any] | None:
+        return None
+
+
+def run(svc: Fake, number: str, inputs: list[str | None]) -> tuple[CallState, flow.Reply]:
+    """Start a call from ``number`` and feed the inputs (None = silence)."""
+    call = CallState(from_number=number)
+    reply = flow.advance(call, Start(), svc)
+    for item in inputs:
+        reply = flow.advance(call, Silence() if item is None else Digits(item), svc)
+    return call, reply
+
+
+def prompts(reply: flow.Reply) -> list[str]:
+    return [s.id for s in reply.speech if isinstance(s, Prompt)]
+
+
+case = pytest.param
+TABLE = [
+    # known caller, one child: greeting names the child, then the PIN
+    case("+359881", [], "pin", ["welcome", "ask_pin"], Gather, id="known-caller-asks-pin"),
+    case("+359881", ["2580"], "menu", ["menu"], Gather, id="known-caller-right-pin-menu"),
+    case("+359881", ["1234"], "pin", ["wrong_credentials", "ask_pin"], Gather, id="wrong-pin"),
+    case(
+        "+359881",
+        ["1", "2", "3"],
+        "end",
+        ["wrong_credentials", "too_many_failures"],
+        Hangup,
+        id="three-wrong-pins-goodbye",
+    ),
+    # unknown caller: code + # then PIN
+    case("+359999", [], "code", ["welcome", "ask_code"], Gather, id="unknown-asks-code"),
+    case("+359999", ["5555"], "code", ["bad_code", "ask_code"], Gather, id="check-digit-refused"),
+    case("+359999", [CODE_OK], "pin", ["ask_pin"], Gather, id="code-then-pin"),
+    case("+359999", ["1111111111"], "pin", ["ask_pin"], Gather, id="unknown-code-still-asks-pin"),
+    case(
+        "+359999",
+        ["1111111111", "2580"],
+        "code",
+        ["wrong_credentials", "ask_code"],
+        Gather,
+        id="unknown-code-sounds-like-wrong-pin",
+    ),
+    case(
+        "+359999",
+        [CODE_OK, "0000"],
+        "code",
+        ["wrong_credentials", "ask_code"],
+        Gather,
+        id="wrong-pin-sounds-the-same",
+    ),
+    case("+359999", [CODE_OK, "2580"], "menu", ["menu"], Gather, id="unknown-right-pin"),
+    # silence: re-prompt twice, then goodbye
+    case("+359999", [None], "code", ["no_input", "ask_code"], Gather, id="silence-reprompt-1"),
+    case(
+        "+359999", [None, None], "code", ["no_input", "ask_code"], Gather, id="silence-reprompt-2"
+    ),
+    case("+359999", [None, None, None], "end", ["goodbye"], Hangup, id="silence-goodbye"),
+    case(
+        "+359881",
+        ["2580", None, "1", None, None],
+        "menu",
+        ["no_input", "menu"],
+        Gather,
+        id="silence-counter-resets-on-keys",
+    ),
+    # the menu
+    case("+359881", ["2580", "3"], "menu", ["after_content"], Gather, id="menu-3-averages"),
+    case("+359881", ["2580", "8"], "menu", ["invalid_choice", "menu"], Gather, id="menu-invalid"),
+    case("+359881", ["2580", "*"], "menu", ["menu"], Gather, id="menu-star-back"),
+    case("+359881", ["2580", "0"], "menu", ["menu"], Gather, id="repeat-before-any-choice"),
+    case("+359881", ["2580", "9"], "code", ["no_children"], Gather, id="another-child-none"),
+]
+
+
+@pytest.mark.parametrize(("number", "inputs", "state", "prompt_ids", "ending"), TABLE)
+def test_flow_table(
+    number: str, inputs: list[str | None], state: str, prompt_ids: list[str], ending: type
+) -> None:
+    call, reply = run(Fake(), number, inputs)
+    assert call.name == state
+    assert prompts(reply) == prompt_ids
+    assert isinstance(reply.end, ending)
+
+
+def test_several_children_choose_then_pin_then_switch_without_pin() -> None:
+    svc = Fake(two=True)
+    call, reply = run(svc, "+359881", [])
+    assert call.name == "choose_child"
+    assert reply.texts()[1:] == ["За Иван натиснете едно.", "За Мария натиснете две."]
+    assert isinstance(reply.end, Gather) and reply.end.num_digits == 1
+    flow.advance(call, Digits("2"), svc)
+    assert call.name == "pin"
+    reply = flow.advance(call, Digits("2580"), svc)
+    assert reply.texts()[0].startswith("Мария: среден успех Много добър")
+    reply = flow.advance(call, Digits("9"), svc)  # the other child: no PIN again
+    assert call.name == "menu"
+    assert reply.texts()[0].startswith("Иван: среден успех")
+    assert svc.begun == [(7, 2), (7, 1)]
+    assert call.menus == ["9"]
+
+
+def test_headline_right_after_pin_says_the_average() -> None:
+    _, reply = run(Fake(), "+359881", ["2580"])
+    first = reply.speech[0]
+    assert isinstance(first, Say)
+    # the greeting has just named the child: the headline goes straight to the average
+    assert first.text == "Среден успех Много добър, пет и двадесет и пет."
+
+
+def test_failures_are_counted_for_number_and_code_but_not_check_digit() -> None:
+    svc = Fake()
+    call, _ = run(svc, "+359999", ["5555", CODE_OK, "0000"])
+    assert call.failures == 2
+    assert svc.failures == [("+359999", CODE_OK)]  # the typo never reached a lookup
+
+
+def test_locked_number_is_refused_at_once() -> None:
+    svc = Fake(locked_numbers=("+359999",))
+    call, reply = run(svc, "+359999", [])
+    assert call.name == "end" and prompts(reply) == ["locked"]
+    assert isinstance(reply.end, Hangup)
+    assert svc.lockouts == [("+359999", None)]
+
+
+def test_menus_are_recorded_and_repeat_says_it_again() -> None:
+    svc = Fake()
+    call, first = run(svc, "+359881", ["2580", "2"])
+    again = flow.advance(call, Digits("0"), svc)
+    assert again.texts() == first.texts()
+    assert call.menus == ["2"]
+
+
+def test_after_goodbye_every_input_hangs_up() -> None:
+    call, _ = run(Fake(), "+359999", [None, None, None])
+    reply = flow.advance(call, Digits("1"), Fake())
+    assert isinstance(reply.end, Hangup)
+
+
+def test_unknown_prompt_id_is_a_bug() -> None:
+    with pytest.raises(ValueError):
+        Prompt("no-such-prompt")
+
+
+def test_a_late_duplicate_start_resets_nothing() -> None:
+    svc = Fake()
+    call, _ = run(svc, "+359999", [CODE_OK])
+    reply = flow.advance(call, Start(), svc)
+    assert call.name == "pin" and call.data["code"] == CODE_OK
+    assert prompts(reply) == ["ask_pin"]
+
+
+def test_pin_guesses_with_caller_id_count_against_the_child_too() -> None:
+    svc = Fake()
+    run(svc, "+359881", ["1111", "2222"])
+    assert svc.failures == [("+359881", "student:1"), ("+359881", "student:1")]

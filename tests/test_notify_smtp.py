@@ -1,0 +1,99 @@
+"""E-mail through a real SMTP server (aiosmtpd in the test): text + HTML with a Bulgarian subject,
+and an SMTP server that is down is retried later."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from models import Channel, NotifyEvent, OutboxStatus, db
+from notify.outbox import enqueue_for_students
+from notify.worker import Worker
+from tests.notify_helpers import grade_payload, make_guardian, make_school, make_student, rows
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_app(app):  # type: ignore[no-untyped-def]
+    port = free_port()
+    app.config.update(EMAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5)
+    app.extensions.pop("notify_providers", None)
+    return app, port
+
+
+def enqueue_grade() -> None:
+    school = make_school()
+    student = make_student(school)
+    make_guardian(student, phone=None, email="tati@example.bg")
+    db.session.commit()
+    enqueue_for_students(
+        [student.id], NotifyEvent.GRADE, school_id=school.id, object_type="grade", object_id=1,
+        payload=grade_payload("5.25", "Български език и литература"),
+    )  # fmt: skip
+    db.session.commit()
+
+
+def test_email_reaches_a_real_smtp_server(smtp_app) -> None:  # type: ignore[no-untyped-def]
+    app, port = smtp_app
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        enqueue_grade()
+        app.config["NOW"] = "2026-11-25T10:03:00"
+        stats = Worker().drain()
+    finally:
+        controller.stop()
+    assert stats.sent == 1
+    [message] = inbox.messages
+    assert message["Subject"] == "Бележник: Нова оценка — Иван"
+    assert message["To"].startswith("tati")
+    row = rows(channel=Channel.EMAIL)[0]
+    assert message["Message-ID"] == f"<outbox-{row.id}@belezhnik.local>"
+    assert row.provider_id == f"outbox-{row.id}@belezhnik.local"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Иван: Много добър 5,25 по Български език и литература, 25.11" in text
+    assert "<h1" in html and "Много добър 5,25" in html
+
+
+def test_smtp_down_is_retried_later(smtp_app) -> None:  # type: ignore[no-untyped-def]
+    app, port = smtp_app
+    enqueue_grade()
+    app.config["NOW"] = "2026-11-25T10:03:00"
+    stats = Worker().drain()
+    row = rows()[0]
+    assert stats.retried == 1 and row.status is OutboxStatus.PENDING
+    assert row.last_error.startswith("SMTP unavailable") and row.attempts == 1
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config["NOW"] = "2026-11-25T10:03:20"  # before the backoff: not yet
+        assert Worker().drain().sent == 0
+        app.config["NOW"] = "2026-11-25T10:03:31"
+        assert Worker().drain().sent == 1
+    finally:
+        controller.stop()
+    db.session.expire_all()
+    assert rows()[0].status is OutboxStatus.SENT and rows()[0].attempts == 2
+    assert len(inbox.messages) == 1
