@@ -55,7 +55,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    return {
+    settings: dict[str, Any] = {
         "SECRET_KEY": env.get("SECRET_KEY") or dev["SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance),
@@ -99,4 +99,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "NOTIFY_SEND_THREADS": int(env.get("NOTIFY_SEND_THREADS", "8")),
         "TWILIO_API_BASE": env.get("TWILIO_API_BASE", "").rstrip("/"),
         "TIMEZONE": TZ_NAME,
+        # Uploads (list imports) are refused above this size before they are read.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
     }
+    if env.get("IVR_SIMULATOR"):
+        # The phone simulator is on by default only while no Twilio account is configured.
+        settings["IVR_SIMULATOR"] = _bool(env["IVR_SIMULATOR"])
+    return settings

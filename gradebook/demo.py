@@ -47,6 +47,7 @@ from models import (
     TimetableSlot,
     db,
 )
+from security import hash_pin
 
 DEMO_PASSWORD = "demo1234"
 DEMO_PIN = "2580"
@@ -375,7 +376,7 @@ def build_demo(
         current = db.session.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
         ids.next[table.name] = current + 1
     password_hash = generate_password_hash(DEMO_PASSWORD)
-    pin_hash = generate_password_hash(DEMO_PIN)
+    pin_hash = hash_pin(DEMO_PIN)
 
     if (
         db.session.execute(sa.select(StaffUser.id).where(StaffUser.email == OPERATOR_EMAIL)).first()

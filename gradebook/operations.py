@@ -71,6 +71,7 @@ from models import (
     db,
 )
 from notify import outbox
+from security import hash_pin
 
 M = TypeVar("M")
 
@@ -1578,7 +1579,7 @@ def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
         pin = f"{secrets.randbelow(10000):04d}"
         while pin in ("0000", "1234", "1111"):
             pin = f"{secrets.randbelow(10000):04d}"
-        guardian.pin_hash = generate_password_hash(pin)
+        guardian.pin_hash = hash_pin(pin)
         audit(
             actor,
             "pin_reset",

@@ -215,9 +215,11 @@ def _bgnum(value: Decimal | None, places: int = 2) -> str:
 
 @bp.app_context_processor
 def _staff_context() -> dict[str, Any]:
-    if not request.blueprint or not request.blueprint.startswith("staff"):
-        return {}
+    # Every page a staff member sees (also the imports, reports, call log and outbox pages of
+    # other parts, which extend gradebook/layout.html) gets the staff navigation.
     staff = access.current_staff()
+    if staff is None and not (request.blueprint or "").startswith("staff"):
+        return {}
     school = None
     school_id = access.current_school_id() if staff else None
     if school_id is not None:
@@ -235,15 +237,6 @@ def _staff_context() -> dict[str, Any]:
         "grade_title": grade_title,
         "grade_class": grade_class,
     }
-
-
-@bp.before_request
-def _fresh_request_state() -> None:
-    """``flask.g`` lives as long as the app context; tests hold one open across requests (and
-    clients), so drop what Flask-Login and Flask-WTF cache there: each request loads its own
-    user and CSRF token from its own session. (In production every request has a fresh ``g``.)"""
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
 
 
 @bp.before_request

@@ -20,7 +20,6 @@ import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 import security
 from config import clock
@@ -40,15 +39,6 @@ from models import (
 )
 
 log = logging.getLogger("belezhnik.ivr")
-
-_DUMMY_HASH: str | None = None
-
-
-def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = generate_password_hash("not-a-pin")
-    return _DUMMY_HASH
 
 
 def normalize_number(raw: str) -> str:
@@ -145,7 +135,7 @@ class DbServices:
 
     def verify_pin(self, pin: str, student_id: int | None, guardian_id: int | None) -> int | None:
         if student_id is None:
-            check_password_hash(_dummy_hash(), pin)  # same work as a real check
+            security.check_pin(None, pin)  # same work as a real check
             return None
         query = (
             sa.select(Guardian.id, Guardian.pin_hash)
@@ -161,9 +151,9 @@ class DbServices:
             query = query.where(Guardian.id == guardian_id)
         rows = db.session.execute(query).all()
         if not rows:
-            check_password_hash(_dummy_hash(), pin)
+            security.check_pin(None, pin)
         for gid, pin_hash in rows:
-            if check_password_hash(pin_hash, pin):
+            if security.check_pin(pin_hash, pin):
                 return gid
         return None
 

@@ -48,7 +48,7 @@ from notify.outbox import (
     enqueue_direct,
     preference_map,
 )
-from security import clear_failures, record_failure, too_many
+from security import clear_failures, hash_pin, record_failure, too_many
 
 log = logging.getLogger("belezhnik.notify")
 
@@ -341,7 +341,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         db.session.add(guardian)
     guardian.full_name = guardian.full_name or contacts["full_name"]
     guardian.password_hash = generate_password_hash(password)
-    guardian.pin_hash = generate_password_hash(pin)
+    guardian.pin_hash = hash_pin(pin)
     if contacts["email"]:
         guardian.email = contacts["email"]
         guardian.email_verified_at = now
@@ -423,7 +423,7 @@ def change_pin(guardian: Guardian, password: str, pin: str) -> None:
     problem = pin_problem(pin)
     if problem:
         raise AccountError(problem, "pin")
-    guardian.pin_hash = generate_password_hash(pin)
+    guardian.pin_hash = hash_pin(pin)
     clear_failures(PIN_SCOPE, key)
     db.session.commit()
 

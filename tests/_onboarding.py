@@ -52,26 +52,10 @@ def load_lists(school_id: int, with_students: bool = False) -> None:
         assert counts is not None, [e.text() for e in plan.errors]
 
 
-def fresh_g_per_request(app: Flask) -> None:
-    """Tests hold an app context open, so Flask reuses it (and ``g``: the signed-in user and
-    the CSRF token) across requests of different clients; start every request with an empty
-    ``g``, as in production."""
-    from flask import g
-
-    def clear() -> None:
-        for key in list(vars(g)):
-            delattr(g, key)
-
-    funcs = app.before_request_funcs.setdefault(None, [])
-    if clear.__name__ not in [f.__name__ for f in funcs]:
-        funcs.insert(0, clear)
-
-
 def login(client: FlaskClient, app: Flask, email: str, password: str = "demo1234") -> None:
     """Sign in through the staff web's form when it exists, else set the session directly."""
     from tests.conftest import form_post
 
-    fresh_g_per_request(app)
     page = client.get("/staff/login")
     if page.status_code == 200:
         response = form_post(client, "/staff/login", {"email": email, "password": password})

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -52,7 +52,17 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
         "SERVER_NAME": None,
     }
     config.update(extra)
-    return create_app(config)
+    application = create_app(config)
+
+    def fresh_g() -> None:
+        # The fixtures hold an app context open for the test body, and Flask reuses it for every
+        # test-client request, ``g`` included: drop what the previous request (maybe another
+        # client's) cached there — the signed-in user, the CSRF token — as production does.
+        for key in list(vars(g)):
+            delattr(g, key)
+
+    application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
+    return application
 
 
 @pytest.fixture(scope="session")

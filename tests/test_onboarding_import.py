@@ -525,9 +525,6 @@ def test_student_import_on_postgresql(pg_app) -> None:  # type: ignore[no-untype
 def test_teacher_import_can_send_set_password_links(app, client) -> None:  # type: ignore[no-untyped-def]
     import re as regex
 
-    from tests._onboarding import fresh_g_per_request
-
-    fresh_g_per_request(app)
     school_id = make_school()
     _, counts = importer.commit(
         "teachers", school_id, "t.csv", fixture("teachers.csv"), invite=True

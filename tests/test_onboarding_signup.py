@@ -19,7 +19,7 @@ from models import (
     StaffUser,
     db,
 )
-from tests._onboarding import fresh_g_per_request, login, make_school
+from tests._onboarding import login, make_school
 from tests.conftest import csrf_from, form_post
 
 REQUEST = {
@@ -35,7 +35,6 @@ REQUEST = {
 
 @pytest.fixture
 def operator(app):  # type: ignore[no-untyped-def]
-    fresh_g_per_request(app)
     user = StaffUser(email="operator@belezhnik.local", full_name="Оператор", is_operator=True,
                      password_hash=generate_password_hash("demo1234", method="pbkdf2:sha256:1000"))  # fmt: skip
     db.session.add(user)
@@ -48,7 +47,6 @@ def _submit(client, **changes):  # type: ignore[no-untyped-def]
 
 
 def test_public_request_is_stored_once(app, client) -> None:  # type: ignore[no-untyped-def]
-    fresh_g_per_request(app)
     response = _submit(client)
     assert response.status_code == 200 and "Благодарим" in response.get_data(as_text=True)
     row = db.session.scalars(sa.select(SignupRequest)).one()

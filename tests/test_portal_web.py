@@ -142,6 +142,10 @@ def test_dashboard_shows_grades_with_word_and_marks_them_seen(demo_client):
     ).first()
     assert grade is not None
     assert grade.subject.name in html
+    from gradebook import rules
+
+    kind_and_date = f"{rules.GRADE_KINDS[grade.kind]}, {rules.format_date_bg(grade.date)}"
+    assert kind_and_date in html, "each grade's kind and date are readable without hovering"
     assert re.search(r"(Слаб|Среден|Добър|Много добър|Отличен) \d,\d\d", html), "forecast with word"
     assert "Cache-Control" in demo_client.get(f"/child/{sid}").headers
     g = guardian()
@@ -275,3 +279,36 @@ def test_safe_next(target, safe):
     from portal.views import _safe_next
 
     assert _safe_next(target) == safe
+
+
+def test_term_and_annual_grades_are_shown_once_set(demo_client):
+    sid = child_ids()[0]
+    current = db.session.scalars(
+        sa.select(Grade).where(Grade.student_id == sid, Grade.term == 1).limit(1)
+    ).one()
+    base = dict(
+        school_id=current.school_id,
+        school_year_id=current.school_year_id,
+        student_id=sid,
+        curriculum_id=current.curriculum_id,
+        subject_id=current.subject_id,
+        category=current.category,
+        date=current.date,
+    )
+    db.session.add_all(
+        [
+            Grade(**base, term=1, kind="term", value=5),
+            Grade(**base, term=None, kind="annual", value=6),
+        ]
+    )
+    db.session.commit()
+    login(demo_client)
+    html = demo_client.get(f"/child/{sid}?term=1").get_data(as_text=True)
+    row = re.search(
+        rf'<th scope="row">{re.escape(current.subject.name)}</th>(.*?)</tr>', html, re.S
+    ).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert len(cells) == 5
+    final = [re.sub(r"<[^>]+>", "", c).strip() for c in cells[2:]]
+    words = {5: "Много добър", 6: "Отличен"}  # grades I–III are written in words
+    assert final[0] in ("5", words[5]) and final[1] == "" and final[2] in ("6", words[6])
