@@ -304,6 +304,7 @@ class _Ids:
     """Primary keys handed out by the loader itself, so bulk inserts need no round trips."""
 
     next: dict[str, int] = field(default_factory=dict)
+    codes: set[str] = field(default_factory=set)  # student codes in use
 
     def take(self, table: str) -> int:
         value = self.next[table]
@@ -375,6 +376,7 @@ def build_demo(
         table = model.__table__
         current = db.session.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
         ids.next[table.name] = current + 1
+    ids.codes.update(db.session.scalars(sa.select(Student.student_code)))
     password_hash = generate_password_hash(DEMO_PASSWORD)
     pin_hash = hash_pin(DEMO_PIN)
 
@@ -419,6 +421,7 @@ def _build_school(
     result: DemoResult,
 ) -> None:
     rows: dict[type, list[dict[str, Any]]] = {}
+    first_built = not result.schools  # sign-ins and phone parents are printed for the first only
 
     def add(model: type, **values: Any) -> dict[str, Any]:
         rows.setdefault(model, []).append(values)
@@ -491,7 +494,7 @@ def _build_school(
             password_hash=password_hash,
         )
         add(StaffMembership, staff_id=tid, school_id=school_id, role="teacher", position="учител")
-    if number == 1 or len(result.logins) < 4:
+    if first_built:
         result.logins += [
             ("директор", f"direktor@{domain}", DEMO_PASSWORD),
             ("учител", f"uchitel1@{domain}", DEMO_PASSWORD),
@@ -607,7 +610,7 @@ def _build_school(
 
     # students, parents -------------------------------------------------------------------------
     school_days = _school_days(start, min(today, end), holidays)
-    taken_codes: set[str] = set()
+    taken_egns: set[str] = set()
     students_by_class: dict[int, list[tuple[int, float]]] = {}
     parent_serial = 0
     demo_parents: list[int] = []
@@ -634,9 +637,13 @@ def _build_school(
             if birth.year == start.year - 7 - level + 1 and birth.month > 9:
                 birth = birth.replace(month=rng.randrange(1, 10))
             code = rules.new_student_code(rng)
-            while code in taken_codes:
+            while code in ids.codes:  # unique across every school: parents type it on one line
                 code = rules.new_student_code(rng)
-            taken_codes.add(code)
+            ids.codes.add(code)
+            egn = make_egn(rng, birth, female)
+            while egn in taken_egns:
+                egn = make_egn(rng, birth, female)
+            taken_egns.add(egn)
             sid = ids.take("student")
             add(
                 Student,
@@ -646,7 +653,7 @@ def _build_school(
                 middle_name=middle,
                 last_name=last,
                 personal_id_type="egn",
-                personal_id=make_egn(rng, birth, female),
+                personal_id=egn,
                 birth_date=birth,
                 gender="F" if female else "M",
                 student_code=code,
@@ -694,6 +701,7 @@ def _build_school(
                 )
                 if parent_serial <= 2:
                     demo_parents.append(gid)
+                if parent_serial <= 2 and first_built:
                     result.phone_parents.append(
                         {
                             "name": f"{parent_first} {parent_family}",
@@ -715,8 +723,9 @@ def _build_school(
             school_id=school_id,
             relation="mother",
         )
-        result.phone_parents[1]["child"] += " и още едно дете"
-    if number == 1:
+        if first_built:
+            result.phone_parents[1]["child"] += " и още едно дете"
+    if first_built:
         for p in result.phone_parents:
             result.logins.append(("родител", p["email"], DEMO_PASSWORD))
 
