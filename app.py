@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, abort, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import load_settings
 from models import Guardian, StaffUser, db
@@ -49,11 +50,24 @@ def _load_user(user_id: str) -> StaffUser | Guardian | None:
     return db.session.get(model, int(raw)) if model else None
 
 
+TWILIO_WEBHOOKS = {"ivr.voice", "ivr.step", "ivr.status", "notify.sms_status", "notify.sms_inbound"}
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: at most PostgreSQL's INTEGER, so that ``/grades/10**20`` is a
+    404 and never an overflow in the query (werkzeug's own takes any size)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings()
     if config:
         settings.update(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
     app.config.update(settings)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if app.config["TRUST_PROXY"]:
@@ -81,6 +95,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from cli import register_cli
 
     register_cli(app)
+
+    @app.before_request
+    def refuse_nul_characters() -> Any:
+        """PostgreSQL text cannot hold NUL (0x00): a request whose query or form carries one is
+        refused here (400; XML for the Twilio webhooks) rather than failing in the database (500).
+        No browser form or Twilio request sends one."""
+        fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        if not any("\x00" in key or "\x00" in value for key, value in fields):
+            return None
+        if request.endpoint in TWILIO_WEBHOOKS:  # XML; unsigned stays a 403, as without NUL
+            from security import signature_valid
+
+            body = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+            return Response(body, status=400 if signature_valid() else 403, mimetype="text/xml")
+        abort(400)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:

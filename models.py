@@ -286,6 +286,16 @@ class SchoolYear(db.Model):
     def term_of(self, day: dt.date) -> int:
         return 1 if day < self.term2_starts_on else 2
 
+    @classmethod
+    def current_for(cls, school_id: int) -> SchoolYear | None:
+        """The school's current year (of those marked current, the latest to start), or None."""
+        return db.session.scalar(
+            sa.select(cls)
+            .where(cls.school_id == school_id, cls.is_current.is_(True))
+            .order_by(cls.starts_on.desc())
+            .limit(1)
+        )
+
 
 class NonSchoolDay(db.Model):
     """Vacations, holidays and other non-school periods (inclusive range)."""
@@ -1014,8 +1024,9 @@ class StudentSummary(db.Model):
 
 
 class GroupSummary(db.Model):
-    """Anonymous aggregates for a class (class_id set) or a year group (class_id NULL) per term:
-    averages per subject and the distribution, for the comparison report."""
+    """Anonymous aggregates for a class (class_id set) or a year group (class_id NULL) per term,
+    kept apart per reader (``source``): the phone line's class averages for menu 7 and the portal's
+    comparison (averages per subject, bands, the distribution). Both are caches, rebuilt on demand."""
 
     __tablename__ = "group_summary"
     id: Mapped[intpk]
@@ -1024,6 +1035,14 @@ class GroupSummary(db.Model):
     grade_level: Mapped[int] = mapped_column(sa.SmallInteger)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
     term: Mapped[int] = mapped_column(sa.SmallInteger)
+    source: Mapped[str] = mapped_column(
+        sa.String(10),
+        default="portal",
+        comment="who keeps the row: 'phone' (gradebook.summary, menu 7) or 'portal' (portal.stats)",
+    )
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    __table_args__ = (UniqueConstraint("school_year_id", "grade_level", "class_id", "term"),)
+    __table_args__ = (
+        UniqueConstraint("source", "school_year_id", "grade_level", "class_id", "term"),
+        CheckConstraint("source IN ('phone', 'portal')", name="source"),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +56,13 @@ def clear_failures(scope: str, key: str) -> None:
 
 
 # --- Twilio signatures ----------------------------------------------------------------------------
+def id_values(values: Iterable[str]) -> list[int]:
+    """The ids among submitted form values (e.g. ``request.form.getlist("ids")``), in order: only
+    plain ASCII digits ("²" is a digit to ``str.isdigit``) short enough for a BIGINT; the rest
+    are dropped."""
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]
+
+
 def public_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL + path + query when configured, else the request
     URL as seen (behind a proxy, enable TRUST_PROXY so ProxyFix restores scheme and host)."""

@@ -18,7 +18,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,32 +34,19 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bench._common import free_port, make_app, pct, private_schema, schema_url  # noqa: E402
 from security import sign  # noqa: E402
 
 TOKEN = "bench-twilio-token"
 MENU_KEYS = ["1", "2", "3", "4", "5", "6", "7"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def prepare(url: str, tmp: Path) -> list[dict[str, str]]:
     """Build the demo school in the schema; returns phone parents (number, PIN)."""
-    from app import create_app
     from gradebook.demo import build_demo
     from models import Guardian, GuardianStudent, db
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(tmp),
-            "SECRET_KEY": "bench",
-            "TWILIO_AUTH_TOKEN": TOKEN,
-        }
-    )
+    app = make_app(url, tmp, TWILIO_AUTH_TOKEN=TOKEN)
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
@@ -147,11 +133,6 @@ def bare(base: str, count: int) -> list[float]:
     return [client.post("/bench/static-twiml", {"CallSid": "x"})[0] for _ in range(count)]
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=40)
@@ -161,21 +142,21 @@ def main() -> None:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in url else "?"
-    schema_url = f"{url}{sep}options=-csearch_path%3D{schema}"
+    with private_schema(url) as schema:
+        run(args, schema_url(url, schema))
+
+
+def run(args: argparse.Namespace, db_url: str) -> None:
+    """The benchmark proper, on the database at ``db_url`` (a private schema)."""
     tmp = Path(tempfile.mkdtemp(prefix="belezhnik-bench-"))
     server = None
     try:
-        parents = prepare(schema_url, tmp)
+        parents = prepare(db_url, tmp)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
-            "DATABASE_URL": schema_url,
+            "DATABASE_URL": db_url,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "SECRET_KEY": "bench",
             "INSTANCE_PATH": str(tmp),
@@ -264,9 +245,6 @@ def main() -> None:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=10)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,17 +39,16 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bench import _common  # noqa: E402
+from bench._common import free_port, private_schema, schema_url  # noqa: E402
+
 SID = "AC" + "0" * 32
 
 
 def make_app(url: str, tmp: Path, **extra: Any) -> Any:
-    from app import create_app
-
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(tmp),
+    """The app sending SMS through Twilio's API (the fake one of ``FakeProcess``)."""
+    config: dict[str, Any] = {
         "OUTBOX_DIR": str(tmp / "outbox"),
-        "SECRET_KEY": "bench",
         "TWILIO_AUTH_TOKEN": "bench-token",
         "TWILIO_ACCOUNT_SID": SID,
         "TWILIO_SMS_FROM": "Belezhnik",
@@ -59,7 +57,7 @@ def make_app(url: str, tmp: Path, **extra: Any) -> Any:
         "NOW": None,
     }
     config.update(extra)
-    return create_app(config)
+    return _common.make_app(url, tmp, **config)
 
 
 def families(count: int) -> tuple[int, list[int]]:
@@ -118,9 +116,7 @@ class FakeProcess:
     """The fake Twilio in its own process (so it does not share the worker's GIL)."""
 
     def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "notify.fake_twilio", "--port", str(self.port)],
@@ -315,41 +311,32 @@ def main() -> None:
     if not url or not url.startswith("postgresql"):
         sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
 
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    schema_url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            tmp = Path(folder)
-            rate = drain_rate(schema_url, tmp, args.messages)
-            print(
-                f"1. drain rate, one worker, fake Twilio over HTTP: {rate:,.0f} messages/s "
-                f"({args.messages} SMS; goal ≥ 200) {'OK' if rate >= 200 else 'BELOW GOAL'}"
-            )
-            waits = latency(schema_url, tmp, args.grades)
-            p50, worst = statistics.median(waits), max(waits)
-            print(
-                f"2. saved grade → provider call (coalescing 0, poll 0.5 s): median {p50:.2f} s, "
-                f"max {worst:.2f} s over {len(waits)} grades (goal ≤ 5 s) "
-                f"{'OK' if worst <= 5 else 'ABOVE GOAL'}; in production + NOTIFY_COALESCE_SECONDS"
-            )
-            total, latin, cyrillic, long_kinds = segment_share(tmp)
-            share = latin[1] / total * 100 if total else 0.0
-            share_cyr = cyrillic[1] / total * 100 if total else 0.0
-            print(
-                f"3. single-event SMS of the demo school in one segment: {share:.1f} % Latin "
-                f"({latin[1]} of {total}; goal ≥ 95 %) {'OK' if share >= 95 else 'BELOW GOAL'}; "
-                f"Cyrillic {share_cyr:.1f} % (≤ 2 segments: "
-                f"{(cyrillic[1] + cyrillic[2]) / max(total, 1) * 100:.1f} %)"
-            )
-            if long_kinds:
-                print("   longer than one segment (Latin), by kind:", dict(long_kinds))
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
+    with private_schema(url) as schema, tempfile.TemporaryDirectory() as folder:
+        db_url = schema_url(url, schema)
+        tmp = Path(folder)
+        rate = drain_rate(db_url, tmp, args.messages)
+        print(
+            f"1. drain rate, one worker, fake Twilio over HTTP: {rate:,.0f} messages/s "
+            f"({args.messages} SMS; goal ≥ 200) {'OK' if rate >= 200 else 'BELOW GOAL'}"
+        )
+        waits = latency(db_url, tmp, args.grades)
+        p50, worst = statistics.median(waits), max(waits)
+        print(
+            f"2. saved grade → provider call (coalescing 0, poll 0.5 s): median {p50:.2f} s, "
+            f"max {worst:.2f} s over {len(waits)} grades (goal ≤ 5 s) "
+            f"{'OK' if worst <= 5 else 'ABOVE GOAL'}; in production + NOTIFY_COALESCE_SECONDS"
+        )
+        total, latin, cyrillic, long_kinds = segment_share(tmp)
+        share = latin[1] / total * 100 if total else 0.0
+        share_cyr = cyrillic[1] / total * 100 if total else 0.0
+        print(
+            f"3. single-event SMS of the demo school in one segment: {share:.1f} % Latin "
+            f"({latin[1]} of {total}; goal ≥ 95 %) {'OK' if share >= 95 else 'BELOW GOAL'}; "
+            f"Cyrillic {share_cyr:.1f} % (≤ 2 segments: "
+            f"{(cyrillic[1] + cyrillic[2]) / max(total, 1) * 100:.1f} %)"
+        )
+        if long_kinds:
+            print("   longer than one segment (Latin), by kind:", dict(long_kinds))
 
 
 if __name__ == "__main__":

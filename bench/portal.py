@@ -23,30 +23,24 @@ Figures of 28.11.2026 (one laptop-class VM, 40 parents, levels I–XII, ~25 pupi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
-import re
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench._common import CSRF, make_app, pct, private_schema  # noqa: E402
+
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def levels_arg(text: str) -> tuple[int, ...]:
@@ -54,26 +48,6 @@ def levels_arg(text: str) -> tuple[int, ...]:
         a, b = text.split("-")
         return tuple(range(int(a), int(b) + 1))
     return tuple(int(x) for x in text.split(","))
-
-
-def make_app(url: str, tmp: Path, schema: str | None):  # type: ignore[no-untyped-def]
-    from app import create_app
-
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(tmp),
-        "SECRET_KEY": "bench",
-        "TWILIO_AUTH_TOKEN": "bench",
-        "NOW": NOW,
-        "WTF_CSRF_ENABLED": True,
-        "LOGIN_FAILS_PER_HOUR": 10_000,
-    }
-    if schema:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"options": f"-csearch_path={schema}"},
-            "pool_pre_ping": True,
-        }
-    return create_app(config)
 
 
 def _build(schools: int, args: argparse.Namespace) -> None:
@@ -109,7 +83,15 @@ def run(schools: int, args: argparse.Namespace, url: str, schema: str | None) ->
     with tempfile.TemporaryDirectory() as tmp:
         if url.startswith("sqlite"):
             url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = make_app(url, Path(tmp), schema)
+        app = make_app(
+            url,
+            Path(tmp),
+            schema,
+            TWILIO_AUTH_TOKEN="bench",
+            NOW=NOW,
+            WTF_CSRF_ENABLED=True,
+            LOGIN_FAILS_PER_HOUR=10_000,
+        )
         with app.app_context():
             db.drop_all()
             db.create_all()
@@ -180,26 +162,19 @@ def main() -> None:
     parser.add_argument("--parents", type=int, default=40, help="parents timed per run")
     parser.add_argument("--postgres", action="store_true", help="use TEST_DATABASE_URL")
     args = parser.parse_args()
-    url, schema = "sqlite://", None
+    url = "sqlite://"
     if args.postgres:
         url = os.environ.get("TEST_DATABASE_URL", "")
         if not url:
             sys.exit("set TEST_DATABASE_URL for --postgres")
-        schema = "bench_portal_" + uuid.uuid4().hex[:8]
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    print(
-        f"levels {args.levels[0]}–{args.levels[-1]}, about {args.students_per_class} pupils a class"
-    )
-    try:
+    schemas = private_schema(url, "bench_portal_") if args.postgres else contextlib.nullcontext()
+    with schemas as schema:
+        print(
+            f"levels {args.levels[0]}–{args.levels[-1]}, "
+            f"about {args.students_per_class} pupils a class"
+        )
         for n in args.schools:
             run(n, args, url, schema)
-    finally:
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
 
 
 if __name__ == "__main__":

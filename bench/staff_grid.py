@@ -16,47 +16,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench._common import CSRF, make_app, pct, private_schema  # noqa: E402
+
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def make_app(url: str, tmp: Path, schema: str | None):  # type: ignore[no-untyped-def]
-    from app import create_app
-
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(tmp),
-        "SECRET_KEY": "bench",
-        "TWILIO_AUTH_TOKEN": "bench",
-        "NOW": NOW,
-        "SMS_BACKEND": "console",
-        "EMAIL_BACKEND": "console",
-    }
-    if schema:
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"options": f"-csearch_path={schema}"},
-            "pool_pre_ping": True,
-        }
-    return create_app(config)
 
 
 def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> None:
@@ -66,7 +39,15 @@ def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> N
     with tempfile.TemporaryDirectory() as tmp:
         if url.startswith("sqlite"):
             url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = make_app(url, Path(tmp), schema)
+        app = make_app(
+            url,
+            Path(tmp),
+            schema,
+            TWILIO_AUTH_TOKEN="bench",
+            NOW=NOW,
+            SMS_BACKEND="console",
+            EMAIL_BACKEND="console",
+        )
         with app.app_context():
             db.drop_all()
             db.create_all()
@@ -132,16 +113,8 @@ def main() -> None:
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             raise SystemExit("set TEST_DATABASE_URL for --postgres")
-        schema = f"bench_staff_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        try:
+        with private_schema(url, "bench_staff_") as schema:
             run("PostgreSQL", url, schema, args)
-        finally:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
 
 
 if __name__ == "__main__":

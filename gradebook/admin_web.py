@@ -16,27 +16,30 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from config import clock
-from gradebook import access
+from gradebook import access, rules
 from gradebook import operations as ops
 from gradebook.forms import (
     WEEKDAYS,
     BellForm,
     ClassForm,
     CsrfForm,
+    CurriculumEditForm,
     CurriculumForm,
     HolidayForm,
     LeaveForm,
     LinkGuardianForm,
     MoveForm,
+    NewYearForm,
     SlotForm,
     StaffForm,
     StudentForm,
+    SubjectEditForm,
     SubjectForm,
     TeacherSelectForm,
     YearSettingsForm,
     opts,
 )
-from gradebook.web import actor, bp, fail
+from gradebook.web import actor, bp, fail, form_action, save_form
 from models import (
     BellTime,
     ClassesEnd,
@@ -46,6 +49,7 @@ from models import (
     NonSchoolDay,
     School,
     SchoolClass,
+    SchoolYear,
     StaffMembership,
     StaffUser,
     Student,
@@ -114,6 +118,17 @@ def _admin_index_page(
         ),
         status,
     )
+
+
+def _button(call: Any, success: str, target: Any) -> Any:
+    """A delete button whose use-case finds the row itself (missing → 404 via the error
+    handler): check the CSRF token, run it, flash, go to ``target(result)``."""
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    result = call(me)
+    flash(success, "success")
+    return redirect(target(result))
 
 
 def _teacher_choices(school_id: int) -> list[tuple[int, str]]:
@@ -192,9 +207,17 @@ def _admin_year_page(
     holiday_form: HolidayForm | None = None,
     bell_form: BellForm | None = None,
     status: int = 200,
+    year_form: NewYearForm | None = None,
 ) -> Any:
     me = actor()
     year = ops.current_year(me.school_id)
+    years = list(
+        db.session.scalars(
+            sa.select(SchoolYear)
+            .where(SchoolYear.school_id == me.school_id)
+            .order_by(SchoolYear.starts_on.desc())
+        )
+    )
     holidays = list(
         db.session.scalars(
             sa.select(NonSchoolDay)
@@ -222,8 +245,10 @@ def _admin_year_page(
             form=form or YearSettingsForm(formdata=None, obj=year),
             holiday_form=holiday_form or HolidayForm(formdata=None),
             bell_form=bell_form or BellForm(formdata=None),
+            year_form=year_form or NewYearForm(formdata=None, prefix="new"),
             button_form=CsrfForm(),
             year=year,
+            years=years,
             holidays=holidays,
             ends=ends,
             bells=bells,
@@ -258,12 +283,11 @@ def admin_holiday_new() -> Any:
 @bp.post("/admin/holidays/<int:day_id>/delete")
 @access.admin_required
 def admin_holiday_delete(day_id: int) -> Any:
-    me = actor()
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    ops.delete_non_school_day(me, day_id)
-    flash("Записът е изтрит.", "success")
-    return redirect(url_for("staff.admin_year"))
+    return _button(
+        lambda me: ops.delete_non_school_day(me, day_id),
+        "Записът е изтрит.",
+        lambda _none: url_for("staff.admin_year"),
+    )
 
 
 @bp.post("/admin/bells")
@@ -423,12 +447,11 @@ def admin_slot_new(class_id: int) -> Any:
 @bp.post("/admin/timetable/<int:slot_id>/delete")
 @access.admin_required
 def admin_slot_delete(slot_id: int) -> Any:
-    me = actor()
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    class_id = ops.delete_timetable_slot(me, slot_id)
-    flash("Часът е премахнат от програмата.", "success")
-    return redirect(url_for("staff.admin_class", class_id=class_id))
+    return _button(
+        lambda me: ops.delete_timetable_slot(me, slot_id),
+        "Часът е премахнат от програмата.",
+        lambda class_id: url_for("staff.admin_class", class_id=class_id),
+    )
 
 
 @bp.post("/admin/classes/<int:class_id>/teacher")
@@ -436,14 +459,13 @@ def admin_slot_delete(slot_id: int) -> Any:
 def admin_class_teacher(class_id: int) -> Any:
     me = actor()
     klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        ops.set_class_teacher(me, klass.id, request.form.get("teacher_id", type=int) or None)
-    except ops.OperationError as exc:
-        fail(exc)
-    else:
-        flash("Класният ръководител е записан.", "success")
+    form_action(
+        CsrfForm(),
+        lambda: ops.set_class_teacher(
+            me, klass.id, request.form.get("teacher_id", type=rules.db_id) or None
+        ),
+        "Класният ръководител е записан.",
+    )
     return redirect(url_for("staff.admin_class", class_id=klass.id))
 
 
@@ -452,16 +474,13 @@ def admin_class_teacher(class_id: int) -> Any:
 def admin_curriculum_teacher(curriculum_id: int) -> Any:
     me = actor()
     curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        ops.set_curriculum_teacher(
-            me, curriculum.id, request.form.get("teacher_id", type=int) or None
-        )
-    except ops.OperationError as exc:
-        fail(exc)
-    else:
-        flash("Учителят е записан.", "success")
+    form_action(
+        CsrfForm(),
+        lambda: ops.set_curriculum_teacher(
+            me, curriculum.id, request.form.get("teacher_id", type=rules.db_id) or None
+        ),
+        "Учителят е записан.",
+    )
     return redirect(url_for("staff.admin_class", class_id=curriculum.class_id))
 
 
@@ -471,8 +490,8 @@ def _student_form(me: ops.Actor, student: Student | None) -> StudentForm:
     if request.method == "GET":
         if student is not None:
             form.personal_id_type.data = student.personal_id_type.value
-        elif request.args.get("class_id", type=int):
-            form.class_id.data = request.args.get("class_id", type=int)
+        elif request.args.get("class_id", type=rules.db_id):
+            form.class_id.data = request.args.get("class_id", type=rules.db_id)
     return form
 
 
@@ -571,23 +590,18 @@ def admin_student_move(student_id: int) -> Any:
     student = ops.get_in_school(Student, student_id, me.school_id)
     form = MoveForm()
     form.class_id.choices = opts([(c.id, c.name) for c in _classes(me.school_id)])
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        flash("Изберете клас и дата.", "error")
-    else:
-        try:
-            ops.move_student(
-                me,
-                student.id,
-                class_id=form.class_id.data,
-                date=form.date.data,
-                reason=form.reason.data or "",
-            )
-        except ops.OperationError as exc:
-            fail(exc)
-        else:
-            flash("Ученикът е преместен.", "success")
+    form_action(
+        form,
+        lambda: ops.move_student(
+            me,
+            student.id,
+            class_id=form.class_id.data,
+            date=form.date.data,
+            reason=form.reason.data or "",
+        ),
+        "Ученикът е преместен.",
+        invalid="Изберете клас и дата.",
+    )
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
@@ -597,17 +611,14 @@ def admin_student_leave(student_id: int) -> Any:
     me = actor()
     student = ops.get_in_school(Student, student_id, me.school_id)
     form = LeaveForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        flash("Посочете дата и причина.", "error")
-    else:
-        try:
-            ops.student_leaves(me, student.id, date=form.date.data, reason=form.reason.data or "")
-        except ops.OperationError as exc:
-            fail(exc)
-        else:
-            flash("Ученикът е отписан.", "success")
+    form_action(
+        form,
+        lambda: ops.student_leaves(
+            me, student.id, date=form.date.data, reason=form.reason.data or ""
+        ),
+        "Ученикът е отписан.",
+        invalid="Посочете дата и причина.",
+    )
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
@@ -616,14 +627,11 @@ def admin_student_leave(student_id: int) -> Any:
 def admin_student_code(student_id: int) -> Any:
     me = actor()
     student = ops.get_in_school(Student, student_id, me.school_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        code = ops.regenerate_student_code(me, student.id)
-    except ops.OperationError as exc:
-        fail(exc)
-    else:
-        flash(f"Нов код за родителите: {code}. Старият код вече не важи.", "success")
+    form_action(
+        CsrfForm(),
+        lambda: ops.regenerate_student_code(me, student.id),
+        lambda code: f"Нов код за родителите: {code}. Старият код вече не важи.",
+    )
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
@@ -639,7 +647,7 @@ def admin_guardian_pin(guardian_id: int) -> Any:
         fail(exc)
         raise
     flash(f"Нов ПИН за телефонната линия: {pin}. Съобщете го лично на родителя.", "success")
-    back = request.form.get("student_id", type=int)
+    back = request.form.get("student_id", type=rules.db_id)
     if back:
         ops.get_in_school(Student, back, me.school_id)
         return redirect(url_for("staff.admin_student", student_id=back))
@@ -671,12 +679,11 @@ def admin_guardian_link(student_id: int) -> Any:
 @bp.post("/admin/guardian-links/<int:link_id>/delete")
 @access.admin_required
 def admin_guardian_unlink(link_id: int) -> Any:
-    me = actor()
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    student_id = ops.unlink_guardian(me, link_id)
-    flash("Връзката е премахната.", "success")
-    return redirect(url_for("staff.admin_student", student_id=student_id))
+    return _button(
+        lambda me: ops.unlink_guardian(me, link_id),
+        "Връзката е премахната.",
+        lambda student_id: url_for("staff.admin_student", student_id=student_id),
+    )
 
 
 @bp.get("/admin/classes/<int:class_id>/labels")
@@ -784,12 +791,223 @@ def admin_staff_password(staff_id: int) -> Any:
 @access.admin_required
 def admin_staff_remove(staff_id: int) -> Any:
     me = actor()
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        staff = ops.remove_staff(me, staff_id)
-    except ops.OperationError as exc:
-        fail(exc)
-    else:
-        flash(f"{staff.full_name} вече не е в училището.", "success")
+    form_action(
+        CsrfForm(),
+        lambda: ops.remove_staff(me, staff_id),
+        lambda staff: f"{staff.full_name} вече не е в училището.",
+    )
     return redirect(url_for("staff.admin_staff"))
+
+
+# --- editing and deleting classes, subjects and curriculum rows ---------------------------------
+def _edit_page(
+    form: Any,
+    *,
+    title: str,
+    call: Any,
+    success: str,
+    target: str,
+    delete_url: str,
+    delete_label: str,
+    back_url: str,
+    note: str = "",
+) -> Any:
+    """One admin edit page: the form (saved by ``call``), a delete button and a way back."""
+    done, status = save_form(form, call, success, target)
+    if done is not None:
+        return done
+    return (
+        render_template(
+            "gradebook/admin_edit.html",
+            form=form,
+            title=title,
+            delete_url=delete_url,
+            delete_label=delete_label,
+            back_url=back_url,
+            note=note,
+            button_form=CsrfForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/admin/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@access.admin_required
+def admin_class_edit(class_id: int) -> Any:
+    me = actor()
+    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    form = ClassForm(obj=klass if request.method == "GET" else None)
+    form.class_teacher_id.choices = opts(_teacher_choices(me.school_id))
+    if request.method == "GET":
+        form.class_teacher_id.data = klass.class_teacher_id or 0
+    return _edit_page(
+        form,
+        title=f"Паралелка {klass.name}",
+        call=lambda: ops.update_class(
+            me,
+            klass.id,
+            name=form.name.data or "",
+            grade_level=form.grade_level.data,
+            shift=form.shift.data,
+            class_teacher_id=form.class_teacher_id.data or None,
+        ),
+        success="Паралелката е записана.",
+        target=url_for("staff.admin_class", class_id=klass.id),
+        delete_url=url_for("staff.admin_class_delete", class_id=klass.id),
+        delete_label=f"Изтрий паралелка {klass.name}",
+        back_url=url_for("staff.admin_class", class_id=klass.id),
+        note="Паралелка се изтрива само ако в нея няма ученици, оценки, отсъствия, часове "
+        "в програмата, събития и срещи.",
+    )
+
+
+def _delete_route(
+    model: Any, object_id: int, delete: Any, success: Any, done_url: Any, back_url: str
+) -> Any:
+    """The delete button of an admin edit page: done → ``done_url(row)``; refused → back."""
+    me = actor()
+    row = ops.get_in_school(model, object_id, me.school_id)
+    target = done_url(row)
+    if form_action(CsrfForm(), lambda: delete(me, row.id), success):
+        return redirect(target)
+    return redirect(back_url)
+
+
+@bp.post("/admin/classes/<int:class_id>/delete")
+@access.admin_required
+def admin_class_delete(class_id: int) -> Any:
+    return _delete_route(
+        SchoolClass,
+        class_id,
+        ops.delete_class,
+        lambda name: f"Паралелка {name} е изтрита.",
+        lambda _klass: url_for("staff.admin_index"),
+        url_for("staff.admin_class_edit", class_id=class_id),
+    )
+
+
+@bp.route("/admin/subjects/<int:subject_id>", methods=["GET", "POST"])
+@access.admin_required
+def admin_subject(subject_id: int) -> Any:
+    me = actor()
+    subject = ops.get_in_school(Subject, subject_id, me.school_id)
+    form = SubjectEditForm(obj=subject if request.method == "GET" else None)
+    return _edit_page(
+        form,
+        title=f"Предмет: {subject.name}",
+        call=lambda: ops.update_subject(
+            me,
+            subject.id,
+            name=form.name.data or "",
+            short_name=form.short_name.data or "",
+            spoken_name=form.spoken_name.data or "",
+        ),
+        success="Предметът е записан.",
+        target=url_for("staff.admin_index"),
+        delete_url=url_for("staff.admin_subject_delete", subject_id=subject.id),
+        delete_label=f"Изтрий предмета {subject.name}",
+        back_url=url_for("staff.admin_index"),
+        note="Предмет се изтрива само ако не е в учебен план и няма оценки, отсъствия "
+        "и часове в програмата.",
+    )
+
+
+@bp.post("/admin/subjects/<int:subject_id>/delete")
+@access.admin_required
+def admin_subject_delete(subject_id: int) -> Any:
+    return _delete_route(
+        Subject,
+        subject_id,
+        ops.delete_subject,
+        lambda name: f"Предметът „{name}“ е изтрит.",
+        lambda _subject: url_for("staff.admin_index"),
+        url_for("staff.admin_subject", subject_id=subject_id),
+    )
+
+
+@bp.route("/admin/curriculum/<int:curriculum_id>", methods=["GET", "POST"])
+@access.admin_required
+def admin_curriculum(curriculum_id: int) -> Any:
+    me = actor()
+    row = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    form = CurriculumEditForm(obj=row if request.method == "GET" else None)
+    form.teacher_id.choices = opts(_teacher_choices(me.school_id))
+    if request.method == "GET":
+        form.teacher_id.data = row.teacher_id or 0
+        form.section.data = row.section.value
+        form.hours_term1.data = str(row.hours_term1).replace(".", ",")
+        form.hours_term2.data = str(row.hours_term2).replace(".", ",")
+    back = url_for("staff.admin_class", class_id=row.class_id)
+    return _edit_page(
+        form,
+        title=f"Учебен план на {row.school_class.name}: {row.subject.name}",
+        call=lambda: ops.update_curriculum(
+            me,
+            row.id,
+            teacher_id=form.teacher_id.data or None,
+            hours_term1=form.hours_term1.data,
+            hours_term2=form.hours_term2.data,
+            section=form.section.data or "A",
+            group_name=form.group_name.data or "",
+        ),
+        success="Учебният план е записан.",
+        target=back,
+        delete_url=url_for("staff.admin_curriculum_delete", curriculum_id=row.id),
+        delete_label=f"Премахни {row.subject.name} от учебния план",
+        back_url=back,
+        note="Предмет се премахва от учебния план само ако по него няма оценки, отсъствия "
+        "и часове в програмата.",
+    )
+
+
+@bp.post("/admin/curriculum/<int:curriculum_id>/delete")
+@access.admin_required
+def admin_curriculum_delete(curriculum_id: int) -> Any:
+    return _delete_route(
+        Curriculum,
+        curriculum_id,
+        ops.delete_curriculum,
+        "Предметът е премахнат от учебния план.",
+        lambda row: url_for("staff.admin_class", class_id=row.class_id),
+        url_for("staff.admin_curriculum", curriculum_id=curriculum_id),
+    )
+
+
+# --- school years ----------------------------------------------------------------------------------
+@bp.post("/admin/years")
+@access.admin_required
+def admin_year_new() -> Any:
+    me = actor()
+    form = NewYearForm(prefix="new")
+    done, status = save_form(
+        form,
+        lambda: ops.create_school_year(
+            me,
+            name=form.name.data or "",
+            starts_on=form.starts_on.data,
+            term2_starts_on=form.term2_starts_on.data,
+            ends_on=form.ends_on.data,
+            month_lock_day=form.month_lock_day.data,
+            future_entry_lock=bool(form.future_entry_lock.data),
+            copy_classes=bool(form.copy_classes.data),
+            make_current=bool(form.make_current.data),
+        ),
+        "Учебната година е създадена.",
+        url_for("staff.admin_year"),
+    )
+    if done is not None:
+        return done
+    return _admin_year_page(year_form=form, status=status)
+
+
+@bp.post("/admin/years/<int:year_id>/current")
+@access.admin_required
+def admin_year_current(year_id: int) -> Any:
+    me = actor()
+    year = ops.get_in_school(SchoolYear, year_id, me.school_id)
+    form_action(
+        CsrfForm(),
+        lambda: ops.set_current_year(me, year.id),
+        lambda chosen: f"Текущата учебна година е {chosen.name}.",
+    )
+    return redirect(url_for("staff.admin_year"))

@@ -184,17 +184,15 @@ class SubjectForm(FlaskForm):
     short_name = StringField("Съкращение", validators=[Optional(), Length(max=20)])
 
 
+SECTIONS = [("A", "А — задължителни"), ("B", "Б — избираеми"), ("V", "В — факултативни")]
+
+
 class CurriculumForm(FlaskForm):
     subject_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
     teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
     hours_term1 = StringField("Часове седмично, I срок", default="2")
     hours_term2 = StringField("Часове седмично, II срок", default="2")
-    section = SelectField(
-        "Раздел",
-        choices=opts(
-            [("A", "А — задължителни"), ("B", "Б — избираеми"), ("V", "В — факултативни")]
-        ),
-    )
+    section = SelectField("Раздел", choices=opts(SECTIONS))
     group_name = StringField("Група (при разделяне)", validators=[Optional(), Length(max=40)])
 
 
@@ -240,3 +238,40 @@ class LinkGuardianForm(FlaskForm):
             [("mother", "майка"), ("father", "баща"), ("guardian", "настойник"), ("other", "друго")]
         ),
     )
+
+
+class NewThreadForm(FlaskForm):
+    guardian_id = SelectField("До родител", coerce=int, choices=opts([(0, "—")]))
+    subject = StringField("Тема", validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(
+        "Съобщение", validators=[DataRequired("Напишете съобщение."), Length(max=4000)]
+    )
+
+
+class SubjectEditForm(SubjectForm):
+    spoken_name = StringField(
+        "Както се изговаря по телефона (ако е различно)", validators=[Optional(), Length(max=100)]
+    )
+
+
+class CurriculumEditForm(FlaskForm):
+    teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
+    hours_term1 = StringField("Часове седмично, I срок")
+    hours_term2 = StringField("Часове седмично, II срок")
+    section = SelectField("Раздел", choices=opts(SECTIONS))
+    group_name = StringField("Група (при разделяне)", validators=[Optional(), Length(max=40)])
+
+
+class NewYearForm(FlaskForm):
+    name = StringField(
+        "Учебна година (напр. 2026/2027)", validators=[DataRequired(REQUIRED), Length(max=9)]
+    )
+    starts_on = DateField("Начало", validators=[DataRequired("Въведете дата.")])
+    term2_starts_on = DateField("Начало на II срок", validators=[DataRequired("Въведете дата.")])
+    ends_on = DateField("Край", validators=[DataRequired("Въведете дата.")])
+    month_lock_day = IntegerField(
+        "Заключване на изминал месец след ден (празно = без)", validators=[Optional()]
+    )
+    future_entry_lock = BooleanField("Забрана за въвеждане с бъдеща дата", default=True)
+    copy_classes = BooleanField("Създай паралелките с една степен нагоре (8е → 9е)")
+    make_current = BooleanField("Направи я текуща учебна година")

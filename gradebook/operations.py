@@ -54,6 +54,7 @@ from models import (
     NonSchoolDay,
     NotificationOutbox,
     NotifyEvent,
+    OutboxStatus,
     ParentMeeting,
     Relation,
     Remark,
@@ -174,7 +175,8 @@ class Actor:
 # --- small helpers -----------------------------------------------------------------------------------
 def get_in_school(model: type[M], object_id: int | None, school_id: int) -> M:
     """The row of ``model`` with this id in this school, else :class:`NotFound`."""
-    obj = db.session.get(model, object_id) if object_id else None
+    in_range = object_id is not None and 0 < object_id <= rules.MAX_DB_ID  # 10**20: no row
+    obj = db.session.get(model, object_id) if in_range else None
     if obj is None or getattr(obj, "school_id", None) != school_id:
         raise NotFound("Записът не е намерен.")
     return obj
@@ -1355,14 +1357,68 @@ def save_event(
     return _run(work)
 
 
-def delete_event(actor: Actor, event_id: int) -> None:
+def _tell_cancelled(
+    actor: Actor,
+    student_ids: list[int],
+    event_type: NotifyEvent,
+    object_type: str,
+    object_id: int,
+    payload: dict[str, Any],
+) -> None:
+    """An event or meeting is called off: pending notices are cancelled; parents who were
+    already told of it (a notice went out) are told it is off."""
+    outbox.cancel_for_object(object_type, object_id)
+    told = db.session.scalar(
+        sa.select(NotificationOutbox.id).where(
+            NotificationOutbox.object_type == object_type,
+            NotificationOutbox.object_id == object_id,
+            NotificationOutbox.status.in_(
+                (
+                    OutboxStatus.SENT,
+                    OutboxStatus.SENDING,
+                    OutboxStatus.UNKNOWN,
+                    OutboxStatus.DIGESTED,
+                )
+            ),
+        )
+    )
+    if told is None:
+        return
+    outbox.enqueue_for_students(
+        student_ids,
+        event_type,
+        school_id=actor.school_id,
+        object_type=f"{object_type}-off",
+        object_id=object_id,
+        payload=payload,
+    )
+
+
+def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
+    """Call an event off, with a reason (audited); parents already told of it are told."""
+
     def work() -> None:
         event = get_in_school(Event, event_id, actor.school_id)
         if not (actor.is_admin or event.author_id == actor.staff_id):
             raise Forbidden("Само авторът или администратор изтрива събитието.")
-        audit(actor, "delete", event, before=snapshot(event), after=None)
-        outbox.cancel_for_object("event", event.id)
+        why = _reason_required(reason)
+        audit(actor, "delete", event, before=snapshot(event), after=None, reason=why)
         student_ids = _class_student_ids(event.class_id, actor.school_id)
+        _tell_cancelled(
+            actor,
+            student_ids,
+            NotifyEvent.EVENT,
+            "event",
+            event.id,
+            {
+                "kind": event.kind.value,
+                "title": f"ОТМЕНЕНО: {event.title}",
+                "date": event.date.isoformat(),
+                "date_bg": rules.format_date_bg(event.date),
+                "time": event.time.strftime("%H:%M") if event.time else None,
+                "description": f"Причина: {why}",
+            },
+        )
         year_id = event.school_year_id
         db.session.delete(event)
         _commit((sid, year_id) for sid in student_ids)
@@ -1451,7 +1507,9 @@ def save_meeting(
     return _run(work)
 
 
-def delete_meeting(actor: Actor, meeting_id: int) -> None:
+def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
+    """Call a parent meeting off, with a reason (audited); parents already told are told."""
+
     def work() -> None:
         meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
         if not (
@@ -1459,8 +1517,22 @@ def delete_meeting(actor: Actor, meeting_id: int) -> None:
             or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
         ):
             raise Forbidden("Нямате право да изтриете срещата.")
-        audit(actor, "delete", meeting, before=snapshot(meeting), after=None)
-        outbox.cancel_for_object("meeting", meeting.id)
+        why = _reason_required(reason)
+        audit(actor, "delete", meeting, before=snapshot(meeting), after=None, reason=why)
+        _tell_cancelled(
+            actor,
+            _class_student_ids(meeting.class_id, actor.school_id),
+            NotifyEvent.MEETING,
+            "meeting",
+            meeting.id,
+            {
+                "date": meeting.date.isoformat(),
+                "date_bg": rules.format_date_bg(meeting.date),
+                "time": meeting.time.strftime("%H:%M") if meeting.time else "",
+                "place": "ОТМЕНЕНА",
+                "topic": f"Срещата е отменена. Причина: {why}",
+            },
+        )
         db.session.delete(meeting)
         _commit()
 
@@ -1486,39 +1558,51 @@ def mark_thread_read(actor: Actor, thread: MessageThread) -> None:
         db.session.commit()
 
 
+def thread_for_reading(actor: Actor, thread_id: int) -> MessageThread:
+    """A thread the actor may read: their own, or (an admin) any thread of the school."""
+    thread = get_in_school(MessageThread, thread_id, actor.school_id)
+    if thread.staff_id != actor.staff_id and not actor.is_admin:
+        raise NotFound("Записът не е намерен.")
+    return thread
+
+
+def _add_staff_message(actor: Actor, thread: MessageThread, body: str) -> Message:
+    """The teacher's message in their thread, and the notice to that one parent (no commit)."""
+    text = _clean_text(body, 4000, "body")
+    message = Message(thread_id=thread.id, from_staff=True, body=text, created_at=clock.utc_naive())
+    db.session.add(message)
+    thread.updated_at = clock.utc_naive()
+    db.session.flush()
+    staff = db.session.get(StaffUser, actor.staff_id)
+    outbox.enqueue_for_students(
+        [thread.student_id],
+        NotifyEvent.MESSAGE,
+        school_id=actor.school_id,
+        object_type="message",
+        object_id=message.id,
+        payload={
+            "thread_id": thread.id,
+            "guardian_id": thread.guardian_id,
+            "sender": staff.full_name if staff else "",
+            "subject": thread.subject,
+            "student": thread.student.first_name,
+        },
+    )
+    # a conversation is with one parent: the student's other parents are not told of it
+    db.session.execute(
+        sa.delete(NotificationOutbox).where(
+            NotificationOutbox.object_type == "message",
+            NotificationOutbox.object_id == message.id,
+            NotificationOutbox.guardian_id != thread.guardian_id,
+        )
+    )
+    return message
+
+
 def reply(actor: Actor, thread_id: int, body: str) -> Message:
     def work() -> Message:
         thread = thread_for_staff(actor, thread_id)
-        text = _clean_text(body, 4000, "body")
-        message = Message(
-            thread_id=thread.id, from_staff=True, body=text, created_at=clock.utc_naive()
-        )
-        db.session.add(message)
-        thread.updated_at = clock.utc_naive()
-        db.session.flush()
-        staff = db.session.get(StaffUser, actor.staff_id)
-        outbox.enqueue_for_students(
-            [thread.student_id],
-            NotifyEvent.MESSAGE,
-            school_id=actor.school_id,
-            object_type="message",
-            object_id=message.id,
-            payload={
-                "thread_id": thread.id,
-                "guardian_id": thread.guardian_id,
-                "sender": staff.full_name if staff else "",
-                "subject": thread.subject,
-                "student": thread.student.first_name,
-            },
-        )
-        # a conversation is with one parent: the student's other parents are not told of it
-        db.session.execute(
-            sa.delete(NotificationOutbox).where(
-                NotificationOutbox.object_type == "message",
-                NotificationOutbox.object_id == message.id,
-                NotificationOutbox.guardian_id != thread.guardian_id,
-            )
-        )
+        message = _add_staff_message(actor, thread, body)
         _commit()
         return message
 
@@ -1885,10 +1969,14 @@ def save_year_settings(
     return _run(work)
 
 
-def set_class_teacher(actor: Actor, class_id: int, staff_id: int | None) -> SchoolClass:
-    def work() -> SchoolClass:
+def _set_teacher(
+    actor: Actor, model: type[M], object_id: int, attr: str, staff_id: int | None, field_name: str
+) -> M:
+    """Set the teacher column ``attr`` of a row of the admin's school (a member of it, or none)."""
+
+    def work() -> M:
         _require_admin(actor)
-        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        obj = get_in_school(model, object_id, actor.school_id)
         if staff_id:
             member = db.session.scalar(
                 sa.select(StaffMembership.id).where(
@@ -1897,38 +1985,20 @@ def set_class_teacher(actor: Actor, class_id: int, staff_id: int | None) -> Scho
                 )
             )
             if member is None:
-                raise Invalid("Непознат учител.", {"class_teacher_id": "Изберете учител."})
-        before = snapshot(klass)
-        klass.class_teacher_id = staff_id or None
-        db.session.flush()
-        audit(actor, "update", klass, before=before, after=snapshot(klass))
-        _commit()
-        return klass
+                raise Invalid("Непознат учител.", {field_name: "Изберете учител."})
+        return _save_changes(actor, obj, {attr: staff_id or None})
 
     return _run(work)
+
+
+def set_class_teacher(actor: Actor, class_id: int, staff_id: int | None) -> SchoolClass:
+    return _set_teacher(
+        actor, SchoolClass, class_id, "class_teacher_id", staff_id, "class_teacher_id"
+    )
 
 
 def set_curriculum_teacher(actor: Actor, curriculum_id: int, staff_id: int | None) -> Curriculum:
-    def work() -> Curriculum:
-        _require_admin(actor)
-        curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
-        if staff_id:
-            member = db.session.scalar(
-                sa.select(StaffMembership.id).where(
-                    StaffMembership.staff_id == staff_id,
-                    StaffMembership.school_id == actor.school_id,
-                )
-            )
-            if member is None:
-                raise Invalid("Непознат учител.", {"teacher_id": "Изберете учител."})
-        before = snapshot(curriculum)
-        curriculum.teacher_id = staff_id or None
-        db.session.flush()
-        audit(actor, "update", curriculum, before=before, after=snapshot(curriculum))
-        _commit()
-        return curriculum
-
-    return _run(work)
+    return _set_teacher(actor, Curriculum, curriculum_id, "teacher_id", staff_id, "teacher_id")
 
 
 def history(
@@ -2382,23 +2452,10 @@ def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str)
 
     def work() -> Guardian:
         _require_admin(actor)
-        student = get_in_school(Student, student_id, actor.school_id)
-        text = (contact or "").strip()
-        guardian = None
-        if "@" in text:
-            guardian = db.session.scalar(
-                sa.select(Guardian).where(sa.func.lower(Guardian.email) == text.lower())
-            )
-        elif text:
-            import phonenumbers
+        from notify.operations import find_guardian_by_contact, link_child
 
-            try:
-                number = phonenumbers.parse(text, "BG")
-                e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            except phonenumbers.NumberParseException:
-                e164 = None
-            if e164:
-                guardian = db.session.scalar(sa.select(Guardian).where(Guardian.phone == e164))
+        student = get_in_school(Student, student_id, actor.school_id)
+        guardian = find_guardian_by_contact(contact)
         if guardian is None:
             message = (
                 "Няма родителски профил с този имейл или телефон. Родителят се регистрира сам "
@@ -2409,20 +2466,9 @@ def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str)
             the_relation = Relation(relation)
         except ValueError:
             raise Invalid("Изберете роднинска връзка.", {"relation": "Изберете."}) from None
-        if db.session.scalar(
-            sa.select(GuardianStudent.id).where(
-                GuardianStudent.guardian_id == guardian.id,
-                GuardianStudent.student_id == student.id,
-            )
-        ):
+        link = link_child(guardian, student, the_relation)
+        if link is None:
             raise Invalid("Вече е свързан.", {"contact": "Родителят вече е свързан с ученика."})
-        link = GuardianStudent(
-            guardian_id=guardian.id,
-            student_id=student.id,
-            school_id=actor.school_id,
-            relation=the_relation,
-        )
-        db.session.add(link)
         db.session.flush()
         audit(actor, "create", link, before=None, after=snapshot(link), student_id=student.id)
         _commit()
@@ -2486,5 +2532,477 @@ def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
         )
         _commit()
         return staff
+
+    return _run(work)
+
+
+# --- admin: editing and deleting classes, subjects and curriculum rows ------------------------------
+def _save_changes(actor: Actor, obj: M, changes: Mapping[str, Any]) -> M:
+    """Set the columns of a row, audit before/after and commit (inside a use-case's work)."""
+    before = snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    db.session.flush()
+    audit(actor, "update", obj, before=before, after=snapshot(obj))
+    _commit()
+    return obj
+
+
+def _refuse_if_used(what: str, checks: Iterable[tuple[str, Any]]) -> None:
+    """Refuse a delete while rows depend on the object: ``checks`` are (Bulgarian noun, count
+    query); the message lists what depends on it."""
+    used = [f"{noun} ({count})" for noun, query in checks if (count := db.session.scalar(query))]
+    if used:
+        raise Conflict(
+            f"{what} не може да бъде изтрит(а), защото от него/нея зависят: "
+            + ", ".join(used)
+            + ". Премахнете първо тези записи."
+        )
+
+
+def _count(model: Any, *where: Any) -> Any:
+    return sa.select(sa.func.count()).select_from(model).where(*where)
+
+
+def update_class(
+    actor: Actor,
+    class_id: int,
+    *,
+    name: str,
+    grade_level: Any,
+    shift: Any = 1,
+    class_teacher_id: int | None,
+) -> SchoolClass:
+    """Rename a class, change its grade level, shift and class teacher (admin)."""
+
+    def work() -> SchoolClass:
+        _require_admin(actor)
+        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        errors: dict[str, str] = {}
+        the_name = (name or "").strip()
+        if not the_name or len(the_name) > 20:
+            errors["name"] = "Въведете име на паралелката (напр. 8е), до 20 знака."
+        elif db.session.scalar(
+            sa.select(SchoolClass.id).where(
+                SchoolClass.school_id == actor.school_id,
+                SchoolClass.school_year_id == klass.school_year_id,
+                SchoolClass.name == the_name,
+                SchoolClass.id != klass.id,
+            )
+        ):
+            errors["name"] = "Вече има паралелка с това име."
+        level = shift_no = teacher = None
+        try:
+            level = _int_in(grade_level, 0, 12, "grade_level", "Класът е от 0 (ПГ) до 12.")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            shift_no = _int_in(shift, 1, 2, "shift", "Смяната е 1 или 2.")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            teacher = _member_of_school(actor, class_teacher_id, "class_teacher_id")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        return _save_changes(
+            actor,
+            klass,
+            {
+                "name": the_name,
+                "grade_level": level,
+                "shift": shift_no,
+                "class_teacher_id": teacher,
+            },
+        )
+
+    return _run(work)
+
+
+def _delete_unless_used(
+    actor: Actor,
+    model: type[M],
+    object_id: int,
+    what: Callable[[M], str],
+    checks: Callable[[M], Iterable[tuple[str, Any]]],
+    result: Callable[[M], Any],
+    cleanup: Callable[[M], Any] | None = None,
+) -> Any:
+    """Admin: delete a row of the school unless rows depend on it (:func:`_refuse_if_used`),
+    audited; ``result`` is what the caller gets back (taken before the row goes)."""
+
+    def work() -> Any:
+        _require_admin(actor)
+        obj = get_in_school(model, object_id, actor.school_id)
+        _refuse_if_used(what(obj), checks(obj))
+        out = result(obj)
+        audit(actor, "delete", obj, before=snapshot(obj), after=None)
+        if cleanup is not None:
+            cleanup(obj)
+        db.session.delete(obj)
+        _commit()
+        return out
+
+    return _run(work)
+
+
+def delete_class(actor: Actor, class_id: int) -> str:
+    """Delete a class without pupils, grades, absences or timetable (admin); returns its name."""
+
+    def checks(klass: SchoolClass) -> Iterable[tuple[str, Any]]:
+        curricula = sa.select(Curriculum.id).where(Curriculum.class_id == klass.id)
+        return (
+            ("ученици", _count(Enrollment, Enrollment.class_id == klass.id)),
+            ("оценки", _count(Grade, Grade.curriculum_id.in_(curricula))),
+            ("отсъствия", _count(Absence, Absence.curriculum_id.in_(curricula))),
+            ("часове в програмата", _count(TimetableSlot, TimetableSlot.class_id == klass.id)),
+            ("събития", _count(Event, Event.class_id == klass.id)),
+            ("родителски срещи", _count(ParentMeeting, ParentMeeting.class_id == klass.id)),
+        )
+
+    return _delete_unless_used(
+        actor,
+        SchoolClass,
+        class_id,
+        lambda klass: f"Паралелка {klass.name}",
+        checks,
+        lambda klass: klass.name,
+        cleanup=lambda klass: db.session.execute(
+            sa.delete(Curriculum).where(Curriculum.class_id == klass.id)
+        ),
+    )
+
+
+def update_subject(
+    actor: Actor, subject_id: int, *, name: str, short_name: str = "", spoken_name: str = ""
+) -> Subject:
+    """Rename a subject; its short name and how the phone line says it (admin)."""
+
+    def work() -> Subject:
+        _require_admin(actor)
+        subject = get_in_school(Subject, subject_id, actor.school_id)
+        the_name = (name or "").strip()
+        if not the_name or len(the_name) > 100:
+            raise Invalid("Въведете име.", {"name": "Въведете име на предмета (до 100 знака)."})
+        if db.session.scalar(
+            sa.select(Subject.id).where(
+                Subject.school_id == actor.school_id,
+                Subject.name == the_name,
+                Subject.id != subject.id,
+            )
+        ):
+            raise Invalid("Предметът вече съществува.", {"name": "Предметът вече съществува."})
+        return _save_changes(
+            actor,
+            subject,
+            {
+                "name": the_name,
+                "short_name": (short_name or "").strip()[:20],
+                "spoken_name": (spoken_name or "").strip()[:100] or None,
+            },
+        )
+
+    return _run(work)
+
+
+def delete_subject(actor: Actor, subject_id: int) -> str:
+    """Delete a subject no curriculum, grade, absence or timetable row uses (admin)."""
+    return _delete_unless_used(
+        actor,
+        Subject,
+        subject_id,
+        lambda subject: f"Предметът „{subject.name}“",
+        lambda subject: (
+            ("редове в учебните планове", _count(Curriculum, Curriculum.subject_id == subject.id)),
+            ("оценки", _count(Grade, Grade.subject_id == subject.id)),
+            ("отсъствия", _count(Absence, Absence.subject_id == subject.id)),
+            ("часове в програмата", _count(TimetableSlot, TimetableSlot.subject_id == subject.id)),
+        ),
+        lambda subject: subject.name,
+    )
+
+
+def update_curriculum(
+    actor: Actor,
+    curriculum_id: int,
+    *,
+    teacher_id: int | None,
+    hours_term1: Any,
+    hours_term2: Any,
+    section: str = "A",
+    group_name: str = "",
+) -> Curriculum:
+    """Teacher, hours per week, section and group of a curriculum row (admin)."""
+
+    def work() -> Curriculum:
+        _require_admin(actor)
+        row = get_in_school(Curriculum, curriculum_id, actor.school_id)
+        errors: dict[str, str] = {}
+        teacher = None
+        try:
+            teacher = _member_of_school(actor, teacher_id, "teacher_id")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        hours: list[Decimal] = []
+        for key, raw in (("hours_term1", hours_term1), ("hours_term2", hours_term2)):
+            try:
+                hours.append(_hours(raw, key))
+            except Invalid as exc:
+                errors.update(exc.errors)
+        if section not in {s.value for s in CurriculumSection}:
+            errors["section"] = "Изберете раздел."
+        group = (group_name or "").strip()[:40]
+        if not errors and db.session.scalar(
+            sa.select(Curriculum.id).where(
+                Curriculum.class_id == row.class_id,
+                Curriculum.subject_id == row.subject_id,
+                Curriculum.section == section,
+                Curriculum.group_name == group,
+                Curriculum.id != row.id,
+            )
+        ):
+            errors["group_name"] = "Предметът с този раздел и група вече е в учебния план."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        old_teacher = row.teacher_id
+        # the lessons the old teacher held pass to the new one (substitutes keep theirs)
+        db.session.execute(
+            sa.update(TimetableSlot)
+            .where(
+                TimetableSlot.curriculum_id == row.id,
+                sa.or_(
+                    TimetableSlot.teacher_id.is_(None),
+                    TimetableSlot.teacher_id == old_teacher,
+                ),
+            )
+            .values(teacher_id=teacher)
+            .execution_options(synchronize_session=False)
+        )
+        return _save_changes(
+            actor,
+            row,
+            {
+                "teacher_id": teacher,
+                "hours_term1": hours[0],
+                "hours_term2": hours[1],
+                "section": CurriculumSection(section),
+                "group_name": group,
+            },
+        )
+
+    return _run(work)
+
+
+def delete_curriculum(actor: Actor, curriculum_id: int) -> int:
+    """Remove a subject from a class's curriculum when nothing depends on it; returns the class."""
+    return _delete_unless_used(
+        actor,
+        Curriculum,
+        curriculum_id,
+        lambda row: f"Предметът „{row.subject.name}“ от учебния план",
+        lambda row: (
+            ("оценки", _count(Grade, Grade.curriculum_id == row.id)),
+            ("отсъствия", _count(Absence, Absence.curriculum_id == row.id)),
+            ("часове в програмата", _count(TimetableSlot, TimetableSlot.curriculum_id == row.id)),
+        ),
+        lambda row: row.class_id,
+    )
+
+
+# --- admin: a new school year ------------------------------------------------------------------------
+def _next_class_name(name: str, level: int) -> str:
+    """ "8е" → "9е"; a name without leading digits keeps its text after the new level."""
+    digits = len(name) - len(name.lstrip("0123456789"))
+    return f"{level}{name[digits:]}" if digits else name
+
+
+def create_school_year(
+    actor: Actor,
+    *,
+    name: str,
+    starts_on: dt.date | str | None,
+    term2_starts_on: dt.date | str | None,
+    ends_on: dt.date | str | None,
+    month_lock_day: str | int | None = None,
+    future_entry_lock: bool = True,
+    copy_classes: bool = False,
+    make_current: bool = False,
+) -> SchoolYear:
+    """A new school year of the admin's school (dates from the ministerial order, lock settings).
+    Bell times stay per school. With ``copy_classes`` every class of the current year up to XI is
+    created in the new year one grade level higher ("8е" → "9е"), with its class teacher and shift;
+    the pupils are moved by the admin when the year starts. ``make_current`` switches to it."""
+
+    def work() -> SchoolYear:
+        _require_admin(actor)
+        errors: dict[str, str] = {}
+        the_name = (name or "").strip()
+        if not the_name or len(the_name) > 9:
+            errors["name"] = "Въведете година във вида 2026/2027."
+        elif db.session.scalar(
+            sa.select(SchoolYear.id).where(
+                SchoolYear.school_id == actor.school_id, SchoolYear.name == the_name
+            )
+        ):
+            errors["name"] = "Тази учебна година вече съществува."
+        dates: dict[str, dt.date] = {}
+        for key, raw in (
+            ("starts_on", starts_on),
+            ("term2_starts_on", term2_starts_on),
+            ("ends_on", ends_on),
+        ):
+            try:
+                if not raw:
+                    raise Invalid("Въведете дата.", {key: "Въведете дата."})
+                dates[key] = parse_date(raw, key)
+            except Invalid as exc:
+                errors.update(exc.errors)
+        if len(dates) == 3 and not (
+            dates["starts_on"] < dates["term2_starts_on"] < dates["ends_on"]
+        ):
+            errors["term2_starts_on"] = "Началото на II срок трябва да е между началото и края."
+        day: int | None = None
+        if month_lock_day not in (None, ""):
+            try:
+                day = int(month_lock_day)
+            except (TypeError, ValueError):
+                day = -1
+            if not 1 <= day <= 28:
+                errors["month_lock_day"] = "Денят трябва да е от 1 до 28."
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        previous = db.session.scalar(
+            sa.select(SchoolYear)
+            .where(SchoolYear.school_id == actor.school_id, SchoolYear.is_current.is_(True))
+            .order_by(SchoolYear.starts_on.desc())
+        )
+        year = SchoolYear(
+            school_id=actor.school_id,
+            name=the_name,
+            is_current=False,
+            month_lock_day=day,
+            future_entry_lock=future_entry_lock,
+            **dates,
+        )
+        db.session.add(year)
+        db.session.flush()
+        audit(actor, "create", year, before=None, after=snapshot(year))
+        if copy_classes and previous is not None:
+            old = db.session.scalars(
+                sa.select(SchoolClass).where(
+                    SchoolClass.school_year_id == previous.id, SchoolClass.grade_level < 12
+                )
+            )
+            for klass in old:
+                level = klass.grade_level + 1
+                copy = SchoolClass(
+                    school_id=actor.school_id,
+                    school_year_id=year.id,
+                    grade_level=level,
+                    name=_next_class_name(klass.name, level),
+                    class_teacher_id=klass.class_teacher_id,
+                    shift=klass.shift,
+                    profile=klass.profile,
+                )
+                db.session.add(copy)
+                db.session.flush()
+                audit(actor, "create", copy, before=None, after=snapshot(copy))
+        if make_current:
+            _make_current(actor, year)
+        _commit()
+        return year
+
+    return _run(work)
+
+
+def _make_current(actor: Actor, year: SchoolYear) -> None:
+    for other in db.session.scalars(
+        sa.select(SchoolYear).where(
+            SchoolYear.school_id == actor.school_id, SchoolYear.is_current.is_(True)
+        )
+    ):
+        if other.id != year.id:
+            other.is_current = False
+            audit(actor, "update", other, before={"is_current": True}, after={"is_current": False})
+    if not year.is_current:
+        year.is_current = True
+        audit(actor, "update", year, before={"is_current": False}, after={"is_current": True})
+    db.session.flush()
+
+
+def set_current_year(actor: Actor, year_id: int) -> SchoolYear:
+    """Mark a school year of the admin's school as the current one (admin)."""
+
+    def work() -> SchoolYear:
+        _require_admin(actor)
+        year = get_in_school(SchoolYear, year_id, actor.school_id)
+        _make_current(actor, year)
+        _commit()
+        return year
+
+    return _run(work)
+
+
+# --- messages: a teacher starts a conversation with a parent --------------------------------------
+def can_message_student(actor: Actor, student_id: int) -> bool:
+    """Staff write to the parents of a pupil they teach or are the class teacher of."""
+    klass = student_class(student_id)
+    return klass is not None and (
+        klass.id in actor.class_teacher_of or klass.id in actor.teaches_classes
+    )
+
+
+def start_thread(
+    actor: Actor, student_id: int, *, guardian_id: int, subject: str, body: str
+) -> MessageThread:
+    """A new conversation of this teacher with one parent of the pupil; the parent is told."""
+
+    def work() -> MessageThread:
+        student = get_in_school(Student, student_id, actor.school_id)
+        if not can_message_student(actor, student.id):
+            raise Forbidden("Пишете на родителите на ученици, на които преподавате.")
+        link = db.session.scalar(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.student_id == student.id,
+                GuardianStudent.guardian_id == guardian_id,
+                GuardianStudent.school_id == actor.school_id,
+            )
+        )
+        errors: dict[str, str] = {}
+        if link is None:
+            errors["guardian_id"] = "Изберете родител на ученика."
+        the_subject = (subject or "").strip()
+        if not the_subject or len(the_subject) > 200:
+            errors["subject"] = "Въведете тема (до 200 знака)."
+        try:
+            _clean_text(body, 4000, "body")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise Invalid("Поправете отбелязаните полета.", errors)
+        now = clock.utc_naive()
+        thread = MessageThread(
+            school_id=actor.school_id,
+            student_id=student.id,
+            guardian_id=guardian_id,
+            staff_id=actor.staff_id,
+            subject=the_subject,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(thread)
+        db.session.flush()
+        audit(
+            actor,
+            "create",
+            thread,
+            before=None,
+            after={"guardian_id": guardian_id, "subject": the_subject},
+            student_id=student.id,
+        )
+        _add_staff_message(actor, thread, body)
+        _commit()
+        return thread
 
     return _run(work)

@@ -773,6 +773,55 @@ def format_date_bg(d: date) -> str:
     return f"{d.day:02d}.{d.month:02d}.{d.year:04d}"
 
 
+def format_datetime_bg(moment: datetime) -> str:
+    """A date and time the Bulgarian way, ``DD.MM.YYYY HH:MM``, of a moment already in local
+    time: ``datetime(2026, 11, 5, 8, 7)`` → ``"05.11.2026 08:07"``."""
+    return f"{format_date_bg(moment)} {moment.hour:02d}:{moment.minute:02d}"
+
+
+MONTHS_BG: Final[tuple[str, ...]] = (
+    "януари",
+    "февруари",
+    "март",
+    "април",
+    "май",
+    "юни",
+    "юли",
+    "август",
+    "септември",
+    "октомври",
+    "ноември",
+    "декември",
+)
+"""Month names as written in running text (lower case), January first: ``MONTHS_BG[month - 1]``.
+
+The phone line keeps its own spoken copy in ``ivr.speech.MONTHS`` (that module, like this one,
+imports only the standard library)."""
+
+
+WEEKDAYS_BG: Final[tuple[str, ...]] = (
+    "понеделник",
+    "вторник",
+    "сряда",
+    "четвъртък",
+    "петък",
+    "събота",
+    "неделя",
+)
+"""Day names as written in running text (lower case), Monday first: ``WEEKDAYS_BG[isoweekday - 1]``
+(the phone line's spoken copy: ``ivr.speech.WEEKDAYS``)."""
+
+
+def month_year_bg(year: int, month: int) -> str:
+    """A month of a year as written: ``(2026, 11)`` → ``"ноември 2026"``.
+
+    Raises ``IndexError`` when ``month`` is not 1..12.
+    """
+    if not 1 <= month <= 12:
+        raise IndexError(f"month must be 1..12, got {month}")
+    return f"{MONTHS_BG[month - 1]} {year}"
+
+
 def grade_text(value: NumberLike, places: int = 2) -> str:
     """Word and number as said and written: ``Decimal("5.25")`` → ``"Много добър 5,25"``.
 
@@ -983,3 +1032,23 @@ def normalize_student_code(raw: str) -> str:
     """
     cleaned = _DASHES.sub("", raw)
     return cleaned[:-1] if cleaned.endswith("#") else cleaned
+
+
+# --- ids and terms typed into forms and query strings ----------------------------------------------
+MAX_DB_ID = 2**31 - 1  # PostgreSQL INTEGER: a larger id can name no row (and overflows the query)
+
+
+def db_id(text: str) -> int:
+    """A row id from a form or a query string, for ``request.form.get(name, type=rules.db_id)``:
+    ASCII digits within INTEGER, else ValueError (werkzeug then gives the default). ``"²"``
+    (``isdigit()`` but not ``int()``) and ``10**20`` (overflow) never reach the database."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_DB_ID):
+        raise ValueError(f"not a row id: {text[:20]!r}")
+    return int(text)
+
+
+def term_number(text: str) -> int:
+    """A term from a form or a query string: 1 or 2, else ValueError (``type=`` as above)."""
+    if text not in ("1", "2"):
+        raise ValueError(f"not a term: {text[:20]!r}")
+    return int(text)

@@ -78,6 +78,8 @@ __all__ = [
     "refresh_student",
 ]
 
+GROUP_SOURCE = "phone"  # the GroupSummary rows this module keeps (portal.stats keeps its own)
+
 
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
@@ -467,20 +469,12 @@ def _class_aggregate(payloads: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _current_year(school_id: int) -> SchoolYear | None:
-    return db.session.scalars(
-        sa.select(SchoolYear)
-        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
-        .order_by(SchoolYear.starts_on.desc())
-        .limit(1)
-    ).first()
-
-
 def _store_group(
     school_id: int, year_id: int, class_id: int, level: int, term: int, payload: dict[str, Any]
 ) -> None:
     row = db.session.scalars(
         sa.select(GroupSummary).where(
+            GroupSummary.source == GROUP_SOURCE,
             GroupSummary.school_year_id == year_id,
             GroupSummary.class_id == class_id,
             GroupSummary.term == term,
@@ -494,6 +488,7 @@ def _store_group(
                 grade_level=level,
                 class_id=class_id,
                 term=term,
+                source=GROUP_SOURCE,
                 payload=payload,
                 computed_at=utcnow(),
             )
@@ -552,7 +547,7 @@ def refresh_student(student_id: int, school_year_id: int) -> dict[str, Any] | No
 
 def rebuild_school(school_id: int) -> int:
     """Rebuild every summary of the school's current year in bulk; returns the count."""
-    year = _current_year(school_id)
+    year = SchoolYear.current_for(school_id)
     if year is None:
         return 0
     payloads = build_payloads(year)
@@ -581,6 +576,7 @@ def rebuild_school(school_id: int) -> int:
     term = year.term_of(clock.today())
     db.session.execute(
         sa.delete(GroupSummary).where(
+            GroupSummary.source == GROUP_SOURCE,
             GroupSummary.school_year_id == year.id,
             GroupSummary.term == term,
             GroupSummary.class_id.is_not(None),
@@ -593,6 +589,7 @@ def rebuild_school(school_id: int) -> int:
             "grade_level": members[0]["student"]["grade_level"],
             "class_id": class_id,
             "term": term,
+            "source": GROUP_SOURCE,
             "payload": _class_aggregate(members),
             "computed_at": now,
         }
@@ -630,6 +627,7 @@ def is_fresh(payload: dict[str, Any] | None) -> bool:
 def get_class_summary(class_id: int, school_year_id: int, term: int) -> dict[str, Any] | None:
     return db.session.scalar(
         sa.select(GroupSummary.payload).where(
+            GroupSummary.source == GROUP_SOURCE,
             GroupSummary.school_year_id == school_year_id,
             GroupSummary.class_id == class_id,
             GroupSummary.term == term,

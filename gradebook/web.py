@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +56,7 @@ from gradebook.forms import (
     HealthForm,
     LoginForm,
     MeetingForm,
+    NewThreadForm,
     PasswordForm,
     ReasonForm,
     RemarkForm,
@@ -129,6 +131,9 @@ ACTION_BG = {
 }
 
 
+DELETE_REASON_BG = "Посочете причина за изтриването."
+
+
 # --- helpers ---------------------------------------------------------------------------------------
 def actor() -> ops.Actor:
     cache = access.request_cache()
@@ -156,6 +161,45 @@ def fail(exc: ops.OperationError, form: Any = None) -> None:
             field = getattr(form, name, None)
             if field is not None and hasattr(field, "errors"):
                 field.errors = [*list(field.errors or []), message]
+
+
+def form_action(
+    form: Any,
+    call: Callable[[], Any],
+    success: str | Callable[[Any], str],
+    invalid: str = "",
+) -> bool:
+    """Run the use-case behind a posted button or small form: a missing or wrong CSRF token is
+    400; other invalid input flashes ``invalid``; a use-case error flashes (or is 403/404);
+    success flashes ``success`` (or ``success(result)``). True when the action was done."""
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or not invalid:
+            abort(400)
+        flash(invalid, "error")
+        return False
+    try:
+        result = call()
+    except ops.OperationError as exc:
+        fail(exc)
+        return False
+    flash(success(result) if callable(success) else success, "success")
+    return True
+
+
+def save_form(
+    form: Any, call: Callable[[], Any], success: str, target: str | Callable[[Any], str]
+) -> tuple[Any, int]:
+    """Submit a page's form to its use-case: (redirect to ``target`` after success, 200) or
+    (None, status) to re-render the page with the typed values and the field messages kept."""
+    if form.validate_on_submit():
+        try:
+            result = call()
+        except ops.OperationError as exc:
+            fail(exc, form)
+            return None, exc.status
+        flash(success, "success")
+        return redirect(target(result) if callable(target) else target), 200
+    return None, 422 if request.method == "POST" else 200
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -384,7 +428,7 @@ def switch_school() -> Any:
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
-    if not access.set_current_school(request.form.get("school_id", type=int)):
+    if not access.set_current_school(request.form.get("school_id", type=rules.db_id)):
         abort(403)
     return redirect(url_for("staff.index"))
 
@@ -564,7 +608,9 @@ def class_overview(class_id: int) -> Any:
     if not me.can_manage_class(klass.id):
         abort(403)
     year = klass.school_year
-    term = request.args.get("term", type=int) or year.term_of(min(clock.today(), year.ends_on))
+    term = request.args.get("term", type=rules.term_number) or year.term_of(
+        min(clock.today(), year.ends_on)
+    )
     enrollments = ops.active_enrollments(klass.id)
     ids = [e.student_id for e in enrollments] or [0]
     subjects = list(
@@ -669,7 +715,9 @@ def grid(curriculum_id: int) -> Any:
         abort(403)
     year = curriculum.school_class.school_year
     today = clock.today()
-    term = request.args.get("term", type=int) or year.term_of(min(today, year.ends_on))
+    term = request.args.get("term", type=rules.term_number) or year.term_of(
+        min(today, year.ends_on)
+    )
     if term not in (1, 2):
         term = 1
     form = CsrfForm()
@@ -684,7 +732,7 @@ def grid(curriculum_id: int) -> Any:
         typed = {
             int(key[1:]): value
             for key, value in request.form.items()
-            if key.startswith("g") and key[1:].isdigit()
+            if key.startswith("g") and key[1:].isascii() and key[1:].isdigit()  # not "g²"
         }
         try:
             saved = ops.save_grade_column(
@@ -731,7 +779,7 @@ def final_grades(curriculum_id: int) -> Any:
     kind = request.values.get("kind", "term")
     if kind not in rules.FINAL_KINDS:
         abort(404)
-    term = request.values.get("term", type=int) or 1
+    term = request.values.get("term", type=rules.term_number) or 1
     form = CsrfForm()
     typed: dict[int, str] = {}
     errors: dict[str, str] = {}
@@ -740,10 +788,14 @@ def final_grades(curriculum_id: int) -> Any:
         if not form.validate_on_submit():
             abort(400)
         typed = {
-            int(k[1:]): v for k, v in request.form.items() if k.startswith("g") and k[1:].isdigit()
+            int(k[1:]): v
+            for k, v in request.form.items()
+            if k.startswith("g") and k[1:].isascii() and k[1:].isdigit()
         }
         versions = {
-            int(k[1:]): v for k, v in request.form.items() if k.startswith("v") and k[1:].isdigit()
+            int(k[1:]): v
+            for k, v in request.form.items()
+            if k.startswith("v") and k[1:].isascii() and k[1:].isdigit()
         }
         try:
             saved = ops.save_final_grades(
@@ -977,14 +1029,18 @@ def class_absences(class_id: int) -> Any:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        selected = {int(x) for x in request.form.getlist("absence") if x.isdigit()}
+        selected = {
+            int(x)
+            for x in request.form.getlist("absence")
+            if x.isascii() and x.isdigit() and len(x) <= 18  # not "²"; fits a BIGINT
+        }
         try:
             if request.form.get("mode") == "range":
                 selected = set(
                     ops.unexcused_between(
                         me,
                         klass.id,
-                        request.form.get("student_id", type=int) or 0,
+                        request.form.get("student_id", type=rules.db_id) or 0,
                         request.form.get("date_from", ""),
                         request.form.get("date_to", ""),
                     )
@@ -1036,19 +1092,14 @@ def absence_delete(absence_id: int) -> Any:
     me = actor()
     absence = ops.get_in_school(Absence, absence_id, me.school_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        flash("Посочете причина за изтриването.", "error")
-    else:
-        try:
-            ops.delete_absence(
-                me, absence.id, version=form.version.data, reason=form.reason.data or ""
-            )
-        except ops.OperationError as exc:
-            fail(exc)
-        else:
-            flash("Отсъствието е изтрито.", "success")
+    form_action(
+        form,
+        lambda: ops.delete_absence(
+            me, absence.id, version=form.version.data, reason=form.reason.data or ""
+        ),
+        "Отсъствието е изтрито.",
+        invalid=DELETE_REASON_BG,
+    )
     return redirect(url_for("staff.student", student_id=absence.student_id))
 
 
@@ -1149,6 +1200,7 @@ def student(student_id: int) -> Any:
         "gradebook/student.html",
         student=student,
         klass=klass,
+        can_message=ops.can_message_student(me, student.id),
         by_subject=sorted(by_subject.items()),
         absences=absences,
         totals=totals,
@@ -1231,17 +1283,14 @@ def remark_delete(remark_id: int) -> Any:
     me = actor()
     remark = ops.get_in_school(Remark, remark_id, me.school_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        flash("Посочете причина за изтриването.", "error")
-    else:
-        try:
-            ops.delete_remark(me, remark.id, version=form.version.data, reason=form.reason.data)
-        except ops.OperationError as exc:
-            fail(exc)
-        else:
-            flash("Отзивът е изтрит.", "success")
+    form_action(
+        form,
+        lambda: ops.delete_remark(
+            me, remark.id, version=form.version.data, reason=form.reason.data
+        ),
+        "Отзивът е изтрит.",
+        invalid=DELETE_REASON_BG,
+    )
     return redirect(url_for("staff.student", student_id=remark.student_id))
 
 
@@ -1297,17 +1346,14 @@ def health_delete(note_id: int) -> Any:
     me = actor()
     note = ops.get_in_school(HealthNote, note_id, me.school_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        flash("Посочете причина за изтриването.", "error")
-    else:
-        try:
-            ops.delete_health_note(me, note.id, version=form.version.data, reason=form.reason.data)
-        except ops.OperationError as exc:
-            fail(exc)
-        else:
-            flash("Здравната бележка е изтрита.", "success")
+    form_action(
+        form,
+        lambda: ops.delete_health_note(
+            me, note.id, version=form.version.data, reason=form.reason.data
+        ),
+        "Здравната бележка е изтрита.",
+        invalid=DELETE_REASON_BG,
+    )
     return redirect(url_for("staff.student", student_id=note.student_id))
 
 
@@ -1403,29 +1449,33 @@ def event_new(event_id: int | None = None) -> Any:
             )
         ]
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.save_event(
-                me,
-                kind=form.kind.data or "",
-                title=form.title.data or "",
-                date=form.date.data,
-                time=form.time.data,
-                class_id=form.class_id.data or None,
-                subject_id=form.subject_id.data or None,
-                description=form.description.data or "",
-                event_id=event.id if event else None,
-            )
-        except ops.OperationError as exc:
-            fail(exc, form)
-            status = exc.status
-        else:
-            flash("Събитието е записано.", "success")
-            return redirect(url_for("staff.events"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("gradebook/event_form.html", form=form, event=event), status
+    done, status = save_form(
+        form,
+        lambda: ops.save_event(
+            me,
+            kind=form.kind.data or "",
+            title=form.title.data or "",
+            date=form.date.data,
+            time=form.time.data,
+            class_id=form.class_id.data or None,
+            subject_id=form.subject_id.data or None,
+            description=form.description.data or "",
+            event_id=event.id if event else None,
+        ),
+        "Събитието е записано." + (" Родителите ще бъдат уведомени за промяната." if event else ""),
+        url_for("staff.events"),
+    )
+    if done is not None:
+        return done
+    return (
+        render_template(
+            "gradebook/event_form.html",
+            form=form,
+            event=event,
+            delete_form=ReasonForm(formdata=None),
+        ),
+        status,
+    )
 
 
 @bp.post("/events/<int:event_id>/delete")
@@ -1433,14 +1483,13 @@ def event_new(event_id: int | None = None) -> Any:
 def event_delete(event_id: int) -> Any:
     me = actor()
     event = ops.get_in_school(Event, event_id, me.school_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        ops.delete_event(me, event.id)
-    except ops.OperationError as exc:
-        fail(exc)
-    else:
-        flash("Събитието е изтрито.", "success")
+    form = ReasonForm()
+    form_action(
+        form,
+        lambda: ops.delete_event(me, event.id, reason=form.reason.data or ""),
+        "Събитието е изтрито. Родителите, които вече са уведомени за него, ще научат за отмяната.",
+        invalid="Посочете причина за отмяната.",
+    )
     return redirect(url_for("staff.events"))
 
 
@@ -1479,27 +1528,32 @@ def meeting_new(meeting_id: int | None = None) -> Any:
     form.class_id.choices = opts(
         ([(0, "Цялото училище")] if me.is_admin else []) + [(c.id, c.name) for c in classes]
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.save_meeting(
-                me,
-                class_id=form.class_id.data or None,
-                date=form.date.data,
-                time=form.time.data,
-                place=form.place.data or "",
-                topic=form.topic.data or "",
-                meeting_id=meeting.id if meeting else None,
-            )
-        except ops.OperationError as exc:
-            fail(exc, form)
-            status = exc.status
-        else:
-            flash("Родителската среща е записана.", "success")
-            return redirect(url_for("staff.events"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("gradebook/meeting_form.html", form=form, meeting=meeting), status
+    done, status = save_form(
+        form,
+        lambda: ops.save_meeting(
+            me,
+            class_id=form.class_id.data or None,
+            date=form.date.data,
+            time=form.time.data,
+            place=form.place.data or "",
+            topic=form.topic.data or "",
+            meeting_id=meeting.id if meeting else None,
+        ),
+        "Родителската среща е записана."
+        + (" Родителите ще бъдат уведомени за промяната." if meeting else ""),
+        url_for("staff.events"),
+    )
+    if done is not None:
+        return done
+    return (
+        render_template(
+            "gradebook/meeting_form.html",
+            form=form,
+            meeting=meeting,
+            delete_form=ReasonForm(formdata=None),
+        ),
+        status,
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/delete")
@@ -1507,14 +1561,13 @@ def meeting_new(meeting_id: int | None = None) -> Any:
 def meeting_delete(meeting_id: int) -> Any:
     me = actor()
     meeting = ops.get_in_school(ParentMeeting, meeting_id, me.school_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        ops.delete_meeting(me, meeting.id)
-    except ops.OperationError as exc:
-        fail(exc)
-    else:
-        flash("Срещата е отменена.", "success")
+    form = ReasonForm()
+    form_action(
+        form,
+        lambda: ops.delete_meeting(me, meeting.id, reason=form.reason.data or ""),
+        "Срещата е отменена. Родителите, които вече са уведомени за нея, ще научат за отмяната.",
+        invalid="Посочете причина за отмяната.",
+    )
     return redirect(url_for("staff.events"))
 
 
@@ -1593,18 +1646,75 @@ def _history_names(entries: list[AuditLog]) -> dict[str, Any]:
 @bp.get("/messages")
 @access.staff_required
 def messages() -> Any:
+    """The teacher's own conversations; an admin also reads (never writes in) the school's."""
     me = actor()
+    query = sa.select(MessageThread).where(MessageThread.school_id == me.school_id)
     threads = list(
         db.session.scalars(
-            sa.select(MessageThread)
-            .where(MessageThread.school_id == me.school_id, MessageThread.staff_id == me.staff_id)
-            .order_by(MessageThread.updated_at.desc())
+            query.where(MessageThread.staff_id == me.staff_id).order_by(
+                MessageThread.updated_at.desc()
+            )
         )
+    )
+    school_threads = (
+        list(
+            db.session.scalars(
+                query.where(MessageThread.staff_id != me.staff_id).order_by(
+                    MessageThread.updated_at.desc()
+                )
+            )
+        )
+        if me.is_admin
+        else []
     )
     unread = {
         t.id: sum(1 for m in t.messages if not m.from_staff and m.read_at is None) for t in threads
     }
-    return render_template("gradebook/messages.html", threads=threads, unread=unread)
+    return render_template(
+        "gradebook/messages.html", threads=threads, unread=unread, school_threads=school_threads
+    )
+
+
+@bp.route("/students/<int:student_id>/messages/new", methods=["GET", "POST"])
+@access.staff_required
+def thread_new(student_id: int) -> Any:
+    """A teacher writes first to a parent of a pupil they teach or are the class teacher of."""
+    me = actor()
+    student = ops.get_in_school(Student, student_id, me.school_id)
+    if not ops.can_message_student(me, student.id):
+        abort(403)
+    links = list(
+        db.session.scalars(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.student_id == student.id,
+                GuardianStudent.school_id == me.school_id,
+            )
+        )
+    )
+    form = NewThreadForm()
+    form.guardian_id.choices = opts(
+        [(0, "—")] + [(link.guardian_id, link.guardian.full_name or "Родител") for link in links]
+    )
+    if request.method == "GET" and len(links) == 1:
+        form.guardian_id.data = links[0].guardian_id
+    done, status = save_form(
+        form,
+        lambda: ops.start_thread(
+            me,
+            student.id,
+            guardian_id=form.guardian_id.data or 0,
+            subject=form.subject.data or "",
+            body=form.body.data or "",
+        ),
+        "Съобщението е изпратено.",
+        lambda new: url_for("staff.thread", thread_id=new.id),
+    )
+    if done is not None:
+        return done
+    return (
+        render_template("gradebook/thread_new.html", form=form, student=student, links=links),
+        status,
+    )
 
 
 @bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])
@@ -1612,25 +1722,27 @@ def messages() -> Any:
 def thread(thread_id: int) -> Any:
     me = actor()
     try:
-        the_thread = ops.thread_for_staff(me, thread_id)
+        the_thread = ops.thread_for_reading(me, thread_id)
     except ops.OperationError as exc:
         fail(exc)
         raise
+    own = the_thread.staff_id == me.staff_id
+    if not own:
+        # an admin reads the school's conversations but never writes in another's
+        if request.method == "POST":
+            abort(403)
+        return render_template("gradebook/thread.html", thread=the_thread, form=None, own=False)
     form = ReplyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.reply(me, the_thread.id, form.body.data or "")
-        except ops.OperationError as exc:
-            fail(exc, form)
-            status = exc.status
-        else:
-            flash("Отговорът е изпратен.", "success")
-            return redirect(url_for("staff.thread", thread_id=the_thread.id))
-    elif request.method == "POST":
-        status = 422
+    done, status = save_form(
+        form,
+        lambda: ops.reply(me, the_thread.id, form.body.data or ""),
+        "Отговорът е изпратен.",
+        url_for("staff.thread", thread_id=the_thread.id),
+    )
+    if done is not None:
+        return done
     ops.mark_thread_read(me, the_thread)
-    return render_template("gradebook/thread.html", thread=the_thread, form=form), status
+    return render_template("gradebook/thread.html", thread=the_thread, form=form, own=True), status
 
 
 def init_app(app: Flask) -> None:

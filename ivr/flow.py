@@ -15,6 +15,7 @@ States: ``start`` → (``choose_child`` →) ``pin`` → ``menu`` (⇄ ``grades`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -242,7 +243,7 @@ def _offer_children(
 
 def _choose_child(call: CallState, digits: str, svc: Services) -> Reply:
     children = call.data.get("children", [])
-    if not (digits.isdigit() and 1 <= int(digits) <= len(children)):
+    if not (re.fullmatch(r"[0-9]{1,2}", digits) and 1 <= int(digits) <= len(children)):
         return _ask(call, [Prompt("invalid_choice")])
     call.data["child"] = children[int(digits) - 1]
     if call.data.get("authenticated"):

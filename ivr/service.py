@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +36,7 @@ from models import (
     db,
     utcnow,
 )
+from notify.operations import normalize_phone
 
 log = logging.getLogger("belezhnik.ivr")
 
@@ -44,15 +44,7 @@ log = logging.getLogger("belezhnik.ivr")
 def normalize_number(raw: str) -> str:
     """A caller number as E.164 ("+359…"), or the raw text when it does not parse."""
     raw = (raw or "").strip()
-    if not raw:
-        return ""
-    try:
-        parsed = phonenumbers.parse(raw, "BG")
-    except phonenumbers.NumberParseException:
-        return raw[:32]
-    if not phonenumbers.is_possible_number(parsed):
-        return raw[:32]
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return normalize_phone(raw, accept="possible") or raw[:32]
 
 
 def request_key(path: str, params: dict[str, str]) -> str:
@@ -402,7 +394,7 @@ def finish_call(params: dict[str, str]) -> None:
     if status in ("completed", "busy", "failed", "no-answer", "canceled"):
         session.ended_at = session.ended_at or utcnow()
         duration = params.get("CallDuration", "")
-        if duration.isdigit():
+        if duration.isascii() and duration.isdigit() and len(duration) <= 9:  # not "²", fits int4
             session.duration_s = int(duration)
         elif session.started_at:
             session.duration_s = int((session.ended_at - session.started_at).total_seconds())

@@ -180,7 +180,9 @@ def simulator_api() -> Response:
         abort(404)
     from ivr.client import FlaskTransport, PhoneCall
 
-    data: dict[str, Any] = request.get_json(silent=True) or {}
+    data: Any = request.get_json(silent=True)
+    if not isinstance(data, dict):  # a JSON number, list or string: no operation
+        data = {}
     op = data.get("op")
     state = data.get("state") or {}
     if op == "start":
@@ -191,8 +193,10 @@ def simulator_api() -> Response:
         }
     try:
         call = PhoneCall.from_state(FlaskTransport(current_app), state)
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, KeyError, TypeError, ValueError):  # a bool, a list: not a state
         return jsonify({"error": "Невалидно състояние на симулатора."}), 400  # type: ignore[return-value]
+    if op in ("press", "silence") and (call.gather is None or call.hung_up):
+        return jsonify({"error": "Линията не очаква клавиши."}), 400  # type: ignore[return-value]
     if op == "start":
         turn = call.start()
     elif op == "press":

@@ -32,7 +32,7 @@ from typing import Any
 
 from flask import current_app
 
-from gradebook.rules import RuleError, format_date_bg, format_decimal_bg, grade_word
+from gradebook.rules import RuleError, format_date_bg, format_decimal_bg, grade_word, month_year_bg
 from models import NotifyEvent
 from notify.sms import fit_sms, segments
 
@@ -50,21 +50,6 @@ GRADE_KINDS_BG = {
     "term": "срочна",
     "annual": "годишна",
 }
-
-MONTHS_BG = [
-    "януари",
-    "февруари",
-    "март",
-    "април",
-    "май",
-    "юни",
-    "юли",
-    "август",
-    "септември",
-    "октомври",
-    "ноември",
-    "декември",
-]
 
 EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.GRADE: "Оценки",
@@ -120,7 +105,7 @@ def _grade(payload: dict[str, Any]) -> str:
 def _month(value: Any) -> str:
     try:
         year, month = (int(p) for p in str(value).split("-")[:2])
-        return f"{MONTHS_BG[month - 1]} {year}"
+        return month_year_bg(year, month)
     except (ValueError, IndexError):
         return str(value or "")
 

@@ -4,7 +4,10 @@
   link by e-mail, through the outbox) → :func:`verify_sms_code` / :func:`confirm_email_link` →
   :func:`finish_registration` (password + a 4–6 digit phone PIN; trivial PINs refused).
 * :func:`add_child` (another child, by its code), :func:`save_preferences`, :func:`change_pin`.
-* :func:`create_and_link_guardian` for the staff web: the school creates a parent and links it.
+* :func:`create_and_link_guardian` for the staff web: the school creates a parent and links it;
+  :func:`find_guardian_by_contact` + :func:`link_child` serve the staff web's "link an existing
+  parent" (``gradebook.operations.link_guardian``). :func:`link_child` is the one place a
+  parent–child link is made; :func:`normalize_phone` the one phone parser (E.164).
 * Twilio callbacks: :func:`record_sms_status`, :func:`set_stop_all`.
 
 Errors for people are :class:`AccountError` with a Bulgarian ``message_bg``; nothing half-saved.
@@ -18,7 +21,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import phonenumbers
 import sqlalchemy as sa
@@ -70,15 +73,28 @@ class AccountError(ValueError):
 
 
 # --- contacts and PINs ---------------------------------------------------------------------------
-def normalize_phone(raw: str | None, region: str = "BG") -> str | None:
-    """E.164 for a valid number (Bulgarian by default: "0888 123 456" → "+359888123456")."""
+PhoneCheck = Literal["valid", "possible", "parsed"]
+
+
+def normalize_phone(
+    raw: str | None, region: str = "BG", *, accept: PhoneCheck = "valid"
+) -> str | None:
+    """E.164 for a number (Bulgarian by default: "0888 123 456" → "+359888123456"), else None.
+
+    The one phone parser of the project. ``accept`` says how sure it must be: ``"valid"`` (the
+    default: a number that exists in the numbering plan, for anything stored or sent to),
+    ``"possible"`` (the right length: a caller's number from the phone network) or ``"parsed"``
+    (any text ``phonenumbers`` can read: looking up an existing account).
+    """
     if not raw or not raw.strip():
         return None
     try:
         number = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    if accept == "valid" and not phonenumbers.is_valid_number(number):
+        return None
+    if accept == "possible" and not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -349,7 +365,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         guardian.phone = contacts["phone"]
         guardian.phone_verified_at = now
     db.session.flush()
-    _link_child(guardian, student)
+    link_child(guardian, student)
     for vc in _pending(ids):
         vc.used_at = now
         vc.guardian_id = guardian.id
@@ -358,23 +374,26 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
     return Finished(guardian=guardian, student=student)
 
 
-def _link_child(guardian: Guardian, student: Student, relation: Relation = Relation.OTHER) -> bool:
+def link_child(
+    guardian: Guardian, student: Student, relation: Relation = Relation.OTHER
+) -> GuardianStudent | None:
+    """Link the parent to the child (in the caller's transaction): the new link, or None when
+    they are linked already. The one place a parent–child link is made."""
     exists = db.session.scalar(
         sa.select(GuardianStudent.id).where(
             GuardianStudent.guardian_id == guardian.id, GuardianStudent.student_id == student.id
         )
     )
     if exists:
-        return False
-    db.session.add(
-        GuardianStudent(
-            guardian_id=guardian.id,
-            student_id=student.id,
-            school_id=student.school_id,
-            relation=relation,
-        )
+        return None
+    link = GuardianStudent(
+        guardian_id=guardian.id,
+        student_id=student.id,
+        school_id=student.school_id,
+        relation=relation,
     )
-    return True
+    db.session.add(link)
+    return link
 
 
 def _audit(
@@ -403,7 +422,7 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
     student = _student_by_code(student_code, f"g:{guardian.id}")
     if too_many(REGISTER_SCOPE, client_key, REGISTER_FAILS_PER_HOUR):
         raise AccountError("Твърде много опити. Опитайте отново след час.")
-    if not _link_child(guardian, student):
+    if link_child(guardian, student) is None:
         raise AccountError("Това дете вече е добавено към профила ви.", "student_code")
     _audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
     db.session.commit()
@@ -490,6 +509,20 @@ def children_of(guardian: Guardian) -> list[Student]:
 
 
 # --- staff: create and link --------------------------------------------------------------------------
+def find_guardian_by_contact(contact: str | None) -> Guardian | None:
+    """The parent account with this e-mail (any case) or phone (any writing :func:`normalize_phone`
+    reads, region BG), or None. For the staff web's "link an existing parent"."""
+    text = (contact or "").strip()
+    if "@" in text:
+        return db.session.scalar(
+            sa.select(Guardian).where(sa.func.lower(Guardian.email) == text.lower())
+        )
+    e164 = normalize_phone(text, accept="parsed")
+    if e164 is None:
+        return None
+    return db.session.scalar(sa.select(Guardian).where(Guardian.phone == e164))
+
+
 def create_and_link_guardian(
     *,
     school_id: int,
@@ -534,7 +567,7 @@ def create_and_link_guardian(
     if email_norm and not guardian.email:
         guardian.email, guardian.email_verified_at = email_norm, now
     db.session.flush()
-    _link_child(guardian, student, Relation(relation))
+    link_child(guardian, student, Relation(relation))
     _audit(school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
     db.session.flush()
     return guardian
@@ -551,7 +584,7 @@ def record_sms_status(
         row = db.session.scalar(
             sa.select(NotificationOutbox).where(NotificationOutbox.provider_id == message_sid)
         )
-    if row is None and row_id is not None:
+    if row is None and row_id is not None and 0 < row_id < 2**31:  # an id, not any integer
         candidate = db.session.get(NotificationOutbox, row_id)
         if candidate is not None and (not to or candidate.to_address == to):
             row = candidate

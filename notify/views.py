@@ -26,7 +26,7 @@ from app import csrf
 from gradebook.access import admin_required, current_school_id
 from models import NotificationOutbox, OutboxStatus, db
 from notify import operations
-from security import twilio_signed
+from security import id_values, twilio_signed
 
 bp = Blueprint("notify", __name__, url_prefix="/notify", template_folder="templates")
 
@@ -46,7 +46,7 @@ def _twiml(message: str | None = None) -> Response:
 
 @bp.post("/sms-status")
 @csrf.exempt
-@twilio_signed()
+@twilio_signed(on_forbidden=lambda: _twiml())
 def sms_status() -> tuple[str, int]:
     operations.record_sms_status(
         message_sid=request.form.get("MessageSid", ""),
@@ -137,7 +137,7 @@ def admin_resend() -> Any:
             )
         )
     else:
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+        ids = id_values(request.form.getlist("ids"))
     count = resend(ids, school_id)
     flash(f"Отново на опашката: {count} съобщения.", "success")
     return redirect(url_for("notify.admin_outbox", status="failed"))
@@ -147,8 +147,9 @@ def _local(value: Any) -> str:
     if not value:
         return ""
     from config.clock import local
+    from gradebook.rules import format_datetime_bg
 
-    return local(value).strftime("%d.%m.%Y %H:%M")
+    return format_datetime_bg(local(value))
 
 
 def init_app(app: Flask) -> None:

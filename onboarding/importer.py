@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import phonenumbers
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
@@ -62,6 +61,7 @@ from models import (
     Subject,
     db,
 )
+from notify import operations as notify_operations
 from onboarding.tabular import (
     Column,
     ImportFileError,
@@ -215,12 +215,31 @@ class Plan:
     delimiter: str = ""
     rows: int = 0
 
+    @classmethod
+    def of_table(cls, kind: str, table: Table) -> Plan:
+        """A plan for the rows of ``table``, starting with its cell errors (formulas)."""
+        return cls(
+            kind=kind,
+            errors=list(table.cell_errors),
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            rows=len(table.rows),
+        )
+
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item["action"] == action)
+
+    def totals(self) -> dict[str, int]:
+        """What an apply step reports: rows new, updated and unchanged."""
+        return {
+            "new": self.count("new"),
+            "updated": self.count("update"),
+            "unchanged": self.count("same"),
+        }
 
     def add(self, row: int, column: str, message: str) -> None:
         self.errors.append(RowError(row, column, message))
@@ -233,17 +252,24 @@ def _file_error_plan(kind: str, exc: ImportFileError) -> Plan:
 
 
 def _current_year(school_id: int) -> SchoolYear:
-    year = db.session.scalar(
-        sa.select(SchoolYear)
-        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
-        .order_by(SchoolYear.starts_on.desc())
-        .limit(1)
-    )
+    year = SchoolYear.current_for(school_id)
     if year is None:
         raise ImportFileError(
             f"school {school_id} has no current year", "Училището няма текуща учебна година."
         )
     return year
+
+
+def _classes_by_name(school_id: int, year_id: int) -> dict[str, SchoolClass]:
+    """The school's classes of that year by normalised name ("5 а" and "5А" are one class)."""
+    return {
+        normalize_class_name(c.name): c
+        for c in db.session.scalars(
+            sa.select(SchoolClass).where(
+                SchoolClass.school_id == school_id, SchoolClass.school_year_id == year_id
+            )
+        )
+    }
 
 
 # --- value helpers ------------------------------------------------------------------------------
@@ -258,18 +284,15 @@ def normalize_phone(text: str) -> str:
     """E.164 for a Bulgarian (or international) number; ValueError with a Bulgarian message.
 
     Bulgarian mobile numbers (087…, 088…, 089…, 098…) take a fast path; everything else goes
-    through ``phonenumbers`` (region BG)."""
+    through the project's one parser, :func:`notify.operations.normalize_phone` (region BG)."""
     compact = _PHONE_NOISE.sub("", text)
     match = _BG_MOBILE.fullmatch(compact)
     if match:
         return "+359" + match.group(1)
-    try:
-        number = phonenumbers.parse(text, "BG")
-    except phonenumbers.NumberParseException:
-        raise ValueError("невалиден телефонен номер") from None
-    if not phonenumbers.is_valid_number(number):
+    e164 = notify_operations.normalize_phone(text)
+    if e164 is None:
         raise ValueError("невалиден телефонен номер")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def normalize_email(text: str) -> str:
@@ -469,9 +492,7 @@ def _parse_student_row(
 
 
 def validate_students(table: Table, ctx: StudentContext) -> Plan:
-    plan = Plan(kind="students", encoding=table.encoding, delimiter=table.delimiter)
-    plan.rows = len(table.rows)
-    plan.errors.extend(table.cell_errors)
+    plan = Plan.of_table("students", table)
     formula_rows = {e.row for e in table.cell_errors}
     headers = table.headers
     header_of = {c.key: headers.get(c.key, c.header) for c in STUDENT_COLUMNS}
@@ -985,19 +1006,10 @@ def _teacher_emails(school_id: int) -> dict[str, int]:
 
 
 def validate_classes(table: Table, school_id: int) -> Plan:
-    plan = Plan(kind="classes", encoding=table.encoding, delimiter=table.delimiter)
-    plan.rows = len(table.rows)
-    plan.errors.extend(table.cell_errors)
+    plan = Plan.of_table("classes", table)
     h = {c.key: table.headers.get(c.key, c.header) for c in CLASS_COLUMNS}
     year = _current_year(school_id)
-    existing = {
-        normalize_class_name(c.name): c
-        for c in db.session.scalars(
-            sa.select(SchoolClass).where(
-                SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id
-            )
-        )
-    }
+    existing = _classes_by_name(school_id, year.id)
     teachers = _teacher_emails(school_id)
     seen: dict[str, int] = {}
     for row, v in table.rows:
@@ -1070,11 +1082,7 @@ def commit_classes(school_id: int, plan: Plan, **_: Any) -> dict[str, int]:
             for key in ("grade_level", "class_teacher_id", "shift", "profile"):
                 setattr(klass, key, item[key])
     db.session.commit()
-    return {
-        "new": plan.count("new"),
-        "updated": plan.count("update"),
-        "unchanged": plan.count("same"),
-    }
+    return plan.totals()
 
 
 # --- teachers -------------------------------------------------------------------------------------
@@ -1090,9 +1098,7 @@ def _unusable_password() -> str:
 
 
 def validate_teachers(table: Table, school_id: int) -> Plan:
-    plan = Plan(kind="teachers", encoding=table.encoding, delimiter=table.delimiter)
-    plan.rows = len(table.rows)
-    plan.errors.extend(table.cell_errors)
+    plan = Plan.of_table("teachers", table)
     h = {c.key: table.headers.get(c.key, c.header) for c in TEACHER_COLUMNS}
     seen: dict[str, int] = {}
     members = {
@@ -1177,9 +1183,7 @@ def commit_teachers(school_id: int, plan: Plan, invite: bool = False, **_: Any) 
 
 # --- subjects and curriculum --------------------------------------------------------------------------
 def validate_subjects(table: Table, school_id: int) -> Plan:
-    plan = Plan(kind="subjects", encoding=table.encoding, delimiter=table.delimiter)
-    plan.rows = len(table.rows)
-    plan.errors.extend(table.cell_errors)
+    plan = Plan.of_table("subjects", table)
     h = {c.key: table.headers.get(c.key, c.header) for c in SUBJECT_COLUMNS}
     existing = {
         s.name.casefold(): s
@@ -1219,11 +1223,7 @@ def commit_subjects(school_id: int, plan: Plan, **_: Any) -> dict[str, int]:
             assert subject is not None and subject.school_id == school_id
             subject.short_name, subject.spoken_name = item["short_name"], item["spoken_name"]
     db.session.commit()
-    return {
-        "new": plan.count("new"),
-        "updated": plan.count("update"),
-        "unchanged": plan.count("same"),
-    }
+    return plan.totals()
 
 
 SECTIONS_BG = {"а": CurriculumSection.A, "a": CurriculumSection.A, "": CurriculumSection.A,
@@ -1242,19 +1242,10 @@ def _hours(text: str) -> Decimal:
 
 
 def validate_curriculum(table: Table, school_id: int) -> Plan:
-    plan = Plan(kind="curriculum", encoding=table.encoding, delimiter=table.delimiter)
-    plan.rows = len(table.rows)
-    plan.errors.extend(table.cell_errors)
+    plan = Plan.of_table("curriculum", table)
     h = {c.key: table.headers.get(c.key, c.header) for c in CURRICULUM_COLUMNS}
     year = _current_year(school_id)
-    classes = {
-        normalize_class_name(c.name): c
-        for c in db.session.scalars(
-            sa.select(SchoolClass).where(
-                SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id
-            )
-        )
-    }
+    classes = _classes_by_name(school_id, year.id)
     subjects = {
         s.name.casefold(): s
         for s in db.session.scalars(sa.select(Subject).where(Subject.school_id == school_id))
@@ -1343,8 +1334,7 @@ def commit_curriculum(school_id: int, plan: Plan, **_: Any) -> dict[str, int]:
             row.teacher_id = item["teacher_id"]
             row.hours_term1, row.hours_term2 = item["hours_term1"], item["hours_term2"]
     db.session.commit()
-    return {"new": plan.count("new"), "updated": plan.count("update"),
-            "unchanged": plan.count("same"), "subjects_new": new_subjects}  # fmt: skip
+    return {**plan.totals(), "subjects_new": new_subjects}
 
 
 # --- timetable ---------------------------------------------------------------------------------------
@@ -1366,19 +1356,10 @@ WEEKDAYS_BG = {"понеделник": 1, "пон": 1, "пн": 1, "вторни�
 
 
 def validate_timetable(table: Table, school_id: int) -> Plan:
-    plan = Plan(kind="timetable", encoding=table.encoding, delimiter=table.delimiter)
-    plan.rows = len(table.rows)
-    plan.errors.extend(table.cell_errors)
+    plan = Plan.of_table("timetable", table)
     h = {c.key: table.headers.get(c.key, c.header) for c in TIMETABLE_COLUMNS}
     year = _current_year(school_id)
-    classes = {
-        normalize_class_name(c.name): c
-        for c in db.session.scalars(
-            sa.select(SchoolClass).where(
-                SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id
-            )
-        )
-    }
+    classes = _classes_by_name(school_id, year.id)
     curricula: dict[tuple[int, str, str], Curriculum] = {}
     for c, name in db.session.execute(
         sa.select(Curriculum, Subject.name)
@@ -1399,7 +1380,7 @@ def validate_timetable(table: Table, school_id: int) -> Plan:
             )
         raw_day = v.get("weekday", "").strip().casefold().rstrip(".")
         weekday = WEEKDAYS_BG.get(raw_day) or (
-            int(raw_day) if raw_day.isdigit() and 1 <= int(raw_day) <= 7 else None
+            int(raw_day) if raw_day in ("1", "2", "3", "4", "5", "6", "7") else None
         )
         if weekday is None:
             plan.add(row, h["weekday"], "денят трябва да е понеделник … неделя или 1–7")

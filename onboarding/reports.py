@@ -53,8 +53,6 @@ from models import (
     db,
 )
 
-MONTHS_BG = ("", "януари", "февруари", "март", "април", "май", "юни", "юли", "август",
-             "септември", "октомври", "ноември", "декември")  # fmt: skip
 CURRENT_KINDS = [k for k in GradeKind if k not in (GradeKind.TERM, GradeKind.ANNUAL)]
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -105,12 +103,7 @@ def _school(school_id: int) -> School:
 
 
 def _year(school_id: int) -> SchoolYear:
-    year = db.session.scalar(
-        sa.select(SchoolYear)
-        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
-        .order_by(SchoolYear.starts_on.desc())
-        .limit(1)
-    )
+    year = SchoolYear.current_for(school_id)
     if year is None:
         raise ReportError("no current year", "Училището няма текуща учебна година.")
     return year
@@ -360,7 +353,7 @@ def absences(
         if t.weighted > limit:
             highlight.add(len(rows))
         rows.append([names[class_id_], number, name, t.excused, t.unexcused, t.lates, t.weighted])
-    period = f"{MONTHS_BG[month]} {year}"
+    period = rules.month_year_bg(year, month)
     if only_at_risk:
         return Report(
             "at-risk",

@@ -139,10 +139,13 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column]) -> Table:
         text, encoding = decode(data)
         first_line = text.split("\n", 1)[0]
         delimiter = sniff_delimiter(first_line)
-        grid = [
-            (number, row)
-            for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)
-        ]
+        try:  # newline="": the reader itself ends rows at \r, \n or \r\n (a lone \r is no error)
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            grid = [(number, row) for number, row in enumerate(reader, 1)]
+        except csv.Error:  # e.g. a field over the reader's size limit: not a table
+            raise ImportFileError(
+                "unreadable csv", "Файлът не може да се прочете като таблица CSV."
+            ) from None
         cell_errors = []
     return _map_columns(grid, columns, cell_errors, encoding, delimiter)
 
@@ -290,7 +293,7 @@ def parse_int(text: str, low: int, high: int, what: str = "числото") -> i
     value = text.strip()
     if value.endswith(".0"):
         value = value[:-2]
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # not "²"
         raise ValueError(f"{what} трябва да е цяло число от {low} до {high}")
     number = int(value)
     if not low <= number <= high:
@@ -322,7 +325,7 @@ def parse_grade_level(text: str) -> int:
     value = text.strip().casefold().replace(" клас", "").replace(".", "").strip()
     if value in ("пг", "pg", "0"):
         return 0
-    if value.isdigit() and 1 <= int(value) <= 12:
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= 12:
         return int(value)
     latin = value.replace("і", "i").replace("х", "x").replace("у", "v")
     if latin in _ROMAN:

@@ -215,7 +215,9 @@ def import_leavers(token: str) -> Any:
         flash("Датата е във вид дд.мм.гггг.", "error")
         return redirect(url_for("onboarding.import_preview", kind="students", token=token))
     proposed = {x.student_id for x in importer.leaver_candidates(school_id, filename, data)}
-    chosen = {int(v) for v in request.form.getlist("student_id") if v.isdigit()} & proposed
+    chosen = {
+        int(v) for v in request.form.getlist("student_id") if v.isascii() and v.isdigit()
+    } & proposed  # not "²"
     if not chosen:
         flash("Не сте избрали ученици.", "error")
     else:
@@ -227,17 +229,8 @@ def import_leavers(token: str) -> Any:
 
 
 # --- reports -------------------------------------------------------------------------------------
-def _current_year(school_id: int) -> SchoolYear | None:
-    return db.session.scalar(
-        sa.select(SchoolYear)
-        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
-        .order_by(SchoolYear.starts_on.desc())
-        .limit(1)
-    )
-
-
 def _visible_classes(school_id: int) -> list[SchoolClass]:
-    year = _current_year(school_id)
+    year = SchoolYear.current_for(school_id)
     if year is None:
         return []
     query = sa.select(SchoolClass).where(

@@ -73,21 +73,7 @@ RESET_REQUESTS_PER_HOUR = 5
 MIN_PASSWORD_LENGTH = 8
 MESSAGE_MAX = 4000
 
-MONTHS_BG = (
-    "януари",
-    "февруари",
-    "март",
-    "април",
-    "май",
-    "юни",
-    "юли",
-    "август",
-    "септември",
-    "октомври",
-    "ноември",
-    "декември",
-)
-WEEKDAYS_BG = ("", "Понеделник", "Вторник", "Сряда", "Четвъртък", "Петък", "Събота", "Неделя")
+WEEKDAYS_BG = ("", *(day.capitalize() for day in rules.WEEKDAYS_BG))  # [isoweekday]: "Понеделник"
 CURRENT_KINDS = tuple(rules.CURRENT_KINDS)
 FINAL_KINDS = (GradeKind.TERM.value, GradeKind.ANNUAL.value)
 
@@ -199,7 +185,7 @@ def grade_css(value: Decimal | None) -> str:
 
 
 def month_label(year: int, month: int) -> str:
-    return f"{MONTHS_BG[month - 1]} {year}"
+    return rules.month_year_bg(year, month)
 
 
 # --- the dashboard -----------------------------------------------------------------------------

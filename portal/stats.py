@@ -70,6 +70,8 @@ BANDS = (
     (Decimal("0"), "bottom", "в долната четвърт"),
 )
 
+GROUP_SOURCE = "portal"  # the GroupSummary rows this module keeps (gradebook.summary: "phone")
+
 
 def _grade_filter(school_year_id: int, grade_level: int, term: int) -> list[Any]:
     return [
@@ -175,7 +177,9 @@ def invalidate_for_student(student_id: int, school_year_id: int) -> int:
         return 0
     return db.session.execute(
         sa.delete(GroupSummary).where(
-            GroupSummary.school_year_id == school_year_id, GroupSummary.grade_level.in_(levels)
+            GroupSummary.source == GROUP_SOURCE,
+            GroupSummary.school_year_id == school_year_id,
+            GroupSummary.grade_level.in_(levels),
         )
     ).rowcount
 
@@ -187,6 +191,7 @@ def group_payloads(
     fp = fingerprint(school_year_id, grade_level, term)
     cached = db.session.scalars(
         sa.select(GroupSummary).where(
+            GroupSummary.source == GROUP_SOURCE,
             GroupSummary.school_year_id == school_year_id,
             GroupSummary.grade_level == grade_level,
             GroupSummary.term == term,
@@ -201,6 +206,7 @@ def group_payloads(
         with db.session.begin_nested():
             db.session.execute(
                 sa.delete(GroupSummary).where(
+                    GroupSummary.source == GROUP_SOURCE,
                     GroupSummary.school_year_id == school_year_id,
                     GroupSummary.grade_level == grade_level,
                     GroupSummary.term == term,
@@ -215,6 +221,7 @@ def group_payloads(
                         "grade_level": grade_level,
                         "class_id": class_id,
                         "term": term,
+                        "source": GROUP_SOURCE,
                         "payload": {"fp": fp, **data},
                         "computed_at": now,
                     }

@@ -157,7 +157,7 @@ def _bgdate(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return f"{rules.format_date_bg(value.date())} {value:%H:%M}"
+        return rules.format_datetime_bg(value)
     return rules.format_date_bg(value)
 
 
@@ -327,7 +327,9 @@ def compare(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
     term = _term_arg() or ops.current_term(ctx)
     subject_raw = request.args.get("subject", "")
-    subject_id = int(subject_raw) if subject_raw.isdigit() else None
+    subject_id = (
+        int(subject_raw) if subject_raw.isascii() and subject_raw.isdigit() else None
+    )  # not "²"
     grades = ops.child_grades(ctx)
     rows = ops.subject_rows(ctx, grades, term)
     forecasts = {r.subject_id: r.forecast for r in rows if r.forecast is not None}

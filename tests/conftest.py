@@ -9,6 +9,9 @@
   the tables created.
 * ``form_post(client, form_url, data, post_url=None)``: GET the form, take its CSRF token, POST.
   CSRF stays on in tests, so a form without its token fails here as it would for a person.
+* Browser tests: ``live_url`` (``demo_app`` served on a free local port), ``launch_chromium()``
+  (Debian's Chromium through Playwright; skips, saying so, when either is missing) and
+  ``chromium_page(width, height)`` (a tab of it in Bulgarian, 15 s timeouts).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,28 +69,40 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     return application
 
 
-@pytest.fixture(scope="session")
-def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An SQLite file with the schema and no rows, built once (CREATE TABLE is slow on disk)."""
-    folder = tmp_path_factory.mktemp("empty")
-    path = folder / "empty.sqlite3"
+def build_template(folder: Path, name: str, fill: Callable[[], Any] | None = None) -> Path:
+    """An SQLite file ``folder/name`` with the schema and what ``fill`` adds (in an app context),
+    for session-scoped templates that each test then copies (:func:`app_on_copy`)."""
+    path = folder / name
     application = make_app(f"sqlite:///{path}", folder)
     with application.app_context():
         db.create_all()
+        if fill is not None:
+            fill()
         db.session.remove()
         db.engine.dispose()
     return path
 
 
-@pytest.fixture
-def app(empty_template: Path, tmp_path: Path) -> Iterator[Flask]:
-    path = tmp_path / "test.sqlite3"
-    shutil.copy(empty_template, path)
+def app_on_copy(template: Path, tmp_path: Path, name: str) -> Iterator[Flask]:
+    """An app on a private copy of a template database, inside its app context."""
+    path = tmp_path / name
+    shutil.copy(template, path)
     application = make_app(f"sqlite:///{path}", tmp_path)
     with application.app_context():
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the schema and no rows, built once (CREATE TABLE is slow on disk)."""
+    return build_template(tmp_path_factory.mktemp("empty"), "empty.sqlite3")
+
+
+@pytest.fixture
+def app(empty_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    yield from app_on_copy(empty_template, tmp_path, "test.sqlite3")
 
 
 @pytest.fixture
@@ -104,28 +120,17 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file with the small demo school, built once per test session."""
     from gradebook.demo import build_demo
 
-    folder = tmp_path_factory.mktemp("demo")
-    path = folder / "demo.sqlite3"
-    application = make_app(f"sqlite:///{path}", folder)
-    with application.app_context():
-        db.create_all()
+    def fill() -> None:
         build_demo(
             seed=7, schools=2, today=TODAY, students_per_class=DEMO_PER_CLASS, levels=DEMO_LEVELS
         )
-        db.session.remove()
-        db.engine.dispose()
-    return path
+
+    return build_template(tmp_path_factory.mktemp("demo"), "demo.sqlite3", fill)
 
 
 @pytest.fixture
 def demo_app(demo_template: Path, tmp_path: Path) -> Iterator[Flask]:
-    path = tmp_path / "demo.sqlite3"
-    shutil.copy(demo_template, path)
-    application = make_app(f"sqlite:///{path}", tmp_path)
-    with application.app_context():
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+    yield from app_on_copy(demo_template, tmp_path, "demo.sqlite3")
 
 
 @pytest.fixture
@@ -201,3 +206,59 @@ def form_post(
 def login_staff(client: FlaskClient, email: str, password: str = "demo1234") -> Any:
     """Sign a staff user in through the real form (CSRF on); returns the POST response."""
     return form_post(client, "/staff/login", {"email": email, "password": password})
+
+
+# --- browser tests (Playwright + Debian's Chromium) ------------------------------------------------
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+CHROMIUM_MISSING = "Chromium is not installed (Debian package 'chromium')"
+
+
+@pytest.fixture
+def live_url(demo_app: Flask) -> Iterator[str]:
+    """``demo_app`` served by a real HTTP server on a free local port, for a browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """A headless Chromium (``CHROMIUM_PATH`` or ``chromium`` on PATH) driven by Playwright; the
+    test is skipped, saying why, when Chromium or Playwright is missing."""
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if chromium is None:
+        pytest.skip(CHROMIUM_MISSING)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def chromium_page(width: int, height: int) -> Iterator[Any]:
+    """A tab of :func:`launch_chromium` with that viewport, Bulgarian locale, 15 s timeouts."""
+    with launch_chromium() as browser:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="bg-BG")
+        tab = context.new_page()
+        tab.set_default_timeout(15000)
+        yield tab
+        context.close()

@@ -3,59 +3,26 @@ comparison chart and a message reply. Screenshots go to ``test-artifacts/portal/
 
 from __future__ import annotations
 
-import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from models import Message, MessageThread, db
+from tests.conftest import chromium_page
 from tests.test_portal_web import child_ids, guardian
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "portal"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ME = "roditel2@sou1.demo.bg"  # two children: the switcher shows
 
 
 @pytest.fixture
-def live_url(demo_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
 def page(live_url):  # type: ignore[no-untyped-def]
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (Debian package 'chromium')")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="bg-BG")
-        tab = context.new_page()
-        tab.set_default_timeout(15000)
+    with chromium_page(390, 844) as tab:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         yield tab
-        context.close()
-        browser.close()
 
 
 def _sign_in(page, live_url):  # type: ignore[no-untyped-def]

@@ -4,62 +4,28 @@ lesson register typed with the keyboard only. Screenshots go to ``test-artifacts
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from models import Absence, AbsenceKind, Grade, db
+from tests.conftest import chromium_page
 from tests.test_staff_diary import pupils, wednesday_slot
 from tests.test_staff_web import curriculum_at, students_of
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "staff"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture
-def live_url(demo_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
 def page(live_url):  # type: ignore[no-untyped-def]
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (Debian package 'chromium')")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="bg-BG")
-        tab = context.new_page()
-        tab.set_default_timeout(15000)
+    with chromium_page(1100, 900) as tab:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         yield tab
-        context.close()
-        browser.close()
 
 
 def sign_in(page, live_url, email):  # type: ignore[no-untyped-def]

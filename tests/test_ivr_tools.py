@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from models import AuditLog, CallSession, Guardian, db
-from tests.conftest import form_post
+from tests.conftest import form_post, launch_chromium
 
 
 def demo_parent() -> tuple[str, str]:
@@ -134,43 +133,16 @@ def test_call_log_for_the_school_admin_only(demo_app: Flask) -> None:
 
 
 @pytest.mark.browser
-def test_simulator_in_a_browser(demo_app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    chromium = shutil.which("chromium")
-    if not chromium:
-        pytest.skip("chromium is not installed")
-    import threading
-
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    port = server.server_port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def test_simulator_in_a_browser(demo_app: Flask, live_url: str) -> None:
     number, child = demo_parent()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                    "--disable-sync",
-                ],
-            )
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/ivr/simulator")
-            page.fill("#sim-from", number)
-            page.click("#sim-call")
-            page.wait_for_selector(f"#sim-log li:has-text('Обаждате се за {child}')")
-            for key in "2580#":
-                page.click(f".ivr-key[data-key='{key}']")
-            page.wait_for_selector("#sim-log li:has-text('среден успех')")
-            page.click(".ivr-key[data-key='6']")
-            page.wait_for_selector("#sim-log li:has-text('Утре')")
-            browser.close()
-    finally:
-        server.shutdown()
+    with launch_chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{live_url}/ivr/simulator")
+        page.fill("#sim-from", number)
+        page.click("#sim-call")
+        page.wait_for_selector(f"#sim-log li:has-text('Обаждате се за {child}')")
+        for key in "2580#":
+            page.click(f".ivr-key[data-key='{key}']")
+        page.wait_for_selector("#sim-log li:has-text('среден успех')")
+        page.click(".ivr-key[data-key='6']")
+        page.wait_for_selector("#sim-log li:has-text('Утре')")

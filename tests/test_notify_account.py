@@ -64,6 +64,23 @@ def test_phone_numbers_are_stored_in_e164(raw: str, e164: str | None) -> None:
     assert normalize_phone(raw) == e164
 
 
+@pytest.mark.parametrize(
+    ("raw", "valid", "possible", "parsed"),
+    [
+        ("0888 123 456", "+359888123456", "+359888123456", "+359888123456"),
+        ("12345", None, "+35912345", "+35912345"),
+        ("abc123", None, None, "+359123"),
+        ("+359 1", None, None, None),
+    ],
+)  # fmt: skip
+def test_phone_number_checks(
+    raw: str, valid: str | None, possible: str | None, parsed: str | None
+) -> None:
+    assert normalize_phone(raw) == valid
+    assert normalize_phone(raw, accept="possible") == possible
+    assert normalize_phone(raw, accept="parsed") == parsed
+
+
 # --- registration -------------------------------------------------------------------------------
 def test_register_with_sms_code_then_password_and_pin(client) -> None:  # type: ignore[no-untyped-def]
     school = make_school()

@@ -4,7 +4,6 @@ idempotent re-import, leavers, CLI and web upload."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,35 +105,22 @@ def test_formula_cell_is_refused_with_its_row_and_column() -> None:
 @pytest.fixture(scope="session")
 def lists_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file with the fixture school and its lists (no students), built once."""
-    from tests.conftest import make_app
+    from tests.conftest import build_template
 
-    folder = tmp_path_factory.mktemp("lists")
-    path = folder / "lists.sqlite3"
-    application = make_app(f"sqlite:///{path}", folder)
-    with application.app_context():
-        db.create_all()
-        load_lists(make_school())
-        db.session.remove()
-        db.engine.dispose()
-    return path
+    return build_template(
+        tmp_path_factory.mktemp("lists"), "lists.sqlite3", lambda: load_lists(make_school())
+    )
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, tmp_path: Path, lists_template: Path) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest, tmp_path: Path, lists_template: Path, empty_template: Path
+) -> Iterator[Flask]:
     """conftest's ``app``; tests that ask for ``school`` start from a copy of the lists."""
-    from tests.conftest import make_app
+    from tests.conftest import app_on_copy
 
-    path = tmp_path / "test.sqlite3"
-    with_lists = "school" in request.fixturenames
-    if with_lists:
-        shutil.copy(lists_template, path)
-    application = make_app(f"sqlite:///{path}", tmp_path)
-    with application.app_context():
-        if not with_lists:
-            db.create_all()
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+    template = lists_template if "school" in request.fixturenames else empty_template
+    yield from app_on_copy(template, tmp_path, "test.sqlite3")
 
 
 @pytest.fixture

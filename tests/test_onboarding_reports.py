@@ -45,7 +45,6 @@ needs_pdf_font = pytest.mark.skipif(
 )
 
 
-
 def _class(school_id: int, name: str) -> SchoolClass:
     return db.session.scalars(
         sa.select(SchoolClass).where(SchoolClass.school_id == school_id, SchoolClass.name == name)

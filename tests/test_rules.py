@@ -15,7 +15,9 @@ from gradebook.rules import (
     CURRENT_KINDS,
     EXCUSE_REASONS,
     GRADE_KINDS,
+    MONTHS_BG,
     SOP_MARKS,
+    WEEKDAYS_BG,
     AbsenceTotals,
     RuleError,
     absence_totals,
@@ -28,6 +30,7 @@ from gradebook.rules import (
     exceeds_monthly_threshold,
     forecast_whole,
     format_date_bg,
+    format_datetime_bg,
     format_decimal_bg,
     grade_text,
     grade_word,
@@ -36,6 +39,7 @@ from gradebook.rules import (
     is_valid_student_code,
     min_grades_per_term,
     missing_grades_warning,
+    month_year_bg,
     new_student_code,
     normalize_student_code,
     official_average,
@@ -673,6 +677,20 @@ def test_format_decimal_bg(value: Decimal, places: int, text: str) -> None:
 def test_format_date_bg() -> None:
     assert format_date_bg(date(2026, 11, 5)) == "05.11.2026"
     assert format_date_bg(datetime(2026, 1, 2, 12, 0)) == "02.01.2026"
+
+
+def test_format_datetime_bg() -> None:
+    assert format_datetime_bg(datetime(2026, 11, 5, 8, 7)) == "05.11.2026 08:07"
+
+
+def test_month_year_bg() -> None:
+    assert month_year_bg(2026, 11) == "ноември 2026"
+    assert month_year_bg(2027, 1) == "януари 2027"
+    assert len(MONTHS_BG) == 12 and MONTHS_BG[-1] == "декември"
+    assert WEEKDAYS_BG[date(2026, 11, 25).isoweekday() - 1] == "сряда"
+    for bad in (0, 13):
+        with pytest.raises(IndexError):
+            month_year_bg(2026, bad)
 
 
 GRADE_TEXTS = [

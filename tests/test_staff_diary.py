@@ -435,8 +435,25 @@ def test_events_and_meetings(demo_client):
     db.session.expire_all()
     event = db.session.get(Event, event.id)
     assert event.title == "Класна работа по математика" and event.date == dt.date(2026, 12, 4)
+    # deleting needs a reason, which the audit trail keeps
+    event_id = event.id
     r = form_post(demo_client, "/staff/events", {}, post_url=f"/staff/events/{event.id}/delete")
+    assert r.status_code == 302 and db.session.get(Event, event.id) is not None
+    r = form_post(
+        demo_client,
+        f"/staff/events/{event.id}/edit",
+        {"reason": "Учителят е болен"},
+        post_url=f"/staff/events/{event.id}/delete",
+    )
     assert r.status_code == 302 and db.session.get(Event, event.id) is None
+    entry = db.session.scalar(
+        sa.select(AuditLog).where(
+            AuditLog.object_type == "event",
+            AuditLog.object_id == event_id,
+            AuditLog.action == "delete",
+        )
+    )
+    assert entry.reason == "Учителят е болен"
 
 
 # --- messages --------------------------------------------------------------------------------------

@@ -201,3 +201,34 @@ def test_rebuild_on_postgresql(pg_app: Flask) -> None:
     db.session.commit()
     assert count > 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StudentSummary)) == count
+
+
+def test_phone_and_portal_group_caches_do_not_clobber_each_other(demo_app):
+    """Both the phone line (menu 7) and the portal comparison cache class aggregates in
+    GroupSummary; each keeps its own rows (``source``), so one never deletes or misreads the other's."""
+    import sqlalchemy as sa
+
+    from gradebook import summary
+    from models import Enrollment, GroupSummary, SchoolClass, SchoolYear, db
+    from portal import stats
+
+    klass = db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == 1)).first()
+    year = db.session.get(SchoolYear, klass.school_year_id)
+    term = year.term_of(summary.clock.today())
+    phone_before = summary.get_class_summary(klass.id, year.id, term)
+    assert phone_before is not None and "fp" not in phone_before
+
+    stats.group_payloads(1, year.id, klass.grade_level, term)  # the portal builds its cache
+
+    assert summary.get_class_summary(klass.id, year.id, term) == phone_before
+    sources = set(
+        db.session.scalars(
+            sa.select(GroupSummary.source).where(GroupSummary.grade_level == klass.grade_level)
+        )
+    )
+    assert sources == {"phone", "portal"}
+    pupil = db.session.scalars(
+        sa.select(Enrollment.student_id).where(Enrollment.class_id == klass.id)
+    ).first()
+    assert stats.invalidate_for_student(pupil, year.id) > 0  # drops the portal's rows only
+    assert summary.get_class_summary(klass.id, year.id, term) == phone_before

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:04:44.527733
+Create Date: 2026-11-28 18:47:27.200899
 
 """
 from alembic import op
@@ -544,13 +544,15 @@ def upgrade():
     sa.Column('grade_level', sa.SmallInteger(), nullable=False),
     sa.Column('class_id', sa.Integer(), nullable=True),
     sa.Column('term', sa.SmallInteger(), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False, comment="who keeps the row: 'phone' (gradebook.summary, menu 7) or 'portal' (portal.stats)"),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("source IN ('phone', 'portal')", name=op.f('ck_group_summary_source')),
     sa.ForeignKeyConstraint(['class_id'], ['school_class.id'], name=op.f('fk_group_summary_class_id_school_class'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_group_summary_school_id_school'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_year_id'], ['school_year.id'], name=op.f('fk_group_summary_school_year_id_school_year'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_summary')),
-    sa.UniqueConstraint('school_year_id', 'grade_level', 'class_id', 'term', name=op.f('uq_group_summary_school_year_id_grade_level_class_id_term'))
+    sa.UniqueConstraint('source', 'school_year_id', 'grade_level', 'class_id', 'term', name=op.f('uq_group_summary_source_school_year_id_grade_level_class_id_term'))
     )
     with op.batch_alter_table('group_summary', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_group_summary_school_id'), ['school_id'], unique=False)

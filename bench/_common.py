@@ -1,0 +1,75 @@
+"""What the benchmark scripts share: percentiles, the app on a given database, a private
+PostgreSQL schema and a free local port.
+
+The scripts are run as ``.venv/bin/python bench/<name>.py``; each puts the project root on
+``sys.path`` first and then imports this module as ``bench._common``.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values``, nearest rank: ``pct(ms, 0.95)`` is the p95."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def make_app(url: str, tmp: Path, schema: str | None = None, **config: Any) -> Any:
+    """The application on ``url`` with its instance folder in ``tmp``; ``schema`` puts PostgreSQL
+    connections on that schema; ``config`` adds or overrides settings."""
+    from app import create_app
+
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp),
+        "SECRET_KEY": "bench",
+        **config,
+    }
+    if schema:
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": f"-csearch_path={schema}"},
+            "pool_pre_ping": True,
+        }
+    return create_app(settings)
+
+
+@contextmanager
+def private_schema(url: str, prefix: str = "bench_") -> Iterator[str]:
+    """A fresh schema (``prefix`` + random hex) of the PostgreSQL database at ``url``, dropped with
+    everything in it on the way out."""
+    schema = f"{prefix}{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+def schema_url(url: str, schema: str) -> str:
+    """``url`` with the search path set to ``schema`` (for processes configured by URL alone)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free at the moment of asking."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
