@@ -2123,6 +2123,33 @@ def _hours(raw: Any, field_name: str) -> Decimal:
     return value
 
 
+def _curriculum_fields(
+    actor: Actor,
+    errors: dict[str, str],
+    teacher_id: int | None,
+    hours_term1: Any,
+    hours_term2: Any,
+    section: str,
+    group_name: str,
+) -> tuple[int | None, list[Decimal], str]:
+    """The checked teacher, hours per week (term 1, term 2) and group of a curriculum row, as a new
+    row and an edit take them; each problem goes into ``errors`` under its field."""
+    teacher = None
+    try:
+        teacher = _member_of_school(actor, teacher_id, "teacher_id")
+    except Invalid as exc:
+        errors.update(exc.errors)
+    hours: list[Decimal] = []
+    for key, raw in (("hours_term1", hours_term1), ("hours_term2", hours_term2)):
+        try:
+            hours.append(_hours(raw, key))
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if section not in {s.value for s in CurriculumSection}:
+        errors["section"] = "Изберете раздел."
+    return teacher, hours, (group_name or "").strip()[:40]
+
+
 def add_curriculum(
     actor: Actor,
     *,
@@ -2143,19 +2170,9 @@ def add_curriculum(
         except NotFound:
             errors["subject_id"] = "Изберете предмет."
             subject = None
-        try:
-            teacher = _member_of_school(actor, teacher_id, "teacher_id")
-        except Invalid as exc:
-            errors.update(exc.errors)
-        hours: list[Decimal] = []
-        for key, raw in (("hours_term1", hours_term1), ("hours_term2", hours_term2)):
-            try:
-                hours.append(_hours(raw, key))
-            except Invalid as exc:
-                errors.update(exc.errors)
-        if section not in {s.value for s in CurriculumSection}:
-            errors["section"] = "Изберете раздел."
-        group = (group_name or "").strip()[:40]
+        teacher, hours, group = _curriculum_fields(
+            actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
+        )
         if subject is not None and db.session.scalar(
             sa.select(Curriculum.id).where(
                 Curriculum.class_id == klass.id,
@@ -2739,20 +2756,9 @@ def update_curriculum(
         _require_admin(actor)
         row = get_in_school(Curriculum, curriculum_id, actor.school_id)
         errors: dict[str, str] = {}
-        teacher = None
-        try:
-            teacher = _member_of_school(actor, teacher_id, "teacher_id")
-        except Invalid as exc:
-            errors.update(exc.errors)
-        hours: list[Decimal] = []
-        for key, raw in (("hours_term1", hours_term1), ("hours_term2", hours_term2)):
-            try:
-                hours.append(_hours(raw, key))
-            except Invalid as exc:
-                errors.update(exc.errors)
-        if section not in {s.value for s in CurriculumSection}:
-            errors["section"] = "Изберете раздел."
-        group = (group_name or "").strip()[:40]
+        teacher, hours, group = _curriculum_fields(
+            actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
+        )
         if not errors and db.session.scalar(
             sa.select(Curriculum.id).where(
                 Curriculum.class_id == row.class_id,
