@@ -47,6 +47,7 @@ def test_welcome_for_anonymous(demo_client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'lang="bg"' in html and "Вход за родители" in html and "/login" in html
+    assert "/register" in html and "/onboarding/signup" in html and "/staff/" in html
 
 
 def test_login_redirects_to_first_child(demo_client):
