@@ -1,4 +1,5 @@
-"""Cross-cutting protections: throttling of guessing, and Twilio webhook signatures.
+"""Cross-cutting protections: throttling of guessing, safe ids from form input, Twilio webhook
+signatures, and the hashing of phone PINs.
 
 Throttling counts failures in the database (``AuthFailure``) over a sliding window, so it holds
 across gunicorn workers and restarts. Scopes in use: ``ivr_number``, ``ivr_code``,
@@ -55,7 +56,7 @@ def clear_failures(scope: str, key: str) -> None:
     )
 
 
-# --- Twilio signatures ----------------------------------------------------------------------------
+# --- form input -----------------------------------------------------------------------------------
 def id_values(values: Iterable[str]) -> list[int]:
     """The ids among submitted form values (e.g. ``request.form.getlist("ids")``), in order: only
     plain ASCII digits ("²" is a digit to ``str.isdigit``) short enough for a BIGINT; the rest
@@ -63,6 +64,7 @@ def id_values(values: Iterable[str]) -> list[int]:
     return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]
 
 
+# --- Twilio signatures ----------------------------------------------------------------------------
 def public_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL + path + query when configured, else the request
     URL as seen (behind a proxy, enable TRUST_PROXY so ProxyFix restores scheme and host)."""
