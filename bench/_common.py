@@ -1,5 +1,5 @@
 """What the benchmark scripts share: percentiles, the app on a given database, a private
-PostgreSQL schema and a free local port.
+PostgreSQL schema, a free local port and gunicorn serving the app on it.
 
 The scripts are run as ``.venv/bin/python bench/<name>.py``; each puts the project root on
 ``sys.path`` first and then imports this module as ``bench._common``.
@@ -7,8 +7,11 @@ The scripts are run as ``.venv/bin/python bench/<name>.py``; each puts the proje
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,3 +76,38 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def start_gunicorn(
+    db_url: str, tmp: Path, port: int, token: str, **settings: str
+) -> subprocess.Popen[bytes]:
+    """gunicorn -w 2 serving ``bench.ivr_wsgi:app`` (the app plus a bare static-TwiML endpoint)
+    on 127.0.0.1:``port`` against ``db_url``; returns once it answers (in its own process group,
+    so that the caller can stop it with ``os.killpg``)."""
+    import requests
+
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "TWILIO_AUTH_TOKEN": token,
+        "SECRET_KEY": "bench",
+        "INSTANCE_PATH": str(tmp),
+        "PUBLIC_BASE_URL": base,
+        **settings,
+    }
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.ivr_wsgi:app"],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(150):
+        try:
+            requests.post(base + "/bench/static-twiml", timeout=5)
+            return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 30 s")

@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,14 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import free_port, make_app, pct, private_schema, schema_url  # noqa: E402
+from bench._common import (  # noqa: E402
+    free_port,
+    make_app,
+    pct,
+    private_schema,
+    schema_url,
+    start_gunicorn,
+)
 from security import sign  # noqa: E402
 
 TOKEN = "bench-twilio-token"
@@ -154,35 +160,7 @@ def run(args: argparse.Namespace, db_url: str) -> None:
         parents = prepare(db_url, tmp)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "SECRET_KEY": "bench",
-            "INSTANCE_PATH": str(tmp),
-            "PUBLIC_BASE_URL": base,
-        }
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "-w",
-                "2",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "bench.ivr_wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        for _ in range(100):
-            try:
-                requests.post(base + "/bench/static-twiml", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        server = start_gunicorn(db_url, tmp, port, TOKEN)
         bare(base, 20)  # warm both workers up
         Call(base, parents[-1]).open().menus(1).close()
 

@@ -19,15 +19,18 @@ Rules this module follows (ICU's ``bg`` spell-out and the official grammar are t
   form ("два часа", "двадесет и един часа", like "двадесет и един лева"; "нула оценки").
 * A number named on its own (a grade, a digit of a code) uses the neuter: "едно", "две".
 
-Everything is pure: only the standard library, no clock (``today`` is a parameter).
+Everything is pure: only the standard library and the pure ``gradebook.rules`` (grade words), no
+clock (``today`` is a parameter).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
+
+from gradebook.rules import grade_word  # pure too: the NEISPUO thresholds live only there
 
 __all__ = [
     "NOUNS",
@@ -297,30 +300,6 @@ def decimal_words(value: Decimal | int) -> str:
     return f"{whole_words} цяло и {number_words(hundredths, 'f')} {noun}"
 
 
-def _local_grade_word(value: Decimal) -> tuple[str, int]:
-    """Fallback copy of the NEISPUO thresholds, used only while gradebook.rules is absent."""
-    rounded = value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
-    if rounded < Decimal("3.00"):
-        return "Слаб", 2
-    if rounded < Decimal("3.50"):
-        return "Среден", 3
-    if rounded < Decimal("4.50"):
-        return "Добър", 4
-    if rounded < Decimal("5.50"):
-        return "Много добър", 5
-    return "Отличен", 6
-
-
-_grade_word: Callable[[Decimal], tuple[str, int]]
-try:
-    from gradebook.rules import grade_word as _grade_word
-except ModuleNotFoundError as exc:  # pragma: no cover - depends on the rest of the project
-    # Fall back only when the module itself is missing, never to hide a broken rules module.
-    if exc.name not in ("gradebook", "gradebook.rules"):
-        raise
-    _grade_word = _local_grade_word
-
-
 def grade_phrase(value: Decimal | int) -> str:
     """Grade word and value: "Много добър, пет цяло и двадесет и пет стотни", "Отличен шест".
 
@@ -329,7 +308,7 @@ def grade_phrase(value: Decimal | int) -> str:
     amount = _to_decimal(value).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
     if not Decimal(2) <= amount <= Decimal(6):
         raise ValueError(f"grade {value} is outside 2..6")
-    word, _ = _grade_word(amount)
+    word, _ = grade_word(amount)
     word = word[:1].upper() + word[1:]
     separator = " " if amount == amount.to_integral_value() else ", "
     return f"{word}{separator}{decimal_words(amount)}"
@@ -349,7 +328,7 @@ def grade_phrase_short(value: Decimal | int) -> str:
         return grade_phrase(amount)
     if not Decimal(2) <= amount <= Decimal(6):
         raise ValueError(f"grade {value} is outside 2..6")
-    word, _ = _grade_word(amount)
+    word, _ = grade_word(amount)
     word = word[:1].upper() + word[1:]
     return f"{word}, {number_words(whole, 'n')} и {number_words(hundredths, 'f')}"
 
