@@ -22,6 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import load_settings
+from config.settings import pin_key
 from models import Guardian, StaffUser, db
 
 login_manager = LoginManager()
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings()
     if config:
         settings.update(config)
+    settings["PIN_KEY"] = pin_key(settings)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
     app.config.update(settings)

@@ -29,10 +29,22 @@ PARTS = [
 @click.option("--schools", default=1, show_default=True, help="How many schools to build.")
 @click.option("--students-per-class", default=25, show_default=True)
 @click.option("--today", default=None, help="Pretend today is dd.mm.yyyy (default: today).")
+@click.option(
+    "--history-years",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 11),
+    help="Finished school years before the current one (their grades, term and annual grades).",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when a school already exists.")
 @with_appcontext
 def demo_command(
-    seed: int, schools: int, students_per_class: int, today: str | None, if_empty: bool
+    seed: int,
+    schools: int,
+    students_per_class: int,
+    today: str | None,
+    history_years: int,
+    if_empty: bool,
 ) -> None:
     """Load a realistic demo school (or several) and print how to sign in and call."""
     import sqlalchemy as sa
@@ -45,8 +57,8 @@ def demo_command(
         return
     day = dt.datetime.strptime(today, "%d.%m.%Y").date() if today else None
 
-    def progress(iterable, length):  # type: ignore[no-untyped-def]
-        with click.progressbar(iterable, length=length, label="Училища") as bar:
+    def progress(iterable, length, label):  # type: ignore[no-untyped-def]
+        with click.progressbar(iterable, length=length, label=label) as bar:
             yield from bar
 
     started = dt.datetime.now()
@@ -56,6 +68,7 @@ def demo_command(
         today=day,
         students_per_class=students_per_class,
         progress=progress,
+        history_years=history_years,
     )
     seconds = (dt.datetime.now() - started).total_seconds()
     click.echo(

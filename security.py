@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from models import AuthFailure, db, utcnow
 
@@ -48,6 +51,29 @@ def too_many(
 ) -> bool:
     """True when ``key`` has ``limit`` or more failures in ``scope`` within ``window``."""
     return failures(scope, key, window) >= limit
+
+
+def too_many_any(
+    checks: Iterable[tuple[str, str, int]], window: dt.timedelta = dt.timedelta(hours=1)
+) -> bool:
+    """:func:`too_many` for several ``(scope, key, limit)`` at once, in one query."""
+    wanted = {(scope, key[:200]): limit for scope, key, limit in checks}
+    if not wanted:
+        return False
+    rows = db.session.execute(
+        sa.select(AuthFailure.scope, AuthFailure.key, sa.func.count(AuthFailure.id))
+        .where(
+            AuthFailure.created_at >= utcnow() - window,
+            sa.or_(
+                *(
+                    sa.and_(AuthFailure.scope == scope, AuthFailure.key == key)
+                    for scope, key in wanted
+                )
+            ),
+        )
+        .group_by(AuthFailure.scope, AuthFailure.key)
+    ).all()
+    return any(count >= wanted[(scope, key)] for scope, key, count in rows)
 
 
 def clear_failures(scope: str, key: str) -> None:
@@ -110,23 +136,34 @@ def twilio_signed(on_forbidden: Callable[[], Response] | None = None) -> Callabl
 
 
 # --- phone PINs --------------------------------------------------------------------------------
-# A 4–6 digit PIN has at most a million values: what protects it is the lockout (per call, per
-# number, per child), not the hash. A salted PBKDF2 of moderate cost keeps the PIN step of the phone
-# line cheap (about 10 ms of CPU instead of scrypt's 250 ms) while still costing a thief hours per
-# stolen hash.
-PIN_HASH_METHOD = "pbkdf2:sha256:40000"
-_DUMMY_PIN_HASH: list[str] = []
+# A 4–6 digit PIN has at most a million values, so no hash cost makes a stolen hash safe: a slow
+# hash of a PIN is guessed offline within seconds on a graphics card. What protects a PIN online is
+# the lockout (per call, per number, per child); what protects a stolen hash is a key that is not
+# in the database. So a PIN is stored as HMAC-SHA256 under ``PIN_KEY`` (a setting, see
+# config/settings.py) with a random salt: without the key, a copy of the database reveals no PIN;
+# with it, the check costs microseconds, which keeps the phone line's PIN step as fast as any other.
+# Hashes of the earlier format (werkzeug's ``pbkdf2:…``) are still accepted.
+PIN_HASH_SCHEME = "hmac-sha256"
+
+
+def _pin_mac(salt: str, pin: str) -> str:
+    key = str(current_app.config["PIN_KEY"]).encode()
+    return hmac.new(key, f"{salt}${pin}".encode(), hashlib.sha256).hexdigest()
 
 
 def hash_pin(pin: str) -> str:
-    return generate_password_hash(pin, method=PIN_HASH_METHOD)
+    """``hmac-sha256$<salt>$<mac>`` of ``pin`` under the application's ``PIN_KEY``."""
+    salt = secrets.token_hex(8)
+    return f"{PIN_HASH_SCHEME}${salt}${_pin_mac(salt, pin)}"
 
 
 def check_pin(pin_hash: str | None, pin: str) -> bool:
     """True when ``pin`` matches; with no hash, does the same work and says False (timing)."""
     if not pin_hash:
-        if not _DUMMY_PIN_HASH:
-            _DUMMY_PIN_HASH.append(hash_pin("no-pin"))
-        check_password_hash(_DUMMY_PIN_HASH[0], pin)
+        hmac.compare_digest(_pin_mac("0" * 16, pin), "0" * 64)
         return False
+    scheme, _, rest = pin_hash.partition("$")
+    if scheme == PIN_HASH_SCHEME:
+        salt, _, mac = rest.partition("$")
+        return hmac.compare_digest(_pin_mac(salt, pin), mac)
     return check_password_hash(pin_hash, pin)

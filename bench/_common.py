@@ -8,6 +8,7 @@ The scripts are run as ``.venv/bin/python bench/<name>.py``; each puts the proje
 from __future__ import annotations
 
 import os
+import platform
 import re
 import socket
 import subprocess
@@ -22,6 +23,24 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def machine() -> str:
+    """One line on the machine a figure was measured on: cores, CPU model, memory, Python."""
+    cpu = platform.processor() or "?"
+    memory = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return f"nproc {os.cpu_count()}, CPU {cpu}, memory {memory}, Python {platform.python_version()}"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -97,8 +116,16 @@ def start_gunicorn(
         **settings,
     }
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.ivr_wsgi:app"],  # fmt: skip
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.ivr_wsgi:app",
+        ],  # fmt: skip
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import queue
 import random
 import shutil
@@ -54,6 +53,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench._common import (  # noqa: E402
     CSRF,
     free_port,
+    machine,
     make_app,
     pct,
     private_schema,
@@ -78,23 +78,6 @@ KINDS = [
     "portal dashboard",
     "portal compare",
 ]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    memory = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return f"nproc {os.cpu_count()}, CPU {cpu}, memory {memory}, Python {platform.python_version()}"
 
 
 def prepare(url: str, tmp: Path) -> dict[str, list[Any]]:

@@ -7,6 +7,8 @@ for the phone simulator to sign with) are generated once into ``instance/dev-sec
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -38,6 +40,16 @@ def _dev_secrets(instance: Path) -> dict[str, str]:
     return values
 
 
+def pin_key(settings: dict[str, Any]) -> str:
+    """``PIN_KEY`` when set, otherwise a key derived from ``SECRET_KEY`` (never SECRET_KEY itself)."""
+    return (
+        settings.get("PIN_KEY")
+        or hmac.new(
+            str(settings["SECRET_KEY"]).encode(), b"belezhnik-pin", hashlib.sha256
+        ).hexdigest()
+    )
+
+
 def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
     if env is None:
         from dotenv import load_dotenv
@@ -57,6 +69,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     settings: dict[str, Any] = {
         "SECRET_KEY": env.get("SECRET_KEY") or dev["SECRET_KEY"],
+        # The key of the phone PINs' HMAC (security.hash_pin). Unset: derived from SECRET_KEY
+        # (see pin_key); set it in production so that SECRET_KEY can be rotated without resetting
+        # every PIN.
+        "PIN_KEY": env.get("PIN_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance),
         # The public address Twilio calls; signatures are computed against it. Unset: the request URL.
@@ -101,6 +117,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "TIMEZONE": TZ_NAME,
         # Uploads (list imports) are refused above this size before they are read.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        # Uploaded lists (personal data) left behind are deleted after this many hours.
+        "UPLOAD_RETENTION_HOURS": float(env.get("UPLOAD_RETENTION_HOURS", "24")),
     }
     if env.get("IVR_SIMULATOR"):
         # The phone simulator is on by default only while no Twilio account is configured.

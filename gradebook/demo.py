@@ -13,6 +13,8 @@ Everything random comes from ``random.Random(seed)``: the same seed gives the sa
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import gc
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -351,11 +353,24 @@ def build_demo(
     today: dt.date | None = None,
     students_per_class: int = 25,
     levels: tuple[int, ...] = tuple(range(1, 13)),
-    progress: Callable[[Iterator[int], int], Iterator[int]] | None = None,
+    progress: Callable[[Iterator[int], int, str], Iterator[int]] | None = None,
+    history_years: int = 0,
+    bulk: bool | None = None,
 ) -> DemoResult:
     """Create ``schools`` demo schools in the current database session and commit.
 
-    ``progress(iterable, length)`` may wrap the loop over schools (the CLI passes a progress bar).
+    ``history_years`` adds that many finished school years before the current one: the same
+    pupils a grade lower (so the current first graders have none), every current grade of both
+    terms, the term and annual grades, and absences; their enrolments have ended. The current
+    year's data does not depend on it (the history draws from a random stream of its own), so a
+    test can check that nothing of a past year leaks into the current year's figures.
+
+    ``progress(iterable, length, label)`` may wrap the loops over schools (the CLI passes a
+    progress bar). On PostgreSQL the big tables go in with COPY, everything else with multi-row
+    inserts. Each school is committed with its summaries, except in ``bulk`` mode (by default on
+    PostgreSQL from five schools on): the foreign keys and indexes of the grade and absence
+    tables are dropped, every school is loaded, they are put back, the summaries are built, and
+    all of it is one transaction (an interrupted load leaves nothing behind).
     """
     from config import TZ
 
@@ -363,16 +378,7 @@ def build_demo(
     rng = random.Random(seed)
     result = DemoResult()
     ids = _Ids()
-    for model in (
-        School,
-        SchoolYear,
-        StaffUser,
-        SchoolClass,
-        Subject,
-        Curriculum,
-        Student,
-        Guardian,
-    ):
+    for model in _OWN_IDS:
         table = model.__table__
         current = db.session.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
         ids.next[table.name] = current + 1
@@ -400,32 +406,241 @@ def build_demo(
 
     existing = db.session.execute(sa.select(sa.func.count(School.id))).scalar() or 0
     counter = iter(range(existing + 1, existing + schools + 1))
-    loop = progress(counter, schools) if progress else counter
-    for number in loop:
-        _build_school(
-            number, rng, ids, today, students_per_class, levels, password_hash, pin_hash, result
-        )
-        db.session.commit()
+    loop = progress(counter, schools, "Училища") if progress else counter
+    from gradebook import summary
+
+    bulk = _bulk_mode(schools) if bulk is None else bulk
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived rows: the cyclic collector only slows the build down
+    try:
+        if bulk:
+            _drop_for_bulk()
+        for number in loop:
+            history = random.Random(f"{seed}/{number}/history")
+            _build_school(
+                number,
+                rng,
+                history,
+                ids,
+                today,
+                students_per_class,
+                levels,
+                history_years,
+                password_hash,
+                pin_hash,
+                result,
+            )
+            _advance_sequences(ids)
+            if not bulk:
+                db.session.flush()
+                summary.rebuild_school(result.schools[-1])
+                db.session.commit()
+            gc.collect()
+        if bulk:
+            # indexes and foreign keys back (each checked in one pass), then the summaries,
+            # which read through those indexes; all of it one transaction with the rows
+            _restore_after_bulk()
+            steps = iter(result.schools)
+            for school_id in (
+                progress(steps, len(result.schools), "Обобщения") if progress else steps
+            ):
+                summary.rebuild_school(school_id)
+                gc.collect()
+            db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if collecting:
+            gc.enable()
     return result
+
+
+# The big tables: on PostgreSQL, a bulk load drops their foreign keys and secondary indexes
+# first and puts them back at the end (as pg_restore does). A foreign key checked row by row
+# makes COPY several times slower than one check of the whole table at the end.
+_BULK_TABLES = (Grade, Absence)
+_BULK_FROM_SCHOOLS = 5
+
+
+def _bulk_mode(schools: int) -> bool:
+    """Bulk mode for loads of several schools into PostgreSQL."""
+    return schools >= _BULK_FROM_SCHOOLS and db.session.get_bind().dialect.name == "postgresql"
+
+
+def _drop_for_bulk() -> None:
+    for model in _BULK_TABLES:
+        table = model.__table__  # type: ignore[attr-defined]
+        for fk in table.foreign_key_constraints:
+            db.session.execute(sa.schema.DropConstraint(fk))
+        for index in table.indexes:
+            db.session.execute(sa.schema.DropIndex(index))
+
+
+def _restore_after_bulk() -> None:
+    for model in _BULK_TABLES:
+        table = model.__table__  # type: ignore[attr-defined]
+        for index in table.indexes:
+            db.session.execute(sa.schema.CreateIndex(index))
+        for fk in table.foreign_key_constraints:
+            db.session.execute(sa.schema.AddConstraint(fk))
+    for model in _ORDER:
+        db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
+
+
+# Tables whose ids the loader hands out itself (see _Ids).
+_OWN_IDS = (
+    School,
+    SchoolYear,
+    StaffUser,
+    SchoolClass,
+    Subject,
+    Curriculum,
+    Student,
+    Guardian,
+)
+
+
+def _advance_sequences(ids: _Ids) -> None:
+    """On PostgreSQL, move each id sequence past the ids the loader wrote itself, so that rows
+    added later through the application get fresh ids."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in _OWN_IDS:
+        table = model.__table__.name
+        db.session.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, false)"),
+            {"t": table, "v": ids.next[table]},
+        )
+
+
+class _Rows:
+    """The rows of one school, per model, in insertion order of the models.
+
+    Most models collect dicts; grades, by far the most numerous, collect tuples in
+    ``GRADE_COLUMNS`` order to keep memory and time down.
+    """
+
+    def __init__(self) -> None:
+        self.dicts: dict[type, list[dict[str, Any]]] = {}
+        self.grades: list[tuple[Any, ...]] = []
+
+    def add(self, model: type, **values: Any) -> dict[str, Any]:
+        self.dicts.setdefault(model, []).append(values)
+        return values
+
+
+GRADE_COLUMNS = (
+    "school_id",
+    "school_year_id",
+    "student_id",
+    "curriculum_id",
+    "subject_id",
+    "teacher_id",
+    "term",
+    "kind",
+    "category",
+    "value",
+    "date",
+    "comment",
+    "created_at",
+    "updated_at",
+)
+
+# Models in foreign-key order.
+_ORDER = [
+    School,
+    SchoolYear,
+    NonSchoolDay,
+    ClassesEnd,
+    StaffUser,
+    StaffMembership,
+    Subject,
+    BellTime,
+    SchoolClass,
+    Curriculum,
+    TimetableSlot,
+    Student,
+    Enrollment,
+    Guardian,
+    GuardianStudent,
+    Grade,
+    Absence,
+    Remark,
+    HealthNote,
+    Event,
+    ParentMeeting,
+]
+
+
+def _write(model: type, columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
+    """Insert ``values`` (tuples in ``columns`` order) into ``model``'s table in the session's
+    transaction: COPY on PostgreSQL, multi-row inserts elsewhere. Python-side column defaults
+    (timestamps, version numbers) are filled in here, since COPY does not run them."""
+    if not values:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        for i in range(0, len(values), 5000):
+            connection.execute(
+                sa.insert(table),
+                [dict(zip(columns, row, strict=True)) for row in values[i : i + 5000]],
+            )
+        return
+    extra_columns: list[str] = []
+    extra_values: list[Any] = []
+    for column in table.columns:
+        if column.key in columns or column.primary_key and column.key not in columns:
+            continue
+        default = column.default
+        if default is None:
+            continue
+        if default.is_scalar:
+            value = default.arg
+        elif default.is_callable:
+            value = default.arg(None)
+        else:
+            continue
+        extra_columns.append(column.key)
+        extra_values.append(value.value if isinstance(value, enum.Enum) else value)
+    extra = tuple(extra_values)
+    names = ", ".join(columns + tuple(extra_columns))
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row + extra)
+
+
+def _write_dicts(model: type, batch: list[dict[str, Any]]) -> None:
+    """Insert dict rows; rows of one shape go through :func:`_write`, mixed shapes per shape."""
+    shapes: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row in batch:
+        key = tuple(row)
+        shapes.setdefault(key, []).append(
+            tuple(v.value if isinstance(v, enum.Enum) else v for v in row.values())
+        )
+    for columns, values in shapes.items():
+        _write(model, columns, values)
 
 
 def _build_school(
     number: int,
     rng: random.Random,
+    history: random.Random,
     ids: _Ids,
     today: dt.date,
     per_class: int,
     levels: tuple[int, ...],
+    history_years: int,
     password_hash: str,
     pin_hash: str,
     result: DemoResult,
 ) -> None:
-    rows: dict[type, list[dict[str, Any]]] = {}
+    rows = _Rows()
+    add = rows.add
     first_built = not result.schools  # sign-ins and phone parents are printed for the first only
-
-    def add(model: type, **values: Any) -> dict[str, Any]:
-        rows.setdefault(model, []).append(values)
-        return values
 
     domain = f"sou{number}.demo.bg"
     towns = ["София", "Пловдив", "Варна", "Бургас", "Русе", "Стара Загора", "Плевен", "Враца"]
@@ -443,34 +658,7 @@ def _build_school(
     )
 
     first, start, term2, end = school_year_bounds(today)
-    year_id = ids.take("school_year")
-    add(
-        SchoolYear,
-        id=year_id,
-        school_id=school_id,
-        name=f"{first}/{first + 1}",
-        starts_on=start,
-        term2_starts_on=term2,
-        ends_on=end,
-        is_current=True,
-        month_lock_day=5,
-        future_entry_lock=True,
-    )
-    holidays: set[dt.date] = set()
-    for a, b, name in _vacations(first):
-        add(NonSchoolDay, school_year_id=year_id, date_from=a, date_to=b, name=name)
-        day = a
-        while day <= b:
-            holidays.add(day)
-            day += dt.timedelta(days=1)
-    for lo, hi, month, day in ((12, 12, 5, 15), (1, 3, 5, 29), (4, 6, 6, 12), (7, 11, 6, 30)):
-        add(
-            ClassesEnd,
-            school_year_id=year_id,
-            grade_from=lo,
-            grade_to=hi,
-            ends_on=dt.date(first + 1, month, day),
-        )
+    year_id, holidays = _add_year(add, ids, school_id, today, current=True)
 
     # staff -----------------------------------------------------------------------------------
     admin_id = ids.take("staff_user")
@@ -499,114 +687,21 @@ def _build_school(
             ("директор", f"direktor@{domain}", DEMO_PASSWORD),
             ("учител", f"uchitel1@{domain}", DEMO_PASSWORD),
         ]
-    primary_teachers = teachers[:12]
-    specialists = teachers[12:]
+    staff = _Staff(teachers[:12], teachers[12:])
 
     # subjects ----------------------------------------------------------------------------------
-    subject_ids: dict[str, int] = {}
-    specialist_of: dict[str, list[int]] = {}
     all_names = sorted({n.rstrip("*") for lv in levels for n, _ in _curriculum_for(lv)})
-    for k, name in enumerate(all_names):
-        sid = ids.take("subject")
-        subject_ids[name] = sid
-        short = "".join(w[0] for w in name.split() if w[0].isupper() or len(w) > 3)[:6].upper()
-        add(Subject, id=sid, school_id=school_id, name=name, short_name=short)
-        specialist_of[name] = [
-            specialists[(k * 2) % len(specialists)],
-            specialists[(k * 2 + 1) % len(specialists)],
-        ]
+    for name in all_names:
+        _subject(add, ids, school_id, staff, name)
 
     for shift, bells in BELLS.items():
         for period, (a, b) in enumerate(bells, start=1):
             add(BellTime, school_id=school_id, shift=shift, period=period, starts_at=a, ends_at=b)
 
     # classes, curriculum, timetable -----------------------------------------------------------
-    letters = "абвг"
-    teacher_busy: set[tuple[int, int, int, int]] = set()  # (teacher, shift, weekday, period)
-    classes: list[dict[str, Any]] = []
-    curricula_by_class: dict[int, list[dict[str, Any]]] = {}
-    slots_by_class: dict[int, list[dict[str, Any]]] = {}
-    homeroom_pool = iter(primary_teachers + specialists)
-    for level in levels:
-        sections = 3 if 5 <= level <= 10 else 2
-        for s in range(sections):
-            cid = ids.take("school_class")
-            shift = 2 if level <= 4 else 1
-            homeroom = (
-                primary_teachers[(level - 1) * 2 % 12 + s % 2]
-                if level <= 4
-                else next(homeroom_pool, None)
-            )
-            cls = add(
-                SchoolClass,
-                id=cid,
-                school_id=school_id,
-                school_year_id=year_id,
-                grade_level=level,
-                name=f"{level}{letters[s]}",
-                class_teacher_id=homeroom,
-                shift=shift,
-            )
-            classes.append(cls)
-            lessons: list[tuple[dict[str, Any], int]] = []
-            curricula_by_class[cid] = []
-            for raw_name, hours in _curriculum_for(level):
-                name = raw_name.rstrip("*")
-                if raw_name.endswith("*") and homeroom is not None:
-                    teacher = homeroom
-                else:
-                    pool = specialist_of[name]
-                    teacher = pool[(cid + s) % len(pool)]
-                cur_id = ids.take("curriculum")
-                cur = add(
-                    Curriculum,
-                    id=cur_id,
-                    school_id=school_id,
-                    class_id=cid,
-                    subject_id=subject_ids[name],
-                    teacher_id=teacher,
-                    section="A",
-                    hours_term1=Decimal(str(hours)),
-                    hours_term2=Decimal(str(hours)),
-                    group_name="",
-                )
-                curricula_by_class[cid].append(cur)
-                lessons += [(cur, teacher)] * int(round(hours + 0.01))
-            rng.shuffle(lessons)
-            slots_by_class[cid] = []
-            used: set[tuple[int, int]] = set()
-            day_count = {d: 0 for d in range(1, 6)}
-            for cur, teacher in lessons:
-                placed = False
-                for period in range(1, 8):
-                    for weekday in sorted(range(1, 6), key=lambda d: day_count[d]):
-                        if (weekday, period) in used or (
-                            teacher,
-                            shift,
-                            weekday,
-                            period,
-                        ) in teacher_busy:
-                            continue
-                        used.add((weekday, period))
-                        day_count[weekday] += 1
-                        teacher_busy.add((teacher, shift, weekday, period))
-                        slot = add(
-                            TimetableSlot,
-                            school_id=school_id,
-                            class_id=cid,
-                            term=None,
-                            weekday=weekday,
-                            period=period,
-                            curriculum_id=cur["id"],
-                            subject_id=cur["subject_id"],
-                            teacher_id=teacher,
-                            room=str(100 + cid % 40),
-                        )
-                        slots_by_class[cid].append(slot)
-                        placed = True
-                        break
-                    if placed:
-                        break
+    sections = [(level, s) for level in levels for s in range(3 if 5 <= level <= 10 else 2)]
+    year = _build_classes(rng, add, ids, school_id, year_id, sections, staff)
+    classes = year.classes
 
     # students, parents -------------------------------------------------------------------------
     school_days = _school_days(start, min(today, end), holidays)
@@ -730,107 +825,11 @@ def _build_school(
             result.logins.append(("родител", p["email"], DEMO_PASSWORD))
 
     # grades, absences, remarks, events ---------------------------------------------------------
-    def term_of(day: dt.date) -> int:
-        return 1 if day < term2 else 2
-
-    kinds = ["current"] * 6 + ["homework", "test", "control", "classwork", "project"]
     for cls in classes:
-        level = cls["grade_level"]
-        category = "qualitative" if level <= 3 else "quantitative"
-        days_by_weekday: dict[int, list[dt.date]] = {}
-        for day in school_days:
-            days_by_weekday.setdefault(day.isoweekday(), []).append(day)
-        for cur in curricula_by_class[cls["id"]]:
-            cur_days = sorted(
-                {
-                    d
-                    for s in slots_by_class[cls["id"]]
-                    if s["curriculum_id"] == cur["id"]
-                    for d in days_by_weekday.get(s["weekday"], [])
-                }
-            )
-            if not cur_days:
-                continue
-            hours = float(cur["hours_term1"])
-            wanted = rules.min_grades_per_term(Decimal(str(hours))) + 1
-            share = len(cur_days) / max(1, len(school_days))
-            for sid, ability in students_by_class[cls["id"]]:
-                count = max(0, round(wanted * min(1.0, share * 1.2 + 0.3)) + rng.randrange(-1, 2))
-                for day in sorted(rng.sample(cur_days, min(count, len(cur_days)))):
-                    raw = rng.gauss(ability, 0.7)
-                    kind = rng.choice(kinds)
-                    if raw < 2.6:
-                        value = Decimal(2)
-                    elif kind in ("test", "control", "classwork") and category == "quantitative":
-                        value = Decimal(str(min(6.0, max(3.0, raw)))).quantize(Decimal("0.01"))
-                        value = (value * 2).quantize(Decimal("1")) / 2  # halves, as teachers do
-                        value = value.quantize(Decimal("0.01"))
-                    else:
-                        value = Decimal(min(6, max(3, int(raw + 0.5))))
-                    rules.check_grade(value, level, kind)
-                    add(
-                        Grade,
-                        school_id=school_id,
-                        school_year_id=year_id,
-                        student_id=sid,
-                        curriculum_id=cur["id"],
-                        subject_id=cur["subject_id"],
-                        teacher_id=cur["teacher_id"],
-                        term=term_of(day),
-                        kind=kind,
-                        category=category,
-                        value=value,
-                        date=day,
-                        comment="",
-                    )
-
-        # absences: a few sick days (excused, whole days) and scattered unexcused and lates
-        slots_on = {}
-        for s in slots_by_class[cls["id"]]:
-            slots_on.setdefault(s["weekday"], []).append(s)
-        taken: set[tuple[int, dt.date, int]] = set()
-        for sid, ability in students_by_class[cls["id"]]:
-            if not school_days:
-                break
-            events: list[tuple[dt.date, dict[str, Any], str]] = []
-            if rng.random() < 0.45:
-                sick_start = rng.randrange(len(school_days))
-                for day in school_days[sick_start : sick_start + rng.randrange(1, 4)]:
-                    events += [(day, s, "excused") for s in slots_on.get(day.isoweekday(), [])]
-            for _ in range(max(0, int(rng.expovariate(1 / (1.5 if ability > 4 else 4))))):
-                day = rng.choice(school_days)
-                lessons = slots_on.get(day.isoweekday(), [])
-                if lessons:
-                    events.append((day, rng.choice(lessons), "unexcused"))
-            for _ in range(rng.randrange(0, 3)):
-                day = rng.choice(school_days)
-                lessons = slots_on.get(day.isoweekday(), [])
-                if lessons:
-                    events.append((day, min(lessons, key=lambda s: s["period"]), "late"))
-            for day, slot, kind in events:
-                key = (sid, day, slot["period"])
-                if key in taken:
-                    continue
-                taken.add(key)
-                add(
-                    Absence,
-                    school_id=school_id,
-                    school_year_id=year_id,
-                    student_id=sid,
-                    date=day,
-                    period=slot["period"],
-                    term=term_of(day),
-                    subject_id=slot["subject_id"],
-                    curriculum_id=slot["curriculum_id"],
-                    kind=kind,
-                    excuse_reason=rng.choice(["health", "health", "family"])
-                    if kind == "excused"
-                    else None,
-                    excused_by_parent=kind == "excused" and rng.random() < 0.3,
-                    teacher_id=slot["teacher_id"],
-                )
-
         members = students_by_class[cls["id"]]
+        _grades_and_absences(
+            rng, rows, school_id, year_id, cls, year, members, school_days, term2, finals=False
+        )
         for sid, ability in rng.sample(members, min(len(members), 4)):
             if not school_days:
                 break
@@ -858,11 +857,11 @@ def _build_school(
                 author_id=cls["class_teacher_id"],
             )
         for k in range(2):
-            cur = rng.choice(curricula_by_class[cls["id"]])
+            cur = rng.choice(year.curricula[cls["id"]])
             day = today + dt.timedelta(days=3 + 4 * k + rng.randrange(0, 3))
             while day.weekday() >= 5:
                 day += dt.timedelta(days=1)
-            subject_name = next(n for n, i in subject_ids.items() if i == cur["subject_id"])
+            subject_name = next(n for n, i in staff.subject_ids.items() if i == cur["subject_id"])
             kind = "test" if k == 0 else "classwork"
             add(
                 Event,
@@ -906,37 +905,400 @@ def _build_school(
         author_id=admin_id,
     )
 
-    order = [
-        School,
-        SchoolYear,
-        NonSchoolDay,
-        ClassesEnd,
-        StaffUser,
-        StaffMembership,
-        Subject,
-        BellTime,
-        SchoolClass,
-        Curriculum,
-        TimetableSlot,
-        Student,
-        Enrollment,
-        Guardian,
-        GuardianStudent,
-        Grade,
-        Absence,
-        Remark,
-        HealthNote,
-        Event,
-        ParentMeeting,
-    ]
-    for model in order:
-        batch = rows.get(model, [])
-        for i in range(0, len(batch), 5000):
-            db.session.execute(sa.insert(model), batch[i : i + 5000])
-        result.counts[model.__tablename__] = result.counts.get(model.__tablename__, 0) + len(batch)
+    # finished school years, most recent first ------------------------------------------------
+    for back in range(1, history_years + 1):
+        _build_past_year(history, rows, ids, school_id, staff, today, back, year, students_by_class)
+
+    for model in _ORDER:
+        if model is Grade:
+            _write(Grade, GRADE_COLUMNS, rows.grades)
+            count = len(rows.grades)
+        else:
+            batch = rows.dicts.get(model, [])
+            _write_dicts(model, batch)
+            count = len(batch)
+        result.counts[model.__tablename__] = result.counts.get(model.__tablename__, 0) + count
     result.schools.append(school_id)
 
-    from gradebook import summary
 
-    db.session.flush()
-    summary.rebuild_school(school_id)
+@dataclass
+class _Staff:
+    """A school's teachers and subjects: primary teachers, specialists, and per subject its id
+    and the two specialists who teach it."""
+
+    primary: list[int]
+    specialists: list[int]
+    subject_ids: dict[str, int] = field(default_factory=dict)
+    specialist_of: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _subject(
+    add: Callable[..., dict[str, Any]], ids: _Ids, school_id: int, staff: _Staff, name: str
+) -> int:
+    """The subject's id, created on first use with two specialists to teach it."""
+    if name in staff.subject_ids:
+        return staff.subject_ids[name]
+    k = len(staff.subject_ids)
+    sid = ids.take("subject")
+    staff.subject_ids[name] = sid
+    short = "".join(w[0] for w in name.split() if w[0].isupper() or len(w) > 3)[:6].upper()
+    add(Subject, id=sid, school_id=school_id, name=name, short_name=short)
+    pool = staff.specialists
+    staff.specialist_of[name] = [pool[(k * 2) % len(pool)], pool[(k * 2 + 1) % len(pool)]]
+    return sid
+
+
+def _add_year(
+    add: Callable[..., dict[str, Any]], ids: _Ids, school_id: int, day: dt.date, current: bool
+) -> tuple[int, set[dt.date]]:
+    """The school year ``day`` falls in, with its vacations and ends of classes; returns its id
+    and the set of days off."""
+    first, start, term2, end = school_year_bounds(day)
+    year_id = ids.take("school_year")
+    add(
+        SchoolYear,
+        id=year_id,
+        school_id=school_id,
+        name=f"{first}/{first + 1}",
+        starts_on=start,
+        term2_starts_on=term2,
+        ends_on=end,
+        is_current=current,
+        month_lock_day=5,
+        future_entry_lock=True,
+    )
+    holidays: set[dt.date] = set()
+    for a, b, name in _vacations(first):
+        add(NonSchoolDay, school_year_id=year_id, date_from=a, date_to=b, name=name)
+        one = a
+        while one <= b:
+            holidays.add(one)
+            one += dt.timedelta(days=1)
+    for lo, hi, month, day_of_month in CLASSES_END:
+        add(
+            ClassesEnd,
+            school_year_id=year_id,
+            grade_from=lo,
+            grade_to=hi,
+            ends_on=dt.date(first + 1, month, day_of_month),
+        )
+    return year_id, holidays
+
+
+# (first grade, last grade, month, day) of the end of classes in the second calendar year.
+CLASSES_END = ((12, 12, 5, 15), (1, 3, 5, 29), (4, 6, 6, 12), (7, 11, 6, 30))
+
+
+def _classes_end(first: int, level: int) -> dt.date:
+    for lo, hi, month, day in CLASSES_END:
+        if lo <= level <= hi:
+            return dt.date(first + 1, month, day)
+    return dt.date(first + 1, 6, 30)
+
+
+@dataclass
+class _YearClasses:
+    """The classes of one school year with their curricula and timetable slots."""
+
+    classes: list[dict[str, Any]] = field(default_factory=list)
+    by_section: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    curricula: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    slots: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _build_classes(
+    rng: random.Random,
+    add: Callable[..., dict[str, Any]],
+    ids: _Ids,
+    school_id: int,
+    year_id: int,
+    sections: list[tuple[int, int]],
+    staff: _Staff,
+) -> _YearClasses:
+    """Classes (grade level, section number), each with a curriculum for its grade band and a
+    weekly timetable that never puts a teacher in two rooms at once."""
+    letters = "абвг"
+    teacher_busy: set[tuple[int, int, int, int]] = set()  # (teacher, shift, weekday, period)
+    year = _YearClasses()
+    homeroom_pool = iter(staff.primary + staff.specialists)
+    for level, s in sections:
+        cid = ids.take("school_class")
+        shift = 2 if level <= 4 else 1
+        homeroom = (
+            staff.primary[(level - 1) * 2 % 12 + s % 2] if level <= 4 else next(homeroom_pool, None)
+        )
+        cls = add(
+            SchoolClass,
+            id=cid,
+            school_id=school_id,
+            school_year_id=year_id,
+            grade_level=level,
+            name=f"{level}{letters[s]}",
+            class_teacher_id=homeroom,
+            shift=shift,
+        )
+        year.classes.append(cls)
+        year.by_section[(level, s)] = cls
+        lessons: list[tuple[dict[str, Any], int]] = []
+        year.curricula[cid] = []
+        for raw_name, hours in _curriculum_for(level):
+            name = raw_name.rstrip("*")
+            subject_id = _subject(add, ids, school_id, staff, name)
+            if raw_name.endswith("*") and homeroom is not None:
+                teacher = homeroom
+            else:
+                pool = staff.specialist_of[name]
+                teacher = pool[(cid + s) % len(pool)]
+            cur = add(
+                Curriculum,
+                id=ids.take("curriculum"),
+                school_id=school_id,
+                class_id=cid,
+                subject_id=subject_id,
+                teacher_id=teacher,
+                section="A",
+                hours_term1=Decimal(str(hours)),
+                hours_term2=Decimal(str(hours)),
+                group_name="",
+            )
+            year.curricula[cid].append(cur)
+            lessons += [(cur, teacher)] * int(round(hours + 0.01))
+        rng.shuffle(lessons)
+        year.slots[cid] = []
+        used: set[tuple[int, int]] = set()
+        day_count = {d: 0 for d in range(1, 6)}
+        for cur, teacher in lessons:
+            placed = False
+            for period in range(1, 8):
+                for weekday in sorted(range(1, 6), key=lambda d: day_count[d]):
+                    if (weekday, period) in used or (
+                        teacher,
+                        shift,
+                        weekday,
+                        period,
+                    ) in teacher_busy:
+                        continue
+                    used.add((weekday, period))
+                    day_count[weekday] += 1
+                    teacher_busy.add((teacher, shift, weekday, period))
+                    slot = add(
+                        TimetableSlot,
+                        school_id=school_id,
+                        class_id=cid,
+                        term=None,
+                        weekday=weekday,
+                        period=period,
+                        curriculum_id=cur["id"],
+                        subject_id=cur["subject_id"],
+                        teacher_id=teacher,
+                        room=str(100 + cid % 40),
+                    )
+                    year.slots[cid].append(slot)
+                    placed = True
+                    break
+                if placed:
+                    break
+    return year
+
+
+_KINDS = ["current"] * 6 + ["homework", "test", "control", "classwork", "project"]
+_WRITTEN = frozenset({"test", "control", "classwork"})
+_TWO = Decimal(2)
+_WHOLE = {mark: Decimal(mark) for mark in range(2, 7)}
+_CENT = Decimal("0.01")
+_ONE = Decimal("1")
+_NOON = dt.time(12, 0)
+
+
+def _grades_and_absences(
+    rng: random.Random,
+    rows: _Rows,
+    school_id: int,
+    year_id: int,
+    cls: dict[str, Any],
+    year: _YearClasses,
+    students: list[tuple[int, float]],
+    school_days: list[dt.date],
+    term2: dt.date,
+    finals: bool,
+) -> None:
+    """One class's current grades over ``school_days`` and its absences and lates; with
+    ``finals``, also each pupil's term grades and annual grade per subject (a finished year)."""
+    level = cls["grade_level"]
+    category = "qualitative" if level <= 3 else "quantitative"
+    quantitative = category == "quantitative"
+    days_by_weekday: dict[int, list[dt.date]] = {}
+    for day in school_days:
+        days_by_weekday.setdefault(day.isoweekday(), []).append(day)
+    term1_last = max((d for d in school_days if d < term2), default=None)
+    term2_last = school_days[-1] if school_days else None
+    gauss, choice, randrange, sample = rng.gauss, rng.choice, rng.randrange, rng.sample
+    # entered at noon UTC (14:00 or 15:00 in Sofia) of the day of the grade
+    entered = {day: (dt.datetime.combine(day, _NOON),) * 2 for day in school_days}
+    append = rows.grades.append
+    slots = year.slots[cls["id"]]
+    for cur in year.curricula[cls["id"]]:
+        cur_days = sorted(
+            {
+                d
+                for s in slots
+                if s["curriculum_id"] == cur["id"]
+                for d in days_by_weekday.get(s["weekday"], [])
+            }
+        )
+        if not cur_days:
+            continue
+        hours = float(cur["hours_term1"])
+        wanted = rules.min_grades_per_term(Decimal(str(hours))) + 1
+        share = len(cur_days) / max(1, len(school_days))
+        base = round(wanted * min(1.0, share * 1.2 + 0.3))
+        terms = [d for d in cur_days if d < term2], [d for d in cur_days if d >= term2]
+        key = (school_id, year_id)
+        cur_key = (cur["id"], cur["subject_id"], cur["teacher_id"])
+        for sid, ability in students:
+            marks: list[list[float]] = [[], []]
+            # a finished year has a full set of grades in each term; the current one, so far
+            for term_days in terms if finals else (cur_days,):
+                if not term_days:
+                    continue
+                count = max(0, base + randrange(-1, 2))
+                for day in sorted(sample(term_days, min(count, len(term_days)))):
+                    raw = gauss(ability, 0.7)
+                    kind = choice(_KINDS)
+                    if raw < 2.6:
+                        value = _TWO
+                    elif kind in _WRITTEN and quantitative:
+                        value = Decimal(str(min(6.0, max(3.0, raw)))).quantize(_CENT)
+                        value = ((value * 2).quantize(_ONE) / 2).quantize(_CENT)
+                    else:
+                        value = _WHOLE[min(6, max(3, int(raw + 0.5)))]
+                    term = 1 if day < term2 else 2
+                    if finals:
+                        marks[term - 1].append(float(value))
+                    append(
+                        key
+                        + (sid,)
+                        + cur_key
+                        + (term, kind, category, value, day, "")
+                        + entered[day]
+                    )
+            if finals:
+                set_grades = []
+                for term, values, last in ((1, marks[0], term1_last), (2, marks[1], term2_last)):
+                    if values and last is not None:
+                        mark = _whole(sum(values) / len(values))
+                        set_grades.append(mark)
+                        append(
+                            key
+                            + (sid,)
+                            + cur_key
+                            + (term, "term", category, _WHOLE[mark], last, "")
+                            + entered[last]
+                        )
+                if set_grades and term2_last is not None:
+                    annual = _whole(sum(set_grades) / len(set_grades))
+                    append(
+                        key
+                        + (sid,)
+                        + cur_key
+                        + (None, "annual", category, _WHOLE[annual], term2_last, "")
+                        + entered[term2_last]
+                    )
+
+    # absences: a few sick days (excused, whole days) and scattered unexcused and lates
+    slots_on: dict[int, list[dict[str, Any]]] = {}
+    for s in slots:
+        slots_on.setdefault(s["weekday"], []).append(s)
+    taken: set[tuple[int, dt.date, int]] = set()
+    for sid, ability in students:
+        if not school_days:
+            break
+        events: list[tuple[dt.date, dict[str, Any], str]] = []
+        if rng.random() < 0.45:
+            sick_start = rng.randrange(len(school_days))
+            for day in school_days[sick_start : sick_start + rng.randrange(1, 4)]:
+                events += [(day, s, "excused") for s in slots_on.get(day.isoweekday(), [])]
+        for _ in range(max(0, int(rng.expovariate(1 / (1.5 if ability > 4 else 4))))):
+            day = rng.choice(school_days)
+            lessons = slots_on.get(day.isoweekday(), [])
+            if lessons:
+                events.append((day, rng.choice(lessons), "unexcused"))
+        for _ in range(rng.randrange(0, 3)):
+            day = rng.choice(school_days)
+            lessons = slots_on.get(day.isoweekday(), [])
+            if lessons:
+                events.append((day, min(lessons, key=lambda s: s["period"]), "late"))
+        for day, slot, kind in events:
+            absence_key = (sid, day, slot["period"])
+            if absence_key in taken:
+                continue
+            taken.add(absence_key)
+            rows.add(
+                Absence,
+                school_id=school_id,
+                school_year_id=year_id,
+                student_id=sid,
+                date=day,
+                period=slot["period"],
+                term=1 if day < term2 else 2,
+                subject_id=slot["subject_id"],
+                curriculum_id=slot["curriculum_id"],
+                kind=kind,
+                excuse_reason=rng.choice(["health", "health", "family"])
+                if kind == "excused"
+                else None,
+                excused_by_parent=kind == "excused" and rng.random() < 0.3,
+                teacher_id=slot["teacher_id"],
+            )
+
+
+def _whole(mean: float) -> int:
+    """A term or annual grade a teacher would set from a mean: below 3.00 it is 2, otherwise the
+    mean rounded half up (the teacher may decide otherwise; the demo does not)."""
+    return 2 if mean < 3 else min(6, int(mean + 0.5))
+
+
+def _build_past_year(
+    rng: random.Random,
+    rows: _Rows,
+    ids: _Ids,
+    school_id: int,
+    staff: _Staff,
+    today: dt.date,
+    back: int,
+    current: _YearClasses,
+    students_by_class: dict[int, list[tuple[int, float]]],
+) -> None:
+    """The school year ``back`` years before the current one, finished: each current class a
+    grade lower with the same pupils (first graders were not at school yet), its curriculum and
+    timetable, a whole year of current grades, term and annual grades, and absences. The pupils'
+    enrolments in it ended with the year."""
+    day = dt.date(today.year - back, today.month, min(today.day, 28))
+    first, start, term2, end = school_year_bounds(day)
+    year_id, holidays = _add_year(rows.add, ids, school_id, day, current=False)
+    sections = [(level - back, s) for (level, s) in current.by_section if level - back >= 1]
+    past = _build_classes(rng, rows.add, ids, school_id, year_id, sections, staff)
+    for (level, s), cls in past.by_section.items():
+        pupils = students_by_class[current.by_section[(level + back, s)]["id"]]
+        last_day = _classes_end(first, level)
+        for number, (sid, _ability) in enumerate(pupils, start=1):
+            rows.add(
+                Enrollment,
+                school_id=school_id,
+                student_id=sid,
+                class_id=cls["id"],
+                class_number=number,
+                enrolled_on=start,
+                left_on=last_day,
+                left_reason=PAST_YEAR_LEFT_REASON,
+            )
+        # pupils were a little weaker or stronger a year ago
+        then = [(sid, min(6.0, max(2.6, ability + rng.gauss(0, 0.2)))) for sid, ability in pupils]
+        days = _school_days(start, last_day, holidays)
+        _grades_and_absences(
+            rng, rows, school_id, year_id, cls, past, then, days, term2, finals=True
+        )
+
+
+# Why a past year's enrolment ended, as the school-year change writes it.
+PAST_YEAR_LEFT_REASON = "Завършена учебна година"

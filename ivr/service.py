@@ -60,6 +60,8 @@ class DbServices:
         self.session = session
         self.state = state
         self._summaries: dict[int, dict[str, Any]] = {}
+        # (guardian, student) → (link id, school, last call) of the link the PIN was checked on
+        self._links: dict[tuple[int, int], tuple[int, int, dt.datetime | None]] = {}
 
     def today(self) -> dt.date:
         return clock.today()
@@ -81,27 +83,40 @@ class DbServices:
         return tuple(seen.values())
 
     def caller(self, number: str) -> flow.Caller | None:
-        guardian_id = db.session.scalar(
-            sa.select(Guardian.id)
+        """The parent calling from ``number`` with the children, in one round trip: the first
+        active guardian with a PIN and at least one child (by id), children youngest first."""
+        rows = db.session.execute(
+            sa.select(
+                Guardian.id,
+                GuardianStudent.id,
+                GuardianStudent.school_id,
+                Student.id,
+                Student.first_name,
+                SchoolYear.id,
+            )
             .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+            .join(Student, Student.id == GuardianStudent.student_id)
+            .outerjoin(
+                SchoolYear,
+                sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
+            )
             .where(
                 Guardian.phone == number,
                 Guardian.active.is_(True),
                 Guardian.pin_hash.is_not(None),
             )
-            .order_by(Guardian.id)
-            .limit(1)
-        )
-        if guardian_id is None:
+            .order_by(Guardian.id, Student.birth_date.desc(), Student.id)
+        ).all()
+        if not rows:
             return None
+        guardian_id = rows[0][0]
+        mine = [r for r in rows if r[0] == guardian_id]
         if self.session.school_id is None:  # for the school's log of this call
-            self.session.school_id = db.session.scalar(
-                sa.select(GuardianStudent.school_id)
-                .where(GuardianStudent.guardian_id == guardian_id)
-                .order_by(GuardianStudent.id)
-                .limit(1)
-            )
-        return flow.Caller(guardian_id, self._children(guardian_id))
+            self.session.school_id = min(mine, key=lambda r: r[1])[2]
+        seen: dict[int, flow.Child] = {}
+        for _gid, _link, _school, sid, first, year in mine:
+            seen.setdefault(sid, flow.Child(sid, first, year))
+        return flow.Caller(guardian_id, tuple(seen.values()))
 
     def children_of(self, guardian_id: int) -> tuple[flow.Child, ...]:
         return self._children(guardian_id)
@@ -130,7 +145,13 @@ class DbServices:
             security.check_pin(None, pin)  # same work as a real check
             return None
         query = (
-            sa.select(Guardian.id, Guardian.pin_hash)
+            sa.select(
+                Guardian.id,
+                Guardian.pin_hash,
+                GuardianStudent.id,
+                GuardianStudent.school_id,
+                GuardianStudent.last_call_at,
+            )
             .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
             .where(
                 GuardianStudent.student_id == student_id,
@@ -144,8 +165,9 @@ class DbServices:
         rows = db.session.execute(query).all()
         if not rows:
             security.check_pin(None, pin)
-        for gid, pin_hash in rows:
+        for gid, pin_hash, link_id, school_id, last_call in rows:
             if security.check_pin(pin_hash, pin):
+                self._links[(gid, student_id)] = (link_id, school_id, last_call)
                 return gid
         return None
 
@@ -157,9 +179,10 @@ class DbServices:
 
     def locked(self, number: str, code: str | None) -> bool:
         per_number, per_code = self._limits()
-        if number and security.too_many("ivr_number", number, per_number):
-            return True
-        return bool(code) and security.too_many("ivr_code", code or "", per_code)
+        checks = [("ivr_number", number, per_number)] if number else []
+        if code:
+            checks.append(("ivr_code", code, per_code))
+        return security.too_many_any(checks)
 
     def record_failure(self, number: str, code: str | None) -> None:
         school_id = self.session.school_id
@@ -184,16 +207,26 @@ class DbServices:
         )
 
     def begin(self, guardian_id: int, student_id: int) -> dt.datetime | None:
-        link = db.session.scalars(
-            sa.select(GuardianStudent).where(
-                GuardianStudent.guardian_id == guardian_id,
-                GuardianStudent.student_id == student_id,
-            )
-        ).first()
-        previous = link.last_call_at if link else None
+        link = self._links.get((guardian_id, student_id))
+        if link is None:  # a child chosen from the caller's list: its link not read yet
+            row = db.session.execute(
+                sa.select(
+                    GuardianStudent.id, GuardianStudent.school_id, GuardianStudent.last_call_at
+                ).where(
+                    GuardianStudent.guardian_id == guardian_id,
+                    GuardianStudent.student_id == student_id,
+                )
+            ).first()
+            link = (row[0], row[1], row[2]) if row else None
+        previous = None
         if link is not None:
-            link.last_call_at = clock.utc_naive()
-            self.session.school_id = link.school_id
+            link_id, school_id, previous = link
+            db.session.execute(
+                sa.update(GuardianStudent)
+                .where(GuardianStudent.id == link_id)
+                .values(last_call_at=clock.utc_naive())
+            )
+            self.session.school_id = school_id
         self.session.guardian_id = guardian_id
         self.session.student_id = student_id
         return previous
@@ -288,19 +321,21 @@ def _load_with_summary(
     return record, ((year_id, payload) if year_id is not None else None)
 
 
-def _create(call_sid: str, params: dict[str, str]) -> None:
+def _create(call_sid: str, params: dict[str, str]) -> CallRecord:
+    """The call's row, new, in one round trip (INSERT … RETURNING); the school is the one whose
+    information number was called, when exactly one school has it."""
     to_number = (params.get("To") or "")[:32]
-    schools = (
-        db.session.scalars(
-            sa.select(School.id).where(School.info_phone == to_number).limit(2)
-        ).all()
-        if to_number
-        else []
+    school = (
+        sa.select(sa.func.min(School.id))
+        .where(School.info_phone == to_number)
+        .having(sa.func.count(School.id) == 1)
+        .scalar_subquery()
     )
-    db.session.execute(
-        sa.insert(_CS).values(
+    row = db.session.execute(
+        sa.insert(_CS)
+        .values(
             call_sid=call_sid,
-            school_id=schools[0] if len(schools) == 1 else None,
+            school_id=school if to_number else None,
             from_number=normalize_number(params.get("From", "")),
             to_number=to_number,
             state="start",
@@ -310,7 +345,9 @@ def _create(call_sid: str, params: dict[str, str]) -> None:
             failures=0,
             status="in-progress",
         )
-    )
+        .returning(*_RECORD_COLUMNS)
+    ).one()
+    return CallRecord(*row)
 
 
 def handle_step(
@@ -328,10 +365,10 @@ def handle_step(
     record, prefetched = _load_with_summary(call_sid)
     if record is None:
         try:
-            _create(call_sid, params)
+            record = _create(call_sid, params)  # new rows are this transaction's alone
         except IntegrityError:  # the same call's first step arriving twice at once
             db.session.rollback()
-        record, prefetched = _load_with_summary(call_sid)
+            record, prefetched = _load_with_summary(call_sid)
         assert record is not None
     if record.last_request_key == key and record.last_response:
         db.session.rollback()

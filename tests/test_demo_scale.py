@@ -1,0 +1,196 @@
+"""The demo loader's scale features: finished past years (``history_years``), the COPY path on
+PostgreSQL, and id sequences that stay usable after a bulk load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from gradebook.demo import PAST_YEAR_LEFT_REASON, build_demo
+from models import (
+    Absence,
+    Enrollment,
+    Grade,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Student,
+    StudentSummary,
+    db,
+)
+
+TODAY = dt.date(2026, 11, 25)
+SMALL = dict(seed=4, schools=1, today=TODAY, students_per_class=6, levels=(3, 5, 12))
+
+
+def _summaries() -> dict[int, Any]:
+    rows = db.session.execute(sa.select(StudentSummary.student_id, StudentSummary.payload)).all()
+    return {sid: p if isinstance(p, dict) else json.loads(p) for sid, p in rows}
+
+
+def _current_grades() -> list[tuple[Any, ...]]:
+    current = sa.select(SchoolYear.id).where(SchoolYear.is_current)
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(Grade.student_id, Grade.curriculum_id, Grade.value, Grade.date, Grade.kind)
+            .where(Grade.school_year_id.in_(current))
+            .order_by(Grade.student_id, Grade.curriculum_id, Grade.date, Grade.value)
+        )
+    ]
+
+
+def test_history_does_not_change_the_current_year(app):
+    """The same seed with and without a past year: the current year's grades and every prepared
+    summary (what the phone line speaks and the portal shows) are identical, so nothing of the
+    past year leaks into the current year's figures."""
+    build_demo(**SMALL)
+    without = (_current_grades(), _summaries())
+    db.drop_all()
+    db.create_all()
+    build_demo(**SMALL, history_years=1)
+    assert db.session.scalar(sa.select(sa.func.count(SchoolYear.id))) == 2
+    assert (_current_grades(), _summaries()) == without
+
+
+def test_past_year_is_a_finished_year(app):
+    result = build_demo(**SMALL, history_years=1)
+    past = db.session.scalars(sa.select(SchoolYear).where(~SchoolYear.is_current)).one()
+    assert past.name == "2025/2026" and past.ends_on == dt.date(2026, 6, 30)
+    # the pupils a grade lower: 3 → 2, 5 → 4, 12 → 11; nobody was in a class before the first
+    levels = sorted(
+        db.session.scalars(
+            sa.select(SchoolClass.grade_level).where(SchoolClass.school_year_id == past.id)
+        ).unique()
+    )
+    assert levels == [2, 4, 11]
+    old = db.session.scalars(
+        sa.select(Enrollment)
+        .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
+        .where(SchoolClass.school_year_id == past.id)
+    ).all()
+    assert old and all(e.left_on is not None and e.left_on <= past.ends_on for e in old)
+    assert {e.left_reason for e in old} == {PAST_YEAR_LEFT_REASON}
+    # every pupil is in exactly one class now
+    open_enrolments = db.session.execute(
+        sa.select(Enrollment.student_id, sa.func.count())
+        .where(Enrollment.left_on.is_(None))
+        .group_by(Enrollment.student_id)
+    ).all()
+    assert len(open_enrolments) == result.counts["student"]
+    assert {n for _, n in open_enrolments} == {1}
+
+    # each pupil and subject of the past year: current grades in both terms, two term grades and
+    # an annual grade that follows from them (whole marks; 2 below a mean of 3.00)
+    grades = db.session.scalars(sa.select(Grade).where(Grade.school_year_id == past.id)).all()
+    by_pupil_subject: dict[tuple[int, int], list[Grade]] = {}
+    for g in grades:
+        by_pupil_subject.setdefault((g.student_id, g.curriculum_id), []).append(g)
+    assert by_pupil_subject
+    for marks in by_pupil_subject.values():
+        terms = {g.term: g for g in marks if g.kind == "term"}
+        annual = [g for g in marks if g.kind == "annual"]
+        currents = [g for g in marks if g.kind not in ("term", "annual")]
+        assert set(terms) == {1, 2} and len(annual) == 1
+        assert {g.term for g in currents} == {1, 2}
+        mean = (terms[1].value + terms[2].value) / 2
+        expected = 2 if mean < 3 else min(6, int(mean + Decimal("0.5")))
+        assert annual[0].value == expected and annual[0].term is None
+        assert all(g.date <= past.ends_on for g in marks)
+    assert db.session.scalar(
+        sa.select(sa.func.count(Absence.id)).where(Absence.school_year_id == past.id)
+    )
+    # grades I–III are qualitative in the past year as well
+    level_of = dict(
+        db.session.execute(
+            sa.select(Student.id, SchoolClass.grade_level)
+            .join(Enrollment, Enrollment.student_id == Student.id)
+            .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
+            .where(SchoolClass.school_year_id == past.id)
+        ).all()
+    )
+    for g in grades:
+        assert (g.category == "qualitative") == (level_of[g.student_id] <= 3)
+
+
+def _constraints_and_indexes() -> set[str]:
+    return set(
+        db.session.scalars(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid IN "
+                "('grade'::regclass, 'absence'::regclass) UNION "
+                "SELECT indexname FROM pg_indexes WHERE tablename IN ('grade', 'absence') "
+                "AND schemaname = current_schema()"
+            )
+        )
+    )
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["per school", "bulk"])
+def test_postgres_copy_load_matches_sqlite_and_keeps_sequences(app, pg_app, bulk):
+    """COPY on PostgreSQL writes the same rows as the inserts on SQLite, and afterwards the
+    application can add rows of its own (the id sequences were moved past the loaded ids). The
+    bulk mode puts back every foreign key and index it dropped."""
+    with pg_app.app_context():
+        before = _constraints_and_indexes()
+        assert len([n for n in before if n.startswith("fk_")]) >= 10
+        pg_counts = build_demo(**SMALL, history_years=1, bulk=bulk).counts
+        assert _constraints_and_indexes() == before
+        pg_grades = _current_grades()
+        pg_total = db.session.scalar(sa.select(sa.func.sum(Grade.value)))
+        school = db.session.scalars(sa.select(School)).first()
+        assert school is not None
+        db.session.add(School(name="Ново училище", neispuo_code="9999999", town="Русе"))
+        student = db.session.scalars(sa.select(Student)).first()
+        assert student is not None
+        db.session.add(
+            Student(
+                school_id=school.id,
+                first_name="Нов",
+                last_name="Ученик",
+                personal_id_type="lnch",
+                personal_id="1000000001",
+                student_code="0000000000",
+            )
+        )
+        db.session.flush()  # a duplicate id would fail here
+        db.session.rollback()
+    with app.app_context():  # the pg_app fixture's context is the outer one
+        sqlite_counts = build_demo(**SMALL, history_years=1).counts
+        assert pg_counts == sqlite_counts
+        assert pg_grades == _current_grades()
+        assert pg_total == db.session.scalar(sa.select(sa.func.sum(Grade.value)))
+
+
+def test_loading_twice_adds_schools_with_fresh_ids(pg_app):
+    build_demo(**SMALL)
+    build_demo(**{**SMALL, "seed": 5})
+    assert db.session.scalar(sa.select(sa.func.count(School.id))) == 2
+    codes = db.session.scalars(sa.select(Student.student_code)).all()
+    assert len(codes) == len(set(codes))
+
+
+@pytest.mark.parametrize("history_years", [0, 2], ids=["no history", "two past years"])
+def test_cli_builds_history(app, history_years):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "demo",
+            "--schools",
+            "1",
+            "--students-per-class",
+            "3",
+            "--today",
+            "25.11.2026",
+            "--history-years",
+            str(history_years),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count(SchoolYear.id))) == 1 + history_years
+    assert "grade" in result.output
