@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._common import machine  # noqa: E402
+
 
 def make_csv(students: int, per_class: int = 25, seed: int = 1) -> tuple[bytes, list[str]]:
     from gradebook.demo import FAMILY, FEMALE_FIRST, MALE_FIRST, make_egn
@@ -110,6 +112,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
+    print(f"machine: {machine()}")
     data, classes = make_csv(args.students)
     print(f"Файл: {args.students} ученици, {len(classes)} паралелки, {len(data) / 1024:.0f} KiB")
     results = []

@@ -35,6 +35,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench._common import (  # noqa: E402
     free_port,
+    machine,
     make_app,
     pct,
     private_schema,
@@ -145,6 +146,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of menus 1-7 per call")
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
+    print(f"machine: {machine()}")
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")

@@ -40,7 +40,7 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench import _common  # noqa: E402
-from bench._common import free_port, private_schema, schema_url  # noqa: E402
+from bench._common import free_port, machine, private_schema, schema_url  # noqa: E402
 
 SID = "AC" + "0" * 32
 
@@ -307,6 +307,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--grades", type=int, default=20)
     args = parser.parse_args()
+    print(f"machine: {machine()}")
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")

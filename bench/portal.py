@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import CSRF, make_app, pct, private_schema  # noqa: E402
+from bench._common import CSRF, machine, make_app, pct, private_schema  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--parents", type=int, default=40, help="parents timed per run")
     parser.add_argument("--postgres", action="store_true", help="use TEST_DATABASE_URL")
     args = parser.parse_args()
+    print(f"machine: {machine()}")
     url = "sqlite://"
     if args.postgres:
         url = os.environ.get("TEST_DATABASE_URL", "")

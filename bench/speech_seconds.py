@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from bench._common import machine  # noqa: E402
 from ivr.client import FlaskTransport, PhoneCall  # noqa: E402
 from models import db  # noqa: E402
 
@@ -63,6 +64,7 @@ def measure_from(call: PhoneCall, first, keys: list[str], folder: Path, cache) -
 
 
 def main() -> None:
+    print(f"machine: {machine()}")
     if not shutil.which("espeak-ng"):
         sys.exit("espeak-ng is not installed (apt-get install espeak-ng)")
     tmp = Path(tempfile.mkdtemp(prefix="belezhnik-speech-"))

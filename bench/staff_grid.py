@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import CSRF, make_app, pct, private_schema  # noqa: E402
+from bench._common import CSRF, machine, make_app, pct, private_schema  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--postgres", action="store_true", help="also run on TEST_DATABASE_URL")
     args = parser.parse_args()
+    print(f"machine: {machine()}")
     run("SQLite", "sqlite://", None, args)
     if args.postgres:
         url = os.environ.get("TEST_DATABASE_URL")
