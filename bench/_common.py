@@ -73,7 +73,7 @@ def private_schema(url: str, prefix: str = "bench_") -> Iterator[str]:
     """A fresh schema (``prefix`` + random hex) of the PostgreSQL database at ``url``, dropped with
     everything in it on the way out."""
     schema = f"{prefix}{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, pool_pre_ping=True)  # survives a restart (bench/faults.py)
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     try:

@@ -1,5 +1,7 @@
 """School admin screens of the staff web (same ``staff`` blueprint, ``/staff/admin/...``):
 school year dates, vacations and non-school days, bell times, lock settings (``/admin/year``);
+a new school year and the move into it — promotion, repeaters, curriculum and timetable, preview
+then commit (``/admin/years/<id>/transition``);
 classes and subjects (``/admin/``); per class the class teacher, the curriculum with teachers and
 hours and the weekly timetable (``/admin/classes/<id>``); students: add, edit, move, leave, new
 parent code, link/unlink parents, parents' PIN reset (``/admin/students/<id>``); printable parent
@@ -1011,3 +1013,67 @@ def admin_year_current(year_id: int) -> Any:
         lambda chosen: f"Текущата учебна година е {chosen.name}.",
     )
     return redirect(url_for("staff.admin_year"))
+
+
+# --- moving the school into a new year -------------------------------------------------------------
+def _transition_choices() -> tuple[dict[int, str], bool, bool]:
+    """The admin's choices from the posted (or, on GET, default) transition form."""
+    decisions: dict[int, str] = {}
+    for key, value in request.form.items():
+        if key.startswith("pupil-") and key[6:].isascii() and key[6:].isdigit():
+            if value not in ops.DECISIONS:
+                abort(400)
+            decisions[int(key[6:])] = value
+    if request.method == "GET":
+        return decisions, True, True
+    return (
+        decisions,
+        bool(request.form.get("carry_curriculum")),
+        bool(request.form.get("carry_timetable")),
+    )
+
+
+@bp.route("/admin/years/<int:year_id>/transition", methods=["GET", "POST"])
+@access.admin_required
+def admin_year_transition(year_id: int) -> Any:
+    """Preview (GET, or POST with ``action=preview``) and commit (``action=commit``) of promoting
+    the pupils of the previous year into ``year_id``, with the curriculum and the timetable."""
+    me = actor()
+    year = ops.get_in_school(SchoolYear, year_id, me.school_id)
+    form = CsrfForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    decisions, carry_curriculum, carry_timetable = _transition_choices()
+    commit = request.method == "POST" and request.form.get("action") == "commit"
+    try:
+        plan = ops.year_transition(
+            me,
+            year.id,
+            decisions=decisions,
+            carry_curriculum=carry_curriculum,
+            carry_timetable=carry_timetable,
+            commit=commit,
+        )
+    except ops.OperationError as exc:
+        fail(exc)  # 403/404 abort; otherwise the message is flashed
+        if commit:
+            return redirect(url_for("staff.admin_year"))
+        status = 200 if request.method == "GET" else exc.status
+        return render_template("gradebook/admin_transition.html", plan=None, year=year), status
+    if plan.committed:
+        flash(
+            f"Учебната година {plan.target.name} е текуща: преминаха {plan.count(ops.PROMOTE)}, "
+            f"повтарят {plan.count(ops.REPEAT)}, завършиха {plan.count(ops.GRADUATE)}, "
+            f"отписани {plan.count(ops.LEAVE)}.",
+            "success",
+        )
+        return redirect(url_for("staff.admin_year"))
+    return render_template(
+        "gradebook/admin_transition.html",
+        plan=plan,
+        form=form,
+        decisions=decisions,
+        carry_curriculum=carry_curriculum,
+        carry_timetable=carry_timetable,
+        ops=ops,
+    )

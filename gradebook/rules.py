@@ -9,7 +9,8 @@ Sections:
 * Errors: :class:`RuleError` (English ``str(e)`` for logs, Bulgarian ``message_bg`` for people).
 * Grades (Наредба № 11/01.09.2016 за оценяване на резултатите от обучението на учениците;
   NEISPUO ``school-books`` ``SB.Domain/Grades``): words, averages, validation, kinds, forecasts,
-  minimum number of current grades, official averages, qualitative and СОП marks.
+  the figure of a subject for a term or the year (the set grade, else the forecast), the overall
+  success, minimum number of current grades, official averages, qualitative and СОП marks.
 * Absences (Наредба за приобщаващото образование, чл. 62; NEISPUO ``Absence``): kinds, reasons,
   weighted totals, the monthly АСП threshold, days excused by parents.
 * Entry locks (NEISPUO ``ClassBook.CheckBookHasPastMonthLock`` / ``HasFutureEntryLock``).
@@ -66,6 +67,12 @@ __all__ = [
     "sop_word",
     "term_forecast",
     "forecast_whole",
+    "Figure",
+    "term_figure",
+    "year_figure",
+    "overall_success",
+    "qualitative_counts",
+    "qualitative_text",
     "min_grades_per_term",
     "missing_grades_warning",
     # absences
@@ -188,17 +195,6 @@ def to_decimal(value: NumberLike) -> Decimal:
     return result
 
 
-def _round_half_up(value: Fraction, places: int) -> Decimal:
-    """Round an exact fraction half away from zero (``ROUND_HALF_UP``) to ``places`` decimals."""
-    scaled = abs(value) * (10**places)
-    whole = int(scaled)  # floor, since scaled >= 0
-    if scaled - whole >= Fraction(1, 2):
-        whole += 1
-    if value < 0:
-        whole = -whole
-    return Decimal(whole).scaleb(-places)
-
-
 def _quantize(value: Decimal, places: int = 2) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
@@ -268,11 +264,18 @@ def average(values: Iterable[NumberLike]) -> Decimal | None:
     Computed exactly (as fractions), never in float and never with ``round()``:
     a mean of exactly 4.125 gives ``Decimal("4.13")`` (banker's rounding would give 4.12).
     """
-    numbers = [to_decimal(v) for v in values]
+    numbers = [v if type(v) is Decimal and v.is_finite() else to_decimal(v) for v in values]
     if not numbers:
         return None
-    total = sum((Fraction(n) for n in numbers), Fraction(0))
-    return _round_half_up(total / len(numbers), 2)
+    # In integers: every value as a whole number of 10**exponent, summed, divided with the
+    # remainder kept, so the half-up decision is exact (and far cheaper than fractions).
+    exponent = min(min(int(n.as_tuple().exponent) for n in numbers), 0)
+    total = sum(int(n.scaleb(-exponent)) for n in numbers)
+    numerator, denominator = abs(total) * 100, len(numbers) * 10**-exponent
+    whole, remainder = divmod(numerator, denominator)
+    if 2 * remainder >= denominator:
+        whole += 1
+    return Decimal(-whole if total < 0 else whole).scaleb(-2)
 
 
 def official_average(values: Iterable[NumberLike]) -> Decimal | None:
@@ -499,6 +502,101 @@ def forecast_whole(values: Iterable[NumberLike]) -> int | None:
     """
     forecast = term_forecast(values)
     return None if forecast is None else whole_mark(forecast)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grades: the figure of a subject for a term or the year, and the overall success (общ успех)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """The one number shown or spoken for a subject over a term or the year.
+
+    ``final`` is True when it is the grade the teacher set (срочна or годишна, a whole mark),
+    False when it is a forecast from the current grades (two places).  :attr:`text` writes it the
+    way a parent reads it: ``"Много добър 5"`` for a set grade, ``"Много добър 5,25"`` for a
+    forecast.
+    """
+
+    value: Decimal
+    final: bool
+
+    @property
+    def text(self) -> str:
+        return grade_text(self.value, 0 if self.final else 2)
+
+
+def _set_grade(value: NumberLike) -> Decimal:
+    mark = _check_whole_mark(
+        value, "Срочната или годишната оценка трябва да е цяло число от 2 до 6."
+    )
+    return Decimal(mark).quantize(_CENT)
+
+
+def term_figure(
+    currents: Iterable[NumberLike], term_grade: NumberLike | None = None
+) -> Figure | None:
+    """The figure of a subject for a term: the term grade (срочна) once the teacher has set it,
+    otherwise the forecast, the mean of the term's current grades (two places half-up).
+
+    Rule (DOMAIN.md, "Grades"; Наредба № 11/2016): the term grade is a whole number 2–6 set by
+    the teacher; the mean of current grades is only a forecast beside it.  So current grades 6, 6,
+    6 with a term grade 5 give ``Figure(5.00, final=True)``, written "Много добър 5"; without the
+    term grade they give ``Figure(6.00, final=False)``.  ``None`` when there is neither.  A term
+    grade that is not a whole mark 2–6 raises :class:`RuleError`.
+    """
+    if term_grade is not None:
+        return Figure(_set_grade(term_grade), True)
+    forecast = average(currents)
+    return None if forecast is None else Figure(forecast, False)
+
+
+def year_figure(
+    term_figures: Iterable[Figure | None], annual_grade: NumberLike | None = None
+) -> Figure | None:
+    """The figure of a subject for the school year: the annual grade (годишна) once set,
+    otherwise a forecast, the mean of the two terms' figures (each a term grade or a term
+    forecast, see :func:`term_figure`; a term without any is left out).
+
+    Term grades 5 and 6 without an annual grade → forecast 5.50; an annual 6 → 6 whatever the
+    terms.  ``None`` when there is nothing to go on.
+    """
+    if annual_grade is not None:
+        return Figure(_set_grade(annual_grade), True)
+    forecast = average(f.value for f in term_figures if f is not None)
+    return None if forecast is None else Figure(forecast, False)
+
+
+def overall_success(figures: Iterable[Figure | NumberLike | None]) -> Decimal | None:
+    """Общ успех: the mean of the subjects' figures, two places half-up (the subjects without a
+    figure are left out); ``None`` when no subject has one.
+
+    Each subject counts once with its figure (a set term/annual grade, or the forecast where none
+    is set yet), never with the raw current grades: 5 (set) and a forecast 6.00 give 5.50.
+    """
+    values = [f.value if isinstance(f, Figure) else f for f in figures if f is not None]
+    return average(values)
+
+
+def qualitative_counts(values: Iterable[NumberLike]) -> tuple[tuple[str, int], ...]:
+    """How many of each qualitative mark (grades I–III), best first, marks not given left out:
+    ``[6, 6, 5]`` → ``(("Отличен", 2), ("Много добър", 1))``.
+
+    Rule (DOMAIN.md; Наредба № 11/2016): in grades I–III assessment is qualitative only, so the
+    marks are counted, never averaged into a number.  Each value must be a whole mark 2–6.
+    """
+    counts: dict[int, int] = {}
+    for value in values:
+        mark = _check_whole_mark(value, "Качествената оценка трябва да е цяло число от 2 до 6.")
+        counts[mark] = counts.get(mark, 0) + 1
+    return tuple((QUALITATIVE_WORDS[m], counts[m]) for m in sorted(counts, reverse=True))
+
+
+def qualitative_text(values: Iterable[NumberLike]) -> str:
+    """The qualitative marks of grades I–III as a parent reads them, with no average:
+    ``[6, 6, 5]`` → ``"Отличен (2), Много добър (1)"``; ``""`` for none."""
+    return ", ".join(f"{word} ({count})" for word, count in qualitative_counts(values))
 
 
 def min_grades_per_term(hours_per_week: NumberLike) -> int:

@@ -18,8 +18,9 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
     {"v": 2, "term": 1, "computed_on": "2026-11-25",
      "student": {"id", "first_name", "last_name", "gender", "class_id", "class_name",
                  "grade_level", "shift", "qualitative"},
-     "overall": {"average": "4.83", "word": "Много добър"} | None,
-     "subjects": [{"subject_id", "name", "spoken", "average", "word", "count", "term_grade"}],
+     "overall": {"average": "4.83", "word": "Много добър"} | None,     # общ успех of the term
+     "subjects": [{"subject_id", "name", "spoken", "average", "word", "final", "forecast",
+                   "count", "term_grade", "annual_grade", "marks"}],
      "latest_grades": [{"subject_id", "subject", "spoken", "value", "sop_mark", "category",
                         "kind", "date", "created_at"}],        # newest first, at most 30
      "absences": {"excused", "unexcused", "lates", "weighted"},  # this term
@@ -28,6 +29,15 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
      "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …}}
+
+A subject's ``average``/``word`` is its figure for the term (``rules.term_figure``): the term grade
+(срочна) once the teacher has set it (``final`` true, "5.00"), otherwise the forecast, the mean of
+the term's current grades (``forecast`` always holds that mean, or null). ``overall`` is the mean
+of those figures (``rules.overall_success``), and the class aggregate averages the same figures, so
+the phone line, the portal and the comparison say the same number. ``annual_grade`` is the
+годишна once set. For grades I–III (``student.qualitative``) ``marks`` counts the term's current
+marks by whole mark ({"6": 4, "5": 1}; ``None`` for IV–XII): the phone line speaks those counts
+and never the averages, which stay in the payload only for the IV–XII code paths.
 """
 
 from __future__ import annotations
@@ -61,7 +71,8 @@ from models import (
     utcnow,
 )
 
-PAYLOAD_VERSION = 2
+PAYLOAD_VERSION = 4  # 3: subject figures are the set term grade, else the forecast;
+# 4: grades I–III carry their marks counted per subject (``marks``) for the phone line
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
@@ -90,6 +101,13 @@ def _avg_entry(value: Decimal | None) -> dict[str, str] | None:
         return None
     word, _ = rules.grade_word(value)
     return {"average": _dec(value) or "", "word": word}
+
+
+def _marks(values: Iterable[Decimal]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        counts[str(rules.whole_mark(value))] += 1
+    return dict(counts)
 
 
 def _spoken(subject: Any) -> str:
@@ -189,6 +207,7 @@ def build_payloads(
     # grades -------------------------------------------------------------------------------
     per_subject: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     term_grades: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    annual_grades: dict[int, dict[int, Decimal]] = defaultdict(dict)
     latest: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for (
         sid,
@@ -220,6 +239,8 @@ def build_payloads(
         if sid not in students:
             continue
         latest[sid].append((date, created_at, subject_id, value, sop_mark, category, kind))
+        if str(kind) == rules.KIND_ANNUAL and value is not None:
+            annual_grades[sid][subject_id] = value
         if g_term != term or value is None:
             continue
         if str(kind) in rules.CURRENT_KINDS:
@@ -355,14 +376,17 @@ def build_payloads(
     # assemble -----------------------------------------------------------------------------
     payloads: dict[int, dict[str, Any]] = {}
     for sid, info in students.items():
-        subject_rows = []
+        subject_rows: list[dict[str, Any]] = []
         subject_averages = []
-        for subject_id, values in per_subject.get(sid, {}).items():
-            avg = rules.average(values)
-            subject_averages.append(avg)
+        own_currents = per_subject.get(sid, {})
+        own_terms = term_grades.get(sid, {})
+        for subject_id in set(own_currents) | set(own_terms):
+            values = own_currents.get(subject_id, [])
+            tg = own_terms.get(subject_id)
+            figure = rules.term_figure(values, tg)
+            subject_averages.append(figure)
             name, spoken = subject_name(subject_id)
-            entry = _avg_entry(avg) or {}
-            tg = term_grades.get(sid, {}).get(subject_id)
+            entry = _avg_entry(figure.value if figure else None) or {}
             subject_rows.append(
                 {
                     "subject_id": subject_id,
@@ -370,12 +394,17 @@ def build_payloads(
                     "spoken": spoken,
                     "average": entry.get("average"),
                     "word": entry.get("word"),
+                    "final": bool(figure and figure.final),
+                    "forecast": _dec(rules.average(values)),
                     "count": len(values),
                     "term_grade": _dec(tg),
+                    "annual_grade": _dec(annual_grades.get(sid, {}).get(subject_id)),
+                    # I–III: the term's marks counted, {"6": 4, "5": 1}; never averaged
+                    "marks": _marks(values) if info["qualitative"] else None,
                 }
             )
         subject_rows.sort(key=lambda r: r["name"])
-        overall = rules.average(a for a in subject_averages if a is not None)
+        overall = rules.overall_success(subject_averages)
 
         grades = sorted(latest.get(sid, []), key=lambda g: (g[0], g[1]), reverse=True)
         latest_rows = []

@@ -3,6 +3,12 @@
 Pure functions (standard library and ``ivr.speech`` only): each takes the payload built by
 ``gradebook.summary`` and ``today`` and returns a list of sentences, every number already
 spelled out in words (``ensure_no_digits`` holds for all of them).
+
+Grades I–III (``student.qualitative``) are qualitative only (DOMAIN.md; Наредба № 11/2016): their
+marks are counted ("четири Отличен и една Много добър", from each subject's ``marks``), never
+averaged, so no sentence for such a pupil is built from ``overall`` or a subject's ``average``.
+For IV–XII a subject's figure is the term grade once set (``final``: "срочна оценка Много добър
+пет"), otherwise the forecast ("Много добър, пет цяло и двадесет и пет стотни").
 """
 
 from __future__ import annotations
@@ -96,18 +102,70 @@ def grade_value_words(entry: dict[str, Any]) -> str:
     return speech.grade_phrase(value)
 
 
-def average_words(entry: dict[str, Any] | None, qualitative: bool = False) -> str:
-    """An average "Много добър, пет цяло и двадесет и пет стотни" (the word only in I–III)."""
+def average_words(entry: dict[str, Any] | None) -> str:
+    """An average "Много добър, пет цяло и двадесет и пет стотни" (grades IV–XII only: I–III
+    marks are counted, see :func:`subject_marks`)."""
     if not entry:
         return ""
-    value = Decimal(entry["average"])
-    if qualitative:
-        return QUALITATIVE[_whole(value)]
-    return speech.grade_phrase(value)
+    return speech.grade_phrase(Decimal(entry["average"]))
 
 
 def _name(summary: dict[str, Any]) -> str:
     return summary.get("student", {}).get("first_name", "")
+
+
+def is_qualitative(summary: dict[str, Any]) -> bool:
+    """Grades I–III: marks are counted, never averaged."""
+    return bool(summary.get("student", {}).get("qualitative"))
+
+
+def subject_marks(entry: dict[str, Any]) -> dict[int, int]:
+    """A subject's counted marks (grades I–III) as {mark: count}; {} when there are none."""
+    return {int(mark): int(n) for mark, n in (entry.get("marks") or {}).items() if int(n)}
+
+
+def term_marks(summary: dict[str, Any]) -> dict[int, int]:
+    """All of the term's counted marks (grades I–III), every subject together."""
+    total: dict[int, int] = {}
+    for s in summary.get("subjects", []):
+        for mark, n in subject_marks(s).items():
+            total[mark] = total.get(mark, 0) + n
+    return total
+
+
+def _marks_said(marks: dict[int, int], count: int) -> str:
+    """Counted marks in words; a payload without them (built before they were kept) still
+    gives how many there are, and never an average."""
+    if marks:
+        return speech.marks_phrase(marks)
+    return speech.count_phrase(count, "оценка") if count else ""
+
+
+def _qualitative_total(summary: dict[str, Any]) -> str:
+    subjects = summary.get("subjects", [])
+    return _marks_said(term_marks(summary), sum(int(s.get("count") or 0) for s in subjects))
+
+
+def subject_figure_words(entry: dict[str, Any]) -> str:
+    """A subject's figure for the term (IV–XII): the term grade once set, "срочна оценка Много
+    добър пет", otherwise the forecast "Много добър, пет цяло и двадесет и пет стотни"; the annual
+    grade follows once set (", годишна оценка Отличен шест")."""
+    said = speech.grade_phrase(Decimal(entry["average"]))
+    if entry.get("final"):
+        said = f"срочна оценка {said}"
+    if entry.get("annual_grade"):
+        said += f", годишна оценка {speech.grade_phrase(Decimal(entry['annual_grade']))}"
+    return said
+
+
+def _subject_marks_words(entry: dict[str, Any]) -> str:
+    """A subject's counted marks (I–III), and the annual mark once set ("годишна оценка
+    Отличен": a word, as every I–III mark)."""
+    said = _marks_said(subject_marks(entry), int(entry.get("count") or 0))
+    if entry.get("annual_grade"):
+        annual = QUALITATIVE[_whole(Decimal(entry["annual_grade"]))]
+        said = f"{said}, годишна оценка {annual}" if said else f"годишна оценка {annual}"
+    return said
 
 
 def _grade_sentence(g: dict[str, Any], today: dt.date) -> str:
@@ -129,16 +187,18 @@ def headline(
     last call (grades entered since ``since``, naive UTC; the last week on a first call) and
     today's absences. ``named``: the caller has just heard the child's name."""
     name = _name(summary)
-    qualitative = summary.get("student", {}).get("qualitative", False)
     out: list[str] = []
-    if summary.get("overall"):
-        overall = summary["overall"]
-        said = (
-            average_words(overall, True)
-            if qualitative
-            else speech.grade_phrase_short(Decimal(overall["average"]))
-        )
-        # the greeting has just said the name ("Обаждате се за Иван."): every second counts
+    # the greeting has just said the name ("Обаждате се за Иван."): every second counts
+    if is_qualitative(summary):  # I–III: the term's marks counted, no average
+        counted = _qualitative_total(summary)
+        if counted:  # "Оценки този срок – …" would cost half a second before the marks
+            out.append(
+                _sentence(f"Този срок: {counted}" if named else f"{name}: този срок – {counted}")
+            )
+        else:
+            out.append(_sentence(f"{name} все още няма оценки този срок"))
+    elif summary.get("overall"):
+        said = speech.grade_phrase_short(Decimal(summary["overall"]["average"]))
         out.append(_sentence(f"Среден успех {said}" if named else f"{name}: среден успех {said}"))
     else:
         out.append(_sentence(f"{name} все още няма оценки този срок"))
@@ -238,17 +298,25 @@ def absences(summary: dict[str, Any], today: dt.date) -> list[str]:
 
 
 def averages(summary: dict[str, Any], today: dt.date) -> list[str]:
-    """Menu 3: the overall average and each subject's, with the word."""
-    qualitative = summary.get("student", {}).get("qualitative", False)
+    """Menu 3: the overall average and each subject's figure (IV–XII); in grades I–III the
+    term's marks counted, in all and per subject, never averaged."""
+    if is_qualitative(summary):
+        counted = _qualitative_total(summary)
+        if not counted:
+            return [_sentence(f"{_name(summary)} все още няма оценки този срок")]
+        out = [_sentence(f"Оценки този срок: {counted}")]
+        for s in summary.get("subjects", []):
+            said = _subject_marks_words(s)
+            if said:
+                out.append(_sentence(f"{speakable(s.get('spoken') or s['name'])}: {said}"))
+        return out
     if not summary.get("overall"):
         return [_sentence(f"{_name(summary)} все още няма оценки този срок")]
-    out = [_sentence(f"Среден успех: {average_words(summary['overall'], qualitative)}")]
+    out = [_sentence(f"Среден успех: {average_words(summary['overall'])}")]
     for s in summary.get("subjects", []):
         if s.get("average"):
             out.append(
-                _sentence(
-                    f"{speakable(s.get('spoken') or s['name'])}: {average_words(s, qualitative)}"
-                )
+                _sentence(f"{speakable(s.get('spoken') or s['name'])}: {subject_figure_words(s)}")
             )
     return out
 
@@ -333,19 +401,24 @@ def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
 
 
 def compare(summary: dict[str, Any], group: dict[str, Any] | None, today: dt.date) -> list[str]:
-    """Menu 7: the child's averages beside the class's (anonymous; hidden for small groups)."""
+    """Menu 7: the child's averages beside the class's (anonymous; hidden for small groups).
+
+    Grades I–III get no comparison on the phone: their marks are never averaged, so there is no
+    "над/под средния" to say, and the class's counts of every mark in every subject are too long
+    to follow by ear; the portal shows them (``COMPARE_QUALITATIVE``)."""
+    if is_qualitative(summary):
+        return list(COMPARE_QUALITATIVE)
     if not group or group.get("hidden") or not group.get("overall"):
         return ["Сравнение с класа не е налично."]
     if not summary.get("overall"):
         return [_sentence(f"{_name(summary)} все още няма оценки този срок")]
-    qualitative = summary.get("student", {}).get("qualitative", False)
     own = Decimal(summary["overall"]["average"])
     cls = Decimal(group["overall"]["average"])
     relation = "над" if own > cls else "под" if own < cls else "равен на"
     out = [
         _sentence(
-            f"Успехът на {_name(summary)} е {average_words(summary['overall'], qualitative)}, "
-            f"{relation} средния за класа: {average_words(group['overall'], qualitative)}"
+            f"Успехът на {_name(summary)} е {average_words(summary['overall'])}, "
+            f"{relation} средния за класа: {average_words(group['overall'])}"
         )
     ]
     higher, lower = [], []
@@ -365,10 +438,16 @@ def compare(summary: dict[str, Any], group: dict[str, Any] | None, today: dt.dat
     return out
 
 
+COMPARE_QUALITATIVE = (
+    "В първи до трети клас оценките са качествени и не се осредняват, "
+    "затова сравнение със средния успех на класа няма.",
+    "Колко от всяка оценка има в класа, вижте в уеб портала.",
+)
+
 MENU_TITLES = {
     "1": "последни оценки",
     "2": "отсъствия",
-    "3": "среден успех",
+    "3": "успех по предмети",
     "4": "забележки и похвали",
     "5": "предстоящи събития",
     "6": "програма за утре",

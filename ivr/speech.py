@@ -18,6 +18,8 @@ Rules this module follows (ICU's ``bg`` spell-out and the official grammar are t
   0 and compounds ending in one, takes the plural, which for masculine things is the counted
   form ("два часа", "двадесет и един часа", like "двадесет и един лева"; "нула оценки").
 * A number named on its own (a grade, a digit of a code) uses the neuter: "едно", "две".
+* Counted qualitative marks (grades I–III) count "оценка", which is feminine and is left unsaid:
+  "четири Отличен и една Много добър", "две Отличен" (never an average of them).
 
 Everything is pure: only the standard library and the pure ``gradebook.rules`` (grade words), no
 clock (``today`` is a parameter).
@@ -25,12 +27,13 @@ clock (``today`` is a parameter).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
-from gradebook.rules import grade_word  # pure too: the NEISPUO thresholds live only there
+# pure too: the NEISPUO thresholds and the I–III words live only there
+from gradebook.rules import QUALITATIVE_WORDS, grade_word
 
 __all__ = [
     "NOUNS",
@@ -43,6 +46,7 @@ __all__ = [
     "grade_phrase_short",
     "hours_phrase",
     "join_list",
+    "marks_phrase",
     "number_words",
     "on_weekday",
     "ordinal_words",
@@ -390,6 +394,24 @@ def count_phrase(n: int, noun: str) -> str:
     entry = _noun(noun)
     form = entry.singular if n == 1 else entry.counted
     return f"{number_words(n, entry.gender)} {form}"
+
+
+def marks_phrase(counts: Mapping[int, int]) -> str:
+    """Qualitative marks of grades I–III counted, best first, "оценка" understood (feminine):
+    ``{6: 4, 5: 1}`` → "четири Отличен и една Много добър"; ``{6: 2}`` → "две Отличен".
+
+    Marks counted zero times are left out; ``""`` when nothing is left. Keys are whole marks
+    2–6 (ValueError otherwise), counts non-negative ints.
+    """
+    parts = []
+    for mark in sorted(counts, reverse=True):
+        if mark not in QUALITATIVE_WORDS:
+            raise ValueError(f"{mark!r} is not a qualitative mark 2..6")
+        n = counts[mark]
+        _check_int(n, 0, MAX_NUMBER)
+        if n:
+            parts.append(f"{number_words(n, 'f')} {QUALITATIVE_WORDS[mark]}")
+    return join_list(parts)
 
 
 def hours_phrase(value: Decimal | int) -> str:

@@ -5,6 +5,11 @@ Development tooling only: point a worker at it with ``TWILIO_API_BASE=http://127
 answers), lists them (``GET …/Messages.json?To=…``, newest first), and can hold the answer to the
 n-th POST to simulate a worker dying while the provider already has the message.
 
+Faults (the fault tests and ``bench/faults.py``): while ``fail_status`` is set (in-process, or
+``POST /_fail?status=503`` / ``POST /_fail?status=0`` from outside), every POST and GET is answered
+with that HTTP status and a Twilio error body, and no message is created; ``failed`` counts them.
+``delay`` holds each answer that many seconds after the message was created (Twilio's latency).
+
     python -m notify.fake_twilio --port 8765
 """
 
@@ -14,12 +19,21 @@ import argparse
 import datetime as dt
 import json
 import socket
+import sys
 import threading
+import time
 import uuid
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the client went away before its answer (a killed worker): expected here
+        super().handle_error(request, client_address)
 
 
 class FakeTwilio:
@@ -30,6 +44,9 @@ class FakeTwilio:
         self.release = threading.Event()
         self.held = threading.Event()
         self.posts = 0
+        self.fail_status: int | None = None  # answer every request with this status (a 5xx burst)
+        self.failed = 0
+        self.delay = 0.0  # seconds before each created message is answered (a provider's latency)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,9 +69,32 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _failing(self) -> bool:
+                status = fake.fail_status
+                if not status:
+                    return False
+                with fake.lock:
+                    fake.failed += 1
+                self._json(status, {"code": 20000 + status, "message": "Fake outage",
+                                    "more_info": "", "status": status})  # fmt: skip
+                return True
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", "0"))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                data = self.rfile.read(length)
+                if len(data) < length:  # the client died while writing: Twilio would drop it too
+                    self.close_connection = True
+                    return
+                raw = data.decode()
+                url = urlparse(self.path)
+                if url.path == "/_fail":  # control: start (status=503) or end (status=0) a burst
+                    status = int(parse_qs(url.query).get("status", ["0"])[0])
+                    fake.fail_status = status or None
+                    self._json(200, {"fail_status": status})
+                    return
+                if self._failing():
+                    return
+                form = {k: v[0] for k, v in parse_qs(raw).items()}
                 message = fake._create(form)
                 with fake.lock:
                     fake.posts += 1
@@ -62,12 +102,18 @@ class FakeTwilio:
                 if fake.hold_from is not None and number >= fake.hold_from:
                     fake.held.set()
                     fake.release.wait(60)
+                if fake.delay:
+                    time.sleep(fake.delay)
                 self._json(201, message)
 
             def do_GET(self) -> None:  # noqa: N802
                 url = urlparse(self.path)
                 if url.path == "/_count":  # for the benchmark
-                    self._json(200, {"count": len(fake.messages)})
+                    with fake.lock:
+                        counts = {"count": len(fake.messages), "failed": fake.failed}
+                    self._json(200, counts)
+                    return
+                if self._failing():
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 with fake.lock:
@@ -89,7 +135,7 @@ class FakeTwilio:
                     },
                 )
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = QuietServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -13,6 +13,8 @@ Payload keys by event (all optional except ``student`` where a child is concerne
 * health: ``student``, ``date`` (the text is never sent: special-category data, read in the portal)
 * event: ``student``, ``title``, ``date``, ``time``
 * meeting / reminder: ``student``, ``date``, ``time``, ``place``, ``topic``
+* school-wide event / meeting / reminder (one message per parent, ``Notice.per_guardian``): no
+  ``student`` (the text names no child), ``school`` (the school's name, in the e-mail subject)
 * message: ``student``, ``sender`` (teacher's name), ``subject``
 * threshold: ``student``, ``month`` ("2026-11"), ``hours`` ("5.5"), ``limit`` ("5")
 * digest: ``items`` (list of {"event_type", "payload"}), ``date``
@@ -152,7 +154,8 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         return f"{who}: нова бележка в здравния статус от {_date(p.get('date'), True)}"
     if event is NotifyEvent.EVENT:
         at = f" {_time(p.get('time'))}" if p.get("time") else ""
-        return f"{who}: {p.get('title', 'събитие')} на {_date(p.get('date'), True)}{at}"
+        text = f"{p.get('title', 'събитие')} на {_date(p.get('date'), True)}{at}"
+        return f"{who}: {text}" if who else text  # school-wide: one message, no child named
     if event in (NotifyEvent.MEETING, NotifyEvent.REMINDER):
         when = "Утре" if event is NotifyEvent.REMINDER else _date(p.get("date"), True)
         place = f", {p['place']}" if p.get("place") else ""
@@ -210,7 +213,7 @@ def email_subject(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str
     if event is NotifyEvent.ACCOUNT and payload.get("subject"):
         return f"Бележник: {payload['subject']}"
     title = SUBJECTS_BG.get(event, "Известие")
-    who = payload.get("student")
+    who = payload.get("student") or payload.get("school")
     if event is NotifyEvent.DIGEST:
         return f"Бележник: {title} за {_date(payload.get('date'))}"
     return f"Бележник: {title}" + (f" — {who}" if who else "")

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -196,17 +197,29 @@ def next_digest_at(now_utc: dt.datetime, digest_time: dt.time) -> dt.datetime:
     return clock.utc_naive(at)
 
 
-def _school_settings(school_id: int | None) -> tuple[tuple[dt.time, dt.time], dt.time]:
-    if school_id is None:
-        return DEFAULT_QUIET, dt.time(18, 0)
-    row = db.session.execute(
-        sa.select(School.quiet_start, School.quiet_end, School.digest_time).where(
-            School.id == school_id
-        )
-    ).first()
+class _SchoolInfo(NamedTuple):
+    quiet: tuple[dt.time, dt.time]
+    digest_time: dt.time
+    name: str
+
+
+def _school_info(school_id: int | None) -> _SchoolInfo:
+    """The school's quiet hours, digest time and name (defaults without a school)."""
+    row = None
+    if school_id is not None:
+        row = db.session.execute(
+            sa.select(School.quiet_start, School.quiet_end, School.digest_time, School.name).where(
+                School.id == school_id
+            )
+        ).first()
     if row is None:
-        return DEFAULT_QUIET, dt.time(18, 0)
-    return (row.quiet_start, row.quiet_end), row.digest_time
+        return _SchoolInfo(DEFAULT_QUIET, dt.time(18, 0), "")
+    return _SchoolInfo((row.quiet_start, row.quiet_end), row.digest_time, row.name)
+
+
+def _school_settings(school_id: int | None) -> tuple[tuple[dt.time, dt.time], dt.time]:
+    info = _school_info(school_id)
+    return info.quiet, info.digest_time
 
 
 def _coalesce_seconds() -> int:
@@ -255,7 +268,10 @@ def _upsert(
     urgent: bool,
     due_at: dt.datetime,
     pending: NotificationOutbox | None,
+    new_rows: list[NotificationOutbox] | None = None,
 ) -> NotificationOutbox:
+    """Update the pending row of the key, or make a new one: added to the session, or (with
+    ``new_rows``) collected for one bulk INSERT by the caller."""
     rendered = messages.render(event, channel.value, payload, latin=guardian.sms_latin)
     if pending is not None:
         # The same object changed again before the message left: one message, the final value
@@ -269,6 +285,7 @@ def _upsert(
         pending.body = rendered.body
         pending.segments = rendered.segments
         pending.to_address = address
+        pending.student_id = student_id  # None once the object became school-wide
         pending.urgent = pending.urgent or urgent
         if urgent:
             pending.due_at = min(pending.due_at, due_at)
@@ -292,8 +309,28 @@ def _upsert(
         due_at=due_at,
         attempts=0,
     )
-    db.session.add(row)
+    if new_rows is None:
+        db.session.add(row)
+    else:
+        new_rows.append(row)
     return row
+
+
+_INSERTED = (
+    "school_id", "guardian_id", "student_id", "channel", "event_type", "object_type",
+    "object_id", "coalesce_key", "to_address", "payload", "subject", "body", "segments",
+    "urgent", "status", "due_at", "attempts",
+)  # fmt: skip
+
+
+def _insert_all(new_rows: list[NotificationOutbox]) -> None:
+    """New rows in one executemany INSERT (batched by the driver), not one statement per row."""
+    if new_rows:
+        db.session.execute(
+            # the table, not the ORM entity: the ORM would split the batch where a value is None
+            sa.insert(NotificationOutbox.__table__),
+            [{name: getattr(row, name) for name in _INSERTED} for row in new_rows],
+        )
 
 
 def _pending_by_key(keys: list[str]) -> dict[str, NotificationOutbox]:
@@ -313,6 +350,29 @@ def _pending_by_key(keys: list[str]) -> dict[str, NotificationOutbox]:
     return found
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One change to tell the parents of, as :func:`enqueue_many` takes it.
+
+    ``student_ids``: the children concerned (one for a grade; a class or the whole school for an
+    event). ``per_guardian``: the object is addressed to the whole school, not to a child (a
+    school-wide event or meeting): one message per guardian × channel, naming no child, however
+    many children the guardian has there. ``supersede``: the notice is the object's whole
+    audience (an edited event or meeting): its pending rows that this notice does not write or
+    update are cancelled, so an event moved from the whole school to one class leaves nothing
+    behind for the other parents.
+    """
+
+    object_type: str
+    object_id: int
+    student_ids: tuple[int, ...]
+    event: NotifyEvent
+    payload: dict[str, Any]
+    urgent: bool = False
+    per_guardian: bool = False
+    supersede: bool = False
+
+
 def enqueue_for_students(
     student_ids: Iterable[int],
     event_type: NotifyEvent,
@@ -322,6 +382,8 @@ def enqueue_for_students(
     object_id: int,
     payload: dict[str, Any],
     urgent: bool = False,
+    per_guardian: bool = False,
+    supersede: bool = False,
 ) -> int:
     """Write one outbox row per guardian × channel the guardians chose, for each student.
     (A ``payload["guardian_id"]`` restricts it to that guardian: a message in one parent's thread.)
@@ -333,81 +395,180 @@ def enqueue_for_students(
     Returns the number of rows written or updated.
 
     For absences and lates the monthly threshold is checked too (one alert per child per month,
-    see :func:`check_threshold`).
+    see :func:`check_threshold`). One notice of :func:`enqueue_many`, which does the work.
     """
-    event = NotifyEvent(event_type)
-    ids = sorted(set(student_ids))
-    if not ids:
+    notice = Notice(
+        object_type=object_type,
+        object_id=object_id,
+        student_ids=tuple(student_ids),
+        event=NotifyEvent(event_type),
+        payload=payload,
+        urgent=urgent,
+        per_guardian=per_guardian,
+        supersede=supersede,
+    )
+    return enqueue_many([notice], school_id=school_id)
+
+
+@dataclass
+class _Planned:
+    key: str
+    notice: Notice
+    student_id: int | None
+    guardian: Guardian
+    channel: Channel
+    address: str
+    payload: dict[str, Any]
+
+
+def enqueue_many(notices: Iterable[Notice], *, school_id: int) -> int:
+    """Write the outbox rows of several changes of one school at once (a grade column, the
+    register of a lesson), with exactly the rows, coalescing and due times that one
+    :func:`enqueue_for_students` call per notice would give, in a fixed number of queries
+    whatever the number of notices: the guardians of all the children, their first names, the
+    guardians' preferences, the school's settings and the pending rows of all the coalesce keys
+    are each read once. Returns the number of rows written or updated (threshold alerts too)."""
+    batch = [n for n in notices if n.student_ids]
+    if not batch:
         return 0
-    base_payload = json_safe(payload)
-    links = db.session.execute(
+    all_ids = sorted({sid for n in batch for sid in n.student_ids})
+    guardians_of: dict[int, list[Guardian]] = {}
+    for student_id, guardian in db.session.execute(
         sa.select(GuardianStudent.student_id, Guardian)
         .join(Guardian, Guardian.id == GuardianStudent.guardian_id)
         .where(
-            GuardianStudent.student_id.in_(ids),
+            GuardianStudent.student_id.in_(all_ids),
             GuardianStudent.school_id == school_id,
             Guardian.active.is_(True),
         )
         .order_by(GuardianStudent.student_id, Guardian.id)
-    ).all()
+    ):
+        guardians_of.setdefault(student_id, []).append(guardian)
     names = dict(
         db.session.execute(
             sa.select(Student.id, Student.first_name).where(
-                Student.id.in_(ids), Student.school_id == school_id
+                Student.id.in_(all_ids), Student.school_id == school_id
             )
         ).all()
     )
-    only = base_payload.get("guardian_id")
-    if only is not None:  # a message in one parent's thread goes to that parent only
-        links = [(sid, g) for sid, g in links if g.id == int(only)]
-    prefs = preference_map(g.id for _, g in links)
-    quiet, digest_time = _school_settings(school_id)
+    prefs = preference_map(g.id for gs in guardians_of.values() for g in gs)
+    settings = _school_info(school_id)
     now_utc = clock.utc_naive()
+    planned: list[_Planned] = []
+    for notice in batch:
+        planned.extend(_plan(notice, guardians_of, names, prefs, settings.name))
+    pending = _pending_by_key(list(dict.fromkeys(p.key for p in planned)))
+    new_rows: list[NotificationOutbox] = []
     written = 0
-    planned = []
-    for student_id, guardian in links:
-        student_payload = dict(base_payload)
-        student_payload.setdefault("student", names.get(student_id, ""))
-        for channel, address in channels_for(guardian, event, prefs):
-            # one object told to several children of one parent: one row per child
-            key = coalesce_key(
-                object_type,
-                f"{object_id}" if len(ids) == 1 else f"{object_id}.{student_id}",
-                guardian.id,
-                channel.value,
-            )
-            planned.append((key, student_id, guardian, channel, address, student_payload))
-    pending = _pending_by_key([p[0] for p in planned])
-    for key, student_id, guardian, channel, address, student_payload in planned:
-        _upsert(
-            key=key,
-            guardian=guardian,
-            student_id=student_id,
+    for p in planned:
+        event = p.notice.event
+        # a key met twice in one batch: the second updates the row the first wrote, as two
+        # separate calls would (the second would find the first's row pending)
+        pending[p.key] = _upsert(
+            key=p.key,
+            guardian=p.guardian,
+            student_id=p.student_id,
             school_id=school_id,
-            channel=channel,
-            address=address,
+            channel=p.channel,
+            address=p.address,
             event=event,
-            object_type=object_type,
-            object_id=object_id,
-            payload=student_payload,
-            urgent=urgent,
+            object_type=p.notice.object_type,
+            object_id=p.notice.object_id,
+            payload=p.payload,
+            urgent=p.notice.urgent,
             due_at=due_time(
                 now_utc=now_utc,
-                channel=channel,
+                channel=p.channel,
                 event=event,
-                urgent=urgent,
-                digest=guardian.digest,
-                quiet=quiet,
-                digest_time=digest_time,
+                urgent=p.notice.urgent,
+                digest=p.guardian.digest,
+                quiet=settings.quiet,
+                digest_time=settings.digest_time,
             ),
-            pending=pending.get(key),
+            pending=pending.get(p.key),
+            new_rows=new_rows,
         )
         written += 1
-    if event in (NotifyEvent.ABSENCE, NotifyEvent.LATE):
-        day = _payload_date(base_payload) or clock.today()
+    _insert_all(new_rows)
+    for notice in batch:
+        if notice.supersede:
+            keep = {p.key for p in planned if p.notice is notice}
+            _cancel_pending_except(notice.object_type, notice.object_id, keep)
+    # absences and lates: the monthly threshold of every child concerned, checked at once
+    pairs = [
+        (student_id, _payload_date(json_safe(notice.payload)) or clock.today())
+        for notice in batch
+        if notice.event in (NotifyEvent.ABSENCE, NotifyEvent.LATE)
+        for student_id in sorted(set(notice.student_ids))
+    ]
+    return written + check_thresholds(pairs, school_id)
+
+
+def _plan(
+    notice: Notice,
+    guardians_of: dict[int, list[Guardian]],
+    names: dict[int, str],
+    prefs: dict[tuple[int, str, str], bool],
+    school_name: str,
+) -> list[_Planned]:
+    """The rows one notice asks for: (key, student, guardian, channel, address, payload)."""
+    ids = sorted(set(notice.student_ids))
+    base_payload = json_safe(notice.payload)
+    only = base_payload.get("guardian_id")
+    out: list[_Planned] = []
+    if notice.per_guardian:
+        # addressed to the whole school: one message per parent, not per child, naming no child
+        payload = {k: v for k, v in base_payload.items() if k != "student"}
+        payload.setdefault("school", school_name)
+        seen: set[int] = set()
         for student_id in ids:
-            written += check_threshold(student_id, school_id, day)
-    return written
+            for guardian in guardians_of.get(student_id, []):
+                if guardian.id in seen or (only is not None and guardian.id != int(only)):
+                    continue
+                seen.add(guardian.id)
+                for channel, address in channels_for(guardian, notice.event, prefs):
+                    key = coalesce_key(
+                        notice.object_type, notice.object_id, guardian.id, channel.value
+                    )
+                    out.append(_Planned(key, notice, None, guardian, channel, address, payload))
+        return out
+    for student_id in ids:
+        student_payload = dict(base_payload)
+        student_payload.setdefault("student", names.get(student_id, ""))
+        for guardian in guardians_of.get(student_id, []):
+            if only is not None and guardian.id != int(only):
+                continue  # a message in one parent's thread goes to that parent only
+            for channel, address in channels_for(guardian, notice.event, prefs):
+                # one object told to several children of one parent: one row per child
+                key = coalesce_key(
+                    notice.object_type,
+                    f"{notice.object_id}" if len(ids) == 1 else f"{notice.object_id}.{student_id}",
+                    guardian.id,
+                    channel.value,
+                )
+                out.append(
+                    _Planned(key, notice, student_id, guardian, channel, address, student_payload)
+                )
+    return out
+
+
+def _cancel_pending_except(object_type: str, object_id: int, keep: set[str]) -> int:
+    """Cancel the pending rows of an object whose coalesce key is not in ``keep``."""
+    rows = db.session.scalars(
+        sa.select(NotificationOutbox).where(
+            NotificationOutbox.object_type == object_type,
+            NotificationOutbox.object_id == object_id,
+            NotificationOutbox.status == OutboxStatus.PENDING,
+        )
+    ).all()
+    now = clock.utc_naive()
+    cancelled = 0
+    for row in rows:
+        if row.coalesce_key not in keep:
+            row.status = OutboxStatus.CANCELLED
+            row.updated_at = now
+            cancelled += 1
+    return cancelled
 
 
 def _payload_date(payload: dict[str, Any]) -> dt.date | None:
@@ -452,11 +613,20 @@ def enqueue_direct(
 
 def cancel_for_object(object_type: str, object_id: int) -> int:
     """A change undone before sending (e.g. a grade deleted): cancel its pending rows."""
+    return cancel_for_objects(object_type, [object_id])
+
+
+def cancel_for_objects(object_type: str, object_ids: Iterable[int]) -> int:
+    """:func:`cancel_for_object` for several objects of one type in one statement (a week of
+    absences excused at once)."""
+    ids = sorted(set(object_ids))
+    if not ids:
+        return 0
     result = db.session.execute(
         sa.update(NotificationOutbox)
         .where(
             NotificationOutbox.object_type == object_type,
-            NotificationOutbox.object_id == object_id,
+            NotificationOutbox.object_id.in_(ids),
             NotificationOutbox.status == OutboxStatus.PENDING,
         )
         .values(status=OutboxStatus.CANCELLED, updated_at=clock.utc_naive())
@@ -467,86 +637,133 @@ def cancel_for_object(object_type: str, object_id: int) -> int:
 
 # --- the monthly threshold ------------------------------------------------------------------------
 def month_weighted_unexcused(student_id: int, school_id: int, day: dt.date) -> Decimal:
+    return _month_weighted([student_id], school_id, day)[student_id]
+
+
+def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     first = day.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    rows = db.session.execute(
-        sa.select(Absence.kind, sa.func.count(Absence.id))
+    return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def _month_weighted(student_ids: list[int], school_id: int, day: dt.date) -> dict[int, Decimal]:
+    """Weighted unexcused hours (unexcused + ½ × lates) of ``day``'s month, per student."""
+    from gradebook.rules import weighted_unexcused
+
+    first, following = _month_bounds(day)
+    counts: dict[int, dict[str, int]] = {sid: {} for sid in student_ids}
+    for sid, kind, n in db.session.execute(
+        sa.select(Absence.student_id, Absence.kind, sa.func.count(Absence.id))
         .where(
-            Absence.student_id == student_id,
+            Absence.student_id.in_(student_ids),
             Absence.school_id == school_id,
             Absence.date >= first,
             Absence.date < following,
             Absence.kind.in_([AbsenceKind.UNEXCUSED, AbsenceKind.LATE]),
         )
-        .group_by(Absence.kind)
-    ).all()
-    counts = {str(kind): n for kind, n in rows}
-    from gradebook.rules import weighted_unexcused
-
-    return weighted_unexcused(counts.get("unexcused", 0), counts.get("late", 0))
+        .group_by(Absence.student_id, Absence.kind)
+    ):
+        counts[sid][str(kind)] = n
+    return {
+        sid: weighted_unexcused(c.get("unexcused", 0), c.get("late", 0))
+        for sid, c in counts.items()
+    }
 
 
 def check_threshold(student_id: int, school_id: int, day: dt.date) -> int:
     """One alert per child per calendar month when the weighted unexcused hours of ``day``'s month
     exceed the school's threshold (default 5). Returns the number of rows written."""
+    return check_thresholds([(student_id, day)], school_id)
+
+
+def check_thresholds(pairs: Iterable[tuple[int, dt.date]], school_id: int) -> int:
+    """:func:`check_threshold` for several (student, day) pairs of one school, in a number of
+    queries that depends on the months concerned (usually one), not on the number of pupils."""
+    wanted = list(dict.fromkeys(pairs))
+    if not wanted:
+        return 0
     limit = db.session.scalar(sa.select(School.absence_threshold).where(School.id == school_id))
     if limit is None:
         return 0
-    hours = month_weighted_unexcused(student_id, school_id, day)
-    if hours <= Decimal(limit):
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for sid, day in wanted:
+        by_month.setdefault((day.year, day.month), []).append(sid)
+    hours: dict[tuple[int, str], Decimal] = {}
+    for (year, month_no), sids in by_month.items():
+        month = f"{year:04d}-{month_no:02d}"
+        for sid, value in _month_weighted(sids, school_id, dt.date(year, month_no, 1)).items():
+            hours[(sid, month)] = value
+    over = [
+        (sid, month)
+        for (sid, month), value in hours.items()
+        if value > Decimal(limit)  # strictly more than the limit
+    ]
+    if not over:
         return 0
-    month = f"{day.year:04d}-{day.month:02d}"
-    object_id = f"{student_id}-{month}"
-    prefix = f"threshold:{object_id}:"
-    already = db.session.scalar(
-        sa.select(sa.func.count(NotificationOutbox.id)).where(
-            NotificationOutbox.coalesce_key.like(prefix + "%"),
-            NotificationOutbox.status != OutboxStatus.CANCELLED,
-        )
-    )
-    if already:
-        return 0
-    links = db.session.execute(
-        sa.select(Guardian, Student.first_name)
-        .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
-        .join(Student, Student.id == GuardianStudent.student_id)
-        .where(GuardianStudent.student_id == student_id, GuardianStudent.school_id == school_id)
-    ).all()
-    prefs = preference_map(g.id for g, _ in links)
-    quiet, digest_time = _school_settings(school_id)
-    now_utc = clock.utc_naive()
-    written = 0
-    for guardian, first_name in links:
-        payload = {
-            "student": first_name,
-            "month": month,
-            "hours": str(hours),
-            "limit": str(Decimal(limit).normalize()),
-        }
-        for channel, address in channels_for(guardian, NotifyEvent.THRESHOLD, prefs):
-            key = coalesce_key("threshold", object_id, guardian.id, channel.value)
-            _upsert(
-                key=key,
-                pending=None,  # none exists: checked above
-                guardian=guardian,
-                student_id=student_id,
-                school_id=school_id,
-                channel=channel,
-                address=address,
-                event=NotifyEvent.THRESHOLD,
-                object_type="threshold",
-                object_id=student_id,
-                payload=payload,
-                urgent=False,
-                due_at=due_time(
-                    now_utc=now_utc,
-                    channel=channel,
-                    event=NotifyEvent.THRESHOLD,
-                    urgent=False,
-                    digest=guardian.digest,
-                    quiet=quiet,
-                    digest_time=digest_time,
-                ),
+    over_ids = sorted({sid for sid, _ in over})
+    # one alert per child per month, whatever became of it since (except a cancelled one)
+    alerted = {
+        key.rsplit(":", 2)[0]
+        for key in db.session.scalars(
+            sa.select(NotificationOutbox.coalesce_key).where(
+                NotificationOutbox.object_type == "threshold",
+                NotificationOutbox.object_id.in_(over_ids),
+                NotificationOutbox.status != OutboxStatus.CANCELLED,
             )
-            written += 1
-    return written
+        )
+        if key
+    }
+    due = [(sid, month) for sid, month in over if f"threshold:{sid}-{month}" not in alerted]
+    if not due:
+        return 0
+    links: dict[int, list[tuple[Guardian, str]]] = {}
+    for sid, guardian, first_name in db.session.execute(
+        sa.select(GuardianStudent.student_id, Guardian, Student.first_name)
+        .join(Guardian, Guardian.id == GuardianStudent.guardian_id)
+        .join(Student, Student.id == GuardianStudent.student_id)
+        .where(
+            GuardianStudent.student_id.in_(sorted({sid for sid, _ in due})),
+            GuardianStudent.school_id == school_id,
+        )
+        .order_by(GuardianStudent.student_id, Guardian.id)
+    ):
+        links.setdefault(sid, []).append((guardian, first_name))
+    prefs = preference_map(g.id for found in links.values() for g, _ in found)
+    settings = _school_info(school_id)
+    now_utc = clock.utc_naive()
+    new_rows: list[NotificationOutbox] = []
+    for sid, month in due:
+        object_id = f"{sid}-{month}"
+        for guardian, first_name in links.get(sid, []):
+            payload = {
+                "student": first_name,
+                "month": month,
+                "hours": str(hours[(sid, month)]),
+                "limit": str(Decimal(limit).normalize()),
+            }
+            for channel, address in channels_for(guardian, NotifyEvent.THRESHOLD, prefs):
+                _upsert(
+                    key=coalesce_key("threshold", object_id, guardian.id, channel.value),
+                    pending=None,  # none exists: checked above
+                    new_rows=new_rows,
+                    guardian=guardian,
+                    student_id=sid,
+                    school_id=school_id,
+                    channel=channel,
+                    address=address,
+                    event=NotifyEvent.THRESHOLD,
+                    object_type="threshold",
+                    object_id=sid,
+                    payload=payload,
+                    urgent=False,
+                    due_at=due_time(
+                        now_utc=now_utc,
+                        channel=channel,
+                        event=NotifyEvent.THRESHOLD,
+                        urgent=False,
+                        digest=guardian.digest,
+                        quiet=settings.quiet,
+                        digest_time=settings.digest_time,
+                    ),
+                )
+    _insert_all(new_rows)
+    return len(new_rows)

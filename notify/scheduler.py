@@ -14,6 +14,8 @@ Jobs (all idempotent, so a double run does no harm):
 * ``threshold_checks`` hourly: the monthly unexcused-hours alert (also checked whenever an
   absence is written), one per child per month.
 * ``reconcile`` every minute: stale ``sending`` rows of dead workers, ``unknown`` outcomes.
+* ``purge_uploads`` hourly: uploaded list files older than ``UPLOAD_RETENTION_HOURS``
+  (``onboarding.uploads``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def meeting_reminders(today: dt.date | None = None) -> int:
             school_id=meeting.school_id,
             object_type="meeting_reminder",
             object_id=meeting.id,
+            per_guardian=meeting.class_id is None,  # a school meeting: one reminder per parent
             payload={
                 "date": meeting.date,
                 "time": meeting.time,
@@ -141,6 +144,10 @@ def add_jobs(scheduler: Any, app: Flask) -> None:
     scheduler.add_job(
         _in_context(app, _reconcile), "interval", minutes=1, id="reconcile", **options
     )
+    from onboarding.uploads import purge_job  # uploaded lists left behind (UPLOAD_RETENTION_HOURS)
+
+    scheduler.add_job(_in_context(app, purge_job), "interval", hours=1, id="purge_uploads",
+                      next_run_time=dt.datetime.now(TZ), **options)  # fmt: skip
 
 
 def blocking_scheduler(app: Flask) -> Any:

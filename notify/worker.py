@@ -21,6 +21,10 @@ One pass (:meth:`Worker.run_once`):
    transient failure, ``failed`` after ``NOTIFY_MAX_ATTEMPTS`` or on a permanent one, ``unknown``
    when the provider timed out after receiving the request.
 
+Between passes the loop waits ``--idle`` seconds when nothing was claimed, and also when every
+send of the pass failed transiently (a provider 5xx burst): a backlog is then offered to the
+provider one batch per idle period, not fired at it as fast as the database can hand it out.
+
 On SQLite there is no SKIP LOCKED: run one worker.
 """
 
@@ -184,6 +188,13 @@ def fold_digests(now_utc: dt.datetime | None = None, limit: int = 2000) -> int:
         made += 1
     db.session.commit()
     return made
+
+
+def _provider_down(stats: Stats) -> bool:
+    """Every send of the pass failed and will be retried (a 5xx burst, the provider unreachable):
+    the loop pauses as if idle, so a large backlog is not fired at a failing provider one batch
+    after another (each row has its own backoff; this bounds the rate across rows)."""
+    return stats.claimed > 0 and stats.sent == 0 and stats.retried + stats.unknown == stats.claimed
 
 
 class Worker:
@@ -424,8 +435,9 @@ class Worker:
             stats = self.run_once()
             total.add(stats)
             total.errors += stats.errors
-            if stats.claimed == 0 and stats.digests == 0 and stats.reconciled_resend == 0:
-                break
+            settled = stats.reconciled_sent + stats.reconciled_resend
+            if stats.claimed == 0 and stats.digests == 0 and settled == 0:
+                break  # (a pass looks up at most 20 unknown rows: go on while it settles some)
         return total
 
     def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
@@ -440,7 +452,7 @@ class Worker:
                 stop.wait(5)
                 continue
             db.session.remove()  # a fresh session (and connection checkout) per pass
-            if stats.claimed == 0:
+            if stats.claimed == 0 or _provider_down(stats):
                 stop.wait(idle_seconds)
         if self._executor is not None:
             self._executor.shutdown(wait=True)

@@ -14,8 +14,16 @@ Format (DOMAIN.md; NEISPUO ``AbsenceImportModel``): plain text, Windows-1251, on
                                               16. unexcused hours "0.00" (weighted: a late = ½)
 
 One line per student enrolled in the school in that month (also those who left during it).
-Lines end with CRLF. Importing a file does not change the diary: it parses and validates every
-line (errors per line in Bulgarian) and compares the hours with the diary's (differences listed).
+Lines end with CRLF.
+
+The file flows one way: the school sends it to НЕИСПУО, which passes it on to АСП (the child
+benefit office). The diary is its source: every hour in it is the sum of per-lesson absences
+(date, period, subject, kind). A file holds monthly totals only, so it cannot be written back
+into the diary without inventing lessons, and a correction must happen in the diary, where the
+parents are told and the read models follow. Importing a file therefore changes nothing: it
+parses and validates every line (errors per line in Bulgarian) and compares each pupil's hours,
+"attends regularly" and presence with the diary, naming the pupil, the class and the page of the
+staff web where the diary is corrected, and offers the diary's own file for the same month.
 """
 
 from __future__ import annotations
@@ -127,6 +135,17 @@ def build_records(school_id: int, year: int, month: int) -> list[AspRecord]:
             enrollment.left_on is None or enrollment.left_on > held[0].left_on
         )):  # fmt: skip
             latest[student.id] = (enrollment, student, klass)
+    # a pupil enrolled again after leaving (promoted into the next school year, moved to another
+    # class) was not deregistered from the school
+    closed = [e.student_id for e, _s, _k in latest.values() if e.left_on is not None]
+    last_enrolled: dict[int, dt.date] = {}
+    for chunk in (closed[i : i + 500] for i in range(0, len(closed), 500)):
+        for sid, day in db.session.execute(
+            sa.select(Enrollment.student_id, sa.func.max(Enrollment.enrolled_on))
+            .where(Enrollment.school_id == school_id, Enrollment.student_id.in_(chunk))
+            .group_by(Enrollment.student_id)
+        ):
+            last_enrolled[sid] = day
     totals = absence_counts(school_id, list(latest), first, last)
     threshold = Decimal(str(school.absence_threshold))
     records = []
@@ -149,7 +168,14 @@ def build_records(school_id: int, year: int, month: int) -> list[AspRecord]:
                 group_code="",
                 class_name=klass.name,
                 attends_regularly=not t.weighted > threshold,
-                deregistered_on=enrollment.left_on,
+                deregistered_on=(
+                    None
+                    if enrollment.left_on is None
+                    or enrollment.enrolled_on
+                    < last_enrolled.get(student.id, enrollment.enrolled_on)
+                    >= enrollment.left_on
+                    else enrollment.left_on
+                ),
                 excused=Decimal(t.excused).quantize(Decimal("0.01")),
                 unexcused=t.weighted.quantize(Decimal("0.01")),
             )
@@ -168,14 +194,32 @@ def filename(school: School, year: int, month: int) -> str:
 
 
 # --- import -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AspDifference:
+    """One pupil whose line in the file and the diary disagree, with what to do about it."""
+
+    kind: str  # hours / regular / not_enrolled / unknown / missing (in the diary, not the file)
+    text: str  # the Bulgarian sentence
+    year: int  # calendar year and month of the line
+    month: int
+    line: int | None = None  # line of the file, from 1 (None: missing from the file)
+    student_id: int | None = None  # ours, when the pupil is in the school
+    class_id: int | None = None  # the pupil's class in the diary that month
+
+
 @dataclass
 class AspImport:
     records: list[AspRecord] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)  # of each record, from 1
     errors: list[RowError] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)
+    details: list[AspDifference] = field(default_factory=list)
     matching: int = 0
     encoding: str = ""
+    months: list[tuple[int, int]] = field(default_factory=list)  # (year, month) of this school
+
+    @property
+    def differences(self) -> list[str]:
+        return [d.text for d in self.details]
 
 
 FIELD_NAMES = ["код на институцията", "учебна година", "месец", "вид идентификатор",
@@ -279,13 +323,24 @@ def parse(data: bytes) -> AspImport:
 
 
 def import_file(school_id: int, data: bytes) -> AspImport:
-    """Parse a file and compare it with the diary of this school (nothing is written).
+    """Parse a file and compare it with the diary of this school (nothing is written: see the
+    module docstring for why a received file is never written back into the diary).
 
-    Lines of another institution are errors (a school never sees another's pupils)."""
+    Lines of another institution are errors (a school never sees another's pupils). For each
+    month in the file, pupils of the diary without a line are listed too."""
     result = parse(data)
     school = db.session.get(School, school_id)
     assert school is not None
     by_month: dict[tuple[int, int], dict[tuple[str, str], AspRecord]] = {}
+    seen: dict[tuple[int, int], set[tuple[str, str]]] = {}
+    students = {
+        (str(id_type), personal_id): sid
+        for sid, id_type, personal_id in db.session.execute(
+            sa.select(Student.id, Student.personal_id_type, Student.personal_id).where(
+                Student.school_id == school_id
+            )
+        )
+    }
     for number, record in zip(result.line_numbers, result.records, strict=True):
         if record.institution != school.neispuo_code:
             result.errors.append(
@@ -295,30 +350,64 @@ def import_file(school_id: int, data: bytes) -> AspImport:
             )
             continue
         calendar_year = record.school_year if record.month >= 8 else record.school_year + 1
-        ours = by_month.get((calendar_year, record.month))
+        month_key = (calendar_year, record.month)
+        ours = by_month.get(month_key)
         if ours is None:
             ours = {
                 (r.id_type, r.personal_id): r
                 for r in build_records(school_id, calendar_year, record.month)
             }
-            by_month[(calendar_year, record.month)] = ours
-        mine = ours.get((record.id_type, record.personal_id))
+            by_month[month_key] = ours
+            seen[month_key] = set()
+        key = (record.id_type, record.personal_id)
+        seen[month_key].add(key)
+        mine = ours.get(key)
         name = f"{record.first_name} {record.last_name} ({record.class_name})"
+        when = f"{record.month:02d}.{calendar_year}"
+        student_id = students.get(key)
+        class_id = int(mine.class_code) if mine and mine.class_code.isdigit() else None
+        found: tuple[str, str] | None = None
         if mine is None:
-            known = db.session.scalar(
-                sa.select(Student.id).where(
-                    Student.school_id == school_id, Student.personal_id == record.personal_id
+            if student_id is not None:
+                found = ("not_enrolled", f"{name}, {when}: не е записан в училището през месеца")
+            else:
+                found = ("unknown", f"{name}, {when}: няма такъв ученик в училището")
+        elif (mine.excused, mine.unexcused) != (record.excused, record.unexcused):
+            found = (
+                "hours",
+                f"{name}, {when}: във файла {record.excused:.2f} уважителни и "
+                f"{record.unexcused:.2f} неуважителни, в дневника {mine.excused:.2f} и "
+                f"{mine.unexcused:.2f}",
+            )
+        elif mine.attends_regularly != record.attends_regularly:
+            found = (
+                "regular",
+                f"{name}, {when}: във файла „посещава редовно“ е "
+                f"{'1' if record.attends_regularly else '0'}, по дневника "
+                f"{'1' if mine.attends_regularly else '0'}",
+            )
+        if found is None:
+            result.matching += 1
+        else:
+            result.details.append(
+                AspDifference(
+                    *found, *month_key, line=number, student_id=student_id, class_id=class_id
                 )
             )
-            result.differences.append(
-                f"{name}: {'не е записан в този месец' if known else 'няма такъв ученик в училището'}"
+    for month_key, ours in sorted(by_month.items()):
+        for key, mine in ours.items():
+            if key in seen[month_key]:
+                continue
+            result.details.append(
+                AspDifference(
+                    "missing",
+                    f"{mine.first_name} {mine.last_name} ({mine.class_name}), "
+                    f"{month_key[1]:02d}.{month_key[0]}: в дневника, а липсва във файла",
+                    *month_key,
+                    student_id=students.get(key),
+                    class_id=int(mine.class_code) if mine.class_code.isdigit() else None,
+                )
             )
-        elif (mine.excused, mine.unexcused) != (record.excused, record.unexcused):
-            result.differences.append(
-                f"{name}: във файла {record.excused:.2f} уважителни и {record.unexcused:.2f} "
-                f"неуважителни, в дневника {mine.excused:.2f} и {mine.unexcused:.2f}"
-            )
-        else:
-            result.matching += 1
+    result.months = sorted(by_month)
     result.errors.sort()
     return result

@@ -8,6 +8,11 @@ Reports (``REPORTS``):
 
 * ``class-sheet``: students × subjects of one class: mean of current grades and the term grade.
 * ``school-averages``: per class and subject: number of grades, mean, official average of marks.
+
+Grades I–III are qualitative (DOMAIN.md): their marks are never averaged into a number; every
+report shows them counted ("Отличен (12), Много добър (3)", ``rules.qualitative_text``) instead,
+and leaves them out of the numeric school totals. A student's общ успех is the mean of the
+subjects' figures (``rules.term_figure``: the term grade where set, else the forecast).
 * ``absences``: per student for a month: excused, unexcused, lates, weighted unexcused.
 * ``absences-months``: per student and month of the school year: weighted unexcused per month
   and the year's totals.
@@ -199,6 +204,11 @@ def _curricula(school_id: int, class_ids: Sequence[int]) -> list[tuple[Curriculu
     ]
 
 
+def _marks_text(values: Sequence[Decimal]) -> str | None:
+    """Grades I–III: the qualitative marks counted ("Отличен (3), Много добър (1)"), or None."""
+    return rules.qualitative_text(rules.whole_mark(v) for v in values) or None
+
+
 def _term_label(term: int) -> str:
     return "I срок" if term == 1 else "II срок"
 
@@ -225,26 +235,36 @@ def class_sheet(
         s if s and short.count(s) == 1 and not c.group_name else label
         for s, (c, label, _) in zip(short, curricula, strict=True)
     ]
-    columns = ["№", "Ученик", *labels, "Общ успех"]
+    qualitative = klass.grade_level <= 3  # I–III: marks counted, no average, no общ успех
+    columns = ["№", "Ученик", *labels, *([] if qualitative else ["Общ успех"])]
     rows = []
     for _, number, student_id, name in roster:
         row: list[Any] = [number, name]
-        marks: list[Decimal] = []
+        figures: list[rules.Figure | None] = []
         for curriculum, _, _ in curricula:
             bucket = grades.get((student_id, curriculum.id), {"current": [], "term": []})
+            if qualitative:
+                row.append(_marks_text(bucket["current"]))
+                continue
             mean = rules.average(bucket["current"])
             final = bucket["term"][-1] if bucket["term"] else None
+            figures.append(rules.term_figure(bucket["current"], final))
             if final is not None:
-                marks.append(final)
                 text = f"{cell_text(mean)} / {int(final)}" if mean is not None else str(int(final))
             else:
                 text = cell_text(mean)
-                if mean is not None:
-                    marks.append(mean)
             row.append(text)
-        overall = rules.average(marks)
-        row.append(rules.grade_text(overall) if overall is not None else None)
+        if not qualitative:
+            overall = rules.overall_success(figures)
+            row.append(rules.grade_text(overall) if overall is not None else None)
         rows.append(row)
+    notes = (
+        ["В I–III клас оценките са качествени: във всяка клетка е броят на всяка оценка, "
+         "без средно и без общ успех."]
+        if qualitative
+        else ["Във всяка клетка: средното на текущите оценки / поставената срочна оценка.",
+              "Общ успех: средно от срочните оценки (където няма — от средните на текущите)."]
+    )  # fmt: skip
     return Report(
         "class-sheet",
         f"Сводна ведомост на {klass.name} клас",
@@ -252,9 +272,8 @@ def class_sheet(
         f"{year.name}, {_term_label(term)}",
         columns,
         rows,
-        notes=["Във всяка клетка: средното на текущите оценки / поставената срочна оценка.",
-               "Общ успех: средно от срочните оценки (където няма — от средните на текущите)."],
-    )  # fmt: skip
+        notes=notes,
+    )
 
 
 def school_averages(
@@ -276,25 +295,44 @@ def school_averages(
     highlight: set[int] = set()
     for klass in classes:
         all_current: list[Decimal] = []
+        qualitative = klass.grade_level <= 3  # I–III: the marks counted, never averaged
         for curriculum, subject, teacher in _curricula(school_id, [klass.id]):
             bucket = by_curriculum.get(curriculum.id, {"current": [], "term": []})
             all_current += bucket["current"]
+            if qualitative:
+                rows.append([names[klass.id], subject, teacher, len(bucket["current"]),
+                             None, None, None, _marks_text(bucket["current"])])  # fmt: skip
+                continue
             rows.append([names[klass.id], subject, teacher, len(bucket["current"]),
                          rules.average(bucket["current"]), rules.official_average(bucket["current"]),
-                         rules.official_average(bucket["term"])])  # fmt: skip
+                         rules.official_average(bucket["term"]), None])  # fmt: skip
         highlight.add(len(rows))
+        if qualitative:
+            rows.append([names[klass.id], "Общо за класа", "", len(all_current),
+                         None, None, None, _marks_text(all_current)])  # fmt: skip
+            continue
         rows.append([names[klass.id], "Общо за класа", "", len(all_current),
-                     rules.average(all_current), rules.official_average(all_current), None])  # fmt: skip
+                     rules.average(all_current), rules.official_average(all_current), None, None])  # fmt: skip
     return Report(
         "school-averages",
         "Среден успех по паралелки и предмети",
         school.name,
         f"{year.name}, {_term_label(term)}",
-        ["Клас", "Предмет", "Учител", "Брой оценки", "Средно (текущи)", "Среден успех", "Срочни"],
+        [
+            "Клас",
+            "Предмет",
+            "Учител",
+            "Брой оценки",
+            "Средно (текущи)",
+            "Среден успех",
+            "Срочни",
+            "Качествени оценки (I–III)",
+        ],
         rows,
         notes=[
-            "„Среден успех“: всяка оценка първо се закръгля до цяла (под 3 → 2), после се осреднява."
-        ],
+            "„Среден успех“: всяка оценка първо се закръгля до цяла (под 3 → 2), после се осреднява.",
+            "I–III клас: оценките са качествени и не се осредняват — показан е броят на всяка оценка.",
+        ],  # fmt: skip
         highlight=highlight,
     )
 
@@ -493,6 +531,13 @@ def success(
     totals = [0] * 6
     school_marks: list[Decimal] = []
     for klass in classes:
+        if klass.grade_level <= 3:  # qualitative: no student mean, the marks counted instead
+            pupils = by_class.get(klass.id, [])
+            marks = [v for sid in pupils for cid in curricula[klass.id]
+                     for v in grades.get((sid, cid), {"current": []})["current"]]  # fmt: skip
+            rows.append([klass.name, len(pupils), None, None, None, None, None, None,
+                         _marks_text(marks)])  # fmt: skip
+            continue
         counts = {6: 0, 5: 0, 4: 0, 3: 0, 2: 0, 0: 0}
         class_marks: list[Decimal] = []
         for student_id in by_class.get(klass.id, []):
@@ -507,19 +552,20 @@ def success(
         for i in range(6):
             totals[i] += row[2 + i]
         rows.append(row)
+    numeric = sum(r[1] for r in rows if r[2] is not None)
     mean = rules.official_average(school_marks)
-    rows.append(
-        ["Общо", sum(r[1] for r in rows), *totals, rules.grade_text(mean) if mean else None]
-    )
+    rows.append(["Общо", numeric, *totals, rules.grade_text(mean) if mean else None])
     return Report(
         "success",
         "Анализ на успеха по паралелки",
         school.name,
         f"{year.name}, {_term_label(term)}",
-        ["Клас", "Ученици", "Отличен", "Много добър", "Добър", "Среден", "Слаб", "Без оценки", "Среден успех"],
+        ["Клас", "Ученици", "Отличен", "Много добър", "Добър", "Среден", "Слаб", "Без оценки", "Среден успех (I–III: оценки)"],
         rows,
         notes=["Успехът на ученика е средното от оценките му по предмети (срочна, а където няма — "
-               "закръгленото средно на текущите); средният успех на класа — от всички тези оценки."],
+               "закръгленото средно на текущите); средният успех на класа — от всички тези оценки.",
+               "I–III клас: оценките са качествени и не се осредняват — в последната колона е броят "
+               "на всяка оценка; тези класове не влизат в реда „Общо“."],
         highlight={len(rows) - 1},
     )  # fmt: skip
 
@@ -692,8 +738,14 @@ def render_pdf(report: Report) -> bytes:
         longest = max((len(w) for w in header.split()), default=1)
         for row in report.rows[:200]:
             if index < len(row):
-                longest = max(longest, len(cell_text(row[index])))
-        widths.append(float(min(45, max(3, longest))))
+                text = cell_text(row[index])
+                # long phrases (the counted marks of I–III) wrap: no wider than 24 or a word
+                word = max((len(w) for w in text.split()), default=0)
+                longest = max(longest, min(len(text), max(24, word)))
+        widths.append(float(min(45, max(4, longest))))
+    # widths are relative: keep the narrowest column wide enough for a character at any total
+    floor = sum(widths) / 45
+    widths = [max(w, floor) for w in widths]
     headings = FontFace(fill_color=(230, 234, 240))
     with pdf.table(
         col_widths=tuple(widths),

@@ -10,17 +10,16 @@ Routes (blueprint ``onboarding``, prefix ``/onboarding``):
 * ``GET /reports``, ``GET /reports/<name>?class_id=&term=&month=mm.yyyy&format=csv|xlsx|pdf``;
 * ``GET /asp?month=mm.yyyy`` download, ``POST /asp`` check an uploaded file.
 
-Uploads are kept under ``instance/uploads/<school_id>/``: a token is only looked up in the folder
-of the signed-in user's school, so one school can never preview or commit another's file.
+Uploads are kept under ``instance/uploads/<school_id>/`` only while the admin works with them
+(:mod:`onboarding.uploads`): deleted on commit and on ``POST /import/<kind>/<token>/cancel``,
+and by the scheduler after ``UPLOAD_RETENTION_HOURS``. A token is only looked up in the folder of
+the signed-in user's school, so one school can never preview or commit another's file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +28,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -50,7 +48,7 @@ from gradebook.access import (
     staff_required,
 )
 from models import School, SchoolClass, SchoolYear, db
-from onboarding import asp, importer, reports, signup
+from onboarding import asp, importer, reports, signup, uploads
 from onboarding.templates_files import template_file
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding", template_folder="templates")
@@ -77,41 +75,18 @@ class AspForm(FlaskForm):
     file = FileField("Месечен файл (.txt)", [FileRequired("Изберете файл.")])
 
 
-# --- uploads -------------------------------------------------------------------------------------
-def _upload_dir(school_id: int) -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / str(int(school_id))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-UPLOAD_TTL = dt.timedelta(hours=24)
-
-
-def _cleanup_uploads(folder: Path) -> None:
-    """Uploaded lists hold personal data (ЕГН): keep them only a day (preview → commit →
-    leavers), then delete."""
-    limit = time.time() - UPLOAD_TTL.total_seconds()  # file times are real time, not the clock
-    for path in folder.iterdir():
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-
-
+# --- uploads (kept only while the admin works with them: see onboarding/uploads.py) ------------
 def _save_upload(school_id: int, kind: str, filename: str, data: bytes) -> str:
-    _cleanup_uploads(_upload_dir(school_id))
-    token = secrets.token_urlsafe(18)
-    ext = "xlsx" if filename.lower().endswith(".xlsx") or data[:2] == b"PK" else "csv"
-    (_upload_dir(school_id) / f"{kind}-{token}.{ext}").write_bytes(data)
-    return token
+    return uploads.save(school_id, kind, filename, data)
 
 
 def _load_upload(school_id: int, kind: str, token: str) -> tuple[str, bytes]:
     if kind not in importer.KINDS or not _TOKEN.match(token):
         abort(404)
-    for ext in ("csv", "xlsx"):
-        path = _upload_dir(school_id) / f"{kind}-{token}.{ext}"
-        if path.exists():
-            return path.name, path.read_bytes()
-    abort(404)
+    found = uploads.load(school_id, kind, token)
+    if found is None:
+        abort(404)
+    return found
 
 
 def _school_id() -> int:
@@ -190,6 +165,8 @@ def import_commit(kind: str, token: str) -> Any:
     if counts is None:
         flash("Файлът има грешки: нищо не е записано.", "error")
         return redirect(url_for("onboarding.import_preview", kind=kind, token=token))
+    if not plan.leavers:  # the file is needed no more (with leavers: until the admin is done)
+        uploads.delete(school_id, kind, token)
     return render_template(
         "onboarding/import_done.html",
         plan=plan,
@@ -199,6 +176,19 @@ def import_commit(kind: str, token: str) -> Any:
         token=token,
         leavers_form=LeaversForm(on_date=clock.today().strftime("%d.%m.%Y")),
     )
+
+
+@bp.post("/import/<kind>/<token>/cancel")
+@admin_required
+def import_cancel(kind: str, token: str) -> Any:
+    """Cancel an import, or finish with it after the commit: the uploaded file is deleted."""
+    school_id = _school_id()
+    _load_upload(school_id, kind, token)  # 404 for a token of another school or a deleted file
+    if not CommitForm().validate_on_submit():
+        abort(400)
+    uploads.delete(school_id, kind, token)
+    flash("Каченият файл е изтрит.", "success")
+    return redirect(url_for("onboarding.import_index"))
 
 
 @bp.post("/import/students/<token>/leavers")

@@ -49,9 +49,16 @@ def trend_svg(
     end: dt.date,
     width: int = 320,
     height: int = 120,
+    *,
+    term_grade: Decimal | None = None,
+    qualitative: bool = False,
 ) -> Markup:
     """Grades of one subject over the term (x: date from ``start`` to ``end``, y: 2–6), with a
-    dashed line at the running mean."""
+    dashed line at the running mean (the forecast).
+
+    ``term_grade``: the term grade once set, drawn as a solid line and named in the description
+    (it, not the forecast, is the term's figure). ``qualitative`` (grades I–III): no mean at all;
+    the description counts the marks (``rules.qualitative_text``)."""
     left, right, top, bottom = 28, 8, 8, 20
     plot_w, plot_h = width - left - right, height - top - bottom
     span = max(1, (end - start).days)
@@ -86,7 +93,7 @@ def trend_svg(
             seen.append(v)
             mean = rules.average(seen) or v
             running.append(f"{_num(x(d))},{_num(y(mean))}")
-        if len(ordered) > 1:
+        if len(ordered) > 1 and not qualitative:
             body.append(
                 f'<polyline points="{" ".join(running)}" fill="none" stroke="{CHILD}" '
                 f'stroke-width="1.5" stroke-dasharray="4 3"/>'
@@ -94,18 +101,39 @@ def trend_svg(
         for d, v in ordered:
             body.append(
                 f'<circle cx="{_num(x(d))}" cy="{_num(y(v))}" r="3.5" fill="{ACCENT}">'
-                f"<title>{escape(rules.format_date_bg(d))}: {escape(rules.format_decimal_bg(v))}"
+                f"<title>{escape(rules.format_date_bg(d))}: {escape(_point_label(v, qualitative))}"
                 "</title></circle>"
             )
+    if term_grade is not None:
+        body.append(
+            f'<line class="term-grade" x1="{left}" x2="{width - right}" '
+            f'y1="{_num(y(term_grade))}" y2="{_num(y(term_grade))}" stroke="{INK}" '
+            f'stroke-width="1.5"><title>Срочна оценка: {escape(rules.grade_text(term_grade, 0))}'
+            "</title></line>"
+        )
+    if qualitative:
+        listed = "; ".join(
+            f"{rules.format_date_bg(d)} — {rules.qualitative_word(rules.whole_mark(v))}"
+            for d, v in ordered
+        )
+        summary = rules.qualitative_text(rules.whole_mark(v) for _, v in ordered)
+        desc = (
+            f"Оценки по {subject}: {listed}. Общо: {summary}."
+            if ordered
+            else f"Още няма оценки по {subject} за срока."
+        )
+        return _svg(width, height, f"Оценките по {subject}", desc, body, "chart-trend")
     listed = "; ".join(
         f"{rules.format_date_bg(d)} — {rules.format_decimal_bg(v)}" for d, v in ordered
     )
     mean = rules.average(v for _, v in ordered)
     desc = (
-        f"Оценки по {subject}: {listed}. Среден: {rules.format_decimal_bg(mean)}."
+        f"Оценки по {subject}: {listed}. Прогноза (средно): {rules.format_decimal_bg(mean)}."
         if ordered
         else f"Още няма оценки по {subject} за срока."
     )
+    if term_grade is not None:
+        desc += f" Срочна оценка: {rules.grade_text(term_grade, 0)}."
     return _svg(width, height, f"Развитие на оценките по {subject}", desc, body, "chart-trend")
 
 
@@ -214,6 +242,14 @@ def comparison_svg(
     )
     return _svg(
         width, height, "Детето, класът и випускът по предмети", desc, body, "chart-comparison"
+    )
+
+
+def _point_label(value: Decimal, qualitative: bool) -> str:
+    return (
+        rules.qualitative_word(rules.whole_mark(value))
+        if qualitative
+        else rules.format_decimal_bg(value)
     )
 
 

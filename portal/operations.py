@@ -214,6 +214,9 @@ class SubjectRow:
     forecast_text: str = ""
     term_grades: dict[int, GradeRow] = field(default_factory=dict)
     annual: GradeRow | None = None
+    # the term's figure (rules.term_figure): the term grade once set, else the forecast; None in
+    # grades I–III, whose marks are counted in forecast_text, never averaged
+    figure: rules.Figure | None = None
 
 
 def child_grades(ctx: ChildContext) -> list[GradeRow]:
@@ -273,17 +276,49 @@ def subject_rows(ctx: ChildContext, grades: list[GradeRow], term: int) -> list[S
             row.annual = g
         elif g.term == term:
             row.grades.append(g)
+    qualitative = ctx.school_class is not None and ctx.school_class.grade_level <= 3
     for row in subjects.values():
         values = [g.value for g in row.grades if g.value is not None]
+        if qualitative:  # I–III: the marks are counted, not averaged (DOMAIN.md)
+            row.forecast_text = rules.qualitative_text(rules.whole_mark(v) for v in values)
+            continue
         row.forecast = rules.average(values)
         if row.forecast is not None:
             row.forecast_text = rules.grade_text(row.forecast)
+        final = row.term_grades.get(term)
+        row.figure = rules.term_figure(values, final.value if final else None)
     return sorted(subjects.values(), key=lambda r: r.name)
 
 
+def child_figures(
+    ctx: ChildContext, term: int | None, grades: list[GradeRow] | None = None
+) -> dict[int, rules.Figure]:
+    """The child's figure per subject for ``term`` (1 or 2: the term grade once set, else the
+    forecast) or, with ``term`` None, for the school year (``rules.year_figure``: the annual grade
+    once set, else the mean of the two terms' figures). Empty in grades I–III (not averaged)."""
+    grades = child_grades(ctx) if grades is None else grades
+    if term is not None:
+        return {r.subject_id: r.figure for r in subject_rows(ctx, grades, term) if r.figure}
+    first = {r.subject_id: r for r in subject_rows(ctx, grades, 1)}
+    second = {r.subject_id: r for r in subject_rows(ctx, grades, 2)}
+    if ctx.school_class is not None and ctx.school_class.grade_level <= 3:
+        return {}
+    out: dict[int, rules.Figure] = {}
+    for subject_id, row in first.items():
+        other = second.get(subject_id)
+        figure = rules.year_figure(
+            [row.figure, other.figure if other else None],
+            row.annual.value if row.annual else None,
+        )
+        if figure is not None:
+            out[subject_id] = figure
+    return out
+
+
 def overall_average(rows: list[SubjectRow]) -> Decimal | None:
-    """The child's overall forecast: the mean of the per-subject forecasts."""
-    return rules.average(r.forecast for r in rows if r.forecast is not None)
+    """The child's общ успех for the term: the mean of the subjects' figures (the term grade
+    where set, else the forecast; ``rules.overall_success``); None in grades I–III."""
+    return rules.overall_success(r.figure for r in rows)
 
 
 @dataclass
@@ -557,6 +592,8 @@ def dashboard(guardian_id: int, ctx: ChildContext, term: int | None = None) -> d
         "subjects": subjects,
         "overall": overall,
         "overall_text": rules.grade_text(overall) if overall is not None else "",
+        # "(прогноза)" beside общ успех while some subject has no term grade yet
+        "overall_forecast": any(r.figure is not None and not r.figure.final for r in subjects),
         "overall_css": grade_css(overall),
         "absences": absences(ctx, today),
         "timetable": timetable(ctx, today),

@@ -1,11 +1,17 @@
 """The comparison report ("сравнителна справка"): the child beside the class and the year group.
 
 What is compared
-    For a term, each student's *forecast* per subject is the mean of their current grades
-    (two places, ROUND_HALF_UP, as the diary shows it); a student's overall forecast is the mean
-    of their subject forecasts. The class (or year-group) average of a subject is the mean of the
-    forecasts of the students who have grades in it. A grade belongs to the class of its
-    curriculum; the year group (випуск) is every class of the same school year and grade level.
+    For a term, each student's *figure* per subject (``rules.term_figure``) is the term grade
+    (срочна) once the teacher has set it, otherwise the forecast: the mean of the term's current
+    grades (two places, ROUND_HALF_UP, as the diary shows it). A student's overall figure (общ
+    успех) is the mean of their subject figures (``rules.overall_success``). The class (or
+    year-group) average of a subject is the mean of the figures of the students who have one. A
+    grade belongs to the class of its curriculum; the year group (випуск) is every class of the
+    same school year and grade level. The same figures are what the dashboard and the phone line
+    (``gradebook.summary``) show.
+
+    Grades I–III are qualitative (DOMAIN.md) and are never averaged: for them the comparison
+    counts the marks of the class and the year group (how many Отличен, Много добър, …) instead.
 
 Privacy
     Only anonymous aggregates leave this module: averages, counts, a band ("горната четвърт")
@@ -18,7 +24,8 @@ Speed and the cache
 
     Invalidation — the choice: *lazy, by a cheap fingerprint*. Each cached payload stores the
     fingerprint of the year group's grades it was computed from: ``count(id)``, ``sum(id)`` and
-    ``max(updated_at)`` over the same rows. Any insert, delete or edit of such a grade changes
+    ``max(updated_at)`` over the same rows (the term's current grades *and* its term grades, so
+    setting, changing or removing a term grade moves it too). Any insert, delete or edit of such a grade changes
     one of the three (ids only grow; edits bump ``updated_at``), so a stale cache is never served
     even if a writer forgets to tell us, and no writer has to know about this module. The check is
     one indexed aggregate query. Writers that want the next read to skip even that comparison may
@@ -31,6 +38,7 @@ import datetime as dt
 import logging
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -73,11 +81,21 @@ BANDS = (
 GROUP_SOURCE = "portal"  # the GroupSummary rows this module keeps (gradebook.summary: "phone")
 
 
-def _grade_filter(school_year_id: int, grade_level: int, term: int) -> list[Any]:
+FIGURE_KINDS = (*rules.CURRENT_KINDS, rules.KIND_TERM)  # what a term's figures are made of
+YEAR = 0  # the "term" of the whole school year: its figures are the annual grades, else forecasts
+
+
+def _grade_filter(
+    school_year_id: int, grade_level: int, term: int, kinds: tuple[str, ...] | None = None
+) -> list[Any]:
+    """The year group's grades of ``kinds`` in ``term`` (for :data:`YEAR`: in the whole year,
+    the annual grades included by default)."""
+    if kinds is None:
+        kinds = (*FIGURE_KINDS, rules.KIND_ANNUAL) if term == YEAR else FIGURE_KINDS
     return [
         Grade.school_year_id == school_year_id,
-        Grade.term == term,
-        Grade.kind.in_(rules.CURRENT_KINDS),
+        sa.true() if term == YEAR else Grade.term == term,
+        Grade.kind.in_(kinds),
         Grade.value.is_not(None),
         Grade.category != GradeCategory.SOP,
         SchoolClass.grade_level == grade_level,
@@ -116,42 +134,84 @@ def compute_group(
 ) -> dict[int | None, dict[str, Any]]:
     """Payloads for every class of the year group and for the year group (key ``None``).
 
-    One aggregate query; per payload: ``subjects`` {subject id: sorted student forecasts} and
-    ``overall`` (sorted overall forecasts), all as strings of two-place decimals."""
-    rows = db.session.execute(
-        _from_grades(
-            sa.select(
-                Curriculum.class_id,
-                Grade.student_id,
-                Grade.subject_id,
-                sa.func.sum(Grade.value),
-                sa.func.count(Grade.id),
-            )
-        )
-        .where(*_grade_filter(school_year_id, grade_level, term))
-        .group_by(Curriculum.class_id, Grade.student_id, Grade.subject_id)
-    ).all()
-    # student → subject → (sum, count); a student may have grades through more than one class
-    # (a split group): merge per student within the class and within the year group.
-    per_class: dict[int, dict[int, dict[int, list[Any]]]] = defaultdict(lambda: defaultdict(dict))
-    per_cohort: dict[int, dict[int, list[Any]]] = defaultdict(dict)
-    for class_id, student_id, subject_id, total, count in rows:
-        exact = Decimal(str(total)).quantize(TWO)
-        for bucket in (per_class[class_id][student_id], per_cohort[student_id]):
-            cell = bucket.setdefault(subject_id, [Decimal(0), 0])
-            cell[0] += exact
-            cell[1] += count
+    Per term: two queries (the current grades aggregated, the term grades); for the year
+    (``term`` = :data:`YEAR`) the same for both terms and the annual grades. Per payload:
+    ``subjects`` {subject id: sorted student figures} and ``overall`` (sorted overall figures), all
+    as strings of two-place decimals. For grades I–III see :func:`compute_qualitative_group`."""
+    if grade_level <= 3:
+        return compute_qualitative_group(school_year_id, grade_level, term)
+    # student → subject → {term: [sum, count, term grade], "annual": grade}; a student may have
+    # grades through more than one class (a split group): merge per student within the class and
+    # within the year group.
+    per_class: dict[int, dict[int, dict[int, dict[Any, Any]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    per_cohort: dict[int, dict[int, dict[Any, Any]]] = defaultdict(dict)
 
-    def payload(students: dict[int, dict[int, list[Any]]]) -> dict[str, Any]:
+    def cells(class_id: int, student_id: int, subject_id: int) -> list[dict[Any, Any]]:
+        return [
+            bucket.setdefault(subject_id, {})
+            for bucket in (per_class[class_id][student_id], per_cohort[student_id])
+        ]
+
+    for each_term in (1, 2) if term == YEAR else (term,):
+        for class_id, student_id, subject_id, total, count in db.session.execute(
+            _from_grades(
+                sa.select(
+                    Curriculum.class_id,
+                    Grade.student_id,
+                    Grade.subject_id,
+                    sa.func.sum(Grade.value),
+                    sa.func.count(Grade.id),
+                )
+            )
+            .where(*_grade_filter(school_year_id, grade_level, each_term, rules.CURRENT_KINDS))
+            .group_by(Curriculum.class_id, Grade.student_id, Grade.subject_id)
+        ):
+            exact = Decimal(str(total)).quantize(TWO)
+            for cell in cells(class_id, student_id, subject_id):
+                part = cell.setdefault(each_term, [Decimal(0), 0, None])
+                part[0] += exact
+                part[1] += count
+        for class_id, student_id, subject_id, value in db.session.execute(
+            _from_grades(
+                sa.select(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
+            ).where(*_grade_filter(school_year_id, grade_level, each_term, (rules.KIND_TERM,)))
+        ):
+            for cell in cells(class_id, student_id, subject_id):
+                cell.setdefault(each_term, [Decimal(0), 0, None])[2] = value
+    if term == YEAR:
+        for class_id, student_id, subject_id, value in db.session.execute(
+            _from_grades(
+                sa.select(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
+            ).where(*_grade_filter(school_year_id, grade_level, YEAR, (rules.KIND_ANNUAL,)))
+        ):
+            for cell in cells(class_id, student_id, subject_id):
+                cell["annual"] = value
+
+    def term_part(cell: dict[Any, Any], which: int) -> rules.Figure | None:
+        if which not in cell:
+            return None
+        total, count, final = cell[which]
+        return rules.term_figure([_mean(total, count)] if count else [], final)
+
+    def payload(students: dict[int, dict[int, dict[Any, Any]]]) -> dict[str, Any]:
         subjects: dict[str, list[str]] = defaultdict(list)
         overall: list[Decimal] = []
         for by_subject in students.values():
-            forecasts = []
-            for subject_id, (total, count) in by_subject.items():
-                value = _mean(total, count)
-                forecasts.append(value)
-                subjects[str(subject_id)].append(str(value))
-            mean = rules.average(forecasts)
+            figures = []
+            for subject_id, cell in by_subject.items():
+                if term == YEAR:
+                    figure = rules.year_figure(
+                        [term_part(cell, 1), term_part(cell, 2)], cell.get("annual")
+                    )
+                else:
+                    figure = term_part(cell, term)
+                if figure is None:  # pragma: no cover - a cell always has a grade
+                    continue
+                figures.append(figure)
+                subjects[str(subject_id)].append(str(figure.value))
+            mean = rules.overall_success(figures)
             if mean is not None:
                 overall.append(mean)
         return {
@@ -161,6 +221,46 @@ def compute_group(
 
     result: dict[int | None, dict[str, Any]] = {cid: payload(s) for cid, s in per_class.items()}
     result[None] = payload(per_cohort)
+    return result
+
+
+def compute_qualitative_group(
+    school_year_id: int, grade_level: int, term: int
+) -> dict[int | None, dict[str, Any]]:
+    """Grades I–III: per class and for the year group, how many of each qualitative mark the
+    term's current grades hold per subject (``marks`` {subject id: {"6": n, …}}) and how many
+    pupils have marks in it (``pupils``). Nothing is averaged (DOMAIN.md); ``subjects`` and
+    ``overall`` stay empty so that no average can be drawn from these payloads."""
+    rows = db.session.execute(
+        _from_grades(
+            sa.select(
+                Curriculum.class_id,
+                Grade.student_id,
+                Grade.subject_id,
+                Grade.value,
+                sa.func.count(Grade.id),
+            )
+        )
+        .where(*_grade_filter(school_year_id, grade_level, term, rules.CURRENT_KINDS))
+        .group_by(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
+    ).all()
+    marks: dict[int | None, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    pupils: dict[int | None, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for class_id, student_id, subject_id, value, count in rows:
+        mark = str(rules.whole_mark(value))
+        for key in (class_id, None):
+            marks[key][str(subject_id)][mark] += count
+            pupils[key][str(subject_id)].add(student_id)
+    result: dict[int | None, dict[str, Any]] = {}
+    for key in {*marks, None}:
+        result[key] = {
+            "subjects": {},
+            "overall": [],
+            "marks": {k: dict(v) for k, v in marks[key].items()},
+            "pupils": {k: len(v) for k, v in pupils[key].items()},
+        }
     return result
 
 
@@ -300,6 +400,7 @@ class ComparisonRow:
     child: Decimal | None
     klass: Aggregate
     cohort: Aggregate
+    final: bool = False  # the child's figure is the term grade the teacher set
 
 
 @dataclass
@@ -313,19 +414,98 @@ class Comparison:
     distribution_subject: str = "общ успех"
     class_count: int = 0
     cohort_count: int = 0
+    qualitative: bool = False  # grades I–III: ``marks`` instead of averages
+    marks: list[MarksRow] = field(default_factory=list)
+
+
+@dataclass
+class MarksRow:
+    """Grades I–III: a subject's qualitative marks, counted (the class's and the year group's
+    counts hidden, ``None``, when fewer than K_MIN pupils have marks)."""
+
+    subject_id: int
+    subject: str
+    child: str
+    klass: tuple[tuple[str, int], ...] | None
+    cohort: tuple[tuple[str, int], ...] | None
+
+
+def _marks(payload: dict[str, Any], subject_id: int) -> tuple[tuple[str, int], ...] | None:
+    key = str(subject_id)
+    if payload.get("pupils", {}).get(key, 0) < K_MIN:
+        return None
+    counts = payload["marks"][key]
+    return tuple(
+        (rules.QUALITATIVE_WORDS[m], counts[str(m)])
+        for m in sorted(rules.QUALITATIVE_WORDS, reverse=True)
+        if counts.get(str(m))
+    )
+
+
+def _qualitative_comparison(ctx: Any, term: int, report: Comparison) -> Comparison:
+    """Grades I–III: the child's marks per subject beside the counts of the class and the year
+    group; nothing is averaged."""
+    cls = ctx.school_class
+    payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term)
+    klass = payloads.get(cls.id, {})
+    cohort = payloads.get(None, {})
+    own: dict[int, list[Decimal]] = defaultdict(list)
+    for subject_id, value in db.session.execute(
+        sa.select(Grade.subject_id, Grade.value).where(
+            Grade.school_id == ctx.school.id,
+            Grade.student_id == ctx.student.id,
+            Grade.school_year_id == ctx.school_year.id,
+            sa.true() if term == YEAR else Grade.term == term,
+            Grade.kind.in_(rules.CURRENT_KINDS),
+            Grade.value.is_not(None),
+            Grade.category != GradeCategory.SOP,
+        )
+    ):
+        own[subject_id].append(Decimal(rules.whole_mark(value)))
+    names = dict(
+        db.session.execute(
+            sa.select(Subject.id, Subject.name).where(Subject.school_id == ctx.school.id)
+        ).all()
+    )
+    subject_ids = {int(k) for k in klass.get("marks", {})} | set(own)
+    report.qualitative = True
+    report.class_count = max(klass.get("pupils", {}).values(), default=0)
+    report.cohort_count = max(cohort.get("pupils", {}).values(), default=0)
+    for sid in sorted(subject_ids, key=lambda s: names.get(s, "")):
+        report.marks.append(
+            MarksRow(
+                subject_id=sid,
+                subject=names.get(sid, ""),
+                child=rules.qualitative_text(own.get(sid, [])),
+                klass=_marks(klass, sid),
+                cohort=_marks(cohort, sid),
+            )
+        )
+    return report
 
 
 def comparison(
-    ctx: Any, term: int, child_forecasts: dict[int, Decimal], subject_id: int | None = None
+    ctx: Any,
+    term: int,
+    child_forecasts: dict[int, Decimal],
+    subject_id: int | None = None,
+    final_subjects: Collection[int] = (),
 ) -> Comparison | None:
-    """The report for the child (``ctx`` a portal ChildContext) for ``term``.
+    """The report for the child (``ctx`` a portal ChildContext) for ``term`` (1, 2, or
+    :data:`YEAR` for the school year, whose figures are the annual grades once set).
 
-    ``child_forecasts`` is the child's own forecast per subject (from the dashboard reads), so the
-    child's numbers are exactly those shown elsewhere; ``subject_id`` picks the subject whose
-    class distribution is drawn (default: the overall forecasts)."""
+    ``child_forecasts`` is the child's own figure per subject (the term grade once set, else the
+    forecast: ``SubjectRow.figure`` of the dashboard reads), so the child's numbers are exactly
+    those shown elsewhere; ``subject_id`` picks the subject whose class distribution is drawn
+    (default: the overall figures); ``final_subjects`` are those whose figure is a set term grade
+    (written as a whole mark). Grades I–III get counted marks instead (``qualitative``)."""
     if ctx.school_class is None or ctx.school_year is None:
         return None
     cls = ctx.school_class
+    if cls.grade_level <= 3:
+        return _qualitative_comparison(
+            ctx, term, Comparison(term=term, class_name=cls.name, grade_level=cls.grade_level)
+        )
     payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term)
     klass = payloads.get(cls.id, {"subjects": {}, "overall": []})
     cohort = payloads.get(None, {"subjects": {}, "overall": []})
@@ -351,6 +531,7 @@ def comparison(
                 child=child,
                 klass=_aggregate(klass["subjects"].get(str(sid), []), child),
                 cohort=_aggregate(cohort["subjects"].get(str(sid), []), child),
+                final=sid in final_subjects and child is not None,
             )
         )
     child_overall = rules.average(child_forecasts.values())

@@ -293,10 +293,19 @@ def child(student_id: int) -> Any:
     data = ops.dashboard(guardian.id, ctx, _term_arg())
     trends = {}
     start, end = _term_range(ctx, data["term"], data["today"])
+    qualitative = ctx.school_class is not None and ctx.school_class.grade_level <= 3
     for row in data["subjects"]:
         points = [(g.date, g.value) for g in row.grades if g.value is not None]
         if points:
-            trends[row.subject_id] = charts.trend_svg(row.name, points, start, end)
+            final = row.term_grades.get(data["term"])
+            trends[row.subject_id] = charts.trend_svg(
+                row.name,
+                points,
+                start,
+                end,
+                term_grade=final.value if final else None,
+                qualitative=qualitative,
+            )
     shown = {g.id for g in data["latest"]}
     for row in data["subjects"]:
         shown.update(g.id for g in row.grades)
@@ -325,15 +334,20 @@ def _term_range(ctx: ops.ChildContext, term: int, today: dt.date) -> tuple[dt.da
 @guardian_required
 def compare(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
-    term = _term_arg() or ops.current_term(ctx)
+    year_view = request.args.get("term") == "year"  # the school year: annual grades
+    term = stats.YEAR if year_view else (_term_arg() or ops.current_term(ctx))
     subject_raw = request.args.get("subject", "")
     subject_id = (
         int(subject_raw) if subject_raw.isascii() and subject_raw.isdigit() else None
     )  # not "²"
-    grades = ops.child_grades(ctx)
-    rows = ops.subject_rows(ctx, grades, term)
-    forecasts = {r.subject_id: r.forecast for r in rows if r.forecast is not None}
-    report = stats.comparison(ctx, term, forecasts, subject_id)
+    figures = ops.child_figures(ctx, None if year_view else term)
+    report = stats.comparison(
+        ctx,
+        term,
+        {sid: f.value for sid, f in figures.items()},
+        subject_id,
+        {sid for sid, f in figures.items() if f.final},
+    )
     distribution_chart = bars_chart = None
     if report is not None:
         if report.distribution is not None:

@@ -267,6 +267,8 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/grid/1", ["kind", "date", "g1", "g2", "comment"]),
         ("/staff/grid/999999", ["kind", "date", "g1"]),
         ("/staff/admin/years/1/current", []),
+        ("/staff/admin/years/1/transition", ["action", "carry_curriculum", "pupil-1"]),
+        ("/onboarding/import/students/not-a-token/cancel", []),
     ],
     "teacher": [
         ("/staff/messages/1", ["body"]),

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
+from gradebook import operations as staff_ops
 from gradebook import rules, summary
+from ivr import content, speech
 from ivr.client import FlaskTransport, PhoneCall
 from models import (
     AuditLog,
@@ -25,7 +27,9 @@ from models import (
     GuardianStudent,
     SchoolClass,
     SchoolYear,
+    StaffUser,
     Student,
+    Subject,
     db,
 )
 from security import sign
@@ -65,7 +69,8 @@ def test_known_caller_one_child_hears_headline_then_menus(demo_app: Flask, phone
     ]
     assert turn.gather and turn.gather["finish_on_key"] == "#"
     turn = call.press(PIN + "#")
-    assert turn.said[0].startswith("Среден успех ")  # the greeting has just said the name
+    # the greeting has just said the name; a grade-III pupil's marks are counted, not averaged
+    assert turn.said[0].startswith("Този срок: ")
     assert turn.said[-1].startswith(MENU)
     for key in "1234567":
         turn = call.press(key)
@@ -138,7 +143,7 @@ def test_unknown_caller_types_code_and_pin(demo_app: Flask, phone) -> None:  # t
     turn = call.press(child.student_code + "#")
     assert turn.said == ["Въведете ПИН кода и диез."]
     turn = call.press(PIN + "#")
-    assert turn.said[0].startswith(f"{child.first_name}: среден успех")
+    assert turn.said[0].startswith(f"{child.first_name}: този срок – ")  # grade III
     session = db.session.scalars(sa.select(CallSession)).one()
     assert session.student_id == child.id and session.school_id == child.school_id
 
@@ -422,3 +427,96 @@ def test_pin_guesses_through_caller_id_lock_the_child(demo_app: Flask, phone) ->
     logs = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "ivr_lockout")).all()
     assert len(logs) == 2  # at the fifth failure, and at this call
     assert {log.school_id for log in logs} == {child.school_id}
+
+
+def _term_one_marks(student: Student) -> str:
+    """The pupil's term-1 current marks this year, counted straight from the diary."""
+    year = SchoolYear.current_for(student.school_id)
+    assert year is not None
+    values = db.session.scalars(
+        sa.select(Grade.value).where(
+            Grade.student_id == student.id,
+            Grade.school_year_id == year.id,
+            Grade.term == 1,
+            Grade.kind.in_(rules.CURRENT_KINDS),
+            Grade.value.is_not(None),
+        )
+    ).all()
+    counts: dict[int, int] = {}
+    for value in values:
+        counts[rules.whole_mark(value)] = counts.get(rules.whole_mark(value), 0) + 1
+    assert counts, "the demo grade-III pupil has marks this term"
+    return speech.marks_phrase(counts)
+
+
+def test_grade_three_parent_hears_marks_counted_never_an_average(demo_app: Flask, phone) -> None:  # type: ignore[no-untyped-def]
+    number, (child,) = parent("roditel1@sou1.demo.bg")
+    counted = _term_one_marks(child)
+    call = phone(number)
+    call.start()
+    headline = call.press(PIN + "#")
+    assert headline.said[0] == f"Този срок: {counted}."
+    menu3 = call.press("3")
+    assert menu3.said[0] == f"Оценки този срок: {counted}."
+    assert len(menu3.said) > 2  # then subject by subject
+    menu7 = call.press("7")
+    assert menu7.said[: len(content.COMPARE_QUALITATIVE)] == list(content.COMPARE_QUALITATIVE)
+    heard = " ".join(headline.said + menu3.said + menu7.said)
+    for average in ("цяло", "стотн", "среден успех Много", "над класа", "под класа"):
+        assert average not in heard, average
+
+
+def _fifth_grader(email: str) -> tuple[Student, int]:
+    """The parent's grade-V child and the key that picks it in the call's list of children."""
+    _, students = parent(email)
+    for student in students:
+        level = db.session.scalar(
+            sa.select(SchoolClass.grade_level)
+            .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+            .where(Enrollment.student_id == student.id, SchoolClass.grade_level == 5)
+        )
+        if level:
+            return student, students.index(student)
+    raise AssertionError("the demo parent has a grade-V child")
+
+
+def test_fifth_grader_hears_the_term_grade_once_set(demo_app: Flask, phone) -> None:  # type: ignore[no-untyped-def]
+    number, _ = parent("roditel2@sou1.demo.bg")
+    child, _ = _fifth_grader("roditel2@sou1.demo.bg")
+    math = db.session.scalars(
+        sa.select(Curriculum)
+        .join(Subject, Subject.id == Curriculum.subject_id)
+        .join(Enrollment, Enrollment.class_id == Curriculum.class_id)
+        .where(Enrollment.student_id == child.id, Subject.name == "Математика")
+    ).one()
+    director = db.session.scalar(
+        sa.select(StaffUser.id).where(StaffUser.email == "direktor@sou1.demo.bg")
+    )
+    assert director is not None
+    staff_ops.save_final_grades(
+        staff_ops.Actor.load(director, child.school_id),
+        math.id,
+        kind="term",
+        term=1,
+        values={child.id: "5"},
+    )
+    db.session.commit()
+
+    call = phone(number)
+    turn = call.start()
+    if (
+        turn.gather and turn.gather.get("num_digits") == 1
+    ):  # several children: pick the fifth grader
+        key = next(
+            line.split(" натиснете ")[1]
+            for line in turn.said
+            if line.startswith(f"За {child.first_name} натиснете ")
+        )
+        turn = call.press(str(["едно", "две", "три", "четири"].index(key.rstrip(".")) + 1))
+    turn = call.press(PIN + "#")
+    assert turn.said[0].startswith(f"{child.first_name}: среден успех ")
+    turn = call.press("3")
+    assert turn.said[0].startswith("Среден успех: ")
+    assert "Математика: срочна оценка Много добър пет." in turn.said
+    others = [line for line in turn.said[1:] if not line.startswith("Математика")]
+    assert others and not any("срочна" in line for line in others)  # forecasts elsewhere

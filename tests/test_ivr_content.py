@@ -247,3 +247,208 @@ def test_headline_without_the_name_just_said() -> None:
     assert content.headline(payload(overall=None), WED, None, named=True) == [
         "Иван все още няма оценки този срок."
     ]
+
+
+# --- grades I–III: marks counted, never averaged ----------------------------------------------
+
+
+def subject(sid: int, name: str, **extra: Any) -> dict[str, Any]:
+    return {"subject_id": sid, "name": name, "spoken": name, **extra}
+
+
+def qualitative(*subjects: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A grade-III pupil's payload; the averages the read model still computes are there on
+    purpose: none of them may be spoken."""
+    return payload(
+        student={"first_name": "Калина", "qualitative": True, "class_id": 7},
+        overall={"average": "5.25", "word": "Много добър"},
+        subjects=list(subjects),
+        **extra,
+    )
+
+
+MATH_III = subject(1, "Математика", average="5.67", count=3, marks={"6": 2, "5": 1})
+BG_III = subject(2, "Български език", average="5.50", count=2, marks={"6": 2})
+MUSIC_III = subject(3, "Музика", average="5.00", count=1, marks={"5": 1})
+
+
+@pytest.mark.parametrize(
+    ("summary", "named", "expected"),
+    [
+        case(
+            qualitative(MATH_III, BG_III, MUSIC_III),
+            False,
+            ["Калина: този срок – четири Отличен и две Много добър."],
+            id="summed-over-subjects",
+        ),
+        case(
+            qualitative(MATH_III, BG_III, MUSIC_III),
+            True,
+            ["Този срок: четири Отличен и две Много добър."],
+            id="name-just-said",
+        ),
+        case(
+            qualitative(MUSIC_III),
+            False,
+            ["Калина: този срок – една Много добър."],
+            id="one-mark-feminine",
+        ),
+        case(
+            qualitative(subject(1, "Математика", count=21, marks={"6": 21})),
+            False,
+            ["Калина: този срок – двадесет и една Отличен."],
+            id="twenty-one-feminine",
+        ),
+        case(
+            qualitative(subject(1, "Математика", count=2, marks={"4": 1, "3": 0, "2": 1})),
+            False,
+            ["Калина: този срок – една Добър и една Незадоволителен."],
+            id="zero-counts-left-out",
+        ),
+        case(qualitative(), False, ["Калина все още няма оценки този срок."], id="no-marks"),
+        case(
+            qualitative(subject(1, "Математика", average="5.50", count=2)),
+            False,
+            ["Калина: този срок – две оценки."],
+            id="payload-without-marks-still-no-average",
+        ),
+    ],
+)
+def test_headline_grades_one_to_three(
+    summary: dict[str, Any], named: bool, expected: list[str]
+) -> None:
+    lines = content.headline(summary, WED, None, named=named)
+    assert lines == expected
+    for line in lines:
+        ensure_no_digits(line)
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        case(
+            qualitative(MATH_III, BG_III, MUSIC_III),
+            [
+                "Оценки този срок: четири Отличен и две Много добър.",
+                "Математика: две Отличен и една Много добър.",
+                "Български език: две Отличен.",
+                "Музика: една Много добър.",
+            ],
+            id="in-all-then-per-subject",
+        ),
+        case(
+            qualitative(
+                MUSIC_III,
+                subject(4, "Технологии", average="5.00", final=True, count=0, marks={}),
+            ),
+            ["Оценки този срок: една Много добър.", "Музика: една Много добър."],
+            id="subject-without-marks-skipped",
+        ),
+        case(
+            qualitative(
+                subject(
+                    1, "Математика", average="6.00", count=1, marks={"6": 1}, annual_grade="6.00"
+                )
+            ),
+            [
+                "Оценки този срок: една Отличен.",
+                "Математика: една Отличен, годишна оценка Отличен.",
+            ],
+            id="annual-mark-a-word",
+        ),
+        case(qualitative(), ["Калина все още няма оценки този срок."], id="none-yet"),
+    ],
+)
+def test_menu_three_grades_one_to_three(summary: dict[str, Any], expected: list[str]) -> None:
+    assert content.averages(summary, WED) == expected
+
+
+def test_no_menu_speaks_an_average_to_a_grade_three_parent() -> None:
+    summary = qualitative(
+        MATH_III,
+        BG_III,
+        latest_grades=[{**grade("Математика", "6.00", "2026-11-24"), "category": "qualitative"}],
+    )
+    group = {"hidden": False, "overall": {"average": "4.50"}, "subjects": {"1": "4.80"}}
+    said = [
+        *content.headline(summary, WED, None),
+        *content.latest_grades(summary, WED)[0],
+        *content.averages(summary, WED),
+        *content.compare(summary, group, WED),
+    ]
+    text = " ".join(said)
+    for average_word in ("цяло", "стотн", "среден успех Много", "над", "под", "пет и"):
+        assert average_word not in text, (average_word, said)
+    for line in said:
+        ensure_no_digits(line)
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        case({"hidden": False, "overall": {"average": "4.50"}, "subjects": {}}, id="shown-group"),
+        case({"hidden": True}, id="hidden-group"),
+        case(None, id="no-group"),
+    ],
+)
+def test_compare_grades_one_to_three_says_why_there_is_none(group: dict | None) -> None:
+    assert content.compare(qualitative(MATH_III), group, WED) == [
+        "В първи до трети клас оценките са качествени и не се осредняват, затова сравнение със "
+        "средния успех на класа няма.",
+        "Колко от всяка оценка има в класа, вижте в уеб портала.",
+    ]
+
+
+# --- grades IV–XII: the term grade once set, else the forecast ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        case(
+            subject(1, "Математика", average="5.25", final=False, forecast="5.25"),
+            "Математика: Много добър, пет цяло и двадесет и пет стотни.",
+            id="forecast",
+        ),
+        case(
+            subject(
+                1, "Математика", average="5.00", final=True, forecast="5.75", term_grade="5.00"
+            ),
+            "Математика: срочна оценка Много добър пет.",
+            id="term-grade-set-wins-over-forecast",
+        ),
+        case(
+            subject(
+                1, "Математика", average="2.00", final=True, forecast="3.40", term_grade="2.00"
+            ),
+            "Математика: срочна оценка Слаб две.",
+            id="term-grade-two",
+        ),
+        case(
+            subject(1, "Математика", average="5.50", final=False, forecast="5.50"),
+            "Математика: Отличен, пет цяло и петдесет стотни.",
+            id="forecast-5.50-boundary",
+        ),
+        case(
+            subject(1, "Математика", average="5.49", final=False, forecast="5.49"),
+            "Математика: Много добър, пет цяло и четиридесет и девет стотни.",
+            id="forecast-5.49-boundary",
+        ),
+        case(
+            subject(
+                1, "Математика", average="5.00", final=True, term_grade="5.00", annual_grade="6.00"
+            ),
+            "Математика: срочна оценка Много добър пет, годишна оценка Отличен шест.",
+            id="annual-grade-once-set",
+        ),
+        case(
+            subject(1, "Математика", average="4.00", forecast="4.00"),
+            "Математика: Добър четири.",
+            id="older-payload-without-final",
+        ),
+    ],
+)
+def test_menu_three_subject_figures(entry: dict[str, Any], expected: str) -> None:
+    lines = content.averages(payload(subjects=[entry]), WED)
+    assert lines == ["Среден успех: Много добър, пет цяло и двадесет и пет стотни.", expected]
+    ensure_no_digits(expected)

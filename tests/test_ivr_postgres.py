@@ -51,3 +51,49 @@ def test_concurrent_retries_of_one_step(pg_app: Flask) -> None:
         sa.select(AuthFailure.scope, sa.func.count()).group_by(AuthFailure.scope)
     ).all()
     assert dict(scopes) == {"ivr_number": 1, "ivr_code": 1}  # the number and the child, once
+
+
+def test_grade_three_marks_counted_on_postgres(pg_app: Flask) -> None:
+    """The counted marks survive the JSON column of PostgreSQL (whose JSONB does not keep key
+    order): best mark first, and no average anywhere in the headline, menu 3 or menu 7."""
+    from gradebook import rules
+    from gradebook.demo import build_demo
+    from ivr import content, speech
+    from models import Grade, SchoolYear, Student
+
+    result = build_demo(
+        seed=5, schools=1, today=dt.date(2026, 11, 25), students_per_class=6, levels=(3,)
+    )
+    db.session.remove()
+    known = result.phone_parents[0]
+    student = db.session.scalars(
+        sa.select(Student).where(Student.student_code == known["code"])
+    ).one()
+    year = SchoolYear.current_for(student.school_id)
+    assert year is not None
+    counts: dict[int, int] = {}
+    for value in db.session.scalars(
+        sa.select(Grade.value).where(
+            Grade.student_id == student.id,
+            Grade.school_year_id == year.id,
+            Grade.term == 1,
+            Grade.kind.in_(rules.CURRENT_KINDS),
+            Grade.value.is_not(None),
+        )
+    ):
+        counts[rules.whole_mark(value)] = counts.get(rules.whole_mark(value), 0) + 1
+    db.session.remove()
+    assert len(counts) >= 2, "marks of more than one kind, so that their order matters"
+    counted = speech.marks_phrase(counts)
+
+    call = PhoneCall(FlaskTransport(pg_app), from_number="+359888000321")
+    call.start()
+    call.press(known["code"] + "#")
+    headline = call.press(known["pin"] + "#")
+    assert headline.said[0] == f"{student.first_name}: този срок – {counted}."
+    menu3 = call.press("3")
+    assert menu3.said[0] == f"Оценки този срок: {counted}."
+    menu7 = call.press("7")
+    assert menu7.said[:2] == list(content.COMPARE_QUALITATIVE)
+    heard = " ".join(headline.said + menu3.said + menu7.said)
+    assert "цяло" not in heard and "стотн" not in heard and "над класа" not in heard

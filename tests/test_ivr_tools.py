@@ -44,7 +44,7 @@ def test_simulator_api_drives_a_signed_call(demo_client) -> None:  # type: ignor
     assert result["said"][1] == f"Обаждате се за {child}."
     assert result["gather"]["action"].startswith("/ivr/step?n=")
     result = api(demo_client, {"op": "press", "digits": "2580#", "state": result["state"]})
-    assert result["said"][0].startswith("Среден успех")
+    assert result["said"][0].startswith("Този срок: ")  # grade III: marks counted
     result = api(demo_client, {"op": "silence", "state": result["state"]})
     assert result["said"][0] == "Не чух избор."
     result = api(demo_client, {"op": "hangup", "state": result["state"]})
@@ -81,7 +81,7 @@ def test_terminal_call(demo_app: Flask) -> None:
     )
     assert result.exit_code == 0, result.output
     assert f"☎  Обаждате се за {child}." in result.output
-    assert "☎  Среден успех:" in result.output
+    assert "☎  Оценки този срок:" in result.output  # menu 3 of a grade-III pupil
     assert "☎  Не чух избор." in result.output
     assert "затворихте" in result.output
 
@@ -143,6 +143,6 @@ def test_simulator_in_a_browser(demo_app: Flask, live_url: str) -> None:
         page.wait_for_selector(f"#sim-log li:has-text('Обаждате се за {child}')")
         for key in "2580#":
             page.click(f".ivr-key[data-key='{key}']")
-        page.wait_for_selector("#sim-log li:has-text('среден успех')")
+        page.wait_for_selector("#sim-log li:has-text('Този срок:')")
         page.click(".ivr-key[data-key='6']")
         page.wait_for_selector("#sim-log li:has-text('Утре')")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from models import (
     Channel,
@@ -21,7 +21,7 @@ from models import (
     db,
 )
 from notify.operations import AccountError, create_and_link_guardian, normalize_phone, pin_problem
-from security import sign
+from security import check_pin, sign
 from tests.conftest import form_post
 from tests.notify_helpers import family, make_school, make_student, rows
 
@@ -109,7 +109,7 @@ def test_register_with_sms_code_then_password_and_pin(client) -> None:  # type: 
     assert done.headers["Location"].endswith("/account/preferences")
     guardian = db.session.scalar(db.select(Guardian))
     assert guardian.phone == "+359888123456" and guardian.phone_verified_at is not None
-    assert guardian.email is None and check_password_hash(guardian.pin_hash, "2580")
+    assert guardian.email is None and check_pin(guardian.pin_hash, "2580")
     assert [link.student_id for link in guardian.links] == [student.id]
     page = client.get("/account/preferences")
     assert page.status_code == 200 and "Калина" in page.get_data(as_text=True)
@@ -218,7 +218,7 @@ def test_change_pin(client) -> None:  # type: ignore[no-untyped-def]
     ok = form_post(client, "/account/pin", {"password": "demo1234", "pin": "7392", "pin2": "7392"})
     assert ok.status_code == 302
     db.session.expire_all()
-    assert check_password_hash(db.session.get(Guardian, guardian.id).pin_hash, "7392")
+    assert check_pin(db.session.get(Guardian, guardian.id).pin_hash, "7392")
 
 
 def test_account_pages_need_a_signed_in_parent(client) -> None:  # type: ignore[no-untyped-def]

@@ -45,5 +45,5 @@ def test_send_test_prints_on_the_console(app, runner) -> None:  # type: ignore[n
 def test_scheduler_has_the_jobs(app) -> None:  # type: ignore[no-untyped-def]
     scheduler = background_scheduler(app)
     assert {job.id for job in scheduler.get_jobs()} == {
-        "fold_digests", "meeting_reminders", "threshold_checks", "reconcile",
+        "fold_digests", "meeting_reminders", "threshold_checks", "reconcile", "purge_uploads",
     }  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 
 import sqlalchemy as sa
 
@@ -137,3 +138,46 @@ def test_cli_export_and_check(demo_app, tmp_path) -> None:  # type: ignore[no-un
     result = runner.invoke(args=["import", "asp", str(target), "--school", "2200001"])
     assert result.exit_code == 0, result.output
     assert "разлики 0" in result.output
+
+
+def test_comparison_is_actionable_and_writes_nothing(demo_app, demo_client) -> None:  # type: ignore[no-untyped-def]
+    from gradebook.demo import make_egn
+
+    student = _student()
+    lines = asp.export_month(1, 2026, 11).decode("cp1251").splitlines()
+    mine = next(i for i, x in enumerate(lines) if f"|{student.personal_id}|" in x)
+    fields = lines[mine].split("|")
+    fields[15] = "7.50"
+    lines[mine] = "|".join(fields)
+    flag = lines[mine + 1].split("|")
+    flag[12] = "0" if flag[12] == "1" else "1"  # hours the same, "attends regularly" not
+    lines[mine + 1] = "|".join(flag)
+    dropped = lines.pop(mine + 2).split("|")
+    stranger = list(fields)
+    stranger[4] = make_egn(random.Random(5), dt.date(2012, 3, 4), female=False)
+    stranger[5] = "Непознат"
+    lines.append("|".join(stranger))
+    absences = db.session.scalar(sa.select(sa.func.count(Absence.id)))
+    result = asp.import_file(1, "\r\n".join(lines).encode("cp1251"))
+    assert result.errors == []
+    kinds = {d.kind: d for d in result.details}
+    assert set(kinds) == {"hours", "regular", "missing", "unknown"}
+    assert kinds["hours"].student_id == student.id and kinds["hours"].line == mine + 1
+    klass = db.session.get(SchoolClass, kinds["hours"].class_id)
+    assert klass is not None and klass.name == "9а"
+    assert "7.50" in kinds["hours"].text and "11.2026" in kinds["hours"].text
+    assert "посещава редовно" in kinds["regular"].text
+    assert kinds["missing"].line is None and dropped[5] in kinds["missing"].text
+    assert kinds["unknown"].student_id is None and "Непознат" in kinds["unknown"].text
+    assert result.months == [(2026, 11)]
+    assert db.session.scalar(sa.select(sa.func.count(Absence.id))) == absences  # nothing written
+    login(demo_client, demo_app, "direktor@sou1.demo.bg")
+    page = demo_client.get("/onboarding/asp").get_data(as_text=True)
+    response = demo_client.post("/onboarding/asp", data={"csrf_token": csrf_from(page),
+                                "file": (io.BytesIO("\r\n".join(lines).encode("cp1251")), "f.txt")},
+                                content_type="multipart/form-data")  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert f"/staff/students/{student.id}" in html
+    assert f"/staff/classes/{klass.id}/absences" in html
+    assert "download=1&amp;month=11.2026" in html
+    assert "Бележник не записва часове от такъв файл" in html

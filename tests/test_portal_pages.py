@@ -22,13 +22,23 @@ from portal import charts
 from tests.conftest import form_post
 from tests.test_portal_web import child_ids, guardian, login
 
-ME = "roditel1@sou1.demo.bg"
+ME = "roditel1@sou1.demo.bg"  # one child, in grade III
+NUMERIC = "roditel2@sou1.demo.bg"  # a child in grade V (and one in grade III)
+
+
+def numeric_child() -> int:
+    """roditel2's child in grades IV–XII, whose grades are numbers."""
+    from portal import operations as ops
+
+    kids = [k for k in ops.children(guardian(NUMERIC).id) if k.school_class.grade_level >= 4]
+    assert kids
+    return kids[0].id
 
 
 # --- comparison ------------------------------------------------------------------------------------
 def test_compare_page_shows_averages_bands_and_chart(demo_client):
-    login(demo_client, ME)
-    sid = child_ids(ME)[0]
+    login(demo_client, NUMERIC)
+    sid = numeric_child()
     page = demo_client.get(f"/child/{sid}/compare")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -41,8 +51,8 @@ def test_compare_page_shows_averages_bands_and_chart(demo_client):
 
 
 def test_compare_for_one_subject(demo_client):
-    login(demo_client, ME)
-    sid = child_ids(ME)[0]
+    login(demo_client, NUMERIC)
+    sid = numeric_child()
     html = demo_client.get(f"/child/{sid}/compare").get_data(as_text=True)
     subject_id = re.search(r'<option value="(\d+)"', html).group(1)
     page = demo_client.get(f"/child/{sid}/compare?subject={subject_id}")
@@ -54,8 +64,8 @@ def test_compare_hides_small_classes(demo_client):
     """Moving all but three pupils out of the child's class hides the class aggregates."""
     from models import Enrollment
 
-    login(demo_client, ME)
-    sid = child_ids(ME)[0]
+    login(demo_client, NUMERIC)
+    sid = numeric_child()
     class_id = db.session.scalar(sa.select(Enrollment.class_id).where(Enrollment.student_id == sid))
     # the grades stay with the class's curriculum; remove the others' grades to shrink the class
     from models import Curriculum, Grade
@@ -79,6 +89,16 @@ def test_compare_hides_small_classes(demo_client):
     assert "Разпределението е скрито" in html
     assert "chart-distribution" not in html
     assert "скрито" in html
+
+
+def test_compare_in_grades_one_to_three_counts_marks_without_averages(demo_client):
+    login(demo_client, ME)
+    sid = child_ids(ME)[0]
+    html = demo_client.get(f"/child/{sid}/compare?term=1").get_data(as_text=True)
+    assert "не се осредняват" in html and "Качествени оценки по предмети" in html
+    assert re.search(r"(Отличен|Много добър|Добър|Среден|Незадоволителен) \(\d+\)", html)
+    assert not re.search(r"\d,\d\d", html), "no average, band or histogram of qualitative marks"
+    assert "chart-distribution" not in html and "portal-band-" not in html
 
 
 # --- messages --------------------------------------------------------------------------------------

@@ -147,7 +147,13 @@ def test_dashboard_shows_grades_with_word_and_marks_them_seen(demo_client):
 
     kind_and_date = f"{rules.GRADE_KINDS[grade.kind]}, {rules.format_date_bg(grade.date)}"
     assert kind_and_date in html, "each grade's kind and date are readable without hovering"
-    assert re.search(r"(Слаб|Среден|Добър|Много добър|Отличен) \d,\d\d", html), "forecast with word"
+    # this child is in grade III: marks are counted ("Отличен (3)"), never averaged (DOMAIN.md)
+    assert re.search(r"(Незадоволителен|Среден|Добър|Много добър|Отличен) \(\d+\)", html)
+    grades_table = html[html.index('id="grades"') : html.index('id="absences"')]
+    grades_text = re.sub(r"<svg.*?</svg>", "", grades_table, flags=re.S)  # chart coordinates
+    assert not re.search(r"\d,\d\d", grades_text), "no average of qualitative marks"
+    assert "Среден:" not in grades_table and "Прогноза (средно)" not in grades_table
+    assert "Среден успех" not in html[: html.index('id="latest"')]
     assert "Cache-Control" in demo_client.get(f"/child/{sid}").headers
     g = guardian()
     seen = set(
@@ -164,6 +170,15 @@ def test_dashboard_shows_grades_with_word_and_marks_them_seen(demo_client):
     before = db.session.scalar(sa.select(sa.func.count(SeenItem.id)))
     demo_client.get(f"/child/{sid}?term=1")
     assert db.session.scalar(sa.select(sa.func.count(SeenItem.id))) == before
+
+
+def test_dashboard_of_grades_four_to_twelve_shows_forecast_with_word(demo_client):
+    email = "roditel2@sou1.demo.bg"
+    login(demo_client, email=email)
+    kids = [k for k in ops.children(guardian(email).id) if k.school_class.grade_level >= 4]
+    html = demo_client.get(f"/child/{kids[0].id}?term=1").get_data(as_text=True)
+    assert re.search(r"(Слаб|Среден|Добър|Много добър|Отличен) \d,\d\d", html), "forecast with word"
+    assert "Среден успех за I срок" in html
 
 
 def test_remarks_are_marked_seen(demo_client):

@@ -936,3 +936,131 @@ def test_normalize_student_code(raw: str, clean: str) -> None:
 def test_normalized_typed_code_validates() -> None:
     typed = f"{GOOD_CODE[:3]} {GOOD_CODE[3:6]}-{GOOD_CODE[6:]}#"
     assert is_valid_student_code(normalize_student_code(typed))
+
+
+# --- the figure of a subject: the set term/annual grade, else the forecast ---------------------------
+
+TERM_FIGURES = [
+    (["6", "6", "6"], "5", "5.00", True, "Много добър 5", "set term grade wins over 6,00"),
+    (["6", "6", "6"], None, "6.00", False, "Отличен 6,00", "no term grade: the forecast"),
+    (["5", "6"], None, "5.50", False, "Отличен 5,50", "forecast 5.50 is Отличен"),
+    (["5", "5.98"], None, "5.49", False, "Много добър 5,49", "forecast 5.49 stays Много добър"),
+    (["3", "4"], None, "3.50", False, "Добър 3,50", "forecast 3.50 is Добър"),
+    (["3", "3.98"], None, "3.49", False, "Среден 3,49", "forecast 3.49 stays Среден"),
+    (["4", "4.25"], None, "4.13", False, "Добър 4,13", "4.125 rounds half up"),
+    ([], "6", "6.00", True, "Отличен 6", "term grade without current grades"),
+    (["2", "2"], "3", "3.00", True, "Среден 3", "a raised term grade"),
+    (["6"], "2", "2.00", True, "Слаб 2", "term grade 2"),
+    (["5.5"], "5.00", "5.00", True, "Много добър 5", "term grade stored as 5.00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("currents", "term_grade", "value", "final", "text"),
+    [c[:5] for c in TERM_FIGURES],
+    ids=[c[5] for c in TERM_FIGURES],
+)
+def test_term_figure(
+    currents: list[str], term_grade: str | None, value: str, final: bool, text: str
+) -> None:
+    figure = rules.term_figure(
+        [D(v) for v in currents], None if term_grade is None else D(term_grade)
+    )
+    assert figure is not None
+    assert (figure.value, figure.final, figure.text) == (D(value), final, text)
+
+
+def test_term_figure_without_anything_is_none() -> None:
+    assert rules.term_figure([]) is None
+    assert rules.term_figure([], None) is None
+
+
+@pytest.mark.parametrize("bad", ["5.5", "1", "7", "4.01"])
+def test_term_figure_refuses_a_term_grade_that_is_not_whole(bad: str) -> None:
+    with pytest.raises(RuleError):
+        rules.term_figure([D(5)], D(bad))
+
+
+Fig = rules.Figure
+
+YEAR_FIGURES = [
+    ([Fig(D("5.00"), True), Fig(D("6.00"), True)], "4", "4.00", True, "annual grade wins"),
+    ([Fig(D("5.00"), True), Fig(D("6.00"), True)], None, "5.50", False, "mean of term grades"),
+    ([Fig(D("5.00"), True), Fig(D("5.99"), False)], None, "5.50", False, "5.495 rounds half up"),
+    ([Fig(D("4.49"), False), None], None, "4.49", False, "one term only"),
+    ([None, None], "6", "6.00", True, "annual grade without term figures"),
+]
+
+
+@pytest.mark.parametrize(
+    ("terms", "annual", "value", "final"),
+    [c[:4] for c in YEAR_FIGURES],
+    ids=[c[4] for c in YEAR_FIGURES],
+)
+def test_year_figure(
+    terms: list[rules.Figure | None], annual: str | None, value: str, final: bool
+) -> None:
+    figure = rules.year_figure(terms, None if annual is None else D(annual))
+    assert figure is not None
+    assert (figure.value, figure.final) == (D(value), final)
+
+
+def test_year_figure_without_anything_is_none() -> None:
+    assert rules.year_figure([None, None]) is None
+
+
+OVERALL = [
+    ([Fig(D("5.00"), True), Fig(D("6.00"), False)], "5.50", "set grade and forecast count alike"),
+    ([Fig(D("5.00"), True), None, Fig(D("4.00"), True)], "4.50", "subjects without figure skipped"),
+    ([D("5.25"), D("4.50"), D("6.00")], "5.25", "plain decimals"),
+    (
+        [Fig(D("4.00"), True), Fig(D("4.00"), True), Fig(D("5.00"), True), Fig(D("4.50"), False)],
+        "4.38",
+        "4.375 half up",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"), [c[:2] for c in OVERALL], ids=[c[2] for c in OVERALL]
+)
+def test_overall_success(figures: list[rules.Figure | Decimal | None], expected: str) -> None:
+    assert rules.overall_success(figures) == D(expected)
+
+
+def test_overall_success_without_figures_is_none() -> None:
+    assert rules.overall_success([None]) is None
+
+
+QUALITATIVE = [
+    (
+        ["6", "6", "5"],
+        (("Отличен", 2), ("Много добър", 1)),
+        "Отличен (2), Много добър (1)",
+        "best first",
+    ),
+    (
+        ["2", "4", "3"],
+        (("Добър", 1), ("Среден", 1), ("Незадоволителен", 1)),
+        "Добър (1), Среден (1), Незадоволителен (1)",
+        "2 is Незадоволителен",
+    ),
+    (["5.00"], (("Много добър", 1),), "Много добър (1)", "stored as 5.00"),
+    ([], (), "", "none"),
+]
+
+
+@pytest.mark.parametrize(
+    ("values", "counts", "text"), [c[:3] for c in QUALITATIVE], ids=[c[3] for c in QUALITATIVE]
+)
+def test_qualitative_marks_are_counted_not_averaged(
+    values: list[str], counts: tuple[tuple[str, int], ...], text: str
+) -> None:
+    assert rules.qualitative_counts(D(v) for v in values) == counts
+    assert rules.qualitative_text(D(v) for v in values) == text
+
+
+@pytest.mark.parametrize("bad", ["5.5", "1", "3.25"])
+def test_qualitative_marks_must_be_whole(bad: str) -> None:
+    with pytest.raises(RuleError):
+        rules.qualitative_counts([D(bad)])

@@ -16,6 +16,7 @@ from ivr.speech import (
     grade_phrase,
     hours_phrase,
     join_list,
+    marks_phrase,
     number_words,
     on_weekday,
     ordinal_words,
@@ -583,3 +584,39 @@ JOIN_CASES = [
 @pytest.mark.parametrize(("items", "expected"), JOIN_CASES)
 def test_join_list(items: list[str], expected: str) -> None:
     assert join_list(items) == expected
+
+
+# --- marks_phrase: grades I–III counted, "оценка" (feminine) understood -------------------------
+
+MARKS_CASES = [
+    case({6: 4, 5: 1}, "четири Отличен и една Много добър", id="four-and-one"),
+    case({6: 2}, "две Отличен", id="two-feminine"),
+    case({5: 1}, "една Много добър", id="one-feminine"),
+    case({6: 21}, "двадесет и една Отличен", id="21-feminine"),
+    case({6: 12}, "дванадесет Отличен", id="12"),
+    case({4: 101}, "сто и една Добър", id="101-feminine"),
+    case({2: 1, 6: 3, 4: 2}, "три Отличен, две Добър и една Незадоволителен", id="best-first"),
+    case({3: 2}, "две Среден", id="среден"),
+    case({6: 0, 5: 2}, "две Много добър", id="zero-left-out"),
+    case({}, "", id="empty"),
+    case({6: 0}, "", id="only-zero"),
+]
+
+
+@pytest.mark.parametrize(("counts", "expected"), MARKS_CASES)
+def test_marks_phrase(counts: dict[int, int], expected: str) -> None:
+    assert marks_phrase(counts) == expected
+    ensure_no_digits(expected)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        case({7: 1}, id="mark-7"),
+        case({1: 1}, id="mark-1"),
+        case({6: -1}, id="negative-count"),
+    ],
+)
+def test_marks_phrase_rejects(counts: dict[int, int]) -> None:
+    with pytest.raises(ValueError):
+        marks_phrase(counts)

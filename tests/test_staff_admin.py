@@ -27,6 +27,7 @@ from models import (
     TimetableSlot,
     db,
 )
+from security import check_pin
 from tests.conftest import form_post, login_staff
 
 
@@ -174,8 +175,8 @@ def test_pin_reset(demo_client):
     html = demo_client.get(f"/staff/admin/students/{sid}").get_data(as_text=True)
     pin = html.split("Нов ПИН за телефонната линия: ")[1][:4]
     db.session.expire_all()
-    assert check_password_hash(db.session.get(Guardian, link.guardian_id).pin_hash, pin)
-    assert not check_password_hash(db.session.get(Guardian, link.guardian_id).pin_hash, "2580")
+    assert check_pin(db.session.get(Guardian, link.guardian_id).pin_hash, pin)
+    assert not check_pin(db.session.get(Guardian, link.guardian_id).pin_hash, "2580")
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "pin_reset"))
 
 

@@ -72,13 +72,17 @@ def post_column(client, curriculum_id: int, values: dict[int, str], **extra):
 def calls(monkeypatch):
     """Record the outbox and read-model hooks (they still run for real)."""
     seen: dict[str, list] = {"enqueue": [], "cancel": [], "refresh": []}
-    real_enqueue = ops.outbox.enqueue_for_students
+    real_enqueue = ops.outbox.enqueue_many
     real_cancel = ops.outbox.cancel_for_object
     real_refresh = ops.summary.refresh_student
 
-    def enqueue(student_ids, event, **kw):
-        seen["enqueue"].append((list(student_ids), event, kw))
-        return real_enqueue(student_ids, event, **kw)
+    def enqueue(notices, *, school_id):
+        # every outbox write goes through enqueue_many (enqueue_for_students is one notice of it)
+        notices = list(notices)
+        for n in notices:
+            kw = {"school_id": school_id, "object_type": n.object_type, "object_id": n.object_id}
+            seen["enqueue"].append((list(n.student_ids), n.event, {**kw, "payload": n.payload}))
+        return real_enqueue(notices, school_id=school_id)
 
     def cancel(object_type, object_id):
         seen["cancel"].append((object_type, object_id))
@@ -88,7 +92,7 @@ def calls(monkeypatch):
         seen["refresh"].append((student_id, year_id))
         return real_refresh(student_id, year_id)
 
-    monkeypatch.setattr(ops.outbox, "enqueue_for_students", enqueue)
+    monkeypatch.setattr(ops.outbox, "enqueue_many", enqueue)
     monkeypatch.setattr(ops.outbox, "cancel_for_object", cancel)
     monkeypatch.setattr(ops.summary, "refresh_student", refresh)
     return seen
@@ -487,7 +491,7 @@ def test_outbox_failure_rolls_back_the_grade(demo_client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(ops.outbox, "enqueue_for_students", broken)
+    monkeypatch.setattr(ops.outbox, "enqueue_many", broken)
     with pytest.raises(RuntimeError):
         post_column(demo_client, curriculum.id, {students_of(curriculum)[0]: "5"})
     db.session.rollback()

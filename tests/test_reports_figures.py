@@ -1,0 +1,188 @@
+"""Справки and the rule of figures: a set term grade is the term's figure (общ успех is the mean of
+the figures), and grades I–III are counted, never averaged, in every output (HTML, CSV, XLSX, PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from gradebook import rules
+from models import Curriculum, Grade, GradeKind, SchoolYear, Subject, db
+from onboarding import reports
+from tests._onboarding import login
+from tests.test_onboarding_reports import _class, _pupils, needs_pdf_font
+
+D = Decimal
+# a two-place number written the Bulgarian way ("5,25"): what an average looks like in a report
+AVERAGE = re.compile(r"\b[2-6],\d\d\b")
+
+
+def _math(klass_id: int) -> Curriculum:
+    return db.session.scalars(
+        sa.select(Curriculum)
+        .join(Subject)
+        .where(Curriculum.class_id == klass_id, Subject.name == "Математика")
+    ).one()
+
+
+def _only_grades(student_id: int, curriculum: Curriculum, currents: list[str]) -> None:
+    """Replace the pupil's term-1 grades in the subject by ``currents``."""
+    db.session.execute(
+        sa.delete(Grade).where(
+            Grade.student_id == student_id,
+            Grade.curriculum_id == curriculum.id,
+            Grade.term == 1,
+        )
+    )
+    year = db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == 1)).one()
+    for n, value in enumerate(currents):
+        db.session.add(
+            Grade(
+                school_id=1,
+                school_year_id=year.id,
+                student_id=student_id,
+                curriculum_id=curriculum.id,
+                subject_id=curriculum.subject_id,
+                term=1,
+                kind=GradeKind.CURRENT,
+                value=D(value),
+                date=dt.date(2026, 10, 1) + dt.timedelta(days=n),
+            )
+        )
+    db.session.commit()
+
+
+def _set_term_grade(student_id: int, curriculum: Curriculum, value: str) -> Grade:
+    year = db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == 1)).one()
+    grade = Grade(
+        school_id=1,
+        school_year_id=year.id,
+        student_id=student_id,
+        curriculum_id=curriculum.id,
+        subject_id=curriculum.subject_id,
+        term=1,
+        kind=GradeKind.TERM,
+        value=D(value),
+        date=dt.date(2026, 11, 20),
+    )
+    db.session.add(grade)
+    db.session.commit()
+    return grade
+
+
+def test_class_sheet_overall_uses_the_term_grade_not_the_forecast(demo_app) -> None:  # type: ignore[no-untyped-def]
+    klass = _class(1, "5а")
+    first = _pupils(klass)[0]
+    math = _math(klass.id)
+    _only_grades(first.id, math, ["6", "6", "6"])
+    report = reports.build("class-sheet", 1, class_id=klass.id, term=1)
+    column = report.columns.index(
+        "Математика" if "Математика" in report.columns else math.subject.short_name
+    )
+    assert report.rows[0][column] == "6,00"
+    before = report.rows[0][-1]
+
+    _set_term_grade(first.id, math, "5")
+    report = reports.build("class-sheet", 1, class_id=klass.id, term=1)
+    assert report.rows[0][column] == "6,00 / 5"
+    # общ успех: the mean of the figures, with 5 (not 6,00) for mathematics
+    figures = []
+    for curriculum, _, _ in reports._curricula(1, [klass.id]):
+        values = db.session.execute(
+            sa.select(Grade.kind, Grade.value).where(
+                Grade.student_id == first.id,
+                Grade.curriculum_id == curriculum.id,
+                Grade.term == 1,
+                Grade.value.is_not(None),
+            )
+        ).all()
+        currents = [v for k, v in values if k != GradeKind.TERM]
+        finals = [v for k, v in values if k == GradeKind.TERM]
+        figures.append(rules.term_figure(currents, finals[-1] if finals else None))
+    expected = rules.overall_success(figures)
+    assert expected is not None
+    assert report.rows[0][-1] == rules.grade_text(expected)
+    assert report.rows[0][-1] != before
+
+
+def test_class_sheet_of_grades_one_to_three_counts_marks(demo_app) -> None:  # type: ignore[no-untyped-def]
+    klass = _class(1, "3а")
+    report = reports.build("class-sheet", 1, class_id=klass.id, term=1)
+    assert "Общ успех" not in report.columns
+    cells = [c for row in report.rows for c in row[2:] if c]
+    assert cells, "the demo gives pupils of 3а grades"
+    for cell in cells:
+        assert not AVERAGE.search(cell), cell
+        assert re.fullmatch(r"(\w[\w ]* \(\d+\))(, \w[\w ]* \(\d+\))*", cell), cell
+    # the counts are those of the pupil's marks
+    first = _pupils(klass)[0]
+    math = _math(klass.id)
+    _only_grades(first.id, math, ["6", "5", "6", "2"])
+    report = reports.build("class-sheet", 1, class_id=klass.id, term=1)
+    column = report.columns.index(
+        "Математика" if "Математика" in report.columns else math.subject.short_name
+    )
+    assert report.rows[0][column] == "Отличен (2), Много добър (1), Незадоволителен (1)"
+
+
+def test_school_averages_and_success_do_not_average_grades_one_to_three(demo_app) -> None:  # type: ignore[no-untyped-def]
+    report = reports.build("school-averages", 1, term=1)
+    low = [r for r in report.rows if _class(1, r[0]).grade_level <= 3]
+    high = [r for r in report.rows if _class(1, r[0]).grade_level > 3]
+    assert low and high
+    for row in low:
+        assert row[4:7] == [None, None, None], row
+        assert row[3] == 0 or "(" in row[7]
+    assert all(r[7] is None for r in high)
+
+    report = reports.build("success", 1, term=1)
+    *classes, total = report.rows
+    for row in classes:
+        if _class(1, row[0]).grade_level <= 3:
+            assert row[2:8] == [None] * 6
+            assert row[8] and not AVERAGE.search(row[8])
+        else:
+            assert row[8] is None or AVERAGE.search(row[8])
+    numeric_pupils = sum(r[1] for r in classes if _class(1, r[0]).grade_level > 3)
+    assert total[1] == numeric_pupils
+
+
+@needs_pdf_font
+def test_every_output_of_a_grades_one_to_three_sheet_has_no_average(
+    demo_app, demo_client, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    klass = _class(1, "3а")
+    login(demo_client, demo_app, "direktor@sou1.demo.bg")
+    url = f"/onboarding/reports/class-sheet?class_id={klass.id}&term=1"
+    html = demo_client.get(url).get_data(as_text=True)
+    assert "Отличен (" in html or "Много добър (" in html
+    table = html[html.index("<table") : html.index("</table>")]
+    assert not AVERAGE.search(table)
+
+    csv_text = demo_client.get(url + "&format=csv").get_data().decode("utf-8-sig")
+    assert "Общ успех" not in csv_text and not AVERAGE.search(csv_text)
+
+    sheet = load_workbook(io.BytesIO(demo_client.get(url + "&format=xlsx").get_data())).active
+    values = [c.value for row in sheet.iter_rows(min_row=4) for c in row if c.value is not None]
+    assert not any(isinstance(v, float) and v != int(v) for v in values)
+    assert not any(isinstance(v, str) and AVERAGE.search(v) for v in values)
+
+    pdf = demo_client.get(url + "&format=pdf")
+    assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF text is not checked")
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(pdf.get_data())
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Сводна ведомост на 3а клас" in text
+    assert not AVERAGE.search(text)

@@ -1,0 +1,99 @@
+"""The rule of figures on PostgreSQL: term and annual grades in the comparison's aggregate queries
+and the phone line's read model, and the counted marks of grades I–III."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from gradebook import rules, summary
+from models import Curriculum, Grade, db
+from portal import operations as ops
+from portal import stats
+from tests.test_portal_stats import _ctx, _world
+
+pytestmark = pytest.mark.postgres
+
+D = Decimal
+
+
+def _final(year, student, curriculum: Curriculum, kind: str, term: int | None, value: str) -> Grade:  # type: ignore[no-untyped-def]
+    grade = Grade(
+        school_id=year.school_id,
+        school_year_id=year.id,
+        student_id=student.id,
+        curriculum_id=curriculum.id,
+        subject_id=curriculum.subject_id,
+        term=term,
+        kind=kind,
+        value=D(value),
+        date=dt.date(2026, 11, 20),
+    )
+    db.session.add(grade)
+    db.session.commit()
+    return grade
+
+
+def test_term_and_annual_grades_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
+    # 7а: six pupils with 3, 4, 5, 6, 3, 4 in both subjects; the child has 6
+    school, year, classes, students, math, bel = _world((6, 5))
+    cls, child = students[3]
+    curriculum = db.session.scalars(
+        sa.select(Curriculum).where(Curriculum.class_id == cls.id, Curriculum.subject_id == math.id)
+    ).one()
+    ctx = _ctx(school, year, cls, child)
+
+    def report(term: int) -> stats.Comparison:
+        figures = ops.child_figures(ctx, None if term == stats.YEAR else term)
+        result = stats.comparison(
+            ctx,
+            term,
+            {k: f.value for k, f in figures.items()},
+            None,
+            {k for k, f in figures.items() if f.final},
+        )
+        assert result is not None
+        return result
+
+    before = report(1)
+    row = next(r for r in before.rows if r.subject_id == math.id)
+    assert row.child == D("6.00") and row.klass.average == rules.average([3, 4, 5, 6, 3, 4])
+
+    term_grade = _final(year, child, curriculum, "term", 1, "5")
+    after = report(1)
+    row = next(r for r in after.rows if r.subject_id == math.id)
+    assert row.child == D("5.00") and row.final
+    assert row.klass.average == rules.average([3, 4, 5, 5, 3, 4])
+    assert after.overall.child == rules.overall_success([D(5), D(6)])
+    payload = summary.refresh_student(child.id, year.id)
+    db.session.commit()
+    assert payload is not None
+    entry = next(s for s in payload["subjects"] if s["subject_id"] == math.id)
+    assert (entry["average"], entry["final"], entry["forecast"]) == ("5.00", True, "6.00")
+
+    _final(year, child, curriculum, "annual", None, "4")
+    row = next(r for r in report(stats.YEAR).rows if r.subject_id == math.id)
+    assert row.child == D("4.00") and row.final
+    assert row.klass.average == rules.average([3, 4, 5, 4, 3, 4])
+
+    db.session.delete(term_grade)
+    db.session.commit()
+    row = next(r for r in report(1).rows if r.subject_id == math.id)
+    assert row.child == D("6.00") and not row.final
+    assert row.klass.average == rules.average([3, 4, 5, 6, 3, 4])
+
+
+def test_grades_one_to_three_are_counted_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
+    school, year, classes, students, math, bel = _world((6, 5))
+    for cls in classes:
+        cls.grade_level = 2
+    db.session.commit()
+    cls, child = students[0]
+    result = stats.comparison(_ctx(school, year, cls, child), 1, {}, None)
+    assert result is not None and result.qualitative
+    row = next(m for m in result.marks if m.subject_id == math.id)
+    assert row.child == "Среден (1)"
+    assert row.klass == (("Отличен", 1), ("Много добър", 1), ("Добър", 2), ("Среден", 2))
