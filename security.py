@@ -53,6 +53,19 @@ def too_many(
     return failures(scope, key, window) >= limit
 
 
+# Built once: the phone line asks it on every step that takes a code or a PIN. (scope, key) pairs
+# not asked for may be counted too (scopes × keys); they are ignored.
+_FAILURE_COUNTS = (
+    sa.select(AuthFailure.scope, AuthFailure.key, sa.func.count(AuthFailure.id))
+    .where(
+        AuthFailure.created_at >= sa.bindparam("since"),
+        AuthFailure.scope.in_(sa.bindparam("scopes", expanding=True)),
+        AuthFailure.key.in_(sa.bindparam("keys", expanding=True)),
+    )
+    .group_by(AuthFailure.scope, AuthFailure.key)
+)
+
+
 def too_many_any(
     checks: Iterable[tuple[str, str, int]], window: dt.timedelta = dt.timedelta(hours=1)
 ) -> bool:
@@ -61,19 +74,14 @@ def too_many_any(
     if not wanted:
         return False
     rows = db.session.execute(
-        sa.select(AuthFailure.scope, AuthFailure.key, sa.func.count(AuthFailure.id))
-        .where(
-            AuthFailure.created_at >= utcnow() - window,
-            sa.or_(
-                *(
-                    sa.and_(AuthFailure.scope == scope, AuthFailure.key == key)
-                    for scope, key in wanted
-                )
-            ),
-        )
-        .group_by(AuthFailure.scope, AuthFailure.key)
+        _FAILURE_COUNTS,
+        {
+            "since": utcnow() - window,
+            "scopes": [s for s, _ in wanted],
+            "keys": [k for _, k in wanted],
+        },
     ).all()
-    return any(count >= wanted[(scope, key)] for scope, key, count in rows)
+    return any(count >= wanted.get((scope, key), count + 1) for scope, key, count in rows)
 
 
 def clear_failures(scope: str, key: str) -> None:

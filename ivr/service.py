@@ -85,28 +85,7 @@ class DbServices:
     def caller(self, number: str) -> flow.Caller | None:
         """The parent calling from ``number`` with the children, in one round trip: the first
         active guardian with a PIN and at least one child (by id), children youngest first."""
-        rows = db.session.execute(
-            sa.select(
-                Guardian.id,
-                GuardianStudent.id,
-                GuardianStudent.school_id,
-                Student.id,
-                Student.first_name,
-                SchoolYear.id,
-            )
-            .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
-            .join(Student, Student.id == GuardianStudent.student_id)
-            .outerjoin(
-                SchoolYear,
-                sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
-            )
-            .where(
-                Guardian.phone == number,
-                Guardian.active.is_(True),
-                Guardian.pin_hash.is_not(None),
-            )
-            .order_by(Guardian.id, Student.birth_date.desc(), Student.id)
-        ).all()
+        rows = db.session.execute(_CALLER, {"number": number}).all()
         if not rows:
             return None
         guardian_id = rows[0][0]
@@ -144,25 +123,12 @@ class DbServices:
         if student_id is None:
             security.check_pin(None, pin)  # same work as a real check
             return None
-        query = (
-            sa.select(
-                Guardian.id,
-                Guardian.pin_hash,
-                GuardianStudent.id,
-                GuardianStudent.school_id,
-                GuardianStudent.last_call_at,
-            )
-            .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
-            .where(
-                GuardianStudent.student_id == student_id,
-                Guardian.active.is_(True),
-                Guardian.pin_hash.is_not(None),
-            )
-            .order_by(Guardian.id)
-        )
-        if guardian_id is not None:
-            query = query.where(Guardian.id == guardian_id)
-        rows = db.session.execute(query).all()
+        if guardian_id is None:
+            rows = db.session.execute(_PIN_HOLDERS, {"student_id": student_id}).all()
+        else:
+            rows = db.session.execute(
+                _PIN_HOLDER, {"student_id": student_id, "guardian_id": guardian_id}
+            ).all()
         if not rows:
             security.check_pin(None, pin)
         for gid, pin_hash, link_id, school_id, last_call in rows:
@@ -221,11 +187,7 @@ class DbServices:
         previous = None
         if link is not None:
             link_id, school_id, previous = link
-            db.session.execute(
-                sa.update(GuardianStudent)
-                .where(GuardianStudent.id == link_id)
-                .values(last_call_at=clock.utc_naive())
-            )
+            db.session.execute(_LAST_CALL, {"link_id": link_id, "now": clock.utc_naive()})
             self.session.school_id = school_id
         self.session.guardian_id = guardian_id
         self.session.student_id = student_id
@@ -295,24 +257,93 @@ _RECORD_COLUMNS = [
 ]
 
 
+# The hot path's statements, built once (building a statement costs more than running it).
+_LOAD = (
+    sa.select(*_RECORD_COLUMNS, _SS.c.school_year_id, _SS.c.payload)
+    .select_from(
+        _CS.outerjoin(
+            _SS,
+            sa.and_(_SS.c.student_id == _CS.c.student_id, _SS.c.school_id == _CS.c.school_id),
+        )
+    )
+    .where(_CS.c.call_sid == sa.bindparam("call_sid"))
+    .order_by(_SS.c.school_year_id.desc())
+    .limit(1)
+    .with_for_update(of=_CS)
+)
+_CREATE = (
+    sa.insert(_CS)
+    .values(
+        call_sid=sa.bindparam("call_sid"),
+        # the school whose information number was called, when exactly one school has it
+        school_id=sa.select(sa.func.min(School.id))
+        .where(School.info_phone == sa.bindparam("to_number"))
+        .having(sa.func.count(School.id) == 1)
+        .scalar_subquery(),
+        from_number=sa.bindparam("from_number"),
+        to_number=sa.bindparam("to_number"),
+        state="start",
+        data={},
+        menus=[],
+        step=0,
+        failures=0,
+        status="in-progress",
+    )
+    .returning(*_RECORD_COLUMNS)
+)
+# the guardians of a pupil who have a PIN, with their link to the pupil (all, or one of them)
+_PIN_HOLDERS = (
+    sa.select(
+        Guardian.id,
+        Guardian.pin_hash,
+        GuardianStudent.id,
+        GuardianStudent.school_id,
+        GuardianStudent.last_call_at,
+    )
+    .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+    .where(
+        GuardianStudent.student_id == sa.bindparam("student_id"),
+        Guardian.active.is_(True),
+        Guardian.pin_hash.is_not(None),
+    )
+    .order_by(Guardian.id)
+)
+_PIN_HOLDER = _PIN_HOLDERS.where(Guardian.id == sa.bindparam("guardian_id"))
+_LAST_CALL = (
+    sa.update(GuardianStudent)
+    .where(GuardianStudent.id == sa.bindparam("link_id"))
+    .values(last_call_at=sa.bindparam("now"))
+)
+_CALLER = (
+    sa.select(
+        Guardian.id,
+        GuardianStudent.id,
+        GuardianStudent.school_id,
+        Student.id,
+        Student.first_name,
+        SchoolYear.id,
+    )
+    .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+    .join(Student, Student.id == GuardianStudent.student_id)
+    .outerjoin(
+        SchoolYear,
+        sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
+    )
+    .where(
+        Guardian.phone == sa.bindparam("number"),
+        Guardian.active.is_(True),
+        Guardian.pin_hash.is_not(None),
+    )
+    .order_by(Guardian.id, Student.birth_date.desc(), Student.id)
+)
+
+
 def _load_with_summary(
     call_sid: str,
 ) -> tuple[CallRecord | None, tuple[int, dict[str, Any]] | None]:
     """The call's row (locked FOR UPDATE on PostgreSQL) and, in the same round trip, the stored
     summary of the child it is about: a menu step then needs no other read."""
-    row = db.session.execute(
-        sa.select(*_RECORD_COLUMNS, _SS.c.school_year_id, _SS.c.payload)
-        .select_from(
-            _CS.outerjoin(
-                _SS,
-                sa.and_(_SS.c.student_id == _CS.c.student_id, _SS.c.school_id == _CS.c.school_id),
-            )
-        )
-        .where(_CS.c.call_sid == call_sid)
-        .order_by(_SS.c.school_year_id.desc())
-        .limit(1)
-        .with_for_update(of=_CS)
-    ).first()
+    row = db.session.execute(_LOAD, {"call_sid": call_sid}).first()
     if row is None:
         return None, None
     values = list(row)
@@ -322,30 +353,14 @@ def _load_with_summary(
 
 
 def _create(call_sid: str, params: dict[str, str]) -> CallRecord:
-    """The call's row, new, in one round trip (INSERT … RETURNING); the school is the one whose
-    information number was called, when exactly one school has it."""
-    to_number = (params.get("To") or "")[:32]
-    school = (
-        sa.select(sa.func.min(School.id))
-        .where(School.info_phone == to_number)
-        .having(sa.func.count(School.id) == 1)
-        .scalar_subquery()
-    )
+    """The call's row, new, in one round trip (INSERT … RETURNING)."""
     row = db.session.execute(
-        sa.insert(_CS)
-        .values(
-            call_sid=call_sid,
-            school_id=school if to_number else None,
-            from_number=normalize_number(params.get("From", "")),
-            to_number=to_number,
-            state="start",
-            data={},
-            menus=[],
-            step=0,
-            failures=0,
-            status="in-progress",
-        )
-        .returning(*_RECORD_COLUMNS)
+        _CREATE,
+        {
+            "call_sid": call_sid,
+            "to_number": (params.get("To") or "")[:32],
+            "from_number": normalize_number(params.get("From", "")),
+        },
     ).one()
     return CallRecord(*row)
 
