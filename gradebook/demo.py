@@ -439,7 +439,7 @@ def build_demo(
         if bulk:
             # indexes and foreign keys back (each checked in one pass), then the summaries,
             # which read through those indexes; all of it one transaction with the rows
-            _restore_after_bulk()
+            _restore_after_bulk(progress)
             steps = iter(result.schools)
             for school_id in (
                 progress(steps, len(result.schools), "Обобщения") if progress else steps
@@ -468,6 +468,9 @@ def _bulk_mode(schools: int) -> bool:
     return schools >= _BULK_FROM_SCHOOLS and db.session.get_bind().dialect.name == "postgresql"
 
 
+# ``isolate_from_table=False`` (below): by default SQLAlchemy marks a constraint passed to
+# AddConstraint as "not part of CREATE TABLE" for good, so a later ``create_all`` in the same
+# process would make tables without those foreign keys.
 def _drop_for_bulk() -> None:
     for model in _BULK_TABLES:
         table = model.__table__  # type: ignore[attr-defined]
@@ -477,15 +480,22 @@ def _drop_for_bulk() -> None:
             db.session.execute(sa.schema.DropIndex(index))
 
 
-def _restore_after_bulk() -> None:
+def _restore_after_bulk(
+    progress: Callable[[Iterator[int], int, str], Iterator[int]] | None,
+) -> None:
+    """Indexes, then foreign keys (each checked in one pass over the table), then statistics."""
+    steps: list[Any] = []
     for model in _BULK_TABLES:
         table = model.__table__  # type: ignore[attr-defined]
-        for index in table.indexes:
-            db.session.execute(sa.schema.CreateIndex(index))
-        for fk in table.foreign_key_constraints:
-            db.session.execute(sa.schema.AddConstraint(fk))
-    for model in _ORDER:
-        db.session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
+        steps += [sa.schema.CreateIndex(index) for index in table.indexes]
+        steps += [
+            sa.schema.AddConstraint(fk, isolate_from_table=False)
+            for fk in table.foreign_key_constraints
+        ]
+    steps += [sa.text(f"ANALYZE {model.__tablename__}") for model in _ORDER]
+    numbers = iter(range(len(steps)))
+    for number in progress(numbers, len(steps), "Индекси") if progress else numbers:
+        db.session.execute(steps[number])
 
 
 # Tables whose ids the loader hands out itself (see _Ids).

@@ -194,3 +194,24 @@ def test_cli_builds_history(app, history_years):
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(sa.func.count(SchoolYear.id))) == 1 + history_years
     assert "grade" in result.output
+
+
+def test_cli_bulk_load_on_postgres(pg_app):
+    """Five schools: the bulk mode, its progress bars and the restored constraints, from the CLI.
+    (The tables were made by ``create_all`` after the bulk load of the test before: they still
+    have their foreign keys, so that load left SQLAlchemy's metadata as it was.)"""
+    before = _constraints_and_indexes()
+    assert len([n for n in before if n.startswith("fk_")]) >= 10
+    result = pg_app.test_cli_runner().invoke(
+        args=["demo", "--schools", "5", "--students-per-class", "2", "--today", "25.11.2026"]
+    )
+    assert result.exit_code == 0, result.output
+    for label in ("Училища", "Индекси", "Обобщения"):
+        assert label in result.output
+    assert _constraints_and_indexes() == before
+    assert db.session.scalar(sa.select(sa.func.count(School.id))) == 5
+    summaries = db.session.scalar(sa.select(sa.func.count(StudentSummary.student_id)))
+    open_enrolments = db.session.scalar(
+        sa.select(sa.func.count(Enrollment.id)).where(Enrollment.left_on.is_(None))
+    )
+    assert summaries == open_enrolments > 0
