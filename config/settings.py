@@ -104,6 +104,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "IVR_FAILS_PER_NUMBER_HOUR": int(env.get("IVR_FAILS_PER_NUMBER_HOUR", "10")),
         "IVR_FAILS_PER_CODE_HOUR": int(env.get("IVR_FAILS_PER_CODE_HOUR", "5")),
+        # A call still open with no change for this long is looked up at Twilio (ivr/reconcile.py);
+        # one open this long is given up as "end unknown".
+        "IVR_CALL_QUIET_MINUTES": float(env.get("IVR_CALL_QUIET_MINUTES", "15")),
+        "IVR_CALL_GIVE_UP_HOURS": float(env.get("IVR_CALL_GIVE_UP_HOURS", "24")),
         "LOGIN_FAILS_PER_HOUR": int(env.get("LOGIN_FAILS_PER_HOUR", "10")),
         "NOTIFY_COALESCE_SECONDS": int(env.get("NOTIFY_COALESCE_SECONDS", "120")),
         "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "8")),

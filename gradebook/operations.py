@@ -9,7 +9,9 @@ commits it all in ONE transaction — or raises and leaves nothing behind:
   *in this school* (objects of other schools are reported as missing, never as forbidden);
 * :class:`Invalid` — bad input, with ``errors`` = {field: Bulgarian message};
 * :class:`Locked` — the entry date is locked (month lock / future lock);
-* :class:`Conflict` — someone else changed the row first (optimistic locking).
+* :class:`Conflict` — someone else changed the row first (optimistic locking);
+* :class:`SaveFailed` (503) — the database refused or failed the write for any other reason
+  (it is down, a trigger refused a row): nothing was saved, the person may simply try again.
 
 All of them subclass :class:`OperationError`, whose ``message_bg`` is for people.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,12 +28,13 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import generate_password_hash
 
 from config import clock
 from gradebook import rules, summary
+from gradebook.messages import Text, msg
 from models import (
     Absence,
     AbsenceKind,
@@ -75,16 +79,25 @@ from notify import outbox
 from security import hash_pin
 
 M = TypeVar("M")
+log = logging.getLogger("belezhnik.staff")
 
 
 # --- errors --------------------------------------------------------------------------------------
 class OperationError(Exception):
+    """``message_bg`` is the Bulgarian text for the page; ``key`` its catalogue key
+    (:mod:`gradebook.messages`) for logs and tests, None for a text that came from elsewhere
+    (a :class:`rules.RuleError`, a database error); ``error_keys`` the same per field."""
+
     status = 400
 
     def __init__(self, message_bg: str, errors: Mapping[str, str] | None = None) -> None:
         super().__init__(message_bg)
         self.message_bg = message_bg
+        self.key: str | None = message_bg.key if isinstance(message_bg, Text) else None
         self.errors: dict[str, str] = dict(errors or {})
+        self.error_keys: dict[str, str | None] = {
+            name: text.key if isinstance(text, Text) else None for name, text in self.errors.items()
+        }
 
 
 class Forbidden(OperationError):
@@ -107,13 +120,17 @@ class Conflict(OperationError):
     status = 409
 
 
-CONFLICT_BG = (
-    "Записът междувременно е променен от друг потребител. Презаредете страницата, "
-    "за да видите новите данни, и опитайте отново."
-)
+class SaveFailed(OperationError):
+    """The database failed the write for a reason that is not a concurrent edit."""
+
+    status = 503
+
+
+CONFLICT_BG = msg("common.conflict")
+SAVE_FAILED_BG = msg("common.save_failed")
 LOCK_BG = {
-    rules.LOCK_FUTURE: "Не може да се въвеждат данни за бъдеща дата.",
-    rules.LOCK_MONTH: "Месецът е заключен за промени. Само администратор може да разреши промяна.",
+    rules.LOCK_FUTURE: msg("lock.future"),
+    rules.LOCK_MONTH: msg("lock.month"),
 }
 
 
@@ -139,7 +156,7 @@ class Actor:
             )
         )
         if not roles:
-            raise Forbidden("Нямате достъп до това училище.")
+            raise Forbidden(msg("access.no_school"))
         taught = db.session.execute(
             sa.select(Curriculum.id, Curriculum.class_id).where(
                 Curriculum.teacher_id == staff_id, Curriculum.school_id == school_id
@@ -178,7 +195,7 @@ def get_in_school(model: type[M], object_id: int | None, school_id: int) -> M:
     in_range = object_id is not None and 0 < object_id <= rules.MAX_DB_ID  # 10**20: no row
     obj = db.session.get(model, object_id) if in_range else None
     if obj is None or getattr(obj, "school_id", None) != school_id:
-        raise NotFound("Записът не е намерен.")
+        raise NotFound(msg("common.not_found"))
     return obj
 
 
@@ -234,7 +251,7 @@ def current_year(school_id: int) -> SchoolYear:
         .order_by(SchoolYear.starts_on.desc())
     )
     if year is None:
-        raise Invalid("Няма въведена текуща учебна година.")
+        raise Invalid(msg("year.no_current"))
     return year
 
 
@@ -243,9 +260,7 @@ def check_lock(
 ) -> None:
     """Raise :class:`Locked` when ``day`` is locked, unless an admin overrides (audited)."""
     if not year.starts_on <= day <= year.ends_on:
-        raise Invalid(
-            "Датата е извън учебната година.", {"date": "Датата е извън учебната година."}
-        )
+        raise Invalid(msg("date.outside_year"), {"date": msg("date.outside_year")})
     reason = rules.entry_locked(day, clock.today(), year.month_lock_day, year.future_entry_lock)
     if reason is None:
         return
@@ -315,14 +330,41 @@ def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
             summary.refresh_student(student_id, year_id)
 
 
+def _is_duplicate_key(exc: DBAPIError) -> bool:
+    """A unique key refused the row: someone inserted the same row first (the same lesson
+    registered twice at once). Any other refusal (a CHECK, a foreign key, a trigger) is not."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate is not None:  # PostgreSQL
+        return bool(sqlstate == "23505")  # unique_violation
+    name = getattr(orig, "sqlite_errorname", "")  # SQLite (Python 3.11+)
+    return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+def _database_failure(exc: Exception) -> OperationError:
+    """Map a failed write to what the person is told. Only a real concurrent edit — a stale
+    ``version`` (StaleDataError) or a duplicate key of a concurrent insert — says that someone
+    else changed the record; any other database error says that nothing was saved (the English
+    cause goes to the log, not to the page)."""
+    if isinstance(exc, StaleDataError):
+        return Conflict(CONFLICT_BG)
+    if isinstance(exc, DBAPIError) and _is_duplicate_key(exc):
+        return Conflict(CONFLICT_BG)
+    log.error("write failed, rolled back: %s: %s", type(exc).__name__, exc, exc_info=exc)
+    return SaveFailed(SAVE_FAILED_BG)
+
+
 def _commit(refresh: Iterable[tuple[int, int]] = ()) -> None:
-    """Refresh read models, then commit; a concurrent edit becomes :class:`Conflict`."""
+    """Refresh read models, then commit; a concurrent edit becomes :class:`Conflict`, another
+    database failure :class:`SaveFailed`."""
     try:
         refresh_summaries(refresh)
         db.session.commit()
-    except (StaleDataError, IntegrityError):
+    except (StaleDataError, DBAPIError) as exc:
         db.session.rollback()
-        raise Conflict(CONFLICT_BG) from None
+        raise _database_failure(exc) from None
     except Exception:
         db.session.rollback()
         raise
@@ -332,10 +374,9 @@ def _run(work: Callable[[], Any]) -> Any:
     """Run a use-case body; on any error roll the session back (nothing half-saved)."""
     try:
         return work()
-    except (StaleDataError, IntegrityError):
-        # a concurrent edit of the same row, or the same lesson registered twice at once
+    except (StaleDataError, DBAPIError) as exc:
         db.session.rollback()
-        raise Conflict(CONFLICT_BG) from None
+        raise _database_failure(exc) from None
     except Exception:
         db.session.rollback()
         raise
@@ -350,7 +391,7 @@ def parse_date(raw: str | dt.date | None, field_name: str = "date") -> dt.date:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise Invalid("Невалидна дата.", {field_name: "Въведете дата във вида дд.мм.гггг."})
+    raise Invalid(msg("date.invalid"), {field_name: msg("date.invalid_field")})
 
 
 def _check_version(obj: Any, version: int | str | None) -> None:
@@ -367,7 +408,9 @@ def _check_version(obj: Any, version: int | str | None) -> None:
 def _reason_required(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("Посочете причина.", {"reason": "Посочете причина за промяната."})
+        raise Invalid(
+            msg("common.reason_required"), {"reason": msg("common.reason_required_field")}
+        )
     return reason
 
 
@@ -428,7 +471,7 @@ def parse_grade_input(
     if sop_student and text in SOP_KEYS:
         return GradeCategory.SOP, None, SOP_KEYS[text]
     if not text:
-        raise rules.RuleError("empty grade", "Въведете оценка.", "grade.empty")
+        raise rules.RuleError("empty grade", msg("grade.empty"), "grade.empty")
     rules.check_grade(text, grade_level, kind)
     value = rules.to_decimal(text).quantize(Decimal("0.01"))
     category = GradeCategory.QUALITATIVE if grade_level <= 3 else GradeCategory.QUANTITATIVE
@@ -438,7 +481,7 @@ def parse_grade_input(
 def _grade_curriculum(actor: Actor, curriculum_id: int) -> Curriculum:
     curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
     if not actor.can_write_grades(curriculum):
-        raise Forbidden("Нямате право да пишете оценки по този предмет в този клас.")
+        raise Forbidden(msg("grade.forbidden"))
     return curriculum
 
 
@@ -469,14 +512,14 @@ def save_grade_column(
         klass = curriculum.school_class
         errors: dict[str, str] = {}
         if kind not in rules.CURRENT_KINDS:
-            errors["kind"] = "Изберете вид на оценката."
+            errors["kind"] = msg("grade.choose_kind")
         try:
             day = parse_date(date)
         except Invalid as exc:
             errors.update(exc.errors)
             day = None
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         assert day is not None
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
@@ -487,7 +530,7 @@ def save_grade_column(
             if not (raw or "").strip():
                 continue
             if student_id not in students:
-                raise NotFound("Ученикът не е в този клас.")
+                raise NotFound(msg("student.not_in_class"))
             try:
                 parsed[student_id] = parse_grade_input(
                     raw, klass.grade_level, kind, students[student_id].sop
@@ -495,9 +538,9 @@ def save_grade_column(
             except rules.RuleError as exc:
                 errors[f"g{student_id}"] = exc.message_bg
         if errors:
-            raise Invalid("Има грешно въведени оценки. Нищо не е записано.", errors)
+            raise Invalid(msg("grade.column_invalid"), errors)
         if not parsed:
-            raise Invalid("Не сте въвели нито една оценка.", {"column": "Въведете оценки."})
+            raise Invalid(msg("grade.column_empty"), {"column": msg("grade.column_empty_field")})
         term = year.term_of(day)
         saved: list[Grade] = []
         for student_id, (category, value, sop_mark) in parsed.items():
@@ -603,7 +646,7 @@ def update_grade(
         except rules.RuleError as exc:
             raise Invalid(exc.message_bg, {"value": exc.message_bg}) from None
         if new_kind in rules.FINAL_KINDS and grade.kind.value not in rules.FINAL_KINDS:
-            raise Invalid("Видът не може да се смени на срочна/годишна оценка.", {"kind": "—"})
+            raise Invalid(msg("grade.kind_not_final"), {"kind": "—"})
         before = snapshot(grade)
         grade.kind = GradeKind(new_kind)
         grade.category, grade.value, grade.sop_mark = category, val, sop
@@ -674,10 +717,10 @@ def save_final_grades(
         curriculum = _grade_curriculum(actor, curriculum_id)
         klass = curriculum.school_class
         if kind not in rules.FINAL_KINDS:
-            raise Invalid("Непознат вид оценка.", {"kind": "Непознат вид оценка."})
+            raise Invalid(msg("grade.unknown_kind"), {"kind": msg("grade.unknown_kind")})
         the_term = term if kind == rules.KIND_TERM else None
         if kind == rules.KIND_TERM and the_term not in (1, 2):
-            raise Invalid("Изберете срок.", {"term": "Изберете срок."})
+            raise Invalid(msg("common.choose_term"), {"term": msg("common.choose_term")})
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         students = {e.student_id: e.student for e in active_enrollments(klass.id)}
@@ -698,7 +741,7 @@ def save_final_grades(
             if not text:
                 continue
             if student_id not in students:
-                raise NotFound("Ученикът не е в този клас.")
+                raise NotFound(msg("student.not_in_class"))
             try:
                 rules.check_final_grade(text, klass.grade_level, kind)
                 parsed[student_id] = rules.to_decimal(text).quantize(Decimal("0.01"))
@@ -711,7 +754,7 @@ def save_final_grades(
                 if given not in (None, "") and str(grade.version) != str(given):
                     errors[f"g{student_id}"] = CONFLICT_BG
         if errors:
-            raise Invalid("Има грешно въведени оценки. Нищо не е записано.", errors)
+            raise Invalid(msg("grade.column_invalid"), errors)
         day = clock.today()
         category = (
             GradeCategory.QUALITATIVE if klass.grade_level <= 3 else (GradeCategory.QUANTITATIVE)
@@ -811,13 +854,13 @@ def save_lesson_absences(
     def work() -> dict[str, int]:
         slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
         if not can_take_register(actor, slot):
-            raise Forbidden("Нямате право да отбелязвате отсъствия за този час.")
+            raise Forbidden(msg("absence.forbidden"))
         klass = slot.school_class
         day = parse_date(date)
         if day.isoweekday() != slot.weekday:
             raise Invalid(
-                "Този час не е в програмата за избрания ден.",
-                {"date": "Денят от седмицата не съвпада с часа от програмата."},
+                msg("absence.slot_not_on_day"),
+                {"date": msg("absence.weekday_mismatch")},
             )
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
@@ -825,21 +868,23 @@ def save_lesson_absences(
         holiday = _non_school_day(year, day, klass.grade_level)
         if holiday is not None:
             raise Invalid(
-                f"{rules.format_date_bg(day)} е неучебен ден ({holiday.name}).",
-                {"date": "Неучебен ден."},
+                msg("absence.non_school_day", date=rules.format_date_bg(day), name=holiday.name),
+                {"date": msg("absence.non_school_day_field")},
             )
         term = year.term_of(day)
         if slot.term is not None and slot.term != term:
-            raise Invalid("Този час не е в програмата за този срок.", {"date": "Друг срок."})
+            raise Invalid(msg("absence.slot_other_term"), {"date": msg("absence.other_term_field")})
         students = {e.student_id: e.student for e in active_enrollments(klass.id)}
         wanted: dict[int, AbsenceKind] = {}
         for student_id, mark in marks.items():
             if student_id not in students:
-                raise NotFound("Ученикът не е в този клас.")
+                raise NotFound(msg("student.not_in_class"))
             if mark in LESSON_MARKS:
                 wanted[student_id] = LESSON_MARKS[mark]
             elif mark not in ("", "present", None):
-                raise Invalid("Непозната отметка.", {f"a{student_id}": "Непозната отметка."})
+                raise Invalid(
+                    msg("absence.unknown_mark"), {f"a{student_id}": msg("absence.unknown_mark")}
+                )
         existing = {
             a.student_id: a
             for a in db.session.scalars(
@@ -937,22 +982,22 @@ def excuse_absences(
     def work() -> int:
         ids = sorted({int(i) for i in absence_ids})
         if not ids:
-            raise Invalid("Изберете отсъствия.", {"absences": "Изберете поне едно отсъствие."})
+            raise Invalid(msg("absence.choose"), {"absences": msg("absence.choose_field")})
         try:
             why = ExcuseReason(reason)
         except ValueError:
             raise Invalid(
-                "Изберете причина.", {"reason": "Изберете причина: здравословна, семейна, друга."}
+                msg("absence.choose_reason"), {"reason": msg("absence.choose_reason_field")}
             ) from None
         absences = []
         for absence_id in ids:
             absence = get_in_school(Absence, absence_id, actor.school_id)
             klass = student_class(absence.student_id)
             if klass is None or not actor.can_manage_class(klass.id):
-                raise Forbidden("Само класният ръководител или администратор извинява отсъствия.")
+                raise Forbidden(msg("absence.excuse_forbidden"))
             if absence.kind == AbsenceKind.LATE:
                 raise Invalid(
-                    "Закъсненията не се извиняват.", {"absences": "Закъсненията не се извиняват."}
+                    msg("absence.late_not_excused"), {"absences": msg("absence.late_not_excused")}
                 )
             absences.append(absence)
         touched: set[tuple[int, int]] = set()
@@ -981,15 +1026,15 @@ def unexcused_between(
     """Ids of a pupil's unexcused absences in a date range (a sick week), for excusing at once.
     Only the class teacher or an admin; the pupil must be in the class."""
     if not actor.can_manage_class(class_id):
-        raise Forbidden("Само класният ръководител или администратор извинява отсъствия.")
+        raise Forbidden(msg("absence.excuse_forbidden"))
     if student_id not in {e.student_id for e in active_enrollments(class_id)}:
-        raise Invalid("Изберете ученик.", {"student_id": "Изберете ученик от класа."})
+        raise Invalid(
+            msg("common.choose_student"), {"student_id": msg("common.choose_student_of_class")}
+        )
     start = parse_date(date_from, "date_from")
     end = parse_date(date_to or date_from, "date_to")
     if end < start:
-        raise Invalid(
-            "Крайната дата е преди началната.", {"date_to": "Крайната дата е преди началната."}
-        )
+        raise Invalid(msg("date.end_before_start"), {"date_to": msg("date.end_before_start")})
     ids = list(
         db.session.scalars(
             sa.select(Absence.id).where(
@@ -1003,8 +1048,8 @@ def unexcused_between(
     )
     if not ids:
         raise Invalid(
-            "Няма неизвинени отсъствия в този период.",
-            {"date_from": "Няма неизвинени отсъствия в този период."},
+            msg("absence.none_unexcused"),
+            {"date_from": msg("absence.none_unexcused")},
         )
     return ids
 
@@ -1019,7 +1064,7 @@ def delete_absence(
             (klass is not None and actor.can_manage_class(klass.id))
             or absence.teacher_id == actor.staff_id
         ):
-            raise Forbidden("Нямате право да изтриете това отсъствие.")
+            raise Forbidden(msg("absence.delete_forbidden"))
         _check_version(absence, version)
         why = _reason_required(reason)
         year = db.session.get(SchoolYear, absence.school_year_id)
@@ -1039,7 +1084,7 @@ def _student_in_school(actor: Actor, student_id: int) -> tuple[Student, SchoolCl
     student = get_in_school(Student, student_id, actor.school_id)
     klass = student_class(student.id)
     if klass is None:
-        raise Invalid("Ученикът не е записан в клас.")
+        raise Invalid(msg("student.not_enrolled"))
     return student, klass
 
 
@@ -1050,10 +1095,11 @@ def can_write_remark(actor: Actor, class_id: int) -> bool:
 def _clean_text(text: str, limit: int, field_name: str = "text") -> str:
     value = (text or "").strip()
     if not value:
-        raise Invalid("Въведете текст.", {field_name: "Въведете текст."})
+        raise Invalid(msg("common.enter_text"), {field_name: msg("common.enter_text")})
     if len(value) > limit:
         raise Invalid(
-            "Текстът е твърде дълъг.", {field_name: f"Най-много {limit} знака (сега {len(value)})."}
+            msg("common.text_too_long"),
+            {field_name: msg("common.text_limit", limit=limit, length=len(value))},
         )
     return value
 
@@ -1076,12 +1122,12 @@ def save_remark(
     def work() -> Remark:
         student, klass = _student_in_school(actor, student_id)
         if not can_write_remark(actor, klass.id):
-            raise Forbidden("Нямате право да пишете отзиви за този ученик.")
+            raise Forbidden(msg("remark.forbidden"))
         errors: dict[str, str] = {}
         try:
             the_kind = RemarkKind(kind)
         except ValueError:
-            errors["kind"] = "Изберете похвала или забележка."
+            errors["kind"] = msg("remark.choose_kind")
         try:
             body = _clean_text(text, 1000)
         except Invalid as exc:
@@ -1094,9 +1140,9 @@ def save_remark(
             try:
                 get_in_school(Subject, subject_id, actor.school_id)
             except NotFound:
-                errors["subject_id"] = "Непознат предмет."
+                errors["subject_id"] = msg("remark.unknown_subject")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         check_lock(actor, year, day, what="remark")
@@ -1117,9 +1163,9 @@ def save_remark(
         else:
             remark = get_in_school(Remark, remark_id, actor.school_id)
             if remark.student_id != student.id:
-                raise NotFound("Записът не е намерен.")
+                raise NotFound(msg("common.not_found"))
             if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
-                raise Forbidden("Само авторът, класният ръководител или администратор редактира.")
+                raise Forbidden(msg("remark.edit_forbidden"))
             _check_version(remark, version)
             why = _reason_required(reason)
             before = snapshot(remark)
@@ -1156,7 +1202,7 @@ def delete_remark(actor: Actor, remark_id: int, *, version: int | str | None, re
             (klass is not None and actor.can_manage_class(klass.id))
             or remark.teacher_id == actor.staff_id
         ):
-            raise Forbidden("Само авторът, класният ръководител или администратор изтрива.")
+            raise Forbidden(msg("remark.delete_forbidden"))
         _check_version(remark, version)
         why = _reason_required(reason)
         audit(actor, "delete", remark, before=snapshot(remark), after=None, reason=why)
@@ -1185,7 +1231,7 @@ def save_health_note(
     def work() -> HealthNote:
         student, klass = _student_in_school(actor, student_id)
         if not actor.can_manage_class(klass.id):
-            raise Forbidden("Здравни бележки пишат само класният ръководител и администраторът.")
+            raise Forbidden(msg("health.forbidden"))
         errors: dict[str, str] = {}
         try:
             body = _clean_text(text, 1000)
@@ -1203,9 +1249,9 @@ def save_health_note(
             except Invalid as exc:
                 errors.update(exc.errors)
         if start and end and end < start:
-            errors["date_to"] = "Крайната дата е преди началната."
+            errors["date_to"] = msg("date.end_before_start")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         if note_id is None:
             note = HealthNote(
                 school_id=actor.school_id,
@@ -1221,7 +1267,7 @@ def save_health_note(
         else:
             note = get_in_school(HealthNote, note_id, actor.school_id)
             if note.student_id != student.id:
-                raise NotFound("Записът не е намерен.")
+                raise NotFound(msg("common.not_found"))
             _check_version(note, version)
             why = _reason_required(reason)
             before = snapshot(note)
@@ -1249,7 +1295,7 @@ def delete_health_note(
         note = get_in_school(HealthNote, note_id, actor.school_id)
         klass = student_class(note.student_id)
         if klass is None or not actor.can_manage_class(klass.id):
-            raise Forbidden("Здравни бележки пишат само класният ръководител и администраторът.")
+            raise Forbidden(msg("health.forbidden"))
         _check_version(note, version)
         why = _reason_required(reason)
         audit(actor, "delete", note, before=snapshot(note), after=None, reason=why)
@@ -1277,12 +1323,12 @@ def _parse_time(raw: str | dt.time | None, field_name: str, required: bool) -> d
     text = (raw or "").strip()
     if not text:
         if required:
-            raise Invalid("Въведете час.", {field_name: "Въведете час (чч:мм)."})
+            raise Invalid(msg("time.required"), {field_name: msg("time.required_field")})
         return None
     try:
         return dt.datetime.strptime(text, "%H:%M").time()
     except ValueError:
-        raise Invalid("Невалиден час.", {field_name: "Въведете час във вида чч:мм."}) from None
+        raise Invalid(msg("time.invalid"), {field_name: msg("time.invalid_field")}) from None
 
 
 def save_event(
@@ -1305,7 +1351,7 @@ def save_event(
         try:
             the_kind = EventKind(kind)
         except ValueError:
-            errors["kind"] = "Изберете вид."
+            errors["kind"] = msg("common.choose_kind")
         try:
             the_title = _clean_text(title, 200, "title")
         except Invalid as exc:
@@ -1321,13 +1367,13 @@ def save_event(
         if class_id:
             klass = get_in_school(SchoolClass, class_id, actor.school_id)
             if not actor.can_view_class(klass.id):
-                raise Forbidden("Нямате право да добавяте събития за този клас.")
+                raise Forbidden(msg("event.class_forbidden"))
         elif not actor.is_admin:
-            raise Forbidden("Събития за цялото училище добавя администратор.")
+            raise Forbidden(msg("event.school_admin_only"))
         if subject_id:
             get_in_school(Subject, subject_id, actor.school_id)
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         year = current_year(actor.school_id)
         if event_id is None:
             event = Event(
@@ -1348,7 +1394,7 @@ def save_event(
         else:
             event = get_in_school(Event, event_id, actor.school_id)
             if not (actor.is_admin or event.author_id == actor.staff_id):
-                raise Forbidden("Само авторът или администратор редактира събитието.")
+                raise Forbidden(msg("event.edit_forbidden"))
             before = snapshot(event)
             event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
             event.class_id, event.subject_id = class_id or None, subject_id or None
@@ -1427,7 +1473,7 @@ def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
     def work() -> None:
         event = get_in_school(Event, event_id, actor.school_id)
         if not (actor.is_admin or event.author_id == actor.staff_id):
-            raise Forbidden("Само авторът или администратор изтрива събитието.")
+            raise Forbidden(msg("event.delete_forbidden"))
         why = _reason_required(reason)
         audit(actor, "delete", event, before=snapshot(event), after=None, reason=why)
         student_ids = _class_student_ids(event.class_id, actor.school_id)
@@ -1471,13 +1517,13 @@ def save_meeting(
         if class_id:
             klass = get_in_school(SchoolClass, class_id, actor.school_id)
             if not actor.can_manage_class(klass.id):
-                raise Forbidden("Родителска среща за клас насрочва класният ръководител.")
+                raise Forbidden(msg("meeting.class_teacher_only"))
         elif not actor.is_admin:
-            raise Forbidden("Обща родителска среща насрочва администратор.")
+            raise Forbidden(msg("meeting.school_admin_only"))
         try:
             day = parse_date(date)
             if day < clock.today():
-                errors["date"] = "Датата е в миналото."
+                errors["date"] = msg("date.in_past")
         except Invalid as exc:
             errors.update(exc.errors)
         try:
@@ -1485,7 +1531,7 @@ def save_meeting(
         except Invalid as exc:
             errors.update(exc.errors)
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         year = current_year(actor.school_id)
         if meeting_id is None:
             meeting = ParentMeeting(
@@ -1507,7 +1553,7 @@ def save_meeting(
                 actor.is_admin
                 or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
             ):
-                raise Forbidden("Нямате право да променяте тази среща.")
+                raise Forbidden(msg("meeting.edit_forbidden"))
             before = snapshot(meeting)
             meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
             meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
@@ -1546,7 +1592,7 @@ def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
             actor.is_admin
             or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
         ):
-            raise Forbidden("Нямате право да изтриете срещата.")
+            raise Forbidden(msg("meeting.delete_forbidden"))
         why = _reason_required(reason)
         audit(actor, "delete", meeting, before=snapshot(meeting), after=None, reason=why)
         _tell_cancelled(
@@ -1574,7 +1620,7 @@ def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
 def thread_for_staff(actor: Actor, thread_id: int) -> MessageThread:
     thread = get_in_school(MessageThread, thread_id, actor.school_id)
     if thread.staff_id != actor.staff_id:
-        raise NotFound("Записът не е намерен.")
+        raise NotFound(msg("common.not_found"))
     return thread
 
 
@@ -1593,7 +1639,7 @@ def thread_for_reading(actor: Actor, thread_id: int) -> MessageThread:
     """A thread the actor may read: their own, or (an admin) any thread of the school."""
     thread = get_in_school(MessageThread, thread_id, actor.school_id)
     if thread.staff_id != actor.staff_id and not actor.is_admin:
-        raise NotFound("Записът не е намерен.")
+        raise NotFound(msg("common.not_found"))
     return thread
 
 
@@ -1643,7 +1689,7 @@ def reply(actor: Actor, thread_id: int, body: str) -> Message:
 # --- admin: people and codes ------------------------------------------------------------------------
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise Forbidden("Само администратор на училището може да направи това.")
+        raise Forbidden(msg("access.admin_only"))
 
 
 def regenerate_student_code(actor: Actor, student_id: int) -> str:
@@ -1658,7 +1704,7 @@ def regenerate_student_code(actor: Actor, student_id: int) -> str:
             if taken is None:
                 break
         else:  # pragma: no cover - 10^9 codes
-            raise Invalid("Неуспешно генериране на код. Опитайте отново.")
+            raise Invalid(msg("student.code_failed"))
         before = {"code_issued_at": student.code_issued_at.isoformat()}
         student.student_code = code
         student.code_issued_at = clock.utc_naive()
@@ -1690,7 +1736,7 @@ def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
             )
         )
         if guardian is None or link is None:
-            raise NotFound("Записът не е намерен.")
+            raise NotFound(msg("common.not_found"))
         pin = f"{secrets.randbelow(10000):04d}"
         while pin in ("0000", "1234", "1111"):
             pin = f"{secrets.randbelow(10000):04d}"
@@ -1736,7 +1782,7 @@ def reset_staff_password(actor: Actor, staff_id: int) -> str:
         )
         staff = db.session.get(StaffUser, staff_id)
         if member is None or staff is None or staff.is_operator:
-            raise NotFound("Записът не е намерен.")
+            raise NotFound(msg("common.not_found"))
         temporary = secrets.token_urlsafe(9)
         staff.password_hash = generate_password_hash(temporary)
         staff.must_change_password = True
@@ -1749,9 +1795,7 @@ def reset_staff_password(actor: Actor, staff_id: int) -> str:
 
 def change_own_password(staff: StaffUser, new_password: str) -> None:
     if len(new_password or "") < 10:
-        raise Invalid(
-            "Паролата е твърде кратка.", {"password": "Паролата трябва да е поне 10 знака."}
-        )
+        raise Invalid(msg("password.too_short"), {"password": msg("password.too_short_field")})
     staff.password_hash = generate_password_hash(new_password)
     staff.must_change_password = False
     db.session.commit()
@@ -1790,13 +1834,13 @@ def save_student(
         ):
             text = (value or "").strip()
             if required and not text:
-                errors[key] = "Задължително поле."
+                errors[key] = msg("common.required")
             elif len(text) > 100:
-                errors[key] = "Най-много 100 знака."
+                errors[key] = msg("common.max_100_chars")
             names[key] = text
         pid = (personal_id or "").strip() or None
         if personal_id_type not in rules.PERSONAL_ID_KINDS:
-            errors["personal_id_type"] = "Изберете вид идентификатор."
+            errors["personal_id_type"] = msg("student.choose_id_kind")
         elif pid:
             try:
                 rules.validate_personal_id(personal_id_type, pid)
@@ -1811,11 +1855,11 @@ def save_student(
                 )
             )
             if clash:
-                errors["personal_id"] = "Вече има ученик с този идентификатор."
+                errors["personal_id"] = msg("student.duplicate_id")
         klass = None
         if student_id is None:
             if not class_id:
-                errors["class_id"] = "Изберете клас."
+                errors["class_id"] = msg("common.choose_class")
             else:
                 klass = get_in_school(SchoolClass, class_id, actor.school_id)
         if class_number is not None and klass is not None:
@@ -1825,9 +1869,9 @@ def save_student(
                 )
             )
             if taken or not 1 <= class_number <= 99:
-                errors["class_number"] = "Номерът е зает или невалиден (1–99)."
+                errors["class_number"] = msg("student.number_taken")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         if student_id is None:
             assert klass is not None
             student = Student(
@@ -1897,7 +1941,9 @@ def move_student(
             )
         )
         if current is not None and current.class_id == target.id:
-            raise Invalid("Ученикът вече е в този клас.", {"class_id": "Изберете друг клас."})
+            raise Invalid(
+                msg("student.already_in_class"), {"class_id": msg("student.choose_other_class")}
+            )
         before = {"class_id": current.class_id if current else None}
         if current is not None:
             current.left_on = day
@@ -1938,7 +1984,7 @@ def student_leaves(actor: Actor, student_id: int, *, date: str | dt.date, reason
             )
         )
         if current is None:
-            raise Invalid("Ученикът вече не е записан в клас.")
+            raise Invalid(msg("student.no_longer_enrolled"))
         current.left_on, current.left_reason = day, why[:200]
         audit(
             actor,
@@ -1977,8 +2023,8 @@ def save_year_settings(
             dates[key] = parse_date(raw, key) if raw else getattr(year, key)
         if not dates["starts_on"] < dates["term2_starts_on"] < dates["ends_on"]:
             raise Invalid(
-                "Датите са в грешен ред.",
-                {"term2_starts_on": "Началото на II срок трябва да е между началото и края."},
+                msg("year.dates_order"),
+                {"term2_starts_on": msg("year.term2_start")},
             )
         day: int | None = None
         if month_lock_day not in (None, ""):
@@ -1987,7 +2033,7 @@ def save_year_settings(
             except (TypeError, ValueError):
                 day = -1
             if not 1 <= day <= 28:
-                raise Invalid("Невалиден ден.", {"month_lock_day": "Денят трябва да е от 1 до 28."})
+                raise Invalid(msg("year.invalid_day"), {"month_lock_day": msg("year.day_range")})
         before = snapshot(year)
         year.month_lock_day, year.future_entry_lock = day, future_entry_lock
         for key, value in dates.items():
@@ -2016,7 +2062,7 @@ def _set_teacher(
                 )
             )
             if member is None:
-                raise Invalid("Непознат учител.", {field_name: "Изберете учител."})
+                raise Invalid(msg("teacher.unknown"), {field_name: msg("teacher.choose")})
         return _save_changes(actor, obj, {attr: staff_id or None})
 
     return _run(work)
@@ -2067,7 +2113,7 @@ def _member_of_school(actor: Actor, staff_id: int | None, field_name: str) -> in
         )
     )
     if member is None:
-        raise Invalid("Непознат учител.", {field_name: "Изберете учител от училището."})
+        raise Invalid(msg("teacher.unknown"), {field_name: msg("teacher.choose_of_school")})
     return staff_id
 
 
@@ -2079,13 +2125,13 @@ def create_class(
         errors: dict[str, str] = {}
         the_name = (name or "").strip()
         if not the_name or len(the_name) > 20:
-            errors["name"] = "Въведете име на паралелката (напр. 8е), до 20 знака."
+            errors["name"] = msg("class.name_format")
         try:
-            level = _int_in(grade_level, 0, 12, "grade_level", "Класът е от 0 (ПГ) до 12.")
+            level = _int_in(grade_level, 0, 12, "grade_level", msg("class.grade_level_range"))
         except Invalid as exc:
             errors.update(exc.errors)
         try:
-            the_shift = _int_in(shift, 1, 2, "shift", "Смяната е 1 или 2.")
+            the_shift = _int_in(shift, 1, 2, "shift", msg("class.shift_range"))
         except Invalid as exc:
             errors.update(exc.errors)
         try:
@@ -2100,9 +2146,9 @@ def create_class(
                 SchoolClass.name == the_name,
             )
         ):
-            errors["name"] = "Вече има паралелка с това име."
+            errors["name"] = msg("class.exists")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         klass = SchoolClass(
             school_id=actor.school_id,
             school_year_id=year.id,
@@ -2125,13 +2171,13 @@ def create_subject(actor: Actor, *, name: str, short_name: str = "") -> Subject:
         _require_admin(actor)
         the_name = (name or "").strip()
         if not the_name or len(the_name) > 100:
-            raise Invalid("Въведете име.", {"name": "Въведете име на предмета (до 100 знака)."})
+            raise Invalid(msg("common.enter_name"), {"name": msg("subject.name_format")})
         if db.session.scalar(
             sa.select(Subject.id).where(
                 Subject.school_id == actor.school_id, Subject.name == the_name
             )
         ):
-            raise Invalid("Предметът вече съществува.", {"name": "Предметът вече съществува."})
+            raise Invalid(msg("subject.exists"), {"name": msg("subject.exists")})
         subject = Subject(
             school_id=actor.school_id, name=the_name, short_name=(short_name or "").strip()[:20]
         )
@@ -2148,9 +2194,11 @@ def _hours(raw: Any, field_name: str) -> Decimal:
     try:
         value = rules.to_decimal(str(raw or "0").replace(",", "."))
     except rules.RuleError:
-        raise Invalid("Невалидни часове.", {field_name: "Часове седмично: число."}) from None
+        raise Invalid(
+            msg("curriculum.invalid_hours"), {field_name: msg("curriculum.hours_number")}
+        ) from None
     if not Decimal(0) <= value <= Decimal(40) or value != value.quantize(Decimal("0.1")):
-        raise Invalid("Невалидни часове.", {field_name: "Часове седмично: от 0 до 40."})
+        raise Invalid(msg("curriculum.invalid_hours"), {field_name: msg("curriculum.hours_range")})
     return value
 
 
@@ -2177,7 +2225,7 @@ def _curriculum_fields(
         except Invalid as exc:
             errors.update(exc.errors)
     if section not in {s.value for s in CurriculumSection}:
-        errors["section"] = "Изберете раздел."
+        errors["section"] = msg("common.choose_section")
     return teacher, hours, (group_name or "").strip()[:40]
 
 
@@ -2199,7 +2247,7 @@ def add_curriculum(
         try:
             subject = get_in_school(Subject, subject_id, actor.school_id)
         except NotFound:
-            errors["subject_id"] = "Изберете предмет."
+            errors["subject_id"] = msg("common.choose_subject")
             subject = None
         teacher, hours, group = _curriculum_fields(
             actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
@@ -2212,9 +2260,9 @@ def add_curriculum(
                 Curriculum.group_name == group,
             )
         ):
-            errors["subject_id"] = "Предметът вече е в учебния план на класа."
+            errors["subject_id"] = msg("curriculum.subject_exists")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         assert subject is not None
         row = Curriculum(
             school_id=actor.school_id,
@@ -2253,24 +2301,24 @@ def add_timetable_slot(
         klass = get_in_school(SchoolClass, class_id, actor.school_id)
         curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
         if curriculum.class_id != klass.id:
-            raise Invalid("Предметът не е от учебния план на класа.", {"curriculum_id": "—"})
+            raise Invalid(msg("timetable.not_in_curriculum"), {"curriculum_id": "—"})
         errors: dict[str, str] = {}
         try:
-            day = _int_in(weekday, 1, 7, "weekday", "Изберете ден.")
+            day = _int_in(weekday, 1, 7, "weekday", msg("common.choose_day"))
         except Invalid as exc:
             errors.update(exc.errors)
         try:
-            number = _int_in(period, 0, 15, "period", "Часът е от 0 до 15.")
+            number = _int_in(period, 0, 15, "period", msg("timetable.period_range"))
         except Invalid as exc:
             errors.update(exc.errors)
         the_term = None if term in (None, "", "0", 0) else term
         if the_term is not None:
             try:
-                the_term = _int_in(the_term, 1, 2, "term", "Срокът е 1 или 2.")
+                the_term = _int_in(the_term, 1, 2, "term", msg("timetable.term_range"))
             except Invalid as exc:
                 errors.update(exc.errors)
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         same_time = sa.and_(
             TimetableSlot.weekday == day,
             TimetableSlot.period == number,
@@ -2283,7 +2331,7 @@ def add_timetable_slot(
             sa.select(TimetableSlot.id).where(TimetableSlot.class_id == klass.id, same_time)
         )
         if clash and not curriculum.group_name:
-            raise Invalid("Класът вече има час тогава.", {"period": "Класът вече има час тогава."})
+            raise Invalid(msg("timetable.class_busy"), {"period": msg("timetable.class_busy")})
         if curriculum.teacher_id:
             busy = db.session.scalar(
                 sa.select(TimetableSlot.id)
@@ -2297,7 +2345,7 @@ def add_timetable_slot(
             )
             if busy:
                 raise Invalid(
-                    "Учителят вече има час тогава.", {"period": "Учителят вече има час тогава."}
+                    msg("timetable.teacher_busy"), {"period": msg("timetable.teacher_busy")}
                 )
         slot = TimetableSlot(
             school_id=actor.school_id,
@@ -2335,13 +2383,13 @@ def delete_timetable_slot(actor: Actor, slot_id: int) -> int:
 def save_bell_time(actor: Actor, *, shift: Any, period: Any, starts_at: Any, ends_at: Any) -> None:
     def work() -> None:
         _require_admin(actor)
-        the_shift = _int_in(shift, 1, 2, "shift", "Смяната е 1 или 2.")
-        number = _int_in(period, 0, 15, "period", "Часът е от 0 до 15.")
+        the_shift = _int_in(shift, 1, 2, "shift", msg("class.shift_range"))
+        number = _int_in(period, 0, 15, "period", msg("timetable.period_range"))
         start = _parse_time(starts_at, "starts_at", True)
         end = _parse_time(ends_at, "ends_at", True)
         assert start is not None and end is not None
         if start >= end:
-            raise Invalid("Краят е преди началото.", {"ends_at": "Краят е преди началото."})
+            raise Invalid(msg("bell.end_before_start"), {"ends_at": msg("bell.end_before_start")})
         bell = db.session.scalar(
             sa.select(BellTime).where(
                 BellTime.school_id == actor.school_id,
@@ -2385,21 +2433,21 @@ def add_non_school_day(
             errors.update(exc.errors)
             end = None
         if start and end and end < start:
-            errors["date_to"] = "Крайната дата е преди началната."
+            errors["date_to"] = msg("date.end_before_start")
         if start and not year.starts_on <= start <= year.ends_on:
-            errors["date_from"] = "Датата е извън учебната година."
+            errors["date_from"] = msg("date.outside_year")
         the_name = (name or "").strip()
         if not the_name:
-            errors["name"] = "Въведете наименование (напр. Коледна ваканция)."
+            errors["name"] = msg("non_school_day.name_required")
         try:
-            low = _int_in(grade_from, 0, 12, "grade_from", "Клас от 0 до 12.")
-            high = _int_in(grade_to, 0, 12, "grade_to", "Клас от 0 до 12.")
+            low = _int_in(grade_from, 0, 12, "grade_from", msg("non_school_day.grade_range"))
+            high = _int_in(grade_to, 0, 12, "grade_to", msg("non_school_day.grade_range"))
             if low > high:
-                errors["grade_to"] = "„До клас“ е преди „от клас“."
+                errors["grade_to"] = msg("non_school_day.grade_order")
         except Invalid as exc:
             errors.update(exc.errors)
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         day = NonSchoolDay(
             school_year_id=year.id,
             date_from=start,
@@ -2422,7 +2470,7 @@ def delete_non_school_day(actor: Actor, day_id: int) -> None:
         _require_admin(actor)
         day = db.session.get(NonSchoolDay, day_id)
         if day is None or day.school_year.school_id != actor.school_id:
-            raise NotFound("Записът не е намерен.")
+            raise NotFound(msg("common.not_found"))
         audit(actor, "delete", day, before=snapshot(day), after=None)
         db.session.delete(day)
         _commit()
@@ -2442,14 +2490,14 @@ def create_staff(
         errors: dict[str, str] = {}
         address = (email or "").strip().lower()
         if "@" not in address or len(address) > 200 or " " in address:
-            errors["email"] = "Въведете валиден имейл."
+            errors["email"] = msg("staff.email_invalid")
         name = (full_name or "").strip()
         if not name or len(name) > 200:
-            errors["full_name"] = "Въведете име и фамилия."
+            errors["full_name"] = msg("staff.name_required")
         if role not in {r.value for r in StaffRole}:
-            errors["role"] = "Изберете роля."
+            errors["role"] = msg("staff.choose_role")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == address))
         temporary = None
         if user is None:
@@ -2463,7 +2511,7 @@ def create_staff(
             db.session.add(user)
             db.session.flush()
         elif user.is_operator:
-            raise Invalid("Този имейл е зает.", {"email": "Този имейл е зает."})
+            raise Invalid(msg("staff.email_taken"), {"email": msg("staff.email_taken")})
         exists = db.session.scalar(
             sa.select(StaffMembership.id).where(
                 StaffMembership.staff_id == user.id,
@@ -2472,7 +2520,7 @@ def create_staff(
             )
         )
         if exists:
-            raise Invalid("Вече е в училището.", {"email": "Този служител вече е в училището."})
+            raise Invalid(msg("staff.already_member"), {"email": msg("staff.already_member_field")})
         member = StaffMembership(
             staff_id=user.id,
             school_id=actor.school_id,
@@ -2505,18 +2553,19 @@ def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str)
         student = get_in_school(Student, student_id, actor.school_id)
         guardian = find_guardian_by_contact(contact)
         if guardian is None:
-            message = (
-                "Няма родителски профил с този имейл или телефон. Родителят се регистрира сам "
-                "в портала с кода на ученика."
-            )
+            message = msg("guardian.not_found")
             raise Invalid(message, {"contact": message})
         try:
             the_relation = Relation(relation)
         except ValueError:
-            raise Invalid("Изберете роднинска връзка.", {"relation": "Изберете."}) from None
+            raise Invalid(
+                msg("guardian.choose_relation"), {"relation": msg("common.choose")}
+            ) from None
         link = link_child(guardian, student, the_relation)
         if link is None:
-            raise Invalid("Вече е свързан.", {"contact": "Родителят вече е свързан с ученика."})
+            raise Invalid(
+                msg("guardian.already_linked"), {"contact": msg("guardian.already_linked_field")}
+            )
         db.session.flush()
         audit(actor, "create", link, before=None, after=snapshot(link), student_id=student.id)
         _commit()
@@ -2545,7 +2594,7 @@ def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
     def work() -> StaffUser:
         _require_admin(actor)
         if staff_id == actor.staff_id:
-            raise Invalid("Не можете да премахнете себе си.", {"staff_id": "—"})
+            raise Invalid(msg("staff.cannot_remove_self"), {"staff_id": "—"})
         members = list(
             db.session.scalars(
                 sa.select(StaffMembership).where(
@@ -2556,7 +2605,7 @@ def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
         )
         staff = db.session.get(StaffUser, staff_id)
         if not members or staff is None:
-            raise NotFound("Записът не е намерен.")
+            raise NotFound(msg("common.not_found"))
         for member in members:
             db.session.delete(member)
         for model, column in (
@@ -2601,11 +2650,7 @@ def _refuse_if_used(what: str, checks: Iterable[tuple[str, Any]]) -> None:
     query); the message lists what depends on it."""
     used = [f"{noun} ({count})" for noun, query in checks if (count := db.session.scalar(query))]
     if used:
-        raise Conflict(
-            f"{what} не може да бъде изтрит(а), защото от него/нея зависят: "
-            + ", ".join(used)
-            + ". Премахнете първо тези записи."
-        )
+        raise Conflict(msg("delete.in_use", what=what, used=", ".join(used)))
 
 
 def _count(model: Any, *where: Any) -> Any:
@@ -2629,7 +2674,7 @@ def update_class(
         errors: dict[str, str] = {}
         the_name = (name or "").strip()
         if not the_name or len(the_name) > 20:
-            errors["name"] = "Въведете име на паралелката (напр. 8е), до 20 знака."
+            errors["name"] = msg("class.name_format")
         elif db.session.scalar(
             sa.select(SchoolClass.id).where(
                 SchoolClass.school_id == actor.school_id,
@@ -2638,14 +2683,14 @@ def update_class(
                 SchoolClass.id != klass.id,
             )
         ):
-            errors["name"] = "Вече има паралелка с това име."
+            errors["name"] = msg("class.exists")
         level = shift_no = teacher = None
         try:
-            level = _int_in(grade_level, 0, 12, "grade_level", "Класът е от 0 (ПГ) до 12.")
+            level = _int_in(grade_level, 0, 12, "grade_level", msg("class.grade_level_range"))
         except Invalid as exc:
             errors.update(exc.errors)
         try:
-            shift_no = _int_in(shift, 1, 2, "shift", "Смяната е 1 или 2.")
+            shift_no = _int_in(shift, 1, 2, "shift", msg("class.shift_range"))
         except Invalid as exc:
             errors.update(exc.errors)
         try:
@@ -2653,7 +2698,7 @@ def update_class(
         except Invalid as exc:
             errors.update(exc.errors)
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         return _save_changes(
             actor,
             klass,
@@ -2701,19 +2746,22 @@ def delete_class(actor: Actor, class_id: int) -> str:
     def checks(klass: SchoolClass) -> Iterable[tuple[str, Any]]:
         curricula = sa.select(Curriculum.id).where(Curriculum.class_id == klass.id)
         return (
-            ("ученици", _count(Enrollment, Enrollment.class_id == klass.id)),
-            ("оценки", _count(Grade, Grade.curriculum_id.in_(curricula))),
-            ("отсъствия", _count(Absence, Absence.curriculum_id.in_(curricula))),
-            ("часове в програмата", _count(TimetableSlot, TimetableSlot.class_id == klass.id)),
-            ("събития", _count(Event, Event.class_id == klass.id)),
-            ("родителски срещи", _count(ParentMeeting, ParentMeeting.class_id == klass.id)),
+            (msg("delete.dep_students"), _count(Enrollment, Enrollment.class_id == klass.id)),
+            (msg("delete.dep_grades"), _count(Grade, Grade.curriculum_id.in_(curricula))),
+            (msg("delete.dep_absences"), _count(Absence, Absence.curriculum_id.in_(curricula))),
+            (
+                msg("delete.dep_timetable"),
+                _count(TimetableSlot, TimetableSlot.class_id == klass.id),
+            ),
+            (msg("delete.dep_events"), _count(Event, Event.class_id == klass.id)),
+            (msg("delete.dep_meetings"), _count(ParentMeeting, ParentMeeting.class_id == klass.id)),
         )
 
     return _delete_unless_used(
         actor,
         SchoolClass,
         class_id,
-        lambda klass: f"Паралелка {klass.name}",
+        lambda klass: msg("delete.what_class", name=klass.name),
         checks,
         lambda klass: klass.name,
         cleanup=lambda klass: db.session.execute(
@@ -2732,7 +2780,7 @@ def update_subject(
         subject = get_in_school(Subject, subject_id, actor.school_id)
         the_name = (name or "").strip()
         if not the_name or len(the_name) > 100:
-            raise Invalid("Въведете име.", {"name": "Въведете име на предмета (до 100 знака)."})
+            raise Invalid(msg("common.enter_name"), {"name": msg("subject.name_format")})
         if db.session.scalar(
             sa.select(Subject.id).where(
                 Subject.school_id == actor.school_id,
@@ -2740,7 +2788,7 @@ def update_subject(
                 Subject.id != subject.id,
             )
         ):
-            raise Invalid("Предметът вече съществува.", {"name": "Предметът вече съществува."})
+            raise Invalid(msg("subject.exists"), {"name": msg("subject.exists")})
         return _save_changes(
             actor,
             subject,
@@ -2760,12 +2808,18 @@ def delete_subject(actor: Actor, subject_id: int) -> str:
         actor,
         Subject,
         subject_id,
-        lambda subject: f"Предметът „{subject.name}“",
+        lambda subject: msg("delete.what_subject", name=subject.name),
         lambda subject: (
-            ("редове в учебните планове", _count(Curriculum, Curriculum.subject_id == subject.id)),
-            ("оценки", _count(Grade, Grade.subject_id == subject.id)),
-            ("отсъствия", _count(Absence, Absence.subject_id == subject.id)),
-            ("часове в програмата", _count(TimetableSlot, TimetableSlot.subject_id == subject.id)),
+            (
+                msg("delete.dep_curriculum_rows"),
+                _count(Curriculum, Curriculum.subject_id == subject.id),
+            ),
+            (msg("delete.dep_grades"), _count(Grade, Grade.subject_id == subject.id)),
+            (msg("delete.dep_absences"), _count(Absence, Absence.subject_id == subject.id)),
+            (
+                msg("delete.dep_timetable"),
+                _count(TimetableSlot, TimetableSlot.subject_id == subject.id),
+            ),
         ),
         lambda subject: subject.name,
     )
@@ -2799,9 +2853,9 @@ def update_curriculum(
                 Curriculum.id != row.id,
             )
         ):
-            errors["group_name"] = "Предметът с този раздел и група вече е в учебния план."
+            errors["group_name"] = msg("curriculum.section_group_exists")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         old_teacher = row.teacher_id
         # the lessons the old teacher held pass to the new one (substitutes keep theirs)
         db.session.execute(
@@ -2837,11 +2891,14 @@ def delete_curriculum(actor: Actor, curriculum_id: int) -> int:
         actor,
         Curriculum,
         curriculum_id,
-        lambda row: f"Предметът „{row.subject.name}“ от учебния план",
+        lambda row: msg("delete.what_curriculum", name=row.subject.name),
         lambda row: (
-            ("оценки", _count(Grade, Grade.curriculum_id == row.id)),
-            ("отсъствия", _count(Absence, Absence.curriculum_id == row.id)),
-            ("часове в програмата", _count(TimetableSlot, TimetableSlot.curriculum_id == row.id)),
+            (msg("delete.dep_grades"), _count(Grade, Grade.curriculum_id == row.id)),
+            (msg("delete.dep_absences"), _count(Absence, Absence.curriculum_id == row.id)),
+            (
+                msg("delete.dep_timetable"),
+                _count(TimetableSlot, TimetableSlot.curriculum_id == row.id),
+            ),
         ),
         lambda row: row.class_id,
     )
@@ -2876,13 +2933,13 @@ def create_school_year(
         errors: dict[str, str] = {}
         the_name = (name or "").strip()
         if not the_name or len(the_name) > 9:
-            errors["name"] = "Въведете година във вида 2026/2027."
+            errors["name"] = msg("year.name_format")
         elif db.session.scalar(
             sa.select(SchoolYear.id).where(
                 SchoolYear.school_id == actor.school_id, SchoolYear.name == the_name
             )
         ):
-            errors["name"] = "Тази учебна година вече съществува."
+            errors["name"] = msg("year.exists")
         dates: dict[str, dt.date] = {}
         for key, raw in (
             ("starts_on", starts_on),
@@ -2891,14 +2948,14 @@ def create_school_year(
         ):
             try:
                 if not raw:
-                    raise Invalid("Въведете дата.", {key: "Въведете дата."})
+                    raise Invalid(msg("date.required"), {key: msg("date.required")})
                 dates[key] = parse_date(raw, key)
             except Invalid as exc:
                 errors.update(exc.errors)
         if len(dates) == 3 and not (
             dates["starts_on"] < dates["term2_starts_on"] < dates["ends_on"]
         ):
-            errors["term2_starts_on"] = "Началото на II срок трябва да е между началото и края."
+            errors["term2_starts_on"] = msg("year.term2_start")
         day: int | None = None
         if month_lock_day not in (None, ""):
             try:
@@ -2906,9 +2963,9 @@ def create_school_year(
             except (TypeError, ValueError):
                 day = -1
             if not 1 <= day <= 28:
-                errors["month_lock_day"] = "Денят трябва да е от 1 до 28."
+                errors["month_lock_day"] = msg("year.day_range")
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         previous = db.session.scalar(
             sa.select(SchoolYear)
             .where(SchoolYear.school_id == actor.school_id, SchoolYear.is_current.is_(True))
@@ -3103,7 +3160,7 @@ def year_transition(
             db.session.refresh(target, with_for_update=True)
         source = previous_year(actor.school_id, target)
         if source is None:
-            raise Invalid("Няма предходна учебна година, от която да се премине.")
+            raise Invalid(msg("promotion.no_previous_year"))
         plan = YearTransition(source=source, target=target)
         old_classes = list(
             db.session.scalars(
@@ -3189,7 +3246,7 @@ def year_transition(
             used = numbers[klass.id]
             number = wanted if wanted is not None and wanted not in used else max(used | {0}) + 1
             if number > 99:
-                raise Invalid(f"Паралелка {klass.name} няма свободен номер в класа.")
+                raise Invalid(msg("promotion.no_free_number", name=klass.name))
             used.add(number)
             return number
 
@@ -3202,7 +3259,7 @@ def year_transition(
             if fails:
                 action = decisions.get(student.id, REPEAT)
                 if action not in DECISIONS:
-                    raise Invalid("Изберете какво става с ученика.", {str(student.id): "?"})
+                    raise Invalid(msg("promotion.choose_outcome"), {str(student.id): "?"})
             elif decisions.get(student.id) == LEAVE:
                 action = LEAVE
             else:
@@ -3377,7 +3434,7 @@ def start_thread(
     def work() -> MessageThread:
         student = get_in_school(Student, student_id, actor.school_id)
         if not can_message_student(actor, student.id):
-            raise Forbidden("Пишете на родителите на ученици, на които преподавате.")
+            raise Forbidden(msg("message.own_students_only"))
         link = db.session.scalar(
             sa.select(GuardianStudent).where(
                 GuardianStudent.student_id == student.id,
@@ -3387,16 +3444,16 @@ def start_thread(
         )
         errors: dict[str, str] = {}
         if link is None:
-            errors["guardian_id"] = "Изберете родител на ученика."
+            errors["guardian_id"] = msg("message.choose_guardian")
         the_subject = (subject or "").strip()
         if not the_subject or len(the_subject) > 200:
-            errors["subject"] = "Въведете тема (до 200 знака)."
+            errors["subject"] = msg("message.subject_format")
         try:
             _clean_text(body, 4000, "body")
         except Invalid as exc:
             errors.update(exc.errors)
         if errors:
-            raise Invalid("Поправете отбелязаните полета.", errors)
+            raise Invalid(msg("common.fix_marked_fields"), errors)
         now = clock.utc_naive()
         thread = MessageThread(
             school_id=actor.school_id,

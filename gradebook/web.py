@@ -309,6 +309,15 @@ def _operation_error(exc: ops.OperationError) -> Any:
     )
 
 
+@bp.errorhandler(sa.exc.DBAPIError)
+def _database_error(exc: sa.exc.DBAPIError) -> Any:
+    """A database failure outside a use-case (a page read while the database is down): the
+    same "nothing was saved, try again" page with 503, never a 500 or a conflict message."""
+    log.error("database error on %s: %s: %s", request.path, type(exc).__name__, exc)
+    db.session.rollback()
+    return render_template("gradebook/error.html", code=503, message=ops.SAVE_FAILED_BG), 503
+
+
 HTTP_BG = {
     400: "Заявката не е валидна. Презаредете страницата и опитайте отново.",
     403: "Нямате права за тази страница.",

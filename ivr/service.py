@@ -434,22 +434,33 @@ def handle_step(
     return xml
 
 
-def finish_call(params: dict[str, str]) -> None:
-    """The status callback: record how the call ended and how long it took."""
-    session = _load((params.get("CallSid") or "")[:64])
-    if session is None:
-        db.session.rollback()
-        return
-    status = (params.get("CallStatus") or "")[:20]
+FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+
+
+def record_call_end(
+    session: CallSession, status: str, duration: str | None, ended_at: dt.datetime | None = None
+) -> None:
+    """Write how a call ended (from the status callback or from ``ivr.reconcile``)."""
+    status = status[:20]
     if status:
         session.status = status
-    if status in ("completed", "busy", "failed", "no-answer", "canceled"):
-        session.ended_at = session.ended_at or utcnow()
-        duration = params.get("CallDuration", "")
+    if status in FINAL_CALL_STATUSES:
+        session.ended_at = session.ended_at or ended_at or utcnow()
+        duration = duration or ""
         if duration.isascii() and duration.isdigit() and len(duration) <= 9:  # not "²", fits int4
             session.duration_s = int(duration)
         elif session.started_at:
             session.duration_s = int((session.ended_at - session.started_at).total_seconds())
+
+
+def finish_call(params: dict[str, str]) -> None:
+    """The status callback: record how the call ended and how long it took. Twilio does not
+    retry it: one lost while the database is down is recovered by ``ivr.reconcile``."""
+    session = _load((params.get("CallSid") or "")[:64])
+    if session is None:
+        db.session.rollback()
+        return
+    record_call_end(session, params.get("CallStatus") or "", params.get("CallDuration"))
     db.session.commit()
 
 

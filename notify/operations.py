@@ -44,6 +44,7 @@ from models import (
     VerificationCode,
     db,
 )
+from notify.account_messages import Text, msg
 from notify.outbox import (
     DEFAULT_SMS_EVENTS,
     PREFERENCE_EVENTS,
@@ -66,9 +67,13 @@ PURPOSE = "register"
 
 
 class AccountError(ValueError):
+    """A refusal with a Bulgarian message; ``key`` is its key in the catalogue
+    :mod:`notify.account_messages` (for logs and tests), ``field`` the form field it concerns."""
+
     def __init__(self, message_bg: str, field: str | None = None) -> None:
         super().__init__(message_bg)
         self.message_bg = message_bg
+        self.key: str | None = message_bg.key if isinstance(message_bg, Text) else None
         self.field = field
 
 
@@ -116,23 +121,23 @@ def pin_problem(pin: str) -> str | None:
     """Why a PIN is refused (Bulgarian), or None. 4–6 digits; not one digit repeated (0000), not a
     run up or down (1234, 9876, 012345), not a repeated pair (1212), not a common PIN."""
     if not re.fullmatch(r"[0-9]{4,6}", pin or ""):
-        return "ПИН кодът трябва да е от 4 до 6 цифри."
+        return msg("pin.length")
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
     if len(set(digits)) == 1:
-        return "ПИН кодът не може да е една и съща цифра (напр. 0000)."
+        return msg("pin.one_digit")
     if steps in ({1}, {-1}):
-        return "ПИН кодът не може да е поредица (напр. 1234)."
+        return msg("pin.run")
     if len(set(pin[0::2])) == 1 and len(set(pin[1::2])) == 1:
-        return "ПИН кодът е твърде лесен (напр. 1212)."
+        return msg("pin.pattern")
     if pin in _COMMON_PINS or pin[: len(pin) // 2] * 2 == pin:
-        return "ПИН кодът е твърде лесен за отгатване."
+        return msg("pin.common")
     return None
 
 
 def password_problem(password: str) -> str | None:
     if len(password or "") < 8:
-        return "Паролата трябва да е поне 8 знака."
+        return msg("password.too_short")
     return None
 
 
@@ -142,7 +147,7 @@ def _student_by_code(raw_code: str, throttle_key: str) -> Student:
     if too_many(REGISTER_SCOPE, throttle_key, REGISTER_FAILS_PER_HOUR) or (
         code and too_many(REGISTER_SCOPE, f"code:{code}", REGISTER_FAILS_PER_HOUR)
     ):
-        raise AccountError("Твърде много опити. Опитайте отново след час.")
+        raise AccountError(msg("throttle.too_many"))
     student = None
     if is_valid_student_code(code):
         student = db.session.scalar(sa.select(Student).where(Student.student_code == code))
@@ -151,9 +156,7 @@ def _student_by_code(raw_code: str, throttle_key: str) -> Student:
         if code:
             record_failure(REGISTER_SCOPE, f"code:{code}")
         db.session.commit()
-        raise AccountError(
-            "Няма ученик с този ИД код. Проверете кода от класния ръководител.", "student_code"
-        )
+        raise AccountError(msg("registration.unknown_code"), "student_code")
     return student
 
 
@@ -186,15 +189,15 @@ def start_registration(
     phone_e164 = normalize_phone(phone)
     email_norm = normalize_email(email)
     if phone and phone.strip() and phone_e164 is None:
-        raise AccountError("Невалиден телефонен номер.", "phone")
+        raise AccountError(msg("contact.invalid_phone"), "phone")
     if email and email.strip() and email_norm is None:
-        raise AccountError("Невалиден адрес на електронна поща.", "email")
+        raise AccountError(msg("contact.invalid_email"), "email")
     if not phone_e164 and not email_norm:
-        raise AccountError("Въведете телефон или електронна поща (или и двете).", "phone")
+        raise AccountError(msg("contact.required"), "phone")
     student = _student_by_code(student_code, client_key)
     for target in filter(None, (phone_e164, email_norm)):
         if _codes_sent_recently(target) >= CODES_PER_TARGET_HOUR:
-            raise AccountError("Изпратихме вече няколко кода на този адрес. Опитайте след час.")
+            raise AccountError(msg("registration.codes_sent"))
     now = clock.utc_naive()
     data = {"full_name": full_name.strip()[:200], "phone": phone_e164, "email": email_norm}
     ids: list[int] = []
@@ -270,7 +273,7 @@ def verify_sms_code(ids: list[int], code: str, client_key: str) -> None:
         if vc.data.get("verified"):
             return
         if vc.expires_at < now or vc.attempts >= MAX_CODE_ATTEMPTS:
-            raise AccountError("Кодът е изтекъл. Започнете регистрацията отначало.", "code")
+            raise AccountError(msg("registration.code_expired"), "code")
         if check_password_hash(vc.code_hash, (code or "").strip()):
             vc.data = {**vc.data, "verified": True}
             db.session.commit()
@@ -278,8 +281,8 @@ def verify_sms_code(ids: list[int], code: str, client_key: str) -> None:
         vc.attempts += 1
         record_failure(REGISTER_SCOPE, client_key)
         db.session.commit()
-        raise AccountError("Грешен код. Проверете SMS съобщението.", "code")
-    raise AccountError("Няма изпратен код по SMS за тази регистрация.", "code")
+        raise AccountError(msg("registration.code_wrong"), "code")
+    raise AccountError(msg("registration.no_sms_code"), "code")
 
 
 def confirm_email_link(vid: int, token: str) -> int:
@@ -294,7 +297,7 @@ def confirm_email_link(vid: int, token: str) -> int:
         or vc.expires_at < now
         or not check_password_hash(vc.code_hash, token or "")
     ):
-        raise AccountError("Връзката е невалидна или е изтекла. Започнете регистрацията отначало.")
+        raise AccountError(msg("registration.link_invalid"))
     vc.data = {**vc.data, "verified": True}
     db.session.commit()
     return vc.id
@@ -325,7 +328,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
     mark the contacts verified. Commits."""
     contacts = verified_contacts(ids)
     if not (contacts["phone"] or contacts["email"]) or contacts["student_id"] is None:
-        raise AccountError("Потвърдете телефона или електронната си поща.")
+        raise AccountError(msg("registration.unconfirmed"))
     problem = password_problem(password)
     if problem:
         raise AccountError(problem, "password")
@@ -334,7 +337,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         raise AccountError(problem, "pin")
     student = db.session.get(Student, contacts["student_id"])
     if student is None:
-        raise AccountError("Ученикът вече не е в системата.")
+        raise AccountError(msg("registration.student_gone"))
     now = clock.utc_naive()
     guardian = None
     conditions = []
@@ -344,14 +347,9 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         conditions.append(Guardian.phone == contacts["phone"])
     existing = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
     if any(g.password_hash for g in existing):
-        raise AccountError(
-            "Вече имате профил с този телефон или поща. Влезте в него и добавете детето от "
-            "„Деца → Добави дете“."
-        )
+        raise AccountError(msg("registration.profile_exists"))
     if len(existing) > 1:
-        raise AccountError(
-            "Телефонът и пощата принадлежат на различни профили. Обадете се в училище."
-        )
+        raise AccountError(msg("registration.contacts_split"))
     guardian = existing[0] if existing else Guardian(full_name=contacts["full_name"])
     if not existing:
         db.session.add(guardian)
@@ -421,9 +419,9 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
     """A signed-in parent adds another child by its code (throttled like registration)."""
     student = _student_by_code(student_code, f"g:{guardian.id}")
     if too_many(REGISTER_SCOPE, client_key, REGISTER_FAILS_PER_HOUR):
-        raise AccountError("Твърде много опити. Опитайте отново след час.")
+        raise AccountError(msg("throttle.too_many"))
     if link_child(guardian, student) is None:
-        raise AccountError("Това дете вече е добавено към профила ви.", "student_code")
+        raise AccountError(msg("child.already_added"), "student_code")
     _audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
     db.session.commit()
     return student
@@ -432,13 +430,13 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
 def change_pin(guardian: Guardian, password: str, pin: str) -> None:
     key = f"g:{guardian.id}"
     if too_many(PIN_SCOPE, key, 10):
-        raise AccountError("Твърде много опити. Опитайте отново след час.")
+        raise AccountError(msg("throttle.too_many"))
     if not guardian.password_hash or not check_password_hash(
         guardian.password_hash, password or ""
     ):
         record_failure(PIN_SCOPE, key)
         db.session.commit()
-        raise AccountError("Грешна парола.", "password")
+        raise AccountError(msg("password.wrong"), "password")
     problem = pin_problem(pin)
     if problem:
         raise AccountError(problem, "pin")
@@ -541,15 +539,15 @@ def create_and_link_guardian(
         sa.select(Student).where(Student.id == student_id, Student.school_id == school_id)
     )
     if student is None:
-        raise AccountError("Няма такъв ученик в училището.")
+        raise AccountError(msg("school_guardian.no_student"))
     phone_e164 = normalize_phone(phone)
     email_norm = normalize_email(email)
     if phone and phone.strip() and phone_e164 is None:
-        raise AccountError("Невалиден телефонен номер.", "phone")
+        raise AccountError(msg("contact.invalid_phone"), "phone")
     if email and email.strip() and email_norm is None:
-        raise AccountError("Невалиден адрес на електронна поща.", "email")
+        raise AccountError(msg("contact.invalid_email"), "email")
     if not phone_e164 and not email_norm:
-        raise AccountError("Въведете телефон или електронна поща на родителя.", "phone")
+        raise AccountError(msg("school_guardian.contact_required"), "phone")
     conditions = []
     if email_norm:
         conditions.append(Guardian.email == email_norm)
@@ -557,7 +555,7 @@ def create_and_link_guardian(
         conditions.append(Guardian.phone == phone_e164)
     found = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
     if len(found) > 1:
-        raise AccountError("Телефонът и пощата са на различни родители.")
+        raise AccountError(msg("school_guardian.contacts_split"))
     now = clock.utc_naive()
     guardian = found[0] if found else Guardian(full_name=full_name.strip()[:200])
     if not found:

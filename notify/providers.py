@@ -133,7 +133,7 @@ class ConsoleEmail:
 
 
 # --- Twilio ---------------------------------------------------------------------------------------
-def _twilio_http_client(timeout: float, api_base: str = "") -> Any:
+def twilio_http_client(timeout: float, api_base: str = "") -> Any:
     from twilio.http.http_client import TwilioHttpClient
 
     class RebasedClient(TwilioHttpClient):
@@ -184,7 +184,7 @@ class TwilioSms:
             from twilio.rest import Client
 
             client = Client(
-                account_sid, auth_token, http_client=_twilio_http_client(timeout, api_base)
+                account_sid, auth_token, http_client=twilio_http_client(timeout, api_base)
             )
         self.client = client
         self.messaging_service_sid = messaging_service_sid

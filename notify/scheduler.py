@@ -14,6 +14,8 @@ Jobs (all idempotent, so a double run does no harm):
 * ``threshold_checks`` hourly: the monthly unexcused-hours alert (also checked whenever an
   absence is written), one per child per month.
 * ``reconcile`` every minute: stale ``sending`` rows of dead workers, ``unknown`` outcomes.
+* ``reconcile_calls`` every 5 minutes: phone calls whose status callback was lost (Twilio does
+  not retry it) get their end from Twilio's REST API, or "unknown" (``ivr.reconcile``).
 * ``purge_uploads`` hourly: uploaded list files older than ``UPLOAD_RETENTION_HOURS``
   (``onboarding.uploads``).
 """
@@ -38,7 +40,7 @@ from models import (
     School,
     db,
 )
-from notify.outbox import check_threshold, enqueue_for_students
+from notify.outbox import check_thresholds, enqueue_for_students
 
 log = logging.getLogger("belezhnik.notify")
 
@@ -80,7 +82,8 @@ def meeting_reminders(today: dt.date | None = None) -> int:
 
 
 def threshold_checks(today: dt.date | None = None) -> int:
-    """Check the monthly threshold for every child with unexcused absences this month. Commits."""
+    """Check the monthly threshold for every child with unexcused absences this month, one
+    :func:`notify.outbox.check_thresholds` batch per school. Commits."""
     today = today or clock.today()
     first = today.replace(day=1)
     pairs = db.session.execute(
@@ -94,9 +97,13 @@ def threshold_checks(today: dt.date | None = None) -> int:
         )
         .distinct()
     ).all()
-    rows = 0
+    # one batch per school: a fixed number of queries per school, whatever the number of pupils
+    by_school: dict[int, list[int]] = {}
     for student_id, school_id in pairs:
-        rows += check_threshold(student_id, school_id, today)
+        by_school.setdefault(school_id, []).append(student_id)
+    rows = 0
+    for school_id, student_ids in sorted(by_school.items()):
+        rows += check_thresholds([(sid, today) for sid in sorted(student_ids)], school_id)
     db.session.commit()
     return rows
 
@@ -127,6 +134,12 @@ def _fold() -> None:
     fold_digests()
 
 
+def _reconcile_calls() -> None:
+    from ivr.reconcile import reconcile_calls
+
+    reconcile_calls()
+
+
 def add_jobs(scheduler: Any, app: Flask) -> None:
     from config.settings import TZ
 
@@ -143,6 +156,9 @@ def add_jobs(scheduler: Any, app: Flask) -> None:
     )  # fmt: skip
     scheduler.add_job(
         _in_context(app, _reconcile), "interval", minutes=1, id="reconcile", **options
+    )
+    scheduler.add_job(
+        _in_context(app, _reconcile_calls), "interval", minutes=5, id="reconcile_calls", **options
     )
     from onboarding.uploads import purge_job  # uploaded lists left behind (UPLOAD_RETENTION_HOURS)
 

@@ -61,6 +61,7 @@ from models import (
     db,
     utcnow,
 )
+from portal.messages import Text, msg
 from security import clear_failures, record_failure, too_many
 
 log = logging.getLogger("belezhnik.portal")
@@ -82,11 +83,13 @@ _DUMMY_HASH = generate_password_hash("belezhnik-no-such-user")
 
 
 class PortalError(ValueError):
-    """A refusal with a Bulgarian message for the parent."""
+    """A refusal with a Bulgarian message for the parent; ``key`` is its key in the catalogue
+    :mod:`portal.messages` (for logs and tests)."""
 
     def __init__(self, message_bg: str) -> None:
         super().__init__(message_bg)
         self.message_bg = message_bg
+        self.key: str | None = message_bg.key if isinstance(message_bg, Text) else None
 
 
 # --- the child -------------------------------------------------------------------------------------
@@ -108,7 +111,7 @@ class ChildContext:
 
     @property
     def label(self) -> str:
-        cls = f", {self.class_name} клас" if self.school_class else ""
+        cls = msg("label.child_class", name=self.class_name) if self.school_class else ""
         return f"{self.student.first_name} {self.student.last_name}{cls}"
 
 
@@ -464,7 +467,9 @@ def remarks(ctx: ChildContext) -> list[dict[str, Any]]:
         {
             "id": r.id,
             "kind": str(r.kind),
-            "kind_label": "Похвала" if r.kind == RemarkKind.PRAISE else "Забележка",
+            "kind_label": msg("label.praise")
+            if r.kind == RemarkKind.PRAISE
+            else msg("label.remark"),
             "text": r.text,
             "date": r.date,
             "subject": subject or "",
@@ -488,12 +493,12 @@ def health_notes(ctx: ChildContext, today: dt.date) -> list[dict[str, Any]]:
 
 
 EVENT_KIND_BG = {
-    "test": "Тест",
-    "classwork": "Класна работа",
-    "school_event": "Събитие",
-    "excursion": "Екскурзия",
-    "holiday": "Празник",
-    "other": "Събитие",
+    "test": msg("label.event_test"),
+    "classwork": msg("label.event_classwork"),
+    "school_event": msg("label.event"),
+    "excursion": msg("label.event_excursion"),
+    "holiday": msg("label.event_holiday"),
+    "other": msg("label.event"),
 }
 
 
@@ -523,7 +528,7 @@ def coming(
                 "type": "event",
                 "id": e.id,
                 "kind": str(e.kind),
-                "kind_label": EVENT_KIND_BG.get(str(e.kind), "Събитие"),
+                "kind_label": EVENT_KIND_BG.get(str(e.kind), msg("label.event")),
                 "title": e.title,
                 "description": e.description,
                 "subject": subject or "",
@@ -547,8 +552,8 @@ def coming(
                 "type": "meeting",
                 "id": m.id,
                 "kind": "meeting",
-                "kind_label": "Родителска среща",
-                "title": "Родителска среща" + (f": {m.topic}" if m.topic else ""),
+                "kind_label": msg("label.meeting"),
+                "title": msg("label.meeting") + (f": {m.topic}" if m.topic else ""),
                 "description": m.topic,
                 "subject": "",
                 "date": m.date,
@@ -682,7 +687,7 @@ def authenticate(email: str, password: str, address: str) -> Guardian:
     keys = [email, f"ip:{address or '?'}"]
     if any(too_many(LOGIN_SCOPE, key, limit) for key in keys):
         log.warning("parent login throttled for %s from %s", email, address)
-        raise PortalError("Твърде много неуспешни опита. Опитайте отново след един час.")
+        raise PortalError(msg("login.throttled"))
     guardian = db.session.scalar(sa.select(Guardian).where(sa.func.lower(Guardian.email) == email))
     hashed = guardian.password_hash if guardian and guardian.password_hash else _DUMMY_HASH
     ok = check_password_hash(hashed, password or "")
@@ -690,7 +695,7 @@ def authenticate(email: str, password: str, address: str) -> Guardian:
         for key in keys:
             record_failure(LOGIN_SCOPE, key)
         db.session.commit()
-        raise PortalError("Грешен e-mail или парола.")
+        raise PortalError(msg("login.wrong"))
     clear_failures(LOGIN_SCOPE, email)
     guardian.last_login_at = clock.utc_naive()
     db.session.commit()
@@ -719,7 +724,7 @@ def request_password_reset(email: str, address: str, link_for: Any) -> None:
     keys = [email, f"ip:{address or '?'}"]
     if any(too_many(RESET_SCOPE, key, RESET_REQUESTS_PER_HOUR) for key in keys):
         log.warning("password reset throttled for %s from %s", email, address)
-        raise PortalError("Твърде много заявки. Опитайте отново след един час.")
+        raise PortalError(msg("reset.throttled"))
     for key in keys:  # every request counts: the e-mail must not become a spam cannon
         record_failure(RESET_SCOPE, key)
     guardian = db.session.scalar(sa.select(Guardian).where(sa.func.lower(Guardian.email) == email))
@@ -777,19 +782,19 @@ def guardian_for_reset_token(token: str) -> Guardian:
     try:
         data = _serializer().loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired:
-        raise PortalError("Връзката е изтекла. Поискайте нова.") from None
+        raise PortalError(msg("reset.link_expired")) from None
     except BadSignature:
-        raise PortalError("Връзката е невалидна.") from None
+        raise PortalError(msg("reset.link_invalid")) from None
     guardian = db.session.get(Guardian, int(data.get("g", 0))) if isinstance(data, dict) else None
     if guardian is None or not guardian.active or data.get("p") != _password_fingerprint(guardian):
-        raise PortalError("Връзката вече е използвана или е невалидна.")
+        raise PortalError(msg("reset.link_used"))
     return guardian
 
 
 def reset_password(token: str, password: str) -> Guardian:
     guardian = guardian_for_reset_token(token)
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise PortalError(f"Паролата трябва да е поне {MIN_PASSWORD_LENGTH} знака.")
+        raise PortalError(msg("password.too_short", length=MIN_PASSWORD_LENGTH))
     guardian.password_hash = generate_password_hash(password)
     clear_failures(LOGIN_SCOPE, _normalize_email(guardian.email or ""))
     db.session.commit()
@@ -808,7 +813,7 @@ def recipients(ctx: ChildContext) -> list[tuple[int, str]]:
         teacher = db.session.get(StaffUser, ctx.school_class.class_teacher_id)
         if teacher is not None and teacher.active:
             names[teacher.id] = teacher.full_name
-            people.setdefault(teacher.id, []).append("класен ръководител")
+            people.setdefault(teacher.id, []).append(msg("label.class_teacher"))
     for staff_id, full_name, subject in db.session.execute(
         sa.select(StaffUser.id, StaffUser.full_name, Subject.name)
         .join(Curriculum, Curriculum.teacher_id == StaffUser.id)
@@ -897,7 +902,7 @@ def read_thread(guardian_id: int, ctx: ChildContext, thread_id: int) -> dict[str
         "messages": [
             {
                 "from_staff": m.from_staff,
-                "author": thread.staff.full_name if m.from_staff else "Вие",
+                "author": thread.staff.full_name if m.from_staff else msg("label.you"),
                 "body": m.body,
                 "at": clock.local(m.created_at),
             }
@@ -913,9 +918,9 @@ def read_thread(guardian_id: int, ctx: ChildContext, thread_id: int) -> dict[str
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise PortalError("Напишете текст на съобщението.")
+        raise PortalError(msg("message.body_required"))
     if len(body) > MESSAGE_MAX:
-        raise PortalError(f"Съобщението е твърде дълго (най-много {MESSAGE_MAX} знака).")
+        raise PortalError(msg("message.body_too_long", limit=MESSAGE_MAX))
     return body
 
 
@@ -935,10 +940,10 @@ def start_thread(
 ) -> MessageThread:
     allowed = dict(recipients(ctx))
     if staff_id not in allowed:
-        raise PortalError("Изберете учител от списъка.")
+        raise PortalError(msg("message.choose_teacher"))
     subject = (subject or "").strip()
     if not subject:
-        raise PortalError("Напишете тема на съобщението.")
+        raise PortalError(msg("message.subject_required"))
     now = clock.utc_naive()  # the one clock (frozen in tests and demos)
     thread = MessageThread(
         school_id=ctx.school.id,

@@ -1,0 +1,214 @@
+"""The catalogue of what the staff use-cases say to people: stable English key → Bulgarian text.
+
+:mod:`gradebook.operations` refers to its validation and error messages by key only
+(``msg("grade.empty")``); the error it raises carries both the Bulgarian text for the page and
+the key for logs and tests (:attr:`Text.key`). Texts that take values use ``str.format``
+placeholders; the caller formats dates (``rules.format_date_bg``: dd.mm.yyyy) and decimals
+(``rules.format_decimal_bg``: a comma) before passing them. Audit-log reasons and notification
+texts are not here (``notify/messages.py`` is the notification catalogue).
+
+``tests/test_messages_catalog.py`` checks that every key used exists, every entry is used and the
+placeholders of each call match its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MESSAGES: dict[str, str] = {
+    # --- shared ---------------------------------------------------------------------------------
+    "common.not_found": "Записът не е намерен.",
+    "common.fix_marked_fields": "Поправете отбелязаните полета.",
+    "common.required": "Задължително поле.",
+    "common.choose": "Изберете.",
+    "common.choose_kind": "Изберете вид.",
+    "common.choose_term": "Изберете срок.",
+    "common.choose_student": "Изберете ученик.",
+    "common.choose_student_of_class": "Изберете ученик от класа.",
+    "common.choose_class": "Изберете клас.",
+    "common.choose_subject": "Изберете предмет.",
+    "common.choose_section": "Изберете раздел.",
+    "common.choose_day": "Изберете ден.",
+    "common.enter_name": "Въведете име.",
+    "common.enter_text": "Въведете текст.",
+    "common.text_too_long": "Текстът е твърде дълъг.",
+    "common.text_limit": "Най-много {limit} знака (сега {length}).",
+    "common.max_100_chars": "Най-много 100 знака.",
+    "common.reason_required": "Посочете причина.",
+    "common.reason_required_field": "Посочете причина за промяната.",
+    "common.save_failed": (
+        "Не успяхме да запишем промените поради временен проблем с базата данни: нищо не е "
+        "записано. Опитайте отново след малко."
+    ),
+    "common.conflict": (
+        "Записът междувременно е променен от друг потребител. Презаредете страницата, "
+        "за да видите новите данни, и опитайте отново."
+    ),
+    # --- rights -----------------------------------------------------------------------------------
+    "access.no_school": "Нямате достъп до това училище.",
+    "access.admin_only": "Само администратор на училището може да направи това.",
+    # --- dates, times, locks ----------------------------------------------------------------------
+    "date.invalid": "Невалидна дата.",
+    "date.invalid_field": "Въведете дата във вида дд.мм.гггг.",
+    "date.required": "Въведете дата.",
+    "date.outside_year": "Датата е извън учебната година.",
+    "date.in_past": "Датата е в миналото.",
+    "date.end_before_start": "Крайната дата е преди началната.",
+    "time.required": "Въведете час.",
+    "time.required_field": "Въведете час (чч:мм).",
+    "time.invalid": "Невалиден час.",
+    "time.invalid_field": "Въведете час във вида чч:мм.",
+    "lock.future": "Не може да се въвеждат данни за бъдеща дата.",
+    "lock.month": "Месецът е заключен за промени. Само администратор може да разреши промяна.",
+    "year.no_current": "Няма въведена текуща учебна година.",
+    # --- grades -----------------------------------------------------------------------------------
+    "grade.empty": "Въведете оценка.",
+    "grade.forbidden": "Нямате право да пишете оценки по този предмет в този клас.",
+    "grade.choose_kind": "Изберете вид на оценката.",
+    "grade.column_invalid": "Има грешно въведени оценки. Нищо не е записано.",
+    "grade.column_empty": "Не сте въвели нито една оценка.",
+    "grade.column_empty_field": "Въведете оценки.",
+    "grade.kind_not_final": "Видът не може да се смени на срочна/годишна оценка.",
+    "grade.unknown_kind": "Непознат вид оценка.",
+    "student.not_in_class": "Ученикът не е в този клас.",
+    "student.not_enrolled": "Ученикът не е записан в клас.",
+    # --- absences ---------------------------------------------------------------------------------
+    "absence.forbidden": "Нямате право да отбелязвате отсъствия за този час.",
+    "absence.slot_not_on_day": "Този час не е в програмата за избрания ден.",
+    "absence.weekday_mismatch": "Денят от седмицата не съвпада с часа от програмата.",
+    "absence.non_school_day": "{date} е неучебен ден ({name}).",
+    "absence.non_school_day_field": "Неучебен ден.",
+    "absence.slot_other_term": "Този час не е в програмата за този срок.",
+    "absence.other_term_field": "Друг срок.",
+    "absence.unknown_mark": "Непозната отметка.",
+    "absence.choose": "Изберете отсъствия.",
+    "absence.choose_field": "Изберете поне едно отсъствие.",
+    "absence.choose_reason": "Изберете причина.",
+    "absence.choose_reason_field": "Изберете причина: здравословна, семейна, друга.",
+    "absence.excuse_forbidden": "Само класният ръководител или администратор извинява отсъствия.",
+    "absence.late_not_excused": "Закъсненията не се извиняват.",
+    "absence.none_unexcused": "Няма неизвинени отсъствия в този период.",
+    "absence.delete_forbidden": "Нямате право да изтриете това отсъствие.",
+    # --- remarks and health notes -----------------------------------------------------------------
+    "remark.forbidden": "Нямате право да пишете отзиви за този ученик.",
+    "remark.choose_kind": "Изберете похвала или забележка.",
+    "remark.unknown_subject": "Непознат предмет.",
+    "remark.edit_forbidden": "Само авторът, класният ръководител или администратор редактира.",
+    "remark.delete_forbidden": "Само авторът, класният ръководител или администратор изтрива.",
+    "health.forbidden": "Здравни бележки пишат само класният ръководител и администраторът.",
+    # --- events and parent meetings ---------------------------------------------------------------
+    "event.class_forbidden": "Нямате право да добавяте събития за този клас.",
+    "event.school_admin_only": "Събития за цялото училище добавя администратор.",
+    "event.edit_forbidden": "Само авторът или администратор редактира събитието.",
+    "event.delete_forbidden": "Само авторът или администратор изтрива събитието.",
+    "meeting.class_teacher_only": "Родителска среща за клас насрочва класният ръководител.",
+    "meeting.school_admin_only": "Обща родителска среща насрочва администратор.",
+    "meeting.edit_forbidden": "Нямате право да променяте тази среща.",
+    "meeting.delete_forbidden": "Нямате право да изтриете срещата.",
+    # --- students, codes, passwords ---------------------------------------------------------------
+    "student.code_failed": "Неуспешно генериране на код. Опитайте отново.",
+    "student.choose_id_kind": "Изберете вид идентификатор.",
+    "student.duplicate_id": "Вече има ученик с този идентификатор.",
+    "student.number_taken": "Номерът е зает или невалиден (1–99).",
+    "student.already_in_class": "Ученикът вече е в този клас.",
+    "student.choose_other_class": "Изберете друг клас.",
+    "student.no_longer_enrolled": "Ученикът вече не е записан в клас.",
+    "password.too_short": "Паролата е твърде кратка.",
+    "password.too_short_field": "Паролата трябва да е поне 10 знака.",
+    # --- school year and its settings -------------------------------------------------------------
+    "year.dates_order": "Датите са в грешен ред.",
+    "year.term2_start": "Началото на II срок трябва да е между началото и края.",
+    "year.invalid_day": "Невалиден ден.",
+    "year.day_range": "Денят трябва да е от 1 до 28.",
+    "year.name_format": "Въведете година във вида 2026/2027.",
+    "year.exists": "Тази учебна година вече съществува.",
+    # --- classes, subjects, curriculum, timetable -------------------------------------------------
+    "teacher.choose": "Изберете учител.",
+    "teacher.choose_of_school": "Изберете учител от училището.",
+    "teacher.unknown": "Непознат учител.",
+    "class.name_format": "Въведете име на паралелката (напр. 8е), до 20 знака.",
+    "class.grade_level_range": "Класът е от 0 (ПГ) до 12.",
+    "class.shift_range": "Смяната е 1 или 2.",
+    "class.exists": "Вече има паралелка с това име.",
+    "subject.name_format": "Въведете име на предмета (до 100 знака).",
+    "subject.exists": "Предметът вече съществува.",
+    "curriculum.invalid_hours": "Невалидни часове.",
+    "curriculum.hours_number": "Часове седмично: число.",
+    "curriculum.hours_range": "Часове седмично: от 0 до 40.",
+    "curriculum.subject_exists": "Предметът вече е в учебния план на класа.",
+    "curriculum.section_group_exists": "Предметът с този раздел и група вече е в учебния план.",
+    "timetable.not_in_curriculum": "Предметът не е от учебния план на класа.",
+    "timetable.period_range": "Часът е от 0 до 15.",
+    "timetable.term_range": "Срокът е 1 или 2.",
+    "timetable.class_busy": "Класът вече има час тогава.",
+    "timetable.teacher_busy": "Учителят вече има час тогава.",
+    "bell.end_before_start": "Краят е преди началото.",
+    "non_school_day.name_required": "Въведете наименование (напр. Коледна ваканция).",
+    "non_school_day.grade_range": "Клас от 0 до 12.",
+    "non_school_day.grade_order": "„До клас“ е преди „от клас“.",
+    # --- staff and parents ------------------------------------------------------------------------
+    "staff.email_invalid": "Въведете валиден имейл.",
+    "staff.name_required": "Въведете име и фамилия.",
+    "staff.choose_role": "Изберете роля.",
+    "staff.email_taken": "Този имейл е зает.",
+    "staff.already_member": "Вече е в училището.",
+    "staff.already_member_field": "Този служител вече е в училището.",
+    "staff.cannot_remove_self": "Не можете да премахнете себе си.",
+    "guardian.not_found": (
+        "Няма родителски профил с този имейл или телефон. "
+        "Родителят се регистрира сам в портала с кода на ученика."
+    ),
+    "guardian.choose_relation": "Изберете роднинска връзка.",
+    "guardian.already_linked": "Вече е свързан.",
+    "guardian.already_linked_field": "Родителят вече е свързан с ученика.",
+    # --- deleting what others depend on -----------------------------------------------------------
+    "delete.in_use": (
+        "{what} не може да бъде изтрит(а), защото от него/нея зависят: {used}. "
+        "Премахнете първо тези записи."
+    ),
+    "delete.what_class": "Паралелка {name}",
+    "delete.what_subject": "Предметът „{name}“",
+    "delete.what_curriculum": "Предметът „{name}“ от учебния план",
+    "delete.dep_students": "ученици",
+    "delete.dep_grades": "оценки",
+    "delete.dep_absences": "отсъствия",
+    "delete.dep_timetable": "часове в програмата",
+    "delete.dep_events": "събития",
+    "delete.dep_meetings": "родителски срещи",
+    "delete.dep_curriculum_rows": "редове в учебните планове",
+    # --- promotion to a new school year -----------------------------------------------------------
+    "promotion.no_previous_year": "Няма предходна учебна година, от която да се премине.",
+    "promotion.no_free_number": "Паралелка {name} няма свободен номер в класа.",
+    "promotion.choose_outcome": "Изберете какво става с ученика.",
+    # --- messages to parents ----------------------------------------------------------------------
+    "message.own_students_only": "Пишете на родителите на ученици, на които преподавате.",
+    "message.choose_guardian": "Изберете родител на ученика.",
+    "message.subject_format": "Въведете тема (до 200 знака).",
+}
+
+
+class Text(str):
+    """A Bulgarian text from the catalogue that remembers its key (``Text.key``)."""
+
+    key: str
+
+    def __new__(cls, value: str, key: str) -> Text:
+        text = super().__new__(cls, value)
+        text.key = key
+        return text
+
+    def __reduce__(self) -> tuple[type[Text], tuple[str, str]]:
+        return (Text, (str(self), self.key))
+
+
+def lookup(catalogue: Mapping[str, str], key: str, **values: Any) -> Text:
+    """The text of ``key`` in ``catalogue`` with ``values`` filled in (KeyError for an unknown
+    key: a bug, not user input). The portal and account catalogues use it too."""
+    template = catalogue[key]
+    return Text(template.format(**values) if values else template, key)
+
+
+def msg(key: str, **values: Any) -> Text:
+    """The Bulgarian text of ``key`` in the staff catalogue with ``values`` filled in."""
+    return lookup(MESSAGES, key, **values)

@@ -1,0 +1,45 @@
+"""The catalogue of what the parent portal's use-cases say: stable English key → Bulgarian text.
+
+:mod:`portal.operations` refers to its refusals (:class:`portal.operations.PortalError`, which
+carries the text and its key) and to the labels it puts on the diary by key, through
+:func:`msg`; the mechanism (:class:`gradebook.messages.Text`) is the staff catalogue's. The
+password-reset e-mail is a notification text and stays with its sender.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradebook.messages import Text, lookup
+
+MESSAGES: dict[str, str] = {
+    # --- refusals ---------------------------------------------------------------------------------
+    "login.throttled": "Твърде много неуспешни опита. Опитайте отново след един час.",
+    "login.wrong": "Грешен e-mail или парола.",
+    "reset.throttled": "Твърде много заявки. Опитайте отново след един час.",
+    "reset.link_expired": "Връзката е изтекла. Поискайте нова.",
+    "reset.link_invalid": "Връзката е невалидна.",
+    "reset.link_used": "Връзката вече е използвана или е невалидна.",
+    "password.too_short": "Паролата трябва да е поне {length} знака.",
+    "message.body_required": "Напишете текст на съобщението.",
+    "message.body_too_long": "Съобщението е твърде дълго (най-много {limit} знака).",
+    "message.choose_teacher": "Изберете учител от списъка.",
+    "message.subject_required": "Напишете тема на съобщението.",
+    # --- labels -----------------------------------------------------------------------------------
+    "label.child_class": ", {name} клас",
+    "label.praise": "Похвала",
+    "label.remark": "Забележка",
+    "label.event_test": "Тест",
+    "label.event_classwork": "Класна работа",
+    "label.event": "Събитие",
+    "label.event_excursion": "Екскурзия",
+    "label.event_holiday": "Празник",
+    "label.meeting": "Родителска среща",
+    "label.class_teacher": "класен ръководител",
+    "label.you": "Вие",
+}
+
+
+def msg(key: str, **values: Any) -> Text:
+    """The Bulgarian text of ``key`` with ``values`` filled in (KeyError for an unknown key)."""
+    return lookup(MESSAGES, key, **values)
