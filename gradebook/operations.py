@@ -434,6 +434,22 @@ def student_class(student_id: int) -> SchoolClass | None:
     )
 
 
+def _grade_notices(
+    grades: list[Grade], students: dict[int, Student], subject: Subject
+) -> list[outbox.Notice]:
+    """One outbox notice per saved grade (a column's in one batch)."""
+    return [
+        outbox.Notice(
+            object_type="grade",
+            object_id=grade.id,
+            student_ids=(grade.student_id,),
+            event=NotifyEvent.GRADE,
+            payload=_grade_payload(grade, students[grade.student_id], subject),
+        )
+        for grade in grades
+    ]
+
+
 def _grade_payload(grade: Grade, student: Student, subject: Subject) -> dict[str, Any]:
     if grade.category == GradeCategory.SOP and grade.sop_mark:
         text = rules.sop_word(grade.sop_mark.value)
@@ -568,16 +584,7 @@ def save_grade_column(
         db.session.flush()  # the audit rows in one batch, before the outbox reads autoflush
         # the whole column's messages in a fixed number of queries (not ~4 per grade)
         outbox.enqueue_many(
-            [
-                outbox.Notice(
-                    object_type="grade",
-                    object_id=grade.id,
-                    student_ids=(grade.student_id,),
-                    event=NotifyEvent.GRADE,
-                    payload=_grade_payload(grade, students[grade.student_id], subject),
-                )
-                for grade in saved
-            ],
+            _grade_notices(saved, students, subject),
             school_id=actor.school_id,
         )
         _commit((g.student_id, year.id) for g in saved)
@@ -795,16 +802,7 @@ def save_final_grades(
                 )
             saved.append(grade)
         outbox.enqueue_many(
-            [
-                outbox.Notice(
-                    object_type="grade",
-                    object_id=grade.id,
-                    student_ids=(grade.student_id,),
-                    event=NotifyEvent.GRADE,
-                    payload=_grade_payload(grade, students[grade.student_id], curriculum.subject),
-                )
-                for grade in saved
-            ],
+            _grade_notices(saved, students, curriculum.subject),
             school_id=actor.school_id,
         )
         _commit((g.student_id, year.id) for g in saved)

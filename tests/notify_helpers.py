@@ -112,3 +112,28 @@ def set_now(app: Any, iso: str) -> None:
 
 
 SENT = OutboxStatus.SENT
+
+
+def urgent_sms_rows(count: int, phone_prefix: str, subject: str, value: str) -> list[int]:
+    """``count`` SMS-only parents in a new school, one urgent grade each (distinct numbers and
+    bodies), committed; returns the outbox row ids."""
+    from models import NotifyEvent
+    from notify.outbox import enqueue_for_students
+
+    school = make_school()
+    student_ids = []
+    for i in range(count):
+        student = make_student(school, f"Ученик{i:03d}")
+        make_guardian(student, phone=f"{phone_prefix}{i:04d}", email=None)
+        student_ids.append(student.id)
+    db.session.commit()
+    for student_id in student_ids:
+        enqueue_for_students(
+            [student_id], NotifyEvent.GRADE, school_id=school.id, object_type="grade",
+            object_id=student_id, payload={"subject": subject, "value": value, "kind": "current",
+                                           "date": "2026-11-25"}, urgent=True,
+        )  # fmt: skip
+    db.session.commit()
+    return list(
+        db.session.scalars(db.select(NotificationOutbox.id).order_by(NotificationOutbox.id))
+    )

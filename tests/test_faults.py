@@ -55,7 +55,7 @@ from notify.worker import Worker
 from prompts.catalog import PROMPTS
 from security import sign
 from tests.conftest import make_app
-from tests.notify_helpers import make_guardian, make_school, make_student
+from tests.notify_helpers import make_guardian, make_school, make_student, urgent_sms_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SID = "AC" + "0" * 32
@@ -85,21 +85,14 @@ def use_twilio(app: Flask, **extra: Any) -> None:
 
 def sms_rows(count: int) -> list[NotificationOutbox]:
     """``count`` SMS-only parents with one urgent grade each (distinct numbers and bodies)."""
-    school = make_school()
-    students = []
-    for i in range(count):
-        student = make_student(school, f"Ученик{i:03d}")
-        make_guardian(student, phone=f"+35988877{i:04d}", email=None)
-        students.append(student.id)
-    db.session.commit()
-    for student_id in students:
-        enqueue_for_students(
-            [student_id], NotifyEvent.GRADE, school_id=school.id, object_type="grade",
-            object_id=student_id, payload={"subject": "Физика", "value": "5", "kind": "current",
-                                           "date": "2026-11-25"}, urgent=True,
-        )  # fmt: skip
-    db.session.commit()
-    return list(db.session.scalars(sa.select(NotificationOutbox).order_by(NotificationOutbox.id)))
+    ids = urgent_sms_rows(count, "+35988877", "Физика", "5")
+    return list(
+        db.session.scalars(
+            sa.select(NotificationOutbox)
+            .where(NotificationOutbox.id.in_(ids))
+            .order_by(NotificationOutbox.id)
+        )
+    )
 
 
 class TwilioEdge:

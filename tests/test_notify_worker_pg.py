@@ -25,7 +25,7 @@ from models import Channel, NotificationOutbox, NotifyEvent, OutboxStatus, db
 from notify.fake_twilio import FakeTwilio
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
-from tests.notify_helpers import make_guardian, make_school, make_student
+from tests.notify_helpers import make_guardian, make_school, make_student, urgent_sms_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -48,21 +48,7 @@ def twilio_config(app, **extra: Any) -> None:  # type: ignore[no-untyped-def]
 
 def make_rows(count: int) -> list[int]:
     """``count`` SMS-only parents, one urgent grade each (distinct bodies and numbers)."""
-    school = make_school()
-    ids = []
-    for i in range(count):
-        student = make_student(school, f"Ученик{i:03d}")
-        make_guardian(student, phone=f"+35988812{i:04d}", email=None)
-        ids.append(student.id)
-    db.session.commit()
-    for student_id in ids:
-        enqueue_for_students(
-            [student_id], NotifyEvent.GRADE, school_id=school.id, object_type="grade",
-            object_id=student_id, payload={"subject": "Математика", "value": "6", "kind": "current",
-                                           "date": "2026-11-25"}, urgent=True,
-        )  # fmt: skip
-    db.session.commit()
-    return [r.id for r in db.session.scalars(db.select(NotificationOutbox))]
+    return urgent_sms_rows(count, "+35988812", "Математика", "6")
 
 
 class TwilioMock:
