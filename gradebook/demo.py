@@ -1198,7 +1198,7 @@ def _grades_and_absences(
                 set_grades = []
                 for term, values, last in ((1, marks[0], term1_last), (2, marks[1], term2_last)):
                     if values and last is not None:
-                        mark = _whole(sum(values) / len(values))
+                        mark = rules.whole_mark(sum(values) / len(values))
                         set_grades.append(mark)
                         append(
                             key
@@ -1208,7 +1208,7 @@ def _grades_and_absences(
                             + entered[last]
                         )
                 if set_grades and term2_last is not None:
-                    annual = _whole(sum(set_grades) / len(set_grades))
+                    annual = rules.whole_mark(sum(set_grades) / len(set_grades))
                     append(
                         key
                         + (sid,)
@@ -1262,12 +1262,6 @@ def _grades_and_absences(
                 excused_by_parent=kind == "excused" and rng.random() < 0.3,
                 teacher_id=slot["teacher_id"],
             )
-
-
-def _whole(mean: float) -> int:
-    """A term or annual grade a teacher would set from a mean: below 3.00 it is 2, otherwise the
-    mean rounded half up (the teacher may decide otherwise; the demo does not)."""
-    return 2 if mean < 3 else min(6, int(mean + 0.5))
 
 
 def _build_past_year(
