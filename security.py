@@ -50,7 +50,7 @@ def too_many(
     scope: str, key: str, limit: int, window: dt.timedelta = dt.timedelta(hours=1)
 ) -> bool:
     """True when ``key`` has ``limit`` or more failures in ``scope`` within ``window``."""
-    return failures(scope, key, window) >= limit
+    return too_many_any([(scope, key, limit)], window)
 
 
 # Built once: the phone line asks it on every step that takes a code or a PIN. (scope, key) pairs
@@ -73,6 +73,8 @@ def too_many_any(
     wanted = {(scope, key[:200]): limit for scope, key, limit in checks}
     if not wanted:
         return False
+    if min(wanted.values()) <= 0:  # a limit of 0: locked whatever the count
+        return True
     rows = db.session.execute(
         _FAILURE_COUNTS,
         {

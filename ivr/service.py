@@ -67,20 +67,7 @@ class DbServices:
         return clock.today()
 
     def _children(self, guardian_id: int) -> tuple[flow.Child, ...]:
-        rows = db.session.execute(
-            sa.select(Student.id, Student.first_name, SchoolYear.id)
-            .join(GuardianStudent, GuardianStudent.student_id == Student.id)
-            .outerjoin(
-                SchoolYear,
-                sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
-            )
-            .where(GuardianStudent.guardian_id == guardian_id)
-            .order_by(Student.birth_date.desc(), Student.id)
-        ).all()
-        seen: dict[int, flow.Child] = {}
-        for sid, first, year in rows:
-            seen.setdefault(sid, flow.Child(sid, first, year))
-        return tuple(seen.values())
+        return _children_of(db.session.execute(_CHILDREN, {"guardian_id": guardian_id}).all())
 
     def caller(self, number: str) -> flow.Caller | None:
         """The parent calling from ``number`` with the children, in one round trip: the first
@@ -92,10 +79,7 @@ class DbServices:
         mine = [r for r in rows if r[0] == guardian_id]
         if self.session.school_id is None:  # for the school's log of this call
             self.session.school_id = min(mine, key=lambda r: r[1])[2]
-        seen: dict[int, flow.Child] = {}
-        for _gid, _link, _school, sid, first, year in mine:
-            seen.setdefault(sid, flow.Child(sid, first, year))
-        return flow.Caller(guardian_id, tuple(seen.values()))
+        return flow.Caller(guardian_id, _children_of(mine))
 
     def children_of(self, guardian_id: int) -> tuple[flow.Child, ...]:
         return self._children(guardian_id)
@@ -314,7 +298,9 @@ _LAST_CALL = (
     .where(GuardianStudent.id == sa.bindparam("link_id"))
     .values(last_call_at=sa.bindparam("now"))
 )
-_CALLER = (
+# A guardian's children (youngest first) with each child's current school year; the guardian id,
+# link id and school lead each row. Called by number (the caller) or by guardian id.
+_GUARDIAN_CHILDREN = (
     sa.select(
         Guardian.id,
         GuardianStudent.id,
@@ -329,13 +315,22 @@ _CALLER = (
         SchoolYear,
         sa.and_(SchoolYear.school_id == Student.school_id, SchoolYear.is_current.is_(True)),
     )
-    .where(
-        Guardian.phone == sa.bindparam("number"),
-        Guardian.active.is_(True),
-        Guardian.pin_hash.is_not(None),
-    )
     .order_by(Guardian.id, Student.birth_date.desc(), Student.id)
 )
+_CALLER = _GUARDIAN_CHILDREN.where(
+    Guardian.phone == sa.bindparam("number"),
+    Guardian.active.is_(True),
+    Guardian.pin_hash.is_not(None),
+)
+_CHILDREN = _GUARDIAN_CHILDREN.where(Guardian.id == sa.bindparam("guardian_id"))
+
+
+def _children_of(rows: Any) -> tuple[flow.Child, ...]:
+    """Rows of :data:`_GUARDIAN_CHILDREN` of one guardian as the flow's children, once each."""
+    seen: dict[int, flow.Child] = {}
+    for _gid, _link, _school, sid, first, year in rows:
+        seen.setdefault(sid, flow.Child(sid, first, year))
+    return tuple(seen.values())
 
 
 def _load_with_summary(
