@@ -374,6 +374,33 @@ class StaffMembership(db.Model):
     __table_args__ = (UniqueConstraint("staff_id", "school_id", "role"),)
 
 
+class StaffInvitation(db.Model):
+    """A school asks an account's owner to join it (gradebook/staff_accounts.py): the membership
+    exists only once the owner accepts through the e-mailed link. ``status``: pending, accepted,
+    declined, revoked."""
+
+    __tablename__ = "staff_invitation"
+    id: Mapped[intpk]
+    school_id: Mapped[int] = school_fk()
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str200]
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"))
+    position: Mapped[str100] = mapped_column(default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    status: Mapped[str20] = mapped_column(default="pending")
+    expires_at: Mapped[dt.datetime]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[created]
+    decided_at: Mapped[dt.datetime | None]
+
+    staff: Mapped[StaffUser] = relationship(foreign_keys=[staff_id])
+    school: Mapped[School] = relationship()
+
+
 class SchoolClass(db.Model):
     """A паралелка: one section of a grade level in one school year (e.g. "8е")."""
 

@@ -5,8 +5,8 @@ then commit (``/admin/years/<id>/transition``);
 classes and subjects (``/admin/``); per class the class teacher, the curriculum with teachers and
 hours and the weekly timetable (``/admin/classes/<id>``); students: add, edit, move, leave, new
 parent code, link/unlink parents, parents' PIN reset (``/admin/students/<id>``); printable parent
-labels (``/admin/classes/<id>/labels``); staff: create, temporary password, remove
-(``/admin/staff``). Every route is ``@admin_required`` and every object is fetched within the
+labels (``/admin/classes/<id>/labels``); staff (``/admin/staff``): see
+``gradebook.staff_accounts_web``. Every route is ``@admin_required`` and every object is fetched within the
 admin's school.
 """
 
@@ -33,7 +33,6 @@ from gradebook.forms import (
     MoveForm,
     NewYearForm,
     SlotForm,
-    StaffForm,
     StudentForm,
     SubjectEditForm,
     SubjectForm,
@@ -716,89 +715,6 @@ def _phone_display(e164: str) -> str:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     except Exception:  # noqa: BLE001 - display only
         return e164
-
-
-@bp.get("/admin/staff")
-@access.admin_required
-def admin_staff() -> Any:
-    return _admin_staff_page()
-
-
-def _admin_staff_page(staff_form: StaffForm | None = None, status: int = 200) -> Any:
-    me = actor()
-    members = list(
-        db.session.scalars(
-            sa.select(StaffMembership)
-            .join(StaffUser, StaffUser.id == StaffMembership.staff_id)
-            .where(StaffMembership.school_id == me.school_id)
-            .order_by(StaffUser.full_name)
-        )
-    )
-    return (
-        render_template(
-            "gradebook/admin_staff.html",
-            members=members,
-            form=CsrfForm(),
-            staff_form=staff_form or StaffForm(formdata=None),
-        ),
-        status,
-    )
-
-
-@bp.post("/admin/staff")
-@access.admin_required
-def admin_staff_new() -> Any:
-    me = actor()
-    form = StaffForm()
-    if not form.validate_on_submit():
-        return _admin_staff_page(staff_form=form, status=422)
-    try:
-        user, temporary = ops.create_staff(
-            me,
-            email=form.email.data or "",
-            full_name=form.full_name.data or "",
-            role=form.role.data or "teacher",
-            position=form.position.data or "",
-        )
-    except ops.OperationError as exc:
-        fail(exc, form)
-        return _admin_staff_page(staff_form=form, status=exc.status)
-    if temporary:
-        flash(
-            f"Профилът на {user.full_name} е създаден. Временна парола: {temporary} — "
-            "предайте я лично; при първия вход ще бъде сменена.",
-            "success",
-        )
-    else:
-        flash(f"{user.full_name} е добавен(а) към училището.", "success")
-    return redirect(url_for("staff.admin_staff"))
-
-
-@bp.post("/admin/staff/<int:staff_id>/password")
-@access.admin_required
-def admin_staff_password(staff_id: int) -> Any:
-    me = actor()
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        temporary = ops.reset_staff_password(me, staff_id)
-    except ops.OperationError as exc:
-        fail(exc)
-        raise
-    flash(f"Временна парола: {temporary} — предайте я лично; при вход ще бъде сменена.", "success")
-    return redirect(url_for("staff.admin_staff"))
-
-
-@bp.post("/admin/staff/<int:staff_id>/remove")
-@access.admin_required
-def admin_staff_remove(staff_id: int) -> Any:
-    me = actor()
-    form_action(
-        CsrfForm(),
-        lambda: ops.remove_staff(me, staff_id),
-        lambda staff: f"{staff.full_name} вече не е в училището.",
-    )
-    return redirect(url_for("staff.admin_staff"))
 
 
 # --- editing and deleting classes, subjects and curriculum rows ---------------------------------

@@ -228,6 +228,19 @@ class StaffForm(FlaskForm):
     position = StringField("Длъжност", validators=[Optional(), Length(max=100)])
 
 
+class InvitationPasswordForm(FlaskForm):
+    """Accepting an invitation to an account never used: its first password."""
+
+    password = PasswordField(
+        "Парола за входа (поне 10 знака)",
+        validators=[DataRequired(REQUIRED), Length(min=10, message="Поне 10 знака.")],
+    )
+    confirm = PasswordField(
+        "Повторете паролата",
+        validators=[DataRequired(REQUIRED), EqualTo("password", message="Паролите се различават.")],
+    )
+
+
 class LinkGuardianForm(FlaskForm):
     contact = StringField(
         "Имейл или телефон на родителя", validators=[DataRequired(REQUIRED), Length(max=200)]

@@ -5,7 +5,9 @@
 the key for logs and tests (:attr:`Text.key`). Texts that take values use ``str.format``
 placeholders; the caller formats dates (``rules.format_date_bg``: dd.mm.yyyy) and decimals
 (``rules.format_decimal_bg``: a comma) before passing them. Audit-log reasons and notification
-texts are not here (``notify/messages.py`` is the notification catalogue).
+texts are not here (``notify/messages.py`` is the notification catalogue), except the e-mails a
+staff account's owner gets about the account (``staff_mail.*``, written by
+:mod:`gradebook.staff_accounts`).
 
 ``tests/test_messages_catalog.py`` checks that every key used exists, every entry is used and the
 placeholders of each call match its text.
@@ -151,10 +153,31 @@ MESSAGES: dict[str, str] = {
     "staff.email_invalid": "Въведете валиден имейл.",
     "staff.name_required": "Въведете име и фамилия.",
     "staff.choose_role": "Изберете роля.",
-    "staff.email_taken": "Този имейл е зает.",
     "staff.already_member": "Вече е в училището.",
     "staff.already_member_field": "Този служител вече е в училището.",
     "staff.cannot_remove_self": "Не можете да премахнете себе си.",
+    "staff.reset_shared_account": (
+        "Профилът е свързан и с друго училище; собственикът сам сменя паролата си."
+    ),
+    "staff.invited": (
+        "Поканата е изпратена на {email}. Служителят ще се появи в списъка, "
+        "след като я приеме от писмото."
+    ),
+    "staff.reset_sent": (
+        "Старата парола на {name} вече не важи. На имейла на профила е изпратена връзка "
+        "за нова парола."
+    ),
+    "staff.removed": "{name} вече не е в училището.",
+    "invitation.invalid": "Поканата е невалидна, изтекла или вече е използвана.",
+    "invitation.other_account": (
+        "Поканата е за друг профил. Излезте и влезте с профила, до който е изпратена."
+    ),
+    "invitation.operator": "Профил на оператор на платформата не може да е служител на училище.",
+    "invitation.not_pending": "Поканата вече не чака отговор.",
+    "invitation.revoked": "Поканата до {email} е оттеглена.",
+    "invitation.accepted": "Вече сте служител на {school}.",
+    "invitation.declined": "Поканата е отказана.",
+    "access.operator_only": "Само операторът на платформата може да направи това.",
     "guardian.not_found": (
         "Няма родителски профил с този имейл или телефон. "
         "Родителят се регистрира сам в портала с кода на ученика."
@@ -185,6 +208,36 @@ MESSAGES: dict[str, str] = {
     "message.own_students_only": "Пишете на родителите на ученици, на които преподавате.",
     "message.choose_guardian": "Изберете родител на ученика.",
     "message.subject_format": "Въведете тема (до 200 знака).",
+    # --- e-mails to a staff account's own address (gradebook/staff_accounts.py) -----------------
+    "staff_mail.role_admin": "администратор",
+    "staff_mail.role_teacher": "учител",
+    "staff_mail.invite_subject": "покана от {school}",
+    "staff_mail.invite_text": (
+        "Здравейте!\n\n{school} ви кани да се присъедините към училището в Бележник като "
+        "{role}. Влезте с профила си ({email}) и приемете поканата (връзката важи {days} дни):"
+        "\n{link}\n\nАко не очаквате тази покана, не правете нищо: без вашето съгласие "
+        "профилът ви не се свързва с училището."
+    ),
+    "staff_mail.invite_new_text": (
+        "Здравейте!\n\n{school} ви кани в Бележник като {role}. Отворете връзката, задайте "
+        "парола и приемете поканата (връзката важи {days} дни):\n{link}\n\nВход: с имейла "
+        "{email} и новата парола. Ако не очаквате тази покана, не правете нищо."
+    ),
+    "staff_mail.added_subject": "вече сте служител на {school}",
+    "staff_mail.added_text": (
+        "Здравейте!\n\nПрофилът ви в Бележник вече е свързан с {school} (роля: {role}). "
+        "Ако не сте го поискали, обадете се в училището или на оператора на Бележник."
+    ),
+    "staff_mail.removed_subject": "вече не сте служител на {school}",
+    "staff_mail.removed_text": (
+        "Здравейте!\n\nПрофилът ви в Бележник вече не е свързан с {school}. Профилът ви "
+        "остава и можете да продължите да го използвате за други училища."
+    ),
+    "staff_mail.reset_subject": "нова парола",
+    "staff_mail.reset_intro": (
+        "Администратор на {school} поиска нова парола за профила ви. Старата парола вече не "
+        "важи. Ако не сте очаквали това, обадете се в училището."
+    ),
 }
 
 

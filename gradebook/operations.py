@@ -1766,31 +1766,6 @@ def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
     return _run(work)
 
 
-def reset_staff_password(actor: Actor, staff_id: int) -> str:
-    """Admin-initiated password reset for a staff member of this school: a temporary password,
-    shown once, to be changed at the next sign-in."""
-
-    def work() -> str:
-        _require_admin(actor)
-        member = db.session.scalar(
-            sa.select(StaffMembership).where(
-                StaffMembership.staff_id == staff_id,
-                StaffMembership.school_id == actor.school_id,
-            )
-        )
-        staff = db.session.get(StaffUser, staff_id)
-        if member is None or staff is None or staff.is_operator:
-            raise NotFound(msg("common.not_found"))
-        temporary = secrets.token_urlsafe(9)
-        staff.password_hash = generate_password_hash(temporary)
-        staff.must_change_password = True
-        audit(actor, "password_reset", staff, before=None, after=None, object_type="staff_user")
-        _commit()
-        return temporary
-
-    return _run(work)
-
-
 def change_own_password(staff: StaffUser, new_password: str) -> None:
     if len(new_password or "") < 10:
         raise Invalid(msg("password.too_short"), {"password": msg("password.too_short_field")})
@@ -2476,71 +2451,6 @@ def delete_non_school_day(actor: Actor, day_id: int) -> None:
     _run(work)
 
 
-def create_staff(
-    actor: Actor, *, email: str, full_name: str, role: str, position: str = ""
-) -> tuple[StaffUser, str | None]:
-    """A teacher or admin of this school. A new account gets a temporary password (returned,
-    shown once, changed at the first sign-in); an existing account (another school) is only
-    given the membership."""
-
-    def work() -> tuple[StaffUser, str | None]:
-        _require_admin(actor)
-        errors: dict[str, str] = {}
-        address = (email or "").strip().lower()
-        if "@" not in address or len(address) > 200 or " " in address:
-            errors["email"] = msg("staff.email_invalid")
-        name = (full_name or "").strip()
-        if not name or len(name) > 200:
-            errors["full_name"] = msg("staff.name_required")
-        if role not in {r.value for r in StaffRole}:
-            errors["role"] = msg("staff.choose_role")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
-        user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == address))
-        temporary = None
-        if user is None:
-            temporary = secrets.token_urlsafe(9)
-            user = StaffUser(
-                email=address,
-                full_name=name,
-                password_hash=generate_password_hash(temporary),
-                must_change_password=True,
-            )
-            db.session.add(user)
-            db.session.flush()
-        elif user.is_operator:
-            raise Invalid(msg("staff.email_taken"), {"email": msg("staff.email_taken")})
-        exists = db.session.scalar(
-            sa.select(StaffMembership.id).where(
-                StaffMembership.staff_id == user.id,
-                StaffMembership.school_id == actor.school_id,
-                StaffMembership.role == StaffRole(role),
-            )
-        )
-        if exists:
-            raise Invalid(msg("staff.already_member"), {"email": msg("staff.already_member_field")})
-        member = StaffMembership(
-            staff_id=user.id,
-            school_id=actor.school_id,
-            role=StaffRole(role),
-            position=(position or "").strip()[:100],
-        )
-        db.session.add(member)
-        db.session.flush()
-        audit(
-            actor,
-            "create",
-            member,
-            before=None,
-            after={"staff_id": user.id, "role": role},
-            object_type="staff_user",
-        )
-        _commit()
-        return user, temporary
-
-    return _run(work)
-
-
 def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str) -> Guardian:
     """Link an existing parent account (found by e-mail or phone) to a student of the school."""
 
@@ -2581,52 +2491,6 @@ def unlink_guardian(actor: Actor, link_id: int) -> int:
         db.session.delete(link)
         _commit()
         return student_id
-
-    return _run(work)
-
-
-def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
-    """A teacher leaves the school: their memberships here end, and their classes and lessons
-    here are left without a teacher (the admin assigns new ones). Grades keep their author."""
-
-    def work() -> StaffUser:
-        _require_admin(actor)
-        if staff_id == actor.staff_id:
-            raise Invalid(msg("staff.cannot_remove_self"), {"staff_id": "—"})
-        members = list(
-            db.session.scalars(
-                sa.select(StaffMembership).where(
-                    StaffMembership.staff_id == staff_id,
-                    StaffMembership.school_id == actor.school_id,
-                )
-            )
-        )
-        staff = db.session.get(StaffUser, staff_id)
-        if not members or staff is None:
-            raise NotFound(msg("common.not_found"))
-        for member in members:
-            db.session.delete(member)
-        for model, column in (
-            (SchoolClass, SchoolClass.class_teacher_id),
-            (Curriculum, Curriculum.teacher_id),
-            (TimetableSlot, TimetableSlot.teacher_id),
-        ):
-            db.session.execute(
-                sa.update(model)
-                .where(column == staff_id, model.school_id == actor.school_id)
-                .values({column.key: None})
-                .execution_options(synchronize_session=False)
-            )
-        audit(
-            actor,
-            "delete",
-            staff,
-            before={"staff_id": staff_id, "roles": [m.role.value for m in members]},
-            after=None,
-            object_type="staff_user",
-        )
-        _commit()
-        return staff
 
     return _run(work)
 

@@ -1755,6 +1755,9 @@ def thread(thread_id: int) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from gradebook import admin_web  # noqa: F401  (registers the admin routes on ``bp``)
+    from gradebook import (
+        admin_web,  # noqa: F401  (registers the admin routes on ``bp``)
+        staff_accounts_web,  # noqa: F401  (staff accounts and invitations)
+    )
 
     app.register_blueprint(bp)

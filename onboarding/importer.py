@@ -186,7 +186,7 @@ CHANGE_LABELS = {"first_name": "име", "middle_name": "презиме", "last_
 COUNT_LABELS = {"new": "нови", "updated": "променени", "unchanged": "без промяна",
                 "moved": "преместени", "parents_new": "нови родители",
                 "links_new": "нови връзки родител–ученик",
-                "accounts_new": "нови профили", "invited": "поканени", "subjects_new": "нови предмети",
+                "invited": "поканени", "subjects_new": "нови предмети",
                 "replaced": "заменени часове", "classes": "паралелки"}  # fmt: skip
 
 
@@ -1139,9 +1139,17 @@ def validate_teachers(table: Table, school_id: int) -> Plan:
     return plan
 
 
-def commit_teachers(school_id: int, plan: Plan, invite: bool = False, **_: Any) -> dict[str, int]:
-    """Accounts by e-mail and memberships in the school; with ``invite`` every account that has
-    never signed in gets an e-mail with a set-password link (see ``signup.issue_welcome``)."""
+def commit_teachers(
+    school_id: int, plan: Plan, invite: bool = False, actor_id: int | None = None, **_: Any
+) -> dict[str, int]:
+    """Accounts by e-mail and memberships in the school. An address without an account gets a
+    new account and the membership (with ``invite``, an e-mail with a set-password link, see
+    ``signup.issue_welcome``); an address that already has an account (of another school, or
+    not yet in this one) is never attached silently: its owner gets an invitation
+    (``gradebook.staff_accounts.invite``) and joins only by accepting it. The counts do not tell
+    the two apart ("invited" counts both kinds of e-mail)."""
+    from gradebook import staff_accounts
+
     emails = [i["email"] for i in plan.items]
     users = {
         u.email.lower(): u
@@ -1149,36 +1157,50 @@ def commit_teachers(school_id: int, plan: Plan, invite: bool = False, **_: Any) 
             sa.select(StaffUser).where(sa.func.lower(StaffUser.email).in_(emails))
         )
     }
-    new_users = 0
+    created: dict[str, StaffUser] = {}
+    invited = 0
     for item in plan.items:
-        user = users.get(item["email"])
+        if item["action"] != "new":
+            continue
+        user = users.get(item["email"]) or created.get(item["email"])
         if user is None:
             user = StaffUser(email=item["email"], full_name=item["full_name"],
                              password_hash=_unusable_password(),
                              phone=item["phone"], must_change_password=True)  # fmt: skip
             db.session.add(user)
-            users[item["email"]] = user
-            new_users += 1
-        elif item["phone"] and not user.phone:
-            user.phone = item["phone"]
-        db.session.flush()
-        if item["action"] == "new":
+            created[item["email"]] = user
+            db.session.flush()
+        if item["email"] in created:
             db.session.add(StaffMembership(staff_id=user.id, school_id=school_id,
                                            role=item["role"], position=item["position"]))  # fmt: skip
-    invited = 0
+            continue
+        invitation = staff_accounts.invite(school_id, user, item["role"], item["position"],
+                                           actor_id)  # fmt: skip
+        staff_accounts.log(school_id, actor_id, "staff_invite", invitation,
+                           after={"staff_id": user.id, "email": user.email,
+                                  "role": item["role"].value, "import": True})  # fmt: skip
+        invited += 1
     if invite:
         from onboarding.signup import issue_welcome
 
         school_name = db.session.scalar(sa.select(School.name).where(School.id == school_id)) or ""
-        for user in {id(u): u for u in users.values() if u.email in emails}.values():
-            if user.last_login_at is None and user.must_change_password:
+        members_here = set(
+            db.session.scalars(
+                sa.select(StaffMembership.staff_id).where(StaffMembership.school_id == school_id)
+            )
+        )
+        for user in {id(u): u for u in [*users.values(), *created.values()]}.values():
+            if (
+                user.id in members_here
+                and user.last_login_at is None
+                and user.must_change_password
+            ):
                 issue_welcome(user, school_id, subject="вашият профил",
                               intro=f"{school_name} ви създаде профил в Бележник.",
                               object_type="staff", object_id=user.id)  # fmt: skip
                 invited += 1
     db.session.commit()
-    return {"new": plan.count("new"), "unchanged": plan.count("same"), "accounts_new": new_users,
-            "invited": invited}  # fmt: skip
+    return {"new": plan.count("new"), "unchanged": plan.count("same"), "invited": invited}
 
 
 # --- subjects and curriculum --------------------------------------------------------------------------

@@ -50,6 +50,15 @@ def load_lists(school_id: int, with_students: bool = False) -> None:
     for kind, name in files:
         plan, counts = importer.commit(kind, school_id, name, fixture(name))
         assert counts is not None, [e.text() for e in plan.errors]
+        if kind == "teachers":  # accounts of another school: their owners accept the invitations
+            accept_invitations(school_id)
+
+
+def accept_invitations(school_id: int) -> None:
+    from gradebook import staff_accounts
+
+    for invitation in staff_accounts.pending_invitations(school_id):
+        staff_accounts.accept_invitation(invitation, invitation.staff)
 
 
 def login(client: FlaskClient, app: Flask, email: str, password: str = "demo1234") -> None:

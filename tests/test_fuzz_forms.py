@@ -268,6 +268,7 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/grid/999999", ["kind", "date", "g1"]),
         ("/staff/admin/years/1/current", []),
         ("/staff/admin/years/1/transition", ["action", "carry_curriculum", "pupil-1"]),
+        ("/staff/admin/invitations/1/revoke", []),
         ("/onboarding/import/students/not-a-token/cancel", []),
     ],
     "teacher": [
@@ -290,6 +291,8 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/register/verify", ["code"]),
         ("/register/finish", ["password", "confirm"]),
         ("/onboarding/welcome/1/not-a-token", ["password", "confirm"]),
+        ("/staff/invitations/not-a-token", ["password", "confirm"]),
+        ("/staff/invitations/not-a-token/decline", []),
         ("/staff/admin/year", ["starts_on"]),  # signed out: to the login page
         ("/staff/logout", []),
         ("/logout", []),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
@@ -20,6 +21,7 @@ from models import (
     Guardian,
     GuardianStudent,
     NonSchoolDay,
+    NotificationOutbox,
     SchoolClass,
     SchoolYear,
     StaffUser,
@@ -448,15 +450,21 @@ def test_create_teacher_account(demo_app, demo_client):
     )
     assert r.status_code == 302
     html = demo_client.get("/staff/admin/staff").get_data(as_text=True)
-    temporary = html.split("Временна парола: ")[1].split(" ")[0]
+    assert "Поканата е изпратена на nova@sou1.demo.bg" in html  # no password on screen
+    assert "Временна парола" not in html
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "nova@sou1.demo.bg"))
-    assert user.must_change_password
-    other = demo_app.test_client()
-    assert (
-        login_staff(other, "nova@sou1.demo.bg", temporary)
-        .headers["Location"]
-        .endswith("/staff/password")
+    assert user.must_change_password and not user.memberships  # a member once she accepts
+    mail = db.session.scalar(
+        sa.select(NotificationOutbox).where(NotificationOutbox.to_address == user.email)
     )
+    path = re.search(r"/staff/invitations/\S+", mail.body).group(0)
+    other = demo_app.test_client()
+    assert other.get(path).status_code == 200
+    r = form_post(other, path, {"password": "нова-парола-1", "confirm": "нова-парола-1"})
+    assert r.status_code == 302
+    assert login_staff(other, "nova@sou1.demo.bg", "нова-парола-1").status_code == 302
+    db.session.expire_all()
+    assert [(m.school_id, m.position) for m in user.memberships] == [(1, "учител по физика")]
 
 
 def test_link_and_unlink_a_parent(demo_client):

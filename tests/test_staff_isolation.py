@@ -9,6 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from gradebook import staff_accounts
 from models import (
     Absence,
     AbsenceKind,
@@ -26,7 +27,9 @@ from models import (
     Remark,
     RemarkKind,
     SchoolClass,
+    StaffInvitation,
     StaffMembership,
+    StaffRole,
     StaffUser,
     Student,
     TimetableSlot,
@@ -109,6 +112,17 @@ def world(demo_app):
     db.session.add_all([absence, remark, note, event, meeting, thread])
     db.session.flush()
     db.session.add(Message(thread_id=thread.id, from_staff=False, body=SECRET_TEXT))
+    # a pending invitation of school 1 to an account that has signed in before (only its owner,
+    # signed in, may open it; gradebook/staff_accounts.py)
+    invited = StaffUser(email="invited@example.bg", full_name="Поканена", password_hash="x",
+                        last_login_at=dt.datetime(2026, 11, 1))  # fmt: skip
+    db.session.add(invited)
+    db.session.flush()
+    token = "isolation-walk-token"
+    invitation = StaffInvitation(school_id=1, staff_id=invited.id, email=invited.email,
+                                 role=StaffRole.TEACHER, token_hash=staff_accounts.token_hash(token),
+                                 expires_at=dt.datetime(2099, 1, 1))  # fmt: skip
+    db.session.add(invitation)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -136,6 +150,8 @@ def world(demo_app):
         "school_id": 1,
         "subject_id": curriculum.subject_id,
         "year_id": klass.school_year_id,
+        "token": token,
+        "invitation_id": invitation.id,
     }
 
 
@@ -287,6 +303,7 @@ def test_own_admin_opens_every_page(demo_app, demo_client, world):
             "staff.operator_school_active",
             "staff.operator",
             "staff.thread_new",
+            "staff.invitation",  # the invited owner's page, not the admin's (403 for others)
         ):
             continue
         url = build(rule, world)
