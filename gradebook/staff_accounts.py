@@ -86,7 +86,9 @@ def _school_name(school_id: int) -> str:
 
 
 def role_bg(role: StaffRole) -> str:
-    return msg("staff_mail.role_admin") if role is StaffRole.ADMIN else msg("staff_mail.role_teacher")
+    return (
+        msg("staff_mail.role_admin") if role is StaffRole.ADMIN else msg("staff_mail.role_teacher")
+    )
 
 
 def tell_owner(staff: StaffUser, school_id: int, subject: str, text: str) -> None:
@@ -198,10 +200,8 @@ def invite(
     return invitation
 
 
-def add_staff(
-    actor: Actor, *, email: str, full_name: str, role: str, position: str = ""
-) -> str:
-    """"Add staff" of a school admin: always an invitation (the same answer for a new and an
+def add_staff(actor: Actor, *, email: str, full_name: str, role: str, position: str = "") -> str:
+    """ "Add staff" of a school admin: always an invitation (the same answer for a new and an
     existing address). Returns the address the invitation went to."""
 
     def work() -> str:

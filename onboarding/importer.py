@@ -1190,11 +1190,7 @@ def commit_teachers(
             )
         )
         for user in {id(u): u for u in [*users.values(), *created.values()]}.values():
-            if (
-                user.id in members_here
-                and user.last_login_at is None
-                and user.must_change_password
-            ):
+            if user.id in members_here and user.last_login_at is None and user.must_change_password:
                 issue_welcome(user, school_id, subject="вашият профил",
                               intro=f"{school_name} ви създаде профил в Бележник.",
                               object_type="staff", object_id=user.id)  # fmt: skip
@@ -1562,7 +1558,7 @@ def commit(
                 school_id, plan, actor_id=actor_id, invite=invite, progress=progress
             )
         else:
-            counts = spec.commit(school_id, plan, invite=invite)
+            counts = spec.commit(school_id, plan, invite=invite, actor_id=actor_id)
             db.session.add(
                 AuditLog(school_id=school_id, actor_type="staff" if actor_id else "system",
                          actor_id=actor_id, action="import", object_type=f"{kind}_list"[:20],
