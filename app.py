@@ -21,9 +21,10 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+import session_tokens
 from config import load_settings
 from config.settings import pin_key
-from models import Guardian, StaffUser, db
+from models import db
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -40,15 +41,6 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> StaffUser | Guardian | None:
-    kind, _, raw = user_id.partition(":")
-    if not raw.isdigit():
-        return None
-    model = {"s": StaffUser, "g": Guardian}.get(kind)
-    return db.session.get(model, int(raw)) if model else None
 
 
 TWILIO_WEBHOOKS = {"ivr.voice", "ivr.step", "ivr.status", "notify.sms_status", "notify.sms_inbound"}
@@ -84,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "portal.login"
     login_manager.login_message = "Моля, влезте в профила си."
     login_manager.session_protection = "strong"
+    session_tokens.init_app(app, login_manager)  # the user loader: revocable, expiring sign-ins
 
     from gradebook import web as gradebook_web
     from ivr import views as ivr_views

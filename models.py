@@ -355,6 +355,8 @@ class StaffUser(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[created]
+    # Every sign-in token carries it (session_tokens.py); a bump ends every session.
+    session_generation: Mapped[int] = mapped_column(default=0)
 
     memberships: Mapped[list[StaffMembership]] = relationship(
         back_populates="staff", cascade="all, delete-orphan"
@@ -562,6 +564,8 @@ class Guardian(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created]
     last_login_at: Mapped[dt.datetime | None]
+    # Every sign-in token carries it (session_tokens.py); a bump ends every session.
+    session_generation: Mapped[int] = mapped_column(default=0)
 
     links: Mapped[list[GuardianStudent]] = relationship(
         back_populates="guardian", cascade="all, delete-orphan"

@@ -102,6 +102,9 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # A sign-in (its session and its remember-me cookie) is refused on the server this many
+        # days after it began (session_tokens.py).
+        "SIGN_IN_MAX_DAYS": float(env.get("SIGN_IN_MAX_DAYS", "30")),
         "IVR_FAILS_PER_NUMBER_HOUR": int(env.get("IVR_FAILS_PER_NUMBER_HOUR", "10")),
         "IVR_FAILS_PER_CODE_HOUR": int(env.get("IVR_FAILS_PER_CODE_HOUR", "5")),
         # A call still open with no change for this long is looked up at Twilio (ivr/reconcile.py);

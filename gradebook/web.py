@@ -41,10 +41,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import security
+import session_tokens
 from config import clock
 from gradebook import access, rules
 from gradebook import operations as ops
@@ -387,7 +387,7 @@ def login() -> Any:
             session.clear()  # no session fixation: a fresh session (and CSRF token) per sign-in
             g.pop("csrf_token", None)
             access.request_cache().clear()
-            login_user(user)
+            session_tokens.sign_in(user)
             if user.memberships:
                 session[access.SESSION_SCHOOL_KEY] = sorted(m.school_id for m in user.memberships)[
                     0
@@ -407,10 +407,22 @@ def logout() -> Any:
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
-    logout_user()
+    session_tokens.sign_out()
     session.clear()
     g.pop("csrf_token", None)
     flash("Излязохте от профила си.", "success")
+    return redirect(url_for("staff.login"))
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere() -> Any:
+    """Изход от всички устройства: every session and remember-me cookie of the account ends."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    session_tokens.sign_out()
+    session.clear()
+    g.pop("csrf_token", None)
+    flash("Излязохте от профила си на всички устройства.", "success")
     return redirect(url_for("staff.login"))
 
 
@@ -426,6 +438,7 @@ def password() -> Any:
         except ops.OperationError as exc:
             fail(exc, form)
         else:
+            session_tokens.renew(staff)  # every other session ended with the old password
             flash("Паролата е сменена.", "success")
             return redirect(url_for("staff.index") if staff.memberships else url_for("staff.login"))
     return render_template("gradebook/password.html", form=form)

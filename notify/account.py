@@ -23,11 +23,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+import session_tokens
 from models import Channel, Guardian, School, db
 from notify import operations as ops
 from notify.messages import EVENT_LABELS_BG
@@ -203,7 +204,7 @@ def register_finish() -> Any:
             _field_error(form, exc)
         else:
             session.clear()  # a fresh session at sign-in (no fixation)
-            login_user(done.guardian)
+            session_tokens.sign_in(done.guardian)
             flash(
                 f"Профилът е създаден. Ще получавате известия за {done.student.first_name}.",
                 "success",
@@ -287,6 +288,7 @@ def pin() -> Any:
         except AccountError as exc:
             _field_error(form, exc)
         else:
+            session_tokens.renew(guardian)  # a PIN change ended every other session
             flash("ПИН кодът е сменен.", "success")
             return redirect(url_for("account.preferences"))
     status = 400 if request.method == "POST" else 200

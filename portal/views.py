@@ -35,9 +35,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.routing import BuildError
 
+import session_tokens
 from gradebook import rules
 from models import Guardian
 from portal import charts, ical, stats
@@ -213,7 +214,7 @@ def login() -> Any:
         else:
             target = _safe_next(request.args.get("next"))
             _fresh_session()  # a fresh session at sign-in
-            login_user(guardian, remember=bool(form.remember.data), duration=REMEMBER_FOR)
+            session_tokens.sign_in(guardian, remember=bool(form.remember.data))
             session.permanent = False
             return redirect(target or url_for("portal.index"))
     status = 400 if request.method == "POST" else 200
@@ -233,7 +234,7 @@ def logout() -> Any:
     form = ActionForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            logout_user()
+            session_tokens.sign_out()
             _fresh_session()
             flash("Излязохте от профила си.", "success")
             return redirect(url_for("portal.index"))
@@ -241,6 +242,17 @@ def logout() -> Any:
     if current_guardian() is None:
         return redirect(url_for("portal.index"))
     return render_template("portal/logout.html", form=form)
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere() -> Any:
+    """Изход от всички устройства: every session and remember-me cookie of the account ends."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session_tokens.sign_out()
+    _fresh_session()
+    flash("Излязохте от профила си на всички устройства.", "success")
+    return redirect(url_for("portal.index"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -505,9 +517,6 @@ def my_data_json() -> Response:
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="belezhnik-moite-danni.json"'},
     )
-
-
-REMEMBER_FOR = dt.timedelta(days=30)
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+import session_tokens
 from gradebook.demo import school_year_bounds
 from models import School, SchoolYear, StaffMembership, StaffRole, StaffUser, db
 
@@ -76,7 +77,7 @@ def login(client: FlaskClient, app: Flask, email: str, password: str = "demo1234
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         identifier = _create_identifier()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_tokens.issue(user)
         session["_fresh"] = True
         session["_id"] = identifier
 

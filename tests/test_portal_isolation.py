@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+import session_tokens
 from models import (
     Guardian,
     GuardianStudent,
@@ -206,7 +207,7 @@ def test_staff_session_is_not_a_parent(demo_client):
         sa.select(StaffUser).where(StaffUser.email == "direktor@sou1.demo.bg")
     ).one()
     with demo_client.session_transaction() as session:
-        session["_user_id"] = staff.get_id()
+        session["_user_id"] = session_tokens.issue(staff)  # a genuine staff sign-in
         session["_fresh"] = True
     sid = child_ids(ME)[0]
     response = demo_client.get(f"/child/{sid}")
