@@ -100,6 +100,18 @@ def id_values(values: Iterable[str]) -> list[int]:
     return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]
 
 
+MAX_PAGE = 10_000
+
+
+def page_number(value: str | None, max_page: int = MAX_PAGE) -> int:
+    """A ``?page=`` value clamped to 1..``max_page``: not a number, zero or negative → 1, too
+    large (``99999999999999999999`` overflows the SQL OFFSET) → ``max_page``."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return max(1, min(int(value) if len(value) <= 18 else max_page, max_page))
+
+
 # --- Twilio signatures ----------------------------------------------------------------------------
 def public_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL + path + query when configured, else the request

@@ -127,7 +127,11 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Uploaded lists (personal data) left behind are deleted after this many hours.
         "UPLOAD_RETENTION_HOURS": float(env.get("UPLOAD_RETENTION_HOURS", "24")),
     }
-    if env.get("IVR_SIMULATOR"):
-        # The phone simulator is on by default only while no Twilio account is configured.
-        settings["IVR_SIMULATOR"] = _bool(env["IVR_SIMULATOR"])
+    # The phone simulator (/ivr/simulator, staff only) signs requests as Twilio would, so it can
+    # claim any caller ID: on by default only in development (no SECRET_KEY in the environment,
+    # the generated one in use) while no Twilio account is configured.
+    development = not env.get("SECRET_KEY")
+    settings["IVR_SIMULATOR"] = _bool(
+        env.get("IVR_SIMULATOR"), development and not settings["TWILIO_ACCOUNT_SID"]
+    )
     return settings

@@ -206,7 +206,8 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/staff") or "//" in target:
+    staff_page = parts.path.startswith("/staff") or parts.path in ("/ivr/calls", "/ivr/simulator")
+    if parts.scheme or parts.netloc or not staff_page or "//" in target:
         return None
     return target
 

@@ -36,6 +36,7 @@ from models import (
     db,
     utcnow,
 )
+from notify import twilio_status
 from notify.operations import normalize_phone
 
 log = logging.getLogger("belezhnik.ivr")
@@ -429,18 +430,23 @@ def handle_step(
     return xml
 
 
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+FINAL_CALL_STATUSES = twilio_status.CALL_FINAL
 
 
 def record_call_end(
     session: CallSession, status: str, duration: str | None, ended_at: dt.datetime | None = None
 ) -> None:
-    """Write how a call ended (from the status callback or from ``ivr.reconcile``)."""
-    status = status[:20]
-    if status:
-        session.status = status
-    if status in FINAL_CALL_STATUSES:
-        session.ended_at = session.ended_at or ended_at or utcnow()
+    """Write how a call ended (from the status callback or from ``ivr.reconcile``): only
+    Twilio's values, only forward (``notify.twilio_status.CALL``). The first final report also
+    writes the end and the duration (the line's own hang-up marks a call completed without)."""
+    moved = twilio_status.CALL.advance(session.status, status)
+    if moved is not None:
+        session.status = moved
+    elif not twilio_status.CALL.known(status):
+        log.warning("call %s: status %r is not Twilio's, ignored", session.call_sid, status[:40])
+        return
+    if status in FINAL_CALL_STATUSES and session.ended_at is None:
+        session.ended_at = ended_at or utcnow()
         duration = duration or ""
         if duration.isascii() and duration.isdigit() and len(duration) <= 9:  # not "²", fits int4
             session.duration_s = int(duration)

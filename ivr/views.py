@@ -28,13 +28,14 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
 
-from gradebook.access import admin_required, current_school_id
+from gradebook.access import admin_required, current_school_id, current_staff
 from ivr import flow, service, twiml
 from ivr.content import MENU_TITLES
 from models import db
@@ -56,6 +57,42 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(bp)  # Twilio signatures protect the webhooks; the simulator API signs too
     app.register_blueprint(bp)
+    app.after_request(_twiml_on_webhook_paths)
+
+
+# Pages for people (and files) under /ivr/; every other path there is Twilio's, as are the two SMS
+# webhooks of notify/.
+_HUMAN_PREFIXES = ("/ivr/simulator", "/ivr/calls", "/ivr/static/", "/ivr/audio/")
+_SMS_WEBHOOKS = ("/notify/sms-status", "/notify/sms-inbound")
+_SPOKEN = ("/ivr/voice", "/ivr/step")
+
+
+def is_webhook_path(path: str) -> bool:
+    if path in _SMS_WEBHOOKS:
+        return True
+    return (path == "/ivr" or path.startswith("/ivr/")) and not path.startswith(_HUMAN_PREFIXES)
+
+
+def _twiml_on_webhook_paths(response: Response) -> Response:
+    """Whatever goes wrong on a webhook path (405 for a GET, 413 for a body over
+    MAX_CONTENT_LENGTH, 404, 400…), Twilio gets TwiML with the same status: the phone steps
+    apologise in Bulgarian, the rest answer an empty ``<Response/>``. Changed in place, so the
+    headers other hooks set stay."""
+    if (
+        request.method == "HEAD"
+        or response.status_code in (204, 304)
+        or response.mimetype == "text/xml"
+        or not is_webhook_path(request.path)
+    ):
+        return response
+    if request.path in _SPOKEN and response.status_code != 403:
+        voice, language = _voice()
+        body = twiml.say_and_hang_up(PROMPTS["error"], voice=voice, language=language)
+    else:
+        body = twiml.empty()
+    response.set_data(body)
+    response.mimetype = "text/xml"
+    return response
 
 
 def _xml(body: str, status: int = 200) -> Response:
@@ -158,15 +195,19 @@ def audio_file(name: str) -> Response:
 
 
 # --- simulator ------------------------------------------------------------------------------------
+# The simulator signs its requests with the Twilio auth token, so it can claim any caller ID: it
+# exists only where IVR_SIMULATOR is on (by default development without a Twilio account, see
+# config/settings.py), and only for a signed-in staff member.
 def _simulator_enabled() -> bool:
-    cfg = current_app.config
-    return bool(cfg.get("IVR_SIMULATOR", not cfg.get("TWILIO_ACCOUNT_SID")))
+    return bool(current_app.config.get("IVR_SIMULATOR"))
 
 
 @bp.get("/simulator")
-def simulator() -> str:
+def simulator() -> Any:
     if not _simulator_enabled():
         abort(404)
+    if current_staff() is None:
+        return redirect(url_for("staff.login", next=request.path))
     return render_template(
         "ivr/simulator.html",
         info_phone=current_app.config.get("INFO_PHONE_NUMBER", ""),
@@ -178,6 +219,8 @@ def simulator_api() -> Response:
     """The page's keypad: one signed request through the TwiML-following client."""
     if not _simulator_enabled():
         abort(404)
+    if current_staff() is None:
+        return jsonify({"error": "Влезте като служител на училището."}), 403  # type: ignore[return-value]
     from ivr.client import FlaskTransport, PhoneCall
 
     data: Any = request.get_json(silent=True)

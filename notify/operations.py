@@ -44,6 +44,7 @@ from models import (
     VerificationCode,
     db,
 )
+from notify import twilio_status
 from notify.account_messages import Text, msg
 from notify.outbox import (
     DEFAULT_SMS_EVENTS,
@@ -576,7 +577,11 @@ def record_sms_status(
     *, message_sid: str, status: str, error_code: str, row_id: int | None, to: str
 ) -> bool:
     """Twilio's delivery report. Finds the row by SID, else by our row id in the callback URL
-    (then it also settles a row whose create response was lost). Commits."""
+    (then it also settles a row whose create response was lost). Only Twilio's values, only
+    forward (``notify.twilio_status.MESSAGE``): a late "sent" never undoes "failed". Commits."""
+    if not twilio_status.MESSAGE.known(status):
+        log.warning("sms status %r for %s is not Twilio's, ignored", status[:40], message_sid[:64])
+        return False
     row = None
     if message_sid:
         row = db.session.scalar(
@@ -589,13 +594,18 @@ def record_sms_status(
     if row is None:
         log.info("sms status for unknown message %s", message_sid)
         return False
-    row.provider_status = status[:20] or None
+    moved = twilio_status.MESSAGE.advance(row.provider_status, status)
+    outbound = twilio_status.MESSAGE.twilio  # not "receiving"/"received"
     if message_sid and not row.provider_id:
         row.provider_id = message_sid[:64]
-    if row.status in (OutboxStatus.SENDING, OutboxStatus.UNKNOWN) and status:
+    if row.status in (OutboxStatus.SENDING, OutboxStatus.UNKNOWN) and status in outbound:
         row.status = OutboxStatus.SENT
         row.sent_at = row.sent_at or clock.utc_naive()
-    if status in ("failed", "undelivered"):
+    if moved is None:
+        db.session.commit()
+        return True
+    row.provider_status = moved
+    if moved in ("failed", "undelivered"):
         row.status = OutboxStatus.FAILED
         row.last_error = f"Twilio: {status} {error_code}".strip()[:500]
     db.session.commit()

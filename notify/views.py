@@ -26,7 +26,7 @@ from app import csrf
 from gradebook.access import admin_required, current_school_id
 from models import NotificationOutbox, OutboxStatus, db
 from notify import operations
-from security import id_values, twilio_signed
+from security import id_values, page_number, twilio_signed
 
 bp = Blueprint("notify", __name__, url_prefix="/notify", template_folder="templates")
 
@@ -94,7 +94,7 @@ def admin_outbox() -> str:
     if school_id is None:
         abort(403)
     status = request.args.get("status", "")
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page"))
     query = sa.select(NotificationOutbox).where(NotificationOutbox.school_id == school_id)
     if status in {s.value for s in OutboxStatus}:
         query = query.where(NotificationOutbox.status == OutboxStatus(status))

@@ -57,6 +57,7 @@ from models import (
     Subject,
     db,
 )
+from onboarding.export_cells import safe_cell, safe_row
 
 CURRENT_KINDS = [k for k in GradeKind if k not in (GradeKind.TERM, GradeKind.ANNUAL)]
 FONT_CANDIDATES = (
@@ -651,10 +652,10 @@ def render_text(report: Report) -> str:
 def render_csv(report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([report.title, report.subtitle])
-    writer.writerow(report.columns)
+    writer.writerow(safe_row([report.title, report.subtitle]))
+    writer.writerow(safe_row(report.columns))
     for row in report.rows:
-        writer.writerow([cell_text(v) for v in row])
+        writer.writerow([cell_text(v) for v in safe_row(row)])  # numbers stay numbers
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -666,10 +667,10 @@ def render_xlsx(report: Report) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = report.key[:31]
-    sheet.append([f"{report.school} — {report.title}"])
-    sheet.append([report.subtitle])
+    sheet.append(safe_row([f"{report.school} — {report.title}"]))
+    sheet.append(safe_row([report.subtitle]))
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(report.columns)
+    sheet.append(safe_row(report.columns))
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for index, row in enumerate(report.rows):
@@ -680,7 +681,7 @@ def render_xlsx(report: Report) -> bytes:
             elif isinstance(value, dt.date):
                 values.append(value)
             else:
-                values.append(value)
+                values.append(safe_cell(value))
         sheet.append(values)
         for col, value in enumerate(row, 1):
             cell = sheet.cell(row=sheet.max_row, column=col)
@@ -695,7 +696,7 @@ def render_xlsx(report: Report) -> bytes:
         sheet.column_dimensions[letter].width = min(40, max(8, len(header) + 2))
     for note in report.notes:
         sheet.append([])
-        sheet.append([note])
+        sheet.append(safe_row([note]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

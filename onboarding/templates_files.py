@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import random
 
+from onboarding.export_cells import safe_row
 from onboarding.importer import KINDS
 
 EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
@@ -104,10 +105,10 @@ def template_csv(kind: str, example: bool = False) -> bytes:
     columns = KINDS[kind].columns
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.header for c in columns])
+    writer.writerow(safe_row(c.header for c in columns))
     if example:
         for row in example_rows(kind):
-            writer.writerow([row.get(c.key, "") for c in columns])
+            writer.writerow(safe_row(row.get(c.key, "") for c in columns))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -121,7 +122,7 @@ def template_xlsx(kind: str, example: bool = False) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = KINDS[kind].title[:31]
-    sheet.append([c.header for c in columns])
+    sheet.append(safe_row(c.header for c in columns))
     for index, column in enumerate(columns, 1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -132,7 +133,7 @@ def template_xlsx(kind: str, example: bool = False) -> bytes:
         sheet.column_dimensions[cell.column_letter].number_format = "@"
     if example:
         for row in example_rows(kind):
-            sheet.append([row.get(c.key, "") for c in columns])
+            sheet.append(safe_row(row.get(c.key, "") for c in columns))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

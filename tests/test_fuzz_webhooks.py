@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from ivr.client import FlaskTransport, PhoneCall
 from models import CallSession, Guardian, NotificationOutbox, School, db
 from security import sign
+from tests.conftest import login_staff
 
 FUZZ = settings(
     max_examples=30,
@@ -350,12 +351,20 @@ json_value = st.recursive(
 )
 
 
+def sim_client(app: Flask) -> FlaskClient:
+    """A teacher signed in: the simulator is for staff only, and on here (IVR_SIMULATOR)."""
+    app.config["IVR_SIMULATOR"] = True
+    client = app.test_client()
+    login_staff(client, "uchitel1@sou1.demo.bg")
+    return client
+
+
 @FUZZ
 @given(data=st.data())
 def test_simulator_api_never_fails(
     demo_app: Flask, line: dict[str, Any], errors: Errors, data: st.DataObject
 ) -> None:
-    client = demo_app.test_client()
+    client = sim_client(demo_app)
     start = client.post("/ivr/simulator/api", json={"op": "start", "from": line["phones"][0]})
     assert start.status_code == 200
     state = start.get_json()["state"]
@@ -421,7 +430,7 @@ def test_simulator_api_never_fails(
 def test_simulator_api_odd_bodies_are_400(demo_app: Flask, errors: Errors, body: Any) -> None:
     """Regression (ivr/views.py ``simulator_api``): a JSON that is not the page's object, or a key
     press while the line is not gathering, raised (AttributeError, RuntimeError) → 500."""
-    response = demo_app.test_client().post("/ivr/simulator/api", json=body)
+    response = sim_client(demo_app).post("/ivr/simulator/api", json=body)
     assert response.status_code == 400 and "error" in response.get_json()
     errors.check()
 

@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from flask import Flask
 
 from models import AuditLog, CallSession, Guardian, db
-from tests.conftest import form_post, launch_chromium
+from tests.conftest import form_post, launch_chromium, login_staff
+
+
+@pytest.fixture
+def staff_client(demo_app: Flask):  # type: ignore[no-untyped-def]
+    """A signed-in teacher: the simulator is for staff only (it can claim any caller ID)."""
+    demo_app.config["IVR_SIMULATOR"] = True
+    client = demo_app.test_client()
+    login_staff(client, "uchitel1@sou1.demo.bg")
+    return client
 
 
 def demo_parent() -> tuple[str, str]:
@@ -27,7 +36,8 @@ def api(client, body: dict) -> dict:  # type: ignore[no-untyped-def]
     return response.get_json()
 
 
-def test_simulator_page_has_a_keypad(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_simulator_page_has_a_keypad(staff_client) -> None:  # type: ignore[no-untyped-def]
+    demo_client = staff_client
     page = demo_client.get("/ivr/simulator")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -38,7 +48,8 @@ def test_simulator_page_has_a_keypad(demo_client) -> None:  # type: ignore[no-un
     script.close()
 
 
-def test_simulator_api_drives_a_signed_call(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_simulator_api_drives_a_signed_call(staff_client) -> None:  # type: ignore[no-untyped-def]
+    demo_client = staff_client
     number, child = demo_parent()
     result = api(demo_client, {"op": "start", "from": number})
     assert result["said"][1] == f"Обаждате се за {child}."
@@ -53,7 +64,8 @@ def test_simulator_api_drives_a_signed_call(demo_client) -> None:  # type: ignor
     assert session.call_sid.startswith("SIM") and session.status == "completed"
 
 
-def test_simulator_refuses_actions_outside_the_line(demo_client) -> None:  # type: ignore[no-untyped-def]
+def test_simulator_refuses_actions_outside_the_line(staff_client) -> None:  # type: ignore[no-untyped-def]
+    demo_client = staff_client
     state = {
         "call_sid": "SIM1",
         "from_number": "+359888",
@@ -67,11 +79,11 @@ def test_simulator_refuses_actions_outside_the_line(demo_client) -> None:  # typ
     assert response.status_code == 400
 
 
-def test_simulator_is_off_in_production(demo_app: Flask) -> None:
-    demo_app.config["TWILIO_ACCOUNT_SID"] = "AC123"
-    assert demo_app.test_client().get("/ivr/simulator").status_code == 404
+def test_simulator_is_off_in_production(demo_app: Flask, staff_client) -> None:  # type: ignore[no-untyped-def]
+    demo_app.config["IVR_SIMULATOR"] = False
+    assert staff_client.get("/ivr/simulator").status_code == 404
     demo_app.config["IVR_SIMULATOR"] = True
-    assert demo_app.test_client().get("/ivr/simulator").status_code == 200
+    assert staff_client.get("/ivr/simulator").status_code == 200
 
 
 def test_terminal_call(demo_app: Flask) -> None:
@@ -135,9 +147,14 @@ def test_call_log_for_the_school_admin_only(demo_app: Flask) -> None:
 @pytest.mark.browser
 def test_simulator_in_a_browser(demo_app: Flask, live_url: str) -> None:
     number, child = demo_parent()
+    demo_app.config["IVR_SIMULATOR"] = True
     with launch_chromium() as browser:
         page = browser.new_page()
-        page.goto(f"{live_url}/ivr/simulator")
+        page.goto(f"{live_url}/ivr/simulator")  # to the staff sign-in first
+        page.fill("input[name=email]", "uchitel1@sou1.demo.bg")
+        page.fill("input[name=password]", "demo1234")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#sim-from")
         page.fill("#sim-from", number)
         page.click("#sim-call")
         page.wait_for_selector(f"#sim-log li:has-text('Обаждате се за {child}')")
