@@ -958,17 +958,17 @@ class CallSession(db.Model):
     duration_s: Mapped[int | None]
 
 
-class AuthFailure(db.Model):
-    """Failed attempts for throttling (sliding windows): scope is e.g. 'ivr_number', 'ivr_code',
-    'staff_login', 'parent_login', 'register'; key the number, code, e-mail or address."""
+class AttemptCounter(db.Model):
+    """Attempts at guessing a secret, counted atomically (``throttle``): one row per scope
+    (e.g. 'ivr_number', 'ivr_child', 'staff_login', 'parent_login', 'register'), key (the number,
+    child, e-mail or address) and fixed window; ``window_start`` 2000-01-01 marks a count with no
+    window (the phone PIN's failures in a row for one child)."""
 
-    __tablename__ = "auth_failure"
-    id: Mapped[intpk]
-    scope: Mapped[str20]
-    key: Mapped[str] = mapped_column(sa.String(200))
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
-    created_at: Mapped[created]
-    __table_args__ = (Index("ix_auth_failure_lookup", "scope", "key", "created_at"),)
+    __tablename__ = "attempt_counter"
+    scope: Mapped[str20] = mapped_column(primary_key=True)
+    key: Mapped[str200] = mapped_column(primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
 
 
 class VerificationCode(db.Model):

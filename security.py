@@ -1,14 +1,9 @@
-"""Cross-cutting protections: throttling of guessing, safe ids from form input, Twilio webhook
-signatures, and the hashing of phone PINs.
-
-Throttling counts failures in the database (``AuthFailure``) over a sliding window, so it holds
-across gunicorn workers and restarts. Scopes in use: ``ivr_number``, ``ivr_code``,
-``staff_login``, ``parent_login``, ``register``, ``pin``.
+"""Cross-cutting protections: safe ids from form input, Twilio webhook signatures, and the
+hashing of phone PINs. The limits on guessing are in :mod:`throttle`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -17,79 +12,11 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.security import check_password_hash
 
-from models import AuthFailure, db, utcnow
-
 log = logging.getLogger("belezhnik.security")
-
-
-def record_failure(scope: str, key: str, school_id: int | None = None) -> None:
-    """Count one failure (in the caller's transaction; the caller commits)."""
-    db.session.add(AuthFailure(scope=scope, key=key[:200], school_id=school_id))
-
-
-def failures(scope: str, key: str, window: dt.timedelta = dt.timedelta(hours=1)) -> int:
-    since = utcnow() - window
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(AuthFailure.id)).where(
-                AuthFailure.scope == scope,
-                AuthFailure.key == key[:200],
-                AuthFailure.created_at >= since,
-            )
-        )
-        or 0
-    )
-
-
-def too_many(
-    scope: str, key: str, limit: int, window: dt.timedelta = dt.timedelta(hours=1)
-) -> bool:
-    """True when ``key`` has ``limit`` or more failures in ``scope`` within ``window``."""
-    return too_many_any([(scope, key, limit)], window)
-
-
-# Built once: the phone line asks it on every step that takes a code or a PIN. (scope, key) pairs
-# not asked for may be counted too (scopes × keys); they are ignored.
-_FAILURE_COUNTS = (
-    sa.select(AuthFailure.scope, AuthFailure.key, sa.func.count(AuthFailure.id))
-    .where(
-        AuthFailure.created_at >= sa.bindparam("since"),
-        AuthFailure.scope.in_(sa.bindparam("scopes", expanding=True)),
-        AuthFailure.key.in_(sa.bindparam("keys", expanding=True)),
-    )
-    .group_by(AuthFailure.scope, AuthFailure.key)
-)
-
-
-def too_many_any(
-    checks: Iterable[tuple[str, str, int]], window: dt.timedelta = dt.timedelta(hours=1)
-) -> bool:
-    """:func:`too_many` for several ``(scope, key, limit)`` at once, in one query."""
-    wanted = {(scope, key[:200]): limit for scope, key, limit in checks}
-    if not wanted:
-        return False
-    if min(wanted.values()) <= 0:  # a limit of 0: locked whatever the count
-        return True
-    rows = db.session.execute(
-        _FAILURE_COUNTS,
-        {
-            "since": utcnow() - window,
-            "scopes": [s for s, _ in wanted],
-            "keys": [k for _, k in wanted],
-        },
-    ).all()
-    return any(count >= wanted.get((scope, key), count + 1) for scope, key, count in rows)
-
-
-def clear_failures(scope: str, key: str) -> None:
-    db.session.execute(
-        sa.delete(AuthFailure).where(AuthFailure.scope == scope, AuthFailure.key == key[:200])
-    )
 
 
 # --- form input -----------------------------------------------------------------------------------

@@ -107,6 +107,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SIGN_IN_MAX_DAYS": float(env.get("SIGN_IN_MAX_DAYS", "30")),
         "IVR_FAILS_PER_NUMBER_HOUR": int(env.get("IVR_FAILS_PER_NUMBER_HOUR", "10")),
         "IVR_FAILS_PER_CODE_HOUR": int(env.get("IVR_FAILS_PER_CODE_HOUR", "5")),
+        "IVR_FAILS_HIDDEN_HOUR": int(env.get("IVR_FAILS_HIDDEN_HOUR", "20")),
+        "IVR_PIN_LOCK_AFTER": int(env.get("IVR_PIN_LOCK_AFTER", "10")),
         # A call still open with no change for this long is looked up at Twilio (ivr/reconcile.py);
         # one open this long is given up as "end unknown".
         "IVR_CALL_QUIET_MINUTES": float(env.get("IVR_CALL_QUIET_MINUTES", "15")),

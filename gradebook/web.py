@@ -43,8 +43,8 @@ from flask import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-import security
 import session_tokens
+import throttle
 from config import clock
 from gradebook import access, rules
 from gradebook import operations as ops
@@ -63,6 +63,7 @@ from gradebook.forms import (
     ReplyForm,
     opts,
 )
+from ivr import pin_lock
 from models import (
     Absence,
     AbsenceKind,
@@ -360,9 +361,11 @@ def login() -> Any:
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         address = f"ip:{request.remote_addr or '?'}"
-        if security.too_many(
-            "staff_login", email, LOGIN_LIMIT_PER_EMAIL, LOGIN_WINDOW
-        ) or security.too_many("staff_login", address, LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW):
+        limits = (
+            throttle.Limit("staff_login", email, LOGIN_LIMIT_PER_EMAIL, LOGIN_WINDOW),
+            throttle.Limit("staff_login", address, LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW),
+        )
+        if not throttle.reserve(*limits):  # counted (and committed) before the password check
             log.warning("staff sign-in throttled for %s", email)
             form.password.errors = [THROTTLED_BG]
             return render_template("gradebook/login.html", form=form), 429
@@ -374,14 +377,11 @@ def login() -> Any:
             user.password_hash if user is not None else _dummy_hash(), form.password.data or ""
         )
         if user is None or not user.active or not password_ok:
-            security.record_failure("staff_login", email)
-            security.record_failure("staff_login", address)
-            db.session.commit()
             log.info("failed staff sign-in for %s", email)
             form.password.errors = [BAD_LOGIN_BG]
             status = 401
         else:
-            security.clear_failures("staff_login", email)
+            throttle.give_back(*limits)  # a sign-in that worked is not a guess
             user.last_login_at = clock.utc_naive()
             db.session.commit()
             next_url = _safe_next(request.args.get("next"))
@@ -1235,7 +1235,25 @@ def student(student_id: int) -> Any:
         guardians=guardians,
         me=me,
         delete_form=ReasonForm(formdata=None),
+        phone_locked=me.can_manage_class(klass.id) and pin_lock.is_locked(student.id),
+        unlock_form=CsrfForm(),
     )
+
+
+@bp.post("/students/<int:student_id>/phone-unlock")
+@access.staff_required
+def phone_unlock(student_id: int) -> Any:
+    """The school reopens a child's phone access locked after too many wrong PINs (audited)."""
+    me = actor()
+    student, klass = _student_for_view(student_id)
+    if not me.can_manage_class(klass.id):
+        abort(403)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    if pin_lock.unlock(student, "staff", me.staff_id):
+        db.session.commit()
+        flash("Телефонният достъп за ученика е отключен.", "success")
+    return redirect(url_for("staff.student", student_id=student.id))
 
 
 @bp.route("/students/<int:student_id>/remarks/new", methods=["GET", "POST"])

@@ -180,26 +180,21 @@ def _grade_sentence(g: dict[str, Any], today: dt.date) -> str:
 # --- headline ---------------------------------------------------------------------------------
 
 
-def headline(
-    summary: dict[str, Any], today: dt.date, since: dt.datetime | None, *, named: bool = False
-) -> list[str]:
+def headline(summary: dict[str, Any], today: dt.date, since: dt.datetime | None) -> list[str]:
     """The one sentence right after the PIN: the overall average, then what is new since the
     last call (grades entered since ``since``, naive UTC; the last week on a first call) and
-    today's absences. ``named``: the caller has just heard the child's name."""
+    today's absences. It names the child: nothing about the child is said before the PIN."""
     name = _name(summary)
     out: list[str] = []
-    # the greeting has just said the name ("Обаждате се за Иван."): every second counts
     if is_qualitative(summary):  # I–III: the term's marks counted, no average
         counted = _qualitative_total(summary)
         if counted:  # "Оценки този срок – …" would cost half a second before the marks
-            out.append(
-                _sentence(f"Този срок: {counted}" if named else f"{name}: този срок – {counted}")
-            )
+            out.append(_sentence(f"{name}: този срок – {counted}"))
         else:
             out.append(_sentence(f"{name} все още няма оценки този срок"))
     elif summary.get("overall"):
         said = speech.grade_phrase_short(Decimal(summary["overall"]["average"]))
-        out.append(_sentence(f"Среден успех {said}" if named else f"{name}: среден успех {said}"))
+        out.append(_sentence(f"{name}: среден успех {said}"))
     else:
         out.append(_sentence(f"{name} все още няма оценки този срок"))
     grades = summary.get("latest_grades", [])

@@ -123,11 +123,21 @@ class Services(Protocol):
         """The id of the guardian of ``student_id`` (or ``guardian_id`` itself) whose PIN this
         is; None when wrong or when there is no such student."""
 
-    def locked(self, number: str, code: str | None) -> bool: ...
+    def locked(self, number: str) -> bool:
+        """The number's limit (or hidden numbers' shared one) is reached: refuse at once."""
 
-    def record_failure(self, number: str, code: str | None) -> None: ...
+    def attempt(self, number: str, student_ids: tuple[int, ...]) -> bool:
+        """Count one PIN attempt, atomically, before the PIN is checked: against the number and
+        each child it could open (hourly, and the children's hard stop). False: refuse it."""
 
-    def lockout(self, number: str, code: str | None) -> None:
+    def failed(self, number: str, student_ids: tuple[int, ...]) -> bool:
+        """The PIN was wrong: count it in a row for each child. True when no attempt is left
+        (a limit of the number or of a child is now reached)."""
+
+    def succeeded(self, number: str, student_ids: tuple[int, ...]) -> None:
+        """The PIN was right: give the attempt back; the children's counts in a row restart."""
+
+    def lockout(self, number: str, per_child: bool) -> None:
         """Log a refused call for the school."""
 
     def begin(self, guardian_id: int, student_id: int) -> dt.datetime | None:
@@ -205,13 +215,16 @@ def advance(call: CallState, event: Event, svc: Services) -> Reply:
 def _start(call: CallState, svc: Services) -> Reply:
     call.data = {"silence": 0}
     number = call.from_number
-    if svc.locked(number, None):
-        svc.lockout(number, None)
+    if svc.locked(number):
+        svc.lockout(number, False)
         return _goodbye(call, "locked")
-    caller = svc.caller(number) if number else None
+    caller = svc.caller(number) if number else None  # a hidden number is never recognised
     if caller is not None and caller.children:
+        # caller ID can be spoofed: nothing about the children is said before the PIN
         call.data["guardian_id"] = caller.guardian_id
-        return _offer_children(call, caller.children, [Prompt("welcome")], svc, authenticated=False)
+        call.data["children"] = [_child_dict(c) for c in caller.children[:8]]
+        call.name = "pin"
+        return _ask(call, [Prompt("welcome")])
     call.name = "code"
     return _ask(call, [Prompt("welcome")])
 
@@ -221,21 +234,13 @@ def _child_dict(c: Child) -> dict[str, Any]:
 
 
 def _offer_children(
-    call: CallState,
-    children: tuple[Child, ...],
-    before: list[Speech],
-    svc: Services,
-    *,
-    authenticated: bool,
+    call: CallState, children: tuple[Child, ...], before: list[Speech], svc: Services
 ) -> Reply:
-    call.data["authenticated"] = authenticated
+    """After the PIN: one child is heard at once; several are offered by name."""
+    call.data["authenticated"] = True
     if len(children) == 1:
         call.data["child"] = _child_dict(children[0])
-        if authenticated:
-            return _listen(call, svc)
-        call.name = "pin"
-        call.data["named"] = True
-        return _ask(call, before + [Say(f"Обаждате се за {children[0].first_name}.")])
+        return _listen(call, svc)
     call.data["children"] = [_child_dict(c) for c in children[:8]]
     call.name = "choose_child"
     return _ask(call, before)
@@ -252,15 +257,15 @@ def _choose_child(call: CallState, digits: str, svc: Services) -> Reply:
     return _ask(call)
 
 
-def _fail(call: CallState, svc: Services, code: str | None, prompt: str) -> Reply:
-    """A failed code or PIN: count it (per call, number and code); three per call → goodbye."""
+def _fail(call: CallState, svc: Services, student_ids: tuple[int, ...], prompt: str) -> Reply:
+    """A failed code or PIN: three per call → goodbye; a wrong PIN is also counted in a row for
+    the children (the attempt itself was counted before the check)."""
     call.failures += 1
-    if prompt == "wrong_credentials":
-        svc.record_failure(call.from_number, code)
+    spent = prompt == "wrong_credentials" and svc.failed(call.from_number, student_ids)
     if call.failures >= MAX_CALL_FAILURES:
         return _goodbye(call, "too_many_failures", [Prompt(prompt)])
-    if svc.locked(call.from_number, code):
-        svc.lockout(call.from_number, code)
+    if spent:
+        svc.lockout(call.from_number, bool(student_ids))
         return _goodbye(call, "locked", [Prompt(prompt)])
     # with caller ID the parent only retries the PIN; otherwise code and PIN again
     call.name = "pin" if call.data.get("guardian_id") and "code" not in call.data else "code"
@@ -270,10 +275,8 @@ def _fail(call: CallState, svc: Services, code: str | None, prompt: str) -> Repl
 def _code(call: CallState, digits: str, svc: Services) -> Reply:
     code = digits.replace("*", "").rstrip("#")
     if not svc.code_valid(code):
-        return _fail(call, svc, None, "bad_code")  # refused at once, no lookup
-    if svc.locked(call.from_number, code):
-        svc.lockout(call.from_number, code)
-        return _goodbye(call, "locked")
+        return _fail(call, svc, (), "bad_code")  # refused at once, no lookup
+    # no limit is asked here: the PIN step counts the attempt (code and PIN) before checking it
     child = svc.student_by_code(code)
     call.data["code"] = code
     # an unknown code still asks for the PIN: a wrong code and a wrong PIN sound the same
@@ -282,39 +285,39 @@ def _code(call: CallState, digits: str, svc: Services) -> Reply:
     return _ask(call)
 
 
-def _guess_key(call: CallState) -> str | None:
-    """What PIN guesses are counted against besides the number: the typed code, or with caller
-    ID (a number that can be spoofed) the child itself."""
-    if call.data.get("code"):
-        return str(call.data["code"])
+def _guessed(call: CallState) -> tuple[int, ...]:
+    """The children a PIN typed now could open: the typed code's child, or with caller ID (a
+    number that can be spoofed) each child of the recognised parent."""
     child = call.data.get("child")
-    return f"student:{child['id']}" if child else None
+    if call.data.get("code") or child:
+        return (int(child["id"]),) if child else ()
+    return tuple(int(c["id"]) for c in call.data.get("children", []))
 
 
 def _pin(call: CallState, digits: str, svc: Services) -> Reply:
     pin = digits.rstrip("#")
     code = call.data.get("code")
-    key = _guess_key(call)
-    if svc.locked(call.from_number, key):
-        svc.lockout(call.from_number, key)
+    ids = _guessed(call)
+    if not svc.attempt(call.from_number, ids):
+        svc.lockout(call.from_number, bool(ids))
         return _goodbye(call, "locked")
     child = call.data.get("child")
     guardian_hint = None if code else call.data.get("guardian_id")
-    guardian_id = (
-        svc.verify_pin(pin, child["id"] if child else None, guardian_hint)
-        if pin.isdigit()
-        else None
-    )
-    if guardian_id is None or child is None:
-        return _fail(call, svc, key, "wrong_credentials")
+    target = child["id"] if child else (ids[0] if ids and guardian_hint else None)
+    guardian_id = svc.verify_pin(pin, target, guardian_hint) if pin.isdigit() else None
+    if guardian_id is None or target is None:
+        return _fail(call, svc, ids, "wrong_credentials")
+    svc.succeeded(call.from_number, ids)
     call.data["guardian_id"] = guardian_id
     call.data["authenticated"] = True
     call.data.pop("code", None)
-    return _listen(call, svc)
+    if child:
+        return _listen(call, svc)
+    children = tuple(_child(c) for c in call.data.pop("children", []))
+    return _offer_children(call, children, [], svc)
 
 
-def _child(call: CallState) -> Child:
-    c = call.data["child"]
+def _child(c: dict[str, Any]) -> Child:
     return Child(c["id"], c["name"], c.get("year"))
 
 
@@ -323,16 +326,15 @@ def _listen(call: CallState, svc: Services) -> Reply:
     call.name = "menu"
     call.data["last"] = None
     call.data["grades_offset"] = 0
-    child = _child(call)
+    child = _child(call.data["child"])
     since = svc.begin(call.data["guardian_id"], child.student_id)
     summary = svc.summary(child)
-    named = bool(call.data.pop("named", False))
-    lines = content.headline(summary, svc.today(), since, named=named)
+    lines = content.headline(summary, svc.today(), since)
     return _ask(call, [Say(line) for line in lines])
 
 
 def _content(call: CallState, choice: str, svc: Services, offset: int = 0) -> list[Speech]:
-    summary = svc.summary(_child(call))
+    summary = svc.summary(_child(call.data["child"]))
     today = svc.today()
     if choice == "1":
         lines, more = content.latest_grades(summary, today, offset)
@@ -386,5 +388,5 @@ def _menu(call: CallState, digits: str, svc: Services) -> Reply:
             call.data = {"silence": 0}
             call.name = "code"
             return Reply([Prompt("no_children")], Gather(num_digits=None, finish_on_key="#"))
-        return _offer_children(call, others, [Prompt("choose_child")], svc, authenticated=True)
+        return _offer_children(call, others, [Prompt("choose_child")], svc)
     return _ask(call, [Prompt("invalid_choice")])

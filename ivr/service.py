@@ -21,9 +21,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 import security
+import throttle
 from config import clock
 from gradebook import rules, summary
-from ivr import flow
+from ivr import flow, pin_lock
 from models import (
     AuditLog,
     CallSession,
@@ -42,10 +43,20 @@ from notify.operations import normalize_phone
 log = logging.getLogger("belezhnik.ivr")
 
 
+# What Twilio sends as From for a hidden caller ID ("+266696687" is its stand-in for anonymous)
+HIDDEN_CALLER_IDS = frozenset(
+    {"", "anonymous", "restricted", "unknown", "private", "unavailable", "+266696687", "266696687"}
+)
+
+
 def normalize_number(raw: str) -> str:
-    """A caller number as E.164 ("+359…"), or the raw text when it does not parse."""
+    """A caller number as E.164 ("+359…"); "" for a hidden number (anonymous, restricted, empty,
+    or anything that is not a phone number). A hidden number is never recognised by caller ID
+    and shares one limit with every other hidden number (``DbServices._number_limit``)."""
     raw = (raw or "").strip()
-    return normalize_phone(raw, accept="possible") or raw[:32]
+    if raw.lower() in HIDDEN_CALLER_IDS:
+        return ""
+    return normalize_phone(raw, accept="possible") or ""
 
 
 def request_key(path: str, params: dict[str, str]) -> str:
@@ -63,6 +74,7 @@ class DbServices:
         self._summaries: dict[int, dict[str, Any]] = {}
         # (guardian, student) → (link id, school, last call) of the link the PIN was checked on
         self._links: dict[tuple[int, int], tuple[int, int, dt.datetime | None]] = {}
+        self._reservation: throttle.Reservation | None = None
 
     def today(self) -> dt.date:
         return clock.today()
@@ -122,28 +134,38 @@ class DbServices:
                 return gid
         return None
 
-    def _limits(self) -> tuple[int, int]:
+    def _number_limit(self, number: str) -> throttle.Limit:
+        """The caller's number's hourly limit; every hidden number shares one, tighter."""
         cfg = current_app.config
-        return int(cfg.get("IVR_FAILS_PER_NUMBER_HOUR", 10)), int(
-            cfg.get("IVR_FAILS_PER_CODE_HOUR", 5)
-        )
+        if not number:
+            return throttle.Limit("ivr_hidden", "*", int(cfg.get("IVR_FAILS_HIDDEN_HOUR", 20)))
+        return throttle.Limit("ivr_number", number, int(cfg.get("IVR_FAILS_PER_NUMBER_HOUR", 10)))
 
-    def locked(self, number: str, code: str | None) -> bool:
-        per_number, per_code = self._limits()
-        checks = [("ivr_number", number, per_number)] if number else []
-        if code:
-            checks.append(("ivr_code", code, per_code))
-        return security.too_many_any(checks)
+    def _limits(self, number: str, student_ids: tuple[int, ...]) -> list[throttle.Limit]:
+        per_child = int(current_app.config.get("IVR_FAILS_PER_CODE_HOUR", 5))
+        limits = [self._number_limit(number)]
+        for sid in student_ids:
+            limits += [throttle.Limit("ivr_child", str(sid), per_child), pin_lock.limit(sid)]
+        return limits
 
-    def record_failure(self, number: str, code: str | None) -> None:
-        school_id = self.session.school_id
-        if number:
-            security.record_failure("ivr_number", number, school_id)
-        if code:
-            security.record_failure("ivr_code", code, school_id)
+    def locked(self, number: str) -> bool:
+        return throttle.reached(self._number_limit(number))
 
-    def lockout(self, number: str, code: str | None) -> None:
-        log.warning("phone line lockout: number=%s code=%s", number, "yes" if code else "no")
+    def attempt(self, number: str, student_ids: tuple[int, ...]) -> bool:
+        # one statement, committed with the step (the call row stays locked until then)
+        self._reservation = throttle.reserve(*self._limits(number, student_ids), commit=False)
+        return bool(self._reservation)
+
+    def failed(self, number: str, student_ids: tuple[int, ...]) -> bool:
+        counts = throttle.failed(*(pin_lock.limit(sid) for sid in student_ids))
+        pin_lock.locked_now(counts, self.session.school_id)
+        return self._reservation is not None and self._reservation.left == 0
+
+    def succeeded(self, number: str, student_ids: tuple[int, ...]) -> None:
+        throttle.give_back(*self._limits(number, student_ids))
+
+    def lockout(self, number: str, per_child: bool) -> None:
+        log.warning("phone line lockout: number=%s child=%s", number, "yes" if per_child else "no")
         db.session.add(
             AuditLog(
                 school_id=self.session.school_id,
@@ -153,7 +175,7 @@ class DbServices:
                 object_type="call_session",
                 object_id=self.session.id,
                 reason=f"Заключване на телефонната линия: номер {number or 'скрит'}"
-                + (", твърде много опити за едно дете" if code else ""),
+                + (", твърде много опити за едно дете" if per_child else ""),
             )
         )
 

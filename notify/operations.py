@@ -11,7 +11,7 @@
 * Twilio callbacks: :func:`record_sms_status`, :func:`set_stop_all`.
 
 Errors for people are :class:`AccountError` with a Bulgarian ``message_bg``; nothing half-saved.
-Throttling (``security``): scope ``register`` per address and per code, scope ``pin``.
+Throttling (``throttle``): scope ``register`` per address and per code, scope ``pin``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from config import clock
 from gradebook.rules import is_valid_student_code, normalize_student_code
+from ivr import pin_lock
 from models import (
     AuditLog,
     Channel,
@@ -53,7 +54,8 @@ from notify.outbox import (
     enqueue_direct,
     preference_map,
 )
-from security import clear_failures, hash_pin, record_failure, too_many
+from security import hash_pin
+from throttle import Limit, give_back, reserve
 
 log = logging.getLogger("belezhnik.notify")
 
@@ -143,21 +145,21 @@ def password_problem(password: str) -> str | None:
 
 
 # --- registration ----------------------------------------------------------------------------------
-def _student_by_code(raw_code: str, throttle_key: str) -> Student:
+def _student_by_code(raw_code: str, *throttle_keys: str) -> Student:
+    """The pupil of a code, after one attempt is counted (and committed) per client key and per
+    code. The client counts are never given back, a success included (so a known code between
+    guesses gains nothing); the code's count is given back when it is right."""
     code = normalize_student_code(raw_code or "")
-    if too_many(REGISTER_SCOPE, throttle_key, REGISTER_FAILS_PER_HOUR) or (
-        code and too_many(REGISTER_SCOPE, f"code:{code}", REGISTER_FAILS_PER_HOUR)
-    ):
+    per_code = [Limit(REGISTER_SCOPE, f"code:{code}", REGISTER_FAILS_PER_HOUR)] if code else []
+    clients = [Limit(REGISTER_SCOPE, key, REGISTER_FAILS_PER_HOUR) for key in throttle_keys]
+    if not reserve(*clients, *per_code):
         raise AccountError(msg("throttle.too_many"))
     student = None
     if is_valid_student_code(code):
         student = db.session.scalar(sa.select(Student).where(Student.student_code == code))
     if student is None:
-        record_failure(REGISTER_SCOPE, throttle_key)
-        if code:
-            record_failure(REGISTER_SCOPE, f"code:{code}")
-        db.session.commit()
         raise AccountError(msg("registration.unknown_code"), "student_code")
+    give_back(*per_code)
     return student
 
 
@@ -248,7 +250,6 @@ def start_registration(
             school_id=student.school_id,
         )
         ids.append(vc.id)
-    clear_failures(REGISTER_SCOPE, client_key)
     db.session.commit()
     return ids
 
@@ -273,17 +274,30 @@ def verify_sms_code(ids: list[int], code: str, client_key: str) -> None:
             continue
         if vc.data.get("verified"):
             return
-        if vc.expires_at < now or vc.attempts >= MAX_CODE_ATTEMPTS:
+        if vc.expires_at < now or not _claim_code_attempt(vc, client_key):
             raise AccountError(msg("registration.code_expired"), "code")
         if check_password_hash(vc.code_hash, (code or "").strip()):
             vc.data = {**vc.data, "verified": True}
             db.session.commit()
             return
-        vc.attempts += 1
-        record_failure(REGISTER_SCOPE, client_key)
-        db.session.commit()
         raise AccountError(msg("registration.code_wrong"), "code")
     raise AccountError(msg("registration.no_sms_code"), "code")
+
+
+def _claim_code_attempt(vc: VerificationCode, client_key: str) -> bool:
+    """Count one attempt at an SMS code, atomically and committed before the check: one of the
+    client's registration attempts and one of the code's MAX_CODE_ATTEMPTS (a conditional
+    UPDATE, so parallel guesses cannot pass the limit together). False when either is spent."""
+    if not reserve(Limit(REGISTER_SCOPE, client_key, REGISTER_FAILS_PER_HOUR)):
+        return False
+    claimed = db.session.execute(
+        sa.update(VerificationCode)
+        .where(VerificationCode.id == vc.id, VerificationCode.attempts < MAX_CODE_ATTEMPTS)
+        .values(attempts=VerificationCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
 
 
 def confirm_email_link(vid: int, token: str) -> int:
@@ -418,9 +432,7 @@ def _audit(
 
 def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student:
     """A signed-in parent adds another child by its code (throttled like registration)."""
-    student = _student_by_code(student_code, f"g:{guardian.id}")
-    if too_many(REGISTER_SCOPE, client_key, REGISTER_FAILS_PER_HOUR):
-        raise AccountError(msg("throttle.too_many"))
+    student = _student_by_code(student_code, f"g:{guardian.id}", client_key)
     if link_child(guardian, student) is None:
         raise AccountError(msg("child.already_added"), "student_code")
     _audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
@@ -429,20 +441,20 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
 
 
 def change_pin(guardian: Guardian, password: str, pin: str) -> None:
-    key = f"g:{guardian.id}"
-    if too_many(PIN_SCOPE, key, 10):
+    limit = Limit(PIN_SCOPE, f"g:{guardian.id}", 10)
+    if not reserve(limit):  # counted (and committed) before the password check
         raise AccountError(msg("throttle.too_many"))
     if not guardian.password_hash or not check_password_hash(
         guardian.password_hash, password or ""
     ):
-        record_failure(PIN_SCOPE, key)
-        db.session.commit()
         raise AccountError(msg("password.wrong"), "password")
+    give_back(limit)  # the right password is not a guess
     problem = pin_problem(pin)
     if problem:
+        db.session.commit()
         raise AccountError(problem, "pin")
     guardian.pin_hash = hash_pin(pin)
-    clear_failures(PIN_SCOPE, key)
+    pin_lock.unlock_for_guardian(guardian, reason="pin_changed")
     db.session.commit()
 
 

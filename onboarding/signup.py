@@ -42,7 +42,7 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-import security
+import throttle
 from config import clock
 from gradebook.access import current_staff, operator_required
 from gradebook.demo import school_year_bounds
@@ -315,11 +315,10 @@ def register(bp: Blueprint) -> None:
         form = SignupForm()
         if form.validate_on_submit():
             address = request.remote_addr or "?"
-            if security.too_many("signup", address, SIGNUPS_PER_HOUR):
+            # every submission counts (never given back), atomically and committed at once
+            if not throttle.reserve(throttle.Limit("signup", address, SIGNUPS_PER_HOUR)):
                 flash("Твърде много заявки от този адрес. Опитайте по-късно.", "error")
                 return render_template("onboarding/signup.html", form=form), 429
-            security.record_failure("signup", address)  # counts submissions, not only failures
-            db.session.commit()
             try:
                 submit_request({k: (getattr(form, k).data or "") for k in (
                     "school_name", "neispuo_code", "town", "director_name", "email", "phone", "note")})  # fmt: skip

@@ -62,7 +62,7 @@ from models import (
     utcnow,
 )
 from portal.messages import Text, msg
-from security import clear_failures, record_failure, too_many
+from throttle import Limit, clear, give_back, reserve
 
 log = logging.getLogger("belezhnik.portal")
 
@@ -684,19 +684,16 @@ def authenticate(email: str, password: str, address: str) -> Guardian:
     """
     email = _normalize_email(email)
     limit = int(current_app.config.get("LOGIN_FAILS_PER_HOUR", 10))
-    keys = [email, f"ip:{address or '?'}"]
-    if any(too_many(LOGIN_SCOPE, key, limit) for key in keys):
+    limits = [Limit(LOGIN_SCOPE, key, limit) for key in (email, f"ip:{address or '?'}")]
+    if not reserve(*limits):  # counted (and committed) before the password check
         log.warning("parent login throttled for %s from %s", email, address)
         raise PortalError(msg("login.throttled"))
     guardian = db.session.scalar(sa.select(Guardian).where(sa.func.lower(Guardian.email) == email))
     hashed = guardian.password_hash if guardian and guardian.password_hash else _DUMMY_HASH
     ok = check_password_hash(hashed, password or "")
     if not (ok and guardian is not None and guardian.password_hash and guardian.active):
-        for key in keys:
-            record_failure(LOGIN_SCOPE, key)
-        db.session.commit()
         raise PortalError(msg("login.wrong"))
-    clear_failures(LOGIN_SCOPE, email)
+    give_back(*limits)  # a sign-in that worked is not a guess
     guardian.last_login_at = clock.utc_naive()
     db.session.commit()
     return guardian
@@ -721,12 +718,11 @@ def request_password_reset(email: str, address: str, link_for: Any) -> None:
     guardian; answer the same either way. ``link_for(token)`` builds the absolute link.
     Throttled per e-mail and address (5 an hour). Commits."""
     email = _normalize_email(email)
-    keys = [email, f"ip:{address or '?'}"]
-    if any(too_many(RESET_SCOPE, key, RESET_REQUESTS_PER_HOUR) for key in keys):
+    keys = (email, f"ip:{address or '?'}")
+    # every request counts (never given back): the e-mail must not become a spam cannon
+    if not reserve(*(Limit(RESET_SCOPE, key, RESET_REQUESTS_PER_HOUR) for key in keys)):
         log.warning("password reset throttled for %s from %s", email, address)
         raise PortalError(msg("reset.throttled"))
-    for key in keys:  # every request counts: the e-mail must not become a spam cannon
-        record_failure(RESET_SCOPE, key)
     guardian = db.session.scalar(sa.select(Guardian).where(sa.func.lower(Guardian.email) == email))
     if guardian is not None and guardian.active and guardian.email:
         link = link_for(make_reset_token(guardian))
@@ -796,7 +792,8 @@ def reset_password(token: str, password: str) -> Guardian:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise PortalError(msg("password.too_short", length=MIN_PASSWORD_LENGTH))
     guardian.password_hash = generate_password_hash(password)
-    clear_failures(LOGIN_SCOPE, _normalize_email(guardian.email or ""))
+    # the owner of the e-mail chose a new password: the sign-in count of the e-mail starts again
+    clear(LOGIN_SCOPE, [_normalize_email(guardian.email or "")])
     db.session.commit()
     return guardian
 

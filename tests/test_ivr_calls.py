@@ -18,7 +18,7 @@ from ivr import content, speech
 from ivr.client import FlaskTransport, PhoneCall
 from models import (
     AuditLog,
-    AuthFailure,
+    AttemptCounter,
     CallSession,
     Curriculum,
     Enrollment,
@@ -55,22 +55,25 @@ def phone(demo_app: Flask):  # type: ignore[no-untyped-def]
 
 
 def failures(scope: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(AuthFailure.scope == scope)) or 0
+    """Attempts counted (and not given back) in ``scope``, all keys and windows."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.sum(AttemptCounter.attempts)).where(AttemptCounter.scope == scope)
+        )
+        or 0
+    )
 
 
 def test_known_caller_one_child_hears_headline_then_menus(demo_app: Flask, phone) -> None:  # type: ignore[no-untyped-def]
     number, (child,) = parent("roditel1@sou1.demo.bg")
     call = phone(number)
     turn = call.start()
-    assert turn.said == [
-        "Бележник, здравейте.",
-        f"Обаждате се за {child.first_name}.",
-        "Въведете ПИН кода и диез.",
-    ]
+    # caller ID can be spoofed: nothing about the child before the PIN
+    assert turn.said == ["Бележник, здравейте.", "Въведете ПИН кода и диез."]
     assert turn.gather and turn.gather["finish_on_key"] == "#"
     turn = call.press(PIN + "#")
-    # the greeting has just said the name; a grade-III pupil's marks are counted, not averaged
-    assert turn.said[0].startswith("Този срок: ")
+    # the headline names the child; a grade-III pupil's marks are counted, not averaged
+    assert turn.said[0].startswith(f"{child.first_name}: този срок – ")
     assert turn.said[-1].startswith(MENU)
     for key in "1234567":
         turn = call.press(key)
@@ -154,12 +157,13 @@ def test_several_children_choose_one(demo_app: Flask, phone) -> None:  # type: i
     call = phone(number)
     turn = call.start()
     names = {c.first_name for c in children}
+    assert not any(name in " ".join(turn.said) for name in names)  # not before the PIN
+    turn = call.press(PIN + "#")
     assert any(line.startswith("За ") and "натиснете едно" in line for line in turn.said)
     assert turn.gather and turn.gather["num_digits"] == 1
     said = " ".join(turn.said)
     assert all(name in said for name in names)
-    call.press("2")
-    turn = call.press(PIN + "#")
+    turn = call.press("2")
     second = turn.said[0].split(":")[0]
     turn = call.press("9")  # the other child, without the PIN again
     first = turn.said[0].split(":")[0]
@@ -187,7 +191,8 @@ def test_wrong_code_and_wrong_pin_sound_the_same(demo_app: Flask, phone) -> None
     third = call.press("12#")  # a typo: refused by the check digit, and the third failure
     assert third.hung_up
     assert third.said[-1] == "Твърде много неуспешни опити. Довиждане."
-    assert failures("ivr_number") == 2 and failures("ivr_code") == 2
+    # the unknown code opens nothing: counted for the number only; the child's PIN for both
+    assert failures("ivr_number") == 2 and failures("ivr_child") == 1
 
 
 def test_wrong_pin_for_a_known_caller_asks_the_pin_again(demo_app: Flask, phone) -> None:  # type: ignore[no-untyped-def]
@@ -213,7 +218,8 @@ def test_lockout_per_code_across_calls_and_numbers(demo_app: Flask, phone) -> No
         call.press("1111#")
     call = phone("+359888299999")
     call.start()
-    turn = call.press(child.student_code + "#")
+    call.press(child.student_code + "#")
+    turn = call.press(PIN + "#")  # refused before the PIN is checked
     assert turn.hung_up
     assert turn.said[0].startswith("Достъпът временно е спрян")
     # the right PIN does not help once the code is locked, and the school sees the lockout
@@ -455,7 +461,7 @@ def test_grade_three_parent_hears_marks_counted_never_an_average(demo_app: Flask
     call = phone(number)
     call.start()
     headline = call.press(PIN + "#")
-    assert headline.said[0] == f"Този срок: {counted}."
+    assert headline.said[0] == f"{child.first_name}: този срок – {counted}."
     menu3 = call.press("3")
     assert menu3.said[0] == f"Оценки този срок: {counted}."
     assert len(menu3.said) > 2  # then subject by subject
@@ -503,17 +509,17 @@ def test_fifth_grader_hears_the_term_grade_once_set(demo_app: Flask, phone) -> N
     db.session.commit()
 
     call = phone(number)
-    turn = call.start()
+    call.start()
+    turn = call.press(PIN + "#")
     if (
         turn.gather and turn.gather.get("num_digits") == 1
-    ):  # several children: pick the fifth grader
+    ):  # several children (offered after the PIN): pick the fifth grader
         key = next(
             line.split(" натиснете ")[1]
             for line in turn.said
             if line.startswith(f"За {child.first_name} натиснете ")
         )
         turn = call.press(str(["едно", "две", "три", "четири"].index(key.rstrip(".")) + 1))
-    turn = call.press(PIN + "#")
     assert turn.said[0].startswith(f"{child.first_name}: среден успех ")
     turn = call.press("3")
     assert turn.said[0].startswith("Среден успех: ")

@@ -241,10 +241,11 @@ def test_remarks() -> None:
     ]
 
 
-def test_headline_without_the_name_just_said() -> None:
-    lines = content.headline(payload(), WED, None, named=True)
-    assert lines == ["Среден успех Много добър, пет и двадесет и пет."]
-    assert content.headline(payload(overall=None), WED, None, named=True) == [
+def test_headline_names_the_child_after_the_pin() -> None:
+    # nothing about the child is said before the PIN, so the headline says whose it is
+    lines = content.headline(payload(), WED, None)
+    assert lines == ["Иван: среден успех Много добър, пет и двадесет и пет."]
+    assert content.headline(payload(overall=None), WED, None) == [
         "Иван все още няма оценки този срок."
     ]
 
@@ -273,51 +274,38 @@ MUSIC_III = subject(3, "Музика", average="5.00", count=1, marks={"5": 1})
 
 
 @pytest.mark.parametrize(
-    ("summary", "named", "expected"),
+    ("summary", "expected"),
     [
         case(
             qualitative(MATH_III, BG_III, MUSIC_III),
-            False,
             ["Калина: този срок – четири Отличен и две Много добър."],
             id="summed-over-subjects",
         ),
         case(
-            qualitative(MATH_III, BG_III, MUSIC_III),
-            True,
-            ["Този срок: четири Отличен и две Много добър."],
-            id="name-just-said",
-        ),
-        case(
             qualitative(MUSIC_III),
-            False,
             ["Калина: този срок – една Много добър."],
             id="one-mark-feminine",
         ),
         case(
             qualitative(subject(1, "Математика", count=21, marks={"6": 21})),
-            False,
             ["Калина: този срок – двадесет и една Отличен."],
             id="twenty-one-feminine",
         ),
         case(
             qualitative(subject(1, "Математика", count=2, marks={"4": 1, "3": 0, "2": 1})),
-            False,
             ["Калина: този срок – една Добър и една Незадоволителен."],
             id="zero-counts-left-out",
         ),
-        case(qualitative(), False, ["Калина все още няма оценки този срок."], id="no-marks"),
+        case(qualitative(), ["Калина все още няма оценки този срок."], id="no-marks"),
         case(
             qualitative(subject(1, "Математика", average="5.50", count=2)),
-            False,
             ["Калина: този срок – две оценки."],
             id="payload-without-marks-still-no-average",
         ),
     ],
 )
-def test_headline_grades_one_to_three(
-    summary: dict[str, Any], named: bool, expected: list[str]
-) -> None:
-    lines = content.headline(summary, WED, None, named=named)
+def test_headline_grades_one_to_three(summary: dict[str, Any], expected: list[str]) -> None:
+    lines = content.headline(summary, WED, None)
     assert lines == expected
     for line in lines:
         ensure_no_digits(line)

@@ -32,11 +32,16 @@ SUMMARY: dict[str, Any] = {
 class Fake:
     """flow.Services in memory: one parent (+359881) with Иван (and Мария when ``two``)."""
 
-    def __init__(self, two: bool = False, locked_numbers: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, two: bool = False, locked_numbers: tuple[str, ...] = (), attempts: int = 99
+    ) -> None:
         self.children = (IVAN, MARIA) if two else (IVAN,)
-        self.failures: list[tuple[str, str | None]] = []
-        self.lockouts: list[tuple[str, str | None]] = []
+        self.attempts: list[tuple[str, tuple[int, ...]]] = []  # reserved before each PIN check
+        self.failures: list[tuple[str, tuple[int, ...]]] = []
+        self.successes: list[tuple[str, tuple[int, ...]]] = []
+        self.lockouts: list[tuple[str, bool]] = []
         self.locked_numbers = set(locked_numbers)
+        self.left = attempts  # PIN attempts the limits allow
         self.begun: list[tuple[int, int]] = []
 
     def today(self) -> dt.date:
@@ -57,14 +62,24 @@ class Fake:
     def verify_pin(self, pin: str, student_id: int | None, guardian_id: int | None) -> int | None:
         return 7 if pin == "2580" and student_id in (1, 2) else None
 
-    def locked(self, number: str, code: str | None) -> bool:
+    def locked(self, number: str) -> bool:
         return number in self.locked_numbers
 
-    def record_failure(self, number: str, code: str | None) -> None:
-        self.failures.append((number, code))
+    def attempt(self, number: str, student_ids: tuple[int, ...]) -> bool:
+        self.attempts.append((number, student_ids))
+        self.left -= 1
+        return self.left >= 0
 
-    def lockout(self, number: str, code: str | None) -> None:
-        self.lockouts.append((number, code))
+    def failed(self, number: str, student_ids: tuple[int, ...]) -> bool:
+        self.failures.append((number, student_ids))
+        return self.left <= 0
+
+    def succeeded(self, number: str, student_ids: tuple[int, ...]) -> None:
+        self.successes.append((number, student_ids))
+        self.left += 1
+
+    def lockout(self, number: str, per_child: bool) -> None:
+        self.lockouts.append((number, per_child))
 
     def begin(self, guardian_id: int, student_id: int) -> dt.datetime | None:
         self.begun.append((guardian_id, student_id))
@@ -92,7 +107,7 @@ def prompts(reply: flow.Reply) -> list[str]:
 
 case = pytest.param
 TABLE = [
-    # known caller, one child: greeting names the child, then the PIN
+    # known caller, one child: a neutral greeting, then the PIN (caller ID can be spoofed)
     case("+359881", [], "pin", ["welcome", "ask_pin"], Gather, id="known-caller-asks-pin"),
     case("+359881", ["2580"], "menu", ["menu"], Gather, id="known-caller-right-pin-menu"),
     case("+359881", ["1234"], "pin", ["wrong_credentials", "ask_pin"], Gather, id="wrong-pin"),
@@ -159,15 +174,16 @@ def test_flow_table(
     assert isinstance(reply.end, ending)
 
 
-def test_several_children_choose_then_pin_then_switch_without_pin() -> None:
+def test_several_children_pin_then_choose_then_switch_without_pin() -> None:
     svc = Fake(two=True)
     call, reply = run(svc, "+359881", [])
-    assert call.name == "choose_child"
-    assert reply.texts()[1:] == ["За Иван натиснете едно.", "За Мария натиснете две."]
-    assert isinstance(reply.end, Gather) and reply.end.num_digits == 1
-    flow.advance(call, Digits("2"), svc)
     assert call.name == "pin"
+    assert prompts(reply) == ["welcome", "ask_pin"]
     reply = flow.advance(call, Digits("2580"), svc)
+    assert call.name == "choose_child"  # the names only after the PIN
+    assert reply.texts() == ["За Иван натиснете едно.", "За Мария натиснете две."]
+    assert isinstance(reply.end, Gather) and reply.end.num_digits == 1
+    reply = flow.advance(call, Digits("2"), svc)
     assert reply.texts()[0].startswith("Мария: среден успех Много добър")
     reply = flow.advance(call, Digits("9"), svc)  # the other child: no PIN again
     assert call.name == "menu"
@@ -176,19 +192,54 @@ def test_several_children_choose_then_pin_then_switch_without_pin() -> None:
     assert call.menus == ["9"]
 
 
-def test_headline_right_after_pin_says_the_average() -> None:
+def test_headline_right_after_pin_names_the_child_and_the_average() -> None:
     _, reply = run(Fake(), "+359881", ["2580"])
     first = reply.speech[0]
     assert isinstance(first, Say)
-    # the greeting has just named the child: the headline goes straight to the average
-    assert first.text == "Среден успех Много добър, пет и двадесет и пет."
+    assert first.text == "Иван: среден успех Много добър, пет и двадесет и пет."
+
+
+@pytest.mark.parametrize("two", [False, True])
+def test_caller_id_says_nothing_about_the_children_before_the_pin(two: bool) -> None:
+    svc = Fake(two=two)
+    said: list[str] = []
+    call, reply = run(svc, "+359881", [])
+    said += reply.texts()
+    for wrong in ("1111", "2222", "3333"):
+        said += flow.advance(call, Digits(wrong), svc).texts()
+    assert call.name == "end"
+    assert not any(name in text for text in said for name in ("Иван", "Мария"))
+    assert all(isinstance(s, Prompt) for s in reply.speech)
 
 
 def test_failures_are_counted_for_number_and_code_but_not_check_digit() -> None:
     svc = Fake()
     call, _ = run(svc, "+359999", ["5555", CODE_OK, "0000"])
     assert call.failures == 2
-    assert svc.failures == [("+359999", CODE_OK)]  # the typo never reached a lookup
+    assert svc.attempts == [("+359999", (1,))]  # the typo never reached a lookup
+    assert svc.failures == [("+359999", (1,))]
+
+
+def test_every_pin_is_reserved_before_it_is_checked_and_a_refusal_checks_none() -> None:
+    svc = Fake(attempts=1)
+    call, reply = run(svc, "+359999", [CODE_OK, "0000"])
+    assert call.name == "end" and prompts(reply) == ["wrong_credentials", "locked"]
+    assert svc.lockouts == [("+359999", True)]
+    svc = Fake(attempts=0)
+    call, reply = run(svc, "+359999", [CODE_OK, "2580"])  # the right PIN, but no attempt left
+    assert call.name == "end" and prompts(reply) == ["locked"]
+    assert svc.successes == [] and svc.begun == []
+
+
+def test_a_right_pin_gives_the_attempt_back() -> None:
+    svc = Fake()
+    run(svc, "+359999", [CODE_OK, "2580"])
+    assert svc.successes == [("+359999", (1,))]
+
+
+def test_a_hidden_number_is_never_recognised() -> None:
+    call, reply = run(Fake(), "", [])
+    assert call.name == "code" and prompts(reply) == ["welcome", "ask_code"]
 
 
 def test_locked_number_is_refused_at_once() -> None:
@@ -196,7 +247,7 @@ def test_locked_number_is_refused_at_once() -> None:
     call, reply = run(svc, "+359999", [])
     assert call.name == "end" and prompts(reply) == ["locked"]
     assert isinstance(reply.end, Hangup)
-    assert svc.lockouts == [("+359999", None)]
+    assert svc.lockouts == [("+359999", False)]
 
 
 def test_menus_are_recorded_and_repeat_says_it_again() -> None:
@@ -226,7 +277,8 @@ def test_a_late_duplicate_start_resets_nothing() -> None:
     assert prompts(reply) == ["ask_pin"]
 
 
-def test_pin_guesses_with_caller_id_count_against_the_child_too() -> None:
-    svc = Fake()
+def test_pin_guesses_with_caller_id_count_against_every_child_too() -> None:
+    svc = Fake(two=True)
     run(svc, "+359881", ["1111", "2222"])
-    assert svc.failures == [("+359881", "student:1"), ("+359881", "student:1")]
+    assert svc.failures == [("+359881", (1, 2)), ("+359881", (1, 2))]
+    assert svc.attempts == svc.failures

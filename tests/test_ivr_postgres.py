@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from ivr.client import FlaskTransport, PhoneCall
-from models import AuthFailure, CallSession, db
+from models import AttemptCounter, CallSession, db
 
 pytestmark = pytest.mark.postgres
 
@@ -48,9 +48,12 @@ def test_concurrent_retries_of_one_step(pg_app: Flask) -> None:
     session = db.session.scalars(sa.select(CallSession)).one()
     assert session.failures == 1
     scopes = db.session.execute(
-        sa.select(AuthFailure.scope, sa.func.count()).group_by(AuthFailure.scope)
+        sa.select(AttemptCounter.scope, sa.func.sum(AttemptCounter.attempts)).group_by(
+            AttemptCounter.scope
+        )
     ).all()
-    assert dict(scopes) == {"ivr_number": 1, "ivr_code": 1}  # the number and the child, once
+    # the number and the child once; the child's count in a row once
+    assert dict(scopes) == {"ivr_number": 1, "ivr_child": 1, "ivr_pin_row": 1}
 
 
 def test_grade_three_marks_counted_on_postgres(pg_app: Flask) -> None:

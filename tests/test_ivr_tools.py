@@ -52,10 +52,10 @@ def test_simulator_api_drives_a_signed_call(staff_client) -> None:  # type: igno
     demo_client = staff_client
     number, child = demo_parent()
     result = api(demo_client, {"op": "start", "from": number})
-    assert result["said"][1] == f"Обаждате се за {child}."
+    assert result["said"] == ["Бележник, здравейте.", "Въведете ПИН кода и диез."]  # no name
     assert result["gather"]["action"].startswith("/ivr/step?n=")
     result = api(demo_client, {"op": "press", "digits": "2580#", "state": result["state"]})
-    assert result["said"][0].startswith("Този срок: ")  # grade III: marks counted
+    assert result["said"][0].startswith(f"{child}: този срок – ")  # grade III: marks counted
     result = api(demo_client, {"op": "silence", "state": result["state"]})
     assert result["said"][0] == "Не чух избор."
     result = api(demo_client, {"op": "hangup", "state": result["state"]})
@@ -92,7 +92,7 @@ def test_terminal_call(demo_app: Flask) -> None:
         args=["ivr", "call", "--from", number], input="2580#\n3\n\nq\n"
     )
     assert result.exit_code == 0, result.output
-    assert f"☎  Обаждате се за {child}." in result.output
+    assert f"☎  {child}: този срок – " in result.output  # named only after the PIN
     assert "☎  Оценки този срок:" in result.output  # menu 3 of a grade-III pupil
     assert "☎  Не чух избор." in result.output
     assert "затворихте" in result.output
@@ -157,9 +157,9 @@ def test_simulator_in_a_browser(demo_app: Flask, live_url: str) -> None:
         page.wait_for_selector("#sim-from")
         page.fill("#sim-from", number)
         page.click("#sim-call")
-        page.wait_for_selector(f"#sim-log li:has-text('Обаждате се за {child}')")
+        page.wait_for_selector("#sim-log li:has-text('Въведете ПИН кода')")
         for key in "2580#":
             page.click(f".ivr-key[data-key='{key}']")
-        page.wait_for_selector("#sim-log li:has-text('Този срок:')")
+        page.wait_for_selector(f"#sim-log li:has-text('{child}: този срок')")
         page.click(".ivr-key[data-key='6']")
         page.wait_for_selector("#sim-log li:has-text('Утре')")

@@ -71,6 +71,8 @@ SOURCES = [
             "(валидна 24 часа):\n": "verification e-mail: a notification text",
         },
     ),
+    # the phone PIN's hard stop tells the guardians by SMS in the parent accounts' words
+    Source("ivr/pin_lock.py", account_messages.MESSAGES, {}),
     Source(
         "portal/operations.py",
         portal_messages.MESSAGES,

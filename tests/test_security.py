@@ -1,4 +1,4 @@
-"""Cross-cutting protections: PIN hashing and the sliding-window throttle."""
+"""Cross-cutting protections: PIN hashing and the fixed-window throttle."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 import security
-from models import AuthFailure, db
+import throttle
+from models import AttemptCounter, db
 
 
 @pytest.mark.parametrize(
@@ -59,19 +60,34 @@ def test_pin_key_setting(settings, same):
     assert pin_key({**settings, "SECRET_KEY": "b"}) != key or same
 
 
-def test_throttle_counts_within_the_window_only(app):
+def test_throttle_counts_in_fixed_windows(app):
+    limit = throttle.Limit("ivr_child", "42", 3)
+    assert [bool(throttle.reserve(limit)) for _ in range(4)] == [True, True, True, False]
+    assert throttle.count(limit) == 4 and throttle.reached(limit)
+    assert not throttle.reached(throttle.Limit("ivr_number", "42", 1)), "scopes are separate"
+    old = dt.datetime(2000, 1, 2)  # a window long past does not count now
+    db.session.add(AttemptCounter(scope="ivr_code", key="7", window_start=old, attempts=99))
+    db.session.commit()
+    assert throttle.reserve(throttle.Limit("ivr_code", "7", 1))
+    assert throttle.purge() == 1
+    throttle.clear("ivr_child", ["42"])
+    db.session.commit()
+    assert throttle.count(limit) == 0
+
+
+def test_give_back_takes_back_one_attempt_and_restarts_a_count_in_a_row(app):
+    hourly = throttle.Limit("parent_login", "a@b.bg", 5)
+    in_row = throttle.Limit("ivr_pin_row", "9", 3, None)
+    for _ in range(2):
+        assert throttle.reserve(hourly, in_row)
+        throttle.failed(in_row)
+    assert throttle.reserve(hourly, in_row)  # the third: right
+    throttle.give_back(hourly, in_row)
+    db.session.commit()
+    assert throttle.count(hourly) == 2 and throttle.count(in_row) == 0
     for _ in range(3):
-        security.record_failure("ivr_code", "1234567890")
-    db.session.add(
-        AuthFailure(
-            scope="ivr_code", key="1234567890", created_at=dt.datetime(2000, 1, 1)
-        )  # long ago: outside the window
-    )
-    db.session.commit()
-    assert security.failures("ivr_code", "1234567890") == 3
-    assert security.too_many("ivr_code", "1234567890", limit=3)
-    assert not security.too_many("ivr_code", "1234567890", limit=4)
-    assert not security.too_many("ivr_number", "1234567890", limit=1), "scopes are separate"
-    security.clear_failures("ivr_code", "1234567890")
-    db.session.commit()
-    assert security.failures("ivr_code", "1234567890") == 0
+        throttle.reserve(in_row)
+        counts = throttle.failed(in_row)
+    assert counts == {"9": 3} and not throttle.reserve(in_row)
+    throttle.give_back(in_row)  # a count at its limit is locked: only clear() reopens it
+    assert throttle.count(in_row) == 3

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from gradebook import operations as ops
 from models import (
     AuditLog,
-    AuthFailure,
+    AttemptCounter,
     Curriculum,
     Grade,
     GradeCategory,
@@ -128,7 +128,9 @@ def test_wrong_password_is_throttled(demo_client):
     assert demo_client.get("/staff/").status_code == 302
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(AuthFailure.id)).where(AuthFailure.scope == "staff_login")
+            sa.select(sa.func.sum(AttemptCounter.attempts)).where(
+                AttemptCounter.scope == "staff_login"
+            )
         )
         >= 5
     )
