@@ -34,6 +34,7 @@ from flask import (
     url_for,
 )
 
+from config import urls
 from gradebook.access import admin_required, current_school_id
 from ivr import flow, service, twiml
 from ivr.content import MENU_TITLES
@@ -74,8 +75,7 @@ def _voice() -> tuple[str, str]:
 
 
 def _absolute(path: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    return (base + path) if base else request.host_url.rstrip("/") + path
+    return urls.absolute(path)
 
 
 def _audio_url(prompt_id: str) -> str | None:
