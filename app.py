@@ -22,8 +22,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import session_tokens
+import web_headers
 from config import load_settings
-from config.settings import pin_key
+from config.settings import pin_key, production_problems
 from models import db
 
 login_manager = LoginManager()
@@ -59,6 +60,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings()
     if config:
         settings.update(config)
+    problems = production_problems(settings)
+    if problems:
+        raise RuntimeError(
+            "Belezhnik refuses to start in production (BELEZHNIK_ENV=production): "
+            + "; ".join(problems)
+            + ". See .env.example and the README's production section."
+        )
     settings["PIN_KEY"] = pin_key(settings)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
@@ -77,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Моля, влезте в профила си."
     login_manager.session_protection = "strong"
     session_tokens.init_app(app, login_manager)  # the user loader: revocable, expiring sign-ins
+    web_headers.init_app(app)  # CSP, nosniff, Referrer-Policy, no framing, HSTS on https
 
     from gradebook import web as gradebook_web
     from ivr import views as ivr_views

@@ -50,6 +50,40 @@ def pin_key(settings: dict[str, Any]) -> str:
     )
 
 
+PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "test-secret"}
+MIN_SECRET_LENGTH = 32
+
+
+def production_problems(settings: dict[str, Any]) -> list[str]:
+    """What keeps a production deployment (``BELEZHNIK_ENV=production``) from starting: the
+    public address that every link and Twilio signature is built on, and real secrets (never the
+    generated development ones, never a placeholder). Empty outside production."""
+    if settings.get("BELEZHNIK_ENV") != "production":
+        return []
+    problems = []
+    for name in ("PUBLIC_BASE_URL", "PORTAL_BASE_URL"):
+        value = str(settings.get(name) or "")
+        if name == "PUBLIC_BASE_URL" and not value:
+            problems.append("PUBLIC_BASE_URL is not set (the https:// address of this server)")
+        elif value and not value.startswith("https://"):
+            problems.append(f"{name} must be an https:// address, not {value!r}")
+    for name in ("SECRET_KEY", "PIN_KEY", "TWILIO_AUTH_TOKEN"):
+        value = str(settings.get(name) or "")
+        if not value:
+            problems.append(f"{name} is not set")
+        elif value.lower() in PLACEHOLDERS or (
+            name != "TWILIO_AUTH_TOKEN" and len(value) < MIN_SECRET_LENGTH
+        ):
+            problems.append(
+                f"{name} is a placeholder or shorter than {MIN_SECRET_LENGTH} characters"
+            )
+    if settings.get("PIN_KEY") and settings.get("PIN_KEY") == settings.get("SECRET_KEY"):
+        problems.append("PIN_KEY must differ from SECRET_KEY")
+    if not settings.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off (cookies would travel over plain http)")
+    return problems
+
+
 def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
     if env is None:
         from dotenv import load_dotenv
@@ -57,9 +91,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         load_dotenv(ROOT / ".env", override=False)
     env = dict(os.environ if env is None else env)
     instance = Path(env.get("INSTANCE_PATH", str(INSTANCE)))
+    production = env.get("BELEZHNIK_ENV", "development").strip().lower() == "production"
     dev = (
         _dev_secrets(instance)
-        if not (env.get("SECRET_KEY") and env.get("TWILIO_AUTH_TOKEN"))
+        if not (env.get("SECRET_KEY") and env.get("TWILIO_AUTH_TOKEN") or production)
         else {}
     )
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'belezhnik.sqlite3'}"
@@ -68,7 +103,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     settings: dict[str, Any] = {
-        "SECRET_KEY": env.get("SECRET_KEY") or dev["SECRET_KEY"],
+        # production: every secret and the public address from the environment, checked at start
+        # (production_problems); development: generated secrets, links to HOST:PORT
+        "BELEZHNIK_ENV": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY") or dev.get("SECRET_KEY", ""),
         # The key of the phone PINs' HMAC (security.hash_pin). Unset: derived from SECRET_KEY
         # (see pin_key); set it in production so that SECRET_KEY can be rotated without resetting
         # every PIN.
@@ -79,7 +117,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "TRUST_PROXY": _bool(env.get("TRUST_PROXY")),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
-        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or dev["TWILIO_AUTH_TOKEN"],
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or dev.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
         "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", ""),
         "TWILIO_TIMEOUT": float(env.get("TWILIO_TIMEOUT", "10")),
@@ -98,7 +136,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
         "MAIL_FROM": env.get("MAIL_FROM", "Бележник <no-reply@belezhnik.local>"),
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "").rstrip("/"),
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        # where `make run` serves: the links' address in development when no base URL is set
+        "HOST": env.get("HOST", "127.0.0.1"),
+        "PORT": env.get("PORT", "5000"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

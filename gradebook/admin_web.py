@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from config import clock
+from config import clock, urls
 from gradebook import access, rules
 from gradebook import operations as ops
 from gradebook.forms import (
@@ -695,7 +695,7 @@ def admin_labels(class_id: int) -> Any:
     klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
     school = db.session.get(School, me.school_id)
     assert school is not None
-    portal = current_app.config.get("PORTAL_BASE_URL") or request.host_url.rstrip("/")
+    portal = urls.base_url(current_app.config, portal=True)
     phone = school.info_phone or current_app.config.get("INFO_PHONE_NUMBER", "")
     return render_template(
         "gradebook/labels.html",

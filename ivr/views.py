@@ -35,6 +35,7 @@ from flask import (
     url_for,
 )
 
+from config import urls
 from gradebook.access import admin_required, current_school_id, current_staff
 from ivr import flow, service, twiml
 from ivr.content import MENU_TITLES
@@ -111,8 +112,7 @@ def _voice() -> tuple[str, str]:
 
 
 def _absolute(path: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    return (base + path) if base else request.host_url.rstrip("/") + path
+    return urls.absolute(path)
 
 
 def _audio_url(prompt_id: str) -> str | None:

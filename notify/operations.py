@@ -25,10 +25,9 @@ from typing import Any, Literal
 
 import phonenumbers
 import sqlalchemy as sa
-from flask import current_app, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from config import clock
+from config import clock, urls
 from gradebook.rules import is_valid_student_code, normalize_student_code
 from ivr import pin_lock
 from models import (
@@ -178,10 +177,7 @@ def _codes_sent_recently(target: str) -> int:
 
 
 def _link(endpoint: str, **values: Any) -> str:
-    base = current_app.config.get("PORTAL_BASE_URL") or current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    return urls.link(endpoint, portal=True, **values)
 
 
 def start_registration(

@@ -22,16 +22,13 @@ import hashlib
 import hmac
 import re
 import secrets
-from contextlib import nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
@@ -43,7 +40,7 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 import throttle
-from config import clock
+from config import clock, urls
 from gradebook.access import current_staff, operator_required
 from gradebook.demo import school_year_bounds
 from models import (
@@ -154,12 +151,7 @@ def _token_hash(token: str) -> str:
 
 
 def _welcome_link(code: VerificationCode, token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or (
-        request.host_url.rstrip("/") if has_request_context() else "http://localhost:5000"
-    )
-    with current_app.test_request_context() if not has_request_context() else nullcontext():
-        path = url_for("onboarding.welcome", code_id=code.id, token=token)
-    return base + path
+    return urls.link("onboarding.welcome", code_id=code.id, token=token)
 
 
 def issue_welcome(

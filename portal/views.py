@@ -39,6 +39,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 import session_tokens
+from config import urls
 from gradebook import rules
 from models import Guardian
 from portal import charts, ical, stats
@@ -259,7 +260,7 @@ def logout_everywhere() -> Any:
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        base = current_app.config.get("PORTAL_BASE_URL") or request.host_url.rstrip("/")
+        base = urls.base_url(current_app.config, portal=True)
 
         def link_for(token: str) -> str:
             return base + url_for("portal.reset_password", token=token)
@@ -453,7 +454,7 @@ def calendar() -> Any:
     assert guardian is not None
     feed_url = None
     if guardian.ical_token:
-        base = current_app.config.get("PORTAL_BASE_URL") or request.host_url.rstrip("/")
+        base = urls.base_url(current_app.config, portal=True)
         feed_url = base + url_for("portal.ical_feed", token=guardian.ical_token)
     return _render("portal/calendar.html", guardian, None, feed_url=feed_url, form=ActionForm())
 

@@ -57,7 +57,8 @@ START = {
 PREFIXES = ("/staff", "/onboarding", "/account", "/register", "/child", "/calendar", "/password",
             "/notify/admin", "/login", "/")  # fmt: skip
 SKIP_GET = re.compile(r"logout|\.(pdf|csv|xlsx|ics|mp3|wav)$|/export|/download|/feed|/ical|/print")
-NEVER_POST = {"portal.logout", "staff.logout"}  # fuzzed separately: they end the session
+# fuzzed separately: they end the session
+NEVER_POST = {"portal.logout", "staff.logout", "portal.logout_everywhere", "staff.logout_everywhere"}
 MAX_PAGES = 70
 
 # --- random values ------------------------------------------------------------------------------
@@ -296,6 +297,8 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/admin/year", ["starts_on"]),  # signed out: to the login page
         ("/staff/logout", []),
         ("/logout", []),
+        ("/staff/logout/everywhere", []),
+        ("/logout/everywhere", []),
     ],
 }
 
