@@ -7,8 +7,9 @@ A provider's ``send`` returns a :class:`SendResult` or raises:
   SMTP temporarily down). The worker retries with exponential backoff.
 * :class:`PermanentError`: will never work (invalid number, 4xx, recipient refused): failed.
 * :class:`UnknownOutcome`: the request may or may not have reached the provider (a read timeout
-  after the request was sent). The row becomes ``unknown`` and is reconciled with
-  :meth:`SmsProvider.lookup`, never resent blindly.
+  after the request was sent, an SMTP connection lost after DATA). The row becomes ``unknown``:
+  an SMS is reconciled with :meth:`SmsProvider.lookup`; an e-mail (SMTP has no lookup) stays
+  ``unknown`` until the school admin resends it by hand. Never resent blindly.
 
 ``lookup(row)`` answers "did the provider accept this row's message?" — a :class:`SendResult`
 when it did, ``None`` when it certainly did not (then the worker sends it again); it raises
@@ -247,7 +248,8 @@ class TwilioSms:
 # --- SMTP -------------------------------------------------------------------------------------
 class SmtpEmail:
     """SMTP with text and HTML parts. The Message-ID is derived from the row id, so a message
-    sent again after an unknown outcome carries the same id (mail clients fold duplicates)."""
+    the admin sends again after an unknown outcome carries the same id (mail clients fold
+    duplicates)."""
 
     name = "smtp"
 
@@ -281,14 +283,19 @@ class SmtpEmail:
         return msg
 
     def send(self, message: OutMessage) -> SendResult:
+        """At most once: a refusal the server answered is a transient or permanent error; a
+        connection lost once the message data went out is :class:`UnknownOutcome` (the server
+        may have accepted it; the worker never sends it again by itself); a failing QUIT after
+        the server accepted the message changes nothing."""
         msg = self.build(message)
+        smtp = _Smtp(timeout=self.timeout)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.user:
-                    smtp.login(self.user, self.password)
-                smtp.send_message(msg)
+            smtp.connect(self.host, self.port)
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password)
+            smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentError(f"SMTP recipient refused: {exc.recipients}"[:480]) from exc
         except smtplib.SMTPResponseException as exc:
@@ -297,8 +304,27 @@ class SmtpEmail:
                 raise PermanentError(text) from exc
             raise TransientError(text) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientError(f"SMTP unavailable: {type(exc).__name__}: {exc}"[:480]) from exc
+            text = f"{type(exc).__name__}: {exc}"
+            if smtp.data_started:
+                raise UnknownOutcome(f"SMTP connection lost while sending: {text}"[:480]) from exc
+            raise TransientError(f"SMTP unavailable: {text}"[:480]) from exc
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
         return SendResult(provider_id=str(msg["Message-ID"]).strip("<>"), status="sent")
+
+
+class _Smtp(smtplib.SMTP):
+    """Knows whether the DATA command was started (after it, a lost connection leaves the
+    outcome unknown)."""
+
+    data_started = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_started = True
+        return super().data(msg)
 
 
 # --- configuration -------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ canceled``. ``unknown`` is our own mark for a call whose end was lost (``ivr/rec
 final value from Twilio still replaces it, an earlier one does not.
 
 Message (outbound): ``accepted | scheduled → queued → sending → sent → delivered → read``, with
-``failed`` and ``undelivered`` as ends. ``delivered`` may still become ``read`` (WhatsApp), not
-``failed``. ``receiving`` and ``received`` describe inbound messages: known, never recorded on an
-outbound row.
+``failed``, ``undelivered`` and ``read`` as ends: ``delivered`` may still become ``read``
+(WhatsApp) or ``undelivered`` (a carrier's late report). ``receiving`` and ``received`` describe
+inbound messages: known, never recorded on an outbound row.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ MESSAGE = Progression(
         "sending": 2,
         "sent": 3,
         "delivered": 4,
-        "undelivered": 4,
-        "failed": 4,
+        "undelivered": 5,
+        "failed": 5,
         "read": 5,
     },
     final=frozenset({"failed", "undelivered", "read"}),

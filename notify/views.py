@@ -24,7 +24,7 @@ from flask import (
 
 from app import csrf
 from gradebook.access import admin_required, current_school_id
-from models import NotificationOutbox, OutboxStatus, db
+from models import Channel, NotificationOutbox, OutboxStatus, db
 from notify import operations
 from security import id_values, page_number, twilio_signed
 
@@ -81,9 +81,11 @@ STATUS_LABELS = {
     OutboxStatus.SENT: "изпратено",
     OutboxStatus.FAILED: "неуспешно",
     OutboxStatus.CANCELLED: "отменено",
-    OutboxStatus.UNKNOWN: "проверява се",
+    OutboxStatus.UNKNOWN: "неизвестно",
     OutboxStatus.DIGESTED: "в обобщение",
 }
+# An unknown SMS is being looked up at Twilio; an unknown e-mail is never sent again by itself.
+UNKNOWN_LABELS = {"sms": "проверява се", "email": "може да не е изпратено"}
 PAGE_SIZE = 100
 
 
@@ -116,6 +118,10 @@ def admin_outbox() -> str:
         page=page,
         page_size=PAGE_SIZE,
         labels=STATUS_LABELS,
+        unknown_labels=UNKNOWN_LABELS,
+        email_unknown=any(
+            r.status is OutboxStatus.UNKNOWN and r.channel is Channel.EMAIL for r in rows
+        ),
     )
 
 

@@ -7,8 +7,8 @@ One pass (:meth:`Worker.run_once`):
    an ``unknown`` SMS is looked up at the provider (:meth:`SmsProvider.lookup`, for Twilio: the
    account's messages to that number with the same body, created after our claim). Found: ``sent``
    with the provider's id; certainly not found: ``pending`` again; cannot tell: asked again later.
-   A stale e-mail is sent again with the same Message-ID (SMTP has no lookup; mail clients fold
-   messages with the same Message-ID).
+   E-mail is sent at most once: SMTP has no lookup, so a stale e-mail becomes ``unknown`` ("may
+   not have been sent") and stays so until the school admin resends it by hand (/notify/admin).
 2. **Fold digests** (:func:`fold_digests`): due rows of parents who chose the daily digest become
    ``digested`` and one ``digest`` row per parent × channel is written.
 3. **Claim** (:meth:`Worker.claim`): up to ``NOTIFY_BATCH`` due ``pending`` rows with
@@ -16,7 +16,8 @@ One pass (:meth:`Worker.run_once`):
    marked ``sending`` with our name and the claim time, committed *before* any provider call.
    An SMS claimed inside the school's quiet hours is moved to their end instead.
 4. **Send** the claimed rows (provider calls in parallel threads, ``NOTIFY_SEND_THREADS``), then
-   write all outcomes in one commit: ``sent`` (+ provider id), ``pending`` again with
+   write the outcomes (SMS in one commit; each e-mail's committed as soon as it is known, so a
+   crash leaves at most the e-mails in flight unknown): ``sent`` (+ provider id), ``pending`` again with
    exponential backoff (``30 s × 2^(attempt-1)``, capped at ``NOTIFY_BACKOFF_CAP_SECONDS``) on a
    transient failure, ``failed`` after ``NOTIFY_MAX_ATTEMPTS`` or on a permanent one, ``unknown``
    when the provider timed out after receiving the request.
@@ -37,6 +38,7 @@ import socket
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +71,8 @@ from notify.providers import (
 log = logging.getLogger("belezhnik.notify")
 
 BACKOFF_BASE_SECONDS = 30
+# An e-mail whose outcome is unknown is never sent again by the worker (SMTP has no lookup).
+EMAIL_MAY_NOT_HAVE_BEEN_SENT = "may not have been sent; resend by hand if needed"
 
 
 @dataclass
@@ -245,10 +249,9 @@ class Worker:
         for row in stale:
             log.warning("outbox %s: stale claim by %s, reconciling", row.id, row.claimed_by)
             row.last_error = f"worker {row.claimed_by} stopped while sending"[:500]
-            if row.channel is Channel.SMS:
-                row.status = OutboxStatus.UNKNOWN
-            else:
-                row.status = OutboxStatus.PENDING  # same Message-ID when sent again
+            if row.channel is not Channel.SMS:  # no lookup: at most once, the admin decides
+                row.last_error = f"{row.last_error}: {EMAIL_MAY_NOT_HAVE_BEEN_SENT}"[:500]
+            row.status = OutboxStatus.UNKNOWN
             row.due_at = now
         db.session.commit()
 
@@ -258,6 +261,8 @@ class Worker:
                 sa.select(NotificationOutbox)
                 .where(
                     NotificationOutbox.status == OutboxStatus.UNKNOWN,
+                    NotificationOutbox.channel
+                    == Channel.SMS,  # an unknown e-mail waits for a person
                     NotificationOutbox.due_at <= now,
                 )
                 .order_by(NotificationOutbox.id)
@@ -265,9 +270,6 @@ class Worker:
             )
         ).all()
         for row in unknown:
-            if row.channel is not Channel.SMS:
-                row.status = OutboxStatus.PENDING
-                continue
             try:
                 found = sms.lookup(self._message(row))
             except TransientError as exc:
@@ -333,8 +335,9 @@ class Worker:
 
     def send_many(self, row_ids: list[int], stats: Stats | None = None) -> None:
         """Send claimed rows: provider calls in parallel (``NOTIFY_SEND_THREADS``, no database
-        work in those threads), outcomes written back here in one commit. A crash before that
-        commit leaves the rows ``sending``: reconciliation settles them (never a blind resend)."""
+        work in those threads), outcomes written back here, in order: an e-mail's is committed at
+        once, the SMS outcomes with the batch's last commit. A crash before a row's outcome is
+        committed leaves it ``sending``: reconciliation settles it (never a blind resend)."""
         stats = stats or Stats()
         if not row_ids:
             return
@@ -363,13 +366,16 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - classified below
                 return None, exc
 
+        outcomes: Iterable[tuple[SendResult | None, BaseException | None]]
         if self.threads > 1 and len(jobs) > 1:
-            outcomes = list(self._pool().map(call, jobs))
+            outcomes = self._pool().map(call, jobs)  # in order, each as soon as it is known
         else:
-            outcomes = [call(job) for job in jobs]
-        now = clock.utc_naive()
+            outcomes = (call(job) for job in jobs)
         for row, (result, error) in zip(rows, outcomes, strict=True):
-            self._record(row, result, error, now, stats)
+            email = row.channel is Channel.EMAIL
+            self._record(row, result, error, clock.utc_naive(), stats)
+            if email:  # SMTP has no lookup: its outcome must not wait for the rest of the batch
+                db.session.commit()
         db.session.commit()
 
     def send(self, row_id: int, stats: Stats | None = None) -> OutboxStatus | None:
@@ -398,6 +404,8 @@ class Worker:
             log.warning("outbox %s: outcome unknown (%s), will reconcile", row.id, error)
             row.status = OutboxStatus.UNKNOWN
             row.last_error = str(error)[:500]
+            if row.channel is not Channel.SMS:
+                row.last_error = f"{error}: {EMAIL_MAY_NOT_HAVE_BEEN_SENT}"[:500]
             row.due_at = now + dt.timedelta(seconds=backoff_seconds(1, self.cap))
             stats.unknown += 1
         else:  # transient, or unexpected: retry with backoff
@@ -459,13 +467,26 @@ class Worker:
         log.info("notify worker %s stopped", self.name)
 
 
+def resendable() -> sa.ColumnElement[bool]:
+    """Rows an admin may put back in the queue: failed ones, and e-mails whose outcome is unknown
+    (an unknown SMS is still being reconciled with Twilio)."""
+    return sa.or_(
+        NotificationOutbox.status == OutboxStatus.FAILED,
+        sa.and_(
+            NotificationOutbox.status == OutboxStatus.UNKNOWN,
+            NotificationOutbox.channel == Channel.EMAIL,
+        ),
+    )
+
+
 def resend(row_ids: list[int], school_id: int) -> int:
-    """Admin: put failed (or cancelled) rows of this school back in the queue. Commits."""
+    """Admin: put failed rows, or e-mails that may not have been sent, of this school back in the
+    queue (an e-mail keeps its Message-ID). Commits."""
     rows = db.session.scalars(
         sa.select(NotificationOutbox).where(
             NotificationOutbox.id.in_(row_ids),
             NotificationOutbox.school_id == school_id,
-            NotificationOutbox.status.in_([OutboxStatus.FAILED]),
+            resendable(),
         )
     ).all()
     now = clock.utc_naive()

@@ -114,9 +114,12 @@ def set_now(app: Any, iso: str) -> None:
 SENT = OutboxStatus.SENT
 
 
-def urgent_sms_rows(count: int, phone_prefix: str, subject: str, value: str) -> list[int]:
-    """``count`` SMS-only parents in a new school, one urgent grade each (distinct numbers and
-    bodies), committed; returns the outbox row ids."""
+def urgent_sms_rows(
+    count: int, phone_prefix: str, subject: str, value: str, email_only: bool = False
+) -> list[int]:
+    """``count`` SMS-only parents (``email_only``: e-mail-only, ``p0001@example.bg``…) in a new
+    school, one urgent grade each (distinct numbers and bodies), committed; returns the outbox
+    row ids."""
     from models import NotifyEvent
     from notify.outbox import enqueue_for_students
 
@@ -124,7 +127,10 @@ def urgent_sms_rows(count: int, phone_prefix: str, subject: str, value: str) -> 
     student_ids = []
     for i in range(count):
         student = make_student(school, f"Ученик{i:03d}")
-        make_guardian(student, phone=f"{phone_prefix}{i:04d}", email=None)
+        if email_only:
+            make_guardian(student, phone=None, email=f"p{i:04d}@example.bg")
+        else:
+            make_guardian(student, phone=f"{phone_prefix}{i:04d}", email=None)
         student_ids.append(student.id)
     db.session.commit()
     for student_id in student_ids:
@@ -137,3 +143,39 @@ def urgent_sms_rows(count: int, phone_prefix: str, subject: str, value: str) -> 
     return list(
         db.session.scalars(db.select(NotificationOutbox.id).order_by(NotificationOutbox.id))
     )
+
+
+def kill_worker_when(env: dict[str, str], reached: Any, what: str, settle: float = 0.5) -> int:
+    """Start ``flask notify worker`` with ``env``, wait (90 s at most) until ``reached`` (a
+    ``threading.Event`` the fake provider sets) is set, let the worker's other threads' requests
+    arrive (``settle`` seconds) and kill it with SIGKILL. Returns its pid."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parent.parent
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "notify", "worker", "--idle", "0.2"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        if not reached.wait(90):
+            worker.kill()
+            worker.wait(10)
+            pytest.fail(
+                f"the worker never reached {what}: " + worker.stderr.read().decode()[-2000:]
+            )  # type: ignore[union-attr]
+        time.sleep(settle)
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(10) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+        worker.stderr.close()  # type: ignore[union-attr]
+    return worker.pid

@@ -26,7 +26,7 @@ from notify.outbox import cancel_for_object, enqueue_direct, enqueue_for_student
 from notify.providers import OutMessage, PermanentError, SendResult, TransientError
 from notify.scheduler import meeting_reminders, threshold_checks
 from notify.sms import segments
-from notify.worker import Worker, backoff_seconds
+from notify.worker import Worker, backoff_seconds, resend
 from tests.notify_helpers import family, grade_payload, make_guardian, make_student, rows
 
 
@@ -501,15 +501,24 @@ def test_stale_claims_of_a_dead_worker_are_reconciled(app) -> None:  # type: ign
     assert Worker().drain().sent == 0  # not stale yet (NOTIFY_STALE_SECONDS = 300)
     at(app, "2026-11-25T10:08:00")
     stats = Worker(name="next").drain()
-    # the e-mail is sent again (same Message-ID, see SmtpEmail); the SMS cannot be looked up
-    # while Twilio is unreachable, so it waits as "unknown" instead of being sent blindly
-    assert stats.sent == 1 and len(email.sent) == 1 and not sms.sent
+    # the e-mail is not sent again (SMTP has no lookup: at most once, "may not have been sent"
+    # until the admin resends it); the SMS cannot be looked up while Twilio is unreachable, so
+    # it waits as "unknown" instead of being sent blindly
+    assert stats.sent == 0 and not email.sent and not sms.sent
     by_channel = {r.channel.value: r for r in rows()}
     assert by_channel["sms"].status is OutboxStatus.UNKNOWN
     assert by_channel["sms"].last_error.startswith("Twilio lookup failed")
+    assert by_channel["email"].status is OutboxStatus.UNKNOWN
+    assert "may not have been sent" in by_channel["email"].last_error
     # Twilio answers again and has no such message: it never got there, so it is sent now
     app.extensions["notify_providers"] = (sms := FakeSms(), email)
     at(app, "2026-11-25T10:20:00")
     stats = Worker(name="next").drain()
-    assert stats.reconciled_resend == 1 and len(sms.sent) == 1
+    assert stats.reconciled_resend == 1 and len(sms.sent) == 1 and not email.sent
+    by_channel = {r.channel.value: r for r in rows()}
+    assert by_channel["sms"].status is OutboxStatus.SENT
+    assert by_channel["email"].status is OutboxStatus.UNKNOWN  # still waiting for a person
+    # the admin resends it by hand: sent once
+    assert resend([by_channel["email"].id], school.id) == 1
+    assert Worker(name="next").drain().sent == 1 and len(email.sent) == 1
     assert {r.status for r in rows()} == {OutboxStatus.SENT}

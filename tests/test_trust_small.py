@@ -137,7 +137,8 @@ def test_call_status_moves_only_forward(current, incoming, expected) -> None:  #
         ("sent", "failed", "failed"),
         ("sent", "undelivered", "undelivered"),
         ("delivered", "sent", None),
-        ("delivered", "failed", None),
+        ("delivered", "undelivered", "undelivered"),  # a carrier's late report
+        ("read", "failed", None),
         ("failed", "delivered", None),
         ("undelivered", "sent", None),
         ("read", "delivered", None),
