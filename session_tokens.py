@@ -10,7 +10,9 @@ A token is ``<kind>:<id>:<generation>:<issued>:<nonce>`` (kind ``s`` staff, ``g`
 * ``issued`` (Unix seconds, from ``config.clock``) bounds a sign-in's life on the server:
   ``SIGN_IN_MAX_DAYS`` after it began, the token is refused whatever the cookie's own expiry
   says (flask-login's ``REMEMBER_COOKIE_DURATION`` is only a hint to the browser).
-* ``nonce`` makes every sign-in's token, and so its remember-me cookie, new.
+* ``nonce`` makes every sign-in's token, and so its remember-me cookie, new. (A cookie is not
+  re-issued on each use: without a row per sign-in the old value would stay valid anyway.)
+* A deactivated account (``active`` off) is signed out on its next request.
 
 Both cookies are signed with ``SECRET_KEY`` (Flask's session, flask-login's HMAC), so a token's
 fields cannot be edited; this module decides whether a genuine one is still good.
@@ -78,7 +80,7 @@ def load_user(token: str) -> Account | None:
     account = db.session.get(model, int(raw_id))
     if account is None or (account.session_generation or 0) != int(raw_generation):
         return None
-    return account
+    return account if account.active else None  # a deactivated account is signed out at once
 
 
 def sign_out() -> None:

@@ -405,25 +405,23 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    form = CsrfForm()
-    if not form.validate_on_submit():
-        abort(400)
-    session_tokens.sign_out()
-    session.clear()
-    g.pop("csrf_token", None)
-    flash("Излязохте от профила си.", "success")
-    return redirect(url_for("staff.login"))
+    return _sign_out("Излязохте от профила си.")
 
 
 @bp.post("/logout/everywhere")
 def logout_everywhere() -> Any:
-    """Изход от всички устройства: every session and remember-me cookie of the account ends."""
+    """Изход от всички устройства (logout does the same: every session and remember-me cookie of
+    the account ends; this one says so)."""
+    return _sign_out("Излязохте от профила си на всички устройства.")
+
+
+def _sign_out(message: str) -> Any:
     if not CsrfForm().validate_on_submit():
         abort(400)
     session_tokens.sign_out()
     session.clear()
     g.pop("csrf_token", None)
-    flash("Излязохте от профила си на всички устройства.", "success")
+    flash(message, "success")
     return redirect(url_for("staff.login"))
 
 

@@ -209,6 +209,11 @@ def test_my_data_page_and_json(demo_client):
 
 # --- password reset ----------------------------------------------------------------------------------
 def _reset_link(email: str) -> str:
+    return re.search(r"http://\S+/password/reset/\S+", reset_mail_body(email)).group(0)
+
+
+def reset_mail_body(email: str) -> str:
+    """The body of the last password e-mail to ``email``."""
     row = db.session.scalars(
         sa.select(NotificationOutbox)
         .where(NotificationOutbox.to_address == email)
@@ -217,7 +222,7 @@ def _reset_link(email: str) -> str:
     assert row is not None
     assert row.channel == Channel.EMAIL and row.event_type == NotifyEvent.ACCOUNT
     assert row.subject == "Бележник: нова парола" and row.guardian_id == guardian(email).id
-    return re.search(r"http://\S+/password/reset/\S+", row.body).group(0)
+    return row.body
 
 
 def test_password_reset_flow(demo_client):

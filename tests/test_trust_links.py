@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from config import urls
 from config.settings import load_settings, production_problems
-from models import NotificationOutbox, db
 from tests.conftest import csrf_from, make_app
+from tests.test_portal_pages import reset_mail_body
 
 PARENT = "roditel1@sou1.demo.bg"
 EVIL = {"Host": "evil.example"}
@@ -25,16 +24,6 @@ def _forged_post(client: FlaskClient, url: str, data: dict[str, str]) -> int:
     assert page.status_code == 200
     payload = {**data, "csrf_token": csrf_from(page.get_data(as_text=True))}
     return client.post(url, data=payload, headers=EVIL).status_code
-
-
-def _reset_mail_body(email: str) -> str:
-    row = db.session.scalars(
-        sa.select(NotificationOutbox)
-        .where(NotificationOutbox.to_address == email)
-        .order_by(NotificationOutbox.id.desc())
-    ).first()
-    assert row is not None
-    return row.body
 
 
 @pytest.mark.parametrize(
@@ -59,7 +48,7 @@ def test_forged_host_never_reaches_the_reset_email(
     demo_app.config.update({"PUBLIC_BASE_URL": "", "PORTAL_BASE_URL": "", **config})
     client = demo_app.test_client()
     assert _forged_post(client, "/password/forgot", {"email": PARENT}) == 302
-    body = _reset_mail_body(PARENT)
+    body = reset_mail_body(PARENT)
     assert "evil.example" not in body
     assert expected in body
 

@@ -216,3 +216,12 @@ def test_every_credential_change_moves_the_generation(demo_app: Flask, attribute
     assert parent.session_generation == before
     setattr(parent, attribute, "changed")
     assert parent.session_generation == before + 1
+
+
+def test_a_deactivated_account_is_signed_out_at_once(demo_app: Flask) -> None:
+    me = demo_app.test_client()
+    login_staff(me, TEACHER)
+    assert _signed_in(me, STAFF_PAGE)
+    _staff(TEACHER).active = False
+    db.session.commit()
+    assert not _signed_in(me, STAFF_PAGE)
