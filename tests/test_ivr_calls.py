@@ -17,8 +17,8 @@ from gradebook import rules, summary
 from ivr import content, speech
 from ivr.client import FlaskTransport, PhoneCall
 from models import (
-    AuditLog,
     AttemptCounter,
+    AuditLog,
     CallSession,
     Curriculum,
     Enrollment,

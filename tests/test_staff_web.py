@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from gradebook import operations as ops
 from models import (
-    AuditLog,
     AttemptCounter,
+    AuditLog,
     Curriculum,
     Grade,
     GradeCategory,
