@@ -128,6 +128,21 @@ def test_forty_parallel_pin_guesses_for_one_code_check_at_most_the_limit(
     assert throttle.count(throttle.Limit("ivr_child", str(child.id), limit)) == PARALLEL
 
 
+def parallel_sign_ins(live_url: str, path: str, email: str, n: int) -> list[int]:
+    """n browsers open the sign-in form, then all post a wrong password at once: statuses."""
+
+    def prepare(_i: int) -> tuple[requests.Session, str]:
+        browser = requests.Session()
+        return browser, csrf_from(browser.get(f"{live_url}{path}", timeout=20).text)
+
+    def fire(item: tuple[requests.Session, str]) -> int:
+        browser, token = item
+        data = {"email": email, "password": "guess", "csrf_token": token}
+        return browser.post(f"{live_url}{path}", data=data, timeout=60).status_code
+
+    return all_at_once(n, prepare, fire)
+
+
 def test_twenty_parallel_staff_sign_ins_for_one_email_check_at_most_five_passwords(
     demo_app: Flask, live_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,18 +150,7 @@ def test_twenty_parallel_staff_sign_ins_for_one_email_check_at_most_five_passwor
 
     checks = counting_hash_checks(monkeypatch, web)
     db.session.rollback()
-
-    def prepare(_i: int) -> tuple[requests.Session, str]:
-        browser = requests.Session()
-        page = browser.get(f"{live_url}/staff/login", timeout=20)
-        return browser, csrf_from(page.text)
-
-    def fire(item: tuple[requests.Session, str]) -> int:
-        browser, token = item
-        data = {"email": "uchitel1@sou1.demo.bg", "password": "guess", "csrf_token": token}
-        return browser.post(f"{live_url}/staff/login", data=data, timeout=60).status_code
-
-    statuses = all_at_once(20, prepare, fire)
+    statuses = parallel_sign_ins(live_url, "/staff/login", "uchitel1@sou1.demo.bg", 20)
     assert len(checks) <= web.LOGIN_LIMIT_PER_EMAIL, len(checks)  # the old code ran 19
     assert statuses.count(401) == len(checks) and statuses.count(429) == 20 - len(checks)
 
@@ -158,17 +162,7 @@ def test_forty_parallel_parent_sign_ins_check_at_most_the_limit(
 
     checks = counting_hash_checks(monkeypatch, operations)
     db.session.rollback()
-
-    def prepare(_i: int) -> tuple[requests.Session, str]:
-        browser = requests.Session()
-        return browser, csrf_from(browser.get(f"{live_url}/login", timeout=20).text)
-
-    def fire(item: tuple[requests.Session, str]) -> int:
-        browser, token = item
-        data = {"email": "roditel1@sou1.demo.bg", "password": "guess", "csrf_token": token}
-        return browser.post(f"{live_url}/login", data=data, timeout=60).status_code
-
-    all_at_once(PARALLEL, prepare, fire)
+    parallel_sign_ins(live_url, "/login", "roditel1@sou1.demo.bg", PARALLEL)
     assert 0 < len(checks) <= demo_app.config["LOGIN_FAILS_PER_HOUR"], len(checks)
 
 
