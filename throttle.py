@@ -99,7 +99,28 @@ def _upsert(dialect: str, n: int) -> Any:
     return _UPSERTS[(dialect, n)]
 
 
-def _add(limits: list[Limit], amounts: list[int]) -> dict[tuple[str, str, bool], int]:
+def _own_connection() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _write(stmt: Any, params: dict[str, Any], *, apart: bool) -> list[Any]:
+    """Run ``stmt``; ``apart``: on PostgreSQL on a connection of its own in autocommit (the
+    count stands at once, whatever the caller's transaction does, and the row lock lasts one
+    statement, so callers that share a bucket never wait on each other's requests). SQLite
+    has one writer at a time anyway, and a second connection would wait on the caller's own
+    lock: there it runs in the caller's transaction."""
+    if apart and _own_connection():
+        with db.session.get_bind().connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            result = conn.execute(stmt, params)
+            return list(result.all()) if result.returns_rows else []
+    result = db.session.execute(stmt, params)
+    return list(result.all()) if result.returns_rows else []
+
+
+def _add(
+    limits: list[Limit], amounts: list[int], *, apart: bool
+) -> dict[tuple[str, str, bool], int]:
     """Add ``amounts`` to the counters of ``limits`` in one statement; the counts after it."""
     now = utcnow()
     params: dict[str, Any] = {}
@@ -108,7 +129,7 @@ def _add(limits: list[Limit], amounts: list[int]) -> dict[tuple[str, str, bool],
             {f"s{i}": item.row[0], f"k{i}": item.row[1], f"w{i}": item.start(now), f"a{i}": amount}
         )
     dialect = db.session.get_bind().dialect.name
-    rows = db.session.execute(_upsert(dialect, len(limits)), params).all()
+    rows = _write(_upsert(dialect, len(limits)), params, apart=apart)
     return {(scope, key, start == NO_WINDOW): count for scope, key, start, count in rows}
 
 
@@ -126,16 +147,18 @@ class Reservation:
 
 def reserve(*limits: Limit, commit: bool = True) -> Reservation:
     """Count one attempt against every limit, atomically; true when the secret may be checked
-    (no limit had been reached before this attempt). ``commit``: commit at once (the default;
-    the session must have nothing else pending). The phone line passes False and commits with
-    its step (its call row is locked until then, and the PIN check takes microseconds)."""
+    (no limit had been reached before this attempt). On PostgreSQL the count is written on a
+    connection of its own in autocommit (see :func:`_write`). On SQLite it is written in the
+    session, which ``commit`` commits at once (the default; nothing else may be pending then);
+    the phone line passes False and commits with its step (its call row is locked until then,
+    and the PIN check takes microseconds)."""
     unique = _unique(limits)
     if not unique:
         return Reservation(True, 1 << 30)
     if min(item.limit for item in unique) <= 0:
         return Reservation(False, 0)
-    counts = _add(unique, [0 if item.window is None else 1 for item in unique])
-    if commit:
+    counts = _add(unique, [0 if item.window is None else 1 for item in unique], apart=True)
+    if commit and not _own_connection():
         db.session.commit()
     # the count before this attempt; a count in a row has not counted it (it adds failures)
     before = [counts[(*i.row, i.window is None)] - (i.window is not None) for i in unique]
@@ -145,12 +168,13 @@ def reserve(*limits: Limit, commit: bool = True) -> Reservation:
 
 def failed(*limits: Limit) -> dict[str, int]:
     """A wrong answer, for the counts in a row (``window=None``; others are ignored): add it;
-    returns key → count after (in the caller's transaction). The one call that sees a count
-    equal to the limit is the one that locked it (to tell the owner exactly once)."""
+    returns key → count after (in the caller's transaction, so that the count and the message
+    about it are committed together). The one call that sees a count equal to the limit is the
+    one that locked it (to tell the owner exactly once)."""
     unique = [item for item in _unique(limits) if item.window is None]
     if not unique:
         return {}
-    counts = _add(unique, [1] * len(unique))
+    counts = _add(unique, [1] * len(unique), apart=False)
     return {item.key: counts[(*item.row, True)] for item in unique}
 
 
@@ -175,18 +199,20 @@ _GIVE_BACK = (
 def give_back(*limits: Limit) -> None:
     """A right answer: each windowed count loses this attempt (never below 0); each count in a
     row starts again at 0 unless it has reached its limit (then only :func:`clear` reopens
-    it). One statement, in the caller's transaction."""
+    it). One statement; on PostgreSQL on a connection of its own (:func:`_write`), on SQLite
+    in the caller's transaction."""
     unique = _unique(limits)
     if not unique:
         return
     now = utcnow()
     in_row = [i.limit for i in unique if i.window is None]
-    db.session.execute(
+    _write(
         _GIVE_BACK,
         {
             "rows": [(*i.row, i.start(now)) for i in unique],
             "in_row_limit": min(in_row) if in_row else 0,
         },
+        apart=True,
     )
 
 

@@ -46,9 +46,7 @@ def _one_child_parent() -> tuple[str, str]:
     [
         pytest.param("greeting", 5, id="greeting: load, insert, lockout check, caller, update"),
         # the attempt is reserved before the PIN is checked (atomic) and given back once right
-        pytest.param(
-            "pin", 7, id="PIN: load, reserve, PIN, give back, last call, summary, update"
-        ),
+        pytest.param("pin", 7, id="PIN: load, reserve, PIN, give back, last call, summary, update"),
         pytest.param("menu", 2, id="menu key: load with summary, update"),
     ],
 )
