@@ -33,7 +33,7 @@ class Limits:
     max_cell_chars: int = 2000
     max_bytes: int = 20 * 1024 * 1024  # uncompressed
     max_cells: int = 500_000  # cell elements seen, empty ones included
-    empty_run: int = 1000  # empty rows after the data that end it
+    empty_run: int = 200  # empty rows after the data that end it
 
     @classmethod
     def from_config(cls, config: Any) -> Limits:
@@ -183,7 +183,7 @@ def _scan_sheet(archive: zipfile.ZipFile, sheet: str, limits: Limits) -> Extent:
                     raise _too_many_cells(limits)
                 match = _CELL_REF.match(element.get("r", ""))
                 column = _column_number(match.group(1)) if match else column + 1
-                if any((e.text or "").strip() for e in element.iter() if e is not element):
+                if len(element) and any((e.text or "").strip() for e in element.iter()):
                     row_has_value = True
                     if column > limits.max_columns:
                         raise _too_many_columns(limits)

@@ -206,6 +206,8 @@ def _xlsx_grid(data: bytes, limits: Limits) -> tuple[list[tuple[int, list[str]]]
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             extent = check_xlsx(archive, limits)
         workbook = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+    except ImportFileError:  # over a limit (a ValueError too): its own message
+        raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         raise ImportFileError(
             f"bad xlsx: {exc}", "Файлът не е валиден XLSX (Excel) файл."
