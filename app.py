@@ -23,7 +23,7 @@ from werkzeug.routing import IntegerConverter
 
 import session_tokens
 import web_headers
-from config import load_settings
+from config import database, load_settings
 from config.settings import pin_key, production_problems
 from models import db
 
@@ -39,8 +39,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")  # busy time-out: config/database.engine_options
         cursor.close()
 
 
@@ -71,13 +70,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its routes
     app.config.update(settings)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config))
     if app.config["TRUST_PROXY"]:
         # Behind a reverse proxy: trust one hop of X-Forwarded-For/Proto/Host, so that the URL
         # Twilio signed is the URL we validate (or set PUBLIC_BASE_URL instead).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    database.init_app(app, db)  # before db.init_app: the deadline outlives the session teardown
     db.init_app(app)
+    database.guard_engines(app, db)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

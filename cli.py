@@ -48,10 +48,13 @@ def demo_command(
 ) -> None:
     """Load a realistic demo school (or several) and print how to sign in and call."""
     import sqlalchemy as sa
+    from flask import current_app
 
+    from config import database
     from gradebook.demo import build_demo
     from models import School, db
 
+    database.long_jobs(current_app)  # a bulk load's index builds take longer than a web request
     if if_empty and db.session.execute(sa.select(School.id).limit(1)).first():
         click.echo("Демо данните вече са заредени (the database has a school; nothing done).")
         return

@@ -169,6 +169,24 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         # Uploaded lists (personal data) left behind are deleted after this many hours.
         "UPLOAD_RETENTION_HOURS": float(env.get("UPLOAD_RETENTION_HOURS", "24")),
+        # Limits of an uploaded list, checked while it is read (onboarding/limits.py).
+        "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "20000")),
+        "IMPORT_MAX_COLUMNS": int(env.get("IMPORT_MAX_COLUMNS", "60")),
+        "IMPORT_MAX_CELL_CHARS": int(env.get("IMPORT_MAX_CELL_CHARS", "2000")),
+        "IMPORT_MAX_CELLS": int(env.get("IMPORT_MAX_CELLS", "500000")),
+        "IMPORT_MAX_UNCOMPRESSED_MB": int(env.get("IMPORT_MAX_UNCOMPRESSED_MB", "20")),
+        # Database time-outs (config/database.py). A web request waits for the database at most
+        # DB_REQUEST_TIMEOUT_MS from its start (the phone line must answer within Twilio's 15 s);
+        # the server ends a statement, a lock wait, an idle transaction after the others.
+        "DB_REQUEST_TIMEOUT_MS": int(env.get("DB_REQUEST_TIMEOUT_MS", "4500")),
+        "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "4000")),
+        "DB_LOCK_TIMEOUT_MS": int(env.get("DB_LOCK_TIMEOUT_MS", "3000")),
+        "DB_IDLE_IN_TRANSACTION_MS": int(env.get("DB_IDLE_IN_TRANSACTION_MS", "60000")),
+        "DB_JOB_STATEMENT_TIMEOUT_MS": int(env.get("DB_JOB_STATEMENT_TIMEOUT_MS", "0")),
+        "DB_CONNECT_TIMEOUT_S": int(env.get("DB_CONNECT_TIMEOUT_S", "3")),
+        "DB_POOL_TIMEOUT_S": float(env.get("DB_POOL_TIMEOUT_S", "3")),
+        "DB_TCP_USER_TIMEOUT_MS": int(env.get("DB_TCP_USER_TIMEOUT_MS", "10000")),
+        "DB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("DB_SQLITE_BUSY_TIMEOUT_MS", "4000")),
     }
     # The phone simulator (/ivr/simulator, staff only) signs requests as Twilio would, so it can
     # claim any caller ID: on by default only in development (no SECRET_KEY in the environment,

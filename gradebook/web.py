@@ -45,7 +45,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 import session_tokens
 import throttle
-from config import clock
+from config import clock, database
 from gradebook import access, rules
 from gradebook import operations as ops
 from gradebook.forms import (
@@ -316,8 +316,11 @@ def _database_error(exc: sa.exc.DBAPIError) -> Any:
     """A database failure outside a use-case (a page read while the database is down): the
     same "nothing was saved, try again" page with 503, never a 500 or a conflict message."""
     log.error("database error on %s: %s: %s", request.path, type(exc).__name__, exc)
-    db.session.rollback()
-    return render_template("gradebook/error.html", code=503, message=ops.SAVE_FAILED_BG), 503
+    try:
+        db.session.rollback()
+        return render_template("gradebook/error.html", code=503, message=ops.SAVE_FAILED_BG), 503
+    except sa.exc.SQLAlchemyError:  # the page's own queries fail too (a frozen database)
+        return database.unavailable_response()
 
 
 HTTP_BG = {

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from config import database
 from models import Channel, db
 
 
@@ -33,6 +34,7 @@ def worker_command(once: bool, with_scheduler: bool, batch: int | None, idle: fl
     from notify.worker import Worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    database.long_jobs(app)
     worker = Worker(batch=batch)
     if once:
         stats = worker.drain()
@@ -72,6 +74,7 @@ def scheduler_command() -> None:
     from notify.scheduler import blocking_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    database.long_jobs(app)
     click.echo("Планировчикът на известия работи; Ctrl-C спира.")
     try:
         blocking_scheduler(app).start()

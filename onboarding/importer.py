@@ -62,6 +62,7 @@ from models import (
     db,
 )
 from notify import operations as notify_operations
+from onboarding.limits import Limits
 from onboarding.tabular import (
     Column,
     ImportFileError,
@@ -593,7 +594,30 @@ def validate_students(table: Table, ctx: StudentContext) -> Plan:
 
 
 def _read(kind: str, filename: str, data: bytes) -> Table:
-    return read_table(filename, data, KINDS[kind].columns)
+    """Parse an upload within the configured limits (onboarding/limits.py)."""
+    from flask import current_app
+
+    limits = Limits.from_config(current_app.config)
+    return read_table(filename, data, KINDS[kind].columns, limits)
+
+
+# A parsed upload: its table, or the reason the whole file was refused (views keep it beside
+# the upload, so that a preview shown again is not parsed again).
+Parsed = Table | ImportFileError
+
+
+def parse(kind: str, filename: str, data: bytes) -> Parsed:
+    try:
+        return _read(kind, filename, data)
+    except ImportFileError as exc:
+        return exc
+
+
+def _table(kind: str, filename: str, data: bytes, parsed: Parsed | None) -> Table:
+    parsed = parse(kind, filename, data) if parsed is None else parsed
+    if isinstance(parsed, ImportFileError):
+        raise parsed
+    return parsed
 
 
 # --- students: commit ---------------------------------------------------------------------------
@@ -938,11 +962,13 @@ def _invite_row(
     )
 
 
-def leaver_candidates(school_id: int, filename: str, data: bytes) -> list[Leaver]:
+def leaver_candidates(
+    school_id: int, filename: str, data: bytes, parsed: Parsed | None = None
+) -> list[Leaver]:
     """Students of the listed classes who are missing from the file (nothing changes)."""
     try:
         return validate_students(
-            _read("students", filename, data), load_student_context(school_id)
+            _table("students", filename, data, parsed), load_student_context(school_id)
         ).leavers
     except ImportFileError:
         return []
@@ -1519,11 +1545,13 @@ KINDS: dict[str, ImportKind] = {
 }  # fmt: skip
 
 
-def preview(kind: str, school_id: int, filename: str, data: bytes) -> Plan:
-    """Read and validate a file; nothing is written."""
+def preview(
+    kind: str, school_id: int, filename: str, data: bytes, parsed: Parsed | None = None
+) -> Plan:
+    """Read (unless ``parsed`` is given) and validate a file; nothing is written."""
     spec = KINDS[kind]
     try:
-        table = read_table(filename, data, spec.columns)
+        table = _table(kind, filename, data, parsed)
         plan = spec.validate(table, school_id)
     except ImportFileError as exc:
         return _file_error_plan(kind, exc)
@@ -1546,9 +1574,10 @@ def commit(
     actor_id: int | None = None,
     invite: bool = False,
     progress: Progress | None = None,
+    parsed: Parsed | None = None,
 ) -> tuple[Plan, dict[str, int] | None]:
     """Validate again and, when the file has no errors, write it all in one transaction."""
-    plan = preview(kind, school_id, filename, data)
+    plan = preview(kind, school_id, filename, data, parsed)
     if not plan.ok:
         return plan, None
     spec = KINDS[kind]

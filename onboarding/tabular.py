@@ -21,6 +21,10 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from onboarding.limits import Limits
 
 MAX_ROWS = 20000
 
@@ -68,6 +72,28 @@ class Table:
     delimiter: str = ""
     cell_errors: list[RowError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+
+
+def table_to_json(table: Table) -> dict[str, object]:
+    return {
+        "rows": [[number, values] for number, values in table.rows],
+        "headers": table.headers,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+        "cell_errors": [[e.row, e.column, e.message] for e in table.cell_errors],
+        "ignored_headers": table.ignored_headers,
+    }
+
+
+def table_from_json(value: dict[str, Any]) -> Table:
+    return Table(
+        rows=[(int(number), dict(values)) for number, values in value["rows"]],
+        headers=dict(value["headers"]),
+        encoding=str(value["encoding"]),
+        delimiter=str(value["delimiter"]),
+        cell_errors=[RowError(int(r), str(c), str(m)) for r, c, m in value["cell_errors"]],
+        ignored_headers=list(value["ignored_headers"]),
+    )
 
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_]")
@@ -125,23 +151,30 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 # --- reading -------------------------------------------------------------------------------------
-def read_table(filename: str, data: bytes, columns: Sequence[Column]) -> Table:
-    """Read a CSV or XLSX file (by extension, else by content) against a column spec."""
+def read_table(
+    filename: str, data: bytes, columns: Sequence[Column], limits: Limits | None = None
+) -> Table:
+    """Read a CSV or XLSX file (by extension, else by content) against a column spec, within
+    ``limits`` (:mod:`onboarding.limits`; checked while streaming, before anything is kept)."""
+    from onboarding import limits as bounds
+
+    limits = limits or bounds.DEFAULT
     name = (filename or "").lower()
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        grid, cell_errors = _xlsx_grid(data)
+        grid, cell_errors = _xlsx_grid(data, limits)
         encoding, delimiter = "xlsx", ""
     elif name.endswith(".xls"):
         raise ImportFileError(
             "old xls", "Старият формат .xls не се поддържа: запишете файла като .xlsx или CSV."
         )
     else:
+        bounds.check_csv_bytes(data, limits)
         text, encoding = decode(data)
         first_line = text.split("\n", 1)[0]
         delimiter = sniff_delimiter(first_line)
         try:  # newline="": the reader itself ends rows at \r, \n or \r\n (a lone \r is no error)
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            grid = [(number, row) for number, row in enumerate(reader, 1)]
+            grid = list(bounds.check_csv(reader, limits))
         except csv.Error:  # e.g. a field over the reader's size limit: not a table
             raise ImportFileError(
                 "unreadable csv", "Файлът не може да се прочете като таблица CSV."
@@ -164,20 +197,30 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_grid(data: bytes) -> tuple[list[tuple[int, list[str]]], list[RowError]]:
+def _xlsx_grid(data: bytes, limits: Limits) -> tuple[list[tuple[int, list[str]]], list[RowError]]:
     from openpyxl import load_workbook
 
+    from onboarding.limits import check_xlsx
+
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            extent = check_xlsx(archive, limits)
         workbook = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except ImportFileError:  # over a limit (a ValueError too): its own message
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         raise ImportFileError(
             f"bad xlsx: {exc}", "Файлът не е валиден XLSX (Excel) файл."
         ) from None
+    if not extent.rows:
+        workbook.close()
+        return [], []
     try:
         sheet = workbook.worksheets[0]
         grid: list[tuple[int, list[str]]] = []
         formulas: list[tuple[int, int, str]] = []
-        for number, cells in enumerate(sheet.iter_rows(), 1):
+        rows = sheet.iter_rows(min_row=1, max_row=extent.rows, max_col=max(extent.columns, 1))
+        for number, cells in enumerate(rows, 1):
             row: list[str] = []
             for index, cell in enumerate(cells):
                 value = getattr(cell, "value", None)

@@ -5,6 +5,7 @@ upload and the end of its import: ``<instance>/uploads/<school_id>/<kind>-<token
 
 * deleted when the import is committed (a student list with pupils still to confirm as leavers is
   kept until the admin is done with them) or cancelled;
+* its parsed form (``….parsed.json``, :func:`save_parsed`) goes with it;
 * files left behind (an admin who closed the tab) are deleted once older than
   ``UPLOAD_RETENTION_HOURS`` (default 24): by the scheduler's hourly ``purge_uploads`` job and on
   every upload. File times are real time, not the frozen clock of tests.
@@ -15,10 +16,12 @@ preview, commit or delete another's file.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -80,7 +83,35 @@ def delete(school_id: int, kind: str, token: str) -> bool:
     if path is None:
         return False
     path.unlink(missing_ok=True)
+    _parsed_path(path).unlink(missing_ok=True)
     return True
+
+
+# The parsed file (rows, or the reason it was refused), kept beside the upload in the shared
+# folder so that any worker shows the preview again without parsing; it goes with the upload.
+def _parsed_path(upload: Path) -> Path:
+    return upload.with_name(upload.stem + ".parsed.json")
+
+
+def load_parsed(school_id: int, kind: str, token: str) -> dict[str, Any] | None:
+    path = _path(school_id, kind, token)
+    if path is None:
+        return None
+    try:
+        value = json.loads(_parsed_path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def save_parsed(school_id: int, kind: str, token: str, parsed: dict[str, Any]) -> None:
+    path = _path(school_id, kind, token)
+    if path is None:
+        return
+    target = _parsed_path(path)
+    partial = target.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    partial.write_text(json.dumps(parsed, ensure_ascii=False), encoding="utf-8")
+    partial.replace(target)  # atomic: another worker never reads half a file
 
 
 def purge_expired(folder: Path | None = None, now: float | None = None) -> int:

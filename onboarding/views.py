@@ -49,6 +49,7 @@ from gradebook.access import (
 )
 from models import School, SchoolClass, SchoolYear, db
 from onboarding import asp, importer, reports, signup, uploads
+from onboarding.tabular import ImportFileError, table_from_json, table_to_json
 from onboarding.templates_files import template_file
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding", template_folder="templates")
@@ -87,6 +88,22 @@ def _load_upload(school_id: int, kind: str, token: str) -> tuple[str, bytes]:
     if found is None:
         abort(404)
     return found
+
+
+def _parsed(school_id: int, kind: str, token: str, filename: str, data: bytes) -> importer.Parsed:
+    """The upload's parsed table: parsed once, then kept beside it (uploads.save_parsed)."""
+    kept = uploads.load_parsed(school_id, kind, token)
+    if kept is not None:
+        if "refused" in kept:
+            return ImportFileError(str(kept["refused"]), str(kept["message_bg"]))
+        return table_from_json(kept)
+    parsed = importer.parse(kind, filename, data)
+    uploads.save_parsed(
+        school_id, kind, token,
+        {"refused": str(parsed), "message_bg": parsed.message_bg}
+        if isinstance(parsed, ImportFileError) else table_to_json(parsed),
+    )  # fmt: skip
+    return parsed
 
 
 def _school_id() -> int:
@@ -138,7 +155,8 @@ def import_upload(kind: str) -> Any:
 def import_preview(kind: str, token: str) -> Any:
     school_id = _school_id()
     filename, data = _load_upload(school_id, kind, token)
-    plan = importer.preview(kind, school_id, filename, data)
+    parsed = _parsed(school_id, kind, token, filename, data)
+    plan = importer.preview(kind, school_id, filename, data, parsed)
     return render_template(
         "onboarding/import_preview.html",
         plan=plan,
@@ -160,7 +178,7 @@ def import_commit(kind: str, token: str) -> Any:
     staff = current_staff()
     plan, counts = importer.commit(
         kind, school_id, filename, data, actor_id=staff.id if staff else None,
-        invite=bool(form.invite.data),
+        invite=bool(form.invite.data), parsed=_parsed(school_id, kind, token, filename, data),
     )  # fmt: skip
     if counts is None:
         flash("Файлът има грешки: нищо не е записано.", "error")
@@ -204,7 +222,12 @@ def import_leavers(token: str) -> Any:
     except ValueError:
         flash("Датата е във вид дд.мм.гггг.", "error")
         return redirect(url_for("onboarding.import_preview", kind="students", token=token))
-    proposed = {x.student_id for x in importer.leaver_candidates(school_id, filename, data)}
+    proposed = {
+        x.student_id
+        for x in importer.leaver_candidates(
+            school_id, filename, data, _parsed(school_id, "students", token, filename, data)
+        )
+    }
     chosen = {
         int(v) for v in request.form.getlist("student_id") if v.isascii() and v.isdigit()
     } & proposed  # not "²"

@@ -176,6 +176,8 @@ def _hhmm(value: dt.time | None) -> str:
 @bp.after_request
 def _no_store(response: Response) -> Response:
     """Pages with a child's data must not stay in shared caches or the back-button history."""
+    if response.status_code == 503:  # the database failed (config/database.py): no user lookup
+        return response
     if current_guardian() is not None or request.path.endswith(".ics"):
         response.headers["Cache-Control"] = "private, no-store"
     return response
