@@ -271,6 +271,7 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/admin/years/1/transition", ["action", "carry_curriculum", "pupil-1"]),
         ("/staff/admin/invitations/1/revoke", []),
         ("/onboarding/import/students/not-a-token/cancel", []),
+        ("/staff/students/1/phone-unlock", []),  # the button shows only while a child is locked
     ],
     "teacher": [
         ("/staff/messages/1", ["body"]),

@@ -310,6 +310,7 @@ def test_choose_child_with_odd_digits_asks_again(
     ).one()
     call = PhoneCall(FlaskTransport(demo_app), from_number=number or "")
     call.start()
+    call.press("2580#")  # the children are offered only after the PIN
     assert call.gather is not None and call.gather["num_digits"] == 1  # choose a child
     turn = call._exchange(call.gather["action"], call._params({"Digits": digits}))
     assert turn.status == 200 and not turn.hung_up and turn.gather is not None
