@@ -59,6 +59,8 @@ from models import (
     TimetableSlot,
     db,
 )
+from notify import families
+from notify.operations import AccountError
 
 
 def _classes(school_id: int) -> list[SchoolClass]:
@@ -644,11 +646,18 @@ def admin_guardian_pin(guardian_id: int) -> Any:
     if not CsrfForm().validate_on_submit():
         abort(400)
     try:
-        pin = ops.reset_guardian_pin(me, guardian_id)
+        ops.reset_guardian_pin(me, guardian_id)
+    except ops.Invalid as exc:  # no verified phone, or children elsewhere: said on the page
+        fail(exc)
     except ops.OperationError as exc:
         fail(exc)
         raise
-    flash(f"Нов ПИН за телефонната линия: {pin}. Съобщете го лично на родителя.", "success")
+    else:
+        flash(
+            "Изпратихме на родителя SMS с връзка за нов ПИН (само на потвърдения му телефон). "
+            "Старият ПИН важи, докато родителят не зададе нов.",
+            "success",
+        )
     back = request.form.get("student_id", type=rules.db_id)
     if back:
         ops.get_in_school(Student, back, me.school_id)
@@ -668,13 +677,18 @@ def admin_guardian_link(student_id: int) -> Any:
         flash("Въведете имейл или телефон на родителя.", "error")
         return redirect(url_for("staff.admin_student", student_id=student.id))
     try:
-        guardian = ops.link_guardian(
+        outcome = ops.link_guardian(
             me, student.id, contact=form.contact.data or "", relation=form.relation.data or ""
         )
     except ops.OperationError as exc:
         fail(exc)
-    else:
-        flash(f"{guardian.full_name or 'Родителят'} е свързан(а) с ученика.", "success")
+    else:  # nothing here tells whose the contact is, beyond "the parent must confirm"
+        flash(
+            "Родителят е свързан с ученика."
+            if outcome == "linked"
+            else "Изпратена е покана до родителя. Връзката ще се появи, когато той я потвърди.",
+            "success",
+        )
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
@@ -686,6 +700,45 @@ def admin_guardian_unlink(link_id: int) -> Any:
         "Връзката е премахната.",
         lambda student_id: url_for("staff.admin_student", student_id=student_id),
     )
+
+
+@bp.get("/admin/families")
+@access.admin_required
+def admin_families() -> Any:
+    """New registrations and links of the school's pupils, and requests waiting for the school
+    (registrations and "add a child" without a recorded contact; invitations to parents)."""
+    me = actor()
+    pending, notices = families.school_overview(me.school_id)
+    return render_template(
+        "gradebook/admin_families.html",
+        pending=pending,
+        notices=notices,
+        button_form=CsrfForm(),
+    )
+
+
+@bp.post("/admin/families/<int:request_id>/<any(approve, refuse):decision>")
+@access.admin_required
+def admin_family_decide(request_id: int, decision: str) -> Any:
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        if decision == "approve":
+            outcome = families.approve_request(me.school_id, me.staff_id, request_id)
+            flash(
+                "Заявката е одобрена. Родителят е уведомен."
+                if outcome != "invited"
+                else "Заявката е одобрена. Изпратена е покана до родителя.",
+                "success",
+            )
+        else:
+            families.refuse_request(me.school_id, me.staff_id, request_id)
+            flash("Заявката е отказана.", "success")
+    except AccountError as exc:
+        db.session.rollback()
+        flash(exc.message_bg, "error")
+    return redirect(url_for("staff.admin_families"))
 
 
 @bp.get("/admin/classes/<int:class_id>/labels")

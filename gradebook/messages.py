@@ -155,10 +155,6 @@ MESSAGES: dict[str, str] = {
     "staff.already_member": "Вече е в училището.",
     "staff.already_member_field": "Този служител вече е в училището.",
     "staff.cannot_remove_self": "Не можете да премахнете себе си.",
-    "guardian.not_found": (
-        "Няма родителски профил с този имейл или телефон. "
-        "Родителят се регистрира сам в портала с кода на ученика."
-    ),
     "guardian.choose_relation": "Изберете роднинска връзка.",
     "guardian.already_linked": "Вече е свързан.",
     "guardian.already_linked_field": "Родителят вече е свързан с ученика.",
