@@ -102,6 +102,11 @@ def needs_confirmation(guardian: Guardian, school_id: int) -> bool:
     )
 
 
+def _get(model: Any, object_id: int) -> Any:
+    """The row with this id, or None (also for an id beyond INTEGER from a URL)."""
+    return db.session.get(model, object_id) if 0 < object_id < 2**31 else None
+
+
 def _token() -> tuple[str, str]:
     token = secrets.token_urlsafe(12)
     return token, generate_password_hash(token)
@@ -166,6 +171,8 @@ def invite(
     db.session.add(request)
     db.session.flush()
     _audit(student.school_id, "staff", actor_id, "link_invite", guardian.id, student.id)
+    if not (guardian.email_verified_at or guardian.phone_verified_at):
+        return request  # no verified contact: the parent sees it in the portal, if anywhere
     link = _link("account.link_token", rid=request.id, token=token)
     school = db.session.get(School, student.school_id)
     if guardian.email and guardian.email_verified_at:
@@ -225,6 +232,8 @@ def announce_link(student: Student, guardian: Guardian) -> None:
         .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
         .where(GuardianStudent.student_id == student.id, Guardian.id != guardian.id)
     ).all()
+    if not others:
+        return
     link = _link("account.links")
     name = guardian.full_name or msg("notice.someone")
     for other in others:
@@ -296,7 +305,7 @@ def recorded_guardians(student_id: int, *, phone: str | None, email: str | None)
 
 
 def _school_request(school_id: int, request_id: int) -> GuardianLinkRequest:
-    request = db.session.get(GuardianLinkRequest, request_id) if 0 < request_id < 2**31 else None
+    request = _get(GuardianLinkRequest, request_id)
     if request is None or request.school_id != school_id:
         raise AccountError(msg("request.not_found"))
     if request.status != PENDING:
@@ -393,7 +402,7 @@ def _usable_invite(request: GuardianLinkRequest | None) -> GuardianLinkRequest:
 
 def invite_by_token(request_id: int, token: str, signed_in: Guardian | None) -> GuardianLinkRequest:
     """The invitation a token link opens; refused for another signed-in guardian."""
-    request = db.session.get(GuardianLinkRequest, request_id) if 0 < request_id < 2**31 else None
+    request = _get(GuardianLinkRequest, request_id)
     if request is None or not request.token_hash:
         raise AccountError(msg("invite.invalid"))
     if not check_password_hash(request.token_hash, token or ""):
@@ -406,7 +415,7 @@ def invite_by_token(request_id: int, token: str, signed_in: Guardian | None) -> 
 
 def invite_of(guardian: Guardian, request_id: int) -> GuardianLinkRequest:
     """A signed-in guardian's own pending invitation (another guardian's is refused)."""
-    request = db.session.get(GuardianLinkRequest, request_id) if 0 < request_id < 2**31 else None
+    request = _get(GuardianLinkRequest, request_id)
     if request is not None and request.guardian_id != guardian.id:
         raise AccountError(msg("invite.other_guardian"))
     return _usable_invite(request)
@@ -466,7 +475,7 @@ def family_of(guardian: Guardian) -> tuple[list[GuardianLinkRequest], list[Famil
 def revoke_by_guardian(guardian: Guardian, link_id: int) -> None:
     """A parent removes a link to their child made after their own (not an older parent's).
     Audited for the school. Commits."""
-    link = db.session.get(GuardianStudent, link_id) if 0 < link_id < 2**31 else None
+    link = _get(GuardianStudent, link_id)
     own = (
         db.session.scalar(
             sa.select(GuardianStudent.id).where(
@@ -558,7 +567,7 @@ def send_pin_link(school_id: int, staff_id: int, guardian: Guardian) -> None:
 
 
 def pin_link(vid: int, token: str) -> VerificationCode:
-    vc = db.session.get(VerificationCode, vid) if 0 < vid < 2**31 else None
+    vc = _get(VerificationCode, vid)
     if (
         vc is None
         or vc.purpose != PIN_PURPOSE

@@ -269,6 +269,8 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/admin/years/1/current", []),
         ("/staff/admin/years/1/transition", ["action", "carry_curriculum", "pupil-1"]),
         ("/onboarding/import/students/not-a-token/cancel", []),
+        ("/staff/admin/families/1/approve", []),
+        ("/staff/admin/families/99999999999999999999/refuse", []),
     ],
     "teacher": [
         ("/staff/messages/1", ["body"]),
@@ -283,12 +285,16 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/calendar/revoke", []),
         ("/child/1/messages/1", ["body"]),
         ("/child/999999/messages/new", ["staff_id", "subject", "body"]),
+        ("/account/links/1/confirm", []),
+        ("/account/links/revoke/1", []),
         ("/logout", []),
     ],
     "anonymous": [
         ("/password/reset/not-a-token", ["password", "confirm"]),
         ("/register/verify", ["code"]),
         ("/register/finish", ["password", "confirm"]),
+        ("/links/1/not-a-token", ["decision"]),
+        ("/pin/set/1/not-a-token", ["pin", "pin2"]),
         ("/onboarding/welcome/1/not-a-token", ["password", "confirm"]),
         ("/staff/admin/year", ["starts_on"]),  # signed out: to the login page
         ("/staff/logout", []),
