@@ -630,23 +630,23 @@ def create_and_link_guardian(
     the_relation = Relation(relation)
     if found:
         guardian = found[0]
-        if needs_confirmation(guardian, school_id):
-            invite(
-                student=student,
-                guardian=guardian,
-                relation=the_relation,
-                actor_id=actor_id,
-                contact=phone_e164 or email_norm or "",
-            )
-            return None
-        now = clock.utc_naive()
-        if phone_e164 and not guardian.phone:
-            guardian.phone, guardian.phone_verified_at = phone_e164, now
-        if email_norm and not guardian.email:
-            guardian.email, guardian.email_verified_at = email_norm, now
-        school_link(student=student, guardian=guardian, relation=the_relation, actor_id=actor_id)
+        own_record = not needs_confirmation(guardian, school_id)
+        if own_record:  # the school's own record: contacts it did not have yet are added
+            now = clock.utc_naive()
+            if phone_e164 and not guardian.phone:
+                guardian.phone, guardian.phone_verified_at = phone_e164, now
+            if email_norm and not guardian.email:
+                guardian.email, guardian.email_verified_at = email_norm, now
+        contact = phone_e164 or email_norm or ""
+        school_link(
+            student=student,
+            guardian=guardian,
+            relation=the_relation,
+            actor_id=actor_id,
+            contact=contact,
+        )
         db.session.flush()
-        return guardian
+        return guardian if own_record else None
     now = clock.utc_naive()
     guardian = Guardian(
         full_name=full_name.strip()[:200],
