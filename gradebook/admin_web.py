@@ -702,13 +702,30 @@ def admin_guardian_unlink(link_id: int) -> Any:
     )
 
 
+def _family_students() -> set[int] | None:
+    """Whose new links the signed-in staff member sees: all (None) for an admin, the pupils of
+    their classes for a class teacher; 403 for anyone else."""
+    if access.is_admin():
+        return None
+    classes = access.class_teacher_class_ids()
+    access.require(bool(classes))
+    return set(
+        db.session.scalars(
+            sa.select(Enrollment.student_id).where(
+                Enrollment.class_id.in_(classes), Enrollment.left_on.is_(None)
+            )
+        )
+    )
+
+
 @bp.get("/admin/families")
-@access.admin_required
+@access.staff_required
 def admin_families() -> Any:
-    """New registrations and links of the school's pupils, and requests waiting for the school
-    (registrations and "add a child" without a recorded contact; invitations to parents)."""
+    """New registrations and links of the school's pupils (a class teacher: of their classes),
+    and requests waiting for the school (registrations and "add a child" without a recorded
+    contact; invitations to parents)."""
     me = actor()
-    pending, notices = families.school_overview(me.school_id)
+    pending, notices = families.school_overview(me.school_id, _family_students())
     return render_template(
         "gradebook/admin_families.html",
         pending=pending,
@@ -717,12 +734,25 @@ def admin_families() -> Any:
     )
 
 
-@bp.post("/admin/families/<int:request_id>/<any(approve, refuse):decision>")
-@access.admin_required
-def admin_family_decide(request_id: int, decision: str) -> Any:
+@bp.post("/admin/families/<int:request_id>/approve")
+@access.staff_required
+def admin_family_approve(request_id: int) -> Any:
+    return _family_decide(request_id, "approve")
+
+
+@bp.post("/admin/families/<int:request_id>/refuse")
+@access.staff_required
+def admin_family_refuse(request_id: int) -> Any:
+    return _family_decide(request_id, "refuse")
+
+
+def _family_decide(request_id: int, decision: str) -> Any:
+    """An admin, or the class teacher of the pupil, approves or refuses a request."""
     me = actor()
     if not CsrfForm().validate_on_submit():
         abort(400)
+    student_id = families.request_student(me.school_id, request_id)
+    access.require(student_id is not None and access.can_see_health(student_id))
     try:
         if decision == "approve":
             outcome = families.approve_request(me.school_id, me.staff_id, request_id)

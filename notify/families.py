@@ -335,17 +335,20 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
     else:
         phone, email = request.data.get("phone"), request.data.get("email")
         found = _by_contacts(phone, email)
-        if len(found) == 1:
+        if len(found) > 1:
+            raise AccountError(msg("school_guardian.contacts_split"))
+        if found:
+            guardian = found[0]
             outcome = school_link(
-                student=student, guardian=found[0], relation=request.relation, actor_id=staff_id
+                student=student, guardian=guardian, relation=request.relation, actor_id=staff_id
             )
         else:
             guardian = Guardian(
                 full_name=str(request.data.get("full_name", ""))[:200],
                 phone=phone,
-                email=email if not found else None,
+                email=email,
                 phone_verified_at=now if phone else None,
-                email_verified_at=now if email and not found else None,
+                email_verified_at=now if email else None,
             )
             db.session.add(guardian)
             db.session.flush()
@@ -354,17 +357,14 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
             _audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
             announce_link(student, guardian)
             outcome = "linked"
-        register = _link("account.register")
-        if email:
-            _send(
-                Channel.EMAIL,
-                None,
-                msg("approved.subject"),
-                msg("approved.registration", link=register),
-                to=email,
-            )
-        if phone:
-            _send(Channel.SMS, None, "", msg("approved.registration_sms", link=register), to=phone)
+        if outcome != "invited" and not guardian.password_hash:  # an invitation tells its own
+            register = _link("account.register")
+            if email:
+                text = msg("approved.registration", link=register)
+                _send(Channel.EMAIL, None, msg("approved.subject"), text, to=email)
+            if phone:
+                text = msg("approved.registration_sms", link=register)
+                _send(Channel.SMS, None, "", text, to=phone)
     db.session.commit()
     return outcome
 
@@ -504,9 +504,18 @@ class Notice:
     actor_type: str
 
 
-def school_overview(school_id: int) -> tuple[list[GuardianLinkRequest], list[Notice]]:
+def request_student(school_id: int, request_id: int) -> int | None:
+    """The pupil of a request of this school (for the staff web's access check), else None."""
+    request = _get(GuardianLinkRequest, request_id)
+    return request.student_id if request is not None and request.school_id == school_id else None
+
+
+def school_overview(
+    school_id: int, student_ids: set[int] | None = None
+) -> tuple[list[GuardianLinkRequest], list[Notice]]:
     """Pending requests of the school (registrations and "add a child" to approve, invitations
-    waiting for the parent) and the new links of the last 30 days."""
+    waiting for the parent) and the new links of the last 30 days; only of ``student_ids`` when
+    given (a class teacher's pupils)."""
     now = clock.utc_naive()
     pending = [
         r
@@ -517,7 +526,7 @@ def school_overview(school_id: int) -> tuple[list[GuardianLinkRequest], list[Not
             )
             .order_by(GuardianLinkRequest.id.desc())
         )
-        if r.expires_at >= now
+        if r.expires_at >= now and (student_ids is None or r.student_id in student_ids)
     ]
     rows = db.session.scalars(
         sa.select(AuditLog)
@@ -536,7 +545,9 @@ def school_overview(school_id: int) -> tuple[list[GuardianLinkRequest], list[Not
         )
     }
     notices = [
-        Notice(r.created_at, r.action, students.get(r.student_id or 0), r.actor_type) for r in rows
+        Notice(r.created_at, r.action, students.get(r.student_id or 0), r.actor_type)
+        for r in rows
+        if student_ids is None or r.student_id in student_ids
     ]
     return pending, notices
 

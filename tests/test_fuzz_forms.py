@@ -270,7 +270,7 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/admin/years/1/transition", ["action", "carry_curriculum", "pupil-1"]),
         ("/onboarding/import/students/not-a-token/cancel", []),
         ("/staff/admin/families/1/approve", []),
-        ("/staff/admin/families/99999999999999999999/refuse", []),
+        ("/staff/admin/families/1/refuse", []),
     ],
     "teacher": [
         ("/staff/messages/1", ["body"]),

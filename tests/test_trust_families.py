@@ -386,3 +386,35 @@ def test_another_school_cannot_decide_a_request(demo_app: Flask, decision: str) 
     )
     db.session.expire_all()
     assert db.session.get(GuardianLinkRequest, request.id).status == "pending"
+
+
+def test_the_class_teacher_sees_and_approves_requests_of_their_class(demo_app: Flask) -> None:
+    from models import SchoolClass, StaffUser
+
+    klass = db.session.scalars(
+        sa.select(SchoolClass).where(
+            SchoolClass.school_id == 1, SchoolClass.class_teacher_id.is_not(None)
+        )
+    ).first()
+    pupil = db.session.scalars(
+        sa.select(Student)
+        .join(Enrollment, Enrollment.student_id == Student.id)
+        .where(Enrollment.class_id == klass.id, Enrollment.left_on.is_(None))
+    ).first()
+    other = pupil_of_school(1)
+    register(demo_app.test_client(), pupil.student_code, email="a@example.org")
+    if other.id != pupil.id:
+        register(demo_app.test_client(), other.student_code, email="b@example.org")
+    teacher = demo_app.test_client()
+    login_staff(teacher, db.session.get(StaffUser, klass.class_teacher_id).email)
+    assert "Нови родители" in teacher.get("/staff/").get_data(as_text=True)
+    listing = teacher.get("/staff/admin/families").get_data(as_text=True)
+    assert "a@example.org" in listing
+    mine = db.session.scalars(
+        sa.select(GuardianLinkRequest).where(GuardianLinkRequest.student_id == pupil.id)
+    ).one()
+    form_post(
+        teacher, "/staff/admin/families", {}, post_url=f"/staff/admin/families/{mine.id}/approve"
+    )
+    db.session.expire_all()
+    assert db.session.get(GuardianLinkRequest, mine.id).status == "confirmed"
