@@ -4,8 +4,13 @@ notification preferences, adding a child, changing the phone PIN.
 Registration is three steps kept in the session (only verification ids, never codes):
 ``/register`` (code + contacts) → ``/register/verify`` (the SMS code; or the e-mail link
 ``/register/email/<vid>/<token>``) → ``/register/finish`` (password + PIN) → signed in.
-Use-cases live in :mod:`notify.operations`; ``create_and_link_guardian`` is re-exported here for
-the staff web.
+The code and the SMS / e-mail go only to a contact the school recorded for the pupil; the pages
+read the same for a wrong code, an unknown contact and a match (issue #12).
+Family links (:mod:`notify.families`): ``/account/links`` (my invitations; other parents of my
+children, newer ones revocable), ``/links/<id>/<token>`` (an invitation from the e-mail/SMS),
+``/pin/set/<id>/<token>`` (the one-time set-PIN link the school's "new PIN" sends).
+Use-cases live in :mod:`notify.operations` and :mod:`notify.families`;
+``create_and_link_guardian`` is re-exported here for the staff web.
 """
 
 from __future__ import annotations
