@@ -594,6 +594,37 @@ class GuardianStudent(db.Model):
     __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
 
 
+class GuardianLinkRequest(db.Model):
+    """A parent–child link that waits for someone: ``kind`` "invite" (the school linked an
+    existing parent who has an account or children elsewhere: the parent confirms), or
+    "registration" / "add_child" (a code without a contact the school recorded: the school
+    approves). Never read as a link: only :class:`GuardianStudent` rows are links."""
+
+    __tablename__ = "guardian_link_request"
+    id: Mapped[intpk]
+    school_id: Mapped[int] = school_fk()
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    guardian_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guardian.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str20] = mapped_column(comment="invite, registration, add_child")
+    relation: Mapped[Relation] = mapped_column(_enum(Relation, "relation"), default=Relation.OTHER)
+    requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), comment="the staff member who invited"
+    )
+    token_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="name and contacts given")
+    status: Mapped[str20] = mapped_column(
+        default="pending", comment="pending, confirmed, declined, revoked, expired"
+    )
+    expires_at: Mapped[dt.datetime]
+    decided_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created]
+
+    student: Mapped[Student] = relationship()
+    guardian: Mapped[Guardian | None] = relationship()
+
+
 class NotificationPreference(db.Model):
     """An explicit choice; a missing row means the default (see notify defaults)."""
 

@@ -58,6 +58,8 @@ from models import (
     TimetableSlot,
     db,
 )
+from notify import families
+from notify.operations import AccountError
 
 
 def _classes(school_id: int) -> list[SchoolClass]:
@@ -643,11 +645,18 @@ def admin_guardian_pin(guardian_id: int) -> Any:
     if not CsrfForm().validate_on_submit():
         abort(400)
     try:
-        pin = ops.reset_guardian_pin(me, guardian_id)
+        ops.reset_guardian_pin(me, guardian_id)
+    except ops.Invalid as exc:  # no verified phone, or children elsewhere: said on the page
+        fail(exc)
     except ops.OperationError as exc:
         fail(exc)
         raise
-    flash(f"Нов ПИН за телефонната линия: {pin}. Съобщете го лично на родителя.", "success")
+    else:
+        flash(
+            "Изпратихме на родителя SMS с връзка за нов ПИН (само на потвърдения му телефон). "
+            "Старият ПИН важи, докато родителят не зададе нов.",
+            "success",
+        )
     back = request.form.get("student_id", type=rules.db_id)
     if back:
         ops.get_in_school(Student, back, me.school_id)
@@ -667,13 +676,18 @@ def admin_guardian_link(student_id: int) -> Any:
         flash("Въведете имейл или телефон на родителя.", "error")
         return redirect(url_for("staff.admin_student", student_id=student.id))
     try:
-        guardian = ops.link_guardian(
+        outcome = ops.link_guardian(
             me, student.id, contact=form.contact.data or "", relation=form.relation.data or ""
         )
     except ops.OperationError as exc:
         fail(exc)
-    else:
-        flash(f"{guardian.full_name or 'Родителят'} е свързан(а) с ученика.", "success")
+    else:  # nothing here tells whose the contact is, beyond "the parent must confirm"
+        flash(
+            "Родителят е свързан с ученика."
+            if outcome == "linked"
+            else "Изпратена е покана до родителя. Връзката ще се появи, когато той я потвърди.",
+            "success",
+        )
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
@@ -685,6 +699,75 @@ def admin_guardian_unlink(link_id: int) -> Any:
         "Връзката е премахната.",
         lambda student_id: url_for("staff.admin_student", student_id=student_id),
     )
+
+
+def _family_students() -> set[int] | None:
+    """Whose new links the signed-in staff member sees: all (None) for an admin, the pupils of
+    their classes for a class teacher; 403 for anyone else."""
+    if access.is_admin():
+        return None
+    classes = access.class_teacher_class_ids()
+    access.require(bool(classes))
+    return set(
+        db.session.scalars(
+            sa.select(Enrollment.student_id).where(
+                Enrollment.class_id.in_(classes), Enrollment.left_on.is_(None)
+            )
+        )
+    )
+
+
+@bp.get("/admin/families")
+@access.staff_required
+def admin_families() -> Any:
+    """New registrations and links of the school's pupils (a class teacher: of their classes),
+    and requests waiting for the school (registrations and "add a child" without a recorded
+    contact; invitations to parents)."""
+    me = actor()
+    pending, notices = families.school_overview(me.school_id, _family_students())
+    return render_template(
+        "gradebook/admin_families.html",
+        pending=pending,
+        notices=notices,
+        button_form=CsrfForm(),
+    )
+
+
+@bp.post("/admin/families/<int:request_id>/approve")
+@access.staff_required
+def admin_family_approve(request_id: int) -> Any:
+    return _family_decide(request_id, "approve")
+
+
+@bp.post("/admin/families/<int:request_id>/refuse")
+@access.staff_required
+def admin_family_refuse(request_id: int) -> Any:
+    return _family_decide(request_id, "refuse")
+
+
+def _family_decide(request_id: int, decision: str) -> Any:
+    """An admin, or the class teacher of the pupil, approves or refuses a request."""
+    me = actor()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    student_id = families.request_student(me.school_id, request_id)
+    access.require(student_id is not None and access.can_see_health(student_id))
+    try:
+        if decision == "approve":
+            outcome = families.approve_request(me.school_id, me.staff_id, request_id)
+            flash(
+                "Заявката е одобрена. Родителят е уведомен."
+                if outcome != "invited"
+                else "Заявката е одобрена. Изпратена е покана до родителя.",
+                "success",
+            )
+        else:
+            families.refuse_request(me.school_id, me.staff_id, request_id)
+            flash("Заявката е отказана.", "success")
+    except AccountError as exc:
+        db.session.rollback()
+        flash(exc.message_bg, "error")
+    return redirect(url_for("staff.admin_families"))
 
 
 @bp.get("/admin/classes/<int:class_id>/labels")

@@ -178,10 +178,6 @@ MESSAGES: dict[str, str] = {
     "invitation.accepted": "Вече сте служител на {school}.",
     "invitation.declined": "Поканата е отказана.",
     "access.operator_only": "Само операторът на платформата може да направи това.",
-    "guardian.not_found": (
-        "Няма родителски профил с този имейл или телефон. "
-        "Родителят се регистрира сам в портала с кода на ученика."
-    ),
     "guardian.choose_relation": "Изберете роднинска връзка.",
     "guardian.already_linked": "Вече е свързан.",
     "guardian.already_linked_field": "Родителят вече е свързан с ученика.",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,7 +39,6 @@ from models import (
     AbsenceKind,
     AuditLog,
     BellTime,
-    Channel,
     Curriculum,
     CurriculumSection,
     Enrollment,
@@ -76,7 +74,6 @@ from models import (
     db,
 )
 from notify import outbox
-from security import hash_pin
 
 M = TypeVar("M")
 log = logging.getLogger("belezhnik.staff")
@@ -1721,11 +1718,16 @@ def regenerate_student_code(actor: Actor, student_id: int) -> str:
     return _run(work)
 
 
-def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
-    """A new random 4-digit phone PIN for a parent of this school's students; returned once."""
+def reset_guardian_pin(actor: Actor, guardian_id: int) -> None:
+    """The "new PIN" for a parent of this school's students: a one-time set-PIN link goes by SMS to
+    the parent's verified phone (:func:`notify.families.send_pin_link`); no PIN is ever shown.
+    Refused for a parent with children in another school or without a verified phone. Audited."""
 
-    def work() -> str:
+    def work() -> None:
         _require_admin(actor)
+        from notify.families import send_pin_link
+        from notify.operations import AccountError
+
         guardian = db.session.get(Guardian, guardian_id)
         link = db.session.scalar(
             sa.select(GuardianStudent).where(
@@ -1735,10 +1737,10 @@ def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
         )
         if guardian is None or link is None:
             raise NotFound(msg("common.not_found"))
-        pin = f"{secrets.randbelow(10000):04d}"
-        while pin in ("0000", "1234", "1111"):
-            pin = f"{secrets.randbelow(10000):04d}"
-        guardian.pin_hash = hash_pin(pin)
+        try:
+            send_pin_link(actor.school_id, actor.staff_id, guardian)
+        except AccountError as exc:
+            raise Invalid(exc.message_bg) from None
         audit(
             actor,
             "pin_reset",
@@ -1748,22 +1750,9 @@ def reset_guardian_pin(actor: Actor, guardian_id: int) -> str:
             student_id=link.student_id,
             object_type="guardian",
         )
-        if guardian.phone and guardian.phone_verified_at:
-            outbox.enqueue_direct(
-                Channel.SMS,
-                guardian.phone,
-                {
-                    "subject": "Нов ПИН",
-                    "text": "Бележник: ПИН кодът ви за телефонната линия е сменен от училището.",
-                },
-                school_id=actor.school_id,
-                guardian_id=guardian.id,
-                latin=guardian.sms_latin,
-            )
         _commit()
-        return pin
 
-    return _run(work)
+    _run(work)
 
 
 def change_own_password(staff: StaffUser, new_password: str) -> None:
@@ -2451,33 +2440,55 @@ def delete_non_school_day(actor: Actor, day_id: int) -> None:
     _run(work)
 
 
-def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str) -> Guardian:
-    """Link an existing parent account (found by e-mail or phone) to a student of the school."""
+def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str) -> str:
+    """Record a parent (by e-mail or phone) for a student of the school. A new contact becomes a
+    new parent record, linked at once; the school's own credential-less record is linked at once;
+    any other existing parent (a portal account, a PIN, children in another school) is sent an
+    invitation and the link exists only when they confirm (:mod:`notify.families`). Returns
+    "linked" or "invited"."""
 
-    def work() -> Guardian:
+    def work() -> str:
         _require_admin(actor)
-        from notify.operations import find_guardian_by_contact, link_child
+        from notify import families
+        from notify.operations import AccountError, find_guardian_by_contact
 
         student = get_in_school(Student, student_id, actor.school_id)
-        guardian = find_guardian_by_contact(contact)
-        if guardian is None:
-            message = msg("guardian.not_found")
-            raise Invalid(message, {"contact": message})
         try:
             the_relation = Relation(relation)
         except ValueError:
             raise Invalid(
                 msg("guardian.choose_relation"), {"relation": msg("common.choose")}
             ) from None
-        link = link_child(guardian, student, the_relation)
-        if link is None:
+        guardian = find_guardian_by_contact(contact)
+        if guardian is None:
+            text = (contact or "").strip()
+            try:
+                families.create_and_link_guardian(
+                    school_id=actor.school_id,
+                    student_id=student.id,
+                    full_name="",
+                    phone=None if "@" in text else text,
+                    email=text if "@" in text else None,
+                    relation=the_relation,
+                    actor_id=actor.staff_id,
+                )
+            except AccountError as exc:
+                raise Invalid(exc.message_bg, {"contact": exc.message_bg}) from None
+            outcome = "linked"
+        else:
+            outcome = families.school_link(
+                student=student,
+                guardian=guardian,
+                relation=the_relation,
+                actor_id=actor.staff_id,
+                contact=contact,
+            )
+        if outcome == "already":
             raise Invalid(
                 msg("guardian.already_linked"), {"contact": msg("guardian.already_linked_field")}
             )
-        db.session.flush()
-        audit(actor, "create", link, before=None, after=snapshot(link), student_id=student.id)
         _commit()
-        return guardian
+        return outcome
 
     return _run(work)
 

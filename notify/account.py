@@ -4,8 +4,13 @@ notification preferences, adding a child, changing the phone PIN.
 Registration is three steps kept in the session (only verification ids, never codes):
 ``/register`` (code + contacts) → ``/register/verify`` (the SMS code; or the e-mail link
 ``/register/email/<vid>/<token>``) → ``/register/finish`` (password + PIN) → signed in.
-Use-cases live in :mod:`notify.operations`; ``create_and_link_guardian`` is re-exported here for
-the staff web.
+The code and the SMS / e-mail go only to a contact the school recorded for the pupil; the pages
+read the same for a wrong code, an unknown contact and a match (issue #12).
+Family links (:mod:`notify.families`): ``/account/links`` (my invitations; other parents of my
+children, newer ones revocable), ``/links/<id>/<token>`` (an invitation from the e-mail/SMS),
+``/pin/set/<id>/<token>`` (the one-time set-PIN link the school's "new PIN" sends).
+Use-cases live in :mod:`notify.operations` and :mod:`notify.families`;
+``create_and_link_guardian`` is re-exported here for the staff web.
 """
 
 from __future__ import annotations
@@ -30,14 +35,17 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 import session_tokens
 from models import Channel, Guardian, School, db
+from notify import families
 from notify import operations as ops
+from notify.families import create_and_link_guardian
 from notify.messages import EVENT_LABELS_BG
-from notify.operations import AccountError, create_and_link_guardian
+from notify.operations import AccountError
 from notify.outbox import PREFERENCE_EVENTS
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
 SESSION_KEY = "registration"
+ASKED_KEY = "registration_asked"  # the contacts typed (shown back), whether or not they matched
 
 __all__ = ["bp", "create_and_link_guardian"]
 
@@ -106,6 +114,17 @@ def _client_key() -> str:
     return f"ip:{request.remote_addr or '?'}"
 
 
+class PinSetForm(FlaskForm):
+    pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
+    pin2 = PasswordField(
+        "Новият ПИН отново",
+        validators=[
+            DataRequired("Повторете ПИН кода."),
+            EqualTo("pin", "ПИН кодовете не съвпадат."),
+        ],
+    )
+
+
 def _registration_ids() -> list[int]:
     return [int(v) for v in session.get(SESSION_KEY, []) if str(v).isdigit()]
 
@@ -141,6 +160,10 @@ def register() -> Any:
             _field_error(form, exc)
         else:
             session[SESSION_KEY] = ids
+            session[ASKED_KEY] = {
+                "sms": ops.normalize_phone(form.phone.data),
+                "email": ops.normalize_email(form.email.data),
+            }
             return redirect(url_for("account.register_verify"))
     status = 400 if request.method == "POST" else 200
     return render_template("notify/register.html", form=form, step=1), status
@@ -149,11 +172,13 @@ def register() -> Any:
 @bp.route("/register/verify", methods=["GET", "POST"])
 def register_verify() -> Any:
     ids = _registration_ids()
-    if not ids:
+    asked = session.get(ASKED_KEY)
+    if not ids and not isinstance(asked, dict):
         return redirect(url_for("account.register"))
     form = VerifyForm()
     contacts = ops.verified_contacts(ids)
-    pending = {vc.channel.value: vc.target for vc in ops._pending(ids) if vc.used_at is None}
+    # what was typed, not what matched: the page reads the same for a wrong and a right code
+    pending = {k: v for k, v in (asked or {}).items() if k in ("sms", "email") and v}
     if form.validate_on_submit():
         try:
             if form.code.data:
@@ -268,7 +293,13 @@ def add_child() -> Any:
         except AccountError as exc:
             _field_error(form, exc)
         else:
-            flash(f"{student.first_name} е добавен(а) към профила ви.", "success")
+            if student is None:  # a wrong code and a code waiting for the school read the same
+                flash(
+                    "Заявката е приета. Ако кодът е верен, училището ще я провери и ще ви пише.",
+                    "success",
+                )
+            else:
+                flash(f"{student.first_name} е добавен(а) към профила ви.", "success")
             return redirect(url_for("account.preferences"))
     status = 400 if request.method == "POST" else 200
     return (
@@ -293,3 +324,97 @@ def pin() -> Any:
             return redirect(url_for("account.preferences"))
     status = 400 if request.method == "POST" else 200
     return render_template("notify/pin.html", form=form), status
+
+
+# --- family links: invitations, revocations, the set-PIN link -------------------------------------
+def _signed_in_guardian() -> Guardian | None:
+    if current_user.is_authenticated and getattr(current_user, "kind", None) == "guardian":
+        return current_user  # type: ignore[return-value]
+    return None
+
+
+@bp.get("/account/links")
+@login_required
+def links() -> Any:
+    guardian = _guardian()
+    invites, family = families.family_of(guardian)
+    return render_template(
+        "notify/links.html", invites=invites, family=family, button_form=FlaskForm()
+    )
+
+
+@bp.post("/account/links/<int:rid>/<any(confirm, decline):decision>")
+@login_required
+def link_decide(rid: int, decision: str) -> Any:
+    guardian = _guardian()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        request_row = families.invite_of(guardian, rid)
+        student = families.decide_invite(request_row, decision == "confirm")
+    except AccountError as exc:
+        flash(exc.message_bg, "error")
+        return redirect(url_for("account.links"))
+    if decision == "confirm":
+        flash(f"{student.first_name} е добавен(а) към профила ви.", "success")
+    else:
+        flash("Поканата е отказана.", "success")
+    return redirect(url_for("account.links"))
+
+
+@bp.post("/account/links/revoke/<int:link_id>")
+@login_required
+def link_revoke(link_id: int) -> Any:
+    guardian = _guardian()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        families.revoke_by_guardian(guardian, link_id)
+    except AccountError as exc:
+        flash(exc.message_bg, "error")
+    else:
+        flash("Връзката е премахната. Училището е уведомено.", "success")
+    return redirect(url_for("account.links"))
+
+
+@bp.route("/links/<int:rid>/<token>", methods=["GET", "POST"])
+def link_token(rid: int, token: str) -> Any:
+    """The invitation link from the e-mail or SMS: possession of the token (sent to the parent's
+    verified contact) is the proof; a different signed-in parent is refused."""
+    form = FlaskForm()
+    try:
+        request_row = families.invite_by_token(rid, token, _signed_in_guardian())
+    except AccountError as exc:
+        return render_template("notify/link_confirm.html", error=exc.message_bg), 404
+    if form.validate_on_submit():
+        accept = request.form.get("decision") == "confirm"
+        student = families.decide_invite(request_row, accept)
+        message = (
+            f"{student.first_name} е добавен(а) към профила ви."
+            if accept
+            else "Поканата е отказана."
+        )
+        return render_template("notify/link_confirm.html", done=message)
+    school = db.session.get(School, request_row.school_id)
+    return render_template(
+        "notify/link_confirm.html", request_row=request_row, school=school, form=form
+    )
+
+
+@bp.route("/pin/set/<int:vid>/<token>", methods=["GET", "POST"])
+def pin_set(vid: int, token: str) -> Any:
+    """The one-time set-PIN link the school's "new PIN" sent to the parent's verified phone."""
+    try:
+        families.pin_link(vid, token)
+    except AccountError as exc:
+        return render_template("notify/pin_set.html", error=exc.message_bg), 404
+    form = PinSetForm()
+    if form.validate_on_submit():
+        try:
+            families.set_pin_by_link(vid, token, form.pin.data or "")
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            return render_template("notify/pin_set.html", done=True)
+    status = 400 if request.method == "POST" else 200
+    return render_template("notify/pin_set.html", form=form), status

@@ -4,9 +4,9 @@
   link by e-mail, through the outbox) → :func:`verify_sms_code` / :func:`confirm_email_link` →
   :func:`finish_registration` (password + a 4–6 digit phone PIN; trivial PINs refused).
 * :func:`add_child` (another child, by its code), :func:`save_preferences`, :func:`change_pin`.
-* :func:`create_and_link_guardian` for the staff web: the school creates a parent and links it;
-  :func:`find_guardian_by_contact` + :func:`link_child` serve the staff web's "link an existing
-  parent" (``gradebook.operations.link_guardian``). :func:`link_child` is the one place a
+* :func:`find_guardian_by_contact` serves the staff web's "link a parent"
+  (``gradebook.operations.link_guardian``); who may be linked without asking, invitations,
+  approvals and notices are :mod:`notify.families`. :func:`link_child` is the one place a
   parent–child link is made; :func:`normalize_phone` the one phone parser (E.164).
 * Twilio callbacks: :func:`record_sms_status`, :func:`set_stop_all`.
 
@@ -144,9 +144,10 @@ def password_problem(password: str) -> str | None:
 
 
 # --- registration ----------------------------------------------------------------------------------
-def _student_by_code(raw_code: str, *throttle_keys: str) -> Student:
-    """The pupil of a code, after one attempt is counted (and committed) per client key and per
-    code. The client counts are never given back, a success included (so a known code between
+def _student_by_code(raw_code: str, *throttle_keys: str) -> Student | None:
+    """The pupil of a code, or None; the caller answers the same either way, so the code's
+    validity is not told. One attempt is counted (and committed) per client key and per code
+    first. The client counts are never given back, a success included (so a known code between
     guesses gains nothing); the code's count is given back when it is right."""
     code = normalize_student_code(raw_code or "")
     per_code = [Limit(REGISTER_SCOPE, f"code:{code}", REGISTER_FAILS_PER_HOUR)] if code else []
@@ -157,7 +158,7 @@ def _student_by_code(raw_code: str, *throttle_keys: str) -> Student:
     if is_valid_student_code(code):
         student = db.session.scalar(sa.select(Student).where(Student.student_code == code))
     if student is None:
-        raise AccountError(msg("registration.unknown_code"), "student_code")
+        return None
     give_back(*per_code)
     return student
 
@@ -183,8 +184,13 @@ def _link(endpoint: str, **values: Any) -> str:
 def start_registration(
     *, student_code: str, phone: str, email: str, full_name: str, client_key: str
 ) -> list[int]:
-    """Check the code, send a code by SMS and/or a link by e-mail. Returns the verification ids
-    (kept in the session). Commits."""
+    """Check the code; a code by SMS and/or a link by e-mail goes only to the contacts the school
+    recorded for the pupil (the second factor). Typed contacts the school does not know make a
+    request the school approves (:func:`notify.families.request_approval`). The answer is the
+    same for a wrong code, an unknown contact and a match. Returns the verification ids (kept in
+    the session; possibly none). Commits."""
+    from notify import families  # families builds on this module
+
     phone_e164 = normalize_phone(phone)
     email_norm = normalize_email(email)
     if phone and phone.strip() and phone_e164 is None:
@@ -194,11 +200,22 @@ def start_registration(
     if not phone_e164 and not email_norm:
         raise AccountError(msg("contact.required"), "phone")
     student = _student_by_code(student_code, client_key)
-    for target in filter(None, (phone_e164, email_norm)):
-        if _codes_sent_recently(target) >= CODES_PER_TARGET_HOUR:
-            raise AccountError(msg("registration.codes_sent"))
-    now = clock.utc_naive()
+    if student is None:
+        return []
     data = {"full_name": full_name.strip()[:200], "phone": phone_e164, "email": email_norm}
+    recorded = families.recorded_guardians(student.id, phone=phone_e164, email=email_norm)
+    if phone_e164 not in {g.phone for g in recorded}:
+        phone_e164 = None
+    if email_norm not in {g.email for g in recorded}:
+        email_norm = None
+    if not (phone_e164 or email_norm):
+        families.request_approval(student=student, kind=families.REGISTRATION, data=data)
+    for target in filter(None, (phone_e164, email_norm)):
+        if _codes_sent_recently(target) >= CODES_PER_TARGET_HOUR:  # quietly: same answer
+            log.info("registration codes to a target throttled")
+            phone_e164 = None if target == phone_e164 else phone_e164
+            email_norm = None if target == email_norm else email_norm
+    now = clock.utc_naive()
     ids: list[int] = []
     if phone_e164:
         code = f"{secrets.randbelow(1_000_000):06d}"
@@ -277,7 +294,7 @@ def verify_sms_code(ids: list[int], code: str, client_key: str) -> None:
             db.session.commit()
             return
         raise AccountError(msg("registration.code_wrong"), "code")
-    raise AccountError(msg("registration.no_sms_code"), "code")
+    raise AccountError(msg("registration.code_wrong"), "code")  # as if one had been sent
 
 
 def _claim_code_attempt(vc: VerificationCode, client_key: str) -> bool:
@@ -335,8 +352,10 @@ class Finished:
 
 
 def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
-    """Create (or claim a school-created) account with a password and a PIN, link the child,
-    mark the contacts verified. Commits."""
+    """Claim the school-created record whose contact was verified (a password and a PIN), mark
+    the contacts verified; the child's other guardians are told. Commits."""
+    from notify import families  # families builds on this module
+
     contacts = verified_contacts(ids)
     if not (contacts["phone"] or contacts["email"]) or contacts["student_id"] is None:
         raise AccountError(msg("registration.unconfirmed"))
@@ -379,6 +398,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         vc.used_at = now
         vc.guardian_id = guardian.id
     _audit(student.school_id, "guardian", guardian.id, "register", guardian.id, student.id)
+    families.announce_link(student, guardian)
     db.session.commit()
     return Finished(guardian=guardian, student=student)
 
@@ -426,12 +446,47 @@ def _audit(
     )
 
 
-def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student:
-    """A signed-in parent adds another child by its code (throttled like registration)."""
+def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student | None:
+    """A signed-in parent adds another child by its code (throttled like registration). Linked
+    at once only when the parent's verified phone or e-mail is a contact the school recorded for
+    the pupil (that record is taken over); otherwise the school approves. Returns the child when
+    linked, None when it waits (a wrong code answers the same). Commits."""
+    from notify import families  # families builds on this module
+
     student = _student_by_code(student_code, f"g:{guardian.id}", client_key)
-    if link_child(guardian, student) is None:
+    if student is None:
+        return None
+    if families._is_linked(guardian.id, student.id):
         raise AccountError(msg("child.already_added"), "student_code")
+    recorded = families.recorded_guardians(
+        student.id,
+        phone=guardian.phone if guardian.phone_verified_at else None,
+        email=guardian.email if guardian.email_verified_at else None,
+    )
+    if not recorded:
+        data = {"full_name": guardian.full_name, "phone": guardian.phone, "email": guardian.email}
+        families.request_approval(
+            student=student, kind=families.ADD_CHILD, data=data, guardian=guardian
+        )
+        db.session.commit()
+        return None
+    relation = Relation.OTHER
+    for record in recorded:  # the school's record of this parent: taken over for this child
+        if record.password_hash or record.pin_hash:
+            continue
+        old = db.session.scalar(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.guardian_id == record.id, GuardianStudent.student_id == student.id
+            )
+        )
+        if old is not None:
+            relation = old.relation
+            db.session.delete(old)
+    db.session.flush()
+    link_child(guardian, student, relation)
+    db.session.flush()
     _audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
+    families.announce_link(student, guardian)
     db.session.commit()
     return student
 
@@ -528,56 +583,6 @@ def find_guardian_by_contact(contact: str | None) -> Guardian | None:
     if e164 is None:
         return None
     return db.session.scalar(sa.select(Guardian).where(Guardian.phone == e164))
-
-
-def create_and_link_guardian(
-    *,
-    school_id: int,
-    student_id: int,
-    full_name: str,
-    phone: str | None = None,
-    email: str | None = None,
-    relation: Relation | str = Relation.OTHER,
-    actor_id: int | None = None,
-) -> Guardian:
-    """The school creates a parent (or finds one by phone/e-mail) and links the child. Contacts
-    the school enters are trusted (verified): the parent may then register with the child's code
-    to set a password and PIN, which claims this account. Does NOT commit (staff web's
-    transaction). Raises AccountError on bad input."""
-    student = db.session.scalar(
-        sa.select(Student).where(Student.id == student_id, Student.school_id == school_id)
-    )
-    if student is None:
-        raise AccountError(msg("school_guardian.no_student"))
-    phone_e164 = normalize_phone(phone)
-    email_norm = normalize_email(email)
-    if phone and phone.strip() and phone_e164 is None:
-        raise AccountError(msg("contact.invalid_phone"), "phone")
-    if email and email.strip() and email_norm is None:
-        raise AccountError(msg("contact.invalid_email"), "email")
-    if not phone_e164 and not email_norm:
-        raise AccountError(msg("school_guardian.contact_required"), "phone")
-    conditions = []
-    if email_norm:
-        conditions.append(Guardian.email == email_norm)
-    if phone_e164:
-        conditions.append(Guardian.phone == phone_e164)
-    found = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
-    if len(found) > 1:
-        raise AccountError(msg("school_guardian.contacts_split"))
-    now = clock.utc_naive()
-    guardian = found[0] if found else Guardian(full_name=full_name.strip()[:200])
-    if not found:
-        db.session.add(guardian)
-    if phone_e164 and not guardian.phone:
-        guardian.phone, guardian.phone_verified_at = phone_e164, now
-    if email_norm and not guardian.email:
-        guardian.email, guardian.email_verified_at = email_norm, now
-    db.session.flush()
-    link_child(guardian, student, Relation(relation))
-    _audit(school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
-    db.session.flush()
-    return guardian
 
 
 # --- Twilio callbacks ------------------------------------------------------------------------------

@@ -272,6 +272,8 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/admin/invitations/1/revoke", []),
         ("/onboarding/import/students/not-a-token/cancel", []),
         ("/staff/students/1/phone-unlock", []),  # the button shows only while a child is locked
+        ("/staff/admin/families/1/approve", []),
+        ("/staff/admin/families/1/refuse", []),
     ],
     "teacher": [
         ("/staff/messages/1", ["body"]),
@@ -286,12 +288,16 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/calendar/revoke", []),
         ("/child/1/messages/1", ["body"]),
         ("/child/999999/messages/new", ["staff_id", "subject", "body"]),
+        ("/account/links/1/confirm", []),
+        ("/account/links/revoke/1", []),
         ("/logout", []),
     ],
     "anonymous": [
         ("/password/reset/not-a-token", ["password", "confirm"]),
         ("/register/verify", ["code"]),
         ("/register/finish", ["password", "confirm"]),
+        ("/links/1/not-a-token", ["decision"]),
+        ("/pin/set/1/not-a-token", ["pin", "pin2"]),
         ("/onboarding/welcome/1/not-a-token", ["password", "confirm"]),
         ("/staff/invitations/not-a-token", ["password", "confirm"]),
         ("/staff/invitations/not-a-token/decline", []),

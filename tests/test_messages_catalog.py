@@ -50,8 +50,6 @@ SOURCES = [
             "Причина: ": "notification payload of a cancelled event",
             "ОТМЕНЕНА": "notification payload of a cancelled meeting",
             "Срещата е отменена. Причина: ": "notification payload of a cancelled meeting",
-            "Нов ПИН": "account SMS payload",
-            "Бележник: ПИН кодът ви за телефонната линия е сменен от училището.": "account SMS",
             # stored data: an enrolment's leaving reason, audit reasons of the year change
             "преместен": "Enrollment.left_reason default",
             "премина в {to}": "audit reason of the promotion",
@@ -73,6 +71,7 @@ SOURCES = [
     ),
     # the phone PIN's hard stop tells the guardians by SMS in the parent accounts' words
     Source("ivr/pin_lock.py", account_messages.MESSAGES, {}),
+    Source("notify/families.py", account_messages.MESSAGES, {}),
     Source(
         "portal/operations.py",
         portal_messages.MESSAGES,

@@ -20,7 +20,8 @@ from models import (
     StaffUser,
     db,
 )
-from notify.operations import AccountError, create_and_link_guardian, normalize_phone, pin_problem
+from notify.families import create_and_link_guardian
+from notify.operations import AccountError, normalize_phone, pin_problem
 from security import check_pin, sign
 from tests.conftest import form_post
 from tests.notify_helpers import family, make_school, make_student, rows
@@ -85,6 +86,10 @@ def test_phone_number_checks(
 def test_register_with_sms_code_then_password_and_pin(client) -> None:  # type: ignore[no-untyped-def]
     school = make_school()
     student = make_student(school, "Калина")
+    # the second factor: the school recorded this phone for the pupil (a record, no credentials)
+    record = create_and_link_guardian(
+        school_id=school.id, student_id=student.id, full_name="", phone="0888 123 456"
+    )
     db.session.commit()
     response = register(client, student.student_code[:3] + " " + student.student_code[3:])
     assert response.status_code == 302 and response.headers["Location"].endswith("/register/verify")
@@ -101,13 +106,15 @@ def test_register_with_sms_code_then_password_and_pin(client) -> None:  # type: 
         {"password": "dobra-parola", "password2": "dobra-parola", "pin": "1234", "pin2": "1234"},
     )  # fmt: skip
     assert trivial.status_code == 400 and "поредица" in trivial.get_data(as_text=True)
-    assert db.session.scalar(db.select(db.func.count(Guardian.id))) == 0  # nothing half-saved
+    db.session.expire_all()
+    assert db.session.get(Guardian, record.id).password_hash is None  # nothing half-saved
     done = form_post(
         client, "/register/finish",
         {"password": "dobra-parola", "password2": "dobra-parola", "pin": "2580", "pin2": "2580"},
     )  # fmt: skip
     assert done.headers["Location"].endswith("/account/preferences")
     guardian = db.session.scalar(db.select(Guardian))
+    assert guardian.id == record.id  # the account took over the school's record
     assert guardian.phone == "+359888123456" and guardian.phone_verified_at is not None
     assert guardian.email is None and check_pin(guardian.pin_hash, "2580")
     assert [link.student_id for link in guardian.links] == [student.id]
@@ -118,6 +125,9 @@ def test_register_with_sms_code_then_password_and_pin(client) -> None:  # type: 
 def test_register_with_email_link(client) -> None:  # type: ignore[no-untyped-def]
     school, student, _ = family()
     other = make_student(school, "Никола")
+    create_and_link_guardian(
+        school_id=school.id, student_id=other.id, full_name="", email="tate@example.bg"
+    )
     db.session.commit()
     response = register(client, other.student_code, phone="", email="Tate@Example.bg")
     assert response.status_code == 302
@@ -149,35 +159,42 @@ def test_wrong_codes_are_throttled_and_bad_input_explained(client) -> None:  # t
     )
     bad_phone = register(client, student.student_code, phone="12")
     assert "Невалиден телефонен номер" in bad_phone.get_data(as_text=True)
-    for _ in range(10):
+    for _ in range(10):  # a wrong code is not told apart from a right one (issue #12, item 3)
         wrong = register(client, "1234567890")
-        assert "Няма ученик с този ИД код" in wrong.get_data(as_text=True)
+        assert wrong.status_code == 302 and wrong.headers["Location"].endswith("/register/verify")
     blocked = register(client, student.student_code)
     assert blocked.status_code == 400 and "Твърде много опити" in blocked.get_data(as_text=True)
     assert not rows()
 
 
-def test_existing_account_is_asked_to_sign_in_and_add_the_child(client) -> None:  # type: ignore[no-untyped-def]
+def test_existing_account_adds_a_child_after_the_school_approves(client) -> None:  # type: ignore[no-untyped-def]
+    """A code alone links no child: with no contact of this parent on the pupil's record, the
+    registration and the signed-in "add a child" both wait for the school (issue #12, item 3)."""
+    from notify import families
+
     school, student, guardian = family()
     second = make_student(school, "Ема")
-    guardian.phone = "+359888123456"
     db.session.commit()
-    register(client, second.student_code)
-    code = re.search(r"\b(\d{6})\b", latest(Channel.SMS).body).group(1)
-    form_post(client, "/register/verify", {"code": code})
-    answer = form_post(
-        client, "/register/finish",
-        {"password": "dobra-parola", "password2": "dobra-parola", "pin": "2580", "pin2": "2580"},
-    )  # fmt: skip
-    assert answer.status_code == 400 and "Вече имате профил" in answer.get_data(as_text=True)
-    # signed in, the parent adds the child with its code
+    answer = register(client, second.student_code)
+    assert answer.headers["Location"].endswith("/register/verify")
+    assert not rows(channel=Channel.SMS)  # no code: the phone is not on Ема's record
     login = form_post(client, "/login", {"email": guardian.email, "password": "demo1234"})
     assert login.status_code == 302
     added = form_post(client, "/account/children/add", {"student_code": second.student_code})
     assert added.headers["Location"].endswith("/account/preferences")
+    assert {link.student_id for link in guardian.links} == {student.id}  # not yet
+    waiting = families.school_overview(school.id)[0]
+    assert {r.kind for r in waiting} == {"registration", "add_child"}
+    staff = StaffUser(email="dir@example.bg", full_name="Директор", password_hash="x")
+    db.session.add(staff)
+    db.session.commit()
+    (request,) = [r for r in waiting if r.kind == "add_child"]
+    with client.application.test_request_context():
+        assert families.approve_request(school.id, staff.id, request.id) == "linked"
+    db.session.expire_all()
+    assert {link.student_id for link in guardian.links} == {student.id, second.id}
     again = form_post(client, "/account/children/add", {"student_code": second.student_code})
     assert "вече е добавено" in again.get_data(as_text=True)
-    assert {link.student_id for link in guardian.links} == {student.id, second.id}
 
 
 # --- preferences and PIN ------------------------------------------------------------------------
@@ -244,6 +261,13 @@ def test_create_and_link_guardian(app) -> None:  # type: ignore[no-untyped-def]
     assert guardian.email == "petya@example.bg" and guardian.phone_verified_at is not None
     assert {link.student_id for link in guardian.links} == {first.id, second.id}
     assert guardian.password_hash is None  # the parent sets it by registering with the code
+    # a parent with an account (or children elsewhere) is invited, not linked
+    _, _, account = family()
+    with app.test_request_context():
+        invited = create_and_link_guardian(
+            school_id=school.id, student_id=first.id, full_name="X", email=account.email
+        )
+    assert invited is None and not any(link.student_id == first.id for link in account.links)
     other_school = make_school()
     with pytest.raises(AccountError):
         create_and_link_guardian(

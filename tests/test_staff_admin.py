@@ -19,6 +19,7 @@ from models import (
     Curriculum,
     Enrollment,
     Guardian,
+    GuardianLinkRequest,
     GuardianStudent,
     NonSchoolDay,
     NotificationOutbox,
@@ -164,6 +165,8 @@ def test_printable_labels(demo_client):
 
 
 def test_pin_reset(demo_client):
+    """The school's "new PIN" shows no PIN: a one-time set-PIN link goes by SMS to the parent's
+    verified phone; the old PIN works until the parent sets a new one (issue #12, item 2)."""
     admin(demo_client)
     sid = ops.active_enrollments(6)[0].student_id
     link = db.session.scalar(sa.select(GuardianStudent).where(GuardianStudent.student_id == sid))
@@ -175,11 +178,24 @@ def test_pin_reset(demo_client):
     )
     assert r.status_code == 302
     html = demo_client.get(f"/staff/admin/students/{sid}").get_data(as_text=True)
-    pin = html.split("Нов ПИН за телефонната линия: ")[1][:4]
+    assert "Нов ПИН за телефонната линия:" not in html and "връзка за нов ПИН" in html
+    guardian = db.session.get(Guardian, link.guardian_id)
+    sms = db.session.scalars(
+        sa.select(NotificationOutbox).order_by(NotificationOutbox.id.desc())
+    ).first()
+    assert sms.to_address == guardian.phone and sms.school_id is None  # not in the school's list
     db.session.expire_all()
-    assert check_pin(db.session.get(Guardian, link.guardian_id).pin_hash, pin)
-    assert not check_pin(db.session.get(Guardian, link.guardian_id).pin_hash, "2580")
+    assert check_pin(db.session.get(Guardian, link.guardian_id).pin_hash, "2580")
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "pin_reset"))
+    path = sms.payload["text"].split("localhost", 1)[1]
+    other = demo_client.application.test_client()
+    page = other.get(path)
+    assert page.status_code == 200
+    done = form_post(other, path, {"pin": "7392", "pin2": "7392"})
+    assert done.status_code == 200 and "ПИН кодът е сменен" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert check_pin(db.session.get(Guardian, link.guardian_id).pin_hash, "7392")
+    assert other.get(path).status_code == 404  # one time only
 
 
 def test_assign_class_teacher_and_curriculum_teacher(demo_client):
@@ -468,6 +484,8 @@ def test_create_teacher_account(demo_app, demo_client):
 
 
 def test_link_and_unlink_a_parent(demo_client):
+    """A new contact becomes the school's record at once; a parent with an account is invited
+    and linked only when they confirm (issue #12, item 2)."""
     admin(demo_client)
     sid = ops.active_enrollments(6)[0].student_id
     stranger = db.session.scalar(
@@ -484,7 +502,9 @@ def test_link_and_unlink_a_parent(demo_client):
         post_url=f"{url}/guardians",
     )
     assert r.status_code == 302
-    assert "Няма родителски профил" in demo_client.get(url).get_data(as_text=True)
+    assert "Родителят е свързан с ученика." in demo_client.get(url).get_data(as_text=True)
+    record = db.session.scalar(sa.select(Guardian).where(Guardian.email == "nobody@example.bg"))
+    assert record.password_hash is None and record.email_verified_at is not None
     r = form_post(
         demo_client,
         url,
@@ -492,12 +512,22 @@ def test_link_and_unlink_a_parent(demo_client):
         post_url=f"{url}/guardians",
     )
     assert r.status_code == 302
-    link = db.session.scalar(
+    assert "Изпратена е покана до родителя." in demo_client.get(url).get_data(as_text=True)
+    assert not db.session.scalar(
         sa.select(GuardianStudent).where(
             GuardianStudent.student_id == sid, GuardianStudent.guardian_id == stranger.id
         )
     )
-    assert link is not None and link.relation.value == "father"
+    invite = db.session.scalar(
+        sa.select(GuardianLinkRequest).where(GuardianLinkRequest.guardian_id == stranger.id)
+    )
+    assert invite.status == "pending" and invite.relation.value == "father"
+    link = db.session.scalar(
+        sa.select(GuardianStudent).where(
+            GuardianStudent.student_id == sid, GuardianStudent.guardian_id == record.id
+        )
+    )
+    assert link is not None and link.relation.value == "mother"
     r = form_post(demo_client, url, {}, post_url=f"/staff/admin/guardian-links/{link.id}/delete")
     assert r.status_code == 302
     db.session.expire_all()

@@ -18,6 +18,7 @@ from models import (
     Event,
     EventKind,
     Grade,
+    GuardianLinkRequest,
     GuardianStudent,
     HealthNote,
     Message,
@@ -109,7 +110,14 @@ def world(demo_app):
         staff_id=author,
         subject=SECRET_TEXT,
     )
-    db.session.add_all([absence, remark, note, event, meeting, thread])
+    request = GuardianLinkRequest(
+        school_id=1,
+        student_id=student.id,
+        kind="registration",
+        data={"full_name": MARKER, "email": "marker@example.org"},
+        expires_at=dt.datetime(2099, 1, 1),
+    )
+    db.session.add_all([absence, remark, note, event, meeting, thread, request])
     db.session.flush()
     db.session.add(Message(thread_id=thread.id, from_staff=False, body=SECRET_TEXT))
     # a pending invitation of school 1 to an account that has signed in before (only its owner,
@@ -147,6 +155,7 @@ def world(demo_app):
             sa.select(NonSchoolDay.id).where(NonSchoolDay.school_year_id == klass.school_year_id)
         ),
         "link_id": link.id,
+        "request_id": request.id,
         "school_id": 1,
         "subject_id": curriculum.subject_id,
         "year_id": klass.school_year_id,
