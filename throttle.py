@@ -237,6 +237,12 @@ def count(limit: Limit) -> int:
     )
 
 
+# built once: the phone line's greeting asks it
+_COUNTS = sa.select(_T.c.scope, _T.c.key, _T.c.window_start, _T.c.attempts).where(
+    sa.tuple_(_T.c.scope, _T.c.key, _T.c.window_start).in_(sa.bindparam("rows", expanding=True))
+)
+
+
 def reached(*limits: Limit) -> bool:
     """True when any limit is already reached (a read, no attempt counted): to refuse early
     where no secret is checked yet (the phone line's greeting)."""
@@ -244,13 +250,7 @@ def reached(*limits: Limit) -> bool:
     if not unique:
         return False
     now = utcnow()
-    rows = db.session.execute(
-        sa.select(_T.c.scope, _T.c.key, _T.c.window_start, _T.c.attempts).where(
-            sa.tuple_(_T.c.scope, _T.c.key, _T.c.window_start).in_(
-                [(*i.row, i.start(now)) for i in unique]
-            )
-        )
-    ).all()
+    rows = db.session.execute(_COUNTS, {"rows": [(*i.row, i.start(now)) for i in unique]}).all()
     counts = {(s, k, w == NO_WINDOW): n for s, k, w, n in rows}
     return any(counts.get((*i.row, i.window is None), 0) >= i.limit for i in unique)
 

@@ -18,6 +18,7 @@ Jobs (all idempotent, so a double run does no harm):
   not retry it) get their end from Twilio's REST API, or "unknown" (``ivr.reconcile``).
 * ``purge_uploads`` hourly: uploaded list files older than ``UPLOAD_RETENTION_HOURS``
   (``onboarding.uploads``).
+* ``purge_attempts`` hourly: guessing counters of windows over a day old (``throttle.purge``).
 """
 
 from __future__ import annotations
@@ -140,6 +141,13 @@ def _reconcile_calls() -> None:
     reconcile_calls()
 
 
+def _purge_attempts() -> None:
+    import throttle
+
+    throttle.purge()
+    db.session.commit()
+
+
 def add_jobs(scheduler: Any, app: Flask) -> None:
     from config.settings import TZ
 
@@ -164,6 +172,9 @@ def add_jobs(scheduler: Any, app: Flask) -> None:
 
     scheduler.add_job(_in_context(app, purge_job), "interval", hours=1, id="purge_uploads",
                       next_run_time=dt.datetime.now(TZ), **options)  # fmt: skip
+    scheduler.add_job(
+        _in_context(app, _purge_attempts), "interval", hours=1, id="purge_attempts", **options
+    )
 
 
 def blocking_scheduler(app: Flask) -> Any:
