@@ -26,6 +26,7 @@ count, so alternating right and wrong answers gains nothing.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,21 @@ def _own_connection() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+# Counter writes on PostgreSQL take their connection from a pool of their own, a copy of the
+# engine's (same connect arguments, time-outs and guard): a request that already holds a
+# connection of the main pool never waits for a second one from it, so a full main pool cannot
+# deadlock the guessing limits.
+_APART: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDictionary()
+
+
+def _apart_engine(bind: sa.Engine) -> sa.Engine:
+    engine = _APART.get(bind)
+    if engine is None:
+        engine = sa.create_engine(bind.url, pool=bind.pool.recreate())
+        _APART[bind] = engine
+    return engine
+
+
 def _write(stmt: Any, params: dict[str, Any], *, apart: bool) -> list[Any]:
     """Run ``stmt``; ``apart``: on PostgreSQL on a connection of its own in autocommit (the
     count stands at once, whatever the caller's transaction does, and the row lock lasts one
@@ -110,7 +126,9 @@ def _write(stmt: Any, params: dict[str, Any], *, apart: bool) -> list[Any]:
     has one writer at a time anyway, and a second connection would wait on the caller's own
     lock: there it runs in the caller's transaction."""
     if apart and _own_connection():
-        with db.session.get_bind().connect() as conn:
+        bind = db.session.get_bind()
+        assert isinstance(bind, sa.Engine)
+        with _apart_engine(bind).connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             result = conn.execute(stmt, params)
             return list(result.all()) if result.returns_rows else []
