@@ -40,6 +40,10 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
     conf_args.setdefault("compare_type", True)
+    # a migration is a long job: no web request deadline, the job statement time-out
+    from config import database
+
+    database.long_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
