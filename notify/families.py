@@ -48,9 +48,8 @@ from notify.operations import (
     AccountError,
     _audit,
     _link,
+    clean_contacts,
     link_child,
-    normalize_email,
-    normalize_phone,
     pin_problem,
 )
 from notify.outbox import enqueue_direct
@@ -627,14 +626,8 @@ def create_and_link_guardian(
     )
     if student is None:
         raise AccountError(msg("school_guardian.no_student"))
-    phone_e164 = normalize_phone(phone)
-    email_norm = normalize_email(email)
-    if phone and phone.strip() and phone_e164 is None:
-        raise AccountError(msg("contact.invalid_phone"), "phone")
-    if email and email.strip() and email_norm is None:
-        raise AccountError(msg("contact.invalid_email"), "email")
-    if not phone_e164 and not email_norm:
-        raise AccountError(msg("school_guardian.contact_required"), "phone")
+    required = msg("school_guardian.contact_required")
+    phone_e164, email_norm = clean_contacts(phone, email, required)
     found = _by_contacts(phone_e164, email_norm)
     if len(found) > 1:
         raise AccountError(msg("school_guardian.contacts_split"))

@@ -143,6 +143,20 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def clean_contacts(phone: str, email: str, required: str) -> tuple[str | None, str | None]:
+    """A typed phone and e-mail, normalised (E.164, lower case); a badly typed one, or neither,
+    is an :class:`AccountError` (``required``: the message for "give one")."""
+    phone_e164 = normalize_phone(phone)
+    email_norm = normalize_email(email)
+    if phone and phone.strip() and phone_e164 is None:
+        raise AccountError(msg("contact.invalid_phone"), "phone")
+    if email and email.strip() and email_norm is None:
+        raise AccountError(msg("contact.invalid_email"), "email")
+    if not phone_e164 and not email_norm:
+        raise AccountError(required, "phone")
+    return phone_e164, email_norm
+
+
 # --- registration ----------------------------------------------------------------------------------
 def _student_by_code(raw_code: str, *throttle_keys: str) -> Student | None:
     """The pupil of a code, or None; the caller answers the same either way, so the code's
@@ -191,14 +205,7 @@ def start_registration(
     the session; possibly none). Commits."""
     from notify import families  # families builds on this module
 
-    phone_e164 = normalize_phone(phone)
-    email_norm = normalize_email(email)
-    if phone and phone.strip() and phone_e164 is None:
-        raise AccountError(msg("contact.invalid_phone"), "phone")
-    if email and email.strip() and email_norm is None:
-        raise AccountError(msg("contact.invalid_email"), "email")
-    if not phone_e164 and not email_norm:
-        raise AccountError(msg("contact.required"), "phone")
+    phone_e164, email_norm = clean_contacts(phone, email, msg("contact.required"))
     student = _student_by_code(student_code, client_key)
     if student is None:
         return []
