@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, abort, request
+from flask import Flask
+from flask import Response
+from flask import abort
+from flask import request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -23,8 +26,10 @@ from werkzeug.routing import IntegerConverter
 
 import session_tokens
 import web_headers
-from config import database, load_settings
-from config.settings import pin_key, production_problems
+from config import database
+from config import load_settings
+from config.settings import pin_key
+from config.settings import production_problems
 from models import db
 
 login_manager = LoginManager()

@@ -52,7 +52,8 @@ def demo_command(
 
     from config import database
     from gradebook.demo import build_demo
-    from models import School, db
+    from models import School
+    from models import db
 
     database.long_jobs(current_app)  # a bulk load's index builds take longer than a web request
     if if_empty and db.session.execute(sa.select(School.id).limit(1)).first():

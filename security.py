@@ -9,10 +9,14 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import request
 from twilio.request_validator import RequestValidator
 from werkzeug.security import check_password_hash
 

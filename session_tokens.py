@@ -24,12 +24,20 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from flask import Flask, current_app, request, session
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask import Flask
+from flask import current_app
+from flask import request
+from flask import session
+from flask_login import LoginManager
+from flask_login import current_user
+from flask_login import login_user
+from flask_login import logout_user
 from sqlalchemy import event
 
 from config import clock
-from models import Guardian, StaffUser, db
+from models import Guardian
+from models import StaffUser
+from models import db
 
 Account = StaffUser | Guardian
 _KINDS: dict[str, type[StaffUser] | type[Guardian]] = {"s": StaffUser, "g": Guardian}

@@ -32,9 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
-from models import AttemptCounter, db, utcnow
+from models import AttemptCounter
+from models import db
+from models import utcnow
 
 HOUR = dt.timedelta(hours=1)
 NO_WINDOW = dt.datetime(2000, 1, 1)  # window_start of a count in a row (it never expires)

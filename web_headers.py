@@ -18,7 +18,9 @@ HTTPS redirect belongs to the proxy in front of us.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask
+from flask import Response
+from flask import current_app
 
 CSP = "; ".join(
     (

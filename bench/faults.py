@@ -40,7 +40,8 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +51,17 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import (  # noqa: E402
-    free_port,
-    machine,
-    make_app,
-    pct,
-    private_schema,
-    schema_url,
-    start_gunicorn,
-)
-from bench.load import PIN, TOKEN, action_of, prepare  # noqa: E402
+from bench._common import free_port  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import make_app  # noqa: E402
+from bench._common import pct  # noqa: E402
+from bench._common import private_schema  # noqa: E402
+from bench._common import schema_url  # noqa: E402
+from bench._common import start_gunicorn  # noqa: E402
+from bench.load import PIN  # noqa: E402
+from bench.load import TOKEN  # noqa: E402
+from bench.load import action_of  # noqa: E402
+from bench.load import prepare  # noqa: E402
 from prompts.catalog import PROMPTS  # noqa: E402
 from security import sign  # noqa: E402
 
@@ -164,7 +166,8 @@ class Teacher(threading.Thread):
         self.serial = 0
 
     def run(self) -> None:
-        from models import NotifyEvent, db
+        from models import NotifyEvent
+        from models import db
         from notify.outbox import enqueue_for_students
 
         rng = random.Random(5)
@@ -202,7 +205,8 @@ class Teacher(threading.Thread):
 
 
 def outbox_states(app: Any) -> Counter[str]:
-    from models import NotificationOutbox, db
+    from models import NotificationOutbox
+    from models import db
 
     with app.app_context():
         try:
@@ -315,7 +319,9 @@ def wait_for_sending(app: Any, seconds: float) -> Counter[str]:
 
 def orphans(app: Any) -> dict[int, tuple[str, str]]:
     """Rows in ``sending`` (a dead worker's claims): id → (channel, body)."""
-    from models import NotificationOutbox, OutboxStatus, db
+    from models import NotificationOutbox
+    from models import OutboxStatus
+    from models import db
 
     with app.app_context():
         rows = db.session.execute(
@@ -331,7 +337,9 @@ def reconciled(
     app: Any, left: dict[int, tuple[str, str]], at_provider: set[str]
 ) -> tuple[int, int]:
     """Of a dead worker's SMS rows, now sent: (found at the provider, sent by the new worker)."""
-    from models import NotificationOutbox, OutboxStatus, db
+    from models import NotificationOutbox
+    from models import OutboxStatus
+    from models import db
 
     with app.app_context():
         sent = set(
@@ -401,7 +409,9 @@ def restart_postgres(
 def run(
     args: argparse.Namespace, url: str, schema: str, cluster: tuple[str, str], tmp: Path
 ) -> None:
-    from models import GuardianStudent, Student, db
+    from models import GuardianStudent
+    from models import Student
+    from models import db
     from notify.fake_twilio import FakeTwilio
 
     db_url = schema_url(url, schema)
@@ -534,7 +544,9 @@ def wait_settled_while_writing(
 ) -> tuple[float, Counter[str]]:
     """Like :func:`wait_settled`, but the teacher keeps writing: wait until every row committed
     before this call is final (newer rows may still be on their way)."""
-    from models import NotificationOutbox, OutboxStatus, db
+    from models import NotificationOutbox
+    from models import OutboxStatus
+    from models import db
 
     with app.app_context():
         mark = db.session.scalar(sa.select(sa.func.max(NotificationOutbox.id))) or 0
@@ -569,7 +581,10 @@ def report(
     states: Counter[str],
     settle: float,
 ) -> None:
-    from models import Channel, NotificationOutbox, OutboxStatus, db
+    from models import Channel
+    from models import NotificationOutbox
+    from models import OutboxStatus
+    from models import db
 
     print(f"\nmachine: {machine()}")
     print(
@@ -657,7 +672,8 @@ def report(
 
 def show_duplicates(app: Any, fake: Any) -> None:
     """Print the rows behind messages the provider got more than once (to find out why)."""
-    from models import NotificationOutbox, db
+    from models import NotificationOutbox
+    from models import db
 
     seen = Counter((m["to"], m["body"]) for m in fake.messages)
     with app.app_context():

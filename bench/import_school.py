@@ -29,7 +29,10 @@ from bench._common import machine  # noqa: E402
 
 
 def make_csv(students: int, per_class: int = 25, seed: int = 1) -> tuple[bytes, list[str]]:
-    from gradebook.demo import FAMILY, FEMALE_FIRST, MALE_FIRST, make_egn
+    from gradebook.demo import FAMILY
+    from gradebook.demo import FEMALE_FIRST
+    from gradebook.demo import MALE_FIRST
+    from gradebook.demo import make_egn
     from onboarding.importer import STUDENT_COLUMNS
 
     rng = random.Random(seed)
@@ -64,7 +67,10 @@ def make_csv(students: int, per_class: int = 25, seed: int = 1) -> tuple[bytes, 
 def run_once(url: str | None, data: bytes, classes: list[str]) -> tuple[float, float, float]:
     from app import create_app
     from gradebook.demo import school_year_bounds
-    from models import School, SchoolClass, SchoolYear, db
+    from models import School
+    from models import SchoolClass
+    from models import SchoolYear
+    from models import db
     from onboarding import importer
     from onboarding.tabular import class_grade_level
 

@@ -33,15 +33,13 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import (  # noqa: E402
-    free_port,
-    machine,
-    make_app,
-    pct,
-    private_schema,
-    schema_url,
-    start_gunicorn,
-)
+from bench._common import free_port  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import make_app  # noqa: E402
+from bench._common import pct  # noqa: E402
+from bench._common import private_schema  # noqa: E402
+from bench._common import schema_url  # noqa: E402
+from bench._common import start_gunicorn  # noqa: E402
 from security import sign  # noqa: E402
 
 TOKEN = "bench-twilio-token"
@@ -51,7 +49,9 @@ MENU_KEYS = ["1", "2", "3", "4", "5", "6", "7"]
 def prepare(url: str, tmp: Path) -> list[dict[str, str]]:
     """Build the demo school in the schema; returns phone parents (number, PIN)."""
     from gradebook.demo import build_demo
-    from models import Guardian, GuardianStudent, db
+    from models import Guardian
+    from models import GuardianStudent
+    from models import db
 
     app = make_app(url, tmp, TWILIO_AUTH_TOKEN=TOKEN)
     with app.app_context():

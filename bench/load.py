@@ -39,7 +39,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -50,16 +51,14 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import (  # noqa: E402
-    CSRF,
-    free_port,
-    machine,
-    make_app,
-    pct,
-    private_schema,
-    schema_url,
-    start_gunicorn,
-)
+from bench._common import CSRF  # noqa: E402
+from bench._common import free_port  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import make_app  # noqa: E402
+from bench._common import pct  # noqa: E402
+from bench._common import private_schema  # noqa: E402
+from bench._common import schema_url  # noqa: E402
+from bench._common import start_gunicorn  # noqa: E402
 from security import sign  # noqa: E402
 
 TOKEN = "bench-twilio-token"
@@ -83,7 +82,10 @@ KINDS = [
 def prepare(url: str, tmp: Path) -> dict[str, list[Any]]:
     """The demo school in the schema; returns phone callers, student codes and portal parents."""
     from gradebook.demo import build_demo
-    from models import Guardian, GuardianStudent, Student, db
+    from models import Guardian
+    from models import GuardianStudent
+    from models import Student
+    from models import db
 
     app = make_app(url, tmp, TWILIO_AUTH_TOKEN=TOKEN)
     with app.app_context():

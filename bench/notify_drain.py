@@ -40,7 +40,10 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench import _common  # noqa: E402
-from bench._common import free_port, machine, private_schema, schema_url  # noqa: E402
+from bench._common import free_port  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import private_schema  # noqa: E402
+from bench._common import schema_url  # noqa: E402
 
 SID = "AC" + "0" * 32
 
@@ -64,7 +67,11 @@ def families(count: int) -> tuple[int, list[int]]:
     """A school without quiet hours and ``count`` pupils, each with one SMS-only parent."""
     import datetime as dt
 
-    from models import Guardian, GuardianStudent, School, Student, db
+    from models import Guardian
+    from models import GuardianStudent
+    from models import School
+    from models import Student
+    from models import db
 
     school = School(
         name="СУ „Бенчмарк“",
@@ -207,22 +214,22 @@ def segment_share(tmp: Path) -> tuple[int, Counter[int], Counter[int], Counter[s
     import datetime as dt
 
     from gradebook.demo import build_demo
-    from models import (
-        Absence,
-        AbsenceKind,
-        Event,
-        HealthNote,
-        ParentMeeting,
-        Remark,
-        RemarkKind,
-        db,
-    )
+    from models import Absence
+    from models import AbsenceKind
+    from models import Event
     from models import Grade as GradeRow
-    from notify.messages import BRAND, line
-    from notify.sms import segments, transliterate
+    from models import HealthNote
+    from models import ParentMeeting
+    from models import Remark
+    from models import RemarkKind
+    from models import db
+    from notify.messages import BRAND
+    from notify.messages import line
+    from notify.sms import segments
+    from notify.sms import transliterate
 
     try:
-        from gradebook.operations import _grade_payload
+        from gradebook.grades import _grade_payload
     except ImportError:  # pragma: no cover
         _grade_payload = None
 

@@ -37,7 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import CSRF, machine, make_app, pct, private_schema  # noqa: E402
+from bench._common import CSRF  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import make_app  # noqa: E402
+from bench._common import pct  # noqa: E402
+from bench._common import private_schema  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
@@ -78,7 +82,9 @@ def _build(schools: int, args: argparse.Namespace) -> None:
 
 
 def run(schools: int, args: argparse.Namespace, url: str, schema: str | None) -> None:
-    from models import Guardian, GuardianStudent, db
+    from models import Guardian
+    from models import GuardianStudent
+    from models import db
 
     with tempfile.TemporaryDirectory() as tmp:
         if url.startswith("sqlite"):

@@ -45,8 +45,14 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import CSRF, free_port, machine, pct, schema_url, start_gunicorn  # noqa: E402
-from bench.ivr_steps import TOKEN, Call  # noqa: E402
+from bench._common import CSRF  # noqa: E402
+from bench._common import free_port  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import pct  # noqa: E402
+from bench._common import schema_url  # noqa: E402
+from bench._common import start_gunicorn  # noqa: E402
+from bench.ivr_steps import TOKEN  # noqa: E402
+from bench.ivr_steps import Call  # noqa: E402
 
 PASSWORD = "demo1234"
 

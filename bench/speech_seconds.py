@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from bench._common import machine  # noqa: E402
-from ivr.client import FlaskTransport, PhoneCall  # noqa: E402
+from ivr.client import FlaskTransport  # noqa: E402
+from ivr.client import PhoneCall  # noqa: E402
 from models import db  # noqa: E402
 
 GOAL = {"known": 10.0, "unknown": 20.0}
@@ -79,7 +80,11 @@ def main() -> None:
         import sqlalchemy as sa
 
         from gradebook.demo import build_demo
-        from models import Enrollment, Guardian, GuardianStudent, SchoolClass, Student
+        from models import Enrollment
+        from models import Guardian
+        from models import GuardianStudent
+        from models import SchoolClass
+        from models import Student
 
         db.create_all()
         result = build_demo(

@@ -26,7 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import CSRF, machine, make_app, pct, private_schema  # noqa: E402
+from bench._common import CSRF  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import make_app  # noqa: E402
+from bench._common import pct  # noqa: E402
+from bench._common import private_schema  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
@@ -34,7 +38,11 @@ NOW = "2026-11-25T10:00:00"
 
 def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> None:
     from gradebook.demo import build_demo
-    from models import Curriculum, Enrollment, SchoolClass, StaffUser, db
+    from models import Curriculum
+    from models import Enrollment
+    from models import SchoolClass
+    from models import StaffUser
+    from models import db
 
     with tempfile.TemporaryDirectory() as tmp:
         if url.startswith("sqlite"):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, has_app_context
+from flask import current_app
+from flask import has_app_context
 
 from config.settings import TZ
 

@@ -28,7 +28,9 @@ import time
 from typing import Any
 
 import psycopg
-from flask import Flask, Response, current_app
+from flask import Flask
+from flask import Response
+from flask import current_app
 from psycopg import errors as pg_errors
 from sqlalchemy import event
 from sqlalchemy.engine import make_url

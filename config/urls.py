@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
+from flask import has_request_context
+from flask import url_for
 
 
 def base_url(config: Mapping[str, Any], *, portal: bool = False) -> str:

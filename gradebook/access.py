@@ -25,25 +25,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import abort, has_request_context, redirect, request, session, url_for
+from flask import abort
+from flask import has_request_context
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
 from flask_login import current_user
 
-from models import (
-    Curriculum,
-    Enrollment,
-    Guardian,
-    GuardianStudent,
-    School,
-    SchoolClass,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    Student,
-    db,
-)
+from models import Curriculum
+from models import Enrollment
+from models import Guardian
+from models import GuardianStudent
+from models import School
+from models import SchoolClass
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import Student
+from models import db
 
 SESSION_SCHOOL_KEY = "staff_school_id"
 _CACHE_KEY = "belezhnik.staff_access"

@@ -15,55 +15,67 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 
-from config import clock, urls
-from gradebook import access, rules
-from gradebook import operations as ops
-from gradebook.forms import (
-    WEEKDAYS,
-    BellForm,
-    ClassForm,
-    CsrfForm,
-    CurriculumEditForm,
-    CurriculumForm,
-    HolidayForm,
-    LeaveForm,
-    LinkGuardianForm,
-    MoveForm,
-    NewYearForm,
-    SlotForm,
-    StudentForm,
-    SubjectEditForm,
-    SubjectForm,
-    TeacherSelectForm,
-    YearSettingsForm,
-    opts,
-)
-from gradebook.web import actor, bp, fail, form_action, save_form
-from models import (
-    BellTime,
-    ClassesEnd,
-    Curriculum,
-    Enrollment,
-    GuardianStudent,
-    NonSchoolDay,
-    School,
-    SchoolClass,
-    SchoolYear,
-    StaffMembership,
-    StaffUser,
-    Student,
-    Subject,
-    TimetableSlot,
-    db,
-)
+from config import clock
+from config import urls
+from gradebook import access
+from gradebook import core
+from gradebook import people
+from gradebook import rules
+from gradebook import school as school_uc
+from gradebook import school_year
+from gradebook import timetable
+from gradebook.forms import WEEKDAYS
+from gradebook.forms import BellForm
+from gradebook.forms import ClassForm
+from gradebook.forms import CsrfForm
+from gradebook.forms import CurriculumEditForm
+from gradebook.forms import CurriculumForm
+from gradebook.forms import HolidayForm
+from gradebook.forms import LeaveForm
+from gradebook.forms import LinkGuardianForm
+from gradebook.forms import MoveForm
+from gradebook.forms import NewYearForm
+from gradebook.forms import SlotForm
+from gradebook.forms import StudentForm
+from gradebook.forms import SubjectEditForm
+from gradebook.forms import SubjectForm
+from gradebook.forms import TeacherSelectForm
+from gradebook.forms import YearSettingsForm
+from gradebook.forms import opts
+from gradebook.web import actor
+from gradebook.web import bp
+from gradebook.web import fail
+from gradebook.web import form_action
+from gradebook.web import save_form
+from models import BellTime
+from models import ClassesEnd
+from models import Curriculum
+from models import Enrollment
+from models import GuardianStudent
+from models import NonSchoolDay
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import TimetableSlot
+from models import db
 from notify import families
 from notify.operations import AccountError
 
 
 def _classes(school_id: int) -> list[SchoolClass]:
-    year = ops.current_year(school_id)
+    year = core.current_year(school_id)
     return list(
         db.session.scalars(
             sa.select(SchoolClass)
@@ -147,14 +159,14 @@ def admin_class_new() -> Any:
     if not form.validate_on_submit():
         return _admin_index_page(class_form=form, status=422)
     try:
-        klass = ops.create_class(
+        klass = school_uc.create_class(
             me,
             name=form.name.data or "",
             grade_level=form.grade_level.data,
             shift=form.shift.data,
             class_teacher_id=form.class_teacher_id.data or None,
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc, form)
         return _admin_index_page(class_form=form, status=exc.status)
     flash(f"Паралелка {klass.name} е създадена.", "success")
@@ -169,8 +181,10 @@ def admin_subject_new() -> Any:
     if not form.validate_on_submit():
         return _admin_index_page(subject_form=form, status=422)
     try:
-        ops.create_subject(me, name=form.name.data or "", short_name=form.short_name.data or "")
-    except ops.OperationError as exc:
+        school_uc.create_subject(
+            me, name=form.name.data or "", short_name=form.short_name.data or ""
+        )
+    except core.OperationError as exc:
         fail(exc, form)
         return _admin_index_page(subject_form=form, status=exc.status)
     flash("Предметът е добавен.", "success")
@@ -181,12 +195,12 @@ def admin_subject_new() -> Any:
 @access.admin_required
 def admin_year() -> Any:
     me = actor()
-    year = ops.current_year(me.school_id)
+    year = core.current_year(me.school_id)
     form = YearSettingsForm(obj=year if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
         try:
-            ops.save_year_settings(
+            timetable.save_year_settings(
                 me,
                 month_lock_day=form.month_lock_day.data,
                 future_entry_lock=bool(form.future_entry_lock.data),
@@ -194,7 +208,7 @@ def admin_year() -> Any:
                 term2_starts_on=form.term2_starts_on.data,
                 ends_on=form.ends_on.data,
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc, form)
             status = exc.status
         else:
@@ -213,7 +227,7 @@ def _admin_year_page(
     year_form: NewYearForm | None = None,
 ) -> Any:
     me = actor()
-    year = ops.current_year(me.school_id)
+    year = core.current_year(me.school_id)
     years = list(
         db.session.scalars(
             sa.select(SchoolYear)
@@ -268,7 +282,7 @@ def admin_holiday_new() -> Any:
     if not form.validate_on_submit():
         return _admin_year_page(holiday_form=form, status=422)
     try:
-        ops.add_non_school_day(
+        timetable.add_non_school_day(
             me,
             date_from=form.date_from.data,
             date_to=form.date_to.data,
@@ -276,7 +290,7 @@ def admin_holiday_new() -> Any:
             grade_from=form.grade_from.data if form.grade_from.data is not None else 0,
             grade_to=form.grade_to.data if form.grade_to.data is not None else 12,
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc, form)
         return _admin_year_page(holiday_form=form, status=exc.status)
     flash("Неучебните дни са добавени.", "success")
@@ -287,7 +301,7 @@ def admin_holiday_new() -> Any:
 @access.admin_required
 def admin_holiday_delete(day_id: int) -> Any:
     return _button(
-        lambda me: ops.delete_non_school_day(me, day_id),
+        lambda me: timetable.delete_non_school_day(me, day_id),
         "Записът е изтрит.",
         lambda _none: url_for("staff.admin_year"),
     )
@@ -301,14 +315,14 @@ def admin_bell() -> Any:
     if not form.validate_on_submit():
         return _admin_year_page(bell_form=form, status=422)
     try:
-        ops.save_bell_time(
+        timetable.save_bell_time(
             me,
             shift=form.shift.data,
             period=form.period.data,
             starts_at=form.starts_at.data,
             ends_at=form.ends_at.data,
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc, form)
         return _admin_year_page(bell_form=form, status=exc.status)
     flash("Звънецът е записан.", "success")
@@ -328,7 +342,7 @@ def _admin_class_page(
     status: int = 200,
 ) -> Any:
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     choices = _teacher_choices(me.school_id)
     class_form = TeacherSelectForm(data={"teacher_id": klass.class_teacher_id or 0})
     class_form.teacher_id.choices = opts(choices)
@@ -358,7 +372,7 @@ def _admin_class_page(
             class_form=class_form,
             teacher_choices=choices,
             curricula=curricula,
-            enrollments=ops.active_enrollments(klass.id),
+            enrollments=core.active_enrollments(klass.id),
             form=CsrfForm(),
             curriculum_form=curriculum_form,
             slot_form=slot_form,
@@ -369,7 +383,7 @@ def _admin_class_page(
     )
 
 
-def _curriculum_choices(me: ops.Actor, form: CurriculumForm) -> None:
+def _curriculum_choices(me: core.Actor, form: CurriculumForm) -> None:
     form.subject_id.choices = opts(
         [(0, "—")]
         + [
@@ -398,13 +412,13 @@ def _slot_choices(klass: SchoolClass, form: SlotForm) -> None:
 @access.admin_required
 def admin_curriculum_new(class_id: int) -> Any:
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     form = CurriculumForm()
     _curriculum_choices(me, form)
     if not form.validate_on_submit():
         return _admin_class_page(klass.id, curriculum_form=form, status=422)
     try:
-        ops.add_curriculum(
+        school_uc.add_curriculum(
             me,
             class_id=klass.id,
             subject_id=form.subject_id.data,
@@ -414,7 +428,7 @@ def admin_curriculum_new(class_id: int) -> Any:
             section=form.section.data or "A",
             group_name=form.group_name.data or "",
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc, form)
         return _admin_class_page(klass.id, curriculum_form=form, status=exc.status)
     flash("Предметът е добавен в учебния план.", "success")
@@ -425,13 +439,13 @@ def admin_curriculum_new(class_id: int) -> Any:
 @access.admin_required
 def admin_slot_new(class_id: int) -> Any:
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     form = SlotForm()
     _slot_choices(klass, form)
     if not form.validate_on_submit():
         return _admin_class_page(klass.id, slot_form=form, status=422)
     try:
-        ops.add_timetable_slot(
+        timetable.add_timetable_slot(
             me,
             class_id=klass.id,
             curriculum_id=form.curriculum_id.data,
@@ -440,7 +454,7 @@ def admin_slot_new(class_id: int) -> Any:
             term=form.term.data,
             room=form.room.data or "",
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc, form)
         return _admin_class_page(klass.id, slot_form=form, status=exc.status)
     flash("Часът е добавен в програмата.", "success")
@@ -451,7 +465,7 @@ def admin_slot_new(class_id: int) -> Any:
 @access.admin_required
 def admin_slot_delete(slot_id: int) -> Any:
     return _button(
-        lambda me: ops.delete_timetable_slot(me, slot_id),
+        lambda me: timetable.delete_timetable_slot(me, slot_id),
         "Часът е премахнат от програмата.",
         lambda class_id: url_for("staff.admin_class", class_id=class_id),
     )
@@ -461,10 +475,10 @@ def admin_slot_delete(slot_id: int) -> Any:
 @access.admin_required
 def admin_class_teacher(class_id: int) -> Any:
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     form_action(
         CsrfForm(),
-        lambda: ops.set_class_teacher(
+        lambda: school_uc.set_class_teacher(
             me, klass.id, request.form.get("teacher_id", type=rules.db_id) or None
         ),
         "Класният ръководител е записан.",
@@ -476,10 +490,10 @@ def admin_class_teacher(class_id: int) -> Any:
 @access.admin_required
 def admin_curriculum_teacher(curriculum_id: int) -> Any:
     me = actor()
-    curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    curriculum = core.get_in_school(Curriculum, curriculum_id, me.school_id)
     form_action(
         CsrfForm(),
-        lambda: ops.set_curriculum_teacher(
+        lambda: school_uc.set_curriculum_teacher(
             me, curriculum.id, request.form.get("teacher_id", type=rules.db_id) or None
         ),
         "Учителят е записан.",
@@ -487,7 +501,7 @@ def admin_curriculum_teacher(curriculum_id: int) -> Any:
     return redirect(url_for("staff.admin_class", class_id=curriculum.class_id))
 
 
-def _student_form(me: ops.Actor, student: Student | None) -> StudentForm:
+def _student_form(me: core.Actor, student: Student | None) -> StudentForm:
     form = StudentForm(obj=student if request.method == "GET" else None)
     form.class_id.choices = opts([(0, "—")] + [(c.id, c.name) for c in _classes(me.school_id)])
     if request.method == "GET":
@@ -506,7 +520,7 @@ def admin_student_new() -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            student = ops.save_student(
+            student = people.save_student(
                 me,
                 first_name=form.first_name.data or "",
                 middle_name=form.middle_name.data or "",
@@ -517,7 +531,7 @@ def admin_student_new() -> Any:
                 class_number=form.class_number.data,
                 sop=bool(form.sop.data),
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc, form)
             status = exc.status
         else:
@@ -532,13 +546,13 @@ def admin_student_new() -> Any:
 @access.admin_required
 def admin_student(student_id: int) -> Any:
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
+    student = core.get_in_school(Student, student_id, me.school_id)
     form = _student_form(me, student)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                ops.save_student(
+                people.save_student(
                     me,
                     first_name=form.first_name.data or "",
                     middle_name=form.middle_name.data or "",
@@ -549,7 +563,7 @@ def admin_student(student_id: int) -> Any:
                     sop=bool(form.sop.data),
                     student_id=student.id,
                 )
-            except ops.OperationError as exc:
+            except core.OperationError as exc:
                 fail(exc, form)
                 status = exc.status
             else:
@@ -557,7 +571,7 @@ def admin_student(student_id: int) -> Any:
                 return redirect(url_for("staff.admin_student", student_id=student.id))
         else:
             status = 422
-    klass = ops.student_class(student.id)
+    klass = core.student_class(student.id)
     move_form = MoveForm(formdata=None, data={"date": clock.today()})
     move_form.class_id.choices = opts(
         [(c.id, c.name) for c in _classes(me.school_id) if not klass or c.id != klass.id]
@@ -590,12 +604,12 @@ def admin_student(student_id: int) -> Any:
 @access.admin_required
 def admin_student_move(student_id: int) -> Any:
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
+    student = core.get_in_school(Student, student_id, me.school_id)
     form = MoveForm()
     form.class_id.choices = opts([(c.id, c.name) for c in _classes(me.school_id)])
     form_action(
         form,
-        lambda: ops.move_student(
+        lambda: people.move_student(
             me,
             student.id,
             class_id=form.class_id.data,
@@ -612,11 +626,11 @@ def admin_student_move(student_id: int) -> Any:
 @access.admin_required
 def admin_student_leave(student_id: int) -> Any:
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
+    student = core.get_in_school(Student, student_id, me.school_id)
     form = LeaveForm()
     form_action(
         form,
-        lambda: ops.student_leaves(
+        lambda: people.student_leaves(
             me, student.id, date=form.date.data, reason=form.reason.data or ""
         ),
         "Ученикът е отписан.",
@@ -629,10 +643,10 @@ def admin_student_leave(student_id: int) -> Any:
 @access.admin_required
 def admin_student_code(student_id: int) -> Any:
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
+    student = core.get_in_school(Student, student_id, me.school_id)
     form_action(
         CsrfForm(),
-        lambda: ops.regenerate_student_code(me, student.id),
+        lambda: people.regenerate_student_code(me, student.id),
         lambda code: f"Нов код за родителите: {code}. Старият код вече не важи.",
     )
     return redirect(url_for("staff.admin_student", student_id=student.id))
@@ -645,10 +659,10 @@ def admin_guardian_pin(guardian_id: int) -> Any:
     if not CsrfForm().validate_on_submit():
         abort(400)
     try:
-        ops.reset_guardian_pin(me, guardian_id)
-    except ops.Invalid as exc:  # no verified phone, or children elsewhere: said on the page
+        people.reset_guardian_pin(me, guardian_id)
+    except core.Invalid as exc:  # no verified phone, or children elsewhere: said on the page
         fail(exc)
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc)
         raise
     else:
@@ -659,7 +673,7 @@ def admin_guardian_pin(guardian_id: int) -> Any:
         )
     back = request.form.get("student_id", type=rules.db_id)
     if back:
-        ops.get_in_school(Student, back, me.school_id)
+        core.get_in_school(Student, back, me.school_id)
         return redirect(url_for("staff.admin_student", student_id=back))
     return redirect(url_for("staff.admin_index"))
 
@@ -668,7 +682,7 @@ def admin_guardian_pin(guardian_id: int) -> Any:
 @access.admin_required
 def admin_guardian_link(student_id: int) -> Any:
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
+    student = core.get_in_school(Student, student_id, me.school_id)
     form = LinkGuardianForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -676,10 +690,10 @@ def admin_guardian_link(student_id: int) -> Any:
         flash("Въведете имейл или телефон на родителя.", "error")
         return redirect(url_for("staff.admin_student", student_id=student.id))
     try:
-        outcome = ops.link_guardian(
+        outcome = people.link_guardian(
             me, student.id, contact=form.contact.data or "", relation=form.relation.data or ""
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc)
     else:  # nothing here tells whose the contact is, beyond "the parent must confirm"
         flash(
@@ -695,7 +709,7 @@ def admin_guardian_link(student_id: int) -> Any:
 @access.admin_required
 def admin_guardian_unlink(link_id: int) -> Any:
     return _button(
-        lambda me: ops.unlink_guardian(me, link_id),
+        lambda me: people.unlink_guardian(me, link_id),
         "Връзката е премахната.",
         lambda student_id: url_for("staff.admin_student", student_id=student_id),
     )
@@ -775,7 +789,7 @@ def _family_decide(request_id: int, decision: str) -> Any:
 def admin_labels(class_id: int) -> Any:
     """Printable parent labels for a class: name, class, code, phone, portal, how to register."""
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     school = db.session.get(School, me.school_id)
     assert school is not None
     portal = urls.base_url(current_app.config, portal=True)
@@ -784,7 +798,7 @@ def admin_labels(class_id: int) -> Any:
         "gradebook/labels.html",
         klass=klass,
         school=school,
-        enrollments=ops.active_enrollments(klass.id),
+        enrollments=core.active_enrollments(klass.id),
         portal=portal,
         phone=_phone_display(phone),
     )
@@ -836,7 +850,7 @@ def _edit_page(
 @access.admin_required
 def admin_class_edit(class_id: int) -> Any:
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     form = ClassForm(obj=klass if request.method == "GET" else None)
     form.class_teacher_id.choices = opts(_teacher_choices(me.school_id))
     if request.method == "GET":
@@ -844,7 +858,7 @@ def admin_class_edit(class_id: int) -> Any:
     return _edit_page(
         form,
         title=f"Паралелка {klass.name}",
-        call=lambda: ops.update_class(
+        call=lambda: school_uc.update_class(
             me,
             klass.id,
             name=form.name.data or "",
@@ -867,7 +881,7 @@ def _delete_route(
 ) -> Any:
     """The delete button of an admin edit page: done → ``done_url(row)``; refused → back."""
     me = actor()
-    row = ops.get_in_school(model, object_id, me.school_id)
+    row = core.get_in_school(model, object_id, me.school_id)
     target = done_url(row)
     if form_action(CsrfForm(), lambda: delete(me, row.id), success):
         return redirect(target)
@@ -880,7 +894,7 @@ def admin_class_delete(class_id: int) -> Any:
     return _delete_route(
         SchoolClass,
         class_id,
-        ops.delete_class,
+        school_uc.delete_class,
         lambda name: f"Паралелка {name} е изтрита.",
         lambda _klass: url_for("staff.admin_index"),
         url_for("staff.admin_class_edit", class_id=class_id),
@@ -891,12 +905,12 @@ def admin_class_delete(class_id: int) -> Any:
 @access.admin_required
 def admin_subject(subject_id: int) -> Any:
     me = actor()
-    subject = ops.get_in_school(Subject, subject_id, me.school_id)
+    subject = core.get_in_school(Subject, subject_id, me.school_id)
     form = SubjectEditForm(obj=subject if request.method == "GET" else None)
     return _edit_page(
         form,
         title=f"Предмет: {subject.name}",
-        call=lambda: ops.update_subject(
+        call=lambda: school_uc.update_subject(
             me,
             subject.id,
             name=form.name.data or "",
@@ -919,7 +933,7 @@ def admin_subject_delete(subject_id: int) -> Any:
     return _delete_route(
         Subject,
         subject_id,
-        ops.delete_subject,
+        school_uc.delete_subject,
         lambda name: f"Предметът „{name}“ е изтрит.",
         lambda _subject: url_for("staff.admin_index"),
         url_for("staff.admin_subject", subject_id=subject_id),
@@ -930,7 +944,7 @@ def admin_subject_delete(subject_id: int) -> Any:
 @access.admin_required
 def admin_curriculum(curriculum_id: int) -> Any:
     me = actor()
-    row = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    row = core.get_in_school(Curriculum, curriculum_id, me.school_id)
     form = CurriculumEditForm(obj=row if request.method == "GET" else None)
     form.teacher_id.choices = opts(_teacher_choices(me.school_id))
     if request.method == "GET":
@@ -942,7 +956,7 @@ def admin_curriculum(curriculum_id: int) -> Any:
     return _edit_page(
         form,
         title=f"Учебен план на {row.school_class.name}: {row.subject.name}",
-        call=lambda: ops.update_curriculum(
+        call=lambda: school_uc.update_curriculum(
             me,
             row.id,
             teacher_id=form.teacher_id.data or None,
@@ -967,7 +981,7 @@ def admin_curriculum_delete(curriculum_id: int) -> Any:
     return _delete_route(
         Curriculum,
         curriculum_id,
-        ops.delete_curriculum,
+        school_uc.delete_curriculum,
         "Предметът е премахнат от учебния план.",
         lambda row: url_for("staff.admin_class", class_id=row.class_id),
         url_for("staff.admin_curriculum", curriculum_id=curriculum_id),
@@ -982,7 +996,7 @@ def admin_year_new() -> Any:
     form = NewYearForm(prefix="new")
     done, status = save_form(
         form,
-        lambda: ops.create_school_year(
+        lambda: school_year.create_school_year(
             me,
             name=form.name.data or "",
             starts_on=form.starts_on.data,
@@ -1005,10 +1019,10 @@ def admin_year_new() -> Any:
 @access.admin_required
 def admin_year_current(year_id: int) -> Any:
     me = actor()
-    year = ops.get_in_school(SchoolYear, year_id, me.school_id)
+    year = core.get_in_school(SchoolYear, year_id, me.school_id)
     form_action(
         CsrfForm(),
-        lambda: ops.set_current_year(me, year.id),
+        lambda: school_year.set_current_year(me, year.id),
         lambda chosen: f"Текущата учебна година е {chosen.name}.",
     )
     return redirect(url_for("staff.admin_year"))
@@ -1020,7 +1034,7 @@ def _transition_choices() -> tuple[dict[int, str], bool, bool]:
     decisions: dict[int, str] = {}
     for key, value in request.form.items():
         if key.startswith("pupil-") and key[6:].isascii() and key[6:].isdigit():
-            if value not in ops.DECISIONS:
+            if value not in school_year.DECISIONS:
                 abort(400)
             decisions[int(key[6:])] = value
     if request.method == "GET":
@@ -1038,14 +1052,14 @@ def admin_year_transition(year_id: int) -> Any:
     """Preview (GET, or POST with ``action=preview``) and commit (``action=commit``) of promoting
     the pupils of the previous year into ``year_id``, with the curriculum and the timetable."""
     me = actor()
-    year = ops.get_in_school(SchoolYear, year_id, me.school_id)
+    year = core.get_in_school(SchoolYear, year_id, me.school_id)
     form = CsrfForm()
     if request.method == "POST" and not form.validate_on_submit():
         abort(400)
     decisions, carry_curriculum, carry_timetable = _transition_choices()
     commit = request.method == "POST" and request.form.get("action") == "commit"
     try:
-        plan = ops.year_transition(
+        plan = school_year.year_transition(
             me,
             year.id,
             decisions=decisions,
@@ -1053,7 +1067,7 @@ def admin_year_transition(year_id: int) -> Any:
             carry_timetable=carry_timetable,
             commit=commit,
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc)  # 403/404 abort; otherwise the message is flashed
         if commit:
             return redirect(url_for("staff.admin_year"))
@@ -1061,9 +1075,9 @@ def admin_year_transition(year_id: int) -> Any:
         return render_template("gradebook/admin_transition.html", plan=None, year=year), status
     if plan.committed:
         flash(
-            f"Учебната година {plan.target.name} е текуща: преминаха {plan.count(ops.PROMOTE)}, "
-            f"повтарят {plan.count(ops.REPEAT)}, завършиха {plan.count(ops.GRADUATE)}, "
-            f"отписани {plan.count(ops.LEAVE)}.",
+            f"Учебната година {plan.target.name} е текуща: преминаха {plan.count(school_year.PROMOTE)}, "
+            f"повтарят {plan.count(school_year.REPEAT)}, завършиха {plan.count(school_year.GRADUATE)}, "
+            f"отписани {plan.count(school_year.LEAVE)}.",
             "success",
         )
         return redirect(url_for("staff.admin_year"))
@@ -1074,5 +1088,5 @@ def admin_year_transition(year_id: int) -> Any:
         decisions=decisions,
         carry_curriculum=carry_curriculum,
         carry_timetable=carry_timetable,
-        ops=ops,
+        moves=school_year,
     )

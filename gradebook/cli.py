@@ -8,7 +8,11 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
-from models import School, StaffMembership, StaffRole, StaffUser, db
+from models import School
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import db
 
 staff_cli = AppGroup("staff", help="Staff accounts of the staff web.")
 

@@ -16,8 +16,10 @@ import datetime as dt
 import enum
 import gc
 import random
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
@@ -25,30 +27,28 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from gradebook import rules
-from models import (
-    Absence,
-    BellTime,
-    ClassesEnd,
-    Curriculum,
-    Enrollment,
-    Event,
-    Grade,
-    Guardian,
-    GuardianStudent,
-    HealthNote,
-    NonSchoolDay,
-    ParentMeeting,
-    Remark,
-    School,
-    SchoolClass,
-    SchoolYear,
-    StaffMembership,
-    StaffUser,
-    Student,
-    Subject,
-    TimetableSlot,
-    db,
-)
+from models import Absence
+from models import BellTime
+from models import ClassesEnd
+from models import Curriculum
+from models import Enrollment
+from models import Event
+from models import Grade
+from models import Guardian
+from models import GuardianStudent
+from models import HealthNote
+from models import NonSchoolDay
+from models import ParentMeeting
+from models import Remark
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import TimetableSlot
+from models import db
 from security import hash_pin
 
 DEMO_PASSWORD = "demo1234"

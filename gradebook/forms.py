@@ -1,7 +1,7 @@
 """Flask-WTF forms of the staff web (CSRF on every one). Bulgarian labels and messages.
 
 Field checks here are only about shape (required, length); the school rules are checked in
-``gradebook.operations`` and their messages are attached to the same fields by the views.
+the staff use-cases and their messages are attached to the same fields by the views.
 """
 
 from __future__ import annotations
@@ -10,20 +10,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    EmailField,
-    HiddenField,
-    IntegerField,
-    PasswordField,
-    SelectField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import EmailField
+from wtforms import HiddenField
+from wtforms import IntegerField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms import TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired
+from wtforms.validators import EqualTo
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 from gradebook import rules
 

@@ -1,6 +1,6 @@
 """The catalogue of what the staff use-cases say to people: stable English key → Bulgarian text.
 
-:mod:`gradebook.operations` refers to its validation and error messages by key only
+the staff use-cases (:mod:`gradebook.core` and the topic modules beside it) refer to its validation and error messages by key only
 (``msg("grade.empty")``); the error it raises carries both the Bulgarian text for the page and
 the key for logs and tests (:attr:`Text.key`). Texts that take values use ``str.format``
 placeholders; the caller formats dates (``rules.format_date_bg``: dd.mm.yyyy) and decimals

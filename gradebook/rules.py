@@ -28,13 +28,19 @@ from __future__ import annotations
 import random
 import re
 import secrets
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Final
+from typing import TypeAlias
 
 __all__ = [
     # errors

@@ -24,34 +24,32 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
+from flask import has_request_context
+from flask import url_for
 from werkzeug.security import generate_password_hash
 
 from config import clock
+from gradebook.core import Actor
+from gradebook.core import Forbidden
+from gradebook.core import Invalid
+from gradebook.core import NotFound
+from gradebook.core import atomic
+from gradebook.core import audit
+from gradebook.core import commit_refreshed
+from gradebook.core import require_admin
 from gradebook.messages import msg
-from gradebook.operations import (
-    Actor,
-    Forbidden,
-    Invalid,
-    NotFound,
-    _commit,
-    _require_admin,
-    _run,
-    audit,
-)
-from models import (
-    AuditLog,
-    Channel,
-    Curriculum,
-    School,
-    SchoolClass,
-    StaffInvitation,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    TimetableSlot,
-    db,
-)
+from models import AuditLog
+from models import Channel
+from models import Curriculum
+from models import School
+from models import SchoolClass
+from models import StaffInvitation
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import TimetableSlot
+from models import db
 from notify.outbox import enqueue_direct
 
 INVITATION_DAYS = 14
@@ -205,7 +203,7 @@ def add_staff(actor: Actor, *, email: str, full_name: str, role: str, position: 
     existing address). Returns the address the invitation went to."""
 
     def work() -> str:
-        _require_admin(actor)
+        require_admin(actor)
         address, name, the_role = _clean(email, full_name, role)
         user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == address))
         if user is None:
@@ -224,10 +222,10 @@ def add_staff(actor: Actor, *, email: str, full_name: str, role: str, position: 
         invitation = invite(actor.school_id, user, the_role, position, actor.staff_id)
         audit(actor, "staff_invite", invitation, before=None,
               after={"staff_id": user.id, "email": address, "role": the_role.value})  # fmt: skip
-        _commit()
+        commit_refreshed()
         return address
 
-    result: str = _run(work)
+    result: str = atomic(work)
     return result
 
 
@@ -247,7 +245,7 @@ def pending_invitations(school_id: int) -> list[StaffInvitation]:
 
 def revoke(actor: Actor, invitation_id: int) -> StaffInvitation:
     def work() -> StaffInvitation:
-        _require_admin(actor)
+        require_admin(actor)
         invitation = db.session.get(StaffInvitation, invitation_id)
         if invitation is None or invitation.school_id != actor.school_id:
             raise NotFound(msg("common.not_found"))
@@ -256,10 +254,10 @@ def revoke(actor: Actor, invitation_id: int) -> StaffInvitation:
         invitation.status, invitation.decided_at = REVOKED, clock.utc_naive()
         audit(actor, "staff_invite_revoke", invitation, before={"status": PENDING},
               after={"status": REVOKED, "staff_id": invitation.staff_id})  # fmt: skip
-        _commit()
+        commit_refreshed()
         return invitation
 
-    result: StaffInvitation = _run(work)
+    result: StaffInvitation = atomic(work)
     return result
 
 
@@ -386,7 +384,7 @@ def reset_password(actor: Actor, staff_id: int) -> StaffUser:
     school sees a password. Refused for an account of another school too, or an operator."""
 
     def work() -> StaffUser:
-        _require_admin(actor)
+        require_admin(actor)
         member = db.session.scalar(
             sa.select(StaffMembership.id).where(
                 StaffMembership.staff_id == staff_id,
@@ -407,10 +405,10 @@ def reset_password(actor: Actor, staff_id: int) -> StaffUser:
                       intro=msg("staff_mail.reset_intro", school=school),
                       object_type="staff_user", object_id=staff.id)  # fmt: skip
         audit(actor, "password_reset", staff, before=None, after=None, object_type="staff_user")
-        _commit()
+        commit_refreshed()
         return staff
 
-    result: StaffUser = _run(work)
+    result: StaffUser = atomic(work)
     return result
 
 
@@ -420,7 +418,7 @@ def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
     (the admin assigns new ones). Grades keep their author. The owner is told."""
 
     def work() -> StaffUser:
-        _require_admin(actor)
+        require_admin(actor)
         if staff_id == actor.staff_id:
             raise Invalid(msg("staff.cannot_remove_self"), {"staff_id": "—"})
         members = list(
@@ -453,8 +451,8 @@ def remove_staff(actor: Actor, staff_id: int) -> StaffUser:
         school = _school_name(actor.school_id)
         tell_owner(staff, actor.school_id, msg("staff_mail.removed_subject", school=school),
                    msg("staff_mail.removed_text", school=school))  # fmt: skip
-        _commit()
+        commit_refreshed()
         return staff
 
-    result: StaffUser = _run(work)
+    result: StaffUser = atomic(work)
     return result

@@ -13,15 +13,27 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
 
 from gradebook import access
 from gradebook import staff_accounts as accounts
-from gradebook.forms import CsrfForm, InvitationPasswordForm, StaffForm
+from gradebook.core import Invalid
+from gradebook.core import OperationError
+from gradebook.forms import CsrfForm
+from gradebook.forms import InvitationPasswordForm
+from gradebook.forms import StaffForm
 from gradebook.messages import msg
-from gradebook.operations import Invalid, OperationError
-from gradebook.web import actor, bp, fail, form_action
-from models import StaffMembership, StaffUser, db
+from gradebook.web import actor
+from gradebook.web import bp
+from gradebook.web import fail
+from gradebook.web import form_action
+from models import StaffMembership
+from models import StaffUser
+from models import db
 
 
 @bp.get("/admin/staff")

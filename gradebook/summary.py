@@ -52,24 +52,22 @@ import sqlalchemy as sa
 
 from config import clock
 from gradebook import rules
-from models import (
-    Absence,
-    BellTime,
-    Enrollment,
-    Event,
-    Grade,
-    GroupSummary,
-    ParentMeeting,
-    Remark,
-    SchoolClass,
-    SchoolYear,
-    Student,
-    StudentSummary,
-    Subject,
-    TimetableSlot,
-    db,
-    utcnow,
-)
+from models import Absence
+from models import BellTime
+from models import Enrollment
+from models import Event
+from models import Grade
+from models import GroupSummary
+from models import ParentMeeting
+from models import Remark
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import StudentSummary
+from models import Subject
+from models import TimetableSlot
+from models import db
+from models import utcnow
 
 PAYLOAD_VERSION = 4  # 3: subject figures are the set term grade, else the forecast;
 # 4: grades I–III carry their marks counted per subject (``marks``) for the phone line

@@ -1,7 +1,7 @@
 """The staff web (blueprint ``staff``, ``/staff``): sign-in, the teacher's screens and the
 history views. Admin screens live in ``gradebook.admin_web`` on the same blueprint.
 
-Views stay thin: read the request → call a use-case in ``gradebook.operations`` → render.
+Views stay thin: read the request → call one use-case (``gradebook.grades``, ``gradebook.absences``, …) → render.
 Every object is fetched with ``operations.get_in_school`` (404 for other schools' rows) and
 every right is checked by the use-case or by ``_require_view_class``.
 
@@ -29,66 +29,70 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from werkzeug.security import check_password_hash, generate_password_hash
+from flask import Blueprint
+from flask import Flask
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 import session_tokens
 import throttle
-from config import clock, database
-from gradebook import access, rules
-from gradebook import operations as ops
-from gradebook.forms import (
-    EVENT_KINDS,
-    CsrfForm,
-    EventForm,
-    GradeEditForm,
-    HealthForm,
-    LoginForm,
-    MeetingForm,
-    NewThreadForm,
-    PasswordForm,
-    ReasonForm,
-    RemarkForm,
-    ReplyForm,
-    opts,
-)
+from config import clock
+from config import database
+from gradebook import absences as absences_uc
+from gradebook import access
+from gradebook import conversations
+from gradebook import core
+from gradebook import events as events_uc
+from gradebook import grades as grades_uc
+from gradebook import health as health_uc
+from gradebook import people
+from gradebook import remarks as remarks_uc
+from gradebook import rules
+from gradebook.forms import EVENT_KINDS
+from gradebook.forms import CsrfForm
+from gradebook.forms import EventForm
+from gradebook.forms import GradeEditForm
+from gradebook.forms import HealthForm
+from gradebook.forms import LoginForm
+from gradebook.forms import MeetingForm
+from gradebook.forms import NewThreadForm
+from gradebook.forms import PasswordForm
+from gradebook.forms import ReasonForm
+from gradebook.forms import RemarkForm
+from gradebook.forms import ReplyForm
+from gradebook.forms import opts
 from ivr import pin_lock
-from models import (
-    Absence,
-    AbsenceKind,
-    AuditLog,
-    Curriculum,
-    Enrollment,
-    Event,
-    Grade,
-    GradeCategory,
-    GradeKind,
-    GuardianStudent,
-    HealthNote,
-    Message,
-    MessageThread,
-    ParentMeeting,
-    Remark,
-    School,
-    SchoolClass,
-    SeenItem,
-    StaffUser,
-    Student,
-    Subject,
-    TimetableSlot,
-    db,
-)
+from models import Absence
+from models import AbsenceKind
+from models import AuditLog
+from models import Curriculum
+from models import Enrollment
+from models import Event
+from models import Grade
+from models import GradeCategory
+from models import GradeKind
+from models import GuardianStudent
+from models import HealthNote
+from models import Message
+from models import MessageThread
+from models import ParentMeeting
+from models import Remark
+from models import School
+from models import SchoolClass
+from models import SeenItem
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import TimetableSlot
+from models import db
 
 log = logging.getLogger("belezhnik.staff")
 
@@ -136,25 +140,25 @@ DELETE_REASON_BG = "Посочете причина за изтриването.
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def actor() -> ops.Actor:
+def actor() -> core.Actor:
     cache = access.request_cache()
     if "actor" not in cache:
         staff, school_id = access.current_staff(), access.current_school_id()
         if staff is None or school_id is None:
             abort(403)
         try:
-            cache["actor"] = ops.Actor.load(staff.id, school_id)
-        except ops.Forbidden:
+            cache["actor"] = core.Actor.load(staff.id, school_id)
+        except core.Forbidden:
             abort(403)
     return cache["actor"]
 
 
-def fail(exc: ops.OperationError, form: Any = None) -> None:
+def fail(exc: core.OperationError, form: Any = None) -> None:
     """Turn a use-case error into a response: 403/404 abort; otherwise flash and attach the
     field messages to the form (the caller re-renders with the typed values kept)."""
-    if isinstance(exc, ops.NotFound):
+    if isinstance(exc, core.NotFound):
         abort(404)
-    if isinstance(exc, ops.Forbidden):
+    if isinstance(exc, core.Forbidden):
         abort(403)
     flash(exc.message_bg, "error")
     if form is not None:
@@ -180,7 +184,7 @@ def form_action(
         return False
     try:
         result = call()
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc)
         return False
     flash(success(result) if callable(success) else success, "success")
@@ -195,7 +199,7 @@ def save_form(
     if form.validate_on_submit():
         try:
             result = call()
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc, form)
             return None, exc.status
         flash(success, "success")
@@ -298,13 +302,13 @@ def _must_change_password() -> Any:
     return None
 
 
-@bp.errorhandler(ops.OperationError)
-def _operation_error(exc: ops.OperationError) -> Any:
+@bp.errorhandler(core.OperationError)
+def _operation_error(exc: core.OperationError) -> Any:
     """A use-case error that a view did not handle itself: 404 for other schools' rows,
     403 for missing rights, otherwise the Bulgarian message with its status."""
-    if isinstance(exc, ops.NotFound):
+    if isinstance(exc, core.NotFound):
         return render_template("gradebook/error.html", code=404, message=exc.message_bg), 404
-    if isinstance(exc, ops.Forbidden):
+    if isinstance(exc, core.Forbidden):
         return render_template("gradebook/error.html", code=403, message=exc.message_bg), 403
     return render_template("gradebook/error.html", code=exc.status, message=exc.message_bg), (
         exc.status
@@ -318,7 +322,7 @@ def _database_error(exc: sa.exc.DBAPIError) -> Any:
     log.error("database error on %s: %s: %s", request.path, type(exc).__name__, exc)
     try:
         db.session.rollback()
-        return render_template("gradebook/error.html", code=503, message=ops.SAVE_FAILED_BG), 503
+        return render_template("gradebook/error.html", code=503, message=core.SAVE_FAILED_BG), 503
     except sa.exc.SQLAlchemyError:  # the page's own queries fail too (a frozen database)
         return database.unavailable_response()
 
@@ -436,8 +440,8 @@ def password() -> Any:
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            ops.change_own_password(staff, form.password.data or "")
-        except ops.OperationError as exc:
+            people.change_own_password(staff, form.password.data or "")
+        except core.OperationError as exc:
             fail(exc, form)
         else:
             session_tokens.renew(staff)  # every other session ended with the old password
@@ -514,7 +518,7 @@ def operator_school_active(school_id: int) -> Any:
 def index() -> Any:
     me = actor()
     today = clock.today()
-    year = ops.current_year(me.school_id)
+    year = core.current_year(me.school_id)
     term = year.term_of(today)
     slots = list(
         db.session.scalars(
@@ -588,9 +592,9 @@ def index() -> Any:
 @access.staff_required
 def class_view(class_id: int) -> Any:
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     _require_view_class(klass.id)
-    enrollments = ops.active_enrollments(klass.id)
+    enrollments = core.active_enrollments(klass.id)
     curricula = list(
         db.session.scalars(
             sa.select(Curriculum)
@@ -628,14 +632,14 @@ def class_overview(class_id: int) -> Any:
     """The class teacher's (and admin's) table: each pupil's current average per subject in the
     term and the absence totals."""
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     if not me.can_manage_class(klass.id):
         abort(403)
     year = klass.school_year
     term = request.args.get("term", type=rules.term_number) or year.term_of(
         min(clock.today(), year.ends_on)
     )
-    enrollments = ops.active_enrollments(klass.id)
+    enrollments = core.active_enrollments(klass.id)
     ids = [e.student_id for e in enrollments] or [0]
     subjects = list(
         db.session.scalars(
@@ -680,7 +684,7 @@ def class_overview(class_id: int) -> Any:
 # --- the grade grid -------------------------------------------------------------------------------------
 def _grid_context(curriculum: Curriculum, term: int) -> dict[str, Any]:
     klass = curriculum.school_class
-    enrollments = ops.active_enrollments(klass.id)
+    enrollments = core.active_enrollments(klass.id)
     student_ids = [e.student_id for e in enrollments]
     grades = list(
         db.session.scalars(
@@ -734,7 +738,7 @@ def _grid_context(curriculum: Curriculum, term: int) -> dict[str, Any]:
 @access.staff_required
 def grid(curriculum_id: int) -> Any:
     me = actor()
-    curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    curriculum = core.get_in_school(Curriculum, curriculum_id, me.school_id)
     if not me.can_write_grades(curriculum):
         abort(403)
     year = curriculum.school_class.school_year
@@ -759,7 +763,7 @@ def grid(curriculum_id: int) -> Any:
             if key.startswith("g") and key[1:].isascii() and key[1:].isdigit()  # not "g²"
         }
         try:
-            saved = ops.save_grade_column(
+            saved = grades_uc.save_grade_column(
                 me,
                 curriculum.id,
                 kind=kind,
@@ -768,7 +772,7 @@ def grid(curriculum_id: int) -> Any:
                 comment=request.form.get("comment", ""),
                 override_lock=bool(request.form.get("override_lock")) and me.is_admin,
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc)
             errors = exc.errors
             status = exc.status
@@ -797,7 +801,7 @@ def grid(curriculum_id: int) -> Any:
 @access.staff_required
 def final_grades(curriculum_id: int) -> Any:
     me = actor()
-    curriculum = ops.get_in_school(Curriculum, curriculum_id, me.school_id)
+    curriculum = core.get_in_school(Curriculum, curriculum_id, me.school_id)
     if not me.can_write_grades(curriculum):
         abort(403)
     kind = request.values.get("kind", "term")
@@ -822,7 +826,7 @@ def final_grades(curriculum_id: int) -> Any:
             if k.startswith("v") and k[1:].isascii() and k[1:].isdigit()
         }
         try:
-            saved = ops.save_final_grades(
+            saved = grades_uc.save_final_grades(
                 me,
                 curriculum.id,
                 kind=kind,
@@ -831,7 +835,7 @@ def final_grades(curriculum_id: int) -> Any:
                 versions=versions,
                 reason=request.form.get("reason", ""),
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc)
             errors = exc.errors
             status = exc.status
@@ -860,7 +864,7 @@ def final_grades(curriculum_id: int) -> Any:
 @access.staff_required
 def grade_edit(grade_id: int) -> Any:
     me = actor()
-    grade = ops.get_in_school(Grade, grade_id, me.school_id)
+    grade = core.get_in_school(Grade, grade_id, me.school_id)
     if not me.can_write_grades(grade.curriculum):
         abort(403)
     form = GradeEditForm(obj=None if request.method == "POST" else _grade_form_data(grade))
@@ -869,7 +873,7 @@ def grade_edit(grade_id: int) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            ops.update_grade(
+            grades_uc.update_grade(
                 me,
                 grade.id,
                 value=form.value.data or "",
@@ -880,7 +884,7 @@ def grade_edit(grade_id: int) -> Any:
                 reason=form.reason.data or "",
                 override_lock=bool(form.override_lock.data) and me.is_admin,
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc, form)
             status = exc.status
         else:
@@ -928,7 +932,7 @@ def _grade_form_data(grade: Grade) -> _Obj:
 @access.staff_required
 def grade_delete(grade_id: int) -> Any:
     me = actor()
-    grade = ops.get_in_school(Grade, grade_id, me.school_id)
+    grade = core.get_in_school(Grade, grade_id, me.school_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         if request.form.get("csrf_token") is None or "csrf_token" in form.errors:
@@ -937,14 +941,14 @@ def grade_delete(grade_id: int) -> Any:
         return redirect(url_for("staff.grade_edit", grade_id=grade.id))
     curriculum_id = grade.curriculum_id
     try:
-        ops.delete_grade(
+        grades_uc.delete_grade(
             me,
             grade.id,
             version=form.version.data,
             reason=form.reason.data or "",
             override_lock=bool(form.override_lock.data) and me.is_admin,
         )
-    except ops.OperationError as exc:
+    except core.OperationError as exc:
         fail(exc)
         return redirect(url_for("staff.grade_edit", grade_id=grade_id))
     flash("Оценката е изтрита.", "success")
@@ -956,8 +960,8 @@ def grade_delete(grade_id: int) -> Any:
 @access.staff_required
 def lesson(slot_id: int) -> Any:
     me = actor()
-    slot = ops.get_in_school(TimetableSlot, slot_id, me.school_id)
-    if not ops.can_take_register(me, slot):
+    slot = core.get_in_school(TimetableSlot, slot_id, me.school_id)
+    if not absences_uc.can_take_register(me, slot):
         abort(403)
     today = clock.today()
     if not request.values.get("date"):
@@ -967,11 +971,11 @@ def lesson(slot_id: int) -> Any:
     else:
         date_text = request.values["date"]
     try:
-        day = ops.parse_date(date_text)
-    except ops.Invalid:
+        day = core.parse_date(date_text)
+    except core.Invalid:
         day = today
     form = CsrfForm()
-    enrollments = ops.active_enrollments(slot.class_id)
+    enrollments = core.active_enrollments(slot.class_id)
     status = 200
     typed: dict[int, str] | None = None
     if request.method == "POST":
@@ -987,14 +991,14 @@ def lesson(slot_id: int) -> Any:
             else:
                 typed[sid] = ""
         try:
-            counts = ops.save_lesson_absences(
+            counts = absences_uc.save_lesson_absences(
                 me,
                 slot.id,
                 date=date_text,
                 marks=typed,
                 override_lock=bool(request.form.get("override_lock")) and me.is_admin,
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc)
             status = exc.status
         else:
@@ -1044,7 +1048,7 @@ def lesson(slot_id: int) -> Any:
 def class_absences(class_id: int) -> Any:
     """The class teacher's list of the class's absences: excuse several at once."""
     me = actor()
-    klass = ops.get_in_school(SchoolClass, class_id, me.school_id)
+    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     if not me.can_manage_class(klass.id):
         abort(403)
     form = CsrfForm()
@@ -1061,7 +1065,7 @@ def class_absences(class_id: int) -> Any:
         try:
             if request.form.get("mode") == "range":
                 selected = set(
-                    ops.unexcused_between(
+                    absences_uc.unexcused_between(
                         me,
                         klass.id,
                         request.form.get("student_id", type=rules.db_id) or 0,
@@ -1069,20 +1073,20 @@ def class_absences(class_id: int) -> Any:
                         request.form.get("date_to", ""),
                     )
                 )
-            count = ops.excuse_absences(
+            count = absences_uc.excuse_absences(
                 me,
                 selected,
                 reason=request.form.get("reason", ""),
                 comment=request.form.get("comment", ""),
                 override_lock=bool(request.form.get("override_lock")) and me.is_admin,
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc)
             status = exc.status
         else:
             flash(f"Извинени отсъствия: {count}.", "success")
             return redirect(url_for("staff.class_absences", class_id=klass.id))
-    enrollments = ops.active_enrollments(klass.id)
+    enrollments = core.active_enrollments(klass.id)
     ids = [e.student_id for e in enrollments]
     show = request.args.get("show", "open")
     query = sa.select(Absence).where(
@@ -1114,11 +1118,11 @@ def class_absences(class_id: int) -> Any:
 @access.staff_required
 def absence_delete(absence_id: int) -> Any:
     me = actor()
-    absence = ops.get_in_school(Absence, absence_id, me.school_id)
+    absence = core.get_in_school(Absence, absence_id, me.school_id)
     form = ReasonForm()
     form_action(
         form,
-        lambda: ops.delete_absence(
+        lambda: absences_uc.delete_absence(
             me, absence.id, version=form.version.data, reason=form.reason.data or ""
         ),
         "Отсъствието е изтрито.",
@@ -1149,8 +1153,8 @@ def _seen_by(object_type: str, object_id: int, student_id: int) -> list[tuple[st
 
 def _student_for_view(student_id: int) -> tuple[Student, SchoolClass]:
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
-    klass = ops.student_class(student.id)
+    student = core.get_in_school(Student, student_id, me.school_id)
+    klass = core.student_class(student.id)
     if klass is None:
         if not me.is_admin:
             abort(403)
@@ -1224,7 +1228,7 @@ def student(student_id: int) -> Any:
         "gradebook/student.html",
         student=student,
         klass=klass,
-        can_message=ops.can_message_student(me, student.id),
+        can_message=conversations.can_message_student(me, student.id),
         by_subject=sorted(by_subject.items()),
         absences=absences,
         totals=totals,
@@ -1265,7 +1269,7 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
     student, klass = _student_for_view(student_id)
     remark = None
     if remark_id is not None:
-        remark = ops.get_in_school(Remark, remark_id, me.school_id)
+        remark = core.get_in_school(Remark, remark_id, me.school_id)
         if remark.student_id != student.id:
             abort(404)
     form = RemarkForm(
@@ -1292,7 +1296,7 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            ops.save_remark(
+            remarks_uc.save_remark(
                 me,
                 student_id=student.id,
                 kind=form.kind.data or "",
@@ -1303,7 +1307,7 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
                 version=form.version.data,
                 reason=form.reason.data or "",
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc, form)
             status = exc.status
         else:
@@ -1323,11 +1327,11 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
 @access.staff_required
 def remark_delete(remark_id: int) -> Any:
     me = actor()
-    remark = ops.get_in_school(Remark, remark_id, me.school_id)
+    remark = core.get_in_school(Remark, remark_id, me.school_id)
     form = ReasonForm()
     form_action(
         form,
-        lambda: ops.delete_remark(
+        lambda: remarks_uc.delete_remark(
             me, remark.id, version=form.version.data, reason=form.reason.data
         ),
         "Отзивът е изтрит.",
@@ -1346,7 +1350,7 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
         abort(403)
     note = None
     if note_id is not None:
-        note = ops.get_in_school(HealthNote, note_id, me.school_id)
+        note = core.get_in_school(HealthNote, note_id, me.school_id)
         if note.student_id != student.id:
             abort(404)
     form = HealthForm(
@@ -1358,7 +1362,7 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            ops.save_health_note(
+            health_uc.save_health_note(
                 me,
                 student_id=student.id,
                 text=form.text.data or "",
@@ -1368,7 +1372,7 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
                 version=form.version.data,
                 reason=form.reason.data or "",
             )
-        except ops.OperationError as exc:
+        except core.OperationError as exc:
             fail(exc, form)
             status = exc.status
         else:
@@ -1386,11 +1390,11 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
 @access.staff_required
 def health_delete(note_id: int) -> Any:
     me = actor()
-    note = ops.get_in_school(HealthNote, note_id, me.school_id)
+    note = core.get_in_school(HealthNote, note_id, me.school_id)
     form = ReasonForm()
     form_action(
         form,
-        lambda: ops.delete_health_note(
+        lambda: health_uc.delete_health_note(
             me, note.id, version=form.version.data, reason=form.reason.data
         ),
         "Здравната бележка е изтрита.",
@@ -1400,8 +1404,8 @@ def health_delete(note_id: int) -> Any:
 
 
 # --- events and meetings ---------------------------------------------------------------------------
-def _visible_classes(me: ops.Actor, manage_only: bool = False) -> list[SchoolClass]:
-    year = ops.current_year(me.school_id)
+def _visible_classes(me: core.Actor, manage_only: bool = False) -> list[SchoolClass]:
+    year = core.current_year(me.school_id)
     query = sa.select(SchoolClass).where(
         SchoolClass.school_id == me.school_id, SchoolClass.school_year_id == year.id
     )
@@ -1459,7 +1463,7 @@ def event_new(event_id: int | None = None) -> Any:
     me = actor()
     event = None
     if event_id is not None:
-        event = ops.get_in_school(Event, event_id, me.school_id)
+        event = core.get_in_school(Event, event_id, me.school_id)
         if not (me.is_admin or event.author_id == me.staff_id):
             abort(403)
     if event is not None and request.method == "GET":
@@ -1493,7 +1497,7 @@ def event_new(event_id: int | None = None) -> Any:
     )
     done, status = save_form(
         form,
-        lambda: ops.save_event(
+        lambda: events_uc.save_event(
             me,
             kind=form.kind.data or "",
             title=form.title.data or "",
@@ -1524,11 +1528,11 @@ def event_new(event_id: int | None = None) -> Any:
 @access.staff_required
 def event_delete(event_id: int) -> Any:
     me = actor()
-    event = ops.get_in_school(Event, event_id, me.school_id)
+    event = core.get_in_school(Event, event_id, me.school_id)
     form = ReasonForm()
     form_action(
         form,
-        lambda: ops.delete_event(me, event.id, reason=form.reason.data or ""),
+        lambda: events_uc.delete_event(me, event.id, reason=form.reason.data or ""),
         "Събитието е изтрито. Родителите, които вече са уведомени за него, ще научат за отмяната.",
         invalid="Посочете причина за отмяната.",
     )
@@ -1545,7 +1549,7 @@ def meeting_new(meeting_id: int | None = None) -> Any:
         abort(403)
     meeting = None
     if meeting_id is not None:
-        meeting = ops.get_in_school(ParentMeeting, meeting_id, me.school_id)
+        meeting = core.get_in_school(ParentMeeting, meeting_id, me.school_id)
         if not (
             me.is_admin or (meeting.class_id is not None and me.can_manage_class(meeting.class_id))
         ):
@@ -1572,7 +1576,7 @@ def meeting_new(meeting_id: int | None = None) -> Any:
     )
     done, status = save_form(
         form,
-        lambda: ops.save_meeting(
+        lambda: events_uc.save_meeting(
             me,
             class_id=form.class_id.data or None,
             date=form.date.data,
@@ -1602,11 +1606,11 @@ def meeting_new(meeting_id: int | None = None) -> Any:
 @access.staff_required
 def meeting_delete(meeting_id: int) -> Any:
     me = actor()
-    meeting = ops.get_in_school(ParentMeeting, meeting_id, me.school_id)
+    meeting = core.get_in_school(ParentMeeting, meeting_id, me.school_id)
     form = ReasonForm()
     form_action(
         form,
-        lambda: ops.delete_meeting(me, meeting.id, reason=form.reason.data or ""),
+        lambda: events_uc.delete_meeting(me, meeting.id, reason=form.reason.data or ""),
         "Срещата е отменена. Родителите, които вече са уведомени за нея, ще научат за отмяната.",
         invalid="Посочете причина за отмяната.",
     )
@@ -1622,7 +1626,7 @@ HISTORY_TYPES = {
 }
 
 
-def _can_see_entry(me: ops.Actor, entry: AuditLog) -> bool:
+def _can_see_entry(me: core.Actor, entry: AuditLog) -> bool:
     if entry.object_type == "health_note" and entry.student_id is not None:
         return access.can_see_health(entry.student_id)
     return True
@@ -1637,7 +1641,7 @@ def history(object_type: str, object_id: int) -> Any:
     obj = db.session.get(HISTORY_TYPES[object_type], object_id)
     if obj is not None and obj.school_id != me.school_id:
         abort(404)
-    entries = ops.history(me.school_id, object_type=object_type, object_id=object_id)
+    entries = core.history(me.school_id, object_type=object_type, object_id=object_id)
     if obj is None and not entries:
         abort(404)
     student_id = getattr(obj, "student_id", None) or next(
@@ -1665,7 +1669,9 @@ def student_history(student_id: int) -> Any:
     student, _klass = _student_for_view(student_id)
     if not (me.is_admin or me.can_manage_class(_klass.id)):
         abort(403)
-    entries = [e for e in ops.history(me.school_id, student_id=student.id) if _can_see_entry(me, e)]
+    entries = [
+        e for e in core.history(me.school_id, student_id=student.id) if _can_see_entry(me, e)
+    ]
     return render_template(
         "gradebook/history.html",
         entries=entries,
@@ -1722,8 +1728,8 @@ def messages() -> Any:
 def thread_new(student_id: int) -> Any:
     """A teacher writes first to a parent of a pupil they teach or are the class teacher of."""
     me = actor()
-    student = ops.get_in_school(Student, student_id, me.school_id)
-    if not ops.can_message_student(me, student.id):
+    student = core.get_in_school(Student, student_id, me.school_id)
+    if not conversations.can_message_student(me, student.id):
         abort(403)
     links = list(
         db.session.scalars(
@@ -1741,7 +1747,7 @@ def thread_new(student_id: int) -> Any:
         form.guardian_id.data = links[0].guardian_id
     done, status = save_form(
         form,
-        lambda: ops.start_thread(
+        lambda: conversations.start_thread(
             me,
             student.id,
             guardian_id=form.guardian_id.data or 0,
@@ -1764,8 +1770,8 @@ def thread_new(student_id: int) -> Any:
 def thread(thread_id: int) -> Any:
     me = actor()
     try:
-        the_thread = ops.thread_for_reading(me, thread_id)
-    except ops.OperationError as exc:
+        the_thread = conversations.thread_for_reading(me, thread_id)
+    except core.OperationError as exc:
         fail(exc)
         raise
     own = the_thread.staff_id == me.staff_id
@@ -1777,20 +1783,18 @@ def thread(thread_id: int) -> Any:
     form = ReplyForm()
     done, status = save_form(
         form,
-        lambda: ops.reply(me, the_thread.id, form.body.data or ""),
+        lambda: conversations.reply(me, the_thread.id, form.body.data or ""),
         "Отговорът е изпратен.",
         url_for("staff.thread", thread_id=the_thread.id),
     )
     if done is not None:
         return done
-    ops.mark_thread_read(me, the_thread)
+    conversations.mark_thread_read(me, the_thread)
     return render_template("gradebook/thread.html", thread=the_thread, form=form, own=True), status
 
 
 def init_app(app: Flask) -> None:
-    from gradebook import (
-        admin_web,  # noqa: F401  (registers the admin routes on ``bp``)
-        staff_accounts_web,  # noqa: F401  (staff accounts and invitations)
-    )
+    from gradebook import admin_web  # noqa: F401  (registers the admin routes on ``bp``)
+    from gradebook import staff_accounts_web  # noqa: F401  (staff accounts and invitations)
 
     app.register_blueprint(bp)

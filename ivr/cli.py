@@ -11,7 +11,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ivr.client import FlaskTransport, HttpTransport, PhoneCall, Transport
+from ivr.client import FlaskTransport
+from ivr.client import HttpTransport
+from ivr.client import PhoneCall
+from ivr.client import Transport
 
 
 @click.group("ivr")

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Protocol
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 from security import sign
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Protocol
 
-from ivr import content, speech
+from ivr import content
+from ivr import speech
 from prompts.catalog import PROMPTS
 
 MAX_CALL_FAILURES = 3

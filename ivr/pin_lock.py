@@ -16,7 +16,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 import throttle
-from models import AuditLog, Channel, Guardian, GuardianStudent, Student, db
+from models import AuditLog
+from models import Channel
+from models import Guardian
+from models import GuardianStudent
+from models import Student
+from models import db
 from notify.account_messages import msg
 from notify.outbox import enqueue_direct
 

@@ -29,8 +29,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from ivr.service import FINAL_CALL_STATUSES, record_call_end
-from models import CallSession, db, utcnow
+from ivr.service import FINAL_CALL_STATUSES
+from ivr.service import record_call_end
+from models import CallSession
+from models import db
+from models import utcnow
 
 log = logging.getLogger("belezhnik.ivr")
 

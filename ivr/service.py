@@ -23,20 +23,20 @@ from sqlalchemy.exc import IntegrityError
 import security
 import throttle
 from config import clock
-from gradebook import rules, summary
-from ivr import flow, pin_lock
-from models import (
-    AuditLog,
-    CallSession,
-    Guardian,
-    GuardianStudent,
-    School,
-    SchoolYear,
-    Student,
-    StudentSummary,
-    db,
-    utcnow,
-)
+from gradebook import rules
+from gradebook import summary
+from ivr import flow
+from ivr import pin_lock
+from models import AuditLog
+from models import CallSession
+from models import Guardian
+from models import GuardianStudent
+from models import School
+from models import SchoolYear
+from models import Student
+from models import StudentSummary
+from models import db
+from models import utcnow
 from notify import twilio_status
 from notify.operations import normalize_phone
 

@@ -27,13 +27,18 @@ clock (``today`` is a parameter).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import date
+from datetime import time
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import NamedTuple
 
 # pure too: the NEISPUO thresholds and the I–III words live only there
-from gradebook.rules import QUALITATIVE_WORDS, grade_word
+from gradebook.rules import QUALITATIVE_WORDS
+from gradebook.rules import grade_word
 
 __all__ = [
     "NOUNS",

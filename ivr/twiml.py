@@ -12,7 +12,12 @@ from collections.abc import Callable
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.flow import Gather, Hangup, Prompt, Redirect, Reply, Say
+from ivr.flow import Gather
+from ivr.flow import Hangup
+from ivr.flow import Prompt
+from ivr.flow import Redirect
+from ivr.flow import Reply
+from ivr.flow import Say
 from ivr.speech import ensure_no_digits
 from prompts.catalog import PROMPTS
 

@@ -21,23 +21,25 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    send_from_directory,
-    url_for,
-)
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import send_from_directory
+from flask import url_for
 
 from config import urls
-from gradebook.access import admin_required, current_school_id, current_staff
-from ivr import flow, service, twiml
+from gradebook.access import admin_required
+from gradebook.access import current_school_id
+from gradebook.access import current_staff
+from ivr import flow
+from ivr import service
+from ivr import twiml
 from ivr.content import MENU_TITLES
 from models import db
 from prompts import audio
@@ -221,7 +223,8 @@ def simulator_api() -> Response:
         abort(404)
     if current_staff() is None:
         return jsonify({"error": "Влезте като служител на училището."}), 403  # type: ignore[return-value]
-    from ivr.client import FlaskTransport, PhoneCall
+    from ivr.client import FlaskTransport
+    from ivr.client import PhoneCall
 
     data: Any = request.get_json(silent=True)
     if not isinstance(data, dict):  # a JSON number, list or string: no operation

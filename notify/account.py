@@ -18,23 +18,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_login import current_user, login_required
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import PasswordField
+from wtforms import StringField
+from wtforms import TelField
+from wtforms.validators import DataRequired
+from wtforms.validators import EqualTo
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 import session_tokens
-from models import Channel, Guardian, School, db
+from models import Channel
+from models import Guardian
+from models import School
+from models import db
 from notify import families
 from notify import operations as ops
 from notify.families import create_and_link_guardian

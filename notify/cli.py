@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from config import database
-from models import Channel, db
+from models import Channel
+from models import db
 
 
 @click.group("notify")

@@ -25,33 +25,31 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from config import clock
-from models import (
-    AuditLog,
-    Channel,
-    Guardian,
-    GuardianLinkRequest,
-    GuardianStudent,
-    Relation,
-    School,
-    Student,
-    VerificationCode,
-    db,
-)
+from models import AuditLog
+from models import Channel
+from models import Guardian
+from models import GuardianLinkRequest
+from models import GuardianStudent
+from models import Relation
+from models import School
+from models import Student
+from models import VerificationCode
+from models import db
 from notify.account_messages import msg
-from notify.operations import (
-    AccountError,
-    _audit,
-    _link,
-    clean_contacts,
-    link_child,
-    pin_problem,
-)
+from notify.operations import AccountError
+from notify.operations import _audit
+from notify.operations import _link
+from notify.operations import clean_contacts
+from notify.operations import link_child
+from notify.operations import pin_problem
 from notify.outbox import enqueue_direct
 from security import hash_pin
 

@@ -29,14 +29,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from flask import current_app
 
-from gradebook.rules import RuleError, format_date_bg, format_decimal_bg, grade_word, month_year_bg
+from gradebook.rules import RuleError
+from gradebook.rules import format_date_bg
+from gradebook.rules import format_decimal_bg
+from gradebook.rules import grade_word
+from gradebook.rules import month_year_bg
 from models import NotifyEvent
-from notify.sms import fit_sms, segments
+from notify.sms import fit_sms
+from notify.sms import segments
 
 BRAND = "Belezhnik"
 

@@ -5,7 +5,7 @@
   :func:`finish_registration` (password + a 4–6 digit phone PIN; trivial PINs refused).
 * :func:`add_child` (another child, by its code), :func:`save_preferences`, :func:`change_pin`.
 * :func:`find_guardian_by_contact` serves the staff web's "link a parent"
-  (``gradebook.operations.link_guardian``); who may be linked without asking, invitations,
+  (``gradebook.people.link_guardian``); who may be linked without asking, invitations,
   approvals and notices are :mod:`notify.families`. :func:`link_child` is the one place a
   parent–child link is made; :func:`normalize_phone` the one phone parser (E.164).
 * Twilio callbacks: :func:`record_sms_status`, :func:`set_stop_all`.
@@ -21,40 +21,43 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import phonenumbers
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
-from config import clock, urls
-from gradebook.rules import is_valid_student_code, normalize_student_code
+from config import clock
+from config import urls
+from gradebook.rules import is_valid_student_code
+from gradebook.rules import normalize_student_code
 from ivr import pin_lock
-from models import (
-    AuditLog,
-    Channel,
-    Guardian,
-    GuardianStudent,
-    NotificationOutbox,
-    NotificationPreference,
-    NotifyEvent,
-    OutboxStatus,
-    Relation,
-    Student,
-    VerificationCode,
-    db,
-)
+from models import AuditLog
+from models import Channel
+from models import Guardian
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import NotificationPreference
+from models import NotifyEvent
+from models import OutboxStatus
+from models import Relation
+from models import Student
+from models import VerificationCode
+from models import db
 from notify import twilio_status
-from notify.account_messages import Text, msg
-from notify.outbox import (
-    DEFAULT_SMS_EVENTS,
-    PREFERENCE_EVENTS,
-    channels_for,
-    enqueue_direct,
-    preference_map,
-)
+from notify.account_messages import Text
+from notify.account_messages import msg
+from notify.outbox import DEFAULT_SMS_EVENTS
+from notify.outbox import PREFERENCE_EVENTS
+from notify.outbox import channels_for
+from notify.outbox import enqueue_direct
+from notify.outbox import preference_map
 from security import hash_pin
-from throttle import Limit, give_back, reserve
+from throttle import Limit
+from throttle import give_back
+from throttle import reserve
 
 log = logging.getLogger("belezhnik.notify")
 

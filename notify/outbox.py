@@ -24,27 +24,27 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
+from flask import has_app_context
 
 from config import clock
 from config.settings import TZ
-from models import (
-    Absence,
-    AbsenceKind,
-    Channel,
-    Guardian,
-    GuardianStudent,
-    NotificationOutbox,
-    NotificationPreference,
-    NotifyEvent,
-    OutboxStatus,
-    School,
-    Student,
-    db,
-)
+from models import Absence
+from models import AbsenceKind
+from models import Channel
+from models import Guardian
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import NotificationPreference
+from models import NotifyEvent
+from models import OutboxStatus
+from models import School
+from models import Student
+from models import db
 from notify import messages
 
 #: Events a parent can switch per channel on the preferences page (in this order).

@@ -25,12 +25,15 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr
+from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
 import requests
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 
 log = logging.getLogger("belezhnik.notify")
 

@@ -32,16 +32,15 @@ import sqlalchemy as sa
 from flask import Flask
 
 from config import clock
-from models import (
-    Absence,
-    AbsenceKind,
-    Enrollment,
-    NotifyEvent,
-    ParentMeeting,
-    School,
-    db,
-)
-from notify.outbox import check_thresholds, enqueue_for_students
+from models import Absence
+from models import AbsenceKind
+from models import Enrollment
+from models import NotifyEvent
+from models import ParentMeeting
+from models import School
+from models import db
+from notify.outbox import check_thresholds
+from notify.outbox import enqueue_for_students
 
 log = logging.getLogger("belezhnik.notify")
 

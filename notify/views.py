@@ -10,23 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 
 from app import csrf
-from gradebook.access import admin_required, current_school_id
-from models import Channel, NotificationOutbox, OutboxStatus, db
+from gradebook.access import admin_required
+from gradebook.access import current_school_id
+from models import Channel
+from models import NotificationOutbox
+from models import OutboxStatus
+from models import db
 from notify import operations
-from security import id_values, page_number, twilio_signed
+from security import id_values
+from security import page_number
+from security import twilio_signed
 
 bp = Blueprint("notify", __name__, url_prefix="/notify", template_folder="templates")
 

@@ -40,7 +40,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,25 +49,23 @@ from flask import current_app
 
 from config import clock
 from config.settings import TZ
-from models import (
-    Channel,
-    Guardian,
-    NotificationOutbox,
-    NotifyEvent,
-    OutboxStatus,
-    School,
-    db,
-)
+from models import Channel
+from models import Guardian
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import OutboxStatus
+from models import School
+from models import db
 from notify import messages
-from notify.outbox import DEFAULT_QUIET, NOT_DIGESTED, defer_quiet
-from notify.providers import (
-    OutMessage,
-    PermanentError,
-    SendResult,
-    TransientError,
-    UnknownOutcome,
-    providers,
-)
+from notify.outbox import DEFAULT_QUIET
+from notify.outbox import NOT_DIGESTED
+from notify.outbox import defer_quiet
+from notify.providers import OutMessage
+from notify.providers import PermanentError
+from notify.providers import SendResult
+from notify.providers import TransientError
+from notify.providers import UnknownOutcome
+from notify.providers import providers
 
 log = logging.getLogger("belezhnik.notify")
 

@@ -31,15 +31,24 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from decimal import InvalidOperation
 
 import sqlalchemy as sa
 
 from gradebook import rules
-from models import Enrollment, School, SchoolClass, SchoolYear, Student, db
+from models import Enrollment
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import db
 from onboarding.reports import absence_counts
-from onboarding.tabular import ImportFileError, RowError, decode
+from onboarding.tabular import ImportFileError
+from onboarding.tabular import RowError
+from onboarding.tabular import decode
 
 FIELDS = 16
 ID_TYPE_CODES = dict(rules.ASP_ID_TYPE_CODES)  # egn → "", lnch → "1", idn → "2"

@@ -22,7 +22,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from models import School, SchoolClass, db
+from models import School
+from models import SchoolClass
+from models import db
 
 
 def _school(code: str) -> School:

@@ -11,7 +11,8 @@ cells are returned unchanged, so a negative number stays a number. Every export 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -30,9 +30,14 @@ import logging
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,42 +45,38 @@ from werkzeug.security import generate_password_hash
 
 from config import clock
 from gradebook import rules
-from models import (
-    AuditLog,
-    Channel,
-    Curriculum,
-    CurriculumSection,
-    Enrollment,
-    Guardian,
-    GuardianStudent,
-    NotificationOutbox,
-    NotifyEvent,
-    Relation,
-    School,
-    SchoolClass,
-    SchoolYear,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    Student,
-    Subject,
-    db,
-)
+from models import AuditLog
+from models import Channel
+from models import Curriculum
+from models import CurriculumSection
+from models import Enrollment
+from models import Guardian
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import Relation
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import db
 from notify import operations as notify_operations
 from onboarding.limits import Limits
-from onboarding.tabular import (
-    Column,
-    ImportFileError,
-    RowError,
-    Table,
-    class_grade_level,
-    normalize_class_name,
-    parse_bool,
-    parse_date,
-    parse_grade_level,
-    parse_int,
-    read_table,
-)
+from onboarding.tabular import Column
+from onboarding.tabular import ImportFileError
+from onboarding.tabular import RowError
+from onboarding.tabular import Table
+from onboarding.tabular import class_grade_level
+from onboarding.tabular import normalize_class_name
+from onboarding.tabular import parse_bool
+from onboarding.tabular import parse_date
+from onboarding.tabular import parse_grade_level
+from onboarding.tabular import parse_int
+from onboarding.tabular import read_table
 
 log = logging.getLogger("belezhnik.onboarding")
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
+from typing import Any
 from xml.etree.ElementTree import XMLPullParser
 
 from onboarding.tabular import ImportFileError

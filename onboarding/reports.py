@@ -32,7 +32,8 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,23 +42,22 @@ import sqlalchemy as sa
 
 from config import clock
 from gradebook import rules
-from models import (
-    Absence,
-    AbsenceKind,
-    Curriculum,
-    Enrollment,
-    Grade,
-    GradeCategory,
-    GradeKind,
-    School,
-    SchoolClass,
-    SchoolYear,
-    StaffUser,
-    Student,
-    Subject,
-    db,
-)
-from onboarding.export_cells import safe_cell, safe_row
+from models import Absence
+from models import AbsenceKind
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import GradeCategory
+from models import GradeKind
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import db
+from onboarding.export_cells import safe_cell
+from onboarding.export_cells import safe_row
 
 CURRENT_KINDS = [k for k in GradeKind if k not in (GradeKind.TERM, GradeKind.ANNUAL)]
 FONT_CANDIDATES = (

@@ -25,40 +25,45 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_wtf import FlaskForm
 from werkzeug.security import generate_password_hash
-from wtforms import PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms import PasswordField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import EqualTo
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import Regexp
 
 import throttle
-from config import clock, urls
-from gradebook.access import current_staff, operator_required
+from config import clock
+from config import urls
+from gradebook.access import current_staff
+from gradebook.access import operator_required
 from gradebook.demo import school_year_bounds
-from models import (
-    AuditLog,
-    Channel,
-    School,
-    SchoolYear,
-    SignupRequest,
-    SignupStatus,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    VerificationCode,
-    db,
-    utcnow,
-)
+from models import AuditLog
+from models import Channel
+from models import School
+from models import SchoolYear
+from models import SignupRequest
+from models import SignupStatus
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import VerificationCode
+from models import db
+from models import utcnow
 from notify.outbox import enqueue_direct
-from onboarding.importer import normalize_email, normalize_phone
+from onboarding.importer import normalize_email
+from onboarding.importer import normalize_phone
 
 WELCOME_PURPOSE = "staff_welcome"
 WELCOME_DAYS = 7

@@ -23,33 +23,40 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
+from wtforms import BooleanField
+from wtforms import StringField
 
 from config import clock
-from gradebook.access import (
-    admin_required,
-    class_teacher_class_ids,
-    current_school_id,
-    current_staff,
-    is_admin,
-    staff_required,
-)
-from models import School, SchoolClass, SchoolYear, db
-from onboarding import asp, importer, reports, signup, uploads
-from onboarding.tabular import ImportFileError, table_from_json, table_to_json
+from gradebook.access import admin_required
+from gradebook.access import class_teacher_class_ids
+from gradebook.access import current_school_id
+from gradebook.access import current_staff
+from gradebook.access import is_admin
+from gradebook.access import staff_required
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import db
+from onboarding import asp
+from onboarding import importer
+from onboarding import reports
+from onboarding import signup
+from onboarding import uploads
+from onboarding.tabular import ImportFileError
+from onboarding.tabular import table_from_json
+from onboarding.tabular import table_to_json
 from onboarding.templates_files import template_file
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding", template_folder="templates")

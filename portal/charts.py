@@ -13,7 +13,8 @@ import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape
 
 from gradebook import rules
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import EqualTo
+from wtforms.validators import Length
 
-from portal.operations import MESSAGE_MAX, MIN_PASSWORD_LENGTH
+from portal.operations import MESSAGE_MAX
+from portal.operations import MIN_PASSWORD_LENGTH
 
 REQUIRED = "Попълнете полето."
 

@@ -13,7 +13,8 @@ import datetime as dt
 from icalendar import Calendar
 from icalendar import Event as ICalEvent
 
-from config import TZ, clock
+from config import TZ
+from config import clock
 from portal import operations as ops
 
 PRODID = "-//Belezhnik//Parent portal//BG"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradebook.messages import Text, lookup
+from gradebook.messages import Text
+from gradebook.messages import lookup
 
 MESSAGES: dict[str, str] = {
     # --- refusals ---------------------------------------------------------------------------------

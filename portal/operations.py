@@ -15,54 +15,60 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature
+from itsdangerous import SignatureExpired
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.exceptions import NotFound
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from config import clock
 from gradebook import rules
-from models import (
-    Absence,
-    BellTime,
-    Channel,
-    Curriculum,
-    Enrollment,
-    Event,
-    Grade,
-    GradeCategory,
-    GradeKind,
-    Guardian,
-    GuardianStudent,
-    HealthNote,
-    Message,
-    MessageThread,
-    NotificationOutbox,
-    NotificationPreference,
-    NotifyEvent,
-    ParentMeeting,
-    Remark,
-    RemarkKind,
-    School,
-    SchoolClass,
-    SchoolYear,
-    SeenItem,
-    StaffUser,
-    Student,
-    Subject,
-    TimetableSlot,
-    db,
-    utcnow,
-)
-from portal.messages import Text, msg
-from throttle import Limit, clear, give_back, reserve
+from models import Absence
+from models import BellTime
+from models import Channel
+from models import Curriculum
+from models import Enrollment
+from models import Event
+from models import Grade
+from models import GradeCategory
+from models import GradeKind
+from models import Guardian
+from models import GuardianStudent
+from models import HealthNote
+from models import Message
+from models import MessageThread
+from models import NotificationOutbox
+from models import NotificationPreference
+from models import NotifyEvent
+from models import ParentMeeting
+from models import Remark
+from models import RemarkKind
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import SeenItem
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import TimetableSlot
+from models import db
+from models import utcnow
+from portal.messages import Text
+from portal.messages import msg
+from throttle import Limit
+from throttle import clear
+from throttle import give_back
+from throttle import reserve
 
 log = logging.getLogger("belezhnik.portal")
 

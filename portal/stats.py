@@ -36,28 +36,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from gradebook import rules
-from models import (
-    Curriculum,
-    Enrollment,
-    Grade,
-    GradeCategory,
-    GroupSummary,
-    SchoolClass,
-    Subject,
-    db,
-    utcnow,
-)
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import GradeCategory
+from models import GroupSummary
+from models import SchoolClass
+from models import Subject
+from models import db
+from models import utcnow
 
 log = logging.getLogger("belezhnik.portal.stats")
 

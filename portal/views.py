@@ -21,20 +21,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -42,16 +40,16 @@ import session_tokens
 from config import urls
 from gradebook import rules
 from models import Guardian
-from portal import charts, ical, stats
+from portal import charts
+from portal import ical
 from portal import operations as ops
-from portal.forms import (
-    ActionForm,
-    ForgotPasswordForm,
-    LoginForm,
-    NewMessageForm,
-    ReplyForm,
-    ResetPasswordForm,
-)
+from portal import stats
+from portal.forms import ActionForm
+from portal.forms import ForgotPasswordForm
+from portal.forms import LoginForm
+from portal.forms import NewMessageForm
+from portal.forms import ReplyForm
+from portal.forms import ResetPasswordForm
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 

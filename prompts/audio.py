@@ -17,8 +17,11 @@ import logging
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 from prompts.catalog import PROMPTS
@@ -62,7 +65,8 @@ class Unreachable(Exception):
 
 def gtts_render(text: str, path: Path) -> None:
     """Render with gTTS; RateLimited on HTTP 429, Unreachable when Google cannot be reached."""
-    from gtts import gTTS, gTTSError
+    from gtts import gTTS
+    from gtts import gTTSError
 
     tmp = path.with_suffix(".part")
     try:

@@ -12,7 +12,12 @@ from werkzeug.security import generate_password_hash
 
 import session_tokens
 from gradebook.demo import school_year_bounds
-from models import School, SchoolYear, StaffMembership, StaffRole, StaffUser, db
+from models import School
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import db
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 TODAY = dt.date(2026, 11, 25)

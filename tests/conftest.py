@@ -21,14 +21,16 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask
+from flask import g
 from flask.testing import FlaskClient
 
 from app import create_app

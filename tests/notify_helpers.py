@@ -8,16 +8,14 @@ from typing import Any
 from werkzeug.security import generate_password_hash
 
 from gradebook.rules import new_student_code
-from models import (
-    Guardian,
-    GuardianStudent,
-    NotificationOutbox,
-    OutboxStatus,
-    School,
-    SchoolYear,
-    Student,
-    db,
-)
+from models import Guardian
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import OutboxStatus
+from models import School
+from models import SchoolYear
+from models import Student
+from models import db
 
 _serial = {"n": 0}
 

@@ -12,7 +12,8 @@ import pytest
 
 from tests.conftest import chromium_page
 from tests.test_portal_web import child_ids
-from tests.test_staff_web import curriculum_at, students_of
+from tests.test_staff_web import curriculum_at
+from tests.test_staff_web import students_of
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from models import Message, MessageThread, db
+from models import Message
+from models import MessageThread
+from models import db
 from tests.conftest import chromium_page
-from tests.test_portal_web import child_ids, guardian
+from tests.test_portal_web import child_ids
+from tests.test_portal_web import guardian
 
 pytestmark = pytest.mark.browser
 

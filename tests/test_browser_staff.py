@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from models import Absence, AbsenceKind, Grade, db
+from models import Absence
+from models import AbsenceKind
+from models import Grade
+from models import db
 from tests.conftest import chromium_page
-from tests.test_staff_diary import pupils, wednesday_slot
-from tests.test_staff_web import curriculum_at, students_of
+from tests.test_staff_diary import pupils
+from tests.test_staff_diary import wednesday_slot
+from tests.test_staff_web import curriculum_at
+from tests.test_staff_web import students_of
 
 pytestmark = pytest.mark.browser
 

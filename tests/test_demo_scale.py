@@ -11,18 +11,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gradebook.demo import PAST_YEAR_LEFT_REASON, build_demo
-from models import (
-    Absence,
-    Enrollment,
-    Grade,
-    School,
-    SchoolClass,
-    SchoolYear,
-    Student,
-    StudentSummary,
-    db,
-)
+from gradebook.demo import PAST_YEAR_LEFT_REASON
+from gradebook.demo import build_demo
+from models import Absence
+from models import Enrollment
+from models import Grade
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import StudentSummary
+from models import db
 
 TODAY = dt.date(2026, 11, 25)
 SMALL = dict(seed=4, schools=1, today=TODAY, students_per_class=6, levels=(3, 5, 12))

@@ -34,33 +34,31 @@ import sqlalchemy as sa
 from flask import Flask
 
 from config import clock
-from gradebook import operations as ops
+from gradebook import core
+from gradebook import grades as grades_uc
 from gradebook.demo import build_demo
-from ivr.client import FlaskTransport, PhoneCall
-from models import (
-    AuditLog,
-    Curriculum,
-    Grade,
-    GuardianStudent,
-    NotificationOutbox,
-    NotifyEvent,
-    OutboxStatus,
-    StudentSummary,
-    db,
-)
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import AuditLog
+from models import Curriculum
+from models import Grade
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import OutboxStatus
+from models import StudentSummary
+from models import db
 from notify.fake_twilio import FakeTwilio
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
 from prompts.catalog import PROMPTS
 from security import sign
 from tests.conftest import make_app
-from tests.notify_helpers import (
-    kill_worker_when,
-    make_guardian,
-    make_school,
-    make_student,
-    urgent_sms_rows,
-)
+from tests.notify_helpers import kill_worker_when
+from tests.notify_helpers import make_guardian
+from tests.notify_helpers import make_school
+from tests.notify_helpers import make_student
+from tests.notify_helpers import urgent_sms_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SID = "AC" + "0" * 32
@@ -668,11 +666,11 @@ def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Fl
         sa.select(Curriculum).where(Curriculum.teacher_id.is_not(None)).order_by(Curriculum.id)
     )
     assert curriculum is not None and curriculum.teacher_id is not None
-    actor = ops.Actor.load(curriculum.teacher_id, curriculum.school_id)
+    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
     parents = sa.select(GuardianStudent.student_id)
     student_id = next(
         e.student_id
-        for e in ops.active_enrollments(curriculum.class_id)
+        for e in core.active_enrollments(curriculum.class_id)
         if e.student_id in set(db.session.scalars(parents))
     )
 
@@ -692,8 +690,8 @@ def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Fl
     for statement in REFUSE_OUTBOX[dialect]:
         db.session.execute(sa.text(statement))
     db.session.commit()
-    with pytest.raises((ops.OperationError, sa.exc.SQLAlchemyError)):
-        ops.save_grade_column(
+    with pytest.raises((core.OperationError, sa.exc.SQLAlchemyError)):
+        grades_uc.save_grade_column(
             actor, curriculum.id, kind="current", date=TODAY, values={student_id: "6"}
         )
     db.session.rollback()
@@ -704,7 +702,7 @@ def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Fl
     on_table = " ON notification_outbox" if dialect == "postgresql" else ""
     db.session.execute(sa.text("DROP TRIGGER outbox_down" + on_table))
     db.session.commit()
-    ops.save_grade_column(
+    grades_uc.save_grade_column(
         actor, curriculum.id, kind="current", date=TODAY, values={student_id: "6"}
     )
     grades, audits, outbox = counts()

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from gradebook import rules
-from models import Absence, Grade, Guardian, GuardianStudent, School, Student, db
+from models import Absence
+from models import Grade
+from models import Guardian
+from models import GuardianStudent
+from models import School
+from models import Student
+from models import db
 
 
 def test_healthz(client):

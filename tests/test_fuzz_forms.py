@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck
+from hypothesis import Phase
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from models import db
@@ -58,7 +63,12 @@ PREFIXES = ("/staff", "/onboarding", "/account", "/register", "/child", "/calend
             "/notify/admin", "/login", "/")  # fmt: skip
 SKIP_GET = re.compile(r"logout|\.(pdf|csv|xlsx|ics|mp3|wav)$|/export|/download|/feed|/ical|/print")
 # fuzzed separately: they end the session
-NEVER_POST = {"portal.logout", "staff.logout", "portal.logout_everywhere", "staff.logout_everywhere"}
+NEVER_POST = {
+    "portal.logout",
+    "staff.logout",
+    "portal.logout_everywhere",
+    "staff.logout_everywhere",
+}
 MAX_PAGES = 70
 
 # --- random values ------------------------------------------------------------------------------
@@ -424,7 +434,10 @@ def test_zz_every_post_route_was_fuzzed(demo_app: Flask) -> None:
 
 # --- nothing half-saved -------------------------------------------------------------------------
 def _counts() -> tuple[int, ...]:
-    from models import Absence, AuditLog, Grade, NotificationOutbox
+    from models import Absence
+    from models import AuditLog
+    from models import Grade
+    from models import NotificationOutbox
 
     return tuple(
         db.session.scalar(sa.select(sa.func.count()).select_from(m)) or 0
@@ -485,7 +498,7 @@ def _post(client: FlaskClient, url: str, data: dict[str, str]) -> Any:
         ("/staff/admin/classes/1/teacher", {"teacher_id": "-9999999999999999999"}),
         ("/staff/admin/curriculum/1/teacher", {"teacher_id": "99999999999999999999"}),
         ("/staff/admin/guardians/2/pin", {"student_id": "99999999999999999999"}),
-        # gradebook/operations.py get_in_school: an id in the URL beyond INTEGER
+        # gradebook/core.py get_in_school: an id in the URL beyond INTEGER
         ("/staff/grades/99999999999999999999/edit", {"value": "5"}),
         ("/staff/school", {"school_id": "99999999999999999999"}),
         # notify/views.py admin_resend: "²" and an out-of-range id

@@ -15,11 +15,18 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from ivr.client import FlaskTransport, PhoneCall
-from models import CallSession, Guardian, NotificationOutbox, School, db
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import CallSession
+from models import Guardian
+from models import NotificationOutbox
+from models import School
+from models import db
 from security import sign
 from tests.conftest import login_staff
 

@@ -12,26 +12,28 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from gradebook import operations as staff_ops
-from gradebook import rules, summary
-from ivr import content, speech
-from ivr.client import FlaskTransport, PhoneCall
-from models import (
-    AttemptCounter,
-    AuditLog,
-    CallSession,
-    Curriculum,
-    Enrollment,
-    Grade,
-    Guardian,
-    GuardianStudent,
-    SchoolClass,
-    SchoolYear,
-    StaffUser,
-    Student,
-    Subject,
-    db,
-)
+from gradebook import core
+from gradebook import grades
+from gradebook import rules
+from gradebook import summary
+from ivr import content
+from ivr import speech
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import AttemptCounter
+from models import AuditLog
+from models import CallSession
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import Guardian
+from models import GuardianStudent
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffUser
+from models import Student
+from models import Subject
+from models import db
 from security import sign
 
 PIN = "2580"
@@ -499,8 +501,8 @@ def test_fifth_grader_hears_the_term_grade_once_set(demo_app: Flask, phone) -> N
         sa.select(StaffUser.id).where(StaffUser.email == "direktor@sou1.demo.bg")
     )
     assert director is not None
-    staff_ops.save_final_grades(
-        staff_ops.Actor.load(director, child.school_id),
+    grades.save_final_grades(
+        core.Actor.load(director, child.school_id),
         math.id,
         kind="term",
         term=1,

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from ivr import flow
-from ivr.flow import CallState, Digits, Gather, Hangup, Prompt, Say, Silence, Start
+from ivr.flow import CallState
+from ivr.flow import Digits
+from ivr.flow import Gather
+from ivr.flow import Hangup
+from ivr.flow import Prompt
+from ivr.flow import Say
+from ivr.flow import Silence
+from ivr.flow import Start
 
 CODE_OK = "4363387503"  # any string the fake accepts as passing the check digit
 IVAN = flow.Child(1, "Иван", 10)

@@ -10,8 +10,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from ivr.client import FlaskTransport, PhoneCall
-from models import AttemptCounter, CallSession, db
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import AttemptCounter
+from models import CallSession
+from models import db
 
 pytestmark = pytest.mark.postgres
 
@@ -61,8 +64,11 @@ def test_grade_three_marks_counted_on_postgres(pg_app: Flask) -> None:
     order): best mark first, and no average anywhere in the headline, menu 3 or menu 7."""
     from gradebook import rules
     from gradebook.demo import build_demo
-    from ivr import content, speech
-    from models import Grade, SchoolYear, Student
+    from ivr import content
+    from ivr import speech
+    from models import Grade
+    from models import SchoolYear
+    from models import Student
 
     result = build_demo(
         seed=5, schools=1, today=dt.date(2026, 11, 25), students_per_class=6, levels=(3,)

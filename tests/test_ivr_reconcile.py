@@ -16,9 +16,13 @@ import responses
 import sqlalchemy as sa
 from flask import Flask
 
-from ivr.client import FlaskTransport, PhoneCall
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
 from ivr.reconcile import reconcile_calls
-from models import CallSession, Guardian, db, utcnow
+from models import CallSession
+from models import Guardian
+from models import db
+from models import utcnow
 from security import sign
 from tests.conftest import login_staff
 

@@ -11,8 +11,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from ivr.client import FlaskTransport, PhoneCall
-from models import Guardian, GuardianStudent, Student, db
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import Guardian
+from models import GuardianStudent
+from models import Student
+from models import db
 
 PIN = "2580"
 

@@ -8,8 +8,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from models import AuditLog, CallSession, Guardian, db
-from tests.conftest import form_post, launch_chromium, login_staff
+from models import AuditLog
+from models import CallSession
+from models import Guardian
+from models import db
+from tests.conftest import form_post
+from tests.conftest import launch_chromium
+from tests.conftest import login_staff
 
 
 @pytest.fixture

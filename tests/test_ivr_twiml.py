@@ -8,7 +8,12 @@ from decimal import Decimal
 import pytest
 
 from ivr import twiml
-from ivr.flow import Gather, Hangup, Prompt, Redirect, Reply, Say
+from ivr.flow import Gather
+from ivr.flow import Hangup
+from ivr.flow import Prompt
+from ivr.flow import Redirect
+from ivr.flow import Reply
+from ivr.flow import Say
 from ivr.speech import grade_phrase_short
 from prompts.catalog import PROMPTS
 

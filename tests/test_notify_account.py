@@ -8,23 +8,27 @@ import re
 import pytest
 from werkzeug.security import generate_password_hash
 
-from models import (
-    Channel,
-    Guardian,
-    NotificationOutbox,
-    NotificationPreference,
-    NotifyEvent,
-    OutboxStatus,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    db,
-)
+from models import Channel
+from models import Guardian
+from models import NotificationOutbox
+from models import NotificationPreference
+from models import NotifyEvent
+from models import OutboxStatus
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import db
 from notify.families import create_and_link_guardian
-from notify.operations import AccountError, normalize_phone, pin_problem
-from security import check_pin, sign
+from notify.operations import AccountError
+from notify.operations import normalize_phone
+from notify.operations import pin_problem
+from security import check_pin
+from security import sign
 from tests.conftest import form_post
-from tests.notify_helpers import family, make_school, make_student, rows
+from tests.notify_helpers import family
+from tests.notify_helpers import make_school
+from tests.notify_helpers import make_student
+from tests.notify_helpers import rows
 
 
 def latest(channel: Channel) -> NotificationOutbox:

@@ -19,38 +19,41 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gradebook import operations as ops
-from models import (
-    Absence,
-    AbsenceKind,
-    Channel,
-    Curriculum,
-    Enrollment,
-    EventKind,
-    Guardian,
-    NotificationOutbox,
-    NotificationPreference,
-    NotifyEvent,
-    OutboxStatus,
-    School,
-    SchoolClass,
-    SchoolYear,
-    StaffMembership,
-    StaffRole,
-    Student,
-    db,
-)
+from gradebook import core
+from gradebook import events as events_uc
+from gradebook import grades as grades_uc
+from models import Absence
+from models import AbsenceKind
+from models import Channel
+from models import Curriculum
+from models import Enrollment
+from models import EventKind
+from models import Guardian
+from models import NotificationOutbox
+from models import NotificationPreference
+from models import NotifyEvent
+from models import OutboxStatus
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffRole
+from models import Student
+from models import db
 from notify import messages
-from notify.outbox import (
-    Notice,
-    cancel_for_objects,
-    enqueue_for_students,
-    enqueue_many,
-)
+from notify.outbox import Notice
+from notify.outbox import cancel_for_objects
+from notify.outbox import enqueue_for_students
+from notify.outbox import enqueue_many
 from notify.scheduler import meeting_reminders
-from notify.sms import segments, transliterate
+from notify.sms import segments
+from notify.sms import transliterate
 from tests.conftest import TODAY
-from tests.notify_helpers import grade_payload, make_guardian, make_school, make_student, rows
+from tests.notify_helpers import grade_payload
+from tests.notify_helpers import make_guardian
+from tests.notify_helpers import make_school
+from tests.notify_helpers import make_student
+from tests.notify_helpers import rows
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -131,13 +134,13 @@ def prefer(guardian_id: int, event: NotifyEvent, channel: Channel, enabled: bool
     )
 
 
-def admin_of(school_id: int) -> ops.Actor:
+def admin_of(school_id: int) -> core.Actor:
     staff_id = db.session.scalar(
         sa.select(StaffMembership.staff_id).where(
             StaffMembership.school_id == school_id, StaffMembership.role == StaffRole.ADMIN
         )
     )
-    return ops.Actor.load(staff_id, school_id)
+    return core.Actor.load(staff_id, school_id)
 
 
 def pupils_of_two_classes(school_id: int) -> tuple[Student, Student]:
@@ -311,8 +314,8 @@ def test_the_staff_column_writes_what_single_saves_write(demo_any: Flask) -> Non
         .where(Curriculum.teacher_id.is_not(None), SchoolClass.grade_level == 9)
         .order_by(Curriculum.id)
     )
-    actor = ops.Actor.load(curriculum.teacher_id, curriculum.school_id)
-    sids = [e.student_id for e in ops.active_enrollments(curriculum.class_id)]
+    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
+    sids = [e.student_id for e in core.active_enrollments(curriculum.class_id)]
     typed = ["6", "5,50", "2", "4", "3,75"]
     values = {sid: typed[n % len(typed)] for n, sid in enumerate(sids)}
 
@@ -326,11 +329,13 @@ def test_the_staff_column_writes_what_single_saves_write(demo_any: Flask) -> Non
         ).all()
         return sorted((snapshot(r, rename) for r in found), key=repr)
 
-    column = ops.save_grade_column(
+    column = grades_uc.save_grade_column(
         actor, curriculum.id, kind="current", date="2026-11-25", values=values
     )
     singles = [
-        ops.record_grade(actor, curriculum.id, sid, kind="current", date="2026-11-25", value=value)
+        grades_uc.record_grade(
+            actor, curriculum.id, sid, kind="current", date="2026-11-25", value=value
+        )
         for sid, value in values.items()
     ]
     assert len(column) == len(singles) == len(sids)
@@ -364,7 +369,7 @@ def test_excusing_many_cancels_their_pending_messages_at_once(any_app: Flask) ->
 def test_a_parent_of_two_gets_one_sms_and_one_email_for_a_school_event(demo_any: Flask) -> None:
     first, second = pupils_of_two_classes(1)
     guardian = parent_of(first, second)
-    event = ops.save_event(
+    event = events_uc.save_event(
         admin_of(1), kind=EventKind.SCHOOL_EVENT.value, title="Патронен празник",
         date="2026-12-08", time="10:00", class_id=None,
     )  # fmt: skip
@@ -386,7 +391,7 @@ def test_a_parent_of_two_gets_one_sms_and_one_email_for_a_school_event(demo_any:
     pairs = [(r.guardian_id, r.channel) for r in every]
     assert len(pairs) == len(set(pairs)) and len(every) > len(mine)
     # a class event stays per child: the child is named
-    klass = ops.save_event(
+    klass = events_uc.save_event(
         admin_of(1), kind=EventKind.TEST.value, title="Контролна", date="2026-12-09",
         class_id=class_of(first),
     )  # fmt: skip
@@ -402,7 +407,7 @@ def test_a_parent_with_a_child_in_each_of_two_schools_gets_one_per_school(
     there, _ = pupils_of_two_classes(2)
     guardian = parent_of(here, there)
     events = [
-        ops.save_event(
+        events_uc.save_event(
             admin_of(school_id),
             kind=EventKind.HOLIDAY.value,
             title="Ден на народните будители",
@@ -423,7 +428,7 @@ def test_a_parent_with_a_child_in_each_of_two_schools_gets_one_per_school(
 def test_a_school_meeting_and_its_reminder_once_per_parent(demo_any: Flask) -> None:
     first, second = pupils_of_two_classes(1)
     guardian = parent_of(first, second)
-    meeting = ops.save_meeting(
+    meeting = events_uc.save_meeting(
         admin_of(1), class_id=None, date="2026-11-26", time="18:00", place="Актова зала"
     )
     mine = rows(guardian_id=guardian.id, object_type="meeting", object_id=meeting.id)
@@ -444,7 +449,7 @@ def test_editing_and_calling_off_a_school_event(demo_any: Flask) -> None:
     def save(event_id: int | None = None, **changes: Any) -> Any:
         fields = {"kind": EventKind.SCHOOL_EVENT.value, "title": "Коледен концерт",
                   "date": "2026-12-18", "time": "17:00", "class_id": None, **changes}  # fmt: skip
-        return ops.save_event(admin, event_id=event_id, **fields)
+        return events_uc.save_event(admin, event_id=event_id, **fields)
 
     def pending(event_id: int, **where: Any) -> list[NotificationOutbox]:
         return rows(object_type="event", object_id=event_id, status=OutboxStatus.PENDING, **where)
@@ -477,7 +482,7 @@ def test_editing_and_calling_off_a_school_event(demo_any: Flask) -> None:
     mine = pending(event.id, guardian_id=guardian.id)
     assert channels(mine) == ["email", "sms"] and all(r.student_id is None for r in mine)
     # called off before anything left: all cancelled, nobody told it is off
-    ops.delete_event(admin, event.id, reason="Ремонт на залата")
+    events_uc.delete_event(admin, event.id, reason="Ремонт на залата")
     assert not pending(event.id)
     assert not rows(object_type="event-off", object_id=event.id)
 
@@ -489,7 +494,7 @@ def test_editing_and_calling_off_a_school_event(demo_any: Flask) -> None:
         .values(status=OutboxStatus.SENT)
     )
     db.session.commit()
-    ops.delete_event(admin, told.id, reason="Грипна ваканция")
+    events_uc.delete_event(admin, told.id, reason="Грипна ваканция")
     off = rows(object_type="event-off", object_id=told.id, guardian_id=guardian.id)
     assert channels(off) == ["email", "sms"]
     sms = next(r for r in off if r.channel is Channel.SMS)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models import NotifyEvent, OutboxStatus, db
+from models import NotifyEvent
+from models import OutboxStatus
+from models import db
 from notify.outbox import enqueue_for_students
 from notify.scheduler import background_scheduler
-from tests.notify_helpers import family, grade_payload, rows
+from tests.notify_helpers import family
+from tests.notify_helpers import grade_payload
+from tests.notify_helpers import rows
 
 
 def test_worker_once_writes_files_in_development(app, runner) -> None:  # type: ignore[no-untyped-def]

@@ -20,11 +20,20 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from models import Channel, NotificationOutbox, NotifyEvent, OutboxStatus, db
-from notify.providers import OutMessage, SmtpEmail, UnknownOutcome
-from notify.worker import Worker, resend
-from tests.conftest import form_post, login_staff
-from tests.notify_helpers import kill_worker_when, urgent_sms_rows
+from models import Channel
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import OutboxStatus
+from models import db
+from notify.providers import OutMessage
+from notify.providers import SmtpEmail
+from notify.providers import UnknownOutcome
+from notify.worker import Worker
+from notify.worker import resend
+from tests.conftest import form_post
+from tests.conftest import login_staff
+from tests.notify_helpers import kill_worker_when
+from tests.notify_helpers import urgent_sms_rows
 from tests.test_notify_smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,26 +8,37 @@ from typing import Any
 
 import pytest
 
-from models import (
-    Absence,
-    AbsenceKind,
-    Channel,
-    Enrollment,
-    NotificationPreference,
-    NotifyEvent,
-    OutboxStatus,
-    ParentMeeting,
-    SchoolClass,
-    SchoolYear,
-    db,
-)
+from models import Absence
+from models import AbsenceKind
+from models import Channel
+from models import Enrollment
+from models import NotificationPreference
+from models import NotifyEvent
+from models import OutboxStatus
+from models import ParentMeeting
+from models import SchoolClass
+from models import SchoolYear
+from models import db
 from notify import messages
-from notify.outbox import cancel_for_object, enqueue_direct, enqueue_for_students, in_quiet_hours
-from notify.providers import OutMessage, PermanentError, SendResult, TransientError
-from notify.scheduler import meeting_reminders, threshold_checks
+from notify.outbox import cancel_for_object
+from notify.outbox import enqueue_direct
+from notify.outbox import enqueue_for_students
+from notify.outbox import in_quiet_hours
+from notify.providers import OutMessage
+from notify.providers import PermanentError
+from notify.providers import SendResult
+from notify.providers import TransientError
+from notify.scheduler import meeting_reminders
+from notify.scheduler import threshold_checks
 from notify.sms import segments
-from notify.worker import Worker, backoff_seconds, resend
-from tests.notify_helpers import family, grade_payload, make_guardian, make_student, rows
+from notify.worker import Worker
+from notify.worker import backoff_seconds
+from notify.worker import resend
+from tests.notify_helpers import family
+from tests.notify_helpers import grade_payload
+from tests.notify_helpers import make_guardian
+from tests.notify_helpers import make_student
+from tests.notify_helpers import rows
 
 
 class FakeSms:

@@ -11,10 +11,17 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from models import Channel, NotifyEvent, OutboxStatus, db
+from models import Channel
+from models import NotifyEvent
+from models import OutboxStatus
+from models import db
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
-from tests.notify_helpers import grade_payload, make_guardian, make_school, make_student, rows
+from tests.notify_helpers import grade_payload
+from tests.notify_helpers import make_guardian
+from tests.notify_helpers import make_school
+from tests.notify_helpers import make_student
+from tests.notify_helpers import rows
 
 
 class Inbox:

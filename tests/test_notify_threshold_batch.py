@@ -12,10 +12,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from models import Absence, AbsenceKind, NotificationOutbox, NotifyEvent, SchoolYear, db
+from models import Absence
+from models import AbsenceKind
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import SchoolYear
+from models import db
 from notify.outbox import check_threshold
 from notify.scheduler import threshold_checks
-from tests.notify_helpers import make_guardian, make_school, make_student, rows
+from tests.notify_helpers import make_guardian
+from tests.notify_helpers import make_school
+from tests.notify_helpers import make_student
+from tests.notify_helpers import rows
 
 DAY = dt.date(2026, 11, 25)
 

@@ -21,11 +21,18 @@ import pytest
 import requests
 import responses
 
-from models import Channel, NotificationOutbox, NotifyEvent, OutboxStatus, db
+from models import Channel
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import OutboxStatus
+from models import db
 from notify.fake_twilio import FakeTwilio
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
-from tests.notify_helpers import make_guardian, make_school, make_student, urgent_sms_rows
+from tests.notify_helpers import make_guardian
+from tests.notify_helpers import make_school
+from tests.notify_helpers import make_student
+from tests.notify_helpers import urgent_sms_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -288,7 +295,9 @@ def test_digest_quiet_hours_and_threshold_on_postgres(pg_app) -> None:  # type: 
     pg_app.config["NOW"] = "2026-11-26T08:00:00"
     assert Worker(name="pg").drain().sent == 1  # the SMS in the morning
     # the monthly threshold, once
-    from models import Absence, AbsenceKind, SchoolYear
+    from models import Absence
+    from models import AbsenceKind
+    from models import SchoolYear
     from notify.scheduler import threshold_checks
 
     year = db.session.scalar(db.select(SchoolYear).where(SchoolYear.school_id == school.id))

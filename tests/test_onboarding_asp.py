@@ -8,7 +8,12 @@ import random
 
 import sqlalchemy as sa
 
-from models import Absence, Enrollment, SchoolClass, SchoolYear, Student, db
+from models import Absence
+from models import Enrollment
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import db
 from onboarding import asp
 from tests._onboarding import login
 from tests.conftest import csrf_from

@@ -11,31 +11,31 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from models import (
-    AuditLog,
-    Curriculum,
-    Enrollment,
-    Guardian,
-    GuardianStudent,
-    NotificationOutbox,
-    School,
-    SchoolClass,
-    StaffMembership,
-    Student,
-    Subject,
-    db,
-)
+from models import AuditLog
+from models import Curriculum
+from models import Enrollment
+from models import Guardian
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import School
+from models import SchoolClass
+from models import StaffMembership
+from models import Student
+from models import Subject
+from models import db
 from onboarding import importer
 from onboarding.importer import STUDENT_COLUMNS
-from onboarding.tabular import (
-    ImportFileError,
-    decode,
-    normalize_class_name,
-    parse_date,
-    read_table,
-    sniff_delimiter,
-)
-from tests._onboarding import fixture, load_lists, login, make_school, post_file
+from onboarding.tabular import ImportFileError
+from onboarding.tabular import decode
+from onboarding.tabular import normalize_class_name
+from onboarding.tabular import parse_date
+from onboarding.tabular import read_table
+from onboarding.tabular import sniff_delimiter
+from tests._onboarding import fixture
+from tests._onboarding import load_lists
+from tests._onboarding import login
+from tests._onboarding import make_school
+from tests._onboarding import post_file
 
 
 # --- pure reading --------------------------------------------------------------------------------

@@ -14,19 +14,17 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from gradebook import rules
-from models import (
-    Absence,
-    Curriculum,
-    Enrollment,
-    Grade,
-    GradeKind,
-    School,
-    SchoolClass,
-    SchoolYear,
-    Student,
-    Subject,
-    db,
-)
+from models import Absence
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import GradeKind
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import Subject
+from models import db
 from onboarding import reports
 from tests._onboarding import login
 

@@ -7,20 +7,21 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
-from models import (
-    NotificationOutbox,
-    School,
-    SchoolYear,
-    SignupRequest,
-    SignupStatus,
-    StaffMembership,
-    StaffUser,
-    db,
-)
-from tests._onboarding import login, make_school
-from tests.conftest import csrf_from, form_post
+from models import NotificationOutbox
+from models import School
+from models import SchoolYear
+from models import SignupRequest
+from models import SignupStatus
+from models import StaffMembership
+from models import StaffUser
+from models import db
+from tests._onboarding import login
+from tests._onboarding import make_school
+from tests.conftest import csrf_from
+from tests.conftest import form_post
 
 REQUEST = {
     "school_name": "ОУ „Христо Смирненски“",

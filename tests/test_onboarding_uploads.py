@@ -11,9 +11,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from models import StaffUser, db
+from models import StaffUser
+from models import db
 from onboarding import uploads
-from tests._onboarding import fixture, load_lists, login, make_school, post_file
+from tests._onboarding import fixture
+from tests._onboarding import load_lists
+from tests._onboarding import login
+from tests._onboarding import make_school
+from tests._onboarding import post_file
 from tests.conftest import csrf_from
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 import session_tokens
-from models import (
-    Guardian,
-    GuardianStudent,
-    Message,
-    MessageThread,
-    StaffUser,
-    Student,
-    db,
-)
+from models import Guardian
+from models import GuardianStudent
+from models import Message
+from models import MessageThread
+from models import StaffUser
+from models import Student
+from models import db
 from tests.conftest import form_post
-from tests.test_portal_web import child_ids, guardian, login
+from tests.test_portal_web import child_ids
+from tests.test_portal_web import guardian
+from tests.test_portal_web import login
 
 ME = "roditel1@sou1.demo.bg"
 
@@ -180,7 +180,8 @@ def test_feed_holds_only_my_childrens_classes(demo_client):
     me = guardian(ME)
     body = ical.build_feed(me.id).decode()
     mine = set(child_ids(ME))
-    from models import Enrollment, Event
+    from models import Enrollment
+    from models import Event
 
     my_classes = set(
         db.session.scalars(sa.select(Enrollment.class_id).where(Enrollment.student_id.in_(mine)))

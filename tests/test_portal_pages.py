@@ -9,18 +9,18 @@ from decimal import Decimal
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from models import (
-    Channel,
-    Guardian,
-    Message,
-    MessageThread,
-    NotificationOutbox,
-    NotifyEvent,
-    db,
-)
+from models import Channel
+from models import Guardian
+from models import Message
+from models import MessageThread
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import db
 from portal import charts
 from tests.conftest import form_post
-from tests.test_portal_web import child_ids, guardian, login
+from tests.test_portal_web import child_ids
+from tests.test_portal_web import guardian
+from tests.test_portal_web import login
 
 ME = "roditel1@sou1.demo.bg"  # one child, in grade III
 NUMERIC = "roditel2@sou1.demo.bg"  # a child in grade V (and one in grade III)
@@ -68,7 +68,8 @@ def test_compare_hides_small_classes(demo_client):
     sid = numeric_child()
     class_id = db.session.scalar(sa.select(Enrollment.class_id).where(Enrollment.student_id == sid))
     # the grades stay with the class's curriculum; remove the others' grades to shrink the class
-    from models import Curriculum, Grade
+    from models import Curriculum
+    from models import Grade
 
     others = db.session.scalars(
         sa.select(Enrollment.student_id).where(

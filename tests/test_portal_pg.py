@@ -7,10 +7,14 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from models import GroupSummary, Guardian, SeenItem, db
+from models import GroupSummary
+from models import Guardian
+from models import SeenItem
+from models import db
 from portal import operations as ops
 from portal import stats
-from tests.test_portal_stats import _report, _world
+from tests.test_portal_stats import _report
+from tests.test_portal_stats import _world
 
 pytestmark = pytest.mark.postgres
 

@@ -8,18 +8,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import (
-    Curriculum,
-    Enrollment,
-    Grade,
-    GroupSummary,
-    School,
-    SchoolClass,
-    SchoolYear,
-    Student,
-    Subject,
-    db,
-)
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import GroupSummary
+from models import School
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import Subject
+from models import db
 from portal import operations as ops
 from portal import stats
 

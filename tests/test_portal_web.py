@@ -7,16 +7,14 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import (
-    AttemptCounter,
-    Grade,
-    Guardian,
-    GuardianStudent,
-    Remark,
-    SeenItem,
-    Student,
-    db,
-)
+from models import AttemptCounter
+from models import Grade
+from models import Guardian
+from models import GuardianStudent
+from models import Remark
+from models import SeenItem
+from models import Student
+from models import db
 from portal import operations as ops
 from tests.conftest import form_post
 

@@ -78,7 +78,8 @@ def test_build_falls_back_to_espeak_when_google_is_unreachable(
 
 
 def test_fixed_prompts_play_cached_audio_else_say(demo_app: Flask) -> None:
-    from ivr.client import FlaskTransport, PhoneCall
+    from ivr.client import FlaskTransport
+    from ivr.client import PhoneCall
 
     folder = Path(demo_app.config["PROMPTS_AUDIO_DIR"])
     folder.mkdir(parents=True, exist_ok=True)

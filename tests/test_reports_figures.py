@@ -15,10 +15,17 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from gradebook import rules
-from models import Curriculum, Grade, GradeKind, SchoolYear, Subject, db
+from models import Curriculum
+from models import Grade
+from models import GradeKind
+from models import SchoolYear
+from models import Subject
+from models import db
 from onboarding import reports
 from tests._onboarding import login
-from tests.test_onboarding_reports import _class, _pupils, needs_pdf_font
+from tests.test_onboarding_reports import _class
+from tests.test_onboarding_reports import _pupils
+from tests.test_onboarding_reports import needs_pdf_font
 
 D = Decimal
 # a two-place number written the Bulgarian way ("5,25"): what an average looks like in a report

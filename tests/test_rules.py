@@ -4,55 +4,54 @@ from __future__ import annotations
 
 import pickle
 import random
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
 from gradebook import rules
-from gradebook.rules import (
-    ABSENCE_KINDS,
-    CURRENT_KINDS,
-    EXCUSE_REASONS,
-    GRADE_KINDS,
-    MONTHS_BG,
-    SOP_MARKS,
-    WEEKDAYS_BG,
-    AbsenceTotals,
-    RuleError,
-    absence_totals,
-    average,
-    check_current_grade,
-    check_final_grade,
-    check_grade,
-    egn_info,
-    entry_locked,
-    exceeds_monthly_threshold,
-    forecast_whole,
-    format_date_bg,
-    format_datetime_bg,
-    format_decimal_bg,
-    grade_text,
-    grade_word,
-    is_valid_egn,
-    is_valid_lnch,
-    is_valid_student_code,
-    min_grades_per_term,
-    missing_grades_warning,
-    month_year_bg,
-    new_student_code,
-    normalize_student_code,
-    official_average,
-    parent_excused_days_ok,
-    parent_excused_days_problem,
-    parse_current_grade,
-    qualitative_word,
-    sop_word,
-    term_forecast,
-    validate_personal_id,
-    weighted_unexcused,
-    whole_mark,
-)
+from gradebook.rules import ABSENCE_KINDS
+from gradebook.rules import CURRENT_KINDS
+from gradebook.rules import EXCUSE_REASONS
+from gradebook.rules import GRADE_KINDS
+from gradebook.rules import MONTHS_BG
+from gradebook.rules import SOP_MARKS
+from gradebook.rules import WEEKDAYS_BG
+from gradebook.rules import AbsenceTotals
+from gradebook.rules import RuleError
+from gradebook.rules import absence_totals
+from gradebook.rules import average
+from gradebook.rules import check_current_grade
+from gradebook.rules import check_final_grade
+from gradebook.rules import check_grade
+from gradebook.rules import egn_info
+from gradebook.rules import entry_locked
+from gradebook.rules import exceeds_monthly_threshold
+from gradebook.rules import forecast_whole
+from gradebook.rules import format_date_bg
+from gradebook.rules import format_datetime_bg
+from gradebook.rules import format_decimal_bg
+from gradebook.rules import grade_text
+from gradebook.rules import grade_word
+from gradebook.rules import is_valid_egn
+from gradebook.rules import is_valid_lnch
+from gradebook.rules import is_valid_student_code
+from gradebook.rules import min_grades_per_term
+from gradebook.rules import missing_grades_warning
+from gradebook.rules import month_year_bg
+from gradebook.rules import new_student_code
+from gradebook.rules import normalize_student_code
+from gradebook.rules import official_average
+from gradebook.rules import parent_excused_days_ok
+from gradebook.rules import parent_excused_days_problem
+from gradebook.rules import parse_current_grade
+from gradebook.rules import qualitative_word
+from gradebook.rules import sop_word
+from gradebook.rules import term_forecast
+from gradebook.rules import validate_personal_id
+from gradebook.rules import weighted_unexcused
+from gradebook.rules import whole_mark
 
 D = Decimal
 

@@ -8,7 +8,8 @@ import pytest
 
 import security
 import throttle
-from models import AttemptCounter, db
+from models import AttemptCounter
+from models import db
 
 
 @pytest.mark.parametrize(

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from notify.sms import (
-    GSM7_BASIC,
-    GSM7_EXTENSION,
-    fit_sms,
-    is_gsm7,
-    segments,
-    transliterate,
-)
+from notify.sms import GSM7_BASIC
+from notify.sms import GSM7_EXTENSION
+from notify.sms import fit_sms
+from notify.sms import is_gsm7
+from notify.sms import segments
+from notify.sms import transliterate
 
 CYR = "ж"  # one Cyrillic letter, one UTF-16 unit, not GSM-7
 EMOJI = "\U0001f600"  # 😀, outside the BMP: a surrogate pair, two UTF-16 units

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
+from datetime import time
 from decimal import Decimal
 
 import pytest
 
-from ivr.speech import (
-    NOUNS,
-    count_phrase,
-    date_words,
-    decimal_words,
-    ensure_no_digits,
-    grade_phrase,
-    hours_phrase,
-    join_list,
-    marks_phrase,
-    number_words,
-    on_weekday,
-    ordinal_words,
-    relative_day,
-    spell_digits,
-    time_words,
-    weekday_name,
-)
+from ivr.speech import NOUNS
+from ivr.speech import count_phrase
+from ivr.speech import date_words
+from ivr.speech import decimal_words
+from ivr.speech import ensure_no_digits
+from ivr.speech import grade_phrase
+from ivr.speech import hours_phrase
+from ivr.speech import join_list
+from ivr.speech import marks_phrase
+from ivr.speech import number_words
+from ivr.speech import on_weekday
+from ivr.speech import ordinal_words
+from ivr.speech import relative_day
+from ivr.speech import spell_digits
+from ivr.speech import time_words
+from ivr.speech import weekday_name
 
 D = Decimal
 case = pytest.param

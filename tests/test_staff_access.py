@@ -10,20 +10,20 @@ import pytest
 import sqlalchemy as sa
 from flask_login import login_user
 
-from gradebook import access, rules
-from gradebook import operations as ops
-from models import (
-    Curriculum,
-    Enrollment,
-    GradeCategory,
-    Guardian,
-    GuardianStudent,
-    SchoolClass,
-    SchoolYear,
-    SopMark,
-    StaffUser,
-    db,
-)
+from gradebook import access
+from gradebook import core
+from gradebook import grades
+from gradebook import rules
+from models import Curriculum
+from models import Enrollment
+from models import GradeCategory
+from models import Guardian
+from models import GuardianStudent
+from models import SchoolClass
+from models import SchoolYear
+from models import SopMark
+from models import StaffUser
+from models import db
 
 
 def staff(email: str) -> StaffUser:
@@ -118,11 +118,11 @@ def test_access_for_admin_operator_and_parent(demo_app):
 
 def test_actor_rights_match_access(demo_app):
     klass = db.session.get(SchoolClass, 6)
-    actor = ops.Actor.load(klass.class_teacher_id, 1)
+    actor = core.Actor.load(klass.class_teacher_id, 1)
     assert 6 in actor.class_teacher_of and actor.can_manage_class(6)
     assert not actor.is_admin
-    with pytest.raises(ops.Forbidden):
-        ops.Actor.load(klass.class_teacher_id, 2)
+    with pytest.raises(core.Forbidden):
+        core.Actor.load(klass.class_teacher_id, 2)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_actor_rights_match_access(demo_app):
     ],
 )
 def test_parse_grade_input(raw, level, kind, sop, expected):
-    assert ops.parse_grade_input(raw, level, kind, sop) == expected
+    assert grades.parse_grade_input(raw, level, kind, sop) == expected
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_parse_grade_input(raw, level, kind, sop, expected):
 )
 def test_parse_grade_input_rejects(raw, level, kind, sop, code):
     with pytest.raises(rules.RuleError) as info:
-        ops.parse_grade_input(raw, level, kind, sop)
+        grades.parse_grade_input(raw, level, kind, sop)
     assert info.value.message_bg
     if code != "invalid":
         assert info.value.code == code
@@ -176,11 +176,11 @@ def test_parse_grade_input_rejects(raw, level, kind, sop, code):
 def test_entry_locks(demo_app, day, lock_day, future, admin, override, outcome):
     year = db.session.scalar(sa.select(SchoolYear).where(SchoolYear.school_id == 1))
     year.month_lock_day, year.future_entry_lock = lock_day, future
-    actor = ops.Actor(staff_id=1, school_id=1, is_admin=admin)
+    actor = core.Actor(staff_id=1, school_id=1, is_admin=admin)
     if outcome is None:
-        ops.check_lock(actor, year, day, override=override)
+        core.check_lock(actor, year, day, override=override)
     else:
-        with pytest.raises(ops.Locked) as info:
-            ops.check_lock(actor, year, day, override=override)
-        assert info.value.message_bg == ops.LOCK_BG[outcome]
+        with pytest.raises(core.Locked) as info:
+            core.check_lock(actor, year, day, override=override)
+        assert info.value.message_bg == core.LOCK_BG[outcome]
     db.session.rollback()

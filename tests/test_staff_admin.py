@@ -10,28 +10,30 @@ import re
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
-from gradebook import operations as ops
+from gradebook import absences
+from gradebook import core
 from gradebook import rules
+from gradebook import school
+from gradebook import timetable
 from gradebook.demo import make_egn
-from models import (
-    AuditLog,
-    BellTime,
-    Curriculum,
-    Enrollment,
-    Guardian,
-    GuardianLinkRequest,
-    GuardianStudent,
-    NonSchoolDay,
-    NotificationOutbox,
-    SchoolClass,
-    SchoolYear,
-    StaffUser,
-    Student,
-    TimetableSlot,
-    db,
-)
+from models import AuditLog
+from models import BellTime
+from models import Curriculum
+from models import Enrollment
+from models import Guardian
+from models import GuardianLinkRequest
+from models import GuardianStudent
+from models import NonSchoolDay
+from models import NotificationOutbox
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffUser
+from models import Student
+from models import TimetableSlot
+from models import db
 from security import check_pin
-from tests.conftest import form_post, login_staff
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 
 def admin(client):
@@ -99,7 +101,7 @@ def test_add_a_student_with_clear_messages(demo_client):
 
 def test_move_and_leave(demo_client):
     admin(demo_client)
-    sid = ops.active_enrollments(6)[0].student_id
+    sid = core.active_enrollments(6)[0].student_id
     r = form_post(
         demo_client,
         f"/staff/admin/students/{sid}",
@@ -107,7 +109,7 @@ def test_move_and_leave(demo_client):
         post_url=f"/staff/admin/students/{sid}/move",
     )
     assert r.status_code == 302
-    assert ops.student_class(sid).id == 7
+    assert core.student_class(sid).id == 7
     old = db.session.scalar(
         sa.select(Enrollment).where(Enrollment.student_id == sid, Enrollment.class_id == 6)
     )
@@ -118,14 +120,14 @@ def test_move_and_leave(demo_client):
         {"date": "2026-11-25", "reason": ""},
         post_url=f"/staff/admin/students/{sid}/leave",
     )
-    assert ops.student_class(sid) is not None  # no reason, nothing done
+    assert core.student_class(sid) is not None  # no reason, nothing done
     r = form_post(
         demo_client,
         f"/staff/admin/students/{sid}",
         {"date": "2026-11-25", "reason": "заминава в чужбина"},
         post_url=f"/staff/admin/students/{sid}/leave",
     )
-    assert r.status_code == 302 and ops.student_class(sid) is None
+    assert r.status_code == 302 and core.student_class(sid) is None
     assert {
         a.action for a in db.session.scalars(sa.select(AuditLog).where(AuditLog.student_id == sid))
     } >= {"move", "leave"}
@@ -133,7 +135,7 @@ def test_move_and_leave(demo_client):
 
 def test_new_code_replaces_the_old_one(demo_client):
     admin(demo_client)
-    sid = ops.active_enrollments(6)[0].student_id
+    sid = core.active_enrollments(6)[0].student_id
     old = db.session.get(Student, sid).student_code
     r = form_post(
         demo_client,
@@ -155,20 +157,20 @@ def test_new_code_replaces_the_old_one(demo_client):
 def test_printable_labels(demo_client):
     admin(demo_client)
     html = demo_client.get("/staff/admin/classes/6/labels").get_data(as_text=True)
-    first = ops.active_enrollments(6)[0].student
+    first = core.active_enrollments(6)[0].student
     code = first.student_code
     assert first.full_name in html
     assert f"{code[:3]} {code[3:6]} {code[6:]}" in html
     assert "Информационен телефон" in html and "02 400 1234" in html
     assert "Портал:" in html and "Регистрация:" in html
-    assert html.count('class="label"') == len(ops.active_enrollments(6))
+    assert html.count('class="label"') == len(core.active_enrollments(6))
 
 
 def test_pin_reset(demo_client):
     """The school's "new PIN" shows no PIN: a one-time set-PIN link goes by SMS to the parent's
     verified phone; the old PIN works until the parent sets a new one (issue #12, item 2)."""
     admin(demo_client)
-    sid = ops.active_enrollments(6)[0].student_id
+    sid = core.active_enrollments(6)[0].student_id
     link = db.session.scalar(sa.select(GuardianStudent).where(GuardianStudent.student_id == sid))
     r = form_post(
         demo_client,
@@ -315,7 +317,7 @@ def test_create_class_and_subject(demo_client):
 
 def test_curriculum_and_timetable(demo_client):
     admin(demo_client)
-    subject = ops.create_subject(ops.Actor.load(_admin_id(), 1), name="Астрономия")
+    subject = school.create_subject(core.Actor.load(_admin_id(), 1), name="Астрономия")
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel30@sou1.demo.bg")
     )
@@ -430,17 +432,17 @@ def test_holidays_and_bells(demo_client):
 
 
 def test_holiday_blocks_the_register(demo_client):
-    actor = ops.Actor.load(_admin_id(), 1)
-    ops.add_non_school_day(
+    actor = core.Actor.load(_admin_id(), 1)
+    timetable.add_non_school_day(
         actor, date_from="2026-11-25", date_to="2026-11-25", name="Грипна ваканция"
     )
     slot = db.session.scalar(
         sa.select(TimetableSlot).where(TimetableSlot.class_id == 6, TimetableSlot.weekday == 3)
     )
-    sid = ops.active_enrollments(6)[0].student_id
+    sid = core.active_enrollments(6)[0].student_id
     try:
-        ops.save_lesson_absences(actor, slot.id, date="2026-11-25", marks={sid: "absent"})
-    except ops.Invalid as exc:
+        absences.save_lesson_absences(actor, slot.id, date="2026-11-25", marks={sid: "absent"})
+    except core.Invalid as exc:
         assert "неучебен ден (Грипна ваканция)" in exc.message_bg
     else:
         raise AssertionError("a lesson on a non-school day was registered")
@@ -487,7 +489,7 @@ def test_link_and_unlink_a_parent(demo_client):
     """A new contact becomes the school's record at once; a parent with an account is invited
     and linked only when they confirm (issue #12, item 2)."""
     admin(demo_client)
-    sid = ops.active_enrollments(6)[0].student_id
+    sid = core.active_enrollments(6)[0].student_id
     stranger = db.session.scalar(
         sa.select(Guardian)
         .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)

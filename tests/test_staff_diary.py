@@ -8,26 +8,26 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from gradebook import operations as ops
-from models import (
-    Absence,
-    AbsenceKind,
-    AuditLog,
-    Curriculum,
-    Event,
-    GuardianStudent,
-    HealthNote,
-    Message,
-    MessageThread,
-    NotificationOutbox,
-    ParentMeeting,
-    Remark,
-    SchoolClass,
-    StaffUser,
-    TimetableSlot,
-    db,
-)
-from tests.conftest import form_post, login_staff
+from gradebook import absences
+from gradebook import core
+from models import Absence
+from models import AbsenceKind
+from models import AuditLog
+from models import Curriculum
+from models import Event
+from models import GuardianStudent
+from models import HealthNote
+from models import Message
+from models import MessageThread
+from models import NotificationOutbox
+from models import ParentMeeting
+from models import Remark
+from models import SchoolClass
+from models import StaffUser
+from models import TimetableSlot
+from models import db
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -48,7 +48,7 @@ def wednesday_slot(level: int = 9) -> TimetableSlot:
 
 
 def pupils(class_id: int) -> list[int]:
-    return [e.student_id for e in ops.active_enrollments(class_id)]
+    return [e.student_id for e in core.active_enrollments(class_id)]
 
 
 def lesson_absences(slot: TimetableSlot, day: dt.date = TODAY) -> dict[int, AbsenceKind]:
@@ -155,7 +155,7 @@ def test_register_refuses_a_teacher_of_another_class(demo_client):
 
 
 def make_absences(student_id: int, days: list[dt.date], kind=AbsenceKind.UNEXCUSED) -> list[int]:
-    klass = ops.student_class(student_id)
+    klass = core.student_class(student_id)
     ids = []
     for day in days:
         a = Absence(
@@ -215,11 +215,11 @@ def test_only_the_class_teacher_or_admin_excuses(demo_client):
     other = db.session.get(SchoolClass, 7).class_teacher.email
     login_staff(demo_client, other)
     assert demo_client.get(f"/staff/classes/{class_id}/absences").status_code == 403
-    actor = ops.Actor.load(
+    actor = core.Actor.load(
         db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == other)), 1
     )
-    with pytest.raises(ops.Forbidden):
-        ops.excuse_absences(actor, ids, reason="health")
+    with pytest.raises(core.Forbidden):
+        absences.excuse_absences(actor, ids, reason="health")
     assert db.session.get(Absence, ids[0]).kind == AbsenceKind.UNEXCUSED
 
 
@@ -228,13 +228,15 @@ def test_excusing_an_absence_of_a_locked_month_needs_the_admin(demo_client):
     sid = pupils(class_id)[0]
     ids = make_absences(sid, [dt.date(2026, 10, 20)])
     teacher = db.session.get(SchoolClass, class_id).class_teacher_id
-    with pytest.raises(ops.Locked):
-        ops.excuse_absences(ops.Actor.load(teacher, 1), ids, reason="family")
+    with pytest.raises(core.Locked):
+        absences.excuse_absences(core.Actor.load(teacher, 1), ids, reason="family")
     admin_id = db.session.scalar(
         sa.select(StaffUser.id).where(StaffUser.email == "direktor@sou1.demo.bg")
     )
     assert (
-        ops.excuse_absences(ops.Actor.load(admin_id, 1), ids, reason="family", override_lock=True)
+        absences.excuse_absences(
+            core.Actor.load(admin_id, 1), ids, reason="family", override_lock=True
+        )
         == 1
     )
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "override"))
@@ -505,7 +507,7 @@ def test_class_overview_for_the_class_teacher(demo_client, demo_app):
     page = demo_client.get(f"/staff/classes/{class_id}/overview")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Успех и отсъствия" in html
-    first = ops.active_enrollments(class_id)[0].student
+    first = core.active_enrollments(class_id)[0].student
     assert first.short_name in html and "," in html  # averages with a decimal comma
     subject_teacher = db.session.scalar(
         sa.select(StaffUser)

@@ -9,30 +9,33 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from gradebook import operations as ops
-from models import (
-    AuditLog,
-    Curriculum,
-    Enrollment,
-    Event,
-    EventKind,
-    Grade,
-    GuardianStudent,
-    Message,
-    MessageThread,
-    NotificationOutbox,
-    OutboxStatus,
-    ParentMeeting,
-    SchoolClass,
-    SchoolYear,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    Subject,
-    TimetableSlot,
-    db,
-)
-from tests.conftest import csrf_from, form_post, login_staff
+from gradebook import conversations
+from gradebook import core
+from gradebook import events
+from gradebook import school
+from models import AuditLog
+from models import Curriculum
+from models import Enrollment
+from models import Event
+from models import EventKind
+from models import Grade
+from models import GuardianStudent
+from models import Message
+from models import MessageThread
+from models import NotificationOutbox
+from models import OutboxStatus
+from models import ParentMeeting
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import Subject
+from models import TimetableSlot
+from models import db
+from tests.conftest import csrf_from
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 CLASS_ID = 6
 
@@ -42,13 +45,13 @@ def admin(client):
     return client
 
 
-def admin_actor() -> ops.Actor:
+def admin_actor() -> core.Actor:
     staff_id = db.session.scalar(
         sa.select(StaffMembership.staff_id).where(
             StaffMembership.school_id == 1, StaffMembership.role == StaffRole.ADMIN
         )
     )
-    return ops.Actor.load(staff_id, 1)
+    return core.Actor.load(staff_id, 1)
 
 
 def audit_of(object_type: str, object_id: int, action: str) -> AuditLog | None:
@@ -115,9 +118,9 @@ def test_a_class_with_pupils_is_not_deleted_an_empty_one_is(demo_client):
     assert "не може да бъде изтрит" in page and "ученици (" in page
     assert db.session.get(SchoolClass, CLASS_ID) is not None
     actor = admin_actor()
-    klass = ops.create_class(actor, name="12я", grade_level=12, class_teacher_id=None)
-    subject = ops.create_subject(actor, name="Астрономия")
-    ops.add_curriculum(
+    klass = school.create_class(actor, name="12я", grade_level=12, class_teacher_id=None)
+    subject = school.create_subject(actor, name="Астрономия")
+    school.add_curriculum(
         actor,
         class_id=klass.id,
         subject_id=subject.id,
@@ -162,7 +165,7 @@ def test_edit_and_delete_a_subject(demo_client):
     page = demo_client.get(r.headers["Location"]).get_data(as_text=True)
     assert "не може да бъде изтрит" in page and "оценки (" in page
     assert db.session.get(Subject, used.id) is not None
-    spare = ops.create_subject(admin_actor(), name="Астрономия")
+    spare = school.create_subject(admin_actor(), name="Астрономия")
     r = post_button(
         demo_client, f"/staff/admin/subjects/{spare.id}", f"/staff/admin/subjects/{spare.id}/delete"
     )
@@ -230,10 +233,10 @@ def test_edit_and_delete_a_curriculum_row(demo_client):
     page = demo_client.get(r.headers["Location"]).get_data(as_text=True)
     assert "не може да бъде изтрит" in page and "часове в програмата (" in page
     assert db.session.get(Curriculum, row.id) is not None
-    spare = ops.add_curriculum(
+    spare = school.add_curriculum(
         admin_actor(),
         class_id=CLASS_ID,
-        subject_id=ops.create_subject(admin_actor(), name="Астрономия").id,
+        subject_id=school.create_subject(admin_actor(), name="Астрономия").id,
         teacher_id=None,
         hours_term1="1",
         hours_term2="1",
@@ -261,8 +264,8 @@ def test_teacher_cannot_edit_structure(demo_client):
     ):
         assert demo_client.get(url).status_code == 403
     try:
-        ops.delete_subject(ops.Actor(staff_id=1, school_id=1), subject_id)
-    except ops.Forbidden:
+        school.delete_subject(core.Actor(staff_id=1, school_id=1), subject_id)
+    except core.Forbidden:
         pass
     else:
         raise AssertionError("a non-admin deleted a subject")
@@ -271,7 +274,7 @@ def test_teacher_cannot_edit_structure(demo_client):
 # --- a new school year -----------------------------------------------------------------------------
 def test_create_a_new_school_year_with_classes_and_make_it_current(demo_client):
     admin(demo_client)
-    current = ops.current_year(1)
+    current = core.current_year(1)
     old_classes = db.session.scalars(
         sa.select(SchoolClass).where(SchoolClass.school_year_id == current.id)
     ).all()
@@ -292,7 +295,7 @@ def test_create_a_new_school_year_with_classes_and_make_it_current(demo_client):
     assert r.status_code == 302
     year = db.session.scalar(sa.select(SchoolYear).where(SchoolYear.name == "2027/2028"))
     assert year.school_id == 1 and not year.is_current and year.month_lock_day == 5
-    assert ops.current_year(1).id == current.id  # not switched unless asked
+    assert core.current_year(1).id == current.id  # not switched unless asked
     new_classes = db.session.scalars(
         sa.select(SchoolClass).where(SchoolClass.school_year_id == year.id)
     ).all()
@@ -311,7 +314,7 @@ def test_create_a_new_school_year_with_classes_and_make_it_current(demo_client):
     r = post_button(demo_client, "/staff/admin/year", f"/staff/admin/years/{year.id}/current")
     assert r.status_code == 302
     db.session.expire_all()
-    assert ops.current_year(1).id == year.id
+    assert core.current_year(1).id == year.id
     assert db.session.get(SchoolYear, current.id).is_current is False
     assert "2027/2028" in demo_client.get("/staff/admin/year").get_data(as_text=True)
     # another school's admin cannot switch school 1's year
@@ -388,14 +391,14 @@ def test_teacher_starts_a_conversation_with_a_parent(demo_app, demo_client):
     assert r.status_code == 403
     with demo_app.test_request_context():
         try:
-            ops.start_thread(
-                ops.Actor.load(outsider.id, 1),
+            conversations.start_thread(
+                core.Actor.load(outsider.id, 1),
                 link.student_id,
                 guardian_id=link.guardian_id,
                 subject="x",
                 body="x",
             )
-        except ops.Forbidden:
+        except core.Forbidden:
             pass
         else:
             raise AssertionError("an outsider started a conversation")
@@ -451,11 +454,11 @@ def test_admin_reads_but_does_not_write_in_a_teachers_conversation(demo_app, dem
 def test_calling_off_tells_the_parents_who_were_told(demo_client):
     klass = db.session.get(SchoolClass, CLASS_ID)
     login_staff(demo_client, klass.class_teacher.email)
-    actor = ops.Actor.load(klass.class_teacher_id, 1)
-    event = ops.save_event(
+    actor = core.Actor.load(klass.class_teacher_id, 1)
+    event = events.save_event(
         actor, kind=EventKind.TEST.value, title="Контролна", date="2026-12-10", class_id=CLASS_ID
     )
-    told = ops.save_event(
+    told = events.save_event(
         actor, kind=EventKind.TEST.value, title="Класна", date="2026-12-11", class_id=CLASS_ID
     )
     # the notices of the second went out already; those of the first are still pending
@@ -502,7 +505,7 @@ def test_calling_off_tells_the_parents_who_were_told(demo_client):
     ).all()
     assert off and off[0].payload["title"] == "ОТМЕНЕНО: Класна"
 
-    meeting = ops.save_meeting(
+    meeting = events.save_meeting(
         actor, class_id=CLASS_ID, date="2026-12-12", time="18:00", topic="Успех"
     )
     db.session.execute(
@@ -537,8 +540,8 @@ def test_calling_off_tells_the_parents_who_were_told(demo_client):
 
 def test_editing_an_event_tells_the_parents_again(demo_client):
     klass = db.session.get(SchoolClass, CLASS_ID)
-    actor = ops.Actor.load(klass.class_teacher_id, 1)
-    event = ops.save_event(
+    actor = core.Actor.load(klass.class_teacher_id, 1)
+    event = events.save_event(
         actor, kind=EventKind.TEST.value, title="Контролна", date="2026-12-10", class_id=CLASS_ID
     )
     before = db.session.scalar(
@@ -546,7 +549,7 @@ def test_editing_an_event_tells_the_parents_again(demo_client):
             NotificationOutbox.object_type == "event", NotificationOutbox.object_id == event.id
         )
     )
-    ops.save_event(
+    events.save_event(
         actor,
         kind=EventKind.TEST.value,
         title="Контролна",

@@ -10,33 +10,32 @@ import pytest
 import sqlalchemy as sa
 
 from gradebook import staff_accounts
-from models import (
-    Absence,
-    AbsenceKind,
-    Curriculum,
-    Enrollment,
-    Event,
-    EventKind,
-    Grade,
-    GuardianLinkRequest,
-    GuardianStudent,
-    HealthNote,
-    Message,
-    MessageThread,
-    NonSchoolDay,
-    ParentMeeting,
-    Remark,
-    RemarkKind,
-    SchoolClass,
-    StaffInvitation,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    Student,
-    TimetableSlot,
-    db,
-)
-from tests.conftest import csrf_from, login_staff
+from models import Absence
+from models import AbsenceKind
+from models import Curriculum
+from models import Enrollment
+from models import Event
+from models import EventKind
+from models import Grade
+from models import GuardianLinkRequest
+from models import GuardianStudent
+from models import HealthNote
+from models import Message
+from models import MessageThread
+from models import NonSchoolDay
+from models import ParentMeeting
+from models import Remark
+from models import RemarkKind
+from models import SchoolClass
+from models import StaffInvitation
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import Student
+from models import TimetableSlot
+from models import db
+from tests.conftest import csrf_from
+from tests.conftest import login_staff
 
 MARKER = "Зарколинa Тайнова"
 SECRET_TEXT = "ТАЙНА-БЕЛЕЖКА-42"
@@ -324,7 +323,8 @@ def test_own_admin_opens_every_page(demo_app, demo_client, world):
 
 
 def test_operator_switches_a_school_off_and_on(demo_app, demo_client):
-    from models import AuditLog, School
+    from models import AuditLog
+    from models import School
 
     assert login_staff(demo_client, "operator@belezhnik.local").status_code == 302
     page = demo_client.get("/staff/operator").get_data(as_text=True)

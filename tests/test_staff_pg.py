@@ -9,9 +9,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from gradebook import operations as ops
+from gradebook import absences
+from gradebook import core
+from gradebook import grades
 from gradebook.demo import build_demo
-from models import AuditLog, Curriculum, Grade, GradeKind, SchoolClass, db
+from models import AuditLog
+from models import Curriculum
+from models import Grade
+from models import GradeKind
+from models import SchoolClass
+from models import db
 
 pytestmark = pytest.mark.postgres
 
@@ -35,7 +42,7 @@ def teacher_curriculum() -> Curriculum:
 
 def test_concurrent_edit_is_a_conflict_not_a_lost_update(pg_demo):
     curriculum = teacher_curriculum()
-    actor = ops.Actor.load(curriculum.teacher_id, curriculum.school_id)
+    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
     grade = db.session.scalar(
         sa.select(Grade)
         .where(Grade.curriculum_id == curriculum.id, Grade.kind == GradeKind.CURRENT)
@@ -52,8 +59,8 @@ def test_concurrent_edit_is_a_conflict_not_a_lost_update(pg_demo):
             .values(value=Decimal("3.00"), version=2)
         )
     other.dispose()
-    with pytest.raises(ops.Conflict) as info:
-        ops.update_grade(actor, grade.id, value="2", version=1, reason="second editor")
+    with pytest.raises(core.Conflict) as info:
+        grades.update_grade(actor, grade.id, value="2", version=1, reason="second editor")
     assert "междувременно е променен" in info.value.message_bg
     db.session.expire_all()
     assert db.session.get(Grade, grade.id).value == Decimal("3.00")
@@ -62,17 +69,17 @@ def test_concurrent_edit_is_a_conflict_not_a_lost_update(pg_demo):
 
 def test_column_is_all_or_nothing(pg_demo):
     curriculum = teacher_curriculum()
-    actor = ops.Actor.load(curriculum.teacher_id, curriculum.school_id)
-    sids = [e.student_id for e in ops.active_enrollments(curriculum.class_id)]
+    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
+    sids = [e.student_id for e in core.active_enrollments(curriculum.class_id)]
     count = sa.select(sa.func.count(Grade.id)).where(Grade.curriculum_id == curriculum.id)
     before = db.session.scalar(count)
-    with pytest.raises(ops.Invalid) as info:
-        ops.save_grade_column(
+    with pytest.raises(core.Invalid) as info:
+        grades.save_grade_column(
             actor, curriculum.id, kind="current", date=TODAY, values={sids[0]: "6", sids[1]: "9"}
         )
     assert set(info.value.errors) == {f"g{sids[1]}"}
     assert db.session.scalar(count) == before
-    saved = ops.save_grade_column(
+    saved = grades.save_grade_column(
         actor, curriculum.id, kind="current", date=TODAY, values={s: "5" for s in sids}
     )
     assert len(saved) == len(sids)
@@ -82,15 +89,17 @@ def test_column_is_all_or_nothing(pg_demo):
 def test_the_same_lesson_registered_twice_at_once_is_a_conflict(pg_demo):
     """Two teachers save the register of one lesson at the same moment: the second gets the
     clear conflict message (no error page), and the first one's marks stand."""
-    from models import Absence, AbsenceKind, TimetableSlot
+    from models import Absence
+    from models import AbsenceKind
+    from models import TimetableSlot
 
     slot = db.session.scalar(
         sa.select(TimetableSlot)
         .where(TimetableSlot.weekday == 3, TimetableSlot.teacher_id.is_not(None))
         .order_by(TimetableSlot.id)
     )
-    actor = ops.Actor.load(slot.teacher_id, slot.school_id)
-    sid = ops.active_enrollments(slot.class_id)[0].student_id
+    actor = core.Actor.load(slot.teacher_id, slot.school_id)
+    sid = core.active_enrollments(slot.class_id)[0].student_id
     year_id = db.session.get(SchoolClass, slot.class_id).school_year_id
 
     def racing(session, flush_context, instances):  # the other teacher commits first
@@ -116,8 +125,8 @@ def test_the_same_lesson_registered_twice_at_once_is_a_conflict(pg_demo):
 
     session = db.session()
     sa.event.listen(session, "before_flush", racing, once=True)
-    with pytest.raises(ops.Conflict):
-        ops.save_lesson_absences(actor, slot.id, date=TODAY, marks={sid: "absent"})
+    with pytest.raises(core.Conflict):
+        absences.save_lesson_absences(actor, slot.id, date=TODAY, marks={sid: "absent"})
     kinds = db.session.scalars(
         sa.select(Absence.kind).where(
             Absence.student_id == sid, Absence.date == TODAY, Absence.period == slot.period

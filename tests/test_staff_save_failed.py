@@ -13,10 +13,17 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gradebook import operations as ops
+from gradebook import core
+from gradebook import grades as grades_uc
 from gradebook.demo import build_demo
-from models import AuditLog, Curriculum, Grade, GuardianStudent, NotificationOutbox, db
-from tests.conftest import csrf_from, login_staff
+from models import AuditLog
+from models import Curriculum
+from models import Grade
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import db
+from tests.conftest import csrf_from
+from tests.conftest import login_staff
 from tests.test_faults import REFUSE_OUTBOX
 
 TODAY = dt.date(2026, 11, 25)
@@ -43,7 +50,7 @@ def teacher_curriculum() -> Curriculum:
 def pupil_with_parents(curriculum: Curriculum) -> int:
     linked = set(db.session.scalars(sa.select(GuardianStudent.student_id)))
     return next(
-        e.student_id for e in ops.active_enrollments(curriculum.class_id) if e.student_id in linked
+        e.student_id for e in core.active_enrollments(curriculum.class_id) if e.student_id in linked
     )
 
 
@@ -70,16 +77,16 @@ def test_use_case_reports_save_failed_not_conflict(
 ) -> None:
     curriculum = teacher_curriculum()
     assert curriculum.teacher_id is not None
-    actor = ops.Actor.load(curriculum.teacher_id, curriculum.school_id)
+    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
     student_id = pupil_with_parents(curriculum)
     before = counts()
     refuse_outbox(True)
     with caplog.at_level(logging.ERROR, logger="belezhnik.staff"):
-        with pytest.raises(ops.SaveFailed) as info:
-            ops.save_grade_column(
+        with pytest.raises(core.SaveFailed) as info:
+            grades_uc.save_grade_column(
                 actor, curriculum.id, kind="current", date=TODAY, values={student_id: "6"}
             )
-    assert not isinstance(info.value, ops.Conflict)
+    assert not isinstance(info.value, core.Conflict)
     assert info.value.status == 503
     assert "нищо не е записано" in info.value.message_bg
     assert CONFLICT_WORDS not in info.value.message_bg
@@ -111,7 +118,7 @@ def test_the_grid_says_nothing_was_saved_and_keeps_the_typed_values(
         refused = client.post(url, data=data)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 503
-    assert ops.SAVE_FAILED_BG in html
+    assert core.SAVE_FAILED_BG in html
     assert CONFLICT_WORDS not in html
     assert 'value="6"' in html  # nothing the teacher typed is lost
     assert "outbox unavailable" in caplog.text
@@ -137,11 +144,11 @@ def test_a_duplicate_key_of_a_concurrent_insert_is_still_a_conflict(school_app: 
     def duplicate() -> None:
         db.session.execute(sa.insert(Grade.__table__).values(**copy, school_id=grade.school_id))
 
-    with pytest.raises(ops.Conflict):
-        ops._run(duplicate)  # the same primary key: a unique violation
+    with pytest.raises(core.Conflict):
+        core.atomic(duplicate)  # the same primary key: a unique violation
 
     def refused_by_a_check() -> None:  # a driver error that is not a duplicate key
         raise IntegrityError("INSERT ...", {}, Exception("CHECK constraint failed"))
 
-    with pytest.raises(ops.SaveFailed):
-        ops._run(refused_by_a_check)
+    with pytest.raises(core.SaveFailed):
+        core.atomic(refused_by_a_check)

@@ -10,25 +10,27 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from gradebook import operations as ops
-from models import (
-    AttemptCounter,
-    AuditLog,
-    Curriculum,
-    Grade,
-    GradeCategory,
-    GradeKind,
-    GuardianStudent,
-    NotificationOutbox,
-    OutboxStatus,
-    SchoolClass,
-    SchoolYear,
-    SeenItem,
-    StaffUser,
-    StudentSummary,
-    db,
-)
-from tests.conftest import csrf_from, form_post, login_staff
+from gradebook import core
+from gradebook import summary
+from models import AttemptCounter
+from models import AuditLog
+from models import Curriculum
+from models import Grade
+from models import GradeCategory
+from models import GradeKind
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import OutboxStatus
+from models import SchoolClass
+from models import SchoolYear
+from models import SeenItem
+from models import StaffUser
+from models import StudentSummary
+from models import db
+from notify import outbox
+from tests.conftest import csrf_from
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ def curriculum_at(level: int, school_id: int = 1) -> Curriculum:
 
 
 def students_of(curriculum: Curriculum) -> list[int]:
-    return [e.student_id for e in ops.active_enrollments(curriculum.class_id)]
+    return [e.student_id for e in core.active_enrollments(curriculum.class_id)]
 
 
 def login_teacher_of(client, curriculum: Curriculum):
@@ -73,9 +75,9 @@ def post_column(client, curriculum_id: int, values: dict[int, str], **extra):
 def calls(monkeypatch):
     """Record the outbox and read-model hooks (they still run for real)."""
     seen: dict[str, list] = {"enqueue": [], "cancel": [], "refresh": []}
-    real_enqueue = ops.outbox.enqueue_many
-    real_cancel = ops.outbox.cancel_for_object
-    real_refresh = ops.summary.refresh_student
+    real_enqueue = outbox.enqueue_many
+    real_cancel = outbox.cancel_for_object
+    real_refresh = summary.refresh_student
 
     def enqueue(notices, *, school_id):
         # every outbox write goes through enqueue_many (enqueue_for_students is one notice of it)
@@ -93,9 +95,9 @@ def calls(monkeypatch):
         seen["refresh"].append((student_id, year_id))
         return real_refresh(student_id, year_id)
 
-    monkeypatch.setattr(ops.outbox, "enqueue_many", enqueue)
-    monkeypatch.setattr(ops.outbox, "cancel_for_object", cancel)
-    monkeypatch.setattr(ops.summary, "refresh_student", refresh)
+    monkeypatch.setattr(outbox, "enqueue_many", enqueue)
+    monkeypatch.setattr(outbox, "cancel_for_object", cancel)
+    monkeypatch.setattr(summary, "refresh_student", refresh)
     return seen
 
 
@@ -244,7 +246,7 @@ def test_save_a_column_in_one_request(demo_client, calls):
     # the read model of the three pupils is rebuilt in the same transaction (batched), and is
     # exactly what a fresh build gives
     year = db.session.get(SchoolYear, saved[0].school_year_id)
-    fresh = ops.summary.build_payloads(year, sids[:3])
+    fresh = summary.build_payloads(year, sids[:3])
     for sid in sids[:3]:
         row = db.session.get(StudentSummary, (sid, year.id))
         assert row is not None and row.payload == fresh[sid]
@@ -500,7 +502,7 @@ def test_outbox_failure_rolls_back_the_grade(demo_client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(ops.outbox, "enqueue_many", broken)
+    monkeypatch.setattr(outbox, "enqueue_many", broken)
     with pytest.raises(RuntimeError):
         post_column(demo_client, curriculum.id, {students_of(curriculum)[0]: "5"})
     db.session.rollback()

@@ -13,36 +13,39 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gradebook import operations as ops
+from gradebook import core
+from gradebook import events
+from gradebook import school_year
 from gradebook import summary
-from ivr.client import FlaskTransport, PhoneCall
-from models import (
-    AuditLog,
-    Curriculum,
-    Enrollment,
-    Grade,
-    GradeCategory,
-    GradeKind,
-    Guardian,
-    GuardianStudent,
-    SchoolClass,
-    StaffUser,
-    Student,
-    StudentSummary,
-    TimetableSlot,
-    db,
-)
-from tests.conftest import form_post, login_staff
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import AuditLog
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import GradeCategory
+from models import GradeKind
+from models import Guardian
+from models import GuardianStudent
+from models import SchoolClass
+from models import StaffUser
+from models import Student
+from models import StudentSummary
+from models import TimetableSlot
+from models import db
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 OLD_END = dt.date(2027, 6, 30)
 
 
-def admin_actor() -> ops.Actor:
-    return ops.Actor.load(_admin_id(), 1)
+def admin_actor() -> core.Actor:
+    return core.Actor.load(_admin_id(), 1)
 
 
 def _admin_id() -> int:
-    from models import StaffMembership, StaffRole
+    from models import StaffMembership
+    from models import StaffRole
 
     return db.session.scalar(
         sa.select(StaffMembership.staff_id).where(
@@ -103,7 +106,7 @@ def pg_school(pg_app: Flask):  # type: ignore[no-untyped-def]
 
 
 def _prepare() -> dict[str, Any]:
-    old = ops.current_year(1)
+    old = core.current_year(1)
     classes = _classes(old.id)
     fifth = next(k for k in classes.values() if k.grade_level == 5)
     ninth = next(k for k in classes.values() if k.grade_level == 9)
@@ -114,7 +117,7 @@ def _prepare() -> dict[str, Any]:
     _annual(corrected.student_id, math, "2", dt.date(2027, 6, 25))
     _annual(corrected.student_id, math, "3", dt.date(2027, 8, 30))  # the correction exam
     db.session.commit()
-    new = ops.create_school_year(
+    new = school_year.create_school_year(
         admin_actor(),
         name="2027/2028",
         starts_on=dt.date(2027, 9, 15),
@@ -141,19 +144,21 @@ def _counts() -> tuple[int, ...]:
 
 def test_preview_writes_nothing_and_names_the_repeater(school) -> None:  # type: ignore[no-untyped-def]
     before = _counts()
-    plan = ops.year_transition(
+    plan = school_year.year_transition(
         admin_actor(), school["new"].id, carry_curriculum=True, carry_timetable=True
     )
     assert _counts() == before and not plan.committed
     assert plan.source.id == school["old"].id
     [repeater] = plan.repeaters
-    assert repeater.student_id == school["failing"] and repeater.action == ops.REPEAT
+    assert repeater.student_id == school["failing"] and repeater.action == school_year.REPEAT
     assert repeater.to_class == school["fifth"].name and repeater.failed == [
         school["math"].subject.name
     ]
     twelfth = len(_pupils(school["twelfth"].id))
-    assert plan.count(ops.GRADUATE) == twelfth
-    assert plan.count(ops.PROMOTE) + plan.count(ops.REPEAT) + twelfth == len(plan.moves)
+    assert plan.count(school_year.GRADUATE) == twelfth
+    assert plan.count(school_year.PROMOTE) + plan.count(school_year.REPEAT) + twelfth == len(
+        plan.moves
+    )
     assert plan.curriculum_rows > 0 and plan.timetable_slots > 0
     assert "13" + school["twelfth"].name[2:] not in plan.new_classes  # XII has no next class
 
@@ -163,12 +168,12 @@ def test_commit_promotes_graduates_keeps_repeaters_and_old_year(school) -> None:
     old_fifth = {e.student_id: e.class_number for e in _pupils(fifth.id)}
     old_twelfth = [e.student_id for e in _pupils(school["twelfth"].id)]
     old_grades = db.session.scalar(sa.select(sa.func.count()).where(Grade.school_year_id == old.id))
-    plan = ops.year_transition(
+    plan = school_year.year_transition(
         admin_actor(), new.id, carry_curriculum=True, carry_timetable=True, commit=True
     )
     assert plan.committed
     db.session.expire_all()
-    assert ops.current_year(1).id == new.id
+    assert core.current_year(1).id == new.id
     classes = _classes(new.id)
     sixth = classes["6" + fifth.name[1:]]
     promoted = {e.student_id: e.class_number for e in _pupils(sixth.id)}
@@ -230,33 +235,33 @@ def test_commit_promotes_graduates_keeps_repeaters_and_old_year(school) -> None:
 
 
 def test_running_it_twice_does_nothing_twice(school) -> None:  # type: ignore[no-untyped-def]
-    ops.year_transition(
+    school_year.year_transition(
         admin_actor(), school["new"].id, carry_curriculum=True, carry_timetable=True, commit=True
     )
     db.session.expire_all()
     before = _counts()
-    again = ops.year_transition(
+    again = school_year.year_transition(
         admin_actor(), school["new"].id, carry_curriculum=True, carry_timetable=True
     )
     assert again.nothing_to_do and again.already_moved > 0
-    ops.year_transition(
+    school_year.year_transition(
         admin_actor(), school["new"].id, carry_curriculum=True, carry_timetable=True, commit=True
     )
     assert _counts() == before  # classes, enrollments, curriculum, slots, audit: nothing new
 
 
 def test_repeater_decisions_and_leaving_without_carrying(school) -> None:  # type: ignore[no-untyped-def]
-    plan = ops.year_transition(
+    plan = school_year.year_transition(
         admin_actor(),
         school["new"].id,
-        decisions={school["failing"]: ops.PROMOTE, school["corrected"]: ops.LEAVE},
+        decisions={school["failing"]: school_year.PROMOTE, school["corrected"]: school_year.LEAVE},
         commit=True,
     )
-    assert plan.count(ops.REPEAT) == 0 and plan.count(ops.LEAVE) == 1
+    assert plan.count(school_year.REPEAT) == 0 and plan.count(school_year.LEAVE) == 1
     db.session.expire_all()
-    promoted = ops.student_class(school["failing"])
+    promoted = core.student_class(school["failing"])
     assert promoted is not None and promoted.grade_level == 6
-    assert ops.student_class(school["corrected"]) is None
+    assert core.student_class(school["corrected"]) is None
     left = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.student_id == school["corrected"])
     ).one()
@@ -268,8 +273,8 @@ def test_repeater_decisions_and_leaving_without_carrying(school) -> None:  # typ
     assert not db.session.scalar(
         sa.select(sa.func.count()).where(TimetableSlot.class_id.in_(new_classes))
     )
-    with pytest.raises(ops.Invalid):
-        ops.year_transition(
+    with pytest.raises(core.Invalid):
+        school_year.year_transition(
             admin_actor(), school["old"].id, commit=True
         )  # no year before the first
 
@@ -280,23 +285,23 @@ def test_a_failure_leaves_nothing_behind(school, monkeypatch) -> None:  # type: 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ops, "_make_current", broken)
+    monkeypatch.setattr(school_year, "_make_current", broken)
     with pytest.raises(RuntimeError):
-        ops.year_transition(
+        school_year.year_transition(
             admin_actor(), school["new"].id, carry_curriculum=True, carry_timetable=True,
             commit=True,
         )  # fmt: skip
     db.session.expire_all()
     assert _counts() == before
-    assert ops.current_year(1).id == school["old"].id
+    assert core.current_year(1).id == school["old"].id
 
 
 def test_only_an_admin_of_the_school(school, demo_client) -> None:  # type: ignore[no-untyped-def]
     teacher = db.session.scalar(
         sa.select(SchoolClass.class_teacher_id).where(SchoolClass.id == school["fifth"].id)
     )
-    with pytest.raises(ops.Forbidden):
-        ops.year_transition(ops.Actor.load(teacher, 1), school["new"].id)
+    with pytest.raises(core.Forbidden):
+        school_year.year_transition(core.Actor.load(teacher, 1), school["new"].id)
     other = demo_client.application.test_client()
     login_staff(other, "direktor@sou2.demo.bg")
     assert other.get(f"/staff/admin/years/{school['new'].id}/transition").status_code == 404
@@ -312,7 +317,7 @@ def test_admin_pages_preview_then_commit(school, demo_client) -> None:  # type: 
     assert f'name="pupil-{school["failing"]}"' in html
     # a missing CSRF token is refused and writes nothing
     assert demo_client.post(url, data={"action": "commit"}).status_code == 400
-    assert ops.current_year(1).id == school["old"].id
+    assert core.current_year(1).id == school["old"].id
     r = form_post(
         demo_client,
         url,
@@ -324,8 +329,8 @@ def test_admin_pages_preview_then_commit(school, demo_client) -> None:  # type: 
     )
     assert r.status_code == 302
     db.session.expire_all()
-    assert ops.current_year(1).id == school["new"].id
-    assert ops.student_class(school["failing"]) is None
+    assert core.current_year(1).id == school["new"].id
+    assert core.student_class(school["failing"]) is None
     # the timetable was not carried: offered still; once carried there is nothing left to do
     html = demo_client.get(url).get_data(as_text=True)
     assert "Няма какво да се направи" not in html and "Вече са в 2027/2028" in html
@@ -344,13 +349,13 @@ def test_phone_and_portal_show_the_new_class_and_no_old_grades(school, demo_app)
     ).one()
     [link] = guardian.links
     child: Student = link.student
-    old_class = ops.student_class(child.id)
+    old_class = core.student_class(child.id)
     assert old_class is not None
     old_summary = summary.get_summary(child.id, school["old"].id)
     assert old_summary["overall"] is not None  # the demo child has grades this year
-    ops.year_transition(admin_actor(), school["new"].id, commit=True)
+    school_year.year_transition(admin_actor(), school["new"].id, commit=True)
     db.session.expire_all()
-    new_class = ops.student_class(child.id)
+    new_class = core.student_class(child.id)
     assert new_class is not None and new_class.school_year_id == school["new"].id
     assert new_class.grade_level == old_class.grade_level + (child.id != school["failing"])
     payload = summary.get_summary(child.id, school["new"].id)
@@ -381,7 +386,7 @@ def test_asp_file_after_the_transition(school) -> None:  # type: ignore[no-untyp
     graduates = {
         db.session.get(Student, e.student_id).personal_id for e in _pupils(school["twelfth"].id)
     }
-    ops.year_transition(admin_actor(), school["new"].id, commit=True)
+    school_year.year_transition(admin_actor(), school["new"].id, commit=True)
     db.session.expire_all()
     june = {r.personal_id: r for r in asp.build_records(1, 2027, 6)}
     assert graduates and all(june[p].deregistered_on == OLD_END for p in graduates)
@@ -410,7 +415,7 @@ def test_a_graduate_on_the_phone_and_in_the_portal(school, demo_app) -> None:  #
         )
     ).first()
     assert link is not None
-    ops.year_transition(admin_actor(), school["new"].id, commit=True)
+    school_year.year_transition(admin_actor(), school["new"].id, commit=True)
     db.session.expire_all()
     payload = summary.get_summary(link.student_id, school["new"].id)
     assert payload.get("overall") is None and not payload.get("latest_grades")
@@ -430,28 +435,28 @@ def test_transition_on_postgresql(pg_school) -> None:  # type: ignore[no-untyped
     from onboarding import asp
 
     before = _counts()
-    plan = ops.year_transition(
+    plan = school_year.year_transition(
         admin_actor(), pg_school["new"].id, carry_curriculum=True, carry_timetable=True
     )
     assert _counts() == before and [m.student_id for m in plan.repeaters] == [pg_school["failing"]]
-    ops.year_transition(
+    school_year.year_transition(
         admin_actor(), pg_school["new"].id, carry_curriculum=True, carry_timetable=True,
         commit=True,
     )  # fmt: skip
     db.session.expire_all()
     after = _counts()
-    assert after[1] == before[1] + plan.count(ops.PROMOTE) + plan.count(ops.REPEAT)
+    assert after[1] == before[1] + plan.count(school_year.PROMOTE) + plan.count(school_year.REPEAT)
     assert after[2] == before[2] + plan.curriculum_rows
     assert after[3] == before[3] + plan.timetable_slots
-    again = ops.year_transition(
+    again = school_year.year_transition(
         admin_actor(), pg_school["new"].id, carry_curriculum=True, carry_timetable=True,
         commit=True,
     )  # fmt: skip
     assert again.nothing_to_do and _counts() == after
-    repeater = ops.student_class(pg_school["failing"])
+    repeater = core.student_class(pg_school["failing"])
     assert repeater is not None and repeater.grade_level == 5
     september = asp.build_records(1, 2027, 9)
-    assert len(september) == plan.count(ops.PROMOTE) + plan.count(ops.REPEAT)
+    assert len(september) == plan.count(school_year.PROMOTE) + plan.count(school_year.REPEAT)
     checked = asp.import_file(1, asp.export_month(1, 2027, 6))
     assert checked.errors == [] and checked.details == []
 
@@ -460,7 +465,7 @@ def test_staff_grid_and_school_notices_after_the_transition(school, demo_client)
     from models import NotificationOutbox
 
     graduates = {e.student_id for e in _pupils(school["twelfth"].id)}
-    ops.year_transition(admin_actor(), school["new"].id, carry_curriculum=True, commit=True)
+    school_year.year_transition(admin_actor(), school["new"].id, carry_curriculum=True, commit=True)
     db.session.expire_all()
     sixth = _classes(school["new"].id)["6" + school["fifth"].name[1:]]
     row = db.session.scalars(
@@ -476,7 +481,7 @@ def test_staff_grid_and_school_notices_after_the_transition(school, demo_client)
     assert db.session.get(Student, school["failing"]).full_name not in html
     # a school-wide notice reaches this year's pupils only: not the graduates
     before = set(db.session.scalars(sa.select(NotificationOutbox.id)))
-    ops.save_event(
+    events.save_event(
         admin_actor(),
         kind="school_event",
         title="Откриване",

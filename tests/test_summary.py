@@ -9,20 +9,19 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gradebook import rules, summary
-from models import (
-    Absence,
-    Curriculum,
-    Enrollment,
-    Event,
-    Grade,
-    GroupSummary,
-    SchoolClass,
-    SchoolYear,
-    Student,
-    StudentSummary,
-    db,
-)
+from gradebook import rules
+from gradebook import summary
+from models import Absence
+from models import Curriculum
+from models import Enrollment
+from models import Event
+from models import Grade
+from models import GroupSummary
+from models import SchoolClass
+from models import SchoolYear
+from models import Student
+from models import StudentSummary
+from models import db
 
 
 def pupil(level: int = 5) -> tuple[Student, SchoolClass, SchoolYear]:
@@ -209,7 +208,11 @@ def test_phone_and_portal_group_caches_do_not_clobber_each_other(demo_app):
     import sqlalchemy as sa
 
     from gradebook import summary
-    from models import Enrollment, GroupSummary, SchoolClass, SchoolYear, db
+    from models import Enrollment
+    from models import GroupSummary
+    from models import SchoolClass
+    from models import SchoolYear
+    from models import db
     from portal import stats
 
     klass = db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == 1)).first()

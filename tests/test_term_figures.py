@@ -10,34 +10,36 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gradebook import operations as staff_ops
-from gradebook import rules, summary
+from gradebook import core
+from gradebook import grades
+from gradebook import rules
+from gradebook import summary
 from ivr import content
-from models import (
-    Curriculum,
-    Enrollment,
-    Grade,
-    GradeKind,
-    SchoolClass,
-    StaffUser,
-    Subject,
-    db,
-)
+from models import Curriculum
+from models import Enrollment
+from models import Grade
+from models import GradeKind
+from models import SchoolClass
+from models import StaffUser
+from models import Subject
+from models import db
 from portal import operations as ops
 from portal import stats
-from tests.test_portal_stats import _ctx, _world
-from tests.test_portal_web import guardian, login
+from tests.test_portal_stats import _ctx
+from tests.test_portal_stats import _world
+from tests.test_portal_web import guardian
+from tests.test_portal_web import login
 
 D = Decimal
 PARENT = "roditel2@sou1.demo.bg"
 
 
-def _admin() -> staff_ops.Actor:
+def _admin() -> core.Actor:
     staff_id = db.session.scalar(
         sa.select(StaffUser.id).where(StaffUser.email == "direktor@sou1.demo.bg")
     )
     assert staff_id is not None
-    return staff_ops.Actor.load(staff_id, 1)
+    return core.Actor.load(staff_id, 1)
 
 
 def _child_ctx() -> ops.ChildContext:
@@ -83,7 +85,7 @@ def _currents_six_six_six(ctx: ops.ChildContext, curriculum: Curriculum) -> None
                 date=dt.date(2026, 10, 5) + dt.timedelta(days=n),
             )
         )
-    staff_ops.refresh_summaries([(ctx.id, ctx.school_year.id)])
+    core.refresh_summaries([(ctx.id, ctx.school_year.id)])
     db.session.commit()
 
 
@@ -122,7 +124,7 @@ def test_term_grade_is_the_terms_figure_everywhere_and_removing_it_brings_the_fo
     assert portal.figure == rules.Figure(D("6.00"), False)
 
     # the teacher sets the term grade 5
-    (grade,) = staff_ops.save_final_grades(
+    (grade,) = grades.save_final_grades(
         _admin(), math.id, kind="term", term=1, values={ctx.id: "5"}
     )
     phone = _phone_math(ctx, math)
@@ -158,7 +160,7 @@ def test_term_grade_is_the_terms_figure_everywhere_and_removing_it_brings_the_fo
 
     # the teacher removes the term grade: back to the forecast everywhere
     db.session.refresh(grade)
-    staff_ops.delete_grade(_admin(), grade.id, version=grade.version, reason="грешка")
+    grades.delete_grade(_admin(), grade.id, version=grade.version, reason="грешка")
     phone = _phone_math(ctx, math)
     assert (phone["average"], phone["final"], phone["term_grade"]) == ("6.00", False, None)
     assert _portal_math(ctx, math).figure == rules.Figure(D("6.00"), False)
@@ -200,12 +202,12 @@ def test_annual_grade_reaches_the_read_model_when_set_and_removed(demo_app) -> N
     assert ctx.school_year is not None
     math = _math(ctx)
     _currents_six_six_six(ctx, math)
-    (grade,) = staff_ops.save_final_grades(
+    (grade,) = grades.save_final_grades(
         _admin(), math.id, kind="annual", term=None, values={ctx.id: "4"}
     )
     assert _phone_math(ctx, math)["annual_grade"] == "4.00"
     db.session.refresh(grade)
-    staff_ops.delete_grade(_admin(), grade.id, version=grade.version, reason="грешка")
+    grades.delete_grade(_admin(), grade.id, version=grade.version, reason="грешка")
     assert _phone_math(ctx, math)["annual_grade"] is None
 
 
@@ -213,7 +215,7 @@ def test_dashboard_and_comparison_pages_show_the_term_grade(demo_app, demo_clien
     ctx = _child_ctx()
     math = _math(ctx)
     _currents_six_six_six(ctx, math)
-    staff_ops.save_final_grades(_admin(), math.id, kind="term", term=1, values={ctx.id: "5"})
+    grades.save_final_grades(_admin(), math.id, kind="term", term=1, values={ctx.id: "5"})
     login(demo_client, email=PARENT)
     html = demo_client.get(f"/child/{ctx.id}/compare?term=1").get_data(as_text=True)
     math_row = html[html.index('<th scope="row">Математика</th>') :].split("</tr>")[0]
@@ -291,11 +293,11 @@ def test_year_comparison_uses_the_annual_grade_once_set(demo_app, demo_client) -
     # no annual grade: the forecast from the terms (only term 1 has grades so far)
     row = year_row()
     assert row.child == D("6.00") and not row.final
-    (term_grade,) = staff_ops.save_final_grades(
+    (term_grade,) = grades.save_final_grades(
         _admin(), math.id, kind="term", term=1, values={ctx.id: "5"}
     )
     assert year_row().child == D("5.00") and not year_row().final  # still a forecast
-    (annual,) = staff_ops.save_final_grades(
+    (annual,) = grades.save_final_grades(
         _admin(), math.id, kind="annual", term=None, values={ctx.id: "4"}
     )
     row = year_row()
@@ -311,7 +313,7 @@ def test_year_comparison_uses_the_annual_grade_once_set(demo_app, demo_client) -
 
     # removing the annual grade brings the forecast back (the cache notices)
     db.session.refresh(annual)
-    staff_ops.delete_grade(_admin(), annual.id, version=annual.version, reason="грешка")
+    grades.delete_grade(_admin(), annual.id, version=annual.version, reason="грешка")
     row = year_row()
     assert row.child == D("5.00") and not row.final
     cohort = stats.group_payloads(ctx.school.id, year_id, level, stats.YEAR)
@@ -351,7 +353,7 @@ def test_year_group_figures_follow_the_rule(demo_app) -> None:  # type: ignore[n
     ctx = _child_ctx()
     assert ctx.school_year is not None and ctx.school_class is not None
     math = _math(ctx)
-    staff_ops.save_final_grades(_admin(), math.id, kind="annual", term=None, values={ctx.id: "3"})
+    grades.save_final_grades(_admin(), math.id, kind="annual", term=None, values={ctx.id: "3"})
     cohort = stats.group_payloads(
         ctx.school.id, ctx.school_year.id, ctx.school_class.grade_level, stats.YEAR
     )

@@ -9,11 +9,15 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from gradebook import rules, summary
-from models import Curriculum, Grade, db
+from gradebook import rules
+from gradebook import summary
+from models import Curriculum
+from models import Grade
+from models import db
 from portal import operations as ops
 from portal import stats
-from tests.test_portal_stats import _ctx, _world
+from tests.test_portal_stats import _ctx
+from tests.test_portal_stats import _world
 
 pytestmark = pytest.mark.postgres
 

@@ -15,17 +15,17 @@ import pytest
 import sqlalchemy as sa
 
 from gradebook import staff_accounts
-from models import (
-    AuditLog,
-    NotificationOutbox,
-    StaffInvitation,
-    StaffMembership,
-    StaffRole,
-    StaffUser,
-    db,
-)
+from models import AuditLog
+from models import NotificationOutbox
+from models import StaffInvitation
+from models import StaffMembership
+from models import StaffRole
+from models import StaffUser
+from models import db
 from onboarding import importer
-from tests.conftest import csrf_from, form_post, login_staff
+from tests.conftest import csrf_from
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 A_ADMIN, B_ADMIN, B_TEACHER = (
     "direktor@sou1.demo.bg",
@@ -272,7 +272,8 @@ def test_operator_adds_a_membership_directly_audited_and_told(demo_app):
 
 @pytest.mark.postgres
 def test_invitation_round_trip_on_postgresql(pg_app):
-    from gradebook.operations import Actor, Invalid
+    from gradebook.core import Actor
+    from gradebook.core import Invalid
     from tests._onboarding import make_school
 
     first = make_school("1234567")

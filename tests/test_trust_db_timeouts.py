@@ -26,10 +26,19 @@ from flask import Flask
 
 from config import database
 from gradebook.demo import build_demo
-from ivr.client import FlaskTransport, PhoneCall
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
 from models import db
-from tests.conftest import csrf_from, login_staff, make_app
-from tests.test_faults import APOLOGY, PIN, TODAY, Relay, assert_apology, assert_normal, webhook
+from tests.conftest import csrf_from
+from tests.conftest import login_staff
+from tests.conftest import make_app
+from tests.test_faults import APOLOGY
+from tests.test_faults import PIN
+from tests.test_faults import TODAY
+from tests.test_faults import Relay
+from tests.test_faults import assert_apology
+from tests.test_faults import assert_normal
+from tests.test_faults import webhook
 
 BOUND = 5.0  # seconds: the phone line answers before Twilio's 15 s, with room to spare
 

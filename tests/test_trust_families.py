@@ -12,20 +12,21 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr.client import FlaskTransport, PhoneCall
-from models import (
-    AuditLog,
-    Channel,
-    Enrollment,
-    Guardian,
-    GuardianLinkRequest,
-    GuardianStudent,
-    NotificationOutbox,
-    Student,
-    db,
-)
+from ivr.client import FlaskTransport
+from ivr.client import PhoneCall
+from models import AuditLog
+from models import Channel
+from models import Enrollment
+from models import Guardian
+from models import GuardianLinkRequest
+from models import GuardianStudent
+from models import NotificationOutbox
+from models import Student
+from models import db
 from security import check_pin
-from tests.conftest import csrf_from, form_post, login_staff
+from tests.conftest import csrf_from
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 PIN = "2580"
 A_ADMIN = "direktor@sou1.demo.bg"
@@ -389,7 +390,8 @@ def test_another_school_cannot_decide_a_request(demo_app: Flask, decision: str) 
 
 
 def test_the_class_teacher_sees_and_approves_requests_of_their_class(demo_app: Flask) -> None:
-    from models import SchoolClass, StaffUser
+    from models import SchoolClass
+    from models import StaffUser
 
     klass = db.session.scalars(
         sa.select(SchoolClass).where(

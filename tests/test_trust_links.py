@@ -10,8 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from config import urls
-from config.settings import load_settings, production_problems
-from tests.conftest import csrf_from, make_app
+from config.settings import load_settings
+from config.settings import production_problems
+from tests.conftest import csrf_from
+from tests.conftest import make_app
 from tests.test_portal_pages import reset_mail_body
 
 PARENT = "roditel1@sou1.demo.bg"

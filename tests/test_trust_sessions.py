@@ -14,8 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import session_tokens
-from models import Guardian, StaffUser, db
-from tests.conftest import NOW, form_post, login_staff
+from models import Guardian
+from models import StaffUser
+from models import db
+from tests.conftest import NOW
+from tests.conftest import form_post
+from tests.conftest import login_staff
 from tests.test_portal_pages import _reset_link
 
 PARENT = "roditel1@sou1.demo.bg"

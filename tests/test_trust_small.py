@@ -24,22 +24,23 @@ import sqlalchemy as sa
 from flask import Flask
 from openpyxl import load_workbook
 
-from models import (
-    CallSession,
-    Channel,
-    Enrollment,
-    NotificationOutbox,
-    NotifyEvent,
-    OutboxStatus,
-    SchoolClass,
-    Student,
-    db,
-)
-from notify.twilio_status import CALL, MESSAGE
+from models import CallSession
+from models import Channel
+from models import Enrollment
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import OutboxStatus
+from models import SchoolClass
+from models import Student
+from models import db
+from notify.twilio_status import CALL
+from notify.twilio_status import MESSAGE
 from onboarding import reports
 from onboarding.export_cells import safe_cell
-from security import page_number, sign
-from tests.conftest import form_post, login_staff
+from security import page_number
+from security import sign
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 TOKEN = "test-twilio-token"
 PARENT_PHONE_SQL = sa.text("SELECT g.phone FROM guardian g WHERE g.email = 'roditel1@sou1.demo.bg'")
@@ -152,7 +153,8 @@ def test_message_status_moves_only_forward(current, incoming, expected) -> None:
 
 
 def _call(demo_app: Flask) -> CallSession:
-    from ivr.client import FlaskTransport, PhoneCall
+    from ivr.client import FlaskTransport
+    from ivr.client import PhoneCall
 
     number = db.session.execute(PARENT_PHONE_SQL).scalar_one()
     call = PhoneCall(FlaskTransport(demo_app), from_number=number, to_number="+35924001234")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,10 +28,19 @@ from flask import Flask
 import throttle
 from gradebook.demo import DEMO_PASSWORD
 from ivr import pin_lock
-from ivr.client import FlaskTransport, HttpTransport, PhoneCall
+from ivr.client import FlaskTransport
+from ivr.client import HttpTransport
+from ivr.client import PhoneCall
 from ivr.service import DbServices
-from models import AuditLog, CallSession, Guardian, NotificationOutbox, Student, db
-from tests.conftest import csrf_from, form_post, login_staff
+from models import AuditLog
+from models import CallSession
+from models import Guardian
+from models import NotificationOutbox
+from models import Student
+from models import db
+from tests.conftest import csrf_from
+from tests.conftest import form_post
+from tests.conftest import login_staff
 
 PIN = "2580"
 WRONG = "Кодът или ПИН кодът не са верни."

@@ -17,12 +17,16 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from onboarding import importer, tabular
+from onboarding import importer
+from onboarding import tabular
 from onboarding.importer import SUBJECT_COLUMNS
 from onboarding.limits import Limits
-from onboarding.tabular import ImportFileError, read_table
-from tests.conftest import csrf_from, login_staff
-from tests.upload_bombs import empty_cells, huge_shared_string
+from onboarding.tabular import ImportFileError
+from onboarding.tabular import read_table
+from tests.conftest import csrf_from
+from tests.conftest import login_staff
+from tests.upload_bombs import empty_cells
+from tests.upload_bombs import huge_shared_string
 
 ADMIN = "direktor@sou1.demo.bg"
 

@@ -1,0 +1,474 @@
+"""The shared pieces of the staff use-cases: who acts, what can go wrong, and how a write ends.
+
+Every use-case module of the staff side (grades, absences, remarks, health, events, conversations,
+people, school, timetable, school_year) takes an :class:`Actor` (who acts, in which school, with
+which rights), validates with :mod:`gradebook.rules`, checks rights and entry locks, writes the
+change, the audit trail (before/after JSON), the notification outbox rows and the refreshed read
+model, and commits it all in ONE transaction (:func:`atomic` around the body,
+:func:`commit_refreshed` at its end) — or raises and leaves nothing behind:
+
+* :class:`Forbidden` (403) — no right to this object; :class:`NotFound` (404) — no such object
+  *in this school* (objects of other schools are reported as missing, never as forbidden);
+* :class:`Invalid` — bad input, with ``errors`` = {field: Bulgarian message};
+* :class:`Locked` — the entry date is locked (month lock / future lock);
+* :class:`Conflict` — someone else changed the row first (optimistic locking);
+* :class:`SaveFailed` (503) — the database refused or failed the write for any other reason
+  (it is down, a trigger refused a row): nothing was saved, the person may simply try again.
+
+All of them subclass :class:`OperationError`, whose ``message_bg`` is for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from typing import Any
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from config import clock
+from gradebook import rules
+from gradebook import summary
+from gradebook.messages import Text
+from gradebook.messages import msg
+from models import AuditLog
+from models import Curriculum
+from models import Enrollment
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import StaffRole
+from models import Student
+from models import StudentSummary
+from models import db
+
+M = TypeVar("M")
+log = logging.getLogger("belezhnik.staff")
+
+
+class OperationError(Exception):
+    """``message_bg`` is the Bulgarian text for the page; ``key`` its catalogue key
+    (:mod:`gradebook.messages`) for logs and tests, None for a text that came from elsewhere
+    (a :class:`rules.RuleError`, a database error); ``error_keys`` the same per field."""
+
+    status = 400
+
+    def __init__(self, message_bg: str, errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(message_bg)
+        self.message_bg = message_bg
+        self.key: str | None = message_bg.key if isinstance(message_bg, Text) else None
+        self.errors: dict[str, str] = dict(errors or {})
+        self.error_keys: dict[str, str | None] = {
+            name: text.key if isinstance(text, Text) else None for name, text in self.errors.items()
+        }
+
+
+class Forbidden(OperationError):
+    status = 403
+
+
+class NotFound(OperationError):
+    status = 404
+
+
+class Invalid(OperationError):
+    status = 422
+
+
+class Locked(OperationError):
+    status = 409
+
+
+class Conflict(OperationError):
+    status = 409
+
+
+class SaveFailed(OperationError):
+    """The database failed the write for a reason that is not a concurrent edit."""
+
+    status = 503
+
+
+CONFLICT_BG = msg("common.conflict")
+
+
+SAVE_FAILED_BG = msg("common.save_failed")
+
+
+LOCK_BG = {
+    rules.LOCK_FUTURE: msg("lock.future"),
+    rules.LOCK_MONTH: msg("lock.month"),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A staff user acting in one school, with their rights there (computed once)."""
+
+    staff_id: int
+    school_id: int
+    is_admin: bool = False
+    curriculum_ids: frozenset[int] = field(default_factory=frozenset)
+    class_teacher_of: frozenset[int] = field(default_factory=frozenset)
+    teaches_classes: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def load(cls, staff_id: int, school_id: int) -> Actor:
+        roles = set(
+            db.session.scalars(
+                sa.select(StaffMembership.role).where(
+                    StaffMembership.staff_id == staff_id, StaffMembership.school_id == school_id
+                )
+            )
+        )
+        if not roles:
+            raise Forbidden(msg("access.no_school"))
+        taught = db.session.execute(
+            sa.select(Curriculum.id, Curriculum.class_id).where(
+                Curriculum.teacher_id == staff_id, Curriculum.school_id == school_id
+            )
+        ).all()
+        class_teacher = db.session.scalars(
+            sa.select(SchoolClass.id).where(
+                SchoolClass.class_teacher_id == staff_id, SchoolClass.school_id == school_id
+            )
+        )
+        return cls(
+            staff_id=staff_id,
+            school_id=school_id,
+            is_admin=StaffRole.ADMIN in roles,
+            curriculum_ids=frozenset(r.id for r in taught),
+            class_teacher_of=frozenset(class_teacher),
+            teaches_classes=frozenset(r.class_id for r in taught),
+        )
+
+    def can_write_grades(self, curriculum: Curriculum) -> bool:
+        return self.is_admin or curriculum.id in self.curriculum_ids
+
+    def can_manage_class(self, class_id: int) -> bool:
+        """Absences, excuses, health notes, meetings: the class teacher or an admin."""
+        return self.is_admin or class_id in self.class_teacher_of
+
+    def can_view_class(self, class_id: int) -> bool:
+        return (
+            self.is_admin or class_id in self.class_teacher_of or class_id in self.teaches_classes
+        )
+
+
+def get_in_school(model: type[M], object_id: int | None, school_id: int) -> M:
+    """The row of ``model`` with this id in this school, else :class:`NotFound`."""
+    in_range = object_id is not None and 0 < object_id <= rules.MAX_DB_ID  # 10**20: no row
+    obj = db.session.get(model, object_id) if in_range else None
+    if obj is None or getattr(obj, "school_id", None) != school_id:
+        raise NotFound(msg("common.not_found"))
+    return obj
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """Column values of a row as JSON-able data (for the audit trail)."""
+    out: dict[str, Any] = {}
+    for column in obj.__table__.columns:
+        if column.key in ("created_at", "updated_at"):
+            continue
+        value = getattr(obj, column.key)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, dt.datetime | dt.date | dt.time):
+            value = value.isoformat()
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        out[column.key] = value
+    return out
+
+
+def audit(
+    actor: Actor,
+    action: str,
+    obj: Any,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    student_id: int | None = None,
+    reason: str = "",
+    object_type: str | None = None,
+) -> AuditLog:
+    entry = AuditLog(
+        school_id=actor.school_id,
+        actor_type="staff",
+        actor_id=actor.staff_id,
+        action=action,
+        object_type=object_type or obj.__tablename__,
+        object_id=getattr(obj, "id", None),
+        student_id=student_id if student_id is not None else getattr(obj, "student_id", None),
+        before=before,
+        after=after,
+        reason=(reason or "")[:500],
+        created_at=clock.utc_naive(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def current_year(school_id: int) -> SchoolYear:
+    year = db.session.scalar(
+        sa.select(SchoolYear)
+        .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True))
+        .order_by(SchoolYear.starts_on.desc())
+    )
+    if year is None:
+        raise Invalid(msg("year.no_current"))
+    return year
+
+
+def check_lock(
+    actor: Actor, year: SchoolYear, day: dt.date, *, override: bool = False, what: str = ""
+) -> None:
+    """Raise :class:`Locked` when ``day`` is locked, unless an admin overrides (audited)."""
+    if not year.starts_on <= day <= year.ends_on:
+        raise Invalid(msg("date.outside_year"), {"date": msg("date.outside_year")})
+    reason = rules.entry_locked(day, clock.today(), year.month_lock_day, year.future_entry_lock)
+    if reason is None:
+        return
+    if override and actor.is_admin and reason == rules.LOCK_MONTH:
+        entry = AuditLog(
+            school_id=actor.school_id,
+            actor_type="staff",
+            actor_id=actor.staff_id,
+            action="override",
+            object_type="lock",
+            object_id=year.id,
+            before={"lock": reason, "date": day.isoformat()},
+            after={"what": what},
+            reason="admin override of the month lock",
+            created_at=clock.utc_naive(),
+        )
+        db.session.add(entry)
+        return
+    raise Locked(LOCK_BG[reason], {"date": LOCK_BG[reason]})
+
+
+def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
+    """Rebuild the read model of several students in the caller's transaction.
+
+    One or two students: ``summary.refresh_student`` each. More (a grade column, a class event):
+    their payloads are built together with ``summary.build_payloads`` (a fixed number of
+    queries), stored, and ``refresh_student`` is called once per class to store its last pupil
+    and rebuild the class aggregate from the stored rows — the same result, much faster."""
+    by_year: dict[int, set[int]] = {}
+    for student_id, year_id in pairs:
+        by_year.setdefault(year_id, set()).add(student_id)
+    for year_id, ids in sorted(by_year.items()):
+        if len(ids) <= 2:
+            for student_id in sorted(ids):
+                summary.refresh_student(student_id, year_id)
+            continue
+        year = db.session.get(SchoolYear, year_id)
+        if year is None:
+            continue
+        payloads = summary.build_payloads(year, ids)
+        last_of_class: dict[Any, int] = {}
+        for student_id in sorted(payloads):
+            last_of_class[payloads[student_id]["student"].get("class_id")] = student_id
+        finishers = set(last_of_class.values())
+        existing = {
+            row.student_id: row
+            for row in db.session.scalars(
+                sa.select(StudentSummary).where(
+                    StudentSummary.school_year_id == year_id,
+                    StudentSummary.student_id.in_(list(payloads)),
+                )
+            )
+        }
+        now = clock.utc_naive()
+        for student_id, payload in payloads.items():
+            if student_id in finishers:
+                continue
+            row = existing.get(student_id)
+            if row is None:
+                row = StudentSummary(
+                    student_id=student_id, school_year_id=year_id, school_id=year.school_id
+                )
+                db.session.add(row)
+            row.payload = payload
+            row.computed_at = now
+        for student_id in sorted(finishers):
+            summary.refresh_student(student_id, year_id)
+
+
+def _is_duplicate_key(exc: DBAPIError) -> bool:
+    """A unique key refused the row: someone inserted the same row first (the same lesson
+    registered twice at once). Any other refusal (a CHECK, a foreign key, a trigger) is not."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate is not None:  # PostgreSQL
+        return bool(sqlstate == "23505")  # unique_violation
+    name = getattr(orig, "sqlite_errorname", "")  # SQLite (Python 3.11+)
+    return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+def _database_failure(exc: Exception) -> OperationError:
+    """Map a failed write to what the person is told. Only a real concurrent edit — a stale
+    ``version`` (StaleDataError) or a duplicate key of a concurrent insert — says that someone
+    else changed the record; any other database error says that nothing was saved (the English
+    cause goes to the log, not to the page)."""
+    if isinstance(exc, StaleDataError):
+        return Conflict(CONFLICT_BG)
+    if isinstance(exc, DBAPIError) and _is_duplicate_key(exc):
+        return Conflict(CONFLICT_BG)
+    log.error("write failed, rolled back: %s: %s", type(exc).__name__, exc, exc_info=exc)
+    return SaveFailed(SAVE_FAILED_BG)
+
+
+def commit_refreshed(refresh: Iterable[tuple[int, int]] = ()) -> None:
+    """Refresh read models, then commit; a concurrent edit becomes :class:`Conflict`, another
+    database failure :class:`SaveFailed`."""
+    try:
+        refresh_summaries(refresh)
+        db.session.commit()
+    except (StaleDataError, DBAPIError) as exc:
+        db.session.rollback()
+        raise _database_failure(exc) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def atomic(work: Callable[[], Any]) -> Any:
+    """Run a use-case body; on any error roll the session back (nothing half-saved)."""
+    try:
+        return work()
+    except (StaleDataError, DBAPIError) as exc:
+        db.session.rollback()
+        raise _database_failure(exc) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def parse_date(raw: str | dt.date | None, field_name: str = "date") -> dt.date:
+    if isinstance(raw, dt.date):
+        return raw
+    text = (raw or "").strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid(msg("date.invalid"), {field_name: msg("date.invalid_field")})
+
+
+def check_version(obj: Any, version: int | str | None) -> None:
+    if version is None or str(version) == "":
+        return
+    try:
+        expected = int(version)
+    except (TypeError, ValueError):
+        raise Conflict(CONFLICT_BG) from None
+    if obj.version != expected:
+        raise Conflict(CONFLICT_BG)
+
+
+def reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(
+            msg("common.reason_required"), {"reason": msg("common.reason_required_field")}
+        )
+    return reason
+
+
+def active_enrollments(class_id: int) -> list[Enrollment]:
+    return list(
+        db.session.scalars(
+            sa.select(Enrollment)
+            .where(Enrollment.class_id == class_id, Enrollment.left_on.is_(None))
+            .order_by(Enrollment.class_number)
+            .options(sa.orm.joinedload(Enrollment.student))
+        )
+    )
+
+
+def student_class(student_id: int) -> SchoolClass | None:
+    return db.session.scalar(
+        sa.select(SchoolClass)
+        .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+        .where(Enrollment.student_id == student_id, Enrollment.left_on.is_(None))
+        .order_by(Enrollment.enrolled_on.desc())
+    )
+
+
+def student_in_school(actor: Actor, student_id: int) -> tuple[Student, SchoolClass]:
+    student = get_in_school(Student, student_id, actor.school_id)
+    klass = student_class(student.id)
+    if klass is None:
+        raise Invalid(msg("student.not_enrolled"))
+    return student, klass
+
+
+def clean_text(text: str, limit: int, field_name: str = "text") -> str:
+    value = (text or "").strip()
+    if not value:
+        raise Invalid(msg("common.enter_text"), {field_name: msg("common.enter_text")})
+    if len(value) > limit:
+        raise Invalid(
+            msg("common.text_too_long"),
+            {field_name: msg("common.text_limit", limit=limit, length=len(value))},
+        )
+    return value
+
+
+def parse_time(raw: str | dt.time | None, field_name: str, required: bool) -> dt.time | None:
+    if isinstance(raw, dt.time):
+        return raw
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise Invalid(msg("time.required"), {field_name: msg("time.required_field")})
+        return None
+    try:
+        return dt.datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        raise Invalid(msg("time.invalid"), {field_name: msg("time.invalid_field")}) from None
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden(msg("access.admin_only"))
+
+
+def history(
+    school_id: int,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    student_id: int | None = None,
+) -> list[AuditLog]:
+    query = sa.select(AuditLog).where(AuditLog.school_id == school_id)
+    if object_type is not None:
+        query = query.where(AuditLog.object_type == object_type, AuditLog.object_id == object_id)
+    if student_id is not None:
+        query = query.where(AuditLog.student_id == student_id)
+    return list(db.session.scalars(query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())))
+
+
+def int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(message, {field_name: message}) from None
+    if not low <= value <= high:
+        raise Invalid(message, {field_name: message})
+    return value

@@ -1,0 +1,331 @@
+"""School and class events and parent meetings: saving, changing, cancelling (with the
+notice to the families that were told)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from config import clock
+from gradebook import rules
+from gradebook.core import Actor
+from gradebook.core import Forbidden
+from gradebook.core import Invalid
+from gradebook.core import atomic
+from gradebook.core import audit
+from gradebook.core import clean_text
+from gradebook.core import commit_refreshed
+from gradebook.core import current_year
+from gradebook.core import get_in_school
+from gradebook.core import parse_date
+from gradebook.core import parse_time
+from gradebook.core import reason_required
+from gradebook.core import snapshot
+from gradebook.messages import msg
+from models import Enrollment
+from models import Event
+from models import EventKind
+from models import NotificationOutbox
+from models import NotifyEvent
+from models import OutboxStatus
+from models import ParentMeeting
+from models import SchoolClass
+from models import Subject
+from models import db
+from notify import outbox
+
+
+def _class_student_ids(class_id: int | None, school_id: int) -> list[int]:
+    query = sa.select(Enrollment.student_id).where(
+        Enrollment.school_id == school_id, Enrollment.left_on.is_(None)
+    )
+    if class_id is not None:
+        query = query.where(Enrollment.class_id == class_id)
+    return list(db.session.scalars(query))
+
+
+def save_event(
+    actor: Actor,
+    *,
+    kind: str,
+    title: str,
+    date: str | dt.date,
+    class_id: int | None,
+    subject_id: int | None = None,
+    description: str = "",
+    time: str | dt.time | None = None,
+    event_id: int | None = None,
+) -> Event:
+    """A test, class work or school event. Class events: a teacher of the class, its class
+    teacher or an admin; school-wide events (no class): admins only."""
+
+    def work() -> Event:
+        errors: dict[str, str] = {}
+        try:
+            the_kind = EventKind(kind)
+        except ValueError:
+            errors["kind"] = msg("common.choose_kind")
+        try:
+            the_title = clean_text(title, 200, "title")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            day = parse_date(date)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            at = parse_time(time, "time", False)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if class_id:
+            klass = get_in_school(SchoolClass, class_id, actor.school_id)
+            if not actor.can_view_class(klass.id):
+                raise Forbidden(msg("event.class_forbidden"))
+        elif not actor.is_admin:
+            raise Forbidden(msg("event.school_admin_only"))
+        if subject_id:
+            get_in_school(Subject, subject_id, actor.school_id)
+        if errors:
+            raise Invalid(msg("common.fix_marked_fields"), errors)
+        year = current_year(actor.school_id)
+        if event_id is None:
+            event = Event(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                author_id=actor.staff_id,
+                kind=the_kind,
+                title=the_title,
+                date=day,
+                time=at,
+                class_id=class_id or None,
+                subject_id=subject_id or None,
+                description=(description or "")[:2000],
+            )
+            db.session.add(event)
+            db.session.flush()
+            audit(actor, "create", event, before=None, after=snapshot(event))
+        else:
+            event = get_in_school(Event, event_id, actor.school_id)
+            if not (actor.is_admin or event.author_id == actor.staff_id):
+                raise Forbidden(msg("event.edit_forbidden"))
+            before = snapshot(event)
+            event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
+            event.class_id, event.subject_id = class_id or None, subject_id or None
+            event.description = (description or "")[:2000]
+            db.session.flush()
+            audit(actor, "update", event, before=before, after=snapshot(event))
+        student_ids = _class_student_ids(event.class_id, actor.school_id)
+        outbox.enqueue_for_students(
+            student_ids,
+            NotifyEvent.EVENT,
+            school_id=actor.school_id,
+            object_type="event",
+            object_id=event.id,
+            # school-wide: one message per parent, not one per child
+            per_guardian=event.class_id is None,
+            # an edit may change who is told (whole school ↔ a class): nothing stale stays
+            supersede=event_id is not None,
+            payload={
+                "kind": event.kind.value,
+                "title": event.title,
+                "date": day.isoformat(),
+                "date_bg": rules.format_date_bg(day),
+                "time": at.strftime("%H:%M") if at else None,
+            },
+        )
+        commit_refreshed((sid, year.id) for sid in student_ids)
+        return event
+
+    return atomic(work)
+
+
+def _tell_cancelled(
+    actor: Actor,
+    student_ids: list[int],
+    event_type: NotifyEvent,
+    object_type: str,
+    object_id: int,
+    payload: dict[str, Any],
+    *,
+    per_guardian: bool = False,
+) -> None:
+    """An event or meeting is called off: pending notices are cancelled; parents who were
+    already told of it (a notice went out) are told it is off (once per parent when it was
+    school-wide)."""
+    outbox.cancel_for_object(object_type, object_id)
+    told = db.session.scalar(
+        sa.select(NotificationOutbox.id).where(
+            NotificationOutbox.object_type == object_type,
+            NotificationOutbox.object_id == object_id,
+            NotificationOutbox.status.in_(
+                (
+                    OutboxStatus.SENT,
+                    OutboxStatus.SENDING,
+                    OutboxStatus.UNKNOWN,
+                    OutboxStatus.DIGESTED,
+                )
+            ),
+        )
+    )
+    if told is None:
+        return
+    outbox.enqueue_for_students(
+        student_ids,
+        event_type,
+        school_id=actor.school_id,
+        object_type=f"{object_type}-off",
+        object_id=object_id,
+        payload=payload,
+        per_guardian=per_guardian,
+    )
+
+
+def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
+    """Call an event off, with a reason (audited); parents already told of it are told."""
+
+    def work() -> None:
+        event = get_in_school(Event, event_id, actor.school_id)
+        if not (actor.is_admin or event.author_id == actor.staff_id):
+            raise Forbidden(msg("event.delete_forbidden"))
+        why = reason_required(reason)
+        audit(actor, "delete", event, before=snapshot(event), after=None, reason=why)
+        student_ids = _class_student_ids(event.class_id, actor.school_id)
+        _tell_cancelled(
+            actor,
+            student_ids,
+            NotifyEvent.EVENT,
+            "event",
+            event.id,
+            {
+                "kind": event.kind.value,
+                "title": f"ОТМЕНЕНО: {event.title}",
+                "date": event.date.isoformat(),
+                "date_bg": rules.format_date_bg(event.date),
+                "time": event.time.strftime("%H:%M") if event.time else None,
+                "description": f"Причина: {why}",
+            },
+            per_guardian=event.class_id is None,
+        )
+        year_id = event.school_year_id
+        db.session.delete(event)
+        commit_refreshed((sid, year_id) for sid in student_ids)
+
+    atomic(work)
+
+
+def save_meeting(
+    actor: Actor,
+    *,
+    class_id: int | None,
+    date: str | dt.date,
+    time: str | dt.time,
+    place: str = "",
+    topic: str = "",
+    meeting_id: int | None = None,
+) -> ParentMeeting:
+    """A parent meeting for a class (its class teacher or an admin) or the whole school (admin)."""
+
+    def work() -> ParentMeeting:
+        errors: dict[str, str] = {}
+        if class_id:
+            klass = get_in_school(SchoolClass, class_id, actor.school_id)
+            if not actor.can_manage_class(klass.id):
+                raise Forbidden(msg("meeting.class_teacher_only"))
+        elif not actor.is_admin:
+            raise Forbidden(msg("meeting.school_admin_only"))
+        try:
+            day = parse_date(date)
+            if day < clock.today():
+                errors["date"] = msg("date.in_past")
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            at = parse_time(time, "time", True)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise Invalid(msg("common.fix_marked_fields"), errors)
+        year = current_year(actor.school_id)
+        if meeting_id is None:
+            meeting = ParentMeeting(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                class_id=class_id or None,
+                date=day,
+                time=at,
+                place=(place or "")[:200],
+                topic=(topic or "")[:1000],
+                author_id=actor.staff_id,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            audit(actor, "create", meeting, before=None, after=snapshot(meeting))
+        else:
+            meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
+            if not (
+                actor.is_admin
+                or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
+            ):
+                raise Forbidden(msg("meeting.edit_forbidden"))
+            before = snapshot(meeting)
+            meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
+            meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
+            meeting.reminder_sent_at = None
+            db.session.flush()
+            audit(actor, "update", meeting, before=before, after=snapshot(meeting))
+        student_ids = _class_student_ids(meeting.class_id, actor.school_id)
+        outbox.enqueue_for_students(
+            student_ids,
+            NotifyEvent.MEETING,
+            school_id=actor.school_id,
+            object_type="meeting",
+            object_id=meeting.id,
+            per_guardian=meeting.class_id is None,  # a school meeting: one message per parent
+            supersede=meeting_id is not None,
+            payload={
+                "date": day.isoformat(),
+                "date_bg": rules.format_date_bg(day),
+                "time": at.strftime("%H:%M") if at else "",
+                "place": meeting.place,
+                "topic": meeting.topic,
+            },
+        )
+        commit_refreshed((sid, year.id) for sid in student_ids)
+        return meeting
+
+    return atomic(work)
+
+
+def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
+    """Call a parent meeting off, with a reason (audited); parents already told are told."""
+
+    def work() -> None:
+        meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
+        if not (
+            actor.is_admin
+            or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
+        ):
+            raise Forbidden(msg("meeting.delete_forbidden"))
+        why = reason_required(reason)
+        audit(actor, "delete", meeting, before=snapshot(meeting), after=None, reason=why)
+        _tell_cancelled(
+            actor,
+            _class_student_ids(meeting.class_id, actor.school_id),
+            NotifyEvent.MEETING,
+            "meeting",
+            meeting.id,
+            {
+                "date": meeting.date.isoformat(),
+                "date_bg": rules.format_date_bg(meeting.date),
+                "time": meeting.time.strftime("%H:%M") if meeting.time else "",
+                "place": "ОТМЕНЕНА",
+                "topic": f"Срещата е отменена. Причина: {why}",
+            },
+            per_guardian=meeting.class_id is None,
+        )
+        db.session.delete(meeting)
+        commit_refreshed()
+
+    atomic(work)

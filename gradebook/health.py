@@ -1,0 +1,119 @@
+"""Health notes on a pupil: only the class teacher and admins write or delete them (who may
+read them is decided in the views and the portal, see docs/SECURITY.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gradebook.core import Actor
+from gradebook.core import Forbidden
+from gradebook.core import Invalid
+from gradebook.core import NotFound
+from gradebook.core import atomic
+from gradebook.core import audit
+from gradebook.core import check_version
+from gradebook.core import clean_text
+from gradebook.core import commit_refreshed
+from gradebook.core import get_in_school
+from gradebook.core import parse_date
+from gradebook.core import reason_required
+from gradebook.core import snapshot
+from gradebook.core import student_class
+from gradebook.core import student_in_school
+from gradebook.messages import msg
+from models import HealthNote
+from models import NotifyEvent
+from models import db
+from notify import outbox
+
+
+def save_health_note(
+    actor: Actor,
+    *,
+    student_id: int,
+    text: str,
+    date_from: str | dt.date,
+    date_to: str | dt.date | None = None,
+    note_id: int | None = None,
+    version: int | str | None = None,
+    reason: str = "",
+) -> HealthNote:
+    """Class teacher or admin only. No diagnoses (the form says so)."""
+
+    def work() -> HealthNote:
+        student, klass = student_in_school(actor, student_id)
+        if not actor.can_manage_class(klass.id):
+            raise Forbidden(msg("health.forbidden"))
+        errors: dict[str, str] = {}
+        try:
+            body = clean_text(text, 1000)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            start = parse_date(date_from, "date_from")
+        except Invalid as exc:
+            errors.update(exc.errors)
+            start = None
+        end = None
+        if date_to:
+            try:
+                end = parse_date(date_to, "date_to")
+            except Invalid as exc:
+                errors.update(exc.errors)
+        if start and end and end < start:
+            errors["date_to"] = msg("date.end_before_start")
+        if errors:
+            raise Invalid(msg("common.fix_marked_fields"), errors)
+        if note_id is None:
+            note = HealthNote(
+                school_id=actor.school_id,
+                student_id=student.id,
+                text=body,
+                date_from=start,
+                date_to=end,
+                author_id=actor.staff_id,
+            )
+            db.session.add(note)
+            db.session.flush()
+            audit(actor, "create", note, before=None, after=snapshot(note))
+        else:
+            note = get_in_school(HealthNote, note_id, actor.school_id)
+            if note.student_id != student.id:
+                raise NotFound(msg("common.not_found"))
+            check_version(note, version)
+            why = reason_required(reason)
+            before = snapshot(note)
+            note.text, note.date_from, note.date_to = body, start, end
+            db.session.flush()
+            audit(actor, "update", note, before=before, after=snapshot(note), reason=why)
+        outbox.enqueue_for_students(
+            [student.id],
+            NotifyEvent.HEALTH,
+            school_id=actor.school_id,
+            object_type="health_note",
+            object_id=note.id,
+            payload={"student": student.first_name, "date": start.isoformat()},
+        )
+        commit_refreshed([(student.id, klass.school_year_id)])
+        return note
+
+    return atomic(work)
+
+
+def delete_health_note(
+    actor: Actor, note_id: int, *, version: int | str | None, reason: str
+) -> None:
+    def work() -> None:
+        note = get_in_school(HealthNote, note_id, actor.school_id)
+        klass = student_class(note.student_id)
+        if klass is None or not actor.can_manage_class(klass.id):
+            raise Forbidden(msg("health.forbidden"))
+        check_version(note, version)
+        why = reason_required(reason)
+        audit(actor, "delete", note, before=snapshot(note), after=None, reason=why)
+        outbox.cancel_for_object("health_note", note.id)
+        student_id = note.student_id
+        db.session.delete(note)
+        commit_refreshed([(student_id, klass.school_year_id)])
+
+    atomic(work)

@@ -1,0 +1,145 @@
+"""Remarks and praises written by a teacher about a pupil, and their deletion with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gradebook import rules
+from gradebook.core import Actor
+from gradebook.core import Forbidden
+from gradebook.core import Invalid
+from gradebook.core import NotFound
+from gradebook.core import atomic
+from gradebook.core import audit
+from gradebook.core import check_lock
+from gradebook.core import check_version
+from gradebook.core import clean_text
+from gradebook.core import commit_refreshed
+from gradebook.core import get_in_school
+from gradebook.core import parse_date
+from gradebook.core import reason_required
+from gradebook.core import snapshot
+from gradebook.core import student_class
+from gradebook.core import student_in_school
+from gradebook.messages import msg
+from models import NotifyEvent
+from models import Remark
+from models import RemarkKind
+from models import SchoolYear
+from models import Subject
+from models import db
+from notify import outbox
+
+
+def can_write_remark(actor: Actor, class_id: int) -> bool:
+    return actor.can_view_class(class_id)
+
+
+def save_remark(
+    actor: Actor,
+    *,
+    student_id: int,
+    kind: str,
+    text: str,
+    date: str | dt.date,
+    subject_id: int | None = None,
+    remark_id: int | None = None,
+    version: int | str | None = None,
+    reason: str = "",
+) -> Remark:
+    """Create (``remark_id`` None) or edit a remark/praise. Any teacher of the class, its class
+    teacher or an admin may write one; only the author, the class teacher or an admin edit it."""
+
+    def work() -> Remark:
+        student, klass = student_in_school(actor, student_id)
+        if not can_write_remark(actor, klass.id):
+            raise Forbidden(msg("remark.forbidden"))
+        errors: dict[str, str] = {}
+        try:
+            the_kind = RemarkKind(kind)
+        except ValueError:
+            errors["kind"] = msg("remark.choose_kind")
+        try:
+            body = clean_text(text, 1000)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        try:
+            day = parse_date(date)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if subject_id:
+            try:
+                get_in_school(Subject, subject_id, actor.school_id)
+            except NotFound:
+                errors["subject_id"] = msg("remark.unknown_subject")
+        if errors:
+            raise Invalid(msg("common.fix_marked_fields"), errors)
+        year = db.session.get(SchoolYear, klass.school_year_id)
+        assert year is not None
+        check_lock(actor, year, day, what="remark")
+        if remark_id is None:
+            remark = Remark(
+                school_id=actor.school_id,
+                school_year_id=year.id,
+                student_id=student.id,
+                kind=the_kind,
+                text=body,
+                date=day,
+                subject_id=subject_id or None,
+                teacher_id=actor.staff_id,
+            )
+            db.session.add(remark)
+            db.session.flush()
+            audit(actor, "create", remark, before=None, after=snapshot(remark))
+        else:
+            remark = get_in_school(Remark, remark_id, actor.school_id)
+            if remark.student_id != student.id:
+                raise NotFound(msg("common.not_found"))
+            if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
+                raise Forbidden(msg("remark.edit_forbidden"))
+            check_version(remark, version)
+            why = reason_required(reason)
+            before = snapshot(remark)
+            remark.kind, remark.text, remark.date = the_kind, body, day
+            remark.subject_id = subject_id or None
+            db.session.flush()
+            audit(actor, "update", remark, before=before, after=snapshot(remark), reason=why)
+        event = NotifyEvent.PRAISE if remark.kind == RemarkKind.PRAISE else NotifyEvent.REMARK
+        outbox.enqueue_for_students(
+            [student.id],
+            event,
+            school_id=actor.school_id,
+            object_type="remark",
+            object_id=remark.id,
+            payload={
+                "student": student.first_name,
+                "kind": remark.kind.value,
+                "text": remark.text,
+                "date": day.isoformat(),
+                "date_bg": rules.format_date_bg(day),
+            },
+        )
+        commit_refreshed([(student.id, year.id)])
+        return remark
+
+    return atomic(work)
+
+
+def delete_remark(actor: Actor, remark_id: int, *, version: int | str | None, reason: str) -> None:
+    def work() -> None:
+        remark = get_in_school(Remark, remark_id, actor.school_id)
+        klass = student_class(remark.student_id)
+        if not (
+            (klass is not None and actor.can_manage_class(klass.id))
+            or remark.teacher_id == actor.staff_id
+        ):
+            raise Forbidden(msg("remark.delete_forbidden"))
+        check_version(remark, version)
+        why = reason_required(reason)
+        audit(actor, "delete", remark, before=snapshot(remark), after=None, reason=why)
+        outbox.cancel_for_object("remark", remark.id)
+        student_id, year_id = remark.student_id, remark.school_year_id
+        db.session.delete(remark)
+        commit_refreshed([(student_id, year_id)])
+
+    atomic(work)
