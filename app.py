@@ -18,7 +18,6 @@ from flask import abort
 from flask import request
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,10 +29,10 @@ from config import database
 from config import load_settings
 from config.settings import pin_key
 from config.settings import production_problems
+from extensions import csrf
 from models import db
 
 login_manager = LoginManager()
-csrf = CSRFProtect()
 migrate = Migrate()
 log = logging.getLogger("belezhnik")
 

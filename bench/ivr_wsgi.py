@@ -22,7 +22,7 @@ def static_twiml() -> Response:
 
 
 def _exempt() -> None:
-    from app import csrf
+    from extensions import csrf
 
     csrf.exempt(static_twiml)
 

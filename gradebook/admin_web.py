@@ -50,11 +50,11 @@ from gradebook.forms import SubjectForm
 from gradebook.forms import TeacherSelectForm
 from gradebook.forms import YearSettingsForm
 from gradebook.forms import opts
-from gradebook.web import actor
-from gradebook.web import bp
-from gradebook.web import fail
-from gradebook.web import form_action
-from gradebook.web import save_form
+from gradebook.staff_base import actor
+from gradebook.staff_base import bp
+from gradebook.staff_base import fail
+from gradebook.staff_base import form_action
+from gradebook.staff_base import save_form
 from models import BellTime
 from models import ClassesEnd
 from models import Curriculum

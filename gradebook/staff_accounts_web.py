@@ -27,10 +27,10 @@ from gradebook.forms import CsrfForm
 from gradebook.forms import InvitationPasswordForm
 from gradebook.forms import StaffForm
 from gradebook.messages import msg
-from gradebook.web import actor
-from gradebook.web import bp
-from gradebook.web import fail
-from gradebook.web import form_action
+from gradebook.staff_base import actor
+from gradebook.staff_base import bp
+from gradebook.staff_base import fail
+from gradebook.staff_base import form_action
 from models import StaffMembership
 from models import StaffUser
 from models import db

@@ -23,13 +23,11 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint
 from flask import Flask
 from flask import abort
 from flask import flash
@@ -69,6 +67,11 @@ from gradebook.forms import ReasonForm
 from gradebook.forms import RemarkForm
 from gradebook.forms import ReplyForm
 from gradebook.forms import opts
+from gradebook.staff_base import actor
+from gradebook.staff_base import bp
+from gradebook.staff_base import fail
+from gradebook.staff_base import form_action
+from gradebook.staff_base import save_form
 from ivr import pin_lock
 from models import Absence
 from models import AbsenceKind
@@ -96,7 +99,6 @@ from models import db
 
 log = logging.getLogger("belezhnik.staff")
 
-bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
 LOGIN_LIMIT_PER_EMAIL = 5
 LOGIN_LIMIT_PER_ADDRESS = 30
@@ -140,73 +142,6 @@ DELETE_REASON_BG = "Посочете причина за изтриването.
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def actor() -> core.Actor:
-    cache = access.request_cache()
-    if "actor" not in cache:
-        staff, school_id = access.current_staff(), access.current_school_id()
-        if staff is None or school_id is None:
-            abort(403)
-        try:
-            cache["actor"] = core.Actor.load(staff.id, school_id)
-        except core.Forbidden:
-            abort(403)
-    return cache["actor"]
-
-
-def fail(exc: core.OperationError, form: Any = None) -> None:
-    """Turn a use-case error into a response: 403/404 abort; otherwise flash and attach the
-    field messages to the form (the caller re-renders with the typed values kept)."""
-    if isinstance(exc, core.NotFound):
-        abort(404)
-    if isinstance(exc, core.Forbidden):
-        abort(403)
-    flash(exc.message_bg, "error")
-    if form is not None:
-        for name, message in exc.errors.items():
-            field = getattr(form, name, None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = [*list(field.errors or []), message]
-
-
-def form_action(
-    form: Any,
-    call: Callable[[], Any],
-    success: str | Callable[[Any], str],
-    invalid: str = "",
-) -> bool:
-    """Run the use-case behind a posted button or small form: a missing or wrong CSRF token is
-    400; other invalid input flashes ``invalid``; a use-case error flashes (or is 403/404);
-    success flashes ``success`` (or ``success(result)``). True when the action was done."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or not invalid:
-            abort(400)
-        flash(invalid, "error")
-        return False
-    try:
-        result = call()
-    except core.OperationError as exc:
-        fail(exc)
-        return False
-    flash(success(result) if callable(success) else success, "success")
-    return True
-
-
-def save_form(
-    form: Any, call: Callable[[], Any], success: str, target: str | Callable[[Any], str]
-) -> tuple[Any, int]:
-    """Submit a page's form to its use-case: (redirect to ``target`` after success, 200) or
-    (None, status) to re-render the page with the typed values and the field messages kept."""
-    if form.validate_on_submit():
-        try:
-            result = call()
-        except core.OperationError as exc:
-            fail(exc, form)
-            return None, exc.status
-        flash(success, "success")
-        return redirect(target(result) if callable(target) else target), 200
-    return None, 422 if request.method == "POST" else 200
-
-
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None

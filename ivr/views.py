@@ -56,7 +56,7 @@ _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.(mp3|wav)$")
 
 
 def init_app(app: Flask) -> None:
-    from app import csrf
+    from extensions import csrf
 
     csrf.exempt(bp)  # Twilio signatures protect the webhooks; the simulator API signs too
     app.register_blueprint(bp)

@@ -20,7 +20,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from app import csrf
+from extensions import csrf
 from gradebook.access import admin_required
 from gradebook.access import current_school_id
 from models import Channel

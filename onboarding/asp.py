@@ -45,8 +45,8 @@ from models import SchoolClass
 from models import SchoolYear
 from models import Student
 from models import db
+from onboarding.file_error import ImportFileError
 from onboarding.reports import absence_counts
-from onboarding.tabular import ImportFileError
 from onboarding.tabular import RowError
 from onboarding.tabular import decode
 

@@ -64,10 +64,11 @@ from models import StaffUser
 from models import Student
 from models import Subject
 from models import db
-from notify import operations as notify_operations
+from onboarding.contacts import normalize_email
+from onboarding.contacts import normalize_phone
+from onboarding.file_error import ImportFileError
 from onboarding.limits import Limits
 from onboarding.tabular import Column
-from onboarding.tabular import ImportFileError
 from onboarding.tabular import RowError
 from onboarding.tabular import Table
 from onboarding.tabular import class_grade_level
@@ -275,35 +276,6 @@ def _classes_by_name(school_id: int, year_id: int) -> dict[str, SchoolClass]:
 
 
 # --- value helpers ------------------------------------------------------------------------------
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-_BG_MOBILE = re.compile(r"(?:\+359|00359|0)(8[789]\d{7}|98\d{7})")
-_PHONE_NOISE = re.compile(r"[\s\-./()]")
-
-
-def normalize_phone(text: str) -> str:
-    """E.164 for a Bulgarian (or international) number; ValueError with a Bulgarian message.
-
-    Bulgarian mobile numbers (087…, 088…, 089…, 098…) take a fast path; everything else goes
-    through the project's one parser, :func:`notify.operations.normalize_phone` (region BG)."""
-    compact = _PHONE_NOISE.sub("", text)
-    match = _BG_MOBILE.fullmatch(compact)
-    if match:
-        return "+359" + match.group(1)
-    e164 = notify_operations.normalize_phone(text)
-    if e164 is None:
-        raise ValueError("невалиден телефонен номер")
-    return e164
-
-
-def normalize_email(text: str) -> str:
-    value = text.strip().lower()
-    if not _EMAIL.match(value) or len(value) > 200:
-        raise ValueError("невалиден e-mail адрес")
-    return value
-
-
 def _name(text: str, required: bool) -> str:
     value = re.sub(r"\s+", " ", text).strip()
     if required and not value:

@@ -25,7 +25,7 @@ from typing import IO
 from typing import Any
 from xml.etree.ElementTree import XMLPullParser
 
-from onboarding.tabular import ImportFileError
+from onboarding.file_error import ImportFileError
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,8 @@ from models import VerificationCode
 from models import db
 from models import utcnow
 from notify.outbox import enqueue_direct
-from onboarding.importer import normalize_email
-from onboarding.importer import normalize_phone
+from onboarding.contacts import normalize_email
+from onboarding.contacts import normalize_phone
 
 WELCOME_PURPOSE = "staff_welcome"
 WELCOME_DAYS = 7

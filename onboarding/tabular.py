@@ -25,18 +25,12 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
+from onboarding.file_error import ImportFileError
+
 if TYPE_CHECKING:
     from onboarding.limits import Limits
 
 MAX_ROWS = 20000
-
-
-class ImportFileError(ValueError):
-    """The whole file is unusable; ``message_bg`` says why, for the person uploading it."""
-
-    def __init__(self, message: str, message_bg: str) -> None:
-        super().__init__(message)
-        self.message_bg = message_bg
 
 
 @dataclass(frozen=True)

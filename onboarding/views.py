@@ -54,7 +54,7 @@ from onboarding import importer
 from onboarding import reports
 from onboarding import signup
 from onboarding import uploads
-from onboarding.tabular import ImportFileError
+from onboarding.file_error import ImportFileError
 from onboarding.tabular import table_from_json
 from onboarding.tabular import table_to_json
 from onboarding.templates_files import template_file

@@ -24,8 +24,8 @@ from models import Student
 from models import Subject
 from models import db
 from onboarding import importer
+from onboarding.file_error import ImportFileError
 from onboarding.importer import STUDENT_COLUMNS
-from onboarding.tabular import ImportFileError
 from onboarding.tabular import decode
 from onboarding.tabular import normalize_class_name
 from onboarding.tabular import parse_date

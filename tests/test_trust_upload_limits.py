@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 
 from onboarding import importer
 from onboarding import tabular
+from onboarding.file_error import ImportFileError
 from onboarding.importer import SUBJECT_COLUMNS
 from onboarding.limits import Limits
-from onboarding.tabular import ImportFileError
 from onboarding.tabular import read_table
 from tests.conftest import csrf_from
 from tests.conftest import login_staff
