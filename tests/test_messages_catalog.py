@@ -245,3 +245,14 @@ def test_the_account_and_portal_errors_carry_the_key() -> None:
         "password.too_short",
     )
     assert portal_ops.PortalError("plain text").key is None
+
+
+def test_every_module_that_uses_the_staff_catalogue_is_scanned() -> None:
+    """A new topic module that takes ``msg`` from the staff catalogue joins the scan above."""
+    scanned = {path for source in SOURCES for path in source.path.split(",")}
+    users = {
+        f"gradebook/{path.name}"
+        for path in (ROOT / "gradebook").glob("*.py")
+        if "from gradebook.messages import msg" in path.read_text(encoding="utf-8")
+    }
+    assert users and users - scanned == set()
