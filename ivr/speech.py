@@ -21,8 +21,8 @@ Rules this module follows (ICU's ``bg`` spell-out and the official grammar are t
 * Counted qualitative marks (grades I–III) count "оценка", which is feminine and is left unsaid:
   "четири Отличен и една Много добър", "две Отличен" (never an average of them).
 
-Everything is pure: only the standard library and the pure ``gradebook.rules`` (grade words), no
-clock (``today`` is a parameter).
+Everything is pure: only the standard library and the pure ``gradebook.rules`` (grade words,
+month and day names), no clock (``today`` is a parameter).
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from typing import NamedTuple
 
-# pure too: the NEISPUO thresholds and the I–III words live only there
+# pure too: the NEISPUO thresholds, the I–III words and the month and day names live only there
+from gradebook.rules import MONTHS_BG
 from gradebook.rules import QUALITATIVE_WORDS
+from gradebook.rules import WEEKDAYS_BG
 from gradebook.rules import grade_word
 
 __all__ = [
@@ -126,21 +128,9 @@ _EN_ENDINGS = {"m": "ен", "f": "на", "n": "но"}  # стотен / стот
 _DIGIT_WORDS = ("нула", "едно", "две", "три", "четири", "пет", "шест", "седем", "осем", "девет")
 _ASCII_DIGITS = frozenset("0123456789")
 
-MONTHS = (
-    "януари",
-    "февруари",
-    "март",
-    "април",
-    "май",
-    "юни",
-    "юли",
-    "август",
-    "септември",
-    "октомври",
-    "ноември",
-    "декември",
-)
-WEEKDAYS = ("понеделник", "вторник", "сряда", "четвъртък", "петък", "събота", "неделя")
+# the names as written are the names as spoken: one tuple each, in the rules
+MONTHS = MONTHS_BG
+WEEKDAYS = WEEKDAYS_BG
 
 _HUNDREDTH = Decimal("0.01")
 _HALF = Decimal("0.5")

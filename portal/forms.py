@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
@@ -13,8 +15,8 @@ from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
 
-from portal.operations import MESSAGE_MAX
-from portal.operations import MIN_PASSWORD_LENGTH
+from portal.accounts import MIN_PASSWORD_LENGTH
+from portal.conversations import MESSAGE_MAX
 
 REQUIRED = "Попълнете полето."
 
@@ -47,14 +49,20 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ReplyForm(FlaskForm):
-    body = TextAreaField(
-        "Отговор",
+def message_body(label: str) -> Any:
+    """The text of a message to a teacher: required, at most ``MESSAGE_MAX`` characters (the
+    use-case checks the same, ``portal.conversations``)."""
+    return TextAreaField(
+        label,
         validators=[
             DataRequired("Напишете текст на съобщението."),
             Length(max=MESSAGE_MAX, message=f"Най-много {MESSAGE_MAX} знака."),
         ],
     )
+
+
+class ReplyForm(FlaskForm):
+    body = message_body("Отговор")
 
 
 class NewMessageForm(FlaskForm):
@@ -62,13 +70,7 @@ class NewMessageForm(FlaskForm):
     subject = StringField(
         "Тема", validators=[DataRequired(REQUIRED), Length(max=200, message="Най-много 200 знака.")]
     )
-    body = TextAreaField(
-        "Съобщение",
-        validators=[
-            DataRequired("Напишете текст на съобщението."),
-            Length(max=MESSAGE_MAX, message=f"Най-много {MESSAGE_MAX} знака."),
-        ],
-    )
+    body = message_body("Съобщение")
 
 
 class ActionForm(FlaskForm):

@@ -1,21 +1,28 @@
 """The parent's private calendar feed (``/calendar/<token>.ics``), built with ``icalendar``.
 
 The token is ``Guardian.ical_token``: random, unique, shown only to the parent; regenerating it
-revokes the old address at once. The feed holds the tests, events and parent meetings of all the
-parent's children (from 30 days back to 180 days ahead), with no marks, names of other children or
-any other personal data beyond the child's first name in the summary.
+revokes the old address at once (:func:`regenerate_ical_token`, :func:`revoke_ical_token`,
+:func:`guardian_for_ical_token`, below). The feed holds the tests, events and parent meetings of
+all the parent's children (from 30 days back to 180 days ahead), with no marks, names of other
+children or any other personal data beyond the child's first name in the summary.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
+import sqlalchemy as sa
 from icalendar import Calendar
 from icalendar import Event as ICalEvent
+from werkzeug.exceptions import NotFound
 
 from config import TZ
 from config import clock
-from portal import operations as ops
+from models import Guardian
+from models import db
+from portal.children import children
+from portal.events import coming
 
 PRODID = "-//Belezhnik//Parent portal//BG"
 
@@ -30,11 +37,11 @@ def build_feed(guardian_id: int, host: str = "belezhnik") -> bytes:
     cal.add("x-wr-calname", "Бележник")
     cal.add("x-wr-timezone", "Europe/Sofia")
     stamp = clock.utc_naive().replace(tzinfo=dt.UTC, microsecond=0)
-    kids = ops.children(guardian_id)
+    kids = children(guardian_id)
     many = len(kids) > 1
     seen: set[str] = set()
     for ctx in kids:
-        for item in ops.coming(ctx, today, days=180, since=today - dt.timedelta(days=30)):
+        for item in coming(ctx, today, days=180, since=today - dt.timedelta(days=30)):
             uid = f"{item['type']}-{item['id']}@{host}"
             if uid in seen:  # a school-wide event shared by two children of one school
                 continue
@@ -64,3 +71,25 @@ def build_feed(guardian_id: int, host: str = "belezhnik") -> bytes:
             cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+# --- the calendar token ------------------------------------------------------------------------
+def regenerate_ical_token(guardian: Guardian) -> str:
+    """A new private feed token; the old link stops working at once (regenerate = revoke)."""
+    guardian.ical_token = secrets.token_urlsafe(32)
+    db.session.commit()
+    return guardian.ical_token
+
+
+def revoke_ical_token(guardian: Guardian) -> None:
+    guardian.ical_token = None
+    db.session.commit()
+
+
+def guardian_for_ical_token(token: str) -> Guardian:
+    if not token or len(token) > 64:
+        raise NotFound()
+    guardian = db.session.scalar(sa.select(Guardian).where(Guardian.ical_token == token))
+    if guardian is None or not guardian.active or guardian.ical_token != token:
+        raise NotFound()
+    return guardian

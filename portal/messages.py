@@ -1,8 +1,8 @@
 """The catalogue of what the parent portal's use-cases say: stable English key → Bulgarian text.
 
-:mod:`portal.operations` refers to its refusals (:class:`portal.operations.PortalError`, which
-carries the text and its key) and to the labels it puts on the diary by key, through
-:func:`msg`; the mechanism (:class:`gradebook.messages.Text`) is the staff catalogue's. The
+The portal's use-cases (``portal.accounts``, ``portal.conversations``, ``portal.dashboard`` …)
+refer to their refusals (:class:`PortalError`, below, which carries the text and its key) and to
+the labels they put on the diary by key, through :func:`msg`; the mechanism (:class:`gradebook.messages.Text`) is the staff catalogue's. The
 password-reset e-mail is a notification text and stays with its sender.
 """
 
@@ -44,3 +44,13 @@ MESSAGES: dict[str, str] = {
 def msg(key: str, **values: Any) -> Text:
     """The Bulgarian text of ``key`` with ``values`` filled in (KeyError for an unknown key)."""
     return lookup(MESSAGES, key, **values)
+
+
+class PortalError(ValueError):
+    """A refusal with a Bulgarian message for the parent; ``key`` is its key in
+    :data:`MESSAGES` (for logs and tests)."""
+
+    def __init__(self, message_bg: str) -> None:
+        super().__init__(message_bg)
+        self.message_bg = message_bg
+        self.key: str | None = message_bg.key if isinstance(message_bg, Text) else None

@@ -1,4 +1,10 @@
-"""The parent portal (blueprint ``portal`` at ``/``): thin views over ``portal.operations``.
+"""The parent portal (blueprint ``portal`` at ``/``): thin views over the portal's use-cases.
+
+The use-cases, one module per topic (the map is in docs/ARCHITECTURE.md): ``portal.children``
+(the one entry to a child), ``portal.child_grades``, ``portal.dashboard`` (what the child's page
+shows), ``portal.events``, ``portal.stats`` (the comparison report), ``portal.conversations``,
+``portal.receipts``, ``portal.accounts`` (sign-in, password reset), ``portal.ical`` (the
+calendar feed and its token), ``portal.my_data``.
 
 Routes (all in Bulgarian, mobile first):
 
@@ -40,16 +46,25 @@ import session_tokens
 from config import urls
 from gradebook import rules
 from models import Guardian
+from portal import accounts
 from portal import charts
+from portal import conversations
 from portal import ical
-from portal import operations as ops
 from portal import stats
+from portal.child_grades import child_figures
+from portal.children import ChildContext
+from portal.children import children
+from portal.children import current_term
+from portal.dashboard import dashboard
 from portal.forms import ActionForm
 from portal.forms import ForgotPasswordForm
 from portal.forms import LoginForm
 from portal.forms import NewMessageForm
 from portal.forms import ReplyForm
 from portal.forms import ResetPasswordForm
+from portal.messages import PortalError
+from portal.my_data import export_data
+from portal.receipts import mark_seen
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -108,19 +123,19 @@ def _fresh_session() -> None:
 _KIDS_KEY = "belezhnik.portal.kids"
 
 
-def _kids(guardian: Guardian) -> list[ops.ChildContext]:
+def _kids(guardian: Guardian) -> list[ChildContext]:
     """The guardian's children, read once per request (kept in the WSGI environ, which lives
     exactly as long as the request)."""
     cached = request.environ.get(_KIDS_KEY)
     if cached is None or cached[0] != guardian.id:
-        cached = (guardian.id, ops.children(guardian.id))
+        cached = (guardian.id, children(guardian.id))
         request.environ[_KIDS_KEY] = cached
     return cached[1]
 
 
-def _child(student_id: int) -> tuple[Guardian, ops.ChildContext]:
+def _child(student_id: int) -> tuple[Guardian, ChildContext]:
     """The signed-in guardian and their child ``student_id``; 404 unless linked (the same rule
-    as ``ops.child_context``, from the list the navigation shows anyway)."""
+    as ``child_context``, from the list the navigation shows anyway)."""
     guardian = current_guardian()
     assert guardian is not None  # guardian_required ran first
     ctx = next((k for k in _kids(guardian) if k.id == student_id), None)
@@ -129,21 +144,29 @@ def _child(student_id: int) -> tuple[Guardian, ops.ChildContext]:
     return guardian, ctx
 
 
+def _button_guardian() -> Guardian:
+    """The signed-in guardian behind a one-button POST (``guardian_required`` ran first); 400
+    unless the button's form (only its CSRF token) is valid."""
+    guardian = current_guardian()
+    assert guardian is not None
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return guardian
+
+
 def _term_arg() -> int | None:
     raw = request.args.get("term", "")
     return int(raw) if raw in ("1", "2") else None
 
 
-def _render(
-    template: str, guardian: Guardian, child: ops.ChildContext | None, **context: Any
-) -> str:
+def _render(template: str, guardian: Guardian, child: ChildContext | None, **context: Any) -> str:
     kids = _kids(guardian)
     return render_template(
         template,
         guardian=guardian,
         kids=kids,
         child=child,
-        unread_total=ops.unread_count(guardian.id),
+        unread_total=conversations.unread_count(guardian.id),
         logout_form=ActionForm(),
         preferences_url=url_or_none("account.preferences"),
         add_child_url=url_or_none("account.add_child"),
@@ -207,10 +230,10 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         try:
-            guardian = ops.authenticate(
+            guardian = accounts.authenticate(
                 form.email.data, form.password.data, request.remote_addr or ""
             )
-        except ops.PortalError as exc:
+        except PortalError as exc:
             error = exc.message_bg
         else:
             target = _safe_next(request.args.get("next"))
@@ -266,8 +289,8 @@ def forgot_password() -> Any:
             return base + url_for("portal.reset_password", token=token)
 
         try:
-            ops.request_password_reset(form.email.data, request.remote_addr or "", link_for)
-        except ops.PortalError as exc:
+            accounts.request_password_reset(form.email.data, request.remote_addr or "", link_for)
+        except PortalError as exc:
             flash(exc.message_bg, "error")
             return render_template("portal/forgot.html", form=form), 429
         flash(
@@ -282,15 +305,15 @@ def forgot_password() -> Any:
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Any:
     try:
-        ops.guardian_for_reset_token(token)
-    except ops.PortalError as exc:
+        accounts.guardian_for_reset_token(token)
+    except PortalError as exc:
         flash(exc.message_bg, "error")
         return redirect(url_for("portal.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            ops.reset_password(token, form.password.data)
-        except ops.PortalError as exc:
+            accounts.reset_password(token, form.password.data)
+        except PortalError as exc:
             flash(exc.message_bg, "error")
         else:
             flash("Паролата е сменена. Влезте с новата парола.", "success")
@@ -303,7 +326,7 @@ def reset_password(token: str) -> Any:
 @guardian_required
 def child(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
-    data = ops.dashboard(guardian.id, ctx, _term_arg())
+    data = dashboard(guardian.id, ctx, _term_arg())
     trends = {}
     start, end = _term_range(ctx, data["term"], data["today"])
     qualitative = ctx.school_class is not None and ctx.school_class.grade_level <= 3
@@ -327,12 +350,12 @@ def child(student_id: int) -> Any:
             shown.add(row.annual.id)
     html = _render("portal/child.html", guardian, ctx, d=data, trends=trends)
     # read receipts once the page is rendered (the commit expires the objects it used)
-    ops.mark_seen(guardian.id, "grade", sorted(shown))
-    ops.mark_seen(guardian.id, "remark", [r["id"] for r in data["remarks"]])
+    mark_seen(guardian.id, "grade", sorted(shown))
+    mark_seen(guardian.id, "remark", [r["id"] for r in data["remarks"]])
     return html
 
 
-def _term_range(ctx: ops.ChildContext, term: int, today: dt.date) -> tuple[dt.date, dt.date]:
+def _term_range(ctx: ChildContext, term: int, today: dt.date) -> tuple[dt.date, dt.date]:
     year = ctx.school_year
     if year is None:
         return today - dt.timedelta(days=90), today
@@ -348,12 +371,12 @@ def _term_range(ctx: ops.ChildContext, term: int, today: dt.date) -> tuple[dt.da
 def compare(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
     year_view = request.args.get("term") == "year"  # the school year: annual grades
-    term = stats.YEAR if year_view else (_term_arg() or ops.current_term(ctx))
+    term = stats.YEAR if year_view else (_term_arg() or current_term(ctx))
     subject_raw = request.args.get("subject", "")
     subject_id = (
         int(subject_raw) if subject_raw.isascii() and subject_raw.isdigit() else None
     )  # not "²"
-    figures = ops.child_figures(ctx, None if year_view else term)
+    figures = child_figures(ctx, None if year_view else term)
     report = stats.comparison(
         ctx,
         term,
@@ -399,7 +422,9 @@ def compare(student_id: int) -> Any:
 @guardian_required
 def messages(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
-    return _render("portal/messages.html", guardian, ctx, threads=ops.threads(guardian.id, ctx))
+    return _render(
+        "portal/messages.html", guardian, ctx, threads=conversations.threads(guardian.id, ctx)
+    )
 
 
 @bp.route("/child/<int:student_id>/messages/new", methods=["GET", "POST"])
@@ -407,17 +432,17 @@ def messages(student_id: int) -> Any:
 def new_message(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
     form = NewMessageForm()
-    form.staff_id.choices = [(str(sid), label) for sid, label in ops.recipients(ctx)]
+    form.staff_id.choices = [(str(sid), label) for sid, label in conversations.recipients(ctx)]
     error = None
     if form.validate_on_submit():
         try:
             staff_id = int(form.staff_id.data or 0)
-            thread = ops.start_thread(guardian.id, ctx, staff_id, form.subject.data, form.body.data)
-        except (ValueError, ops.PortalError) as exc:
+            thread = conversations.start_thread(
+                guardian.id, ctx, staff_id, form.subject.data, form.body.data
+            )
+        except (ValueError, PortalError) as exc:
             error = (
-                exc.message_bg
-                if isinstance(exc, ops.PortalError)
-                else "Изберете учител от списъка."
+                exc.message_bg if isinstance(exc, PortalError) else "Изберете учител от списъка."
             )
         else:
             flash("Съобщението е изпратено.", "success")
@@ -435,13 +460,13 @@ def thread(student_id: int, thread_id: int) -> Any:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                ops.reply(guardian.id, ctx, thread_id, form.body.data)
-            except ops.PortalError as exc:
+                conversations.reply(guardian.id, ctx, thread_id, form.body.data)
+            except PortalError as exc:
                 error = exc.message_bg
             else:
                 flash("Отговорът е изпратен.", "success")
                 return redirect(url_for("portal.thread", student_id=ctx.id, thread_id=thread_id))
-    data = ops.read_thread(guardian.id, ctx, thread_id)
+    data = conversations.read_thread(guardian.id, ctx, thread_id)
     status = 400 if request.method == "POST" else 200
     return _render("portal/thread.html", guardian, ctx, t=data, form=form, error=error), status
 
@@ -462,12 +487,9 @@ def calendar() -> Any:
 @bp.post("/calendar/regenerate")
 @guardian_required
 def calendar_regenerate() -> Any:
-    guardian = current_guardian()
-    assert guardian is not None
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    guardian = _button_guardian()
     had = bool(guardian.ical_token)
-    ops.regenerate_ical_token(guardian)
+    ical.regenerate_ical_token(guardian)
     flash(
         "Създадохме нов адрес; старият вече не работи." if had else "Адресът на календара е готов.",
         "success",
@@ -478,18 +500,15 @@ def calendar_regenerate() -> Any:
 @bp.post("/calendar/revoke")
 @guardian_required
 def calendar_revoke() -> Any:
-    guardian = current_guardian()
-    assert guardian is not None
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    ops.revoke_ical_token(guardian)
+    guardian = _button_guardian()
+    ical.revoke_ical_token(guardian)
     flash("Календарът е спрян: адресът вече не работи.", "success")
     return redirect(url_for("portal.calendar"))
 
 
 @bp.get("/calendar/<token>.ics")
 def ical_feed(token: str) -> Response:
-    guardian = ops.guardian_for_ical_token(token)
+    guardian = ical.guardian_for_ical_token(token)
     body = ical.build_feed(guardian.id, request.host.split(":")[0] or "belezhnik")
     return Response(
         body,
@@ -504,7 +523,7 @@ def ical_feed(token: str) -> Response:
 def my_data() -> Any:
     guardian = current_guardian()
     assert guardian is not None
-    return _render("portal/my_data.html", guardian, None, data=ops.export_data(guardian))
+    return _render("portal/my_data.html", guardian, None, data=export_data(guardian))
 
 
 @bp.get("/my-data.json")
@@ -512,7 +531,7 @@ def my_data() -> Any:
 def my_data_json() -> Response:
     guardian = current_guardian()
     assert guardian is not None
-    body = json.dumps(ops.export_data(guardian), ensure_ascii=False, indent=2)
+    body = json.dumps(export_data(guardian), ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",

@@ -77,10 +77,11 @@ def test_comparison_chart(page, live_url):
 def test_message_reply(page, live_url, demo_app):
     sid = child_ids(ME)[0]
     me = guardian(ME)
-    from portal import operations as ops
+    from portal.children import child_context
+    from portal.conversations import recipients
 
-    ctx = ops.child_context(me.id, sid)
-    staff_id = ops.recipients(ctx)[0][0]
+    ctx = child_context(me.id, sid)
+    staff_id = recipients(ctx)[0][0]
     thread = MessageThread(
         school_id=ctx.school.id,
         student_id=sid,

@@ -28,9 +28,9 @@ NUMERIC = "roditel2@sou1.demo.bg"  # a child in grade V (and one in grade III)
 
 def numeric_child() -> int:
     """roditel2's child in grades IV–XII, whose grades are numbers."""
-    from portal import operations as ops
+    from portal.children import children
 
-    kids = [k for k in ops.children(guardian(NUMERIC).id) if k.school_class.grade_level >= 4]
+    kids = [k for k in children(guardian(NUMERIC).id) if k.school_class.grade_level >= 4]
     assert kids
     return kids[0].id
 
@@ -270,11 +270,11 @@ def test_password_reset_rejects_forged_and_short(demo_client):
 
 
 def test_password_reset_link_expires(demo_client, monkeypatch):
-    from portal import operations as ops
+    from portal import accounts
 
     form_post(demo_client, "/password/forgot", {"email": ME})
     path = _reset_link(ME).split("localhost", 1)[1]
-    monkeypatch.setattr(ops, "RESET_MAX_AGE", -1)
+    monkeypatch.setattr(accounts, "RESET_MAX_AGE", -1)
     response = demo_client.get(path)
     assert response.status_code == 302
     assert "изтекла" in demo_client.get(response.headers["Location"]).get_data(as_text=True)

@@ -11,8 +11,8 @@ from models import GroupSummary
 from models import Guardian
 from models import SeenItem
 from models import db
-from portal import operations as ops
 from portal import stats
+from portal.receipts import mark_seen
 from tests.test_portal_stats import _report
 from tests.test_portal_stats import _world
 
@@ -44,7 +44,7 @@ def test_read_receipts_are_idempotent_under_concurrency(pg_app):
     def view() -> None:
         try:
             with pg_app.app_context():
-                ops.mark_seen(gid, "grade", list(range(1, 200)))
+                mark_seen(gid, "grade", list(range(1, 200)))
         except BaseException as exc:  # reported below
             errors.append(exc)
 

@@ -18,8 +18,10 @@ from models import SchoolYear
 from models import Student
 from models import Subject
 from models import db
-from portal import operations as ops
 from portal import stats
+from portal.child_grades import child_grades
+from portal.child_grades import subject_rows
+from portal.children import ChildContext
 
 D = Decimal
 
@@ -95,12 +97,12 @@ def _world(class_sizes=(6, 5), grades_per_student=None):
 
 
 def _ctx(school, year, cls, student):
-    return ops.ChildContext(student, school, "mother", cls, year)
+    return ChildContext(student, school, "mother", cls, year)
 
 
 def _report(school, year, cls, student, subject_id=None):
     ctx = _ctx(school, year, cls, student)
-    rows = ops.subject_rows(ctx, ops.child_grades(ctx), 1)
+    rows = subject_rows(ctx, child_grades(ctx), 1)
     forecasts = {r.subject_id: r.forecast for r in rows if r.forecast is not None}
     return stats.comparison(ctx, 1, forecasts, subject_id)
 

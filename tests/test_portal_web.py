@@ -15,7 +15,8 @@ from models import Remark
 from models import SeenItem
 from models import Student
 from models import db
-from portal import operations as ops
+from portal.children import children
+from portal.receipts import seen_by
 from tests.conftest import form_post
 
 PASSWORD = "demo1234"
@@ -166,7 +167,7 @@ def test_dashboard_shows_grades_with_word_and_marks_them_seen(demo_client):
         )
     )
     assert grade.id in seen
-    receipts = ops.seen_by("grade", [grade.id])
+    receipts = seen_by("grade", [grade.id])
     assert [r["guardian"] for r in receipts[grade.id]] == [g.full_name]
     # viewing again writes nothing new (idempotent)
     before = db.session.scalar(sa.select(sa.func.count(SeenItem.id)))
@@ -177,7 +178,7 @@ def test_dashboard_shows_grades_with_word_and_marks_them_seen(demo_client):
 def test_dashboard_of_grades_four_to_twelve_shows_forecast_with_word(demo_client):
     email = "roditel2@sou1.demo.bg"
     login(demo_client, email=email)
-    kids = [k for k in ops.children(guardian(email).id) if k.school_class.grade_level >= 4]
+    kids = [k for k in children(guardian(email).id) if k.school_class.grade_level >= 4]
     html = demo_client.get(f"/child/{kids[0].id}?term=1").get_data(as_text=True)
     assert re.search(r"(Слаб|Среден|Добър|Много добър|Отличен) \d,\d\d", html), "forecast with word"
     assert "Среден успех за I срок" in html

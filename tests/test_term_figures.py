@@ -23,8 +23,15 @@ from models import SchoolClass
 from models import StaffUser
 from models import Subject
 from models import db
-from portal import operations as ops
 from portal import stats
+from portal.child_grades import SubjectRow
+from portal.child_grades import child_figures
+from portal.child_grades import child_grades
+from portal.child_grades import overall_average
+from portal.child_grades import subject_rows
+from portal.children import ChildContext
+from portal.children import children
+from portal.dashboard import dashboard
 from tests.test_portal_stats import _ctx
 from tests.test_portal_stats import _world
 from tests.test_portal_web import guardian
@@ -42,18 +49,18 @@ def _admin() -> core.Actor:
     return core.Actor.load(staff_id, 1)
 
 
-def _child_ctx() -> ops.ChildContext:
+def _child_ctx() -> ChildContext:
     """The demo parent's first child in grades IV–XII (numeric grades)."""
     kids = [
         k
-        for k in ops.children(guardian(PARENT).id)
+        for k in children(guardian(PARENT).id)
         if k.school_class is not None and k.school_class.grade_level >= 4
     ]
     assert kids, "the demo parent has a child in grades IV–XII"
     return kids[0]
 
 
-def _math(ctx: ops.ChildContext) -> Curriculum:
+def _math(ctx: ChildContext) -> Curriculum:
     assert ctx.school_class is not None
     return db.session.scalars(
         sa.select(Curriculum)
@@ -62,7 +69,7 @@ def _math(ctx: ops.ChildContext) -> Curriculum:
     ).one()
 
 
-def _currents_six_six_six(ctx: ops.ChildContext, curriculum: Curriculum) -> None:
+def _currents_six_six_six(ctx: ChildContext, curriculum: Curriculum) -> None:
     """The child's term-1 grades in the subject become exactly 6, 6, 6 (and the read model
     follows, as every use-case makes it)."""
     assert ctx.school_year is not None
@@ -89,19 +96,19 @@ def _currents_six_six_six(ctx: ops.ChildContext, curriculum: Curriculum) -> None
     db.session.commit()
 
 
-def _phone_math(ctx: ops.ChildContext, curriculum: Curriculum) -> dict[str, Any]:
+def _phone_math(ctx: ChildContext, curriculum: Curriculum) -> dict[str, Any]:
     assert ctx.school_year is not None
     payload = summary.get_summary(ctx.id, ctx.school_year.id)
     return next(s for s in payload["subjects"] if s["subject_id"] == curriculum.subject_id)
 
 
-def _portal_math(ctx: ops.ChildContext, curriculum: Curriculum) -> ops.SubjectRow:
-    rows = ops.subject_rows(ctx, ops.child_grades(ctx), 1)
+def _portal_math(ctx: ChildContext, curriculum: Curriculum) -> SubjectRow:
+    rows = subject_rows(ctx, child_grades(ctx), 1)
     return next(r for r in rows if r.subject_id == curriculum.subject_id)
 
 
-def _comparison(ctx: ops.ChildContext) -> stats.Comparison:
-    rows = ops.subject_rows(ctx, ops.child_grades(ctx), 1)
+def _comparison(ctx: ChildContext) -> stats.Comparison:
+    rows = subject_rows(ctx, child_grades(ctx), 1)
     figures = {r.subject_id: r.figure.value for r in rows if r.figure is not None}
     finals = {r.subject_id for r in rows if r.figure is not None and r.figure.final}
     report = stats.comparison(ctx, 1, figures, None, finals)
@@ -140,7 +147,7 @@ def test_term_grade_is_the_terms_figure_everywhere_and_removing_it_brings_the_fo
     assert portal.figure == rules.Figure(D("5.00"), True)
     assert portal.figure.text == "Много добър 5"
     assert portal.forecast == D("6.00")  # still shown as the forecast beside it
-    board = ops.dashboard(guardian(PARENT).id, ctx, 1)
+    board = dashboard(guardian(PARENT).id, ctx, 1)
     assert board["overall"] == rules.overall_success(r.figure for r in board["subjects"])
 
     # the comparison: the child's figure and the class's list of figures both hold 5, not 6
@@ -172,7 +179,7 @@ def test_term_grade_is_the_terms_figure_everywhere_and_removing_it_brings_the_fo
     ) == sorted(_class_figures(ctx, math), key=Decimal)
 
 
-def _class_figures(ctx: ops.ChildContext, curriculum: Curriculum) -> list[str]:
+def _class_figures(ctx: ChildContext, curriculum: Curriculum) -> list[str]:
     """Each classmate's figure in the subject, computed independently from the rule."""
     assert ctx.school_class is not None
     out = []
@@ -234,10 +241,10 @@ def test_grades_one_to_three_compare_counted_marks_not_averages(app) -> None:  #
     db.session.commit()
     cls, child = students[2]  # marks 5
     ctx = _ctx(school, year, cls, child)
-    rows = ops.subject_rows(ctx, ops.child_grades(ctx), 1)
+    rows = subject_rows(ctx, child_grades(ctx), 1)
     assert all(r.forecast is None and r.figure is None for r in rows)
     assert {r.forecast_text for r in rows} == {"Много добър (1)"}
-    assert ops.overall_average(rows) is None
+    assert overall_average(rows) is None
     report = stats.comparison(ctx, 1, {}, None)
     assert report is not None and report.qualitative and not report.rows
     math_row = next(m for m in report.marks if m.subject_id == math.id)
@@ -279,7 +286,7 @@ def test_year_comparison_uses_the_annual_grade_once_set(demo_app, demo_client) -
     level, year_id = ctx.school_class.grade_level, ctx.school_year.id
 
     def year_row() -> stats.ComparisonRow:
-        figures = ops.child_figures(ctx, None)
+        figures = child_figures(ctx, None)
         report = stats.comparison(
             ctx,
             stats.YEAR,
@@ -322,7 +329,7 @@ def test_year_comparison_uses_the_annual_grade_once_set(demo_app, demo_client) -
     assert term_grade.id is not None
 
 
-def _class_year_figures(ctx: ops.ChildContext, curriculum: Curriculum) -> list[str]:
+def _class_year_figures(ctx: ChildContext, curriculum: Curriculum) -> list[str]:
     assert ctx.school_class is not None
     out = []
     for (student_id,) in db.session.execute(

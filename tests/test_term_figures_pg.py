@@ -14,8 +14,8 @@ from gradebook import summary
 from models import Curriculum
 from models import Grade
 from models import db
-from portal import operations as ops
 from portal import stats
+from portal.child_grades import child_figures
 from tests.test_portal_stats import _ctx
 from tests.test_portal_stats import _world
 
@@ -51,7 +51,7 @@ def test_term_and_annual_grades_on_postgres(pg_app) -> None:  # type: ignore[no-
     ctx = _ctx(school, year, cls, child)
 
     def report(term: int) -> stats.Comparison:
-        figures = ops.child_figures(ctx, None if term == stats.YEAR else term)
+        figures = child_figures(ctx, None if term == stats.YEAR else term)
         result = stats.comparison(
             ctx,
             term,

@@ -168,9 +168,9 @@ def test_twenty_parallel_staff_sign_ins_for_one_email_check_at_most_five_passwor
 def test_forty_parallel_parent_sign_ins_check_at_most_the_limit(
     demo_app: Flask, live_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from portal import operations
+    from portal import accounts
 
-    checks = counting_hash_checks(monkeypatch, operations)
+    checks = counting_hash_checks(monkeypatch, accounts)
     db.session.rollback()
     parallel_sign_ins(live_url, "/login", "roditel1@sou1.demo.bg", PARALLEL)
     assert 0 < len(checks) <= demo_app.config["LOGIN_FAILS_PER_HOUR"], len(checks)
@@ -213,17 +213,18 @@ def test_forty_parallel_pin_guesses_on_postgres(pg_app: Flask, pin_checks: list[
 def test_forty_parallel_parent_sign_ins_on_postgres(
     pg_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from portal import operations
+    from portal import accounts
+    from portal.messages import PortalError
 
     db.session.add(Guardian(full_name="Родител", email="victim@example.bg", password_hash="x"))
     db.session.commit()
-    checks = counting_hash_checks(monkeypatch, operations)
+    checks = counting_hash_checks(monkeypatch, accounts)
 
     def fire(_item: None) -> str:
         with pg_app.app_context():
             try:
-                operations.authenticate("victim@example.bg", "guess", "192.0.2.1")
-            except operations.PortalError as exc:
+                accounts.authenticate("victim@example.bg", "guess", "192.0.2.1")
+            except PortalError as exc:
                 return str(exc)
             finally:
                 db.session.remove()

@@ -1,0 +1,207 @@
+"""Bulgarian school rules for Belezhnik, as pure functions: one module per topic.
+
+Every module here imports only the Python standard library and the other rule modules, and
+touches no database, clock or network, so every rule can be tested with a table of cases.  The
+spec is ``/work/shared/DOMAIN.md``; each function's docstring names the rule it encodes and where
+the rule comes from.  Callers keep ``from gradebook import rules`` / ``rules.X``: this package
+re-exports every public name.
+
+Where each rule lives:
+
+* ``errors`` — :class:`RuleError` (English ``str(e)`` for logs, Bulgarian ``message_bg`` for people).
+* ``numbers`` — :func:`to_decimal` and half-up rounding (never ``float``, never ``round()``).
+* ``scale`` — the six-point scale: grade words and thresholds, whole marks, averages, the
+  official average (Наредба № 11/01.09.2016; NEISPUO ``GradeUtils.cs``).
+* ``grade_checks`` — grade kinds (current, term, annual …) and the validation of a grade.
+* ``qualitative`` — grades I–III as words (counted, never averaged) and the СОП marks.
+* ``figures`` — forecasts, the figure of a subject for a term or the year, общ успех, the
+  minimum number of current grades per term.
+* ``absences`` — absence kinds and excuse reasons, a late counts ½, the monthly АСП threshold,
+  school days, days excused by parents (Наредба за приобщаващото образование, чл. 62).
+* ``locks`` — entry locks: the future lock and the past-month lock.
+* ``wording`` — formatting for Bulgarian readers: "5,25", "05.11.2026", month and weekday names,
+  "Много добър 5,25".
+* ``personal_ids`` — ЕГН, ЛНЧ, ИДН.
+* ``student_code`` — the student's parent-access code (random digits + Verhoeff check digit).
+* ``form_input`` — row ids and terms typed into forms and query strings.
+"""
+
+from __future__ import annotations
+
+from gradebook.rules.absences import ABSENCE_EXCUSED
+from gradebook.rules.absences import ABSENCE_KINDS
+from gradebook.rules.absences import ABSENCE_LATE
+from gradebook.rules.absences import ABSENCE_UNEXCUSED
+from gradebook.rules.absences import DEFAULT_MONTHLY_THRESHOLD
+from gradebook.rules.absences import EXCUSE_FAMILY
+from gradebook.rules.absences import EXCUSE_HEALTH
+from gradebook.rules.absences import EXCUSE_OTHER
+from gradebook.rules.absences import EXCUSE_REASONS
+from gradebook.rules.absences import LATE_WEIGHT
+from gradebook.rules.absences import PARENT_EXCUSE_MAX_IN_ROW
+from gradebook.rules.absences import PARENT_EXCUSE_MAX_YEAR
+from gradebook.rules.absences import AbsenceTotals
+from gradebook.rules.absences import absence_totals
+from gradebook.rules.absences import exceeds_monthly_threshold
+from gradebook.rules.absences import is_school_day
+from gradebook.rules.absences import parent_excused_days_ok
+from gradebook.rules.absences import parent_excused_days_problem
+from gradebook.rules.absences import weighted_unexcused
+from gradebook.rules.errors import RuleError
+from gradebook.rules.figures import Figure
+from gradebook.rules.figures import forecast_whole
+from gradebook.rules.figures import min_grades_per_term
+from gradebook.rules.figures import missing_grades_warning
+from gradebook.rules.figures import overall_success
+from gradebook.rules.figures import term_figure
+from gradebook.rules.figures import term_forecast
+from gradebook.rules.figures import year_figure
+from gradebook.rules.form_input import MAX_DB_ID
+from gradebook.rules.form_input import db_id
+from gradebook.rules.form_input import term_number
+from gradebook.rules.grade_checks import CURRENT_KINDS
+from gradebook.rules.grade_checks import FINAL_KINDS
+from gradebook.rules.grade_checks import GRADE_KINDS
+from gradebook.rules.grade_checks import KIND_ANNUAL
+from gradebook.rules.grade_checks import KIND_TERM
+from gradebook.rules.grade_checks import check_current_grade
+from gradebook.rules.grade_checks import check_final_grade
+from gradebook.rules.grade_checks import check_grade
+from gradebook.rules.grade_checks import parse_current_grade
+from gradebook.rules.locks import LOCK_FUTURE
+from gradebook.rules.locks import LOCK_MONTH
+from gradebook.rules.locks import entry_locked
+from gradebook.rules.numbers import NumberLike
+from gradebook.rules.numbers import to_decimal
+from gradebook.rules.personal_ids import ASP_ID_TYPE_CODES
+from gradebook.rules.personal_ids import PERSONAL_ID_KINDS
+from gradebook.rules.personal_ids import egn_info
+from gradebook.rules.personal_ids import is_valid_egn
+from gradebook.rules.personal_ids import is_valid_idn
+from gradebook.rules.personal_ids import is_valid_lnch
+from gradebook.rules.personal_ids import validate_personal_id
+from gradebook.rules.qualitative import QUALITATIVE_WORDS
+from gradebook.rules.qualitative import SOP_COPES
+from gradebook.rules.qualitative import SOP_DIFFICULTIES
+from gradebook.rules.qualitative import SOP_MARKS
+from gradebook.rules.qualitative import SOP_MEETS
+from gradebook.rules.qualitative import qualitative_counts
+from gradebook.rules.qualitative import qualitative_text
+from gradebook.rules.qualitative import qualitative_word
+from gradebook.rules.qualitative import sop_word
+from gradebook.rules.scale import GRADE_WORDS
+from gradebook.rules.scale import MAX_GRADE
+from gradebook.rules.scale import MIN_GRADE
+from gradebook.rules.scale import average
+from gradebook.rules.scale import grade_word
+from gradebook.rules.scale import official_average
+from gradebook.rules.scale import whole_mark
+from gradebook.rules.student_code import STUDENT_CODE_LENGTH
+from gradebook.rules.student_code import is_valid_student_code
+from gradebook.rules.student_code import new_student_code
+from gradebook.rules.student_code import normalize_student_code
+from gradebook.rules.student_code import verhoeff_check_digit
+from gradebook.rules.student_code import verhoeff_is_valid
+from gradebook.rules.wording import MONTHS_BG
+from gradebook.rules.wording import WEEKDAYS_BG
+from gradebook.rules.wording import format_date_bg
+from gradebook.rules.wording import format_datetime_bg
+from gradebook.rules.wording import format_decimal_bg
+from gradebook.rules.wording import grade_text
+from gradebook.rules.wording import month_year_bg
+
+__all__ = [
+    # errors
+    "RuleError",
+    # numbers
+    "NumberLike",
+    "to_decimal",
+    # scale
+    "MIN_GRADE",
+    "MAX_GRADE",
+    "GRADE_WORDS",
+    "grade_word",
+    "whole_mark",
+    "average",
+    "official_average",
+    # grade_checks
+    "KIND_TERM",
+    "KIND_ANNUAL",
+    "GRADE_KINDS",
+    "CURRENT_KINDS",
+    "FINAL_KINDS",
+    "check_current_grade",
+    "parse_current_grade",
+    "check_final_grade",
+    "check_grade",
+    # qualitative
+    "QUALITATIVE_WORDS",
+    "SOP_DIFFICULTIES",
+    "SOP_COPES",
+    "SOP_MEETS",
+    "SOP_MARKS",
+    "qualitative_word",
+    "sop_word",
+    "qualitative_counts",
+    "qualitative_text",
+    # figures
+    "term_forecast",
+    "forecast_whole",
+    "Figure",
+    "term_figure",
+    "year_figure",
+    "overall_success",
+    "min_grades_per_term",
+    "missing_grades_warning",
+    # absences
+    "ABSENCE_EXCUSED",
+    "ABSENCE_UNEXCUSED",
+    "ABSENCE_LATE",
+    "ABSENCE_KINDS",
+    "EXCUSE_HEALTH",
+    "EXCUSE_FAMILY",
+    "EXCUSE_OTHER",
+    "EXCUSE_REASONS",
+    "LATE_WEIGHT",
+    "DEFAULT_MONTHLY_THRESHOLD",
+    "PARENT_EXCUSE_MAX_YEAR",
+    "PARENT_EXCUSE_MAX_IN_ROW",
+    "AbsenceTotals",
+    "weighted_unexcused",
+    "absence_totals",
+    "exceeds_monthly_threshold",
+    "is_school_day",
+    "parent_excused_days_problem",
+    "parent_excused_days_ok",
+    # locks
+    "LOCK_FUTURE",
+    "LOCK_MONTH",
+    "entry_locked",
+    # wording
+    "format_decimal_bg",
+    "format_date_bg",
+    "format_datetime_bg",
+    "MONTHS_BG",
+    "WEEKDAYS_BG",
+    "month_year_bg",
+    "grade_text",
+    # personal_ids
+    "PERSONAL_ID_KINDS",
+    "ASP_ID_TYPE_CODES",
+    "egn_info",
+    "is_valid_egn",
+    "is_valid_lnch",
+    "is_valid_idn",
+    "validate_personal_id",
+    # student_code
+    "STUDENT_CODE_LENGTH",
+    "verhoeff_check_digit",
+    "verhoeff_is_valid",
+    "new_student_code",
+    "is_valid_student_code",
+    "normalize_student_code",
+    # form_input
+    "MAX_DB_ID",
+    "db_id",
+    "term_number",
+]
