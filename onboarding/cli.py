@@ -62,6 +62,7 @@ def _make_import_command(kind: str) -> click.Command:
         file: Path, school_code: str, do_commit: bool, invite: bool, confirm_leavers: bool
     ) -> None:
         from config import clock
+        from onboarding import import_students
         from onboarding import importer
 
         school = _school(school_code)
@@ -90,7 +91,7 @@ def _make_import_command(kind: str) -> click.Command:
         _, counts = importer.commit(kind, school.id, file.name, data, invite=invite, progress=_bar)
         click.echo("Записано: " + importer.counts_text(counts or {}))
         if kind == "students" and confirm_leavers and plan.leavers:
-            done = importer.confirm_leavers(
+            done = import_students.confirm_leavers(
                 school.id, [x.student_id for x in plan.leavers], clock.today(), "отписан (импорт)"
             )
             click.echo(f"Отписани: {done}")

@@ -50,6 +50,7 @@ from models import SchoolClass
 from models import SchoolYear
 from models import db
 from onboarding import asp
+from onboarding import import_students
 from onboarding import importer
 from onboarding import reports
 from onboarding import signup
@@ -242,8 +243,10 @@ def import_leavers(token: str) -> Any:
         flash("Не сте избрали ученици.", "error")
     else:
         staff = current_staff()
-        done = importer.confirm_leavers(school_id, chosen, on_date, form.reason.data or "отписан",
-                                        actor_id=staff.id if staff else None)  # fmt: skip
+        actor_id = staff.id if staff else None
+        done = import_students.confirm_leavers(
+            school_id, chosen, on_date, form.reason.data or "отписан", actor_id=actor_id
+        )
         flash(f"Отписани ученици: {done}.", "success")
     return redirect(url_for("onboarding.import_preview", kind="students", token=token))
 

@@ -81,10 +81,10 @@ def test_round_trip(demo_app) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_left_student_carries_the_deregistration_date(demo_app) -> None:  # type: ignore[no-untyped-def]
-    from onboarding import importer
+    from onboarding import import_students
 
     student = _student()
-    importer.confirm_leavers(1, [student.id], dt.date(2026, 11, 20), "преместен")
+    import_students.confirm_leavers(1, [student.id], dt.date(2026, 11, 20), "преместен")
     november = {r.personal_id: r for r in asp.build_records(1, 2026, 11)}
     assert november[student.personal_id].deregistered_on == dt.date(2026, 11, 20)
     assert "|20.11.2026|" in asp.export_month(1, 2026, 11).decode("cp1251")
