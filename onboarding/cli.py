@@ -179,6 +179,8 @@ def report_command(
     fmt: str,
     output: Path | None,
 ) -> None:
+    from onboarding import report_base
+    from onboarding import report_render
     from onboarding import reports
     from onboarding.tabular import normalize_class_name
 
@@ -197,12 +199,12 @@ def report_command(
         report = reports.build(
             name, school.id, class_id=class_id, term=term, year=year, month=month_number
         )
-    except reports.ReportError as exc:
+    except report_base.ReportError as exc:
         raise click.ClickException(exc.message_bg) from None
     if fmt == "txt":
-        click.echo(reports.render_text(report))
+        click.echo(report_render.render_text(report))
         return
-    content, filename, _ = reports.render(report, fmt)
+    content, filename, _ = report_render.render(report, fmt)
     target = output or Path(filename)
     target.write_bytes(content)
     click.echo(f"Записан {target}")

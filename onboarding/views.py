@@ -52,6 +52,8 @@ from models import db
 from onboarding import asp
 from onboarding import import_students
 from onboarding import importer
+from onboarding import report_base
+from onboarding import report_render
 from onboarding import reports
 from onboarding import signup
 from onboarding import uploads
@@ -310,17 +312,17 @@ def report_show(name: str) -> Any:
         report = reports.build(
             name, school_id, class_id=class_id, term=term, year=year, month=month
         )
-    except reports.ReportError as exc:
+    except report_base.ReportError as exc:
         flash(exc.message_bg, "error")
         return redirect(url_for("onboarding.reports_index"))
     fmt = request.args.get("format", "html")
     if fmt == "html":
         args = {k: v for k, v in request.args.items() if k != "format"}
         return render_template("onboarding/report.html", report=report, args=args, name=name,
-                               cell=reports.cell_text)  # fmt: skip
+                               cell=report_base.cell_text)  # fmt: skip
     try:
-        content, filename, mimetype = reports.render(report, fmt)
-    except reports.ReportError as exc:
+        content, filename, mimetype = report_render.render(report, fmt)
+    except report_base.ReportError as exc:
         flash(exc.message_bg, "error")
         return redirect(url_for("onboarding.reports_index"))
     return Response(content, mimetype=mimetype,
