@@ -56,7 +56,7 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-# --- the scope of a report -------------------------------------------------------------------------------------
+# --- the scope of a report ------------------------------------------------------------------------
 def _school(school_id: int) -> School:
     school = db.session.get(School, school_id)
     if school is None:
