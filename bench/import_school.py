@@ -33,7 +33,7 @@ def make_csv(students: int, per_class: int = 25, seed: int = 1) -> tuple[bytes, 
     from gradebook.demo import FEMALE_FIRST
     from gradebook.demo import MALE_FIRST
     from gradebook.demo import make_egn
-    from onboarding.importer import STUDENT_COLUMNS
+    from onboarding.import_students import STUDENT_COLUMNS
 
     rng = random.Random(seed)
     out = io.StringIO()

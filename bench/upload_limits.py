@@ -22,7 +22,7 @@ import openpyxl  # noqa: E402
 
 from bench._common import machine  # noqa: E402
 from onboarding.file_error import ImportFileError  # noqa: E402
-from onboarding.importer import SUBJECT_COLUMNS  # noqa: E402
+from onboarding.import_subjects import SUBJECT_COLUMNS  # noqa: E402
 from onboarding.tabular import read_table  # noqa: E402
 from tests.upload_bombs import empty_cells  # noqa: E402
 from tests.upload_bombs import huge_shared_string  # noqa: E402

@@ -46,7 +46,7 @@ from models import SchoolYear
 from models import Student
 from models import db
 from onboarding.file_error import ImportFileError
-from onboarding.reports import absence_counts
+from onboarding.report_absences import absence_counts
 from onboarding.tabular import RowError
 from onboarding.tabular import decode
 

@@ -62,6 +62,7 @@ def _make_import_command(kind: str) -> click.Command:
         file: Path, school_code: str, do_commit: bool, invite: bool, confirm_leavers: bool
     ) -> None:
         from config import clock
+        from onboarding import import_students
         from onboarding import importer
 
         school = _school(school_code)
@@ -90,7 +91,7 @@ def _make_import_command(kind: str) -> click.Command:
         _, counts = importer.commit(kind, school.id, file.name, data, invite=invite, progress=_bar)
         click.echo("Записано: " + importer.counts_text(counts or {}))
         if kind == "students" and confirm_leavers and plan.leavers:
-            done = importer.confirm_leavers(
+            done = import_students.confirm_leavers(
                 school.id, [x.student_id for x in plan.leavers], clock.today(), "отписан (импорт)"
             )
             click.echo(f"Отписани: {done}")
@@ -178,6 +179,8 @@ def report_command(
     fmt: str,
     output: Path | None,
 ) -> None:
+    from onboarding import report_base
+    from onboarding import report_render
     from onboarding import reports
     from onboarding.tabular import normalize_class_name
 
@@ -196,12 +199,12 @@ def report_command(
         report = reports.build(
             name, school.id, class_id=class_id, term=term, year=year, month=month_number
         )
-    except reports.ReportError as exc:
+    except report_base.ReportError as exc:
         raise click.ClickException(exc.message_bg) from None
     if fmt == "txt":
-        click.echo(reports.render_text(report))
+        click.echo(report_render.render_text(report))
         return
-    content, filename, _ = reports.render(report, fmt)
+    content, filename, _ = report_render.render(report, fmt)
     target = output or Path(filename)
     target.write_bytes(content)
     click.echo(f"Записан {target}")

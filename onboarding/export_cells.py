@@ -5,7 +5,7 @@ A pupil named ``=HYPERLINK("http://x","y")`` (or ``+…``, ``-…``, ``@…``, o
 tab or a carriage return) would become a live formula when a report is opened in Excel or
 LibreOffice. :func:`safe_cell` prefixes such text with an apostrophe; numbers, dates and empty
 cells are returned unchanged, so a negative number stays a number. Every export goes through it
-(``onboarding/reports.py``, ``onboarding/templates_files.py``). Pure: standard library only.
+(``onboarding/report_render.py``, ``onboarding/templates_files.py``). Pure: standard library only.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The downloadable import templates (headers only) and filled examples, as CSV and XLSX.
 
-Generated from the column specs in :mod:`onboarding.importer`, so the template, the example, the
-importer and ``docs/IMPORT.md`` never disagree. CSV: UTF-8 with BOM and ``;`` (what Bulgarian
-Excel opens directly).
+Generated from the column specs of each kind (``onboarding.importer.KINDS``), so the template,
+the example, the importer and ``docs/IMPORT.md`` never disagree. CSV: UTF-8 with BOM and ``;``
+(what Bulgarian Excel opens directly).
 """
 
 from __future__ import annotations

@@ -50,7 +50,10 @@ from models import SchoolClass
 from models import SchoolYear
 from models import db
 from onboarding import asp
+from onboarding import import_students
 from onboarding import importer
+from onboarding import report_base
+from onboarding import report_render
 from onboarding import reports
 from onboarding import signup
 from onboarding import uploads
@@ -242,8 +245,10 @@ def import_leavers(token: str) -> Any:
         flash("Не сте избрали ученици.", "error")
     else:
         staff = current_staff()
-        done = importer.confirm_leavers(school_id, chosen, on_date, form.reason.data or "отписан",
-                                        actor_id=staff.id if staff else None)  # fmt: skip
+        actor_id = staff.id if staff else None
+        done = import_students.confirm_leavers(
+            school_id, chosen, on_date, form.reason.data or "отписан", actor_id=actor_id
+        )
         flash(f"Отписани ученици: {done}.", "success")
     return redirect(url_for("onboarding.import_preview", kind="students", token=token))
 
@@ -307,17 +312,17 @@ def report_show(name: str) -> Any:
         report = reports.build(
             name, school_id, class_id=class_id, term=term, year=year, month=month
         )
-    except reports.ReportError as exc:
+    except report_base.ReportError as exc:
         flash(exc.message_bg, "error")
         return redirect(url_for("onboarding.reports_index"))
     fmt = request.args.get("format", "html")
     if fmt == "html":
         args = {k: v for k, v in request.args.items() if k != "format"}
         return render_template("onboarding/report.html", report=report, args=args, name=name,
-                               cell=reports.cell_text)  # fmt: skip
+                               cell=report_base.cell_text)  # fmt: skip
     try:
-        content, filename, mimetype = reports.render(report, fmt)
-    except reports.ReportError as exc:
+        content, filename, mimetype = report_render.render(report, fmt)
+    except report_base.ReportError as exc:
         flash(exc.message_bg, "error")
         return redirect(url_for("onboarding.reports_index"))
     return Response(content, mimetype=mimetype,

@@ -31,6 +31,17 @@ def _student(school_id: int = 1) -> Student:
     ).first()
 
 
+def _file_with_hours(student: Student, hours: str) -> tuple[list[str], int]:
+    """November's АСП file of school 1 as lines, the student's line (its index returned) with
+    ``hours`` as the unexcused hours."""
+    lines = asp.export_month(1, 2026, 11).decode("cp1251").splitlines()
+    index = next(i for i, x in enumerate(lines) if f"|{student.personal_id}|" in x)
+    fields = lines[index].split("|")
+    fields[15] = hours
+    lines[index] = "|".join(fields)
+    return lines, index
+
+
 def _absent(student: Student, kinds: list[str], day: dt.date = dt.date(2026, 11, 3)) -> None:
     year = db.session.scalars(
         sa.select(SchoolYear).where(SchoolYear.school_id == student.school_id)
@@ -81,10 +92,10 @@ def test_round_trip(demo_app) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_left_student_carries_the_deregistration_date(demo_app) -> None:  # type: ignore[no-untyped-def]
-    from onboarding import importer
+    from onboarding import import_students
 
     student = _student()
-    importer.confirm_leavers(1, [student.id], dt.date(2026, 11, 20), "преместен")
+    import_students.confirm_leavers(1, [student.id], dt.date(2026, 11, 20), "преместен")
     november = {r.personal_id: r for r in asp.build_records(1, 2026, 11)}
     assert november[student.personal_id].deregistered_on == dt.date(2026, 11, 20)
     assert "|20.11.2026|" in asp.export_month(1, 2026, 11).decode("cp1251")
@@ -93,11 +104,7 @@ def test_a_left_student_carries_the_deregistration_date(demo_app) -> None:  # ty
 
 def test_differences_and_bad_lines_are_reported(demo_app) -> None:  # type: ignore[no-untyped-def]
     student = _student()
-    lines = asp.export_month(1, 2026, 11).decode("cp1251").splitlines()
-    index = next(i for i, x in enumerate(lines) if f"|{student.personal_id}|" in x)
-    fields = lines[index].split("|")
-    fields[15] = "12.00"
-    lines[index] = "|".join(fields)
+    lines, index = _file_with_hours(student, "12.00")
     broken = list(lines[0].split("|"))
     broken[4] = "1234567890"  # bad ЕГН
     lines.append("|".join(broken))
@@ -149,16 +156,12 @@ def test_comparison_is_actionable_and_writes_nothing(demo_app, demo_client) -> N
     from gradebook.demo import make_egn
 
     student = _student()
-    lines = asp.export_month(1, 2026, 11).decode("cp1251").splitlines()
-    mine = next(i for i, x in enumerate(lines) if f"|{student.personal_id}|" in x)
-    fields = lines[mine].split("|")
-    fields[15] = "7.50"
-    lines[mine] = "|".join(fields)
+    lines, mine = _file_with_hours(student, "7.50")
     flag = lines[mine + 1].split("|")
     flag[12] = "0" if flag[12] == "1" else "1"  # hours the same, "attends regularly" not
     lines[mine + 1] = "|".join(flag)
     dropped = lines.pop(mine + 2).split("|")
-    stranger = list(fields)
+    stranger = lines[mine].split("|")
     stranger[4] = make_egn(random.Random(5), dt.date(2012, 3, 4), female=False)
     stranger[5] = "Непознат"
     lines.append("|".join(stranger))

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from config import clock
 from models import AuditLog
 from models import Curriculum
 from models import Enrollment
@@ -23,9 +24,10 @@ from models import StaffMembership
 from models import Student
 from models import Subject
 from models import db
+from onboarding import import_students
 from onboarding import importer
 from onboarding.file_error import ImportFileError
-from onboarding.importer import STUDENT_COLUMNS
+from onboarding.import_students import STUDENT_COLUMNS
 from onboarding.tabular import decode
 from onboarding.tabular import normalize_class_name
 from onboarding.tabular import parse_date
@@ -260,8 +262,8 @@ def test_commit_then_reimport_is_idempotent_and_updates(app, school) -> None:  #
 
     # confirming the leaver closes the enrollment, keeps the student and the number
     assert (
-        importer.confirm_leavers(
-            school, [daniel.id], importer.clock.today(), "преместен в друго училище"
+        import_students.confirm_leavers(
+            school, [daniel.id], clock.today(), "преместен в друго училище"
         )
         == 1
     )
@@ -355,8 +357,8 @@ def test_import_is_scoped_to_the_school(app) -> None:  # type: ignore[no-untyped
     load_lists(second, with_students=True)
     load_lists(first, with_students=True)
     assert db.session.scalar(sa.select(sa.func.count(Student.id))) == 22  # same ЕГН, two schools
-    assert importer.confirm_leavers(first, [s.id for s in db.session.scalars(
-        sa.select(Student).where(Student.school_id == second))], importer.clock.today()) == 0  # fmt: skip
+    assert import_students.confirm_leavers(first, [s.id for s in db.session.scalars(
+        sa.select(Student).where(Student.school_id == second))], clock.today()) == 0  # fmt: skip
 
 
 # --- CLI -------------------------------------------------------------------------------------------

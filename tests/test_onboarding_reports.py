@@ -25,14 +25,17 @@ from models import SchoolYear
 from models import Student
 from models import Subject
 from models import db
+from onboarding import report_base
+from onboarding import report_grades
+from onboarding import report_render
 from onboarding import reports
 from tests._onboarding import login
 
 
 def _has_pdf_font() -> bool:
     try:
-        reports.font_path()
-    except reports.ReportError:
+        report_render.font_path()
+    except report_base.ReportError:
         return False
     return True
 
@@ -164,7 +167,7 @@ def test_completeness_against_the_minimum(demo_app) -> None:  # type: ignore[no-
     counts = [
         db.session.scalar(sa.select(sa.func.count(Grade.id)).where(
             Grade.student_id == p.id, Grade.curriculum_id == curriculum.id, Grade.term == 1,
-            Grade.kind.in_(reports.CURRENT_KINDS)))
+            Grade.kind.in_(report_grades.CURRENT_KINDS)))
         for p in _pupils(klass)
     ]  # fmt: skip
     assert short == sum(1 for c in counts if c < minimum)
@@ -175,7 +178,7 @@ def test_school_averages_use_official_rounding(demo_app) -> None:  # type: ignor
     report = reports.build("school-averages", 1, term=1)
     row = next(r for r in report.rows if _class(1, r[0]).grade_level > 3)
     klass = _class(1, row[0])
-    curriculum = next(c for c, name, _ in reports._curricula(1, [klass.id]) if name == row[1])
+    curriculum = next(c for c, name, _ in report_grades._curricula(1, [klass.id]) if name == row[1])
     values = db.session.scalars(sa.select(Grade.value).where(
         Grade.curriculum_id == curriculum.id, Grade.term == 1, Grade.kind != GradeKind.TERM)).all()  # fmt: skip
     assert row[3] == len(values)
@@ -187,14 +190,14 @@ def test_renderers_contain_the_names(demo_app, tmp_path) -> None:  # type: ignor
     klass = _class(1, "5а")
     report = reports.build("class-sheet", 1, class_id=klass.id, term=1)
     name = report.rows[0][1]
-    content, filename, mimetype = reports.render(report, "csv")
+    content, filename, mimetype = report_render.render(report, "csv")
     assert content.startswith(b"\xef\xbb\xbf") and name in content.decode("utf-8-sig")
     assert filename.endswith(".csv") and mimetype.startswith("text/csv")
-    content, _, _ = reports.render(report, "xlsx")
+    content, _, _ = report_render.render(report, "xlsx")
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet.cell(row=4, column=2).value == name
     assert [c.value for c in sheet[3]][: len(report.columns)] == report.columns
-    content, filename, mimetype = reports.render(report, "pdf")
+    content, filename, mimetype = report_render.render(report, "pdf")
     assert content.startswith(b"%PDF") and mimetype == "application/pdf"
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed: the PDF text is not checked")
@@ -214,7 +217,7 @@ def test_every_report_renders_every_format(demo_app) -> None:  # type: ignore[no
     for key in reports.REPORTS:
         report = reports.build(key, 1, class_id=klass.id, term=1, year=2026, month=11)
         for fmt in ("csv", "xlsx", "pdf"):
-            content, _, _ = reports.render(report, fmt)
+            content, _, _ = report_render.render(report, fmt)
             assert content
 
 
@@ -269,7 +272,7 @@ def test_reports_are_isolated_between_schools(demo_app, demo_client) -> None:  #
     html = demo_client.get("/onboarding/reports/absences?month=11.2026").get_data(as_text=True)
     assert _pupils(mine)[0].full_name in html
     assert _pupils(theirs)[0].full_name not in html
-    with pytest.raises(reports.ReportError):
+    with pytest.raises(report_base.ReportError):
         reports.build("class-sheet", 2, class_id=theirs.id)
 
 
@@ -306,5 +309,5 @@ def test_absences_by_month_sum_to_the_monthly_reports(demo_app) -> None:  # type
     ]
     assert row[6:9] == [sum(r[i] for r in september_to_november) for i in (3, 4, 5)]
     assert report.rows.index(row) in report.highlight  # November is above 5
-    content, _, _ = reports.render(report, "pdf")
+    content, _, _ = report_render.render(report, "pdf")
     assert content.startswith(b"%PDF")

@@ -21,6 +21,7 @@ from models import GradeKind
 from models import SchoolYear
 from models import Subject
 from models import db
+from onboarding import report_grades
 from onboarding import reports
 from tests._onboarding import login
 from tests.test_onboarding_reports import _class
@@ -102,7 +103,7 @@ def test_class_sheet_overall_uses_the_term_grade_not_the_forecast(demo_app) -> N
     assert report.rows[0][column] == "6,00 / 5"
     # общ успех: the mean of the figures, with 5 (not 6,00) for mathematics
     figures = []
-    for curriculum, _, _ in reports._curricula(1, [klass.id]):
+    for curriculum, _, _ in report_grades._curricula(1, [klass.id]):
         values = db.session.execute(
             sa.select(Grade.kind, Grade.value).where(
                 Grade.student_id == first.id,

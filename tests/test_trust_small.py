@@ -35,7 +35,8 @@ from models import Student
 from models import db
 from notify.twilio_status import CALL
 from notify.twilio_status import MESSAGE
-from onboarding import reports
+from onboarding import report_base
+from onboarding import report_render
 from onboarding.export_cells import safe_cell
 from security import page_number
 from security import sign
@@ -276,17 +277,17 @@ def test_a_formula_typed_as_a_pupils_name_is_text_in_the_xlsx_and_csv(demo_app: 
 
 
 def test_numbers_stay_numbers_in_the_exports() -> None:
-    report = reports.Report(
+    report = report_base.Report(
         key="t", title="=T", school="S", subtitle="-sub", columns=["Име", "Разлика"],
         rows=[[FORMULA, Decimal("-1.50")], ["@x", -3]],
     )  # fmt: skip
-    sheet = load_workbook(io.BytesIO(reports.render_xlsx(report))).active
+    sheet = load_workbook(io.BytesIO(report_render.render_xlsx(report))).active
     assert sheet["A4"].value == "'" + FORMULA and sheet["A4"].data_type == "s"
     assert sheet["B4"].value == -1.5 and sheet["B4"].data_type == "n"
     assert sheet["B5"].value == -3 and sheet["A5"].value == "'@x"
     assert sheet["A2"].value == "'-sub"
     rows = list(
-        csv.reader(io.StringIO(reports.render_csv(report).decode("utf-8-sig")), delimiter=";")
+        csv.reader(io.StringIO(report_render.render_csv(report).decode("utf-8-sig")), delimiter=";")
     )
     assert rows[0] == ["'=T", "'-sub"]
     assert rows[2] == ["'" + FORMULA, "-1,50"] and rows[3] == ["'@x", "-3"]

@@ -26,7 +26,7 @@ from onboarding import importer
 from onboarding import limits as limits_module
 from onboarding import tabular
 from onboarding.file_error import ImportFileError
-from onboarding.importer import SUBJECT_COLUMNS
+from onboarding.import_subjects import SUBJECT_COLUMNS
 from onboarding.limits import Limits
 from onboarding.tabular import read_table
 from tests.conftest import csrf_from
