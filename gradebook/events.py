@@ -13,15 +13,16 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
+from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
 from gradebook.core import parse_time
-from gradebook.core import reason_required
 from gradebook.core import snapshot
 from gradebook.messages import msg
 from models import Enrollment
@@ -103,13 +104,10 @@ def save_event(
                 subject_id=subject_id or None,
                 description=(description or "")[:2000],
             )
-            db.session.add(event)
-            db.session.flush()
-            audit(actor, "create", event, before=None, after=snapshot(event))
+            add_audited(actor, event)
         else:
             event = get_in_school(Event, event_id, actor.school_id)
-            if not (actor.is_admin or event.author_id == actor.staff_id):
-                raise Forbidden(msg("event.edit_forbidden"))
+            _check_event_author(actor, event, msg("event.edit_forbidden"))
             before = snapshot(event)
             event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
             event.class_id, event.subject_id = class_id or None, subject_id or None
@@ -139,6 +137,12 @@ def save_event(
         return event
 
     return atomic(work)
+
+
+def _check_event_author(actor: Actor, event: Event, forbidden_bg: str) -> None:
+    """An event is changed by its author or an admin."""
+    if not (actor.is_admin or event.author_id == actor.staff_id):
+        raise Forbidden(forbidden_bg)
 
 
 def _tell_cancelled(
@@ -185,12 +189,10 @@ def _tell_cancelled(
 def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
     """Call an event off, with a reason (audited); parents already told of it are told."""
 
-    def work() -> None:
-        event = get_in_school(Event, event_id, actor.school_id)
-        if not (actor.is_admin or event.author_id == actor.staff_id):
-            raise Forbidden(msg("event.delete_forbidden"))
-        why = reason_required(reason)
-        audit(actor, "delete", event, before=snapshot(event), after=None, reason=why)
+    def check(event: Event) -> None:
+        _check_event_author(actor, event, msg("event.delete_forbidden"))
+
+    def withdraw(event: Event, _none: None, why: str) -> list[tuple[int, int]]:
         student_ids = _class_student_ids(event.class_id, actor.school_id)
         _tell_cancelled(
             actor,
@@ -208,11 +210,9 @@ def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
             },
             per_guardian=event.class_id is None,
         )
-        year_id = event.school_year_id
-        db.session.delete(event)
-        commit_refreshed((sid, year_id) for sid in student_ids)
+        return [(sid, event.school_year_id) for sid in student_ids]
 
-    atomic(work)
+    delete_with_reason(actor, Event, event_id, reason=reason, check=check, withdraw=withdraw)
 
 
 def save_meeting(
@@ -259,16 +259,10 @@ def save_meeting(
                 topic=(topic or "")[:1000],
                 author_id=actor.staff_id,
             )
-            db.session.add(meeting)
-            db.session.flush()
-            audit(actor, "create", meeting, before=None, after=snapshot(meeting))
+            add_audited(actor, meeting)
         else:
             meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
-            if not (
-                actor.is_admin
-                or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
-            ):
-                raise Forbidden(msg("meeting.edit_forbidden"))
+            _check_meeting_manager(actor, meeting, msg("meeting.edit_forbidden"))
             before = snapshot(meeting)
             meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
             meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
@@ -298,18 +292,22 @@ def save_meeting(
     return atomic(work)
 
 
+def _check_meeting_manager(actor: Actor, meeting: ParentMeeting, forbidden_bg: str) -> None:
+    """A class meeting is changed by an admin or the class teacher, a school meeting by admins."""
+    if not (
+        actor.is_admin
+        or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
+    ):
+        raise Forbidden(forbidden_bg)
+
+
 def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
     """Call a parent meeting off, with a reason (audited); parents already told are told."""
 
-    def work() -> None:
-        meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
-        if not (
-            actor.is_admin
-            or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
-        ):
-            raise Forbidden(msg("meeting.delete_forbidden"))
-        why = reason_required(reason)
-        audit(actor, "delete", meeting, before=snapshot(meeting), after=None, reason=why)
+    def check(meeting: ParentMeeting) -> None:
+        _check_meeting_manager(actor, meeting, msg("meeting.delete_forbidden"))
+
+    def withdraw(meeting: ParentMeeting, _none: None, why: str) -> list[tuple[int, int]]:
         _tell_cancelled(
             actor,
             _class_student_ids(meeting.class_id, actor.school_id),
@@ -325,7 +323,8 @@ def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
             },
             per_guardian=meeting.class_id is None,
         )
-        db.session.delete(meeting)
-        commit_refreshed()
+        return []
 
-    atomic(work)
+    delete_with_reason(
+        actor, ParentMeeting, meeting_id, reason=reason, check=check, withdraw=withdraw
+    )
