@@ -17,6 +17,7 @@ from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import active_enrollments
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import cancel_notices
@@ -130,9 +131,7 @@ def save_lesson_absences(
                     kind=new_kind,
                     teacher_id=actor.staff_id,
                 )
-                db.session.add(absence)
-                db.session.flush()
-                audit(actor, "create", absence, before=None, after=snapshot(absence))
+                add_audited(actor, absence)
                 notify.append(absence)
                 counts["created"] += 1
             elif new_kind is None:

@@ -483,6 +483,16 @@ def history(
     return list(db.session.scalars(query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())))
 
 
+def read_field(errors: dict[str, str], read: Callable[[], T]) -> T | None:
+    """One field of a form: ``read()``'s value, or None with its messages added to ``errors``
+    (a form reports every wrong field at once, then raises :class:`Invalid`)."""
+    try:
+        return read()
+    except Invalid as exc:
+        errors.update(exc.errors)
+        return None
+
+
 def int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:
     try:
         value = int(raw)
@@ -505,11 +515,15 @@ def edit_with_reason(
     still be the row's (else :class:`Conflict`), a reason is required, ``change`` sets the new
     values (and may still refuse them) and the "update" audit entry keeps before and after."""
     check_version(obj, version)
-    why = reason_required(reason)
+    update_audited(actor, obj, change, reason=reason_required(reason))
+
+
+def update_audited(actor: Actor, obj: Any, change: Callable[[], None], *, reason: str = "") -> None:
+    """Change a row (``change`` sets the new values) and write its "update" audit entry."""
     before = snapshot(obj)
     change()
     db.session.flush()
-    audit(actor, "update", obj, before=before, after=snapshot(obj), reason=why)
+    audit(actor, "update", obj, before=before, after=snapshot(obj), reason=reason)
 
 
 def cancel_notices(

@@ -30,6 +30,7 @@ from gradebook.core import delete_with_reason
 from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
+from gradebook.core import read_field
 from gradebook.core import snapshot
 from gradebook.messages import msg
 from models import Curriculum
@@ -171,11 +172,7 @@ def save_grade_column(
         errors: dict[str, str] = {}
         if kind not in rules.CURRENT_KINDS:
             errors["kind"] = msg("grade.choose_kind")
-        try:
-            day = parse_date(date)
-        except Invalid as exc:
-            errors.update(exc.errors)
-            day = None
+        day = read_field(errors, lambda: parse_date(date))
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         assert day is not None

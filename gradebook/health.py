@@ -18,6 +18,7 @@ from gradebook.core import delete_with_reason
 from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
+from gradebook.core import read_field
 from gradebook.core import student_class
 from gradebook.core import student_in_school
 from gradebook.messages import msg
@@ -45,21 +46,11 @@ def save_health_note(
         if not actor.can_manage_class(klass.id):
             raise Forbidden(msg("health.forbidden"))
         errors: dict[str, str] = {}
-        try:
-            body = clean_text(text, 1000)
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            start = parse_date(date_from, "date_from")
-        except Invalid as exc:
-            errors.update(exc.errors)
-            start = None
+        body = read_field(errors, lambda: clean_text(text, 1000))
+        start = read_field(errors, lambda: parse_date(date_from, "date_from"))
         end = None
         if date_to:
-            try:
-                end = parse_date(date_to, "date_to")
-            except Invalid as exc:
-                errors.update(exc.errors)
+            end = read_field(errors, lambda: parse_date(date_to, "date_to"))
         if start and end and end < start:
             errors["date_to"] = msg("date.end_before_start")
         if errors:

@@ -20,6 +20,7 @@ from gradebook.core import delete_with_reason
 from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
+from gradebook.core import read_field
 from gradebook.core import student_in_school
 from gradebook.messages import msg
 from models import NotifyEvent
@@ -59,14 +60,8 @@ def save_remark(
             the_kind = RemarkKind(kind)
         except ValueError:
             errors["kind"] = msg("remark.choose_kind")
-        try:
-            body = clean_text(text, 1000)
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            day = parse_date(date)
-        except Invalid as exc:
-            errors.update(exc.errors)
+        body = read_field(errors, lambda: clean_text(text, 1000))
+        day = read_field(errors, lambda: parse_date(date))
         if subject_id:
             try:
                 get_in_school(Subject, subject_id, actor.school_id)
