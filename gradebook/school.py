@@ -29,6 +29,7 @@ from gradebook.core import int_in
 from gradebook.core import read_field
 from gradebook.core import require_admin
 from gradebook.core import snapshot
+from gradebook.core import update_audited
 from gradebook.messages import msg
 from models import Absence
 from models import Curriculum
@@ -218,6 +219,21 @@ def _curriculum_fields(
     return teacher, hours, (group_name or "").strip()[:40]
 
 
+def _curriculum_taken(
+    class_id: int, subject_id: int, section: str, group: str, *, other_than: int | None = None
+) -> bool:
+    """The class already has this subject in this section and group (another row of it)."""
+    query = sa.select(Curriculum.id).where(
+        Curriculum.class_id == class_id,
+        Curriculum.subject_id == subject_id,
+        Curriculum.section == section,
+        Curriculum.group_name == group,
+    )
+    if other_than is not None:
+        query = query.where(Curriculum.id != other_than)
+    return db.session.scalar(query) is not None
+
+
 def add_curriculum(
     actor: Actor,
     *,
@@ -241,14 +257,7 @@ def add_curriculum(
         teacher, hours, group = _curriculum_fields(
             actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
         )
-        if subject is not None and db.session.scalar(
-            sa.select(Curriculum.id).where(
-                Curriculum.class_id == klass.id,
-                Curriculum.subject_id == subject.id,
-                Curriculum.section == section,
-                Curriculum.group_name == group,
-            )
-        ):
+        if subject is not None and _curriculum_taken(klass.id, subject.id, section, group):
             errors["subject_id"] = msg("curriculum.subject_exists")
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
@@ -272,11 +281,12 @@ def add_curriculum(
 
 def _save_changes(actor: Actor, obj: M, changes: Mapping[str, Any]) -> M:
     """Set the columns of a row, audit before/after and commit (inside a use-case's work)."""
-    before = snapshot(obj)
-    for key, value in changes.items():
-        setattr(obj, key, value)
-    db.session.flush()
-    audit(actor, "update", obj, before=before, after=snapshot(obj))
+
+    def change() -> None:
+        for key, value in changes.items():
+            setattr(obj, key, value)
+
+    update_audited(actor, obj, change)
     commit_refreshed()
     return obj
 
@@ -463,14 +473,8 @@ def update_curriculum(
         teacher, hours, group = _curriculum_fields(
             actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
         )
-        if not errors and db.session.scalar(
-            sa.select(Curriculum.id).where(
-                Curriculum.class_id == row.class_id,
-                Curriculum.subject_id == row.subject_id,
-                Curriculum.section == section,
-                Curriculum.group_name == group,
-                Curriculum.id != row.id,
-            )
+        if not errors and _curriculum_taken(
+            row.class_id, row.subject_id, section, group, other_than=row.id
         ):
             errors["group_name"] = msg("curriculum.section_group_exists")
         if errors:
