@@ -16,6 +16,12 @@ model, and commits it all in ONE transaction (:func:`atomic` around the body,
   (it is down, a trigger refused a row): nothing was saved, the person may simply try again.
 
 All of them subclass :class:`OperationError`, whose ``message_bg`` is for people.
+
+What every topic writes the same way lives here too: a new audited row (:func:`add_audited`), a
+change with its before/after (:func:`update_audited`), a correction with version and reason
+(:func:`edit_with_reason`), a deletion with a reason (:func:`delete_with_reason`: a grade, an
+absence, a remark, a health note, an event, a meeting — each topic passes its rights check and
+how it takes back what the families were told), and one field of a form (:func:`read_field`).
 """
 
 from __future__ import annotations
