@@ -17,14 +17,16 @@ from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import active_enrollments
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import cancel_notices
 from gradebook.core import check_lock
-from gradebook.core import check_version
+from gradebook.core import check_manager_or_author
 from gradebook.core import commit_refreshed
+from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
-from gradebook.core import reason_required
 from gradebook.core import snapshot
 from gradebook.core import student_class
 from gradebook.messages import msg
@@ -129,9 +131,7 @@ def save_lesson_absences(
                     kind=new_kind,
                     teacher_id=actor.staff_id,
                 )
-                db.session.add(absence)
-                db.session.flush()
-                audit(actor, "create", absence, before=None, after=snapshot(absence))
+                add_audited(actor, absence)
                 notify.append(absence)
                 counts["created"] += 1
             elif new_kind is None:
@@ -270,23 +270,17 @@ def unexcused_between(
 def delete_absence(
     actor: Actor, absence_id: int, *, version: int | str | None, reason: str
 ) -> None:
-    def work() -> None:
-        absence = get_in_school(Absence, absence_id, actor.school_id)
-        klass = student_class(absence.student_id)
-        if not (
-            (klass is not None and actor.can_manage_class(klass.id))
-            or absence.teacher_id == actor.staff_id
-        ):
-            raise Forbidden(msg("absence.delete_forbidden"))
-        check_version(absence, version)
-        why = reason_required(reason)
-        year = db.session.get(SchoolYear, absence.school_year_id)
-        assert year is not None
-        check_lock(actor, year, absence.date, what="absence delete")
-        audit(actor, "delete", absence, before=snapshot(absence), after=None, reason=why)
-        outbox.cancel_for_object("absence", absence.id)
-        student_id = absence.student_id
-        db.session.delete(absence)
-        commit_refreshed([(student_id, year.id)])
-
-    atomic(work)
+    delete_with_reason(
+        actor,
+        Absence,
+        absence_id,
+        reason=reason,
+        version=version,
+        check=lambda absence: check_manager_or_author(
+            actor, absence, msg("absence.delete_forbidden")
+        ),
+        withdraw=lambda absence, _none, _why: cancel_notices(
+            "absence", absence, absence.student_id, absence.school_year_id
+        ),
+        lock_what="absence delete",
+    )

@@ -264,44 +264,32 @@ def _to_login() -> Any:
     return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
 
 
-def staff_required(view: F) -> F:
-    """Any staff member of the current school; anonymous (or parents) go to /staff/login;
-    an operator (no school) or a user without memberships gets 403."""
+def _signed_in_and(allowed: Callable[[], bool], view: F) -> F:
+    """``view`` for a signed-in staff user for whom ``allowed()`` holds, else 403; anonymous
+    users (or parents) go to the sign-in page."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_staff() is None:
             return _to_login()
-        if current_school_id() is None:
+        if not allowed():
             abort(403)
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def staff_required(view: F) -> F:
+    """Any staff member of the current school; anonymous (or parents) go to /staff/login;
+    an operator (no school) or a user without memberships gets 403."""
+    return _signed_in_and(lambda: current_school_id() is not None, view)
 
 
 def admin_required(view: F) -> F:
     """A school admin of the current school, else 403 (anonymous: to the sign-in page)."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_staff() is None:
-            return _to_login()
-        if not is_admin():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return _signed_in_and(lambda: is_admin(), view)
 
 
 def operator_required(view: F) -> F:
     """A platform operator, else 403 (anonymous: to the sign-in page)."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_staff() is None:
-            return _to_login()
-        if not is_operator():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return _signed_in_and(lambda: is_operator(), view)

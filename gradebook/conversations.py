@@ -15,6 +15,7 @@ from gradebook.core import audit
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import get_in_school
+from gradebook.core import read_field
 from gradebook.core import student_class
 from gradebook.messages import msg
 from models import GuardianStudent
@@ -127,10 +128,7 @@ def start_thread(
         the_subject = (subject or "").strip()
         if not the_subject or len(the_subject) > 200:
             errors["subject"] = msg("message.subject_format")
-        try:
-            clean_text(body, 4000, "body")
-        except Invalid as exc:
-            errors.update(exc.errors)
+        read_field(errors, lambda: clean_text(body, 4000, "body"))
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         now = clock.utc_naive()

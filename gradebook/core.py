@@ -16,6 +16,12 @@ model, and commits it all in ONE transaction (:func:`atomic` around the body,
   (it is down, a trigger refused a row): nothing was saved, the person may simply try again.
 
 All of them subclass :class:`OperationError`, whose ``message_bg`` is for people.
+
+What every topic writes the same way lives here too: a new audited row (:func:`add_audited`), a
+change with its before/after (:func:`update_audited`), a correction with version and reason
+(:func:`edit_with_reason`), a deletion with a reason (:func:`delete_with_reason`: a grade, an
+absence, a remark, a health note, an event, a meeting — each topic passes its rights check and
+how it takes back what the families were told), and one field of a form (:func:`read_field`).
 """
 
 from __future__ import annotations
@@ -52,8 +58,10 @@ from models import StaffRole
 from models import Student
 from models import StudentSummary
 from models import db
+from notify import outbox
 
 M = TypeVar("M")
+T = TypeVar("T")
 log = logging.getLogger("belezhnik.staff")
 
 
@@ -218,6 +226,14 @@ def audit(
     )
     db.session.add(entry)
     return entry
+
+
+def add_audited(actor: Actor, obj: M, *, reason: str = "") -> M:
+    """Insert a new row and its "create" audit entry (the row's id comes from the flush)."""
+    db.session.add(obj)
+    db.session.flush()
+    audit(actor, "create", obj, before=None, after=snapshot(obj), reason=reason)
+    return obj
 
 
 def current_year(school_id: int) -> SchoolYear:
@@ -444,6 +460,15 @@ def parse_time(raw: str | dt.time | None, field_name: str, required: bool) -> dt
         raise Invalid(msg("time.invalid"), {field_name: msg("time.invalid_field")}) from None
 
 
+def check_manager_or_author(actor: Actor, obj: Any, forbidden_bg: str) -> None:
+    """An absence or remark is changed by its author, the pupil's class teacher or an admin."""
+    klass = student_class(obj.student_id)
+    if not (
+        (klass is not None and actor.can_manage_class(klass.id)) or obj.teacher_id == actor.staff_id
+    ):
+        raise Forbidden(forbidden_bg)
+
+
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise Forbidden(msg("access.admin_only"))
@@ -464,6 +489,16 @@ def history(
     return list(db.session.scalars(query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())))
 
 
+def read_field(errors: dict[str, str], read: Callable[[], T]) -> T | None:
+    """One field of a form: ``read()``'s value, or None with its messages added to ``errors``
+    (a form reports every wrong field at once, then raises :class:`Invalid`)."""
+    try:
+        return read()
+    except Invalid as exc:
+        errors.update(exc.errors)
+        return None
+
+
 def int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:
     try:
         value = int(raw)
@@ -472,3 +507,77 @@ def int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:
     if not low <= value <= high:
         raise Invalid(message, {field_name: message})
     return value
+
+
+def edit_with_reason(
+    actor: Actor,
+    obj: Any,
+    *,
+    version: int | str | None,
+    reason: str,
+    change: Callable[[], None],
+) -> None:
+    """Correct a row that parents may already have seen: the version the person edited must
+    still be the row's (else :class:`Conflict`), a reason is required, ``change`` sets the new
+    values (and may still refuse them) and the "update" audit entry keeps before and after."""
+    check_version(obj, version)
+    update_audited(actor, obj, change, reason=reason_required(reason))
+
+
+def update_audited(actor: Actor, obj: Any, change: Callable[[], None], *, reason: str = "") -> None:
+    """Change a row (``change`` sets the new values) and write its "update" audit entry."""
+    before = snapshot(obj)
+    change()
+    db.session.flush()
+    audit(actor, "update", obj, before=before, after=snapshot(obj), reason=reason)
+
+
+def cancel_notices(
+    object_type: str, obj: Any, student_id: int, year_id: int
+) -> list[tuple[int, int]]:
+    """The usual ``withdraw`` of :func:`delete_with_reason`: the row's pending notices are
+    cancelled (nothing is sent of a row that is gone) and one pupil's read model is refreshed."""
+    outbox.cancel_for_object(object_type, obj.id)
+    return [(student_id, year_id)]
+
+
+def delete_with_reason(
+    actor: Actor,
+    model: type[M],
+    object_id: int,
+    *,
+    reason: str,
+    check: Callable[[M], T],
+    withdraw: Callable[[M, T, str], Iterable[tuple[int, int]]],
+    version: int | str | None = None,
+    lock_what: str | None = None,
+    override_lock: bool = False,
+) -> None:
+    """Delete one row of this school with a reason, in one transaction, the same way for every
+    topic (a grade, an absence, a remark, a health note, an event, a meeting):
+
+    the row must be in the actor's school (else :class:`NotFound`); ``check(row)`` raises
+    :class:`Forbidden` when the actor may not delete it and returns what ``withdraw`` needs (the
+    pupil's class…); the edited ``version`` must still be the row's; a reason is required; with
+    ``lock_what`` the row's ``date`` must not be locked (``override_lock``: an admin's audited
+    override of the month lock); the "delete" audit entry keeps the row as it was;
+    ``withdraw(row, checked, why)`` takes back what the families were told of it (cancels the
+    pending notices, or tells those already told) and returns the (student id, school year id)
+    pairs whose read model to refresh; then the row is deleted and all is committed."""
+
+    def work() -> None:
+        obj = get_in_school(model, object_id, actor.school_id)
+        checked = check(obj)
+        check_version(obj, version)
+        why = reason_required(reason)
+        if lock_what is not None:
+            year = db.session.get(SchoolYear, obj.school_year_id)
+            assert year is not None
+            check_lock(actor, year, obj.date, override=override_lock, what=lock_what)
+        audit(actor, "delete", obj, before=snapshot(obj), after=None, reason=why)
+        refresh = list(withdraw(obj, checked, why))
+        db.session.delete(obj)
+        db.session.flush()
+        commit_refreshed(refresh)
+
+    atomic(work)

@@ -13,16 +13,17 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
+from gradebook.core import add_audited
 from gradebook.core import atomic
-from gradebook.core import audit
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
+from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
 from gradebook.core import parse_time
-from gradebook.core import reason_required
-from gradebook.core import snapshot
+from gradebook.core import read_field
+from gradebook.core import update_audited
 from gradebook.messages import msg
 from models import Enrollment
 from models import Event
@@ -46,6 +47,33 @@ def _class_student_ids(class_id: int | None, school_id: int) -> list[int]:
     return list(db.session.scalars(query))
 
 
+def _announce(
+    actor: Actor,
+    obj: Event | ParentMeeting,
+    event_type: NotifyEvent,
+    object_type: str,
+    payload: dict[str, Any],
+    *,
+    edited: bool,
+    year_id: int,
+) -> None:
+    """Tell the families of a saved event or meeting and commit with their read models: a class's
+    families, or the whole school's once per parent (not once per child). An edit supersedes
+    what was queued before, since it may change who is told (whole school ↔ a class)."""
+    student_ids = _class_student_ids(obj.class_id, actor.school_id)
+    outbox.enqueue_for_students(
+        student_ids,
+        event_type,
+        school_id=actor.school_id,
+        object_type=object_type,
+        object_id=obj.id,
+        per_guardian=obj.class_id is None,
+        supersede=edited,
+        payload=payload,
+    )
+    commit_refreshed((sid, year_id) for sid in student_ids)
+
+
 def save_event(
     actor: Actor,
     *,
@@ -67,18 +95,9 @@ def save_event(
             the_kind = EventKind(kind)
         except ValueError:
             errors["kind"] = msg("common.choose_kind")
-        try:
-            the_title = clean_text(title, 200, "title")
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            day = parse_date(date)
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            at = parse_time(time, "time", False)
-        except Invalid as exc:
-            errors.update(exc.errors)
+        the_title = read_field(errors, lambda: clean_text(title, 200, "title"))
+        day = read_field(errors, lambda: parse_date(date))
+        at = read_field(errors, lambda: parse_time(time, "time", False))
         if class_id:
             klass = get_in_school(SchoolClass, class_id, actor.school_id)
             if not actor.can_view_class(klass.id):
@@ -103,42 +122,41 @@ def save_event(
                 subject_id=subject_id or None,
                 description=(description or "")[:2000],
             )
-            db.session.add(event)
-            db.session.flush()
-            audit(actor, "create", event, before=None, after=snapshot(event))
+            add_audited(actor, event)
         else:
             event = get_in_school(Event, event_id, actor.school_id)
-            if not (actor.is_admin or event.author_id == actor.staff_id):
-                raise Forbidden(msg("event.edit_forbidden"))
-            before = snapshot(event)
-            event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
-            event.class_id, event.subject_id = class_id or None, subject_id or None
-            event.description = (description or "")[:2000]
-            db.session.flush()
-            audit(actor, "update", event, before=before, after=snapshot(event))
-        student_ids = _class_student_ids(event.class_id, actor.school_id)
-        outbox.enqueue_for_students(
-            student_ids,
+            _check_event_author(actor, event, msg("event.edit_forbidden"))
+
+            def change() -> None:
+                event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
+                event.class_id, event.subject_id = class_id or None, subject_id or None
+                event.description = (description or "")[:2000]
+
+            update_audited(actor, event, change)
+        _announce(
+            actor,
+            event,
             NotifyEvent.EVENT,
-            school_id=actor.school_id,
-            object_type="event",
-            object_id=event.id,
-            # school-wide: one message per parent, not one per child
-            per_guardian=event.class_id is None,
-            # an edit may change who is told (whole school ↔ a class): nothing stale stays
-            supersede=event_id is not None,
-            payload={
+            "event",
+            {
                 "kind": event.kind.value,
                 "title": event.title,
                 "date": day.isoformat(),
                 "date_bg": rules.format_date_bg(day),
                 "time": at.strftime("%H:%M") if at else None,
             },
+            edited=event_id is not None,
+            year_id=year.id,
         )
-        commit_refreshed((sid, year.id) for sid in student_ids)
         return event
 
     return atomic(work)
+
+
+def _check_event_author(actor: Actor, event: Event, forbidden_bg: str) -> None:
+    """An event is changed by its author or an admin."""
+    if not (actor.is_admin or event.author_id == actor.staff_id):
+        raise Forbidden(forbidden_bg)
 
 
 def _tell_cancelled(
@@ -185,12 +203,10 @@ def _tell_cancelled(
 def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
     """Call an event off, with a reason (audited); parents already told of it are told."""
 
-    def work() -> None:
-        event = get_in_school(Event, event_id, actor.school_id)
-        if not (actor.is_admin or event.author_id == actor.staff_id):
-            raise Forbidden(msg("event.delete_forbidden"))
-        why = reason_required(reason)
-        audit(actor, "delete", event, before=snapshot(event), after=None, reason=why)
+    def check(event: Event) -> None:
+        _check_event_author(actor, event, msg("event.delete_forbidden"))
+
+    def withdraw(event: Event, _none: None, why: str) -> list[tuple[int, int]]:
         student_ids = _class_student_ids(event.class_id, actor.school_id)
         _tell_cancelled(
             actor,
@@ -208,11 +224,9 @@ def delete_event(actor: Actor, event_id: int, *, reason: str) -> None:
             },
             per_guardian=event.class_id is None,
         )
-        year_id = event.school_year_id
-        db.session.delete(event)
-        commit_refreshed((sid, year_id) for sid in student_ids)
+        return [(sid, event.school_year_id) for sid in student_ids]
 
-    atomic(work)
+    delete_with_reason(actor, Event, event_id, reason=reason, check=check, withdraw=withdraw)
 
 
 def save_meeting(
@@ -241,10 +255,7 @@ def save_meeting(
                 errors["date"] = msg("date.in_past")
         except Invalid as exc:
             errors.update(exc.errors)
-        try:
-            at = parse_time(time, "time", True)
-        except Invalid as exc:
-            errors.update(exc.errors)
+        at = read_field(errors, lambda: parse_time(time, "time", True))
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         year = current_year(actor.school_id)
@@ -259,57 +270,53 @@ def save_meeting(
                 topic=(topic or "")[:1000],
                 author_id=actor.staff_id,
             )
-            db.session.add(meeting)
-            db.session.flush()
-            audit(actor, "create", meeting, before=None, after=snapshot(meeting))
+            add_audited(actor, meeting)
         else:
             meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
-            if not (
-                actor.is_admin
-                or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
-            ):
-                raise Forbidden(msg("meeting.edit_forbidden"))
-            before = snapshot(meeting)
-            meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
-            meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
-            meeting.reminder_sent_at = None
-            db.session.flush()
-            audit(actor, "update", meeting, before=before, after=snapshot(meeting))
-        student_ids = _class_student_ids(meeting.class_id, actor.school_id)
-        outbox.enqueue_for_students(
-            student_ids,
+            _check_meeting_manager(actor, meeting, msg("meeting.edit_forbidden"))
+
+            def change() -> None:
+                meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
+                meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
+                meeting.reminder_sent_at = None
+
+            update_audited(actor, meeting, change)
+        _announce(
+            actor,
+            meeting,
             NotifyEvent.MEETING,
-            school_id=actor.school_id,
-            object_type="meeting",
-            object_id=meeting.id,
-            per_guardian=meeting.class_id is None,  # a school meeting: one message per parent
-            supersede=meeting_id is not None,
-            payload={
+            "meeting",
+            {
                 "date": day.isoformat(),
                 "date_bg": rules.format_date_bg(day),
                 "time": at.strftime("%H:%M") if at else "",
                 "place": meeting.place,
                 "topic": meeting.topic,
             },
+            edited=meeting_id is not None,
+            year_id=year.id,
         )
-        commit_refreshed((sid, year.id) for sid in student_ids)
         return meeting
 
     return atomic(work)
 
 
+def _check_meeting_manager(actor: Actor, meeting: ParentMeeting, forbidden_bg: str) -> None:
+    """A class meeting is changed by an admin or the class teacher, a school meeting by admins."""
+    if not (
+        actor.is_admin
+        or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
+    ):
+        raise Forbidden(forbidden_bg)
+
+
 def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
     """Call a parent meeting off, with a reason (audited); parents already told are told."""
 
-    def work() -> None:
-        meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
-        if not (
-            actor.is_admin
-            or (meeting.class_id is not None and actor.can_manage_class(meeting.class_id))
-        ):
-            raise Forbidden(msg("meeting.delete_forbidden"))
-        why = reason_required(reason)
-        audit(actor, "delete", meeting, before=snapshot(meeting), after=None, reason=why)
+    def check(meeting: ParentMeeting) -> None:
+        _check_meeting_manager(actor, meeting, msg("meeting.delete_forbidden"))
+
+    def withdraw(meeting: ParentMeeting, _none: None, why: str) -> list[tuple[int, int]]:
         _tell_cancelled(
             actor,
             _class_student_ids(meeting.class_id, actor.school_id),
@@ -325,7 +332,8 @@ def delete_meeting(actor: Actor, meeting_id: int, *, reason: str) -> None:
             },
             per_guardian=meeting.class_id is None,
         )
-        db.session.delete(meeting)
-        commit_refreshed()
+        return []
 
-    atomic(work)
+    delete_with_reason(
+        actor, ParentMeeting, meeting_id, reason=reason, check=check, withdraw=withdraw
+    )

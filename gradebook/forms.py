@@ -45,15 +45,24 @@ class LoginForm(FlaskForm):
     password = PasswordField("Парола", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
-    password = PasswordField(
-        "Нова парола",
-        validators=[DataRequired(REQUIRED), Length(min=10, message="Поне 10 знака.")],
+def _new_password(label: str) -> PasswordField:
+    """A new password (at least 10 characters) with the given label."""
+    return PasswordField(
+        label, validators=[DataRequired(REQUIRED), Length(min=10, message="Поне 10 знака.")]
     )
-    confirm = PasswordField(
+
+
+def _password_again() -> PasswordField:
+    """The new password typed a second time: it must equal the ``password`` field."""
+    return PasswordField(
         "Повторете паролата",
         validators=[DataRequired(REQUIRED), EqualTo("password", message="Паролите се различават.")],
     )
+
+
+class PasswordForm(FlaskForm):
+    password = _new_password("Нова парола")
+    confirm = _password_again()
 
 
 class ReasonForm(FlaskForm):
@@ -232,14 +241,8 @@ class StaffForm(FlaskForm):
 class InvitationPasswordForm(FlaskForm):
     """Accepting an invitation to an account never used: its first password."""
 
-    password = PasswordField(
-        "Парола за входа (поне 10 знака)",
-        validators=[DataRequired(REQUIRED), Length(min=10, message="Поне 10 знака.")],
-    )
-    confirm = PasswordField(
-        "Повторете паролата",
-        validators=[DataRequired(REQUIRED), EqualTo("password", message="Паролите се различават.")],
-    )
+    password = _new_password("Парола за входа (поне 10 знака)")
+    confirm = _password_again()
 
 
 class LinkGuardianForm(FlaskForm):

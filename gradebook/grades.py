@@ -20,14 +20,17 @@ from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import active_enrollments
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import cancel_notices
 from gradebook.core import check_lock
-from gradebook.core import check_version
 from gradebook.core import commit_refreshed
+from gradebook.core import delete_with_reason
+from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
-from gradebook.core import reason_required
+from gradebook.core import read_field
 from gradebook.core import snapshot
 from gradebook.messages import msg
 from models import Curriculum
@@ -109,6 +112,38 @@ def _grade_curriculum(actor: Actor, curriculum_id: int) -> Curriculum:
     return curriculum
 
 
+def _new_grade(
+    actor: Actor,
+    year: SchoolYear,
+    curriculum: Curriculum,
+    student_id: int,
+    *,
+    term: int | None,
+    kind: str,
+    category: GradeCategory,
+    value: Decimal | None,
+    date: dt.date,
+    sop_mark: SopMark | None = None,
+    comment: str = "",
+) -> Grade:
+    """A new grade of one pupil in one subject of the class, by the actor (not yet added)."""
+    return Grade(
+        school_id=actor.school_id,
+        school_year_id=year.id,
+        student_id=student_id,
+        curriculum_id=curriculum.id,
+        subject_id=curriculum.subject_id,
+        teacher_id=actor.staff_id,
+        term=term,
+        kind=GradeKind(kind),
+        category=category,
+        value=value,
+        sop_mark=sop_mark,
+        date=date,
+        comment=(comment or "")[:500],
+    )
+
+
 @dataclass
 class ColumnResult:
     grades: list[Grade]
@@ -137,11 +172,7 @@ def save_grade_column(
         errors: dict[str, str] = {}
         if kind not in rules.CURRENT_KINDS:
             errors["kind"] = msg("grade.choose_kind")
-        try:
-            day = parse_date(date)
-        except Invalid as exc:
-            errors.update(exc.errors)
-            day = None
+        day = read_field(errors, lambda: parse_date(date))
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         assert day is not None
@@ -168,20 +199,18 @@ def save_grade_column(
         term = year.term_of(day)
         saved: list[Grade] = []
         for student_id, (category, value, sop_mark) in parsed.items():
-            grade = Grade(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                student_id=student_id,
-                curriculum_id=curriculum.id,
-                subject_id=curriculum.subject_id,
-                teacher_id=actor.staff_id,
+            grade = _new_grade(
+                actor,
+                year,
+                curriculum,
+                student_id,
                 term=term,
-                kind=GradeKind(kind),
+                kind=kind,
                 category=category,
                 value=value,
                 sop_mark=sop_mark,
                 date=day,
-                comment=(comment or "")[:500],
+                comment=comment,
             )
             db.session.add(grade)
             saved.append(grade)
@@ -245,34 +274,33 @@ def update_grade(
     def work() -> Grade:
         grade = get_in_school(Grade, grade_id, actor.school_id)
         curriculum = _grade_curriculum(actor, grade.curriculum_id)
-        check_version(grade, version)
-        why = reason_required(reason)
         year = db.session.get(SchoolYear, grade.school_year_id)
         assert year is not None
-        new_kind = kind or grade.kind.value
-        new_day = parse_date(date) if date else grade.date
-        check_lock(actor, year, grade.date, override=override_lock, what="grade update")
-        if new_day != grade.date:
-            check_lock(actor, year, new_day, override=override_lock, what="grade update")
-        try:
-            category, val, sop = parse_grade_input(
-                value, curriculum.school_class.grade_level, new_kind, grade.student.sop
-            )
-        except rules.RuleError as exc:
-            raise Invalid(exc.message_bg, {"value": exc.message_bg}) from None
-        if new_kind in rules.FINAL_KINDS and grade.kind.value not in rules.FINAL_KINDS:
-            raise Invalid(msg("grade.kind_not_final"), {"kind": "—"})
-        before = snapshot(grade)
-        grade.kind = GradeKind(new_kind)
-        grade.category, grade.value, grade.sop_mark = category, val, sop
-        grade.date = new_day
-        if grade.kind not in (GradeKind.TERM, GradeKind.ANNUAL):
-            grade.term = year.term_of(new_day)
-        if comment is not None:
-            grade.comment = comment[:500]
-        grade.teacher_id = grade.teacher_id or actor.staff_id
-        db.session.flush()
-        audit(actor, "update", grade, before=before, after=snapshot(grade), reason=why)
+
+        def change() -> None:
+            new_kind = kind or grade.kind.value
+            new_day = parse_date(date) if date else grade.date
+            check_lock(actor, year, grade.date, override=override_lock, what="grade update")
+            if new_day != grade.date:
+                check_lock(actor, year, new_day, override=override_lock, what="grade update")
+            try:
+                category, val, sop = parse_grade_input(
+                    value, curriculum.school_class.grade_level, new_kind, grade.student.sop
+                )
+            except rules.RuleError as exc:
+                raise Invalid(exc.message_bg, {"value": exc.message_bg}) from None
+            if new_kind in rules.FINAL_KINDS and grade.kind.value not in rules.FINAL_KINDS:
+                raise Invalid(msg("grade.kind_not_final"), {"kind": "—"})
+            grade.kind = GradeKind(new_kind)
+            grade.category, grade.value, grade.sop_mark = category, val, sop
+            grade.date = new_day
+            if grade.kind not in (GradeKind.TERM, GradeKind.ANNUAL):
+                grade.term = year.term_of(new_day)
+            if comment is not None:
+                grade.comment = comment[:500]
+            grade.teacher_id = grade.teacher_id or actor.staff_id
+
+        edit_with_reason(actor, grade, version=version, reason=reason, change=change)
         outbox.enqueue_for_students(
             [grade.student_id],
             NotifyEvent.GRADE,
@@ -295,23 +323,19 @@ def delete_grade(
     reason: str,
     override_lock: bool = False,
 ) -> None:
-    def work() -> None:
-        grade = get_in_school(Grade, grade_id, actor.school_id)
-        _grade_curriculum(actor, grade.curriculum_id)
-        check_version(grade, version)
-        why = reason_required(reason)
-        year = db.session.get(SchoolYear, grade.school_year_id)
-        assert year is not None
-        check_lock(actor, year, grade.date, override=override_lock, what="grade delete")
-        before = snapshot(grade)
-        audit(actor, "delete", grade, before=before, after=None, reason=why)
-        outbox.cancel_for_object("grade", grade.id)
-        student_id = grade.student_id
-        db.session.delete(grade)
-        db.session.flush()
-        commit_refreshed([(student_id, year.id)])
-
-    atomic(work)
+    delete_with_reason(
+        actor,
+        Grade,
+        grade_id,
+        reason=reason,
+        version=version,
+        check=lambda grade: _grade_curriculum(actor, grade.curriculum_id),
+        withdraw=lambda grade, _curriculum, _why: cancel_notices(
+            "grade", grade, grade.student_id, grade.school_year_id
+        ),
+        lock_what="grade delete",
+        override_lock=override_lock,
+    )
 
 
 def save_final_grades(
@@ -380,22 +404,18 @@ def save_final_grades(
             if grade is not None and grade.value == value:
                 continue
             if grade is None:
-                grade = Grade(
-                    school_id=actor.school_id,
-                    school_year_id=year.id,
-                    student_id=student_id,
-                    curriculum_id=curriculum.id,
-                    subject_id=curriculum.subject_id,
-                    teacher_id=actor.staff_id,
+                grade = _new_grade(
+                    actor,
+                    year,
+                    curriculum,
+                    student_id,
                     term=the_term,
-                    kind=GradeKind(kind),
+                    kind=kind,
                     category=category,
                     value=value,
                     date=min(day, year.ends_on),
                 )
-                db.session.add(grade)
-                db.session.flush()
-                audit(actor, "create", grade, before=None, after=snapshot(grade), reason=reason)
+                add_audited(actor, grade, reason=reason)
             else:
                 before = snapshot(grade)
                 grade.value, grade.category, grade.sop_mark = value, category, None

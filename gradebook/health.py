@@ -9,21 +9,22 @@ from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import add_audited
 from gradebook.core import atomic
-from gradebook.core import audit
-from gradebook.core import check_version
+from gradebook.core import cancel_notices
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
+from gradebook.core import delete_with_reason
+from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
-from gradebook.core import reason_required
-from gradebook.core import snapshot
+from gradebook.core import read_field
 from gradebook.core import student_class
 from gradebook.core import student_in_school
 from gradebook.messages import msg
 from models import HealthNote
 from models import NotifyEvent
-from models import db
+from models import SchoolClass
 from notify import outbox
 
 
@@ -45,21 +46,11 @@ def save_health_note(
         if not actor.can_manage_class(klass.id):
             raise Forbidden(msg("health.forbidden"))
         errors: dict[str, str] = {}
-        try:
-            body = clean_text(text, 1000)
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            start = parse_date(date_from, "date_from")
-        except Invalid as exc:
-            errors.update(exc.errors)
-            start = None
+        body = read_field(errors, lambda: clean_text(text, 1000))
+        start = read_field(errors, lambda: parse_date(date_from, "date_from"))
         end = None
         if date_to:
-            try:
-                end = parse_date(date_to, "date_to")
-            except Invalid as exc:
-                errors.update(exc.errors)
+            end = read_field(errors, lambda: parse_date(date_to, "date_to"))
         if start and end and end < start:
             errors["date_to"] = msg("date.end_before_start")
         if errors:
@@ -73,19 +64,16 @@ def save_health_note(
                 date_to=end,
                 author_id=actor.staff_id,
             )
-            db.session.add(note)
-            db.session.flush()
-            audit(actor, "create", note, before=None, after=snapshot(note))
+            add_audited(actor, note)
         else:
             note = get_in_school(HealthNote, note_id, actor.school_id)
             if note.student_id != student.id:
                 raise NotFound(msg("common.not_found"))
-            check_version(note, version)
-            why = reason_required(reason)
-            before = snapshot(note)
-            note.text, note.date_from, note.date_to = body, start, end
-            db.session.flush()
-            audit(actor, "update", note, before=before, after=snapshot(note), reason=why)
+
+            def change() -> None:
+                note.text, note.date_from, note.date_to = body, start, end
+
+            edit_with_reason(actor, note, version=version, reason=reason, change=change)
         outbox.enqueue_for_students(
             [student.id],
             NotifyEvent.HEALTH,
@@ -103,17 +91,20 @@ def save_health_note(
 def delete_health_note(
     actor: Actor, note_id: int, *, version: int | str | None, reason: str
 ) -> None:
-    def work() -> None:
-        note = get_in_school(HealthNote, note_id, actor.school_id)
+    def check(note: HealthNote) -> SchoolClass:
         klass = student_class(note.student_id)
         if klass is None or not actor.can_manage_class(klass.id):
             raise Forbidden(msg("health.forbidden"))
-        check_version(note, version)
-        why = reason_required(reason)
-        audit(actor, "delete", note, before=snapshot(note), after=None, reason=why)
-        outbox.cancel_for_object("health_note", note.id)
-        student_id = note.student_id
-        db.session.delete(note)
-        commit_refreshed([(student_id, klass.school_year_id)])
+        return klass
 
-    atomic(work)
+    delete_with_reason(
+        actor,
+        HealthNote,
+        note_id,
+        reason=reason,
+        version=version,
+        check=check,
+        withdraw=lambda note, klass, _why: cancel_notices(
+            "health_note", note, note.student_id, klass.school_year_id
+        ),
+    )

@@ -9,17 +9,18 @@ from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import add_audited
 from gradebook.core import atomic
-from gradebook.core import audit
+from gradebook.core import cancel_notices
 from gradebook.core import check_lock
-from gradebook.core import check_version
+from gradebook.core import check_manager_or_author
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
+from gradebook.core import delete_with_reason
+from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
-from gradebook.core import reason_required
-from gradebook.core import snapshot
-from gradebook.core import student_class
+from gradebook.core import read_field
 from gradebook.core import student_in_school
 from gradebook.messages import msg
 from models import NotifyEvent
@@ -59,14 +60,8 @@ def save_remark(
             the_kind = RemarkKind(kind)
         except ValueError:
             errors["kind"] = msg("remark.choose_kind")
-        try:
-            body = clean_text(text, 1000)
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            day = parse_date(date)
-        except Invalid as exc:
-            errors.update(exc.errors)
+        body = read_field(errors, lambda: clean_text(text, 1000))
+        day = read_field(errors, lambda: parse_date(date))
         if subject_id:
             try:
                 get_in_school(Subject, subject_id, actor.school_id)
@@ -88,22 +83,19 @@ def save_remark(
                 subject_id=subject_id or None,
                 teacher_id=actor.staff_id,
             )
-            db.session.add(remark)
-            db.session.flush()
-            audit(actor, "create", remark, before=None, after=snapshot(remark))
+            add_audited(actor, remark)
         else:
             remark = get_in_school(Remark, remark_id, actor.school_id)
             if remark.student_id != student.id:
                 raise NotFound(msg("common.not_found"))
             if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
                 raise Forbidden(msg("remark.edit_forbidden"))
-            check_version(remark, version)
-            why = reason_required(reason)
-            before = snapshot(remark)
-            remark.kind, remark.text, remark.date = the_kind, body, day
-            remark.subject_id = subject_id or None
-            db.session.flush()
-            audit(actor, "update", remark, before=before, after=snapshot(remark), reason=why)
+
+            def change() -> None:
+                remark.kind, remark.text, remark.date = the_kind, body, day
+                remark.subject_id = subject_id or None
+
+            edit_with_reason(actor, remark, version=version, reason=reason, change=change)
         event = NotifyEvent.PRAISE if remark.kind == RemarkKind.PRAISE else NotifyEvent.REMARK
         outbox.enqueue_for_students(
             [student.id],
@@ -126,20 +118,14 @@ def save_remark(
 
 
 def delete_remark(actor: Actor, remark_id: int, *, version: int | str | None, reason: str) -> None:
-    def work() -> None:
-        remark = get_in_school(Remark, remark_id, actor.school_id)
-        klass = student_class(remark.student_id)
-        if not (
-            (klass is not None and actor.can_manage_class(klass.id))
-            or remark.teacher_id == actor.staff_id
-        ):
-            raise Forbidden(msg("remark.delete_forbidden"))
-        check_version(remark, version)
-        why = reason_required(reason)
-        audit(actor, "delete", remark, before=snapshot(remark), after=None, reason=why)
-        outbox.cancel_for_object("remark", remark.id)
-        student_id, year_id = remark.student_id, remark.school_year_id
-        db.session.delete(remark)
-        commit_refreshed([(student_id, year_id)])
-
-    atomic(work)
+    delete_with_reason(
+        actor,
+        Remark,
+        remark_id,
+        reason=reason,
+        version=version,
+        check=lambda remark: check_manager_or_author(actor, remark, msg("remark.delete_forbidden")),
+        withdraw=lambda remark, _none, _why: cancel_notices(
+            "remark", remark, remark.student_id, remark.school_year_id
+        ),
+    )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from typing import TypeVar
 
@@ -18,14 +19,17 @@ from gradebook.core import Actor
 from gradebook.core import Conflict
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import get_in_school
 from gradebook.core import int_in
+from gradebook.core import read_field
 from gradebook.core import require_admin
 from gradebook.core import snapshot
+from gradebook.core import update_audited
 from gradebook.messages import msg
 from models import Absence
 from models import Curriculum
@@ -88,35 +92,58 @@ def _member_of_school(actor: Actor, staff_id: int | None, field_name: str) -> in
     return staff_id
 
 
+def _class_name(name: str, errors: dict[str, str]) -> str:
+    """A class's typed name ("5а"), its message into ``errors`` when it is empty or too long."""
+    the_name = (name or "").strip()
+    if not the_name or len(the_name) > 20:
+        errors["name"] = msg("class.name_format")
+    return the_name
+
+
+def _class_name_taken(
+    actor: Actor, year_id: int, name: str, *, other_than: int | None = None
+) -> bool:
+    """Another class of this school year already has this name."""
+    query = sa.select(SchoolClass.id).where(
+        SchoolClass.school_id == actor.school_id,
+        SchoolClass.school_year_id == year_id,
+        SchoolClass.name == name,
+    )
+    if other_than is not None:
+        query = query.where(SchoolClass.id != other_than)
+    return db.session.scalar(query) is not None
+
+
+def _class_numbers(
+    actor: Actor,
+    errors: dict[str, str],
+    grade_level: Any,
+    shift: Any,
+    class_teacher_id: int | None,
+) -> tuple[int | None, int | None, int | None]:
+    """A class form's grade level, shift and class teacher; their messages into ``errors``."""
+    level = read_field(
+        errors, lambda: int_in(grade_level, 0, 12, "grade_level", msg("class.grade_level_range"))
+    )
+    the_shift = read_field(errors, lambda: int_in(shift, 1, 2, "shift", msg("class.shift_range")))
+    teacher = read_field(
+        errors, lambda: _member_of_school(actor, class_teacher_id, "class_teacher_id")
+    )
+    return level, the_shift, teacher
+
+
 def create_class(
     actor: Actor, *, name: str, grade_level: Any, shift: Any = 1, class_teacher_id: int | None
 ) -> SchoolClass:
     def work() -> SchoolClass:
         require_admin(actor)
         errors: dict[str, str] = {}
-        the_name = (name or "").strip()
-        if not the_name or len(the_name) > 20:
-            errors["name"] = msg("class.name_format")
-        try:
-            level = int_in(grade_level, 0, 12, "grade_level", msg("class.grade_level_range"))
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            the_shift = int_in(shift, 1, 2, "shift", msg("class.shift_range"))
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            teacher = _member_of_school(actor, class_teacher_id, "class_teacher_id")
-        except Invalid as exc:
-            errors.update(exc.errors)
+        the_name = _class_name(name, errors)
+        level, the_shift, teacher = _class_numbers(
+            actor, errors, grade_level, shift, class_teacher_id
+        )
         year = current_year(actor.school_id)
-        if the_name and db.session.scalar(
-            sa.select(SchoolClass.id).where(
-                SchoolClass.school_id == actor.school_id,
-                SchoolClass.school_year_id == year.id,
-                SchoolClass.name == the_name,
-            )
-        ):
+        if the_name and _class_name_taken(actor, year.id, the_name):
             errors["name"] = msg("class.exists")
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
@@ -128,9 +155,7 @@ def create_class(
             shift=the_shift,
             class_teacher_id=teacher,
         )
-        db.session.add(klass)
-        db.session.flush()
-        audit(actor, "create", klass, before=None, after=snapshot(klass))
+        add_audited(actor, klass)
         commit_refreshed()
         return klass
 
@@ -152,9 +177,7 @@ def create_subject(actor: Actor, *, name: str, short_name: str = "") -> Subject:
         subject = Subject(
             school_id=actor.school_id, name=the_name, short_name=(short_name or "").strip()[:20]
         )
-        db.session.add(subject)
-        db.session.flush()
-        audit(actor, "create", subject, before=None, after=snapshot(subject))
+        add_audited(actor, subject)
         commit_refreshed()
         return subject
 
@@ -185,19 +208,30 @@ def _curriculum_fields(
     """The checked teacher, hours per week (term 1, term 2) and group of a curriculum row, as a new
     row and an edit take them; each problem goes into ``errors`` under its field."""
     teacher = None
-    try:
-        teacher = _member_of_school(actor, teacher_id, "teacher_id")
-    except Invalid as exc:
-        errors.update(exc.errors)
+    teacher = read_field(errors, lambda: _member_of_school(actor, teacher_id, "teacher_id"))
     hours: list[Decimal] = []
     for key, raw in (("hours_term1", hours_term1), ("hours_term2", hours_term2)):
-        try:
-            hours.append(_hours(raw, key))
-        except Invalid as exc:
-            errors.update(exc.errors)
+        value = read_field(errors, partial(_hours, raw, key))
+        if value is not None:
+            hours.append(value)
     if section not in {s.value for s in CurriculumSection}:
         errors["section"] = msg("common.choose_section")
     return teacher, hours, (group_name or "").strip()[:40]
+
+
+def _curriculum_taken(
+    class_id: int, subject_id: int, section: str, group: str, *, other_than: int | None = None
+) -> bool:
+    """The class already has this subject in this section and group (another row of it)."""
+    query = sa.select(Curriculum.id).where(
+        Curriculum.class_id == class_id,
+        Curriculum.subject_id == subject_id,
+        Curriculum.section == section,
+        Curriculum.group_name == group,
+    )
+    if other_than is not None:
+        query = query.where(Curriculum.id != other_than)
+    return db.session.scalar(query) is not None
 
 
 def add_curriculum(
@@ -223,14 +257,7 @@ def add_curriculum(
         teacher, hours, group = _curriculum_fields(
             actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
         )
-        if subject is not None and db.session.scalar(
-            sa.select(Curriculum.id).where(
-                Curriculum.class_id == klass.id,
-                Curriculum.subject_id == subject.id,
-                Curriculum.section == section,
-                Curriculum.group_name == group,
-            )
-        ):
+        if subject is not None and _curriculum_taken(klass.id, subject.id, section, group):
             errors["subject_id"] = msg("curriculum.subject_exists")
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
@@ -245,9 +272,7 @@ def add_curriculum(
             hours_term2=hours[1],
             group_name=group,
         )
-        db.session.add(row)
-        db.session.flush()
-        audit(actor, "create", row, before=None, after=snapshot(row))
+        add_audited(actor, row)
         commit_refreshed()
         return row
 
@@ -256,11 +281,12 @@ def add_curriculum(
 
 def _save_changes(actor: Actor, obj: M, changes: Mapping[str, Any]) -> M:
     """Set the columns of a row, audit before/after and commit (inside a use-case's work)."""
-    before = snapshot(obj)
-    for key, value in changes.items():
-        setattr(obj, key, value)
-    db.session.flush()
-    audit(actor, "update", obj, before=before, after=snapshot(obj))
+
+    def change() -> None:
+        for key, value in changes.items():
+            setattr(obj, key, value)
+
+    update_audited(actor, obj, change)
     commit_refreshed()
     return obj
 
@@ -292,31 +318,14 @@ def update_class(
         require_admin(actor)
         klass = get_in_school(SchoolClass, class_id, actor.school_id)
         errors: dict[str, str] = {}
-        the_name = (name or "").strip()
-        if not the_name or len(the_name) > 20:
-            errors["name"] = msg("class.name_format")
-        elif db.session.scalar(
-            sa.select(SchoolClass.id).where(
-                SchoolClass.school_id == actor.school_id,
-                SchoolClass.school_year_id == klass.school_year_id,
-                SchoolClass.name == the_name,
-                SchoolClass.id != klass.id,
-            )
+        the_name = _class_name(name, errors)
+        if "name" not in errors and _class_name_taken(
+            actor, klass.school_year_id, the_name, other_than=klass.id
         ):
             errors["name"] = msg("class.exists")
-        level = shift_no = teacher = None
-        try:
-            level = int_in(grade_level, 0, 12, "grade_level", msg("class.grade_level_range"))
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            shift_no = int_in(shift, 1, 2, "shift", msg("class.shift_range"))
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            teacher = _member_of_school(actor, class_teacher_id, "class_teacher_id")
-        except Invalid as exc:
-            errors.update(exc.errors)
+        level, shift_no, teacher = _class_numbers(
+            actor, errors, grade_level, shift, class_teacher_id
+        )
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         return _save_changes(
@@ -464,14 +473,8 @@ def update_curriculum(
         teacher, hours, group = _curriculum_fields(
             actor, errors, teacher_id, hours_term1, hours_term2, section, group_name
         )
-        if not errors and db.session.scalar(
-            sa.select(Curriculum.id).where(
-                Curriculum.class_id == row.class_id,
-                Curriculum.subject_id == row.subject_id,
-                Curriculum.section == section,
-                Curriculum.group_name == group,
-                Curriculum.id != row.id,
-            )
+        if not errors and _curriculum_taken(
+            row.class_id, row.subject_id, section, group, other_than=row.id
         ):
             errors["group_name"] = msg("curriculum.section_group_exists")
         if errors:

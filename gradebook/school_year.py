@@ -15,13 +15,13 @@ import sqlalchemy as sa
 
 from gradebook.core import Actor
 from gradebook.core import Invalid
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import commit_refreshed
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
 from gradebook.core import require_admin
-from gradebook.core import snapshot
 from gradebook.messages import msg
 from models import Curriculum
 from models import Enrollment
@@ -110,9 +110,7 @@ def create_school_year(
             future_entry_lock=future_entry_lock,
             **dates,
         )
-        db.session.add(year)
-        db.session.flush()
-        audit(actor, "create", year, before=None, after=snapshot(year))
+        add_audited(actor, year)
         if copy_classes and previous is not None:
             old = db.session.scalars(
                 sa.select(SchoolClass).where(
@@ -130,9 +128,7 @@ def create_school_year(
                     shift=klass.shift,
                     profile=klass.profile,
                 )
-                db.session.add(copy)
-                db.session.flush()
-                audit(actor, "create", copy, before=None, after=snapshot(copy))
+                add_audited(actor, copy)
         if make_current:
             _make_current(actor, year)
         commit_refreshed()
@@ -325,9 +321,7 @@ def year_transition(
                 created.add(name)
                 plan.new_classes.append(name)
                 if commit:
-                    db.session.add(klass)
-                    db.session.flush()
-                    audit(actor, "create", klass, before=None, after=snapshot(klass))
+                    add_audited(actor, klass)
             return klass
 
         promoted_to: dict[int, SchoolClass] = {}

@@ -112,6 +112,25 @@ def _spoken(subject: Any) -> str:
     return subject.spoken_name or subject.name
 
 
+def _coming(
+    model: Any,
+    school_id: int,
+    year_id: int,
+    today: dt.date,
+    horizon: dt.date,
+    class_ids: set[int],
+) -> tuple[Any, ...]:
+    """The filter of a year's coming events or meetings (``model``) up to ``horizon``: those of
+    these classes and the school-wide ones."""
+    return (
+        model.school_id == school_id,
+        model.school_year_id == year_id,
+        model.date >= today,
+        model.date <= horizon,
+        sa.or_(model.class_id.is_(None), model.class_id.in_(class_ids or [-1])),
+    )
+
+
 def build_payloads(
     school_year: SchoolYear, student_ids: Iterable[int] | None = None
 ) -> dict[int, dict[str, Any]]:
@@ -282,13 +301,7 @@ def build_payloads(
     events_by_class: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for class_id, kind, title, date, time, subject_id in db.session.execute(
         sa.select(Event.class_id, Event.kind, Event.title, Event.date, Event.time, Event.subject_id)
-        .where(
-            Event.school_id == school_id,
-            Event.school_year_id == year_id,
-            Event.date >= today,
-            Event.date <= horizon,
-            sa.or_(Event.class_id.is_(None), Event.class_id.in_(class_ids or [-1])),
-        )
+        .where(*_coming(Event, school_id, year_id, today, horizon, class_ids))
         .order_by(Event.date, Event.time)
     ):
         events_by_class[class_id].append(
@@ -310,13 +323,7 @@ def build_payloads(
             ParentMeeting.place,
             ParentMeeting.topic,
         )
-        .where(
-            ParentMeeting.school_id == school_id,
-            ParentMeeting.school_year_id == year_id,
-            ParentMeeting.date >= today,
-            ParentMeeting.date <= horizon,
-            sa.or_(ParentMeeting.class_id.is_(None), ParentMeeting.class_id.in_(class_ids or [-1])),
-        )
+        .where(*_coming(ParentMeeting, school_id, year_id, today, horizon, class_ids))
         .order_by(ParentMeeting.date, ParentMeeting.time)
     ):
         meetings_by_class[class_id].append(

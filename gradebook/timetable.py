@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import commit_refreshed
@@ -19,6 +20,7 @@ from gradebook.core import get_in_school
 from gradebook.core import int_in
 from gradebook.core import parse_date
 from gradebook.core import parse_time
+from gradebook.core import read_field
 from gradebook.core import require_admin
 from gradebook.core import snapshot
 from gradebook.messages import msg
@@ -109,20 +111,15 @@ def add_timetable_slot(
         if curriculum.class_id != klass.id:
             raise Invalid(msg("timetable.not_in_curriculum"), {"curriculum_id": "—"})
         errors: dict[str, str] = {}
-        try:
-            day = int_in(weekday, 1, 7, "weekday", msg("common.choose_day"))
-        except Invalid as exc:
-            errors.update(exc.errors)
-        try:
-            number = int_in(period, 0, 15, "period", msg("timetable.period_range"))
-        except Invalid as exc:
-            errors.update(exc.errors)
+        day = read_field(errors, lambda: int_in(weekday, 1, 7, "weekday", msg("common.choose_day")))
+        number = read_field(
+            errors, lambda: int_in(period, 0, 15, "period", msg("timetable.period_range"))
+        )
         the_term = None if term in (None, "", "0", 0) else term
         if the_term is not None:
-            try:
-                the_term = int_in(the_term, 1, 2, "term", msg("timetable.term_range"))
-            except Invalid as exc:
-                errors.update(exc.errors)
+            the_term = read_field(
+                errors, lambda: int_in(the_term, 1, 2, "term", msg("timetable.term_range"))
+            )
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         same_time = sa.and_(
@@ -164,9 +161,7 @@ def add_timetable_slot(
             teacher_id=curriculum.teacher_id,
             room=(room or "").strip()[:20],
         )
-        db.session.add(slot)
-        db.session.flush()
-        audit(actor, "create", slot, before=None, after=snapshot(slot))
+        add_audited(actor, slot)
         commit_refreshed()
         return slot
 
@@ -228,16 +223,8 @@ def add_non_school_day(
         require_admin(actor)
         year = current_year(actor.school_id)
         errors: dict[str, str] = {}
-        try:
-            start = parse_date(date_from, "date_from")
-        except Invalid as exc:
-            errors.update(exc.errors)
-            start = None
-        try:
-            end = parse_date(date_to or date_from, "date_to")
-        except Invalid as exc:
-            errors.update(exc.errors)
-            end = None
+        start = read_field(errors, lambda: parse_date(date_from, "date_from"))
+        end = read_field(errors, lambda: parse_date(date_to or date_from, "date_to"))
         if start and end and end < start:
             errors["date_to"] = msg("date.end_before_start")
         if start and not year.starts_on <= start <= year.ends_on:
@@ -262,9 +249,7 @@ def add_non_school_day(
             grade_from=low,
             grade_to=high,
         )
-        db.session.add(day)
-        db.session.flush()
-        audit(actor, "create", day, before=None, after=snapshot(day))
+        add_audited(actor, day)
         commit_refreshed()
         return day
 
