@@ -91,13 +91,20 @@ def test_a_left_student_carries_the_deregistration_date(demo_app) -> None:  # ty
     assert student.personal_id not in {r.personal_id for r in asp.build_records(1, 2026, 12)}
 
 
-def test_differences_and_bad_lines_are_reported(demo_app) -> None:  # type: ignore[no-untyped-def]
-    student = _student()
+def _export_with_hours(student: Student, hours: str) -> tuple[list[str], int, list[str]]:
+    """School 1's November export with ``hours`` in the pupil's first line: the lines, the
+    index of that line and its fields."""
     lines = asp.export_month(1, 2026, 11).decode("cp1251").splitlines()
     index = next(i for i, x in enumerate(lines) if f"|{student.personal_id}|" in x)
     fields = lines[index].split("|")
-    fields[15] = "12.00"
+    fields[15] = hours
     lines[index] = "|".join(fields)
+    return lines, index, fields
+
+
+def test_differences_and_bad_lines_are_reported(demo_app) -> None:  # type: ignore[no-untyped-def]
+    student = _student()
+    lines, index, fields = _export_with_hours(student, "12.00")
     broken = list(lines[0].split("|"))
     broken[4] = "1234567890"  # bad ЕГН
     lines.append("|".join(broken))
@@ -149,11 +156,7 @@ def test_comparison_is_actionable_and_writes_nothing(demo_app, demo_client) -> N
     from gradebook.demo import make_egn
 
     student = _student()
-    lines = asp.export_month(1, 2026, 11).decode("cp1251").splitlines()
-    mine = next(i for i, x in enumerate(lines) if f"|{student.personal_id}|" in x)
-    fields = lines[mine].split("|")
-    fields[15] = "7.50"
-    lines[mine] = "|".join(fields)
+    lines, mine, fields = _export_with_hours(student, "7.50")
     flag = lines[mine + 1].split("|")
     flag[12] = "0" if flag[12] == "1" else "1"  # hours the same, "attends regularly" not
     lines[mine + 1] = "|".join(flag)
