@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: percentiles, the app on a given database, a private
+"""What the benchmark scripts share: percentiles, the PostgreSQL URL from the environment, the app
+on a given database (or on empty tables), a test client signed in as a demo user, a private
 PostgreSQL schema, a free local port and gunicorn serving the app on it.
 
 The scripts are run as ``.venv/bin/python bench/<name>.py``; each puts the project root on
@@ -12,6 +13,7 @@ import platform
 import re
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -49,6 +51,18 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def postgres_url(loopback_for: str | None = None) -> str:
+    """``TEST_DATABASE_URL`` (or ``DATABASE_URL``), which must be PostgreSQL; with
+    ``loopback_for`` (the script's file name) it must also be on 127.0.0.1, since that script
+    stops or floods the server. Exits with the reason otherwise."""
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
+    if loopback_for and "127.0.0.1" not in url and "localhost" not in url:
+        sys.exit(f"{loopback_for} runs on loopback only: point TEST_DATABASE_URL at 127.0.0.1")
+    return url
+
+
 def make_app(url: str, tmp: Path, schema: str | None = None, **config: Any) -> Any:
     """The application on ``url`` with its instance folder in ``tmp``; ``schema`` puts PostgreSQL
     connections on that schema; ``config`` adds or overrides settings."""
@@ -66,6 +80,33 @@ def make_app(url: str, tmp: Path, schema: str | None = None, **config: Any) -> A
             "pool_pre_ping": True,
         }
     return create_app(settings)
+
+
+def empty_app(url: str, tmp: str, schema: str | None, **config: Any) -> Any:
+    """:func:`make_app` (Twilio token ``bench``) with its tables dropped and created afresh; a
+    SQLite ``url`` becomes a fresh file in the folder ``tmp``."""
+    from models import db
+
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+    app = make_app(url, Path(tmp), schema, TWILIO_AUTH_TOKEN="bench", **config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+def signed_in(app: Any, login: str, email: str) -> Any:
+    """A test client of ``app`` signed in on the page ``login`` as ``email`` (password demo1234,
+    as :mod:`gradebook.demo` sets it)."""
+    client = app.test_client()
+    page = client.get(login)
+    token = CSRF.search(page.get_data(as_text=True)).group(1)
+    response = client.post(
+        login, data={"email": email, "password": "demo1234", "csrf_token": token}
+    )
+    assert response.status_code == 302, (email, response.status_code)
+    return client
 
 
 @contextmanager

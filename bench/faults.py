@@ -55,6 +55,7 @@ from bench._common import free_port  # noqa: E402
 from bench._common import machine  # noqa: E402
 from bench._common import make_app  # noqa: E402
 from bench._common import pct  # noqa: E402
+from bench._common import postgres_url  # noqa: E402
 from bench._common import private_schema  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 from bench._common import start_gunicorn  # noqa: E402
@@ -712,11 +713,7 @@ def main() -> None:
     args.burst = args.burst or (5.0 if args.quick else 10.0)
     if not 1 <= args.callers <= 64 or not 0 < args.burst <= 120 or not 0 <= args.pg_outage <= 30:
         parser.error("--callers 1–64, --burst up to 120 s, --pg-outage up to 30 s")
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
-    if "127.0.0.1" not in url and "localhost" not in url:
-        sys.exit("faults.py runs on loopback only: point TEST_DATABASE_URL at 127.0.0.1")
+    url = postgres_url("faults.py")
     cluster = pg_cluster(args.cluster)
 
     def terminate(*_: Any) -> None:

@@ -37,6 +37,7 @@ from bench._common import free_port  # noqa: E402
 from bench._common import machine  # noqa: E402
 from bench._common import make_app  # noqa: E402
 from bench._common import pct  # noqa: E402
+from bench._common import postgres_url  # noqa: E402
 from bench._common import private_schema  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 from bench._common import start_gunicorn  # noqa: E402
@@ -147,9 +148,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
+    url = postgres_url()
     with private_schema(url) as schema:
         run(args, schema_url(url, schema))
 

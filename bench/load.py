@@ -56,6 +56,7 @@ from bench._common import free_port  # noqa: E402
 from bench._common import machine  # noqa: E402
 from bench._common import make_app  # noqa: E402
 from bench._common import pct  # noqa: E402
+from bench._common import postgres_url  # noqa: E402
 from bench._common import private_schema  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 from bench._common import start_gunicorn  # noqa: E402
@@ -389,11 +390,7 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.threads <= 256:
         parser.error("--threads must be between 1 and 256")
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
-    if "127.0.0.1" not in url and "localhost" not in url:
-        sys.exit("load.py runs on loopback only: point TEST_DATABASE_URL at 127.0.0.1")
+    url = postgres_url("load.py")
     with private_schema(url, "bench_load_") as schema:
         run(args, schema_url(url, schema))
 

@@ -21,7 +21,6 @@ Uses a private schema of that database (dropped afterwards); part 3 uses a tempo
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench import _common  # noqa: E402
 from bench._common import free_port  # noqa: E402
 from bench._common import machine  # noqa: E402
+from bench._common import postgres_url  # noqa: E402
 from bench._common import private_schema  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 
@@ -315,9 +315,7 @@ def main() -> None:
     parser.add_argument("--grades", type=int, default=20)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
+    url = postgres_url()
 
     with private_schema(url) as schema, tempfile.TemporaryDirectory() as folder:
         db_url = schema_url(url, schema)

@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench._common import CSRF  # noqa: E402
+from bench._common import empty_app  # noqa: E402
 from bench._common import machine  # noqa: E402
-from bench._common import make_app  # noqa: E402
 from bench._common import pct  # noqa: E402
 from bench._common import private_schema  # noqa: E402
+from bench._common import signed_in  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
@@ -87,20 +87,10 @@ def run(schools: int, args: argparse.Namespace, url: str, schema: str | None) ->
     from models import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        if url.startswith("sqlite"):
-            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = make_app(
-            url,
-            Path(tmp),
-            schema,
-            TWILIO_AUTH_TOKEN="bench",
-            NOW=NOW,
-            WTF_CSRF_ENABLED=True,
-            LOGIN_FAILS_PER_HOUR=10_000,
+        app = empty_app(
+            url, tmp, schema, NOW=NOW, WTF_CSRF_ENABLED=True, LOGIN_FAILS_PER_HOUR=10_000
         )
         with app.app_context():
-            db.drop_all()
-            db.create_all()
             started = time.perf_counter()
             _build(schools, args)
             built = time.perf_counter() - started
@@ -128,13 +118,7 @@ def run(schools: int, args: argparse.Namespace, url: str, schema: str | None) ->
             "comparison (again)": [],
         }
         for email, student_id in sample:
-            client = app.test_client()
-            page = client.get("/login")
-            token = CSRF.search(page.get_data(as_text=True)).group(1)
-            response = client.post(
-                "/login", data={"email": email, "password": "demo1234", "csrf_token": token}
-            )
-            assert response.status_code == 302, (email, response.status_code)
+            client = signed_in(app, "/login", email)
             for label, url_ in (
                 ("dashboard", f"/child/{student_id}"),
                 ("comparison", f"/child/{student_id}/compare"),

@@ -49,6 +49,7 @@ from bench._common import CSRF  # noqa: E402
 from bench._common import free_port  # noqa: E402
 from bench._common import machine  # noqa: E402
 from bench._common import pct  # noqa: E402
+from bench._common import postgres_url  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 from bench._common import start_gunicorn  # noqa: E402
 from bench.ivr_steps import TOKEN  # noqa: E402
@@ -197,9 +198,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the large schema")
     parser.add_argument("--reuse", metavar="SCHEMA", help="measure this existing schema")
     args = parser.parse_args()
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set TEST_DATABASE_URL to a PostgreSQL database (postgresql+psycopg://…)")
+    url = postgres_url()
     print(f"machine: {machine()}; {dt.date.today():%d.%m.%Y}")
     tag = uuid.uuid4().hex[:8]
     large = args.reuse or f"scale_large_{tag}"

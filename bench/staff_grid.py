@@ -27,10 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from bench._common import CSRF  # noqa: E402
+from bench._common import empty_app  # noqa: E402
 from bench._common import machine  # noqa: E402
-from bench._common import make_app  # noqa: E402
 from bench._common import pct  # noqa: E402
 from bench._common import private_schema  # noqa: E402
+from bench._common import signed_in  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
 NOW = "2026-11-25T10:00:00"
@@ -45,20 +46,8 @@ def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> N
     from models import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        if url.startswith("sqlite"):
-            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = make_app(
-            url,
-            Path(tmp),
-            schema,
-            TWILIO_AUTH_TOKEN="bench",
-            NOW=NOW,
-            SMS_BACKEND="console",
-            EMAIL_BACKEND="console",
-        )
+        app = empty_app(url, tmp, schema, NOW=NOW, SMS_BACKEND="console", EMAIL_BACKEND="console")
         with app.app_context():
-            db.drop_all()
-            db.create_all()
             build_demo(
                 seed=11, schools=1, today=TODAY, students_per_class=args.students, levels=(9,)
             )
@@ -76,13 +65,7 @@ def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> N
                 )
             )
             db.session.remove()
-        client = app.test_client()
-        page = client.get("/staff/login")
-        token = CSRF.search(page.get_data(as_text=True)).group(1)
-        signed = client.post(
-            "/staff/login", data={"email": email, "password": "demo1234", "csrf_token": token}
-        )
-        assert signed.status_code == 302, signed.status_code
+        client = signed_in(app, "/staff/login", email)
         url_grid = f"/staff/grid/{curriculum_id}"
         render: list[float] = []
         save: list[float] = []

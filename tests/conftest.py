@@ -7,6 +7,9 @@
 * ``pg_url``: a PostgreSQL URL from TEST_DATABASE_URL (skips, saying so, when unset);
   ``pg_schema``: a URL on a fresh private schema of it; ``pg_app``: an app on that schema with
   the tables created.
+* ``any_app``: ``app`` on SQLite, then ``pg_app`` on PostgreSQL; ``school_app``: ``demo_app``,
+  then a demo school (one class level) built on ``pg_app``. PostgreSQL skips without
+  TEST_DATABASE_URL.
 * ``form_post(client, form_url, data, post_url=None)``: GET the form, take its CSRF token, POST.
   CSRF stays on in tests, so a form without its token fails here as it would for a person.
 * Browser tests: ``live_url`` (``demo_app`` served on a free local port), ``launch_chromium()``
@@ -180,6 +183,25 @@ def pg_app(pg_schema: str, tmp_path: Path) -> Iterator[Flask]:
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request: pytest.FixtureRequest) -> Flask:
+    """The empty-schema app on SQLite, then on PostgreSQL (skipped without TEST_DATABASE_URL)."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def school_app(request: pytest.FixtureRequest) -> Flask:
+    """The demo school on SQLite (``demo_app``), then one (seed 7, class level 5, six pupils a
+    class) built on PostgreSQL (``pg_app``; skipped without TEST_DATABASE_URL)."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("demo_app")  # type: ignore[no-any-return]
+    from gradebook.demo import build_demo
+
+    app: Flask = request.getfixturevalue("pg_app")
+    build_demo(seed=7, schools=1, today=TODAY, students_per_class=6, levels=(5,))
+    return app
 
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

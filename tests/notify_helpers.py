@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 from typing import Any
 
 from werkzeug.security import generate_password_hash
@@ -17,6 +19,7 @@ from models import SchoolYear
 from models import Student
 from models import db
 
+SID = "AC" + "0" * 32  # the Twilio account of the fake (notify.fake_twilio)
 _serial = {"n": 0}
 
 
@@ -177,3 +180,23 @@ def kill_worker_when(env: dict[str, str], reached: Any, what: str, settle: float
             worker.wait(10)
         worker.stderr.close()  # type: ignore[union-attr]
     return worker.pid
+
+
+def worker_env(app: Any, fake: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``flask notify worker`` subprocess on ``app``'s database, sending SMS
+    to the FakeTwilio ``fake`` and e-mail to files under ``tmp_path``; ``extra`` adds or
+    overrides variables."""
+    return {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "x",
+        "TWILIO_AUTH_TOKEN": "test-twilio-token",
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_SMS_FROM": "Belezhnik",
+        "TWILIO_API_BASE": fake.base_url,
+        "SMS_BACKEND": "twilio",
+        "EMAIL_BACKEND": "file",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "INSTANCE_PATH": str(tmp_path),
+        **extra,
+    }

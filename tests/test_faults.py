@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -52,26 +51,22 @@ from notify.fake_twilio import FakeTwilio
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
 from prompts.catalog import PROMPTS
-from security import sign
+from tests._helpers import Refusal
+from tests._helpers import signed_post
 from tests.conftest import make_app
+from tests.notify_helpers import SID
 from tests.notify_helpers import kill_worker_when
 from tests.notify_helpers import make_guardian
 from tests.notify_helpers import make_school
 from tests.notify_helpers import make_student
 from tests.notify_helpers import urgent_sms_rows
+from tests.notify_helpers import worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
-SID = "AC" + "0" * 32
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
 APOLOGY = PROMPTS["error"]
 TODAY = dt.date(2026, 11, 25)
 PIN = "2580"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request: pytest.FixtureRequest) -> Flask:
-    """The empty-schema app on SQLite, then on PostgreSQL (skipped without TEST_DATABASE_URL)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")  # type: ignore[no-any-return]
 
 
 # --- 1. provider 5xx bursts ----------------------------------------------------------------------
@@ -344,23 +339,6 @@ def test_fake_twilio_can_be_told_to_fail_from_outside() -> None:
 
 
 # --- 2. a worker process killed with SIGKILL ---------------------------------------------------------
-def worker_env(app: Flask, fake: FakeTwilio, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "x",
-        "TWILIO_AUTH_TOKEN": "test-twilio-token",
-        "TWILIO_ACCOUNT_SID": SID,
-        "TWILIO_SMS_FROM": "Belezhnik",
-        "TWILIO_API_BASE": fake.base_url,
-        "SMS_BACKEND": "twilio",
-        "EMAIL_BACKEND": "file",
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "INSTANCE_PATH": str(tmp_path),
-        **extra,
-    }
-
-
 @pytest.mark.postgres
 def test_worker_killed_mid_drain_then_a_second_worker_settles_everything(
     pg_app: Flask, tmp_path: Path
@@ -520,14 +498,15 @@ class Relay:
             s.close()
 
 
-@pytest.fixture
-def pg_line(pg_url: str, pg_schema: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """The demo school (one class level) in a private schema, and the phone line's app reaching
-    PostgreSQL through a :class:`Relay` with its own ``application_name``. No app context is held
-    open, so each webhook request gets its own session and connection checkout, as in production."""
-    name = f"faults_{uuid.uuid4().hex[:10]}"
+def upstream(pg_url: str) -> tuple[str, int]:
+    """The PostgreSQL server's address, for a relay in front of it."""
     target = sa.engine.make_url(pg_url)
-    relay = Relay((target.host or "127.0.0.1", target.port or 5432))
+    return (target.host or "127.0.0.1", target.port or 5432)
+
+
+def demo_behind(relay: Relay, pg_schema: str, name: str, tmp_path: Path) -> tuple[Flask, Any]:
+    """Start ``relay``; return the app reaching the private schema through it (with its own
+    ``application_name``) and the demo school (one class level) built there."""
     relay.start()
     url = sa.engine.make_url(pg_schema).set(host="127.0.0.1", port=relay.port)
     url = url.update_query_dict({"application_name": name})
@@ -536,6 +515,17 @@ def pg_line(pg_url: str, pg_schema: str, tmp_path: Path) -> Iterator[dict[str, A
         db.create_all()
         result = build_demo(seed=5, schools=1, today=TODAY, students_per_class=6, levels=(5,))
         db.session.remove()
+    return app, result
+
+
+@pytest.fixture
+def pg_line(pg_url: str, pg_schema: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The demo school (one class level) in a private schema, and the phone line's app reaching
+    PostgreSQL through a :class:`Relay` with its own ``application_name``. No app context is held
+    open, so each webhook request gets its own session and connection checkout, as in production."""
+    name = f"faults_{uuid.uuid4().hex[:10]}"
+    relay = Relay(upstream(pg_url))
+    app, result = demo_behind(relay, pg_schema, name, tmp_path)
     try:
         yield {"app": app, "name": name, "relay": relay, "phone": result.phone_parents[0]["phone"]}
     finally:
@@ -552,14 +542,19 @@ def assert_normal(turn: Any) -> None:
     assert turn.status == 200 and APOLOGY not in turn.said and turn.said
 
 
+def signed_in_call(app: Flask, phone: str) -> PhoneCall:
+    """A call from ``phone`` answered normally, and normally again once the PIN is typed."""
+    call = PhoneCall(FlaskTransport(app), from_number=phone)
+    assert_normal(call.start())
+    assert_normal(call.press(PIN + "#"))
+    return call
+
+
 @pytest.mark.postgres
 def test_killed_connections_between_steps_are_replaced_silently(
     pg_line: dict[str, Any], pg_url: str
 ) -> None:
-    app = pg_line["app"]
-    call = PhoneCall(FlaskTransport(app), from_number=pg_line["phone"])
-    assert_normal(call.start())
-    assert_normal(call.press(PIN + "#"))
+    call = signed_in_call(pg_line["app"], pg_line["phone"])
     assert kill_backends(pg_url, pg_line["name"]) >= 1
     assert_normal(call.press("1"))  # pool_pre_ping finds the dead connection and reconnects
     assert kill_backends(pg_url, pg_line["name"]) >= 1
@@ -571,9 +566,7 @@ def test_connection_killed_inside_a_step_apologises_then_the_line_recovers(
     pg_line: dict[str, Any], pg_url: str
 ) -> None:
     app = pg_line["app"]
-    call = PhoneCall(FlaskTransport(app), from_number=pg_line["phone"])
-    call.start()
-    assert_normal(call.press(PIN + "#"))
+    call = signed_in_call(app, pg_line["phone"])
     with app.app_context():
         engine = db.engine
     killed: list[int] = []
@@ -592,20 +585,11 @@ def test_connection_killed_inside_a_step_apologises_then_the_line_recovers(
     finally:
         sa.event.remove(engine, "before_cursor_execute", kill_own_backend)
     assert killed
-    again = PhoneCall(FlaskTransport(app), from_number=pg_line["phone"])
-    assert_normal(again.start())
-    assert_normal(again.press(PIN + "#"))
-    assert_normal(again.press("1"))
+    assert_normal(signed_in_call(app, pg_line["phone"]).press("1"))
 
 
 def webhook(app: Flask, path: str, params: dict[str, str]) -> tuple[int, str, str]:
-    response = app.test_client().post(
-        path,
-        data=params,
-        headers={
-            "X-Twilio-Signature": sign("http://localhost" + path, params, "test-twilio-token")
-        },
-    )
+    response = signed_post(app.test_client(), path, params)
     return response.status_code, response.mimetype or "", response.get_data(as_text=True)
 
 
@@ -631,54 +615,43 @@ def test_database_on_a_closed_port_every_answer_is_the_apology(pg_line: dict[str
     assert status == 200 and mimetype == "text/xml" and ET.fromstring(body).tag == "Response"
 
     relay.start()  # back: the very next call is served normally
-    call = PhoneCall(FlaskTransport(app), from_number=pg_line["phone"])
-    assert_normal(call.start())
-    assert_normal(call.press(PIN + "#"))
-    assert_normal(call.press("1"))
+    assert_normal(signed_in_call(app, pg_line["phone"]).press("1"))
 
 
 # --- 4. a grade whose outbox row cannot be written -----------------------------------------------
-REFUSE_OUTBOX = {
-    "sqlite": [
-        "CREATE TRIGGER outbox_down BEFORE INSERT ON notification_outbox "
-        "BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END"
-    ],
-    "postgresql": [
-        "CREATE FUNCTION outbox_down() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'outbox unavailable'; END $$",
-        "CREATE TRIGGER outbox_down BEFORE INSERT ON notification_outbox "
-        "FOR EACH ROW EXECUTE FUNCTION outbox_down()",
-    ],
-}
+REFUSE_OUTBOX = Refusal("outbox_down", "INSERT", "notification_outbox", "outbox unavailable")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def school_app(request: pytest.FixtureRequest) -> Flask:
-    if request.param == "sqlite":
-        return request.getfixturevalue("demo_app")  # type: ignore[no-any-return]
-    app: Flask = request.getfixturevalue("pg_app")
-    build_demo(seed=7, schools=1, today=TODAY, students_per_class=6, levels=(5,))
-    return app
-
-
-def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Flask) -> None:
+def teacher_curriculum() -> Curriculum:
+    """The first curriculum of the school that has a teacher."""
     curriculum = db.session.scalar(
         sa.select(Curriculum).where(Curriculum.teacher_id.is_not(None)).order_by(Curriculum.id)
     )
     assert curriculum is not None and curriculum.teacher_id is not None
-    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
-    parents = sa.select(GuardianStudent.student_id)
-    student_id = next(
-        e.student_id
-        for e in core.active_enrollments(curriculum.class_id)
-        if e.student_id in set(db.session.scalars(parents))
+    return curriculum
+
+
+def pupil_with_parents(curriculum: Curriculum) -> int:
+    """A pupil of the curriculum's class with a parent linked (a grade for them is told)."""
+    linked = set(db.session.scalars(sa.select(GuardianStudent.student_id)))
+    return next(
+        e.student_id for e in core.active_enrollments(curriculum.class_id) if e.student_id in linked
     )
 
-    def counts() -> tuple[int, ...]:
-        return tuple(
-            db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-            for model in (Grade, AuditLog, NotificationOutbox)
-        )
+
+def counts() -> tuple[int, ...]:
+    """How many grades, audit rows and outbox rows there are."""
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+        for model in (Grade, AuditLog, NotificationOutbox)
+    )
+
+
+def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Flask) -> None:
+    curriculum = teacher_curriculum()
+    assert curriculum.teacher_id is not None
+    actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
+    student_id = pupil_with_parents(curriculum)
 
     def summary() -> Any:
         return db.session.scalars(
@@ -686,10 +659,7 @@ def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Fl
         ).all()
 
     before, summary_before = counts(), summary()
-    dialect = db.engine.dialect.name
-    for statement in REFUSE_OUTBOX[dialect]:
-        db.session.execute(sa.text(statement))
-    db.session.commit()
+    REFUSE_OUTBOX.switch(True)
     with pytest.raises((core.OperationError, sa.exc.SQLAlchemyError)):
         grades_uc.save_grade_column(
             actor, curriculum.id, kind="current", date=TODAY, values={student_id: "6"}
@@ -699,9 +669,7 @@ def test_grade_is_not_saved_when_its_outbox_row_cannot_be_written(school_app: Fl
     assert counts() == before  # no grade, no audit row, no outbox row
     assert summary() == summary_before  # nor a refreshed read model
 
-    on_table = " ON notification_outbox" if dialect == "postgresql" else ""
-    db.session.execute(sa.text("DROP TRIGGER outbox_down" + on_table))
-    db.session.commit()
+    REFUSE_OUTBOX.switch(False)
     grades_uc.save_grade_column(
         actor, curriculum.id, kind="current", date=TODAY, values={student_id: "6"}
     )

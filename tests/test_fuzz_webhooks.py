@@ -28,6 +28,7 @@ from models import NotificationOutbox
 from models import School
 from models import db
 from security import sign
+from tests import _helpers
 from tests.conftest import login_staff
 
 FUZZ = settings(
@@ -76,9 +77,7 @@ duration_text = st.one_of(
 def signed_post(
     client: FlaskClient, path: str, params: dict[str, str], query: dict[str, str] | None = None
 ) -> Any:
-    url = path + ("?" + urlencode(query) if query else "")
-    signature = sign("http://localhost" + url, params, TOKEN)
-    return client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+    return _helpers.signed_post(client, path + ("?" + urlencode(query) if query else ""), params)
 
 
 def has_nul(*parts: dict[str, str] | None) -> bool:

@@ -35,6 +35,7 @@ from models import Student
 from models import Subject
 from models import db
 from security import sign
+from tests._helpers import signed_post
 
 PIN = "2580"
 MENU = "За последните оценки натиснете едно."
@@ -407,14 +408,7 @@ def test_database_down_from_the_first_step(demo_app: Flask, phone, monkeypatch) 
 
     monkeypatch.setattr(service, "_load_with_summary", down)
     client = demo_app.test_client()
-    params = {"CallSid": "CA9", "From": "+359888000000"}
-    response = client.post(
-        "/ivr/voice",
-        data=params,
-        headers={
-            "X-Twilio-Signature": sign("http://localhost/ivr/voice", params, "test-twilio-token")
-        },
-    )
+    response = signed_post(client, "/ivr/voice", {"CallSid": "CA9", "From": "+359888000000"})
     assert response.status_code == 200 and response.mimetype == "text/xml"
     body = response.get_data(as_text=True)
     assert "техническа грешка" in body and "<Hangup" in body
@@ -437,8 +431,9 @@ def test_pin_guesses_through_caller_id_lock_the_child(demo_app: Flask, phone) ->
     assert {log.school_id for log in logs} == {child.school_id}
 
 
-def _term_one_marks(student: Student) -> str:
-    """The pupil's term-1 current marks this year, counted straight from the diary."""
+def term_one_mark_counts(student: Student) -> dict[int, int]:
+    """How many of each whole mark the pupil has among this year's term-1 current grades,
+    counted straight from the diary."""
     year = SchoolYear.current_for(student.school_id)
     assert year is not None
     values = db.session.scalars(
@@ -453,6 +448,12 @@ def _term_one_marks(student: Student) -> str:
     counts: dict[int, int] = {}
     for value in values:
         counts[rules.whole_mark(value)] = counts.get(rules.whole_mark(value), 0) + 1
+    return counts
+
+
+def _term_one_marks(student: Student) -> str:
+    """The pupil's term-1 current marks this year, counted straight from the diary."""
+    counts = term_one_mark_counts(student)
     assert counts, "the demo grade-III pupil has marks this term"
     return speech.marks_phrase(counts)
 

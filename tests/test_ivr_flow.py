@@ -16,24 +16,13 @@ from ivr.flow import Prompt
 from ivr.flow import Say
 from ivr.flow import Silence
 from ivr.flow import Start
+from tests.test_ivr_content import payload
 
 CODE_OK = "4363387503"  # any string the fake accepts as passing the check digit
 IVAN = flow.Child(1, "Иван", 10)
 MARIA = flow.Child(2, "Мария", 10)
 
-SUMMARY: dict[str, Any] = {
-    "term": 1,
-    "student": {"first_name": "Иван", "qualitative": False, "class_id": 5},
-    "overall": {"average": "5.25", "word": "Много добър"},
-    "subjects": [],
-    "latest_grades": [],
-    "absences": {"excused": 0, "unexcused": 0, "lates": 0, "weighted": "0.0"},
-    "recent_absences": [],
-    "remarks": [],
-    "events": [],
-    "meetings": [],
-    "timetable": {},
-}
+SUMMARY = payload(student={"first_name": "Иван", "qualitative": False, "class_id": 5}, subjects=[])
 
 
 class Fake:

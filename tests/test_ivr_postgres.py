@@ -15,6 +15,7 @@ from ivr.client import PhoneCall
 from models import AttemptCounter
 from models import CallSession
 from models import db
+from tests.test_ivr_calls import term_one_mark_counts
 
 pytestmark = pytest.mark.postgres
 
@@ -62,12 +63,9 @@ def test_concurrent_retries_of_one_step(pg_app: Flask) -> None:
 def test_grade_three_marks_counted_on_postgres(pg_app: Flask) -> None:
     """The counted marks survive the JSON column of PostgreSQL (whose JSONB does not keep key
     order): best mark first, and no average anywhere in the headline, menu 3 or menu 7."""
-    from gradebook import rules
     from gradebook.demo import build_demo
     from ivr import content
     from ivr import speech
-    from models import Grade
-    from models import SchoolYear
     from models import Student
 
     result = build_demo(
@@ -78,19 +76,7 @@ def test_grade_three_marks_counted_on_postgres(pg_app: Flask) -> None:
     student = db.session.scalars(
         sa.select(Student).where(Student.student_code == known["code"])
     ).one()
-    year = SchoolYear.current_for(student.school_id)
-    assert year is not None
-    counts: dict[int, int] = {}
-    for value in db.session.scalars(
-        sa.select(Grade.value).where(
-            Grade.student_id == student.id,
-            Grade.school_year_id == year.id,
-            Grade.term == 1,
-            Grade.kind.in_(rules.CURRENT_KINDS),
-            Grade.value.is_not(None),
-        )
-    ):
-        counts[rules.whole_mark(value)] = counts.get(rules.whole_mark(value), 0) + 1
+    counts = term_one_mark_counts(student)
     db.session.remove()
     assert len(counts) >= 2, "marks of more than one kind, so that their order matters"
     counted = speech.marks_phrase(counts)

@@ -23,28 +23,13 @@ from models import CallSession
 from models import Guardian
 from models import db
 from models import utcnow
-from security import sign
+from tests._helpers import Refusal
+from tests._helpers import signed_post
 from tests.conftest import login_staff
 
 ACCOUNT = "AC" + "1" * 32
 CALLS_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Calls"
-REFUSE_CALL_UPDATES = {
-    "sqlite": [
-        "CREATE TRIGGER calls_down BEFORE UPDATE ON call_session "
-        "BEGIN SELECT RAISE(ABORT, 'database unavailable'); END"
-    ],
-    "postgresql": [
-        "CREATE FUNCTION calls_down() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'database unavailable'; END $$",
-        "CREATE TRIGGER calls_down BEFORE UPDATE ON call_session "
-        "FOR EACH ROW EXECUTE FUNCTION calls_down()",
-    ],
-}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request: pytest.FixtureRequest) -> Flask:
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")  # type: ignore[no-any-return]
+REFUSE_CALL_UPDATES = Refusal("calls_down", "UPDATE", "call_session", "database unavailable")
 
 
 @pytest.fixture
@@ -55,13 +40,7 @@ def twilio(any_app: Flask) -> Iterator[responses.RequestsMock]:
 
 
 def webhook(app: Flask, path: str, params: dict[str, str]) -> tuple[int, str]:
-    response = app.test_client().post(
-        path,
-        data=params,
-        headers={
-            "X-Twilio-Signature": sign("http://localhost" + path, params, "test-twilio-token")
-        },
-    )
+    response = signed_post(app.test_client(), path, params)
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -105,27 +84,26 @@ def twilio_call(sid: str, status: str, duration: str | None = None, end: str | N
     )
 
 
-def refuse_call_updates(on: bool) -> None:
-    dialect = db.engine.dialect.name
-    if on:
-        for statement in REFUSE_CALL_UPDATES[dialect]:
-            db.session.execute(sa.text(statement))
-    else:
-        on_table = " ON call_session" if dialect == "postgresql" else ""
-        db.session.execute(sa.text("DROP TRIGGER calls_down" + on_table))
-    db.session.commit()
+def new_call_twilio_refuses(
+    app: Flask, twilio: responses.RequestsMock, status: int, message: str
+) -> str:
+    """A quiet call (``new_call``) that Twilio's REST API answers with an error about."""
+    sid = new_call(app)
+    body = {"code": 20000 + status, "message": message, "status": status}
+    twilio.get(f"{CALLS_URL}/{sid}.json", status=status, json=body)
+    return sid
 
 
 def test_a_callback_lost_while_the_database_refused_it_is_recovered_from_twilio(
     any_app: Flask, twilio: responses.RequestsMock
 ) -> None:
     sid = new_call(any_app)
-    refuse_call_updates(True)
+    REFUSE_CALL_UPDATES.switch(True)
     status, body = webhook(
         any_app, "/ivr/status", {"CallSid": sid, "CallStatus": "completed", "CallDuration": "42"}
     )
     assert status == 200 and ET.fromstring(body).tag == "Response"  # Twilio will not retry
-    refuse_call_updates(False)
+    REFUSE_CALL_UPDATES.switch(False)
     assert row(sid).status == "in-progress" and row(sid).duration_s is None  # lost
 
     twilio.get(
@@ -155,12 +133,7 @@ def test_recent_calls_are_left_alone_and_live_ones_wait(
 def test_twilio_unreachable_waits_then_gives_up_as_unknown(
     any_app: Flask, twilio: responses.RequestsMock
 ) -> None:
-    sid = new_call(any_app)
-    twilio.get(
-        f"{CALLS_URL}/{sid}.json",
-        status=503,
-        json={"code": 20503, "message": "Service unavailable", "status": 503},
-    )
+    sid = new_call_twilio_refuses(any_app, twilio, 503, "Service unavailable")
     assert reconcile_calls().waiting == 1
     assert row(sid).status == "in-progress"  # asked again next run
     stats = reconcile_calls(now=utcnow() + dt.timedelta(hours=25))
@@ -171,12 +144,7 @@ def test_twilio_unreachable_waits_then_gives_up_as_unknown(
 def test_a_callsid_twilio_does_not_know_is_unknown(
     any_app: Flask, twilio: responses.RequestsMock
 ) -> None:
-    sid = new_call(any_app)
-    twilio.get(
-        f"{CALLS_URL}/{sid}.json",
-        status=404,
-        json={"code": 20404, "message": "The requested resource was not found", "status": 404},
-    )
+    sid = new_call_twilio_refuses(any_app, twilio, 404, "The requested resource was not found")
     assert reconcile_calls().unknown == 1
     assert row(sid).status == "unknown"
 

@@ -23,7 +23,7 @@ from notify.operations import AccountError
 from notify.operations import normalize_phone
 from notify.operations import pin_problem
 from security import check_pin
-from security import sign
+from tests._helpers import signed_post
 from tests.conftest import form_post
 from tests.notify_helpers import family
 from tests.notify_helpers import make_school
@@ -284,13 +284,6 @@ def test_create_and_link_guardian(app) -> None:  # type: ignore[no-untyped-def]
 
 
 # --- Twilio callbacks --------------------------------------------------------------------------------
-def signed_post(client, path: str, params: dict[str, str]):  # type: ignore[no-untyped-def]
-    url = "http://localhost" + path
-    return client.post(
-        path, data=params, headers={"X-Twilio-Signature": sign(url, params, "test-twilio-token")}
-    )
-
-
 def test_sms_status_callback(client) -> None:  # type: ignore[no-untyped-def]
     _, _, guardian = family()
     row = NotificationOutbox(

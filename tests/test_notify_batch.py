@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -48,18 +46,13 @@ from notify.outbox import enqueue_many
 from notify.scheduler import meeting_reminders
 from notify.sms import segments
 from notify.sms import transliterate
+from tests._helpers import counted_statements
 from tests.conftest import TODAY
 from tests.notify_helpers import grade_payload
 from tests.notify_helpers import make_guardian
 from tests.notify_helpers import make_school
 from tests.notify_helpers import make_student
 from tests.notify_helpers import rows
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request: pytest.FixtureRequest) -> Flask:
-    """An empty app on SQLite, then on PostgreSQL (skipped without TEST_DATABASE_URL)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -75,21 +68,6 @@ def demo_any(request: pytest.FixtureRequest) -> Flask:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-
-
 def snapshot(row: NotificationOutbox, rename: dict[int, Any] | None = None) -> tuple[Any, ...]:
     """What a parent gets from a row, the object's id replaced through ``rename``."""
     rename = rename or {}
@@ -246,7 +224,7 @@ def test_outbox_statements_do_not_grow_with_the_column(any_app: Flask) -> None:
             Notice("grade", 1000 * size + n, (sid,), NotifyEvent.GRADE, grade_payload())
             for n, sid in enumerate(kid_ids[:size])
         ]
-        with counted() as statements:
+        with counted_statements() as statements:
             written = enqueue_many(notices, school_id=school_id)
             db.session.flush()  # the INSERTs too
         assert written == 2 * size  # SMS and e-mail for every grade
@@ -282,7 +260,7 @@ def test_a_register_of_absences_and_its_threshold_alerts_in_fixed_statements(
                    {"date": TODAY, "period": 6, "kind": "unexcused", "subject": "Физика"})
             for n, sid in enumerate(kid_ids[:size])
         ]  # fmt: skip
-        with counted() as statements:
+        with counted_statements() as statements:
             written = enqueue_many(notices, school_id=school_id)
             db.session.flush()
         assert written == 4 * size  # the absence and the alert, by SMS and e-mail
@@ -353,7 +331,7 @@ def test_excusing_many_cancels_their_pending_messages_at_once(any_app: Flask) ->
             object_id=500 + n, payload={"date": "2026-11-25", "kind": "unexcused"},
         )  # fmt: skip
     db.session.commit()
-    with counted() as statements:
+    with counted_statements() as statements:
         assert cancel_for_objects("absence", [500, 501, 501]) == 4
     assert len(statements) == 1
     db.session.commit()

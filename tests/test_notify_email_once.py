@@ -39,12 +39,6 @@ from tests.test_notify_smtp import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request: pytest.FixtureRequest) -> Flask:
-    """The empty-schema app on SQLite, then on PostgreSQL (skipped without TEST_DATABASE_URL)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")  # type: ignore[no-any-return]
-
-
 class HoldingInbox:
     """An SMTP server's handler that records every message it receives (by Message-ID) and,
     from message ``hold_from`` on, does not answer until ``release`` is set."""

@@ -121,22 +121,12 @@ def test_default_channels(app) -> None:  # type: ignore[no-untyped-def]
 
 def test_preferences_unverified_and_stop_all(app) -> None:  # type: ignore[no-untyped-def]
     school, student, guardian = family()
-    db.session.add(
-        NotificationPreference(
-            guardian_id=guardian.id,
-            event_type=NotifyEvent.GRADE,
-            channel=Channel.SMS,
-            enabled=False,
+    for event, enabled in ((NotifyEvent.GRADE, False), (NotifyEvent.PRAISE, True)):
+        db.session.add(
+            NotificationPreference(
+                guardian_id=guardian.id, event_type=event, channel=Channel.SMS, enabled=enabled
+            )
         )
-    )
-    db.session.add(
-        NotificationPreference(
-            guardian_id=guardian.id,
-            event_type=NotifyEvent.PRAISE,
-            channel=Channel.SMS,
-            enabled=True,
-        )
-    )
     other = make_guardian(student, phone="+359888000111", email=None, verified=False)
     db.session.commit()
     grade(student.id, school.id)

@@ -5,11 +5,8 @@ one-pupil-at-a-time check. On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from models import Absence
@@ -20,32 +17,13 @@ from models import SchoolYear
 from models import db
 from notify.outbox import check_threshold
 from notify.scheduler import threshold_checks
+from tests._helpers import counted_statements
 from tests.notify_helpers import make_guardian
 from tests.notify_helpers import make_school
 from tests.notify_helpers import make_student
 from tests.notify_helpers import rows
 
 DAY = dt.date(2026, 11, 25)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """Every statement sent to the database while inside (an executemany counts once)."""
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def school_with_absent_pupils(pupils: int, *, over: int) -> list[int]:
@@ -73,7 +51,7 @@ def school_with_absent_pupils(pupils: int, *, over: int) -> list[int]:
 
 def statements_for(pupils: int) -> int:
     school_with_absent_pupils(pupils, over=pupils)
-    with counted() as seen:
+    with counted_statements() as seen:
         written = threshold_checks(DAY)
     assert written == 2 * pupils  # an SMS and an e-mail per parent
     db.session.execute(sa.delete(NotificationOutbox))
@@ -90,12 +68,12 @@ def test_statements_do_not_grow_with_the_school(any_app: Any) -> None:
 
 def test_statements_grow_with_schools_not_pupils(any_app: Any) -> None:
     school_with_absent_pupils(5, over=5)
-    with counted() as one:
+    with counted_statements() as one:
         threshold_checks(DAY)
     db.session.execute(sa.delete(NotificationOutbox))
     db.session.commit()
     school_with_absent_pupils(25, over=25)
-    with counted() as two:
+    with counted_statements() as two:
         threshold_checks(DAY)
     per_school = len(one) - 1  # the run's first query, which finds the pupils, is shared
     assert len(two) == 1 + 2 * per_school, (len(one), len(two))

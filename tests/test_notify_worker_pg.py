@@ -29,15 +29,16 @@ from models import db
 from notify.fake_twilio import FakeTwilio
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
+from tests.notify_helpers import SID
 from tests.notify_helpers import make_guardian
 from tests.notify_helpers import make_school
 from tests.notify_helpers import make_student
 from tests.notify_helpers import urgent_sms_rows
+from tests.notify_helpers import worker_env
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-SID = "AC" + "0" * 32
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
 
 
@@ -198,20 +199,9 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_nothing(
     # batches of 10 sent by 4 threads: the first batch is answered; in the second, Twilio gets
     # messages 15–18 but never answers, so the 4 threads hang and rows 19–20 are never sent
     fake.hold_from = 15
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg_app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "x",
-        "TWILIO_AUTH_TOKEN": "test-twilio-token",
-        "TWILIO_ACCOUNT_SID": SID,
-        "TWILIO_SMS_FROM": "Belezhnik",
-        "TWILIO_API_BASE": fake.base_url,
-        "SMS_BACKEND": "twilio",
-        "EMAIL_BACKEND": "console",
-        "NOTIFY_BATCH": "10",
-        "NOTIFY_SEND_THREADS": "4",
-        "INSTANCE_PATH": str(tmp_path),
-    }
+    env = worker_env(
+        pg_app, fake, tmp_path, EMAIL_BACKEND="console", NOTIFY_BATCH="10", NOTIFY_SEND_THREADS="4"
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "notify", "worker", "--idle", "0.2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

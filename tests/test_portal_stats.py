@@ -22,6 +22,7 @@ from portal import stats
 from portal.child_grades import child_grades
 from portal.child_grades import subject_rows
 from portal.children import ChildContext
+from tests._helpers import new_grade
 
 D = Decimal
 
@@ -77,19 +78,8 @@ def _world(class_sizes=(6, 5), grades_per_student=None):
             )
             for cur in curricula:
                 for n, value in enumerate(grades_per_student(k, i)):
-                    db.session.add(
-                        Grade(
-                            school_id=school.id,
-                            school_year_id=year.id,
-                            student_id=st.id,
-                            curriculum_id=cur.id,
-                            subject_id=cur.subject_id,
-                            term=1,
-                            kind="current",
-                            value=value,
-                            date=dt.date(2026, 10, 1) + dt.timedelta(days=n),
-                        )
-                    )
+                    day = dt.date(2026, 10, 1) + dt.timedelta(days=n)
+                    db.session.add(new_grade(year, st.id, cur, value, date=day))
             students.append((cls, st))
         classes.append(cls)
     db.session.commit()
@@ -185,19 +175,7 @@ def test_cache_is_reused_and_follows_changes(app):
     cur = db.session.scalars(
         sa.select(Curriculum).where(Curriculum.class_id == cls.id, Curriculum.subject_id == math.id)
     ).one()
-    db.session.add(
-        Grade(
-            school_id=school.id,
-            school_year_id=year.id,
-            student_id=other.id,
-            curriculum_id=cur.id,
-            subject_id=math.id,
-            term=1,
-            kind="current",
-            value=D(2),
-            date=dt.date(2026, 11, 2),
-        )
-    )
+    db.session.add(new_grade(year, other.id, cur, D(2), date=dt.date(2026, 11, 2)))
     db.session.commit()
     changed = _report(school, year, cls, child)
     assert changed.overall.klass.average != first.overall.klass.average

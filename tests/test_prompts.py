@@ -15,6 +15,7 @@ from ivr import flow
 from ivr.speech import ensure_no_digits
 from prompts import audio
 from prompts.catalog import PROMPTS
+from tests._helpers import signed_post
 
 GTTS_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 FAKE_MP3 = b"ID3\x03\x00fake-mp3-frames"
@@ -89,16 +90,8 @@ def test_fixed_prompts_play_cached_audio_else_say(demo_app: Flask) -> None:
     call = PhoneCall(FlaskTransport(demo_app), from_number="+359888000001")
     turn = call.start()
     assert turn.said[0] == PROMPTS["welcome"]  # the simulator shows the played text
-    from security import sign
-
     params = {"CallSid": "CAplay", "From": "+359888000001"}
-    body = client.post(
-        "/ivr/voice",
-        data=params,
-        headers={
-            "X-Twilio-Signature": sign("http://localhost/ivr/voice", params, "test-twilio-token")
-        },
-    ).get_data(as_text=True)
+    body = signed_post(client, "/ivr/voice", params).get_data(as_text=True)
     assert f"<Play>http://localhost/ivr/audio/{name}</Play>" in body
     assert "<Say" in body  # the prompt without audio is still said
     served = client.get(f"/ivr/audio/{name}")

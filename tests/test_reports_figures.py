@@ -23,6 +23,7 @@ from models import Subject
 from models import db
 from onboarding import report_grades
 from onboarding import reports
+from tests._helpers import new_grade
 from tests._onboarding import login
 from tests.test_onboarding_reports import _class
 from tests.test_onboarding_reports import _pupils
@@ -52,34 +53,15 @@ def _only_grades(student_id: int, curriculum: Curriculum, currents: list[str]) -
     )
     year = db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == 1)).one()
     for n, value in enumerate(currents):
-        db.session.add(
-            Grade(
-                school_id=1,
-                school_year_id=year.id,
-                student_id=student_id,
-                curriculum_id=curriculum.id,
-                subject_id=curriculum.subject_id,
-                term=1,
-                kind=GradeKind.CURRENT,
-                value=D(value),
-                date=dt.date(2026, 10, 1) + dt.timedelta(days=n),
-            )
-        )
+        day = dt.date(2026, 10, 1) + dt.timedelta(days=n)
+        db.session.add(new_grade(year, student_id, curriculum, D(value), date=day))
     db.session.commit()
 
 
 def _set_term_grade(student_id: int, curriculum: Curriculum, value: str) -> Grade:
     year = db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == 1)).one()
-    grade = Grade(
-        school_id=1,
-        school_year_id=year.id,
-        student_id=student_id,
-        curriculum_id=curriculum.id,
-        subject_id=curriculum.subject_id,
-        term=1,
-        kind=GradeKind.TERM,
-        value=D(value),
-        date=dt.date(2026, 11, 20),
+    grade = new_grade(
+        year, student_id, curriculum, D(value), kind=GradeKind.TERM, date=dt.date(2026, 11, 20)
     )
     db.session.add(grade)
     db.session.commit()

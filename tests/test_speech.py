@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -113,28 +115,17 @@ NUMBER_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("n", "gender", "expected"), NUMBER_CASES)
-def test_number_words(n: int, gender: str, expected: str) -> None:
-    assert number_words(n, gender) == expected
-
-
 def test_number_words_default_gender_is_masculine() -> None:
     assert number_words(1) == "един"
 
 
-@pytest.mark.parametrize(
-    ("n", "gender", "error"),
-    [
-        case(-1, "m", ValueError, id="negative"),
-        case(1_000_000, "m", ValueError, id="million"),
-        case(5, "x", ValueError, id="bad-gender"),
-        case(1.0, "m", TypeError, id="float"),
-        case(True, "m", TypeError, id="bool"),
-    ],
-)
-def test_number_words_rejects(n: object, gender: str, error: type[Exception]) -> None:
-    with pytest.raises(error):
-        number_words(n, gender)  # type: ignore[arg-type]
+NUMBER_REJECTS = [
+    case((-1, "m"), ValueError, id="negative"),
+    case((1_000_000, "m"), ValueError, id="million"),
+    case((5, "x"), ValueError, id="bad-gender"),
+    case((1.0, "m"), TypeError, id="float"),
+    case((True, "m"), TypeError, id="bool"),
+]
 
 
 # --- ordinal_words ----------------------------------------------------------------------------
@@ -183,19 +174,11 @@ ORDINAL_CASES = [
     case(2025, "f", "две хиляди двадесет и пета", id="2025-f"),
 ]
 
-
-@pytest.mark.parametrize(("n", "gender", "expected"), ORDINAL_CASES)
-def test_ordinal_words(n: int, gender: str, expected: str) -> None:
-    assert ordinal_words(n, gender) == expected
-
-
-@pytest.mark.parametrize(
-    ("n", "gender"),
-    [case(0, "m", id="zero"), case(1_000_000, "m", id="million"), case(1, "x", id="bad-gender")],
-)
-def test_ordinal_words_rejects(n: int, gender: str) -> None:
-    with pytest.raises(ValueError):
-        ordinal_words(n, gender)
+ORDINAL_REJECTS = [
+    case((0, "m"), ValueError, id="zero"),
+    case((1_000_000, "m"), ValueError, id="million"),
+    case((1, "x"), ValueError, id="bad-gender"),
+]
 
 
 # --- decimals and grades ----------------------------------------------------------------------
@@ -220,23 +203,12 @@ DECIMAL_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("value", "expected"), DECIMAL_CASES)
-def test_decimal_words(value: Decimal, expected: str) -> None:
-    assert decimal_words(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "error"),
-    [
-        case(D("-0.01"), ValueError, id="negative"),
-        case(D("NaN"), ValueError, id="nan"),
-        case(D("Infinity"), ValueError, id="infinity"),
-        case(5.25, TypeError, id="float"),
-    ],
-)
-def test_decimal_words_rejects(value: object, error: type[Exception]) -> None:
-    with pytest.raises(error):
-        decimal_words(value)  # type: ignore[arg-type]
+DECIMAL_REJECTS = [
+    case((D("-0.01"),), ValueError, id="negative"),
+    case((D("NaN"),), ValueError, id="nan"),
+    case((D("Infinity"),), ValueError, id="infinity"),
+    case((5.25,), TypeError, id="float"),
+]
 
 
 GRADE_CASES = [
@@ -254,16 +226,10 @@ GRADE_CASES = [
     case(D("5.495"), "Отличен, пет цяло и петдесет стотни", id="5.495-rounds-up"),
 ]
 
-
-@pytest.mark.parametrize(("value", "expected"), GRADE_CASES)
-def test_grade_phrase(value: Decimal, expected: str) -> None:
-    assert grade_phrase(value) == expected
-
-
-@pytest.mark.parametrize("value", [case(D("1.99"), id="below-2"), case(D("6.01"), id="above-6")])
-def test_grade_phrase_rejects(value: Decimal) -> None:
-    with pytest.raises(ValueError):
-        grade_phrase(value)
+GRADE_REJECTS = [
+    case((D("1.99"),), ValueError, id="below-2"),
+    case((D("6.01"),), ValueError, id="above-6"),
+]
 
 
 # --- counted nouns ----------------------------------------------------------------------------
@@ -358,24 +324,16 @@ COUNT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("n", "noun", "expected"), COUNT_CASES)
-def test_count_phrase(n: int, noun: str, expected: str) -> None:
-    assert count_phrase(n, noun) == expected
-
-
 @pytest.mark.parametrize(("noun", "entry"), [case(k, v, id=k) for k, v in NOUNS.items()])
 def test_noun_table_is_consistent(noun: str, entry: object) -> None:
     assert count_phrase(1, noun).endswith(" " + noun)
     assert entry.gender in ("m", "f", "n")  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    ("n", "noun"),
-    [case(1, "котка", id="unknown-noun"), case(-1, "оценка", id="negative")],
-)
-def test_count_phrase_rejects(n: int, noun: str) -> None:
-    with pytest.raises(ValueError):
-        count_phrase(n, noun)
+COUNT_REJECTS = [
+    case((1, "котка"), ValueError, id="unknown-noun"),
+    case((-1, "оценка"), ValueError, id="negative"),
+]
 
 
 HOURS_CASES = [
@@ -393,16 +351,10 @@ HOURS_CASES = [
     case(7, "седем часа", id="int"),
 ]
 
-
-@pytest.mark.parametrize(("value", "expected"), HOURS_CASES)
-def test_hours_phrase(value: Decimal, expected: str) -> None:
-    assert hours_phrase(value) == expected
-
-
-@pytest.mark.parametrize("value", [case(D("1.25"), id="quarter"), case(D("-0.5"), id="negative")])
-def test_hours_phrase_rejects(value: Decimal) -> None:
-    with pytest.raises(ValueError):
-        hours_phrase(value)
+HOURS_REJECTS = [
+    case((D("1.25"),), ValueError, id="quarter"),
+    case((D("-0.5"),), ValueError, id="negative"),
+]
 
 
 # --- dates and times --------------------------------------------------------------------------
@@ -424,11 +376,6 @@ DATE_CASES = [
     case(date(2025, 9, 15), False, "петнадесети септември", id="15-sep"),
     case(date(2025, 10, 30), False, "тридесети октомври", id="30-oct"),
 ]
-
-
-@pytest.mark.parametrize(("d", "with_weekday", "expected"), DATE_CASES)
-def test_date_words(d: date, with_weekday: bool, expected: str) -> None:
-    assert date_words(d, with_weekday) == expected
 
 
 @pytest.mark.parametrize(
@@ -464,10 +411,7 @@ def test_weekdays(iso: int, name: str, on: str) -> None:
     assert on_weekday(iso) == on
 
 
-@pytest.mark.parametrize("iso", [case(0, id="0"), case(8, id="8")])
-def test_weekday_rejects(iso: int) -> None:
-    with pytest.raises(ValueError):
-        weekday_name(iso)
+WEEKDAY_REJECTS = [case((0,), ValueError, id="0"), case((8,), ValueError, id="8")]
 
 
 TIME_CASES = [
@@ -482,11 +426,6 @@ TIME_CASES = [
     case(time(23, 59), "двадесет и три часа и петдесет и девет минути", id="23:59"),
     case(time(12, 45, 30), "дванадесет часа и четиридесет и пет минути", id="seconds-ignored"),
 ]
-
-
-@pytest.mark.parametrize(("t", "expected"), TIME_CASES)
-def test_time_words(t: time, expected: str) -> None:
-    assert time_words(t) == expected
 
 
 TODAY = date(2025, 11, 25)
@@ -525,11 +464,6 @@ SPELL_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("s", "expected"), SPELL_CASES)
-def test_spell_digits(s: str, expected: str) -> None:
-    assert spell_digits(s) == expected
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -542,17 +476,11 @@ def test_ensure_no_digits_passes_text_through(text: str) -> None:
     assert ensure_no_digits(text) is text
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        case("Много добър 5,25", id="grade-digits"),
-        case("0", id="single-zero"),
-        case("стая 12", id="trailing-number"),
-    ],
-)
-def test_ensure_no_digits_rejects(text: str) -> None:
-    with pytest.raises(ValueError):
-        ensure_no_digits(text)
+DIGITS_REJECTS = [
+    case(("Много добър 5,25",), ValueError, id="grade-digits"),
+    case(("0",), ValueError, id="single-zero"),
+    case(("стая 12",), ValueError, id="trailing-number"),
+]
 
 
 @pytest.mark.parametrize(
@@ -580,11 +508,6 @@ JOIN_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("items", "expected"), JOIN_CASES)
-def test_join_list(items: list[str], expected: str) -> None:
-    assert join_list(items) == expected
-
-
 # --- marks_phrase: grades I–III counted, "оценка" (feminine) understood -------------------------
 
 MARKS_CASES = [
@@ -608,14 +531,56 @@ def test_marks_phrase(counts: dict[int, int], expected: str) -> None:
     ensure_no_digits(expected)
 
 
+MARKS_REJECTS = [
+    case(({7: 1},), ValueError, id="mark-7"),
+    case(({1: 1},), ValueError, id="mark-1"),
+    case(({6: -1},), ValueError, id="negative-count"),
+]
+
+
+# --- every function × its table ------------------------------------------------------------------
+
+
+def cases_of(words: Callable[..., Any], cases: list[Any]) -> list[Any]:
+    """The ``(arguments…, expected)`` cases of ``words`` as ``(words, arguments, expected)``,
+    their ids prefixed with its name."""
+    return [case(words, c.values[:-1], c.values[-1], id=f"{words.__name__}-{c.id}") for c in cases]
+
+
+def rejects_of(words: Callable[..., Any], cases: list[Any]) -> list[Any]:
+    """The ``(arguments, error)`` cases of ``words`` as ``(words, arguments, error)``."""
+    return [case(words, *c.values, id=f"{words.__name__}-{c.id}") for c in cases]
+
+
 @pytest.mark.parametrize(
-    "counts",
-    [
-        case({7: 1}, id="mark-7"),
-        case({1: 1}, id="mark-1"),
-        case({6: -1}, id="negative-count"),
-    ],
+    ("words", "args", "expected"),
+    cases_of(number_words, NUMBER_CASES)
+    + cases_of(ordinal_words, ORDINAL_CASES)
+    + cases_of(decimal_words, DECIMAL_CASES)
+    + cases_of(grade_phrase, GRADE_CASES)
+    + cases_of(count_phrase, COUNT_CASES)
+    + cases_of(hours_phrase, HOURS_CASES)
+    + cases_of(date_words, DATE_CASES)
+    + cases_of(time_words, TIME_CASES)
+    + cases_of(spell_digits, SPELL_CASES)
+    + cases_of(join_list, JOIN_CASES),
 )
-def test_marks_phrase_rejects(counts: dict[int, int]) -> None:
-    with pytest.raises(ValueError):
-        marks_phrase(counts)
+def test_words(words: Callable[..., str], args: tuple[Any, ...], expected: str) -> None:
+    assert words(*args) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "args", "error"),
+    rejects_of(number_words, NUMBER_REJECTS)
+    + rejects_of(ordinal_words, ORDINAL_REJECTS)
+    + rejects_of(decimal_words, DECIMAL_REJECTS)
+    + rejects_of(grade_phrase, GRADE_REJECTS)
+    + rejects_of(count_phrase, COUNT_REJECTS)
+    + rejects_of(hours_phrase, HOURS_REJECTS)
+    + rejects_of(weekday_name, WEEKDAY_REJECTS)
+    + rejects_of(ensure_no_digits, DIGITS_REJECTS)
+    + rejects_of(marks_phrase, MARKS_REJECTS),
+)
+def test_rejects(words: Callable[..., Any], args: tuple[Any, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        words(*args)

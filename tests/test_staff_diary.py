@@ -18,14 +18,15 @@ from models import Event
 from models import GuardianStudent
 from models import HealthNote
 from models import Message
-from models import MessageThread
-from models import NotificationOutbox
 from models import ParentMeeting
 from models import Remark
 from models import SchoolClass
 from models import StaffUser
 from models import TimetableSlot
 from models import db
+from tests._helpers import outbox_rows
+from tests._helpers import parent_thread
+from tests._helpers import subject_teacher_of
 from tests.conftest import form_post
 from tests.conftest import login_staff
 
@@ -66,15 +67,6 @@ def lesson_absences(slot: TimetableSlot, day: dt.date = TODAY) -> dict[int, Abse
 
 def class_teacher_email(class_id: int) -> str:
     return db.session.get(SchoolClass, class_id).class_teacher.email
-
-
-def outbox_rows(object_type: str, object_id: int) -> list[NotificationOutbox]:
-    return db.session.scalars(
-        sa.select(NotificationOutbox).where(
-            NotificationOutbox.object_type == object_type,
-            NotificationOutbox.object_id == object_id,
-        )
-    ).all()
 
 
 # --- absences for a lesson -------------------------------------------------------------------------
@@ -248,20 +240,11 @@ def test_remark_create_edit_history(demo_client):
     sid = pupils(class_id)[0]
     login_staff(demo_client, class_teacher_email(class_id))
     url = f"/staff/students/{sid}/remarks/new"
-    r = form_post(
-        demo_client, url, {"kind": "remark", "date": "2026-11-25", "subject_id": "0", "text": ""}
-    )
+    day = {"date": "2026-11-25", "subject_id": "0"}
+    r = form_post(demo_client, url, {"kind": "remark", **day, "text": ""})
     assert r.status_code == 422 and "Въведете текст." in r.get_data(as_text=True)
-    r = form_post(
-        demo_client,
-        url,
-        {
-            "kind": "praise",
-            "date": "2026-11-25",
-            "subject_id": "0",
-            "text": "Отлично представяне на олимпиадата",
-        },
-    )
+    praise = {"kind": "praise", **day}
+    r = form_post(demo_client, url, {**praise, "text": "Отлично представяне на олимпиадата"})
     assert r.status_code == 302
     remark = db.session.scalar(
         sa.select(Remark).where(Remark.student_id == sid).order_by(Remark.id.desc())
@@ -270,31 +253,10 @@ def test_remark_create_edit_history(demo_client):
     rows = outbox_rows("remark", remark.id)
     assert {r.event_type.value for r in rows} <= {"praise"}
     edit = f"/staff/students/{sid}/remarks/{remark.id}"
-    r = form_post(
-        demo_client,
-        edit,
-        {
-            "kind": "praise",
-            "date": "2026-11-25",
-            "subject_id": "0",
-            "text": "Първо място на олимпиадата",
-            "version": remark.version,
-            "reason": "",
-        },
-    )
+    changed = {**praise, "text": "Първо място на олимпиадата", "version": remark.version}
+    r = form_post(demo_client, edit, {**changed, "reason": ""})
     assert r.status_code == 422 and "Посочете причина" in r.get_data(as_text=True)
-    r = form_post(
-        demo_client,
-        edit,
-        {
-            "kind": "praise",
-            "date": "2026-11-25",
-            "subject_id": "0",
-            "text": "Първо място на олимпиадата",
-            "version": remark.version,
-            "reason": "уточнение",
-        },
-    )
+    r = form_post(demo_client, edit, {**changed, "reason": "уточнение"})
     assert r.status_code == 302
     history = demo_client.get(f"/staff/history/remark/{remark.id}").get_data(as_text=True)
     assert "Отлично представяне" in history and "Първо място" in history and "уточнение" in history
@@ -331,16 +293,8 @@ def test_health_notes_only_for_class_teacher_and_admin(demo_client, demo_app):
         as_text=True
     )
     # a subject teacher of the class sees the student but not the health notes
-    subject_teacher = db.session.scalar(
-        sa.select(StaffUser)
-        .join(Curriculum, Curriculum.teacher_id == StaffUser.id)
-        .where(
-            Curriculum.class_id == class_id,
-            StaffUser.id != db.session.get(SchoolClass, class_id).class_teacher_id,
-        )
-    )
     other = demo_app.test_client()
-    login_staff(other, subject_teacher.email)
+    login_staff(other, subject_teacher_of(class_id).email)
     page = other.get(f"/staff/students/{sid}")
     assert page.status_code == 200 and "Освободен от физическо" not in page.get_data(as_text=True)
     assert other.get(url).status_code == 403
@@ -471,17 +425,7 @@ def test_teacher_reads_and_answers_a_parent(demo_client):
     )
     db.session.add(GuardianStudent(guardian_id=second.guardian_id, student_id=sid, school_id=1))
     db.session.commit()
-    thread = MessageThread(
-        school_id=1,
-        student_id=sid,
-        guardian_id=link.guardian_id,
-        staff_id=teacher.id,
-        subject="Въпрос за домашното",
-    )
-    db.session.add(thread)
-    db.session.flush()
-    db.session.add(Message(thread_id=thread.id, from_staff=False, body="Какво е за утре?"))
-    db.session.commit()
+    thread = parent_thread(link, teacher.id, "Въпрос за домашното", "Какво е за утре?")
     login_staff(demo_client, teacher.email)
     assert "Непрочетени съобщения: 1" in demo_client.get("/staff/").get_data(as_text=True)
     inbox = demo_client.get("/staff/messages").get_data(as_text=True)
@@ -509,16 +453,8 @@ def test_class_overview_for_the_class_teacher(demo_client, demo_app):
     assert page.status_code == 200 and "Успех и отсъствия" in html
     first = core.active_enrollments(class_id)[0].student
     assert first.short_name in html and "," in html  # averages with a decimal comma
-    subject_teacher = db.session.scalar(
-        sa.select(StaffUser)
-        .join(Curriculum, Curriculum.teacher_id == StaffUser.id)
-        .where(
-            Curriculum.class_id == class_id,
-            StaffUser.id != db.session.get(SchoolClass, class_id).class_teacher_id,
-        )
-    )
     other = demo_app.test_client()
-    login_staff(other, subject_teacher.email)
+    login_staff(other, subject_teacher_of(class_id).email)
     assert other.get(f"/staff/classes/{class_id}/overview").status_code == 403
 
 

@@ -20,7 +20,6 @@ from models import Event
 from models import EventKind
 from models import Grade
 from models import GuardianStudent
-from models import Message
 from models import MessageThread
 from models import NotificationOutbox
 from models import OutboxStatus
@@ -33,6 +32,8 @@ from models import StaffUser
 from models import Subject
 from models import TimetableSlot
 from models import db
+from tests._helpers import outbox_rows
+from tests._helpers import parent_thread
 from tests.conftest import csrf_from
 from tests.conftest import form_post
 from tests.conftest import login_staff
@@ -62,6 +63,12 @@ def audit_of(object_type: str, object_id: int, action: str) -> AuditLog | None:
             AuditLog.action == action,
         )
     )
+
+
+def call_off(client, path: str, reason: str) -> None:
+    """Call off the event or meeting at ``path`` (``/staff/events/7``) from its edit page."""
+    r = form_post(client, f"{path}/edit", {"reason": reason}, post_url=f"{path}/delete")
+    assert r.status_code == 302
 
 
 def post_button(client, page_url: str, url: str, data: dict | None = None):
@@ -414,17 +421,7 @@ def test_teacher_starts_a_conversation_with_a_parent(demo_app, demo_client):
 
 def test_admin_reads_but_does_not_write_in_a_teachers_conversation(demo_app, demo_client):
     teacher, link = _teacher_and_parent()
-    thread = MessageThread(
-        school_id=1,
-        student_id=link.student_id,
-        guardian_id=link.guardian_id,
-        staff_id=teacher.id,
-        subject="Оценка по история",
-    )
-    db.session.add(thread)
-    db.session.flush()
-    db.session.add(Message(thread_id=thread.id, from_staff=False, body="Защо 3?"))
-    db.session.commit()
+    thread = parent_thread(link, teacher.id, "Оценка по история", "Защо 3?")
     admin(demo_client)
     listing = demo_client.get("/staff/messages").get_data(as_text=True)
     assert "Всички разговори в училището" in listing and "Оценка по история" in listing
@@ -476,13 +473,7 @@ def test_calling_off_tells_the_parents_who_were_told(demo_client):
         as_text=True
     )
     for target in (event, told):
-        r = form_post(
-            demo_client,
-            f"/staff/events/{target.id}/edit",
-            {"reason": "Учителят е в командировка"},
-            post_url=f"/staff/events/{target.id}/delete",
-        )
-        assert r.status_code == 302
+        call_off(demo_client, f"/staff/events/{target.id}", "Учителят е в командировка")
     db.session.expire_all()
     assert db.session.get(Event, event.id) is None and db.session.get(Event, told.id) is None
     assert audit_of("event", told.id, "delete").reason == "Учителят е в командировка"
@@ -493,16 +484,8 @@ def test_calling_off_tells_the_parents_who_were_told(demo_client):
     ).all()
     assert pending and set(pending) == {OutboxStatus.CANCELLED}
     # nobody heard of the first: nothing more; the parents told of the second hear it is off
-    assert not db.session.scalars(
-        sa.select(NotificationOutbox).where(
-            NotificationOutbox.object_type == "event-off", NotificationOutbox.object_id == event.id
-        )
-    ).all()
-    off = db.session.scalars(
-        sa.select(NotificationOutbox).where(
-            NotificationOutbox.object_type == "event-off", NotificationOutbox.object_id == told.id
-        )
-    ).all()
+    assert not outbox_rows("event-off", event.id)
+    off = outbox_rows("event-off", told.id)
     assert off and off[0].payload["title"] == "ОТМЕНЕНО: Класна"
 
     meeting = events.save_meeting(
@@ -519,22 +502,11 @@ def test_calling_off_tells_the_parents_who_were_told(demo_client):
     db.session.commit()
     page = demo_client.get(f"/staff/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert "Отмени срещата" in page
-    r = form_post(
-        demo_client,
-        f"/staff/meetings/{meeting.id}/edit",
-        {"reason": "Болест"},
-        post_url=f"/staff/meetings/{meeting.id}/delete",
-    )
-    assert r.status_code == 302
+    call_off(demo_client, f"/staff/meetings/{meeting.id}", "Болест")
     db.session.expire_all()
     assert db.session.get(ParentMeeting, meeting.id) is None
     assert audit_of("parent_meeting", meeting.id, "delete").reason == "Болест"
-    off = db.session.scalars(
-        sa.select(NotificationOutbox).where(
-            NotificationOutbox.object_type == "meeting-off",
-            NotificationOutbox.object_id == meeting.id,
-        )
-    ).all()
+    off = outbox_rows("meeting-off", meeting.id)
     assert off and "отменена" in off[0].payload["topic"]
 
 

@@ -15,61 +15,17 @@ from flask import Flask
 
 from gradebook import core
 from gradebook import grades as grades_uc
-from gradebook.demo import build_demo
-from models import AuditLog
-from models import Curriculum
 from models import Grade
-from models import GuardianStudent
-from models import NotificationOutbox
 from models import db
 from tests.conftest import csrf_from
 from tests.conftest import login_staff
 from tests.test_faults import REFUSE_OUTBOX
+from tests.test_faults import counts
+from tests.test_faults import pupil_with_parents
+from tests.test_faults import teacher_curriculum
 
 TODAY = dt.date(2026, 11, 25)
 CONFLICT_WORDS = "междувременно е променен"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def school_app(request: pytest.FixtureRequest) -> Flask:
-    if request.param == "sqlite":
-        return request.getfixturevalue("demo_app")  # type: ignore[no-any-return]
-    app: Flask = request.getfixturevalue("pg_app")
-    build_demo(seed=7, schools=1, today=TODAY, students_per_class=6, levels=(5,))
-    return app
-
-
-def teacher_curriculum() -> Curriculum:
-    curriculum = db.session.scalar(
-        sa.select(Curriculum).where(Curriculum.teacher_id.is_not(None)).order_by(Curriculum.id)
-    )
-    assert curriculum is not None and curriculum.teacher_id is not None
-    return curriculum
-
-
-def pupil_with_parents(curriculum: Curriculum) -> int:
-    linked = set(db.session.scalars(sa.select(GuardianStudent.student_id)))
-    return next(
-        e.student_id for e in core.active_enrollments(curriculum.class_id) if e.student_id in linked
-    )
-
-
-def counts() -> tuple[int, ...]:
-    return tuple(
-        db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-        for model in (Grade, AuditLog, NotificationOutbox)
-    )
-
-
-def refuse_outbox(on: bool) -> None:
-    dialect = db.engine.dialect.name
-    if on:
-        for statement in REFUSE_OUTBOX[dialect]:
-            db.session.execute(sa.text(statement))
-    else:
-        on_table = " ON notification_outbox" if dialect == "postgresql" else ""
-        db.session.execute(sa.text("DROP TRIGGER outbox_down" + on_table))
-    db.session.commit()
 
 
 def test_use_case_reports_save_failed_not_conflict(
@@ -80,7 +36,7 @@ def test_use_case_reports_save_failed_not_conflict(
     actor = core.Actor.load(curriculum.teacher_id, curriculum.school_id)
     student_id = pupil_with_parents(curriculum)
     before = counts()
-    refuse_outbox(True)
+    REFUSE_OUTBOX.switch(True)
     with caplog.at_level(logging.ERROR, logger="belezhnik.staff"):
         with pytest.raises(core.SaveFailed) as info:
             grades_uc.save_grade_column(
@@ -104,7 +60,7 @@ def test_the_grid_says_nothing_was_saved_and_keeps_the_typed_values(
     assert login_staff(client, curriculum.teacher.email).status_code == 302
     url = f"/staff/grid/{curriculum.id}"
     before = counts()
-    refuse_outbox(True)
+    REFUSE_OUTBOX.switch(True)
 
     page = client.get(url)
     assert page.status_code == 200
@@ -125,7 +81,7 @@ def test_the_grid_says_nothing_was_saved_and_keeps_the_typed_values(
     db.session.expire_all()
     assert counts() == before  # no grade, no audit row, no outbox row
 
-    refuse_outbox(False)  # the database is fine again: the same form, sent again, is saved
+    REFUSE_OUTBOX.switch(False)  # the database is fine again: the same form, sent again, is saved
     saved = client.post(url, data=data)
     assert saved.status_code == 302
     db.session.expire_all()

@@ -33,6 +33,7 @@ from models import Student
 from models import StudentSummary
 from models import TimetableSlot
 from models import db
+from tests._helpers import new_grade
 from tests.conftest import form_post
 from tests.conftest import login_staff
 
@@ -74,17 +75,17 @@ def _pupils(class_id: int) -> list[Enrollment]:
 
 
 def _annual(student_id: int, curriculum: Curriculum, value: str, day: dt.date) -> None:
+    year = curriculum.school_class.school_year
+    assert year.school_id == 1
     db.session.add(
-        Grade(
-            school_id=1,
-            school_year_id=curriculum.school_class.school_year_id,
-            student_id=student_id,
-            curriculum_id=curriculum.id,
-            subject_id=curriculum.subject_id,
-            term=None,
+        new_grade(
+            year,
+            student_id,
+            curriculum,
+            Decimal(value),
             kind=GradeKind.ANNUAL,
+            term=None,
             category=GradeCategory.QUANTITATIVE,
-            value=Decimal(value),
             date=day,
         )
     )

@@ -22,6 +22,7 @@ from models import SchoolYear
 from models import Student
 from models import StudentSummary
 from models import db
+from tests._helpers import new_grade
 
 
 def pupil(level: int = 5) -> tuple[Student, SchoolClass, SchoolYear]:
@@ -88,15 +89,12 @@ def test_refresh_student_sees_a_new_grade_and_absences(demo_app: Flask) -> None:
     cur = db.session.scalars(sa.select(Curriculum).where(Curriculum.class_id == cls.id)).first()
     assert cur is not None
     db.session.add(
-        Grade(
-            school_id=1,
-            school_year_id=year.id,
-            student_id=student.id,
-            curriculum_id=cur.id,
-            subject_id=cur.subject_id,
-            term=1,
+        new_grade(
+            year,
+            student.id,
+            cur,
+            Decimal("5.50"),
             kind="test",
-            value=Decimal("5.50"),
             date=dt.date(2026, 11, 25),
             created_at=dt.datetime(2099, 1, 1),  # after every demo grade of the day
         )

@@ -32,6 +32,7 @@ from portal.child_grades import subject_rows
 from portal.children import ChildContext
 from portal.children import children
 from portal.dashboard import dashboard
+from tests._helpers import new_grade
 from tests.test_portal_stats import _ctx
 from tests.test_portal_stats import _world
 from tests.test_portal_web import guardian
@@ -79,19 +80,8 @@ def _currents_six_six_six(ctx: ChildContext, curriculum: Curriculum) -> None:
         )
     )
     for n in range(3):
-        db.session.add(
-            Grade(
-                school_id=ctx.school.id,
-                school_year_id=ctx.school_year.id,
-                student_id=ctx.id,
-                curriculum_id=curriculum.id,
-                subject_id=curriculum.subject_id,
-                term=1,
-                kind=GradeKind.CURRENT,
-                value=D(6),
-                date=dt.date(2026, 10, 5) + dt.timedelta(days=n),
-            )
-        )
+        day = dt.date(2026, 10, 5) + dt.timedelta(days=n)
+        db.session.add(new_grade(ctx.school_year, ctx.id, curriculum, D(6), date=day))
     core.refresh_summaries([(ctx.id, ctx.school_year.id)])
     db.session.commit()
 
@@ -179,29 +169,36 @@ def test_term_grade_is_the_terms_figure_everywhere_and_removing_it_brings_the_fo
     ) == sorted(_class_figures(ctx, math), key=Decimal)
 
 
-def _class_figures(ctx: ChildContext, curriculum: Curriculum) -> list[str]:
-    """Each classmate's figure in the subject, computed independently from the rule."""
+def _classmates_grades(ctx: ChildContext, curriculum: Curriculum) -> list[list[Any]]:
+    """Each classmate's grades (kind, term, value) in the subject that have a value."""
     assert ctx.school_class is not None
-    out = []
-    for (student_id,) in db.session.execute(
-        sa.select(Enrollment.student_id).where(
-            Enrollment.class_id == ctx.school_class.id, Enrollment.left_on.is_(None)
-        )
-    ):
-        rows = db.session.execute(
-            sa.select(Grade.kind, Grade.value).where(
+    return [
+        db.session.execute(
+            sa.select(Grade.kind, Grade.term, Grade.value).where(
                 Grade.student_id == student_id,
                 Grade.curriculum_id == curriculum.id,
-                Grade.term == 1,
                 Grade.value.is_not(None),
             )
         ).all()
-        currents = [v for k, v in rows if k in rules.CURRENT_KINDS]
-        finals = [v for k, v in rows if k == GradeKind.TERM]
-        figure = rules.term_figure(currents, finals[-1] if finals else None)
-        if figure is not None:
-            out.append(str(figure.value))
-    return out
+        for (student_id,) in db.session.execute(
+            sa.select(Enrollment.student_id).where(
+                Enrollment.class_id == ctx.school_class.id, Enrollment.left_on.is_(None)
+            )
+        )
+    ]
+
+
+def _term_figure(rows: list[Any], term: int) -> Any:
+    """The term's figure of one pupil's ``rows``, computed independently from the rule."""
+    currents = [v for k, t, v in rows if t == term and k in rules.CURRENT_KINDS]
+    finals = [v for k, t, v in rows if t == term and k == GradeKind.TERM]
+    return rules.term_figure(currents, finals[-1] if finals else None)
+
+
+def _class_figures(ctx: ChildContext, curriculum: Curriculum) -> list[str]:
+    """Each classmate's term-1 figure in the subject, computed independently from the rule."""
+    figures = (_term_figure(rows, 1) for rows in _classmates_grades(ctx, curriculum))
+    return [str(figure.value) for figure in figures if figure is not None]
 
 
 def test_annual_grade_reaches_the_read_model_when_set_and_removed(demo_app) -> None:  # type: ignore[no-untyped-def]
@@ -233,14 +230,20 @@ def test_dashboard_and_comparison_pages_show_the_term_grade(demo_app, demo_clien
 
 
 # --- grades I–III: counted, never averaged -------------------------------------------------------
+def lower_grade_child(sizes: tuple[int, ...], level: int, pupil: int = 0) -> tuple[Any, ...]:
+    """``_world(sizes)`` with every class made a grade-``level`` class (I–III: marks counted):
+    its school, year and mathematics, and the context of the ``pupil``-th child."""
+    school, year, classes, students, math, _bel = _world(sizes)
+    for cls in classes:
+        cls.grade_level = level
+    db.session.commit()
+    cls, child = students[pupil]
+    return school, year, math, _ctx(school, year, cls, child)
+
+
 def test_grades_one_to_three_compare_counted_marks_not_averages(app) -> None:  # type: ignore[no-untyped-def]
     # 7а has 6 pupils with marks 3, 4, 5, 6, 3, 4 in both subjects; make it a 2nd grade
-    school, year, classes, students, math, bel = _world((6, 5))
-    for cls in classes:
-        cls.grade_level = 2
-    db.session.commit()
-    cls, child = students[2]  # marks 5
-    ctx = _ctx(school, year, cls, child)
+    school, year, math, ctx = lower_grade_child((6, 5), 2, pupil=2)  # marks 5
     rows = subject_rows(ctx, child_grades(ctx), 1)
     assert all(r.forecast is None and r.figure is None for r in rows)
     assert {r.forecast_text for r in rows} == {"Много добър (1)"}
@@ -256,12 +259,8 @@ def test_grades_one_to_three_compare_counted_marks_not_averages(app) -> None:  #
 
 
 def test_grades_one_to_three_marks_of_a_small_class_are_hidden(app) -> None:  # type: ignore[no-untyped-def]
-    school, year, classes, students, math, bel = _world((4, 6))
-    for cls in classes:
-        cls.grade_level = 3
-    db.session.commit()
-    cls, child = students[0]
-    report = stats.comparison(_ctx(school, year, cls, child), 1, {}, None)
+    *_, ctx = lower_grade_child((4, 6), 3)
+    report = stats.comparison(ctx, 1, {}, None)
     assert report is not None
     assert all(m.klass is None and m.cohort is not None for m in report.marks)
 
@@ -330,25 +329,10 @@ def test_year_comparison_uses_the_annual_grade_once_set(demo_app, demo_client) -
 
 
 def _class_year_figures(ctx: ChildContext, curriculum: Curriculum) -> list[str]:
-    assert ctx.school_class is not None
+    """Each classmate's year figure in the subject, computed independently from the rule."""
     out = []
-    for (student_id,) in db.session.execute(
-        sa.select(Enrollment.student_id).where(
-            Enrollment.class_id == ctx.school_class.id, Enrollment.left_on.is_(None)
-        )
-    ):
-        rows = db.session.execute(
-            sa.select(Grade.kind, Grade.term, Grade.value).where(
-                Grade.student_id == student_id,
-                Grade.curriculum_id == curriculum.id,
-                Grade.value.is_not(None),
-            )
-        ).all()
-        terms = []
-        for t in (1, 2):
-            currents = [v for k, tt, v in rows if tt == t and k in rules.CURRENT_KINDS]
-            finals = [v for k, tt, v in rows if tt == t and k == GradeKind.TERM]
-            terms.append(rules.term_figure(currents, finals[-1] if finals else None))
+    for rows in _classmates_grades(ctx, curriculum):
+        terms = [_term_figure(rows, t) for t in (1, 2)]
         annual = [v for k, _t, v in rows if k == GradeKind.ANNUAL]
         figure = rules.year_figure(terms, annual[-1] if annual else None)
         if figure is not None:

@@ -16,8 +16,10 @@ from models import Grade
 from models import db
 from portal import stats
 from portal.child_grades import child_figures
+from tests._helpers import new_grade
 from tests.test_portal_stats import _ctx
 from tests.test_portal_stats import _world
+from tests.test_term_figures import lower_grade_child
 
 pytestmark = pytest.mark.postgres
 
@@ -25,16 +27,8 @@ D = Decimal
 
 
 def _final(year, student, curriculum: Curriculum, kind: str, term: int | None, value: str) -> Grade:  # type: ignore[no-untyped-def]
-    grade = Grade(
-        school_id=year.school_id,
-        school_year_id=year.id,
-        student_id=student.id,
-        curriculum_id=curriculum.id,
-        subject_id=curriculum.subject_id,
-        term=term,
-        kind=kind,
-        value=D(value),
-        date=dt.date(2026, 11, 20),
+    grade = new_grade(
+        year, student.id, curriculum, D(value), kind=kind, term=term, date=dt.date(2026, 11, 20)
     )
     db.session.add(grade)
     db.session.commit()
@@ -91,12 +85,8 @@ def test_term_and_annual_grades_on_postgres(pg_app) -> None:  # type: ignore[no-
 
 
 def test_grades_one_to_three_are_counted_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
-    school, year, classes, students, math, bel = _world((6, 5))
-    for cls in classes:
-        cls.grade_level = 2
-    db.session.commit()
-    cls, child = students[0]
-    result = stats.comparison(_ctx(school, year, cls, child), 1, {}, None)
+    _school, _year, math, ctx = lower_grade_child((6, 5), 2)
+    result = stats.comparison(ctx, 1, {}, None)
     assert result is not None and result.qualitative
     row = next(m for m in result.marks if m.subject_id == math.id)
     assert row.child == "Среден (1)"

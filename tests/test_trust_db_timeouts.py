@@ -25,19 +25,19 @@ import sqlalchemy as sa
 from flask import Flask
 
 from config import database
-from gradebook.demo import build_demo
 from ivr.client import FlaskTransport
 from ivr.client import PhoneCall
 from models import db
 from tests.conftest import csrf_from
 from tests.conftest import login_staff
-from tests.conftest import make_app
 from tests.test_faults import APOLOGY
 from tests.test_faults import PIN
-from tests.test_faults import TODAY
 from tests.test_faults import Relay
 from tests.test_faults import assert_apology
 from tests.test_faults import assert_normal
+from tests.test_faults import demo_behind
+from tests.test_faults import signed_in_call
+from tests.test_faults import upstream
 from tests.test_faults import webhook
 
 BOUND = 5.0  # seconds: the phone line answers before Twilio's 15 s, with room to spare
@@ -82,17 +82,8 @@ class _Gated:
 def frozen_line(pg_url: str, pg_schema: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The demo school in a private schema; the app reaches PostgreSQL through a FreezingRelay.
     No app context is held open: each request checks out its own connection, as in production."""
-    target = sa.engine.make_url(pg_url)
-    relay = FreezingRelay((target.host or "127.0.0.1", target.port or 5432))
-    relay.start()
-    name = f"limits_{uuid.uuid4().hex[:10]}"
-    url = sa.engine.make_url(pg_schema).set(host="127.0.0.1", port=relay.port)
-    url = url.update_query_dict({"application_name": name})
-    app = make_app(url.render_as_string(hide_password=False), tmp_path)
-    with app.app_context():
-        db.create_all()
-        result = build_demo(seed=5, schools=1, today=TODAY, students_per_class=6, levels=(5,))
-        db.session.remove()
+    relay = FreezingRelay(upstream(pg_url))
+    app, result = demo_behind(relay, pg_schema, f"limits_{uuid.uuid4().hex[:10]}", tmp_path)
     admin = next(email for role, email, _ in result.logins if "direktor" in email)
     parent = next(email for role, email, _ in result.logins if role == "родител")
     try:
@@ -169,9 +160,7 @@ def test_frozen_database_phone_step_answers_the_apology_within_5_s(
         assert seconds < BOUND, (path, seconds)
 
     relay.thaw()  # the server is back: the very next call is served normally
-    again = PhoneCall(FlaskTransport(app), from_number=frozen_line["phone"])
-    assert_normal(again.start())
-    assert_normal(again.press(PIN + "#"))
+    signed_in_call(app, frozen_line["phone"])
 
 
 @pytest.mark.postgres

@@ -39,21 +39,11 @@ from onboarding import report_base
 from onboarding import report_render
 from onboarding.export_cells import safe_cell
 from security import page_number
-from security import sign
+from tests._helpers import signed_post
 from tests.conftest import form_post
 from tests.conftest import login_staff
 
-TOKEN = "test-twilio-token"
 PARENT_PHONE_SQL = sa.text("SELECT g.phone FROM guardian g WHERE g.email = 'roditel1@sou1.demo.bg'")
-
-
-def signed(client, path: str, params: dict[str, str], **kwargs):  # type: ignore[no-untyped-def]
-    return client.post(
-        path,
-        data=params,
-        headers={"X-Twilio-Signature": sign("http://localhost" + path, params, TOKEN)},
-        **kwargs,
-    )
 
 
 # --- a) the simulator is no caller-ID spoofer ------------------------------------------------------
@@ -169,10 +159,14 @@ def test_a_late_callback_cannot_reopen_a_finished_call(demo_app: Flask) -> None:
     session = _call(demo_app)
     client = demo_app.test_client()
     sid = {"CallSid": session.call_sid, "AccountSid": "AC1"}
-    done = signed(client, "/ivr/status", {**sid, "CallStatus": "completed", "CallDuration": "42"})
+    done = signed_post(
+        client, "/ivr/status", {**sid, "CallStatus": "completed", "CallDuration": "42"}
+    )
     assert done.status_code == 200 and done.mimetype == "text/xml"
     for replay in ("ringing", "in-progress", "busy", "<script>", "x" * 200):
-        response = signed(client, "/ivr/status", {**sid, "CallStatus": replay, "CallDuration": "9"})
+        response = signed_post(
+            client, "/ivr/status", {**sid, "CallStatus": replay, "CallDuration": "9"}
+        )
         assert response.status_code == 200 and response.mimetype == "text/xml"
     db.session.expire_all()
     session = db.session.get(CallSession, session.id)
@@ -181,7 +175,7 @@ def test_a_late_callback_cannot_reopen_a_finished_call(demo_app: Flask) -> None:
 
 def test_an_unknown_call_status_is_ignored(demo_app: Flask) -> None:
     session = _call(demo_app)
-    response = signed(
+    response = signed_post(
         demo_app.test_client(),
         "/ivr/status",
         {"CallSid": session.call_sid, "CallStatus": "owned", "CallDuration": "1"},
@@ -202,7 +196,7 @@ def test_a_late_sms_report_cannot_undo_a_failure(demo_app: Flask) -> None:
     db.session.commit()
     client = demo_app.test_client()
     for status in ("undelivered", "sent", "delivered", "bogus-status"):
-        response = signed(
+        response = signed_post(
             client, "/notify/sms-status", {"MessageSid": "SM1", "MessageStatus": status}
         )
         assert response.status_code == 204
@@ -359,7 +353,7 @@ def test_get_voice_says_the_bulgarian_apology(app: Flask) -> None:
 def test_a_body_over_the_size_limit_answers_twiml(app: Flask, path: str) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 1024
     params = {"CallSid": "CA1", "Body": "x" * 4096}
-    assert_twiml(signed(app.test_client(), path, params), 413)
+    assert_twiml(signed_post(app.test_client(), path, params), 413)
 
 
 @pytest.mark.parametrize("path", ["/ivr/nope", "/ivr/voice/x", "/ivr"])
