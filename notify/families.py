@@ -44,12 +44,12 @@ from models import Student
 from models import VerificationCode
 from models import db
 from notify.account_messages import msg
-from notify.operations import AccountError
-from notify.operations import _audit
-from notify.operations import _link
-from notify.operations import clean_contacts
-from notify.operations import link_child
-from notify.operations import pin_problem
+from notify.account_rules import AccountError
+from notify.account_rules import clean_contacts
+from notify.account_rules import pin_problem
+from notify.guardian_links import audit
+from notify.guardian_links import link_child
+from notify.guardian_links import portal_link
 from notify.outbox import enqueue_direct
 from security import hash_pin
 
@@ -136,7 +136,7 @@ def school_link(
     if not needs_confirmation(guardian, student.school_id):
         link_child(guardian, student, relation)
         db.session.flush()
-        _audit(student.school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
+        audit(student.school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
         announce_link(student, guardian)
         return "linked"
     invite(
@@ -167,10 +167,10 @@ def invite(
     )
     db.session.add(request)
     db.session.flush()
-    _audit(student.school_id, "staff", actor_id, "link_invite", guardian.id, student.id)
+    audit(student.school_id, "staff", actor_id, "link_invite", guardian.id, student.id)
     if not (guardian.email_verified_at or guardian.phone_verified_at):
         return request  # no verified contact: the parent sees it in the portal, if anywhere
-    link = _link("account.link_token", rid=request.id, token=token)
+    link = portal_link("account.link_token", rid=request.id, token=token)
     school = db.session.get(School, student.school_id)
     if guardian.email and guardian.email_verified_at:
         text = msg("invite.email", school=school.name if school else "", link=link)
@@ -231,7 +231,7 @@ def announce_link(student: Student, guardian: Guardian) -> None:
     ).all()
     if not others:
         return
-    link = _link("account.links")
+    link = portal_link("account.links")
     name = guardian.full_name or msg("notice.someone")
     for other in others:
         if other.email and other.email_verified_at:
@@ -278,7 +278,7 @@ def request_approval(
     db.session.add(request)
     db.session.flush()
     actor = ("guardian", guardian.id) if guardian else ("system", None)
-    _audit(student.school_id, actor[0], actor[1], "link_request", request.id, student.id)
+    audit(student.school_id, actor[0], actor[1], "link_request", request.id, student.id)
     return request
 
 
@@ -325,7 +325,7 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
         guardian = request.guardian
         outcome = "linked" if link_child(guardian, student) is not None else "already"
         db.session.flush()
-        _audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
+        audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
         announce_link(student, guardian)
         for channel in (Channel.EMAIL, Channel.SMS):
             _send(channel, guardian, msg("approved.subject"), msg("approved.child"))
@@ -351,11 +351,11 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
             db.session.flush()
             link_child(guardian, student, request.relation)
             db.session.flush()
-            _audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
+            audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
             announce_link(student, guardian)
             outcome = "linked"
         if outcome != "invited" and not guardian.password_hash:  # an invitation tells its own
-            register = _link("account.register")
+            register = portal_link("account.register")
             if email:
                 text = msg("approved.registration", link=register)
                 _send(Channel.EMAIL, None, msg("approved.subject"), text, to=email)
@@ -382,7 +382,7 @@ def refuse_request(school_id: int, staff_id: int, request_id: int) -> None:
     request = _school_request(school_id, request_id)
     request.status = DECLINED if request.kind != INVITE else REVOKED
     request.decided_at = clock.utc_naive()
-    _audit(school_id, "staff", staff_id, "link_refuse", request.guardian_id, request.student_id)
+    audit(school_id, "staff", staff_id, "link_refuse", request.guardian_id, request.student_id)
     db.session.commit()
 
 
@@ -429,7 +429,7 @@ def decide_invite(request: GuardianLinkRequest, accept: bool) -> Student:
     if accept and link_child(guardian, student, request.relation) is not None:
         db.session.flush()
         announce_link(student, guardian)
-    _audit(request.school_id, "guardian", guardian.id, action, guardian.id, student.id)
+    audit(request.school_id, "guardian", guardian.id, action, guardian.id, student.id)
     db.session.commit()
     return student
 
@@ -485,9 +485,7 @@ def revoke_by_guardian(guardian: Guardian, link_id: int) -> None:
     )
     if link is None or own is None or link.guardian_id == guardian.id or link.id < own:
         raise AccountError(msg("revoke.refused"))
-    _audit(
-        link.school_id, "guardian", guardian.id, "link_revoke", link.guardian_id, link.student_id
-    )
+    audit(link.school_id, "guardian", guardian.id, "link_revoke", link.guardian_id, link.student_id)
     db.session.delete(link)
     db.session.commit()
 
@@ -570,7 +568,7 @@ def send_pin_link(school_id: int, staff_id: int, guardian: Guardian) -> None:
     )
     db.session.add(vc)
     db.session.flush()
-    link = _link("account.pin_set", vid=vc.id, token=token)
+    link = portal_link("account.pin_set", vid=vc.id, token=token)
     _send(Channel.SMS, guardian, "", msg("pin_link.sms", link=link))
 
 
@@ -599,7 +597,7 @@ def set_pin_by_link(vid: int, token: str, pin: str) -> Guardian:
     guardian.pin_hash = hash_pin(pin)
     vc.used_at = clock.utc_naive()
     school_id = vc.data.get("school_id")
-    _audit(school_id, "guardian", guardian.id, "pin_set", guardian.id, None)
+    audit(school_id, "guardian", guardian.id, "pin_set", guardian.id, None)
     db.session.commit()
     return guardian
 
