@@ -284,11 +284,7 @@ def request_approval(
 
 def recorded_guardians(student_id: int, *, phone: str | None, email: str | None) -> list[Guardian]:
     """Guardians linked to the pupil whose phone or e-mail is one of these: the second factor."""
-    conditions = []
-    if phone:
-        conditions.append(Guardian.phone == phone)
-    if email:
-        conditions.append(Guardian.email == email)
+    conditions = _contact_conditions(phone, email)
     if not conditions:
         return []
     return list(
@@ -331,7 +327,7 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
             _send(channel, guardian, msg("approved.subject"), msg("approved.child"))
     else:
         phone, email = request.data.get("phone"), request.data.get("email")
-        found = _by_contacts(phone, email)
+        found = guardians_by_contacts(phone, email)
         if len(found) > 1:
             raise AccountError(msg("school_guardian.contacts_split"))
         if found:
@@ -340,15 +336,8 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
                 student=student, guardian=guardian, relation=request.relation, actor_id=staff_id
             )
         else:
-            guardian = Guardian(
-                full_name=str(request.data.get("full_name", ""))[:200],
-                phone=phone,
-                email=email,
-                phone_verified_at=now if phone else None,
-                email_verified_at=now if email else None,
-            )
-            db.session.add(guardian)
-            db.session.flush()
+            full_name = str(request.data.get("full_name", ""))
+            guardian = _school_record(full_name, phone, email, now)
             link_child(guardian, student, request.relation)
             db.session.flush()
             audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
@@ -366,15 +355,38 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
     return outcome
 
 
-def _by_contacts(phone: str | None, email: str | None) -> list[Guardian]:
+def _contact_conditions(phone: str | None, email: str | None) -> list[sa.ColumnElement[bool]]:
+    """A guardian whose phone is ``phone`` or whose e-mail is ``email`` (the ones given)."""
     conditions = []
     if phone:
         conditions.append(Guardian.phone == phone)
     if email:
         conditions.append(Guardian.email == email)
+    return conditions
+
+
+def guardians_by_contacts(phone: str | None, email: str | None) -> list[Guardian]:
+    """Every guardian with this phone or this e-mail (none when neither is given)."""
+    conditions = _contact_conditions(phone, email)
     if not conditions:
         return []
     return list(db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))))
+
+
+def _school_record(
+    full_name: str, phone: str | None, email: str | None, now: dt.datetime
+) -> Guardian:
+    """A new guardian the school records: the contacts it gives count as verified. Flushed."""
+    guardian = Guardian(
+        full_name=full_name[:200],
+        phone=phone,
+        email=email,
+        phone_verified_at=now if phone else None,
+        email_verified_at=now if email else None,
+    )
+    db.session.add(guardian)
+    db.session.flush()
+    return guardian
 
 
 def refuse_request(school_id: int, staff_id: int, request_id: int) -> None:
@@ -624,7 +636,7 @@ def create_and_link_guardian(
         raise AccountError(msg("school_guardian.no_student"))
     required = msg("school_guardian.contact_required")
     phone_e164, email_norm = clean_contacts(phone, email, required)
-    found = _by_contacts(phone_e164, email_norm)
+    found = guardians_by_contacts(phone_e164, email_norm)
     if len(found) > 1:
         raise AccountError(msg("school_guardian.contacts_split"))
     the_relation = Relation(relation)
@@ -647,16 +659,7 @@ def create_and_link_guardian(
         )
         db.session.flush()
         return guardian if own_record else None
-    now = clock.utc_naive()
-    guardian = Guardian(
-        full_name=full_name.strip()[:200],
-        phone=phone_e164,
-        email=email_norm,
-        phone_verified_at=now if phone_e164 else None,
-        email_verified_at=now if email_norm else None,
-    )
-    db.session.add(guardian)
-    db.session.flush()
+    guardian = _school_record(full_name.strip(), phone_e164, email_norm, clock.utc_naive())
     school_link(student=student, guardian=guardian, relation=the_relation, actor_id=actor_id)
     db.session.flush()
     return guardian

@@ -110,6 +110,30 @@ def _codes_sent_recently(target: str) -> int:
     )
 
 
+def _new_code(
+    channel: Channel,
+    target: str,
+    secret: str,
+    student: Student,
+    data: dict[str, Any],
+    expires_at: dt.datetime,
+) -> VerificationCode:
+    """A registration's code (SMS) or link (e-mail) to one contact, stored hashed and flushed
+    (so that it has its id)."""
+    vc = VerificationCode(
+        purpose=PURPOSE,
+        channel=channel,
+        target=target,
+        code_hash=generate_password_hash(secret),
+        student_id=student.id,
+        data=data,
+        expires_at=expires_at,
+    )
+    db.session.add(vc)
+    db.session.flush()
+    return vc
+
+
 def start_registration(
     *, student_code: str, phone: str, email: str, full_name: str, client_key: str
 ) -> list[int]:
@@ -139,37 +163,17 @@ def start_registration(
     ids: list[int] = []
     if phone_e164:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        vc = VerificationCode(
-            purpose=PURPOSE,
-            channel=Channel.SMS,
-            target=phone_e164,
-            code_hash=generate_password_hash(code),
-            student_id=student.id,
-            data=data,
-            expires_at=now + CODE_TTL,
-        )
-        db.session.add(vc)
+        vc = _new_code(Channel.SMS, phone_e164, code, student, data, now + CODE_TTL)
         enqueue_direct(
             Channel.SMS,
             phone_e164,
             {"text": f"Belezhnik: kod za registratsiya {code}. Validen 30 min."},
             school_id=student.school_id,
         )
-        db.session.flush()
         ids.append(vc.id)
     if email_norm:
         token = secrets.token_urlsafe(24)
-        vc = VerificationCode(
-            purpose=PURPOSE,
-            channel=Channel.EMAIL,
-            target=email_norm,
-            code_hash=generate_password_hash(token),
-            student_id=student.id,
-            data=data,
-            expires_at=now + LINK_TTL,
-        )
-        db.session.add(vc)
-        db.session.flush()
+        vc = _new_code(Channel.EMAIL, email_norm, token, student, data, now + LINK_TTL)
         link = portal_link("account.register_email", vid=vc.id, token=token)
         enqueue_direct(
             Channel.EMAIL,
@@ -288,12 +292,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         raise AccountError(msg("registration.student_gone"))
     now = clock.utc_naive()
     guardian = None
-    conditions = []
-    if contacts["email"]:
-        conditions.append(Guardian.email == contacts["email"])
-    if contacts["phone"]:
-        conditions.append(Guardian.phone == contacts["phone"])
-    existing = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
+    existing = families.guardians_by_contacts(contacts["phone"], contacts["email"])
     if any(g.password_hash for g in existing):
         raise AccountError(msg("registration.profile_exists"))
     if len(existing) > 1:
