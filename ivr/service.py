@@ -38,7 +38,7 @@ from models import StudentSummary
 from models import db
 from models import utcnow
 from notify import twilio_status
-from notify.operations import normalize_phone
+from notify.contacts import normalize_phone
 
 log = logging.getLogger("belezhnik.ivr")
 

@@ -16,6 +16,7 @@ Use-cases live in :mod:`notify.operations` and :mod:`notify.families`;
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint
@@ -43,12 +44,15 @@ import session_tokens
 from models import Channel
 from models import Guardian
 from models import School
+from models import Student
 from models import db
 from notify import families
 from notify import operations as ops
+from notify.account_rules import AccountError
+from notify.contacts import normalize_email
+from notify.contacts import normalize_phone
 from notify.families import create_and_link_guardian
 from notify.messages import EVENT_LABELS_BG
-from notify.operations import AccountError
 from notify.outbox import PREFERENCE_EVENTS
 
 bp = Blueprint("account", __name__, template_folder="templates")
@@ -57,6 +61,17 @@ SESSION_KEY = "registration"
 ASKED_KEY = "registration_asked"  # the contacts typed (shown back), whether or not they matched
 
 __all__ = ["bp", "create_and_link_guardian"]
+
+
+def _pin_again(label: str) -> PasswordField:
+    """The second PIN field of a form that sets a PIN: typed again, the same as ``pin``."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired("Повторете ПИН кода."),
+            EqualTo("pin", "ПИН кодовете не съвпадат."),
+        ],
+    )
 
 
 class RegisterForm(FlaskForm):
@@ -86,13 +101,7 @@ class FinishForm(FlaskForm):
     pin = PasswordField(
         "ПИН за телефонната линия (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")]
     )
-    pin2 = PasswordField(
-        "ПИН отново",
-        validators=[
-            DataRequired("Повторете ПИН кода."),
-            EqualTo("pin", "ПИН кодовете не съвпадат."),
-        ],
-    )
+    pin2 = _pin_again("ПИН отново")
 
 
 class AddChildForm(FlaskForm):
@@ -104,13 +113,7 @@ class AddChildForm(FlaskForm):
 class PinForm(FlaskForm):
     password = PasswordField("Парола", validators=[DataRequired("Въведете паролата си.")])
     pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
-    pin2 = PasswordField(
-        "Новият ПИН отново",
-        validators=[
-            DataRequired("Повторете ПИН кода."),
-            EqualTo("pin", "ПИН кодовете не съвпадат."),
-        ],
-    )
+    pin2 = _pin_again("Новият ПИН отново")
 
 
 class PreferencesForm(FlaskForm):
@@ -125,13 +128,7 @@ def _client_key() -> str:
 
 class PinSetForm(FlaskForm):
     pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
-    pin2 = PasswordField(
-        "Новият ПИН отново",
-        validators=[
-            DataRequired("Повторете ПИН кода."),
-            EqualTo("pin", "ПИН кодовете не съвпадат."),
-        ],
-    )
+    pin2 = _pin_again("Новият ПИН отново")
 
 
 def _registration_ids() -> list[int]:
@@ -152,30 +149,57 @@ def _field_error(form: FlaskForm, exc: AccountError) -> None:
         flash(exc.message_bg, "error")
 
 
+def _form_page(form: FlaskForm, action: Callable[[], Any], template: str, **context: Any) -> Any:
+    """A parent's form page: a valid POST runs ``action``, whose answer is the response; an
+    :class:`AccountError` it raises is shown beside the field it names and the page is shown
+    again (400 after a POST, 200 for a GET)."""
+    if form.validate_on_submit():
+        try:
+            return action()
+        except AccountError as exc:
+            _field_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def _added(student: Student) -> str:
+    return f"{student.first_name} е добавен(а) към профила ви."
+
+
+def _decided(student: Student, accept: bool) -> str:
+    """What a parent reads after answering an invitation (in the portal or by its link)."""
+    return _added(student) if accept else "Поканата е отказана."
+
+
+def _button_posted() -> Guardian:
+    """The signed-in parent of a one-button POST (its CSRF token checked, else 400)."""
+    guardian = _guardian()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return guardian
+
+
 # --- registration -----------------------------------------------------------------------------
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            ids = ops.start_registration(
-                student_code=form.student_code.data or "",
-                phone=form.phone.data or "",
-                email=form.email.data or "",
-                full_name=form.full_name.data or "",
-                client_key=_client_key(),
-            )
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            session[SESSION_KEY] = ids
-            session[ASKED_KEY] = {
-                "sms": ops.normalize_phone(form.phone.data),
-                "email": ops.normalize_email(form.email.data),
-            }
-            return redirect(url_for("account.register_verify"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("notify/register.html", form=form, step=1), status
+
+    def start() -> Any:
+        ids = ops.start_registration(
+            student_code=form.student_code.data or "",
+            phone=form.phone.data or "",
+            email=form.email.data or "",
+            full_name=form.full_name.data or "",
+            client_key=_client_key(),
+        )
+        session[SESSION_KEY] = ids
+        session[ASKED_KEY] = {
+            "sms": normalize_phone(form.phone.data),
+            "email": normalize_email(form.email.data),
+        }
+        return redirect(url_for("account.register_verify"))
+
+    return _form_page(form, start, "notify/register.html", step=1)
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
@@ -188,24 +212,18 @@ def register_verify() -> Any:
     contacts = ops.verified_contacts(ids)
     # what was typed, not what matched: the page reads the same for a wrong and a right code
     pending = {k: v for k, v in (asked or {}).items() if k in ("sms", "email") and v}
-    if form.validate_on_submit():
-        try:
-            if form.code.data:
-                ops.verify_sms_code(ids, form.code.data, _client_key())
-            contacts = ops.verified_contacts(ids)
-            if not (contacts["phone"] or contacts["email"]):
-                raise AccountError("Въведете кода от SMS или отворете връзката от писмото.", "code")
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            return redirect(url_for("account.register_finish"))
-    elif request.method == "GET" and (contacts["phone"] or contacts["email"]):
+    if request.method == "GET" and (contacts["phone"] or contacts["email"]):
         return redirect(url_for("account.register_finish"))
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template("notify/register_verify.html", form=form, pending=pending, step=2),
-        status,
-    )
+
+    def verify() -> Any:
+        if form.code.data:
+            ops.verify_sms_code(ids, form.code.data, _client_key())
+        contacts = ops.verified_contacts(ids)
+        if not (contacts["phone"] or contacts["email"]):
+            raise AccountError("Въведете кода от SMS или отворете връзката от писмото.", "code")
+        return redirect(url_for("account.register_finish"))
+
+    return _form_page(form, verify, "notify/register_verify.html", pending=pending, step=2)
 
 
 @bp.get("/register/email/<int:vid>/<token>")
@@ -229,26 +247,20 @@ def register_finish() -> Any:
     if not (contacts["phone"] or contacts["email"]):
         return redirect(url_for("account.register_verify" if ids else "account.register"))
     form = FinishForm()
-    if form.validate_on_submit():
-        try:
-            done = ops.finish_registration(
-                ids, password=form.password.data or "", pin=form.pin.data or ""
-            )
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            session.clear()  # a fresh session at sign-in (no fixation)
-            session_tokens.sign_in(done.guardian)
-            flash(
-                f"Профилът е създаден. Ще получавате известия за {done.student.first_name}.",
-                "success",
-            )
-            return redirect(url_for("account.preferences"))
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template("notify/register_finish.html", form=form, contacts=contacts, step=3),
-        status,
-    )
+
+    def finish() -> Any:
+        done = ops.finish_registration(
+            ids, password=form.password.data or "", pin=form.pin.data or ""
+        )
+        session.clear()  # a fresh session at sign-in (no fixation)
+        session_tokens.sign_in(done.guardian)
+        flash(
+            f"Профилът е създаден. Ще получавате известия за {done.student.first_name}.",
+            "success",
+        )
+        return redirect(url_for("account.preferences"))
+
+    return _form_page(form, finish, "notify/register_finish.html", contacts=contacts, step=3)
 
 
 # --- signed-in parent ---------------------------------------------------------------------------
@@ -296,25 +308,19 @@ def preferences() -> Any:
 def add_child() -> Any:
     guardian = _guardian()
     form = AddChildForm()
-    if form.validate_on_submit():
-        try:
-            student = ops.add_child(guardian, form.student_code.data or "", _client_key())
-        except AccountError as exc:
-            _field_error(form, exc)
+
+    def add() -> Any:
+        student = ops.add_child(guardian, form.student_code.data or "", _client_key())
+        if student is None:  # a wrong code and a code waiting for the school read the same
+            flash(
+                "Заявката е приета. Ако кодът е верен, училището ще я провери и ще ви пише.",
+                "success",
+            )
         else:
-            if student is None:  # a wrong code and a code waiting for the school read the same
-                flash(
-                    "Заявката е приета. Ако кодът е верен, училището ще я провери и ще ви пише.",
-                    "success",
-                )
-            else:
-                flash(f"{student.first_name} е добавен(а) към профила ви.", "success")
-            return redirect(url_for("account.preferences"))
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template("notify/add_child.html", form=form, children=ops.children_of(guardian)),
-        status,
-    )
+            flash(_added(student), "success")
+        return redirect(url_for("account.preferences"))
+
+    return _form_page(form, add, "notify/add_child.html", children=ops.children_of(guardian))
 
 
 @bp.route("/account/pin", methods=["GET", "POST"])
@@ -322,17 +328,14 @@ def add_child() -> Any:
 def pin() -> Any:
     guardian = _guardian()
     form = PinForm()
-    if form.validate_on_submit():
-        try:
-            ops.change_pin(guardian, form.password.data or "", form.pin.data or "")
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            session_tokens.renew(guardian)  # a PIN change ended every other session
-            flash("ПИН кодът е сменен.", "success")
-            return redirect(url_for("account.preferences"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("notify/pin.html", form=form), status
+
+    def change() -> Any:
+        ops.change_pin(guardian, form.password.data or "", form.pin.data or "")
+        session_tokens.renew(guardian)  # a PIN change ended every other session
+        flash("ПИН кодът е сменен.", "success")
+        return redirect(url_for("account.preferences"))
+
+    return _form_page(form, change, "notify/pin.html")
 
 
 # --- family links: invitations, revocations, the set-PIN link -------------------------------------
@@ -355,28 +358,21 @@ def links() -> Any:
 @bp.post("/account/links/<int:rid>/<any(confirm, decline):decision>")
 @login_required
 def link_decide(rid: int, decision: str) -> Any:
-    guardian = _guardian()
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    guardian = _button_posted()
     try:
         request_row = families.invite_of(guardian, rid)
         student = families.decide_invite(request_row, decision == "confirm")
     except AccountError as exc:
         flash(exc.message_bg, "error")
-        return redirect(url_for("account.links"))
-    if decision == "confirm":
-        flash(f"{student.first_name} е добавен(а) към профила ви.", "success")
     else:
-        flash("Поканата е отказана.", "success")
+        flash(_decided(student, decision == "confirm"), "success")
     return redirect(url_for("account.links"))
 
 
 @bp.post("/account/links/revoke/<int:link_id>")
 @login_required
 def link_revoke(link_id: int) -> Any:
-    guardian = _guardian()
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    guardian = _button_posted()
     try:
         families.revoke_by_guardian(guardian, link_id)
     except AccountError as exc:
@@ -398,12 +394,7 @@ def link_token(rid: int, token: str) -> Any:
     if form.validate_on_submit():
         accept = request.form.get("decision") == "confirm"
         student = families.decide_invite(request_row, accept)
-        message = (
-            f"{student.first_name} е добавен(а) към профила ви."
-            if accept
-            else "Поканата е отказана."
-        )
-        return render_template("notify/link_confirm.html", done=message)
+        return render_template("notify/link_confirm.html", done=_decided(student, accept))
     school = db.session.get(School, request_row.school_id)
     return render_template(
         "notify/link_confirm.html", request_row=request_row, school=school, form=form
@@ -418,12 +409,9 @@ def pin_set(vid: int, token: str) -> Any:
     except AccountError as exc:
         return render_template("notify/pin_set.html", error=exc.message_bg), 404
     form = PinSetForm()
-    if form.validate_on_submit():
-        try:
-            families.set_pin_by_link(vid, token, form.pin.data or "")
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            return render_template("notify/pin_set.html", done=True)
-    status = 400 if request.method == "POST" else 200
-    return render_template("notify/pin_set.html", form=form), status
+
+    def set_pin() -> Any:
+        families.set_pin_by_link(vid, token, form.pin.data or "")
+        return render_template("notify/pin_set.html", done=True)
+
+    return _form_page(form, set_pin, "notify/pin_set.html")

@@ -1,9 +1,11 @@
 """The catalogue of what the parent-account use-cases say: stable English key → Bulgarian text.
 
-:mod:`notify.operations` (registration, children, PINs, school-created parents) refers to its
-refusals by key through :func:`msg`; :class:`notify.operations.AccountError` carries the text
-and its key. ``notify/messages.py`` is the other catalogue of this package: the notification
-texts themselves (SMS, e-mail), which also covers the verification e-mail.
+:mod:`notify.operations` (registration, children, PINs, school-created parents),
+:mod:`notify.account_rules`, :mod:`notify.families` and :mod:`onboarding.contacts` (a contact typed
+into a class list or the school sign-up) refer to their refusals by key through :func:`msg`;
+:class:`notify.account_rules.AccountError` carries the text and its key. ``notify/messages.py``
+is the other catalogue of this package: the notification texts themselves (SMS, e-mail), which
+also covers the verification e-mail.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ MESSAGES: dict[str, str] = {
     "contact.invalid_phone": "Невалиден телефонен номер.",
     "contact.invalid_email": "Невалиден адрес на електронна поща.",
     "contact.required": "Въведете телефон или електронна поща (или и двете).",
+    # the class-list import's row and the school sign-up's field (onboarding/contacts.py)
+    "contact.invalid_phone_short": "невалиден телефонен номер",
+    "contact.invalid_email_short": "невалиден e-mail адрес",
     "registration.code_expired": "Кодът е изтекъл. Започнете регистрацията отначало.",
     "registration.code_wrong": "Грешен код. Проверете SMS съобщението.",
     "registration.link_invalid": (

@@ -89,7 +89,7 @@ def scheduler_command() -> None:
 @with_appcontext
 def send_test_command(phone: str | None, email: str | None) -> None:
     """Queue a test message and send it now through the configured provider."""
-    from notify.operations import normalize_phone
+    from notify.contacts import normalize_phone
     from notify.outbox import enqueue_direct
     from notify.worker import Worker
 

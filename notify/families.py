@@ -44,12 +44,12 @@ from models import Student
 from models import VerificationCode
 from models import db
 from notify.account_messages import msg
-from notify.operations import AccountError
-from notify.operations import _audit
-from notify.operations import _link
-from notify.operations import clean_contacts
-from notify.operations import link_child
-from notify.operations import pin_problem
+from notify.account_rules import AccountError
+from notify.account_rules import clean_contacts
+from notify.account_rules import pin_problem
+from notify.guardian_links import audit
+from notify.guardian_links import link_child
+from notify.guardian_links import portal_link
 from notify.outbox import enqueue_direct
 from security import hash_pin
 
@@ -136,7 +136,7 @@ def school_link(
     if not needs_confirmation(guardian, student.school_id):
         link_child(guardian, student, relation)
         db.session.flush()
-        _audit(student.school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
+        audit(student.school_id, "staff", actor_id, "link_guardian", guardian.id, student.id)
         announce_link(student, guardian)
         return "linked"
     invite(
@@ -167,10 +167,10 @@ def invite(
     )
     db.session.add(request)
     db.session.flush()
-    _audit(student.school_id, "staff", actor_id, "link_invite", guardian.id, student.id)
+    audit(student.school_id, "staff", actor_id, "link_invite", guardian.id, student.id)
     if not (guardian.email_verified_at or guardian.phone_verified_at):
         return request  # no verified contact: the parent sees it in the portal, if anywhere
-    link = _link("account.link_token", rid=request.id, token=token)
+    link = portal_link("account.link_token", rid=request.id, token=token)
     school = db.session.get(School, student.school_id)
     if guardian.email and guardian.email_verified_at:
         text = msg("invite.email", school=school.name if school else "", link=link)
@@ -231,7 +231,7 @@ def announce_link(student: Student, guardian: Guardian) -> None:
     ).all()
     if not others:
         return
-    link = _link("account.links")
+    link = portal_link("account.links")
     name = guardian.full_name or msg("notice.someone")
     for other in others:
         if other.email and other.email_verified_at:
@@ -278,17 +278,13 @@ def request_approval(
     db.session.add(request)
     db.session.flush()
     actor = ("guardian", guardian.id) if guardian else ("system", None)
-    _audit(student.school_id, actor[0], actor[1], "link_request", request.id, student.id)
+    audit(student.school_id, actor[0], actor[1], "link_request", request.id, student.id)
     return request
 
 
 def recorded_guardians(student_id: int, *, phone: str | None, email: str | None) -> list[Guardian]:
     """Guardians linked to the pupil whose phone or e-mail is one of these: the second factor."""
-    conditions = []
-    if phone:
-        conditions.append(Guardian.phone == phone)
-    if email:
-        conditions.append(Guardian.email == email)
+    conditions = _contact_conditions(phone, email)
     if not conditions:
         return []
     return list(
@@ -325,13 +321,13 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
         guardian = request.guardian
         outcome = "linked" if link_child(guardian, student) is not None else "already"
         db.session.flush()
-        _audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
+        audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
         announce_link(student, guardian)
         for channel in (Channel.EMAIL, Channel.SMS):
             _send(channel, guardian, msg("approved.subject"), msg("approved.child"))
     else:
         phone, email = request.data.get("phone"), request.data.get("email")
-        found = _by_contacts(phone, email)
+        found = guardians_by_contacts(phone, email)
         if len(found) > 1:
             raise AccountError(msg("school_guardian.contacts_split"))
         if found:
@@ -340,22 +336,15 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
                 student=student, guardian=guardian, relation=request.relation, actor_id=staff_id
             )
         else:
-            guardian = Guardian(
-                full_name=str(request.data.get("full_name", ""))[:200],
-                phone=phone,
-                email=email,
-                phone_verified_at=now if phone else None,
-                email_verified_at=now if email else None,
-            )
-            db.session.add(guardian)
-            db.session.flush()
+            full_name = str(request.data.get("full_name", ""))
+            guardian = _school_record(full_name, phone, email, now)
             link_child(guardian, student, request.relation)
             db.session.flush()
-            _audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
+            audit(school_id, "staff", staff_id, "link_approve", guardian.id, student.id)
             announce_link(student, guardian)
             outcome = "linked"
         if outcome != "invited" and not guardian.password_hash:  # an invitation tells its own
-            register = _link("account.register")
+            register = portal_link("account.register")
             if email:
                 text = msg("approved.registration", link=register)
                 _send(Channel.EMAIL, None, msg("approved.subject"), text, to=email)
@@ -366,15 +355,38 @@ def approve_request(school_id: int, staff_id: int, request_id: int) -> Outcome:
     return outcome
 
 
-def _by_contacts(phone: str | None, email: str | None) -> list[Guardian]:
+def _contact_conditions(phone: str | None, email: str | None) -> list[sa.ColumnElement[bool]]:
+    """A guardian whose phone is ``phone`` or whose e-mail is ``email`` (the ones given)."""
     conditions = []
     if phone:
         conditions.append(Guardian.phone == phone)
     if email:
         conditions.append(Guardian.email == email)
+    return conditions
+
+
+def guardians_by_contacts(phone: str | None, email: str | None) -> list[Guardian]:
+    """Every guardian with this phone or this e-mail (none when neither is given)."""
+    conditions = _contact_conditions(phone, email)
     if not conditions:
         return []
     return list(db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))))
+
+
+def _school_record(
+    full_name: str, phone: str | None, email: str | None, now: dt.datetime
+) -> Guardian:
+    """A new guardian the school records: the contacts it gives count as verified. Flushed."""
+    guardian = Guardian(
+        full_name=full_name[:200],
+        phone=phone,
+        email=email,
+        phone_verified_at=now if phone else None,
+        email_verified_at=now if email else None,
+    )
+    db.session.add(guardian)
+    db.session.flush()
+    return guardian
 
 
 def refuse_request(school_id: int, staff_id: int, request_id: int) -> None:
@@ -382,7 +394,7 @@ def refuse_request(school_id: int, staff_id: int, request_id: int) -> None:
     request = _school_request(school_id, request_id)
     request.status = DECLINED if request.kind != INVITE else REVOKED
     request.decided_at = clock.utc_naive()
-    _audit(school_id, "staff", staff_id, "link_refuse", request.guardian_id, request.student_id)
+    audit(school_id, "staff", staff_id, "link_refuse", request.guardian_id, request.student_id)
     db.session.commit()
 
 
@@ -429,7 +441,7 @@ def decide_invite(request: GuardianLinkRequest, accept: bool) -> Student:
     if accept and link_child(guardian, student, request.relation) is not None:
         db.session.flush()
         announce_link(student, guardian)
-    _audit(request.school_id, "guardian", guardian.id, action, guardian.id, student.id)
+    audit(request.school_id, "guardian", guardian.id, action, guardian.id, student.id)
     db.session.commit()
     return student
 
@@ -485,9 +497,7 @@ def revoke_by_guardian(guardian: Guardian, link_id: int) -> None:
     )
     if link is None or own is None or link.guardian_id == guardian.id or link.id < own:
         raise AccountError(msg("revoke.refused"))
-    _audit(
-        link.school_id, "guardian", guardian.id, "link_revoke", link.guardian_id, link.student_id
-    )
+    audit(link.school_id, "guardian", guardian.id, "link_revoke", link.guardian_id, link.student_id)
     db.session.delete(link)
     db.session.commit()
 
@@ -570,7 +580,7 @@ def send_pin_link(school_id: int, staff_id: int, guardian: Guardian) -> None:
     )
     db.session.add(vc)
     db.session.flush()
-    link = _link("account.pin_set", vid=vc.id, token=token)
+    link = portal_link("account.pin_set", vid=vc.id, token=token)
     _send(Channel.SMS, guardian, "", msg("pin_link.sms", link=link))
 
 
@@ -599,7 +609,7 @@ def set_pin_by_link(vid: int, token: str, pin: str) -> Guardian:
     guardian.pin_hash = hash_pin(pin)
     vc.used_at = clock.utc_naive()
     school_id = vc.data.get("school_id")
-    _audit(school_id, "guardian", guardian.id, "pin_set", guardian.id, None)
+    audit(school_id, "guardian", guardian.id, "pin_set", guardian.id, None)
     db.session.commit()
     return guardian
 
@@ -626,7 +636,7 @@ def create_and_link_guardian(
         raise AccountError(msg("school_guardian.no_student"))
     required = msg("school_guardian.contact_required")
     phone_e164, email_norm = clean_contacts(phone, email, required)
-    found = _by_contacts(phone_e164, email_norm)
+    found = guardians_by_contacts(phone_e164, email_norm)
     if len(found) > 1:
         raise AccountError(msg("school_guardian.contacts_split"))
     the_relation = Relation(relation)
@@ -649,16 +659,7 @@ def create_and_link_guardian(
         )
         db.session.flush()
         return guardian if own_record else None
-    now = clock.utc_naive()
-    guardian = Guardian(
-        full_name=full_name.strip()[:200],
-        phone=phone_e164,
-        email=email_norm,
-        phone_verified_at=now if phone_e164 else None,
-        email_verified_at=now if email_norm else None,
-    )
-    db.session.add(guardian)
-    db.session.flush()
+    guardian = _school_record(full_name.strip(), phone_e164, email_norm, clock.utc_naive())
     school_link(student=student, guardian=guardian, relation=the_relation, actor_id=actor_id)
     db.session.flush()
     return guardian

@@ -6,8 +6,10 @@
 * :func:`add_child` (another child, by its code), :func:`save_preferences`, :func:`change_pin`.
 * :func:`find_guardian_by_contact` serves the staff web's "link a parent"
   (``gradebook.people.link_guardian``); who may be linked without asking, invitations,
-  approvals and notices are :mod:`notify.families`. :func:`link_child` is the one place a
-  parent–child link is made; :func:`normalize_phone` the one phone parser (E.164).
+  approvals and notices are :mod:`notify.families`. The pieces both stand on are
+  :mod:`notify.account_rules` (:class:`AccountError`, PIN and password rules, typed contacts)
+  and :mod:`notify.guardian_links` (:func:`link_child`, the one place a parent–child link is
+  made, and its audit row); :mod:`notify.contacts` is the one phone parser (E.164).
 * Twilio callbacks: :func:`record_sms_status`, :func:`set_stop_all`.
 
 Errors for people are :class:`AccountError` with a Bulgarian ``message_bg``; nothing half-saved.
@@ -18,23 +20,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from typing import Literal
 
-import phonenumbers
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from config import clock
-from config import urls
 from gradebook.rules import is_valid_student_code
 from gradebook.rules import normalize_student_code
 from ivr import pin_lock
-from models import AuditLog
 from models import Channel
 from models import Guardian
 from models import GuardianStudent
@@ -46,9 +43,17 @@ from models import Relation
 from models import Student
 from models import VerificationCode
 from models import db
+from notify import families
 from notify import twilio_status
-from notify.account_messages import Text
 from notify.account_messages import msg
+from notify.account_rules import AccountError
+from notify.account_rules import clean_contacts
+from notify.account_rules import password_problem
+from notify.account_rules import pin_problem
+from notify.contacts import normalize_phone
+from notify.guardian_links import audit
+from notify.guardian_links import link_child
+from notify.guardian_links import portal_link
 from notify.outbox import DEFAULT_SMS_EVENTS
 from notify.outbox import PREFERENCE_EVENTS
 from notify.outbox import channels_for
@@ -69,95 +74,6 @@ CODE_TTL = dt.timedelta(minutes=30)
 LINK_TTL = dt.timedelta(hours=24)
 MAX_CODE_ATTEMPTS = 5
 PURPOSE = "register"
-
-
-class AccountError(ValueError):
-    """A refusal with a Bulgarian message; ``key`` is its key in the catalogue
-    :mod:`notify.account_messages` (for logs and tests), ``field`` the form field it concerns."""
-
-    def __init__(self, message_bg: str, field: str | None = None) -> None:
-        super().__init__(message_bg)
-        self.message_bg = message_bg
-        self.key: str | None = message_bg.key if isinstance(message_bg, Text) else None
-        self.field = field
-
-
-# --- contacts and PINs ---------------------------------------------------------------------------
-PhoneCheck = Literal["valid", "possible", "parsed"]
-
-
-def normalize_phone(
-    raw: str | None, region: str = "BG", *, accept: PhoneCheck = "valid"
-) -> str | None:
-    """E.164 for a number (Bulgarian by default: "0888 123 456" → "+359888123456"), else None.
-
-    The one phone parser of the project. ``accept`` says how sure it must be: ``"valid"`` (the
-    default: a number that exists in the numbering plan, for anything stored or sent to),
-    ``"possible"`` (the right length: a caller's number from the phone network) or ``"parsed"``
-    (any text ``phonenumbers`` can read: looking up an existing account).
-    """
-    if not raw or not raw.strip():
-        return None
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if accept == "valid" and not phonenumbers.is_valid_number(number):
-        return None
-    if accept == "possible" and not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def normalize_email(raw: str | None) -> str | None:
-    if not raw or not raw.strip():
-        return None
-    email = raw.strip().lower()
-    return email if _EMAIL.match(email) and len(email) <= 200 else None
-
-
-_COMMON_PINS = {"1004", "2000", "1122", "6969", "1313", "4444", "2001", "1010", "0007", "123123"}
-
-
-def pin_problem(pin: str) -> str | None:
-    """Why a PIN is refused (Bulgarian), or None. 4–6 digits; not one digit repeated (0000), not a
-    run up or down (1234, 9876, 012345), not a repeated pair (1212), not a common PIN."""
-    if not re.fullmatch(r"[0-9]{4,6}", pin or ""):
-        return msg("pin.length")
-    digits = [int(c) for c in pin]
-    steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
-    if len(set(digits)) == 1:
-        return msg("pin.one_digit")
-    if steps in ({1}, {-1}):
-        return msg("pin.run")
-    if len(set(pin[0::2])) == 1 and len(set(pin[1::2])) == 1:
-        return msg("pin.pattern")
-    if pin in _COMMON_PINS or pin[: len(pin) // 2] * 2 == pin:
-        return msg("pin.common")
-    return None
-
-
-def password_problem(password: str) -> str | None:
-    if len(password or "") < 8:
-        return msg("password.too_short")
-    return None
-
-
-def clean_contacts(phone: str, email: str, required: str) -> tuple[str | None, str | None]:
-    """A typed phone and e-mail, normalised (E.164, lower case); a badly typed one, or neither,
-    is an :class:`AccountError` (``required``: the message for "give one")."""
-    phone_e164 = normalize_phone(phone)
-    email_norm = normalize_email(email)
-    if phone and phone.strip() and phone_e164 is None:
-        raise AccountError(msg("contact.invalid_phone"), "phone")
-    if email and email.strip() and email_norm is None:
-        raise AccountError(msg("contact.invalid_email"), "email")
-    if not phone_e164 and not email_norm:
-        raise AccountError(required, "phone")
-    return phone_e164, email_norm
 
 
 # --- registration ----------------------------------------------------------------------------------
@@ -194,8 +110,28 @@ def _codes_sent_recently(target: str) -> int:
     )
 
 
-def _link(endpoint: str, **values: Any) -> str:
-    return urls.link(endpoint, portal=True, **values)
+def _new_code(
+    channel: Channel,
+    target: str,
+    secret: str,
+    student: Student,
+    data: dict[str, Any],
+    expires_at: dt.datetime,
+) -> VerificationCode:
+    """A registration's code (SMS) or link (e-mail) to one contact, stored hashed and flushed
+    (so that it has its id)."""
+    vc = VerificationCode(
+        purpose=PURPOSE,
+        channel=channel,
+        target=target,
+        code_hash=generate_password_hash(secret),
+        student_id=student.id,
+        data=data,
+        expires_at=expires_at,
+    )
+    db.session.add(vc)
+    db.session.flush()
+    return vc
 
 
 def start_registration(
@@ -206,8 +142,6 @@ def start_registration(
     request the school approves (:func:`notify.families.request_approval`). The answer is the
     same for a wrong code, an unknown contact and a match. Returns the verification ids (kept in
     the session; possibly none). Commits."""
-    from notify import families  # families builds on this module
-
     phone_e164, email_norm = clean_contacts(phone, email, msg("contact.required"))
     student = _student_by_code(student_code, client_key)
     if student is None:
@@ -229,38 +163,18 @@ def start_registration(
     ids: list[int] = []
     if phone_e164:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        vc = VerificationCode(
-            purpose=PURPOSE,
-            channel=Channel.SMS,
-            target=phone_e164,
-            code_hash=generate_password_hash(code),
-            student_id=student.id,
-            data=data,
-            expires_at=now + CODE_TTL,
-        )
-        db.session.add(vc)
+        vc = _new_code(Channel.SMS, phone_e164, code, student, data, now + CODE_TTL)
         enqueue_direct(
             Channel.SMS,
             phone_e164,
             {"text": f"Belezhnik: kod za registratsiya {code}. Validen 30 min."},
             school_id=student.school_id,
         )
-        db.session.flush()
         ids.append(vc.id)
     if email_norm:
         token = secrets.token_urlsafe(24)
-        vc = VerificationCode(
-            purpose=PURPOSE,
-            channel=Channel.EMAIL,
-            target=email_norm,
-            code_hash=generate_password_hash(token),
-            student_id=student.id,
-            data=data,
-            expires_at=now + LINK_TTL,
-        )
-        db.session.add(vc)
-        db.session.flush()
-        link = _link("account.register_email", vid=vc.id, token=token)
+        vc = _new_code(Channel.EMAIL, email_norm, token, student, data, now + LINK_TTL)
+        link = portal_link("account.register_email", vid=vc.id, token=token)
         enqueue_direct(
             Channel.EMAIL,
             email_norm,
@@ -364,8 +278,6 @@ class Finished:
 def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
     """Claim the school-created record whose contact was verified (a password and a PIN), mark
     the contacts verified; the child's other guardians are told. Commits."""
-    from notify import families  # families builds on this module
-
     contacts = verified_contacts(ids)
     if not (contacts["phone"] or contacts["email"]) or contacts["student_id"] is None:
         raise AccountError(msg("registration.unconfirmed"))
@@ -380,12 +292,7 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
         raise AccountError(msg("registration.student_gone"))
     now = clock.utc_naive()
     guardian = None
-    conditions = []
-    if contacts["email"]:
-        conditions.append(Guardian.email == contacts["email"])
-    if contacts["phone"]:
-        conditions.append(Guardian.phone == contacts["phone"])
-    existing = db.session.scalars(sa.select(Guardian).where(sa.or_(*conditions))).all()
+    existing = families.guardians_by_contacts(contacts["phone"], contacts["email"])
     if any(g.password_hash for g in existing):
         raise AccountError(msg("registration.profile_exists"))
     if len(existing) > 1:
@@ -407,53 +314,10 @@ def finish_registration(ids: list[int], *, password: str, pin: str) -> Finished:
     for vc in _pending(ids):
         vc.used_at = now
         vc.guardian_id = guardian.id
-    _audit(student.school_id, "guardian", guardian.id, "register", guardian.id, student.id)
+    audit(student.school_id, "guardian", guardian.id, "register", guardian.id, student.id)
     families.announce_link(student, guardian)
     db.session.commit()
     return Finished(guardian=guardian, student=student)
-
-
-def link_child(
-    guardian: Guardian, student: Student, relation: Relation = Relation.OTHER
-) -> GuardianStudent | None:
-    """Link the parent to the child (in the caller's transaction): the new link, or None when
-    they are linked already. The one place a parent–child link is made."""
-    exists = db.session.scalar(
-        sa.select(GuardianStudent.id).where(
-            GuardianStudent.guardian_id == guardian.id, GuardianStudent.student_id == student.id
-        )
-    )
-    if exists:
-        return None
-    link = GuardianStudent(
-        guardian_id=guardian.id,
-        student_id=student.id,
-        school_id=student.school_id,
-        relation=relation,
-    )
-    db.session.add(link)
-    return link
-
-
-def _audit(
-    school_id: int | None,
-    actor_type: str,
-    actor_id: int | None,
-    action: str,
-    object_id: int | None,
-    student_id: int | None,
-) -> None:
-    db.session.add(
-        AuditLog(
-            school_id=school_id,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            action=action[:20],
-            object_type="guardian",
-            object_id=object_id,
-            student_id=student_id,
-        )
-    )
 
 
 def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student | None:
@@ -461,8 +325,6 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
     at once only when the parent's verified phone or e-mail is a contact the school recorded for
     the pupil (that record is taken over); otherwise the school approves. Returns the child when
     linked, None when it waits (a wrong code answers the same). Commits."""
-    from notify import families  # families builds on this module
-
     student = _student_by_code(student_code, f"g:{guardian.id}", client_key)
     if student is None:
         return None
@@ -495,7 +357,7 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
     db.session.flush()
     link_child(guardian, student, relation)
     db.session.flush()
-    _audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
+    audit(student.school_id, "guardian", guardian.id, "link_child", guardian.id, student.id)
     families.announce_link(student, guardian)
     db.session.commit()
     return student

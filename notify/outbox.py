@@ -10,9 +10,10 @@ Use-cases that change something a parent should hear of call these *inside their
   change of the same object meanwhile updates the pending row (same ``coalesce_key``) instead of
   adding one, so a grade corrected right after entry sends one message with the final value, and
   :func:`cancel_for_object` cancels the rows of a change undone before sending.
-* Timing: SMS due inside the school's quiet hours (default 20:00–08:00 Europe/Sofia) are due at
-  the end of them; a parent who chose the daily digest gets the row due at the school's
-  ``digest_time`` (default 18:00), where the worker folds all of it into one message.
+* Timing (:mod:`notify.timing`): SMS due inside the school's quiet hours (default 20:00–08:00
+  Europe/Sofia) are due at the end of them; a parent who chose the daily digest gets the row due
+  at the school's ``digest_time`` (default 18:00), where the worker folds all of it into one
+  message.
 * ``urgent`` rows (school notices) and account messages skip the coalescing window, the digest
   and the quiet hours.
 """
@@ -25,14 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
-from flask import has_app_context
 
 from config import clock
-from config.settings import TZ
 from models import Absence
 from models import AbsenceKind
 from models import Channel
@@ -46,6 +43,8 @@ from models import School
 from models import Student
 from models import db
 from notify import messages
+from notify.timing import due_time
+from notify.timing import school_info
 
 #: Events a parent can switch per channel on the preferences page (in this order).
 PREFERENCE_EVENTS: tuple[NotifyEvent, ...] = (
@@ -77,18 +76,6 @@ DEFAULT_SMS_EVENTS: frozenset[NotifyEvent] = frozenset(
 
 #: Which preference decides an event that has no switch of its own.
 PREFERENCE_OF: dict[NotifyEvent, NotifyEvent] = {NotifyEvent.REMINDER: NotifyEvent.MEETING}
-
-#: Never folded into the daily digest: they matter on the day.
-NOT_DIGESTED: frozenset[NotifyEvent] = frozenset(
-    {
-        NotifyEvent.THRESHOLD,
-        NotifyEvent.REMINDER,
-        NotifyEvent.ACCOUNT,
-        NotifyEvent.DIGEST,
-    }
-)
-
-DEFAULT_QUIET = (dt.time(20, 0), dt.time(8, 0))
 
 
 # --- payload and preferences ---------------------------------------------------------------------
@@ -167,90 +154,38 @@ def channels_for(
     return result
 
 
-# --- timing ------------------------------------------------------------------------------------
-def in_quiet_hours(moment: dt.time, start: dt.time, end: dt.time) -> bool:
-    """True inside [start, end), which may wrap midnight (20:00–08:00). start == end: none."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= moment < end
-    return moment >= start or moment < end
-
-
-def defer_quiet(due_utc: dt.datetime, quiet: tuple[dt.time, dt.time]) -> dt.datetime:
-    """A naive-UTC due time moved to the end of the quiet hours if it falls inside them."""
-    start, end = quiet
-    local = due_utc.replace(tzinfo=dt.UTC).astimezone(TZ)
-    if not in_quiet_hours(local.time(), start, end):
-        return due_utc
-    day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
-    morning = dt.datetime.combine(day, end, tzinfo=TZ)
-    return clock.utc_naive(morning)
-
-
-def next_digest_at(now_utc: dt.datetime, digest_time: dt.time) -> dt.datetime:
-    """The next moment (naive UTC) of the school's digest time, today or tomorrow."""
-    local = now_utc.replace(tzinfo=dt.UTC).astimezone(TZ)
-    at = dt.datetime.combine(local.date(), digest_time, tzinfo=TZ)
-    if at <= local:
-        at = dt.datetime.combine(local.date() + dt.timedelta(days=1), digest_time, tzinfo=TZ)
-    return clock.utc_naive(at)
-
-
-class _SchoolInfo(NamedTuple):
-    quiet: tuple[dt.time, dt.time]
-    digest_time: dt.time
-    name: str
-
-
-def _school_info(school_id: int | None) -> _SchoolInfo:
-    """The school's quiet hours, digest time and name (defaults without a school)."""
-    row = None
-    if school_id is not None:
-        row = db.session.execute(
-            sa.select(School.quiet_start, School.quiet_end, School.digest_time, School.name).where(
-                School.id == school_id
-            )
-        ).first()
-    if row is None:
-        return _SchoolInfo(DEFAULT_QUIET, dt.time(18, 0), "")
-    return _SchoolInfo((row.quiet_start, row.quiet_end), row.digest_time, row.name)
-
-
-def _school_settings(school_id: int | None) -> tuple[tuple[dt.time, dt.time], dt.time]:
-    info = _school_info(school_id)
-    return info.quiet, info.digest_time
-
-
-def _coalesce_seconds() -> int:
-    if has_app_context():
-        return int(current_app.config.get("NOTIFY_COALESCE_SECONDS", 120))
-    return 120
-
-
-def due_time(
-    *,
-    now_utc: dt.datetime,
-    channel: Channel,
-    event: NotifyEvent,
-    urgent: bool,
-    digest: bool,
-    quiet: tuple[dt.time, dt.time],
-    digest_time: dt.time,
-) -> dt.datetime:
-    if urgent or event is NotifyEvent.ACCOUNT:
-        return now_utc
-    if digest and event not in NOT_DIGESTED:
-        return next_digest_at(now_utc, digest_time)
-    due = now_utc + dt.timedelta(seconds=_coalesce_seconds())
-    if channel is Channel.SMS:
-        due = defer_quiet(due, quiet)
-    return due
-
-
 # --- writing rows -------------------------------------------------------------------------------
 def coalesce_key(object_type: str, object_id: int | str, guardian_id: int, channel: str) -> str:
     return f"{object_type}:{object_id}:{guardian_id}:{channel}"[:120]
+
+
+def pending_row(
+    *,
+    channel: Channel,
+    event_type: NotifyEvent,
+    to_address: str,
+    payload: dict[str, Any],
+    rendered: messages.Rendered,
+    urgent: bool,
+    due_at: dt.datetime,
+    **fields: Any,
+) -> NotificationOutbox:
+    """A new pending row of a rendered message (``fields``: who and what it is about); the
+    caller adds it to the session or to a bulk insert."""
+    return NotificationOutbox(
+        channel=channel,
+        event_type=event_type,
+        to_address=to_address,
+        payload=payload,
+        subject=rendered.subject,
+        body=rendered.body,
+        segments=rendered.segments,
+        urgent=urgent,
+        status=OutboxStatus.PENDING,
+        due_at=due_at,
+        attempts=0,
+        **fields,
+    )
 
 
 def _upsert(
@@ -290,24 +225,20 @@ def _upsert(
         if urgent:
             pending.due_at = min(pending.due_at, due_at)
         return pending
-    row = NotificationOutbox(
+    row = pending_row(
+        channel=channel,
+        event_type=event,
+        to_address=address,
+        payload=payload,
+        rendered=rendered,
+        urgent=urgent,
+        due_at=due_at,
         school_id=school_id,
         guardian_id=guardian.id,
         student_id=student_id,
-        channel=channel,
-        event_type=event,
         object_type=object_type,
         object_id=object_id,
         coalesce_key=key,
-        to_address=address,
-        payload=payload,
-        subject=rendered.subject,
-        body=rendered.body,
-        segments=rendered.segments,
-        urgent=urgent,
-        status=OutboxStatus.PENDING,
-        due_at=due_at,
-        attempts=0,
     )
     if new_rows is None:
         db.session.add(row)
@@ -452,7 +383,7 @@ def enqueue_many(notices: Iterable[Notice], *, school_id: int) -> int:
         ).all()
     )
     prefs = preference_map(g.id for gs in guardians_of.values() for g in gs)
-    settings = _school_info(school_id)
+    settings = school_info(school_id)
     now_utc = clock.utc_naive()
     planned: list[_Planned] = []
     for notice in batch:
@@ -592,20 +523,16 @@ def enqueue_direct(
     Due at once, never muted, never held back by quiet hours. In the caller's transaction."""
     payload = json_safe(payload)
     rendered = messages.render(event_type, channel.value, payload, latin=latin)
-    row = NotificationOutbox(
-        school_id=school_id,
-        guardian_id=guardian_id,
+    row = pending_row(
         channel=channel,
         event_type=event_type,
         to_address=to_address,
         payload=payload,
-        subject=rendered.subject,
-        body=rendered.body,
-        segments=rendered.segments,
+        rendered=rendered,
         urgent=True,
-        status=OutboxStatus.PENDING,
         due_at=clock.utc_naive(),
-        attempts=0,
+        school_id=school_id,
+        guardian_id=guardian_id,
     )
     db.session.add(row)
     return row
@@ -728,7 +655,7 @@ def check_thresholds(pairs: Iterable[tuple[int, dt.date]], school_id: int) -> in
     ):
         links.setdefault(sid, []).append((guardian, first_name))
     prefs = preference_map(g.id for found in links.values() for g, _ in found)
-    settings = _school_info(school_id)
+    settings = school_info(school_id)
     now_utc = clock.utc_naive()
     new_rows: list[NotificationOutbox] = []
     for sid, month in due:

@@ -93,12 +93,18 @@ UNKNOWN_LABELS = {"sms": "проверява се", "email": "може да не
 PAGE_SIZE = 100
 
 
-@bp.get("/admin")
-@admin_required
-def admin_outbox() -> str:
+def _admin_school() -> int:
+    """The signed-in admin's school (403 without one)."""
     school_id = current_school_id()
     if school_id is None:
         abort(403)
+    return school_id
+
+
+@bp.get("/admin")
+@admin_required
+def admin_outbox() -> str:
+    school_id = _admin_school()
     status = request.args.get("status", "")
     page = page_number(request.args.get("page"))
     query = sa.select(NotificationOutbox).where(NotificationOutbox.school_id == school_id)
@@ -132,9 +138,7 @@ def admin_outbox() -> str:
 @bp.post("/admin/resend")
 @admin_required
 def admin_resend() -> Any:
-    school_id = current_school_id()
-    if school_id is None:
-        abort(403)
+    school_id = _admin_school()
     from notify.worker import resend
 
     if request.form.get("all_failed"):

@@ -57,15 +57,16 @@ from models import OutboxStatus
 from models import School
 from models import db
 from notify import messages
-from notify.outbox import DEFAULT_QUIET
-from notify.outbox import NOT_DIGESTED
-from notify.outbox import defer_quiet
+from notify.outbox import pending_row
 from notify.providers import OutMessage
 from notify.providers import PermanentError
 from notify.providers import SendResult
 from notify.providers import TransientError
 from notify.providers import UnknownOutcome
 from notify.providers import providers
+from notify.timing import DEFAULT_QUIET
+from notify.timing import NOT_DIGESTED
+from notify.timing import defer_quiet
 
 log = logging.getLogger("belezhnik.notify")
 
@@ -166,24 +167,20 @@ def fold_digests(now_utc: dt.datetime | None = None, limit: int = 2000) -> int:
             ],
         }
         rendered = messages.render(NotifyEvent.DIGEST, channel.value, payload, guardian.sms_latin)
-        digest = NotificationOutbox(
+        digest = pending_row(
+            channel=channel,
+            event_type=NotifyEvent.DIGEST,
+            to_address=address or items[-1].to_address,
+            payload=payload,
+            rendered=rendered,
+            urgent=False,  # never folded again (DIGEST is not digestible); quiet hours apply
+            due_at=now_utc,
             school_id=items[0].school_id,
             guardian_id=guardian_id,
             student_id=None,
-            channel=channel,
-            event_type=NotifyEvent.DIGEST,
             object_type="digest",
             object_id=guardian_id,
             coalesce_key=f"digest:{local.date().isoformat()}:{guardian_id}:{channel.value}",
-            to_address=address or items[-1].to_address,
-            payload=payload,
-            subject=rendered.subject,
-            body=rendered.body,
-            segments=rendered.segments,
-            urgent=False,  # never folded again (DIGEST is not digestible); quiet hours apply
-            status=OutboxStatus.PENDING,
-            due_at=now_utc,
-            attempts=0,
         )
         db.session.add(digest)
         for r in items:

@@ -123,10 +123,10 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert find_cycles({"a": {"b"}, "b": set()}) == []
 
 
-# The one cycle left, named so that no other can join it unseen: notify.operations calls
-# notify.families (deferred imports) while families builds on operations' audit and link helpers.
-# Breaking it means moving the guardian-link helpers into a module of their own (issue 13).
-KNOWN = [["notify.families", "notify.operations"]]
+# Cycles allowed for now, each named so that no other can join it unseen. None is left: the last
+# (notify.operations ⇄ notify.families) ended when the guardian-link helpers both need moved to
+# notify/account_rules.py and notify/guardian_links.py (issue 13).
+KNOWN: list[list[str]] = []
 
 
 def test_no_import_cycles() -> None:

@@ -1,6 +1,7 @@
 """The use-cases say nothing to people inline: their Bulgarian texts live in catalogues and the
 use-cases refer to them by key — the staff web's ``gradebook/messages.py``, the parent
-accounts' ``notify/account_messages.py``, the portal's ``portal/messages.py``. The sources are
+accounts' ``notify/account_messages.py`` (also the contacts of ``onboarding/contacts.py``), the
+portal's ``portal/messages.py``. The sources are
 scanned (ast), so a new inline message, an unknown key, a stale entry or a placeholder that does
 not match its call fails here."""
 
@@ -107,6 +108,9 @@ SOURCES = [
     # the phone PIN's hard stop tells the guardians by SMS in the parent accounts' words
     Source("ivr/pin_lock.py", account_messages.MESSAGES, {}),
     Source("notify/families.py", account_messages.MESSAGES, {}),
+    Source("notify/account_rules.py", account_messages.MESSAGES, {}),
+    # a contact typed into a class list or the school sign-up, in the accounts' words
+    Source("onboarding/contacts.py", account_messages.MESSAGES, {}),
     Source(
         PORTAL_USE_CASES,
         portal_messages.MESSAGES,

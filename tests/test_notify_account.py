@@ -18,10 +18,10 @@ from models import StaffMembership
 from models import StaffRole
 from models import StaffUser
 from models import db
+from notify.account_rules import AccountError
+from notify.account_rules import pin_problem
+from notify.contacts import normalize_phone
 from notify.families import create_and_link_guardian
-from notify.operations import AccountError
-from notify.operations import normalize_phone
-from notify.operations import pin_problem
 from security import check_pin
 from tests._helpers import signed_post
 from tests.conftest import form_post

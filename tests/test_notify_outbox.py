@@ -23,7 +23,6 @@ from notify import messages
 from notify.outbox import cancel_for_object
 from notify.outbox import enqueue_direct
 from notify.outbox import enqueue_for_students
-from notify.outbox import in_quiet_hours
 from notify.providers import OutMessage
 from notify.providers import PermanentError
 from notify.providers import SendResult
@@ -31,6 +30,7 @@ from notify.providers import TransientError
 from notify.scheduler import meeting_reminders
 from notify.scheduler import threshold_checks
 from notify.sms import segments
+from notify.timing import in_quiet_hours
 from notify.worker import Worker
 from notify.worker import backoff_seconds
 from notify.worker import resend
