@@ -51,6 +51,9 @@ EVENT_WORDS = {
 
 _NUMBER = re.compile(r"\d+")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b(?:\s*ч\.)?")
+# A number that names something ("стая 101", "кабинет 21", "№ 5") is read as a name, in the
+# neuter ("стая сто и едно"), not agreeing with the noun before it.
+_LABEL = re.compile(r"(?i)(?:(?<!\w)(стая|кабинет|каб\.|зала|номер)|(№))\s*(\d+)(?!\d)")
 
 
 def speakable(text: str) -> str:
@@ -70,7 +73,17 @@ def speakable(text: str) -> str:
             else speech.spell_digits(m.group(0))
         )
 
+    def label(m: re.Match[str]) -> str:
+        value = int(m.group(3))
+        said = (
+            speech.number_words(value, "n")
+            if value <= speech.MAX_NUMBER
+            else speech.spell_digits(m.group(3))
+        )
+        return f"{m.group(1) or 'номер'} {said}"
+
     text = _TIME.sub(clock, text)
+    text = _LABEL.sub(label, text)
     return _NUMBER.sub(number, text).strip()
 
 
@@ -180,10 +193,17 @@ def _grade_sentence(g: dict[str, Any], today: dt.date) -> str:
 # --- headline ---------------------------------------------------------------------------------
 
 
-def headline(summary: dict[str, Any], today: dt.date, since: dt.datetime | None) -> list[str]:
+def headline(
+    summary: dict[str, Any],
+    today: dt.date,
+    since: dt.datetime | None,
+    now: dt.datetime | None = None,
+) -> list[str]:
     """The one sentence right after the PIN: the overall average, then what is new since the
-    last call (grades entered since ``since``, naive UTC; the last week on a first call) and
-    today's absences. It names the child: nothing about the child is said before the PIN."""
+    last call (grades entered after ``since`` and not after ``now``, naive UTC, so that a grade
+    stamped ahead of the clock is not "new" on every call; the last week on a first call) and
+    today's absences. It names the child: nothing about the child is said before the PIN.
+    The average is read as in every menu ("пет цяло и двадесет и пет стотни")."""
     name = _name(summary)
     out: list[str] = []
     if is_qualitative(summary):  # I–III: the term's marks counted, no average
@@ -193,7 +213,7 @@ def headline(summary: dict[str, Any], today: dt.date, since: dt.datetime | None)
         else:
             out.append(_sentence(f"{name} все още няма оценки този срок"))
     elif summary.get("overall"):
-        said = speech.grade_phrase_short(Decimal(summary["overall"]["average"]))
+        said = average_words(summary["overall"])
         out.append(_sentence(f"{name}: среден успех {said}"))
     else:
         out.append(_sentence(f"{name} все още няма оценки този срок"))
@@ -203,8 +223,8 @@ def headline(summary: dict[str, Any], today: dt.date, since: dt.datetime | None)
         new = [g for g in grades if _date(g["date"]) > week_ago]
         lead = "През последната седмица"
     else:
-        stamp = since.isoformat()
-        new = [g for g in grades if (g.get("created_at") or "") > stamp]
+        stamp, until = since.isoformat(), now.isoformat() if now else "9999"
+        new = [g for g in grades if stamp < (g.get("created_at") or "") <= until]
         lead = "От последното ви обаждане"
     if new:
         shown = new[:3]
@@ -269,26 +289,27 @@ def absences(summary: dict[str, Any], today: dt.date) -> list[str]:
         periods = sorted({a["period"] for a in todays if a["period"] > 0})
         text = f"Днес: {_absence_counts(todays)}"
         if periods:
-            text += f", в {speech.join_list([speech.ordinal_words(p) for p in periods])} час"
+            ordinals = speech.join_list([speech.ordinal_words(p) for p in periods])
+            text += f", {speech.with_preposition('в', ordinals)} час"
         out.append(_sentence(text))
     totals = summary.get("absences") or {}
     if not any(totals.get(k) for k in ("excused", "unexcused", "lates")):
         out.append("Няма отсъствия и закъснения този срок.")
         return out
-    parts = [
-        speech.count_phrase(totals.get("excused", 0), "уважително отсъствие"),
-        speech.count_phrase(totals.get("unexcused", 0), "неуважително отсъствие"),
-        speech.count_phrase(totals.get("lates", 0), "закъснение"),
+    parts = [  # a count of zero is not read out
+        speech.count_phrase(n, noun)
+        for n, noun in (
+            (totals.get("excused", 0), "уважително отсъствие"),
+            (totals.get("unexcused", 0), "неуважително отсъствие"),
+            (totals.get("lates", 0), "закъснение"),
+        )
+        if n
     ]
     out.append(_sentence(f"Този срок: {speech.join_list(parts)}"))
     weighted = Decimal(str(totals.get("weighted", "0")))
-    if weighted:
-        out.append(
-            _sentence(
-                f"Общо неуважителни, като закъснението се брои за половин час: "
-                f"{speech.hours_phrase(weighted)}"
-            )
-        )
+    if weighted and totals.get("lates"):  # without lates it is the count just said
+        total = speech.halves_phrase(weighted, "неуважително отсъствие")
+        out.append(_sentence(f"Общо {total}, като всяко закъснение се брои за половин отсъствие"))
     return out
 
 
@@ -337,22 +358,27 @@ def coming(summary: dict[str, Any], today: dt.date) -> list[str]:
         day = _date(e["date"])
         if day < today:
             continue
-        when = speech.relative_day(day, today)
-        if day > today + dt.timedelta(days=1):
-            when = f"{speech.weekday_name(day.isoweekday())}, {when}"
+        when = _on_day(day, today)
         at = f" от {speech.time_words(dt.time.fromisoformat(e['time']))}" if e.get("time") else ""
         out.append(_sentence(f"{when}{at}: {speakable(e['title'])}"))
     for m in summary.get("meetings", []):
         day = _date(m["date"])
         if day < today:
             continue
-        when = speech.relative_day(day, today)
-        if day > today + dt.timedelta(days=1):
-            when = f"{speech.weekday_name(day.isoweekday())}, {when}"
+        when = _on_day(day, today)
         at = f" от {speech.time_words(dt.time.fromisoformat(m['time']))}" if m.get("time") else ""
         place = f", {speakable(m['place'])}" if m.get("place") else ""
         out.append(_sentence(f"Родителска среща {when}{at}{place}"))
     return out or ["Няма предстоящи контролни, събития и родителски срещи."]
+
+
+def _on_day(day: dt.date, today: dt.date) -> str:
+    """ "днес", "утре", or the weekday with its preposition and the date: "в сряда, двадесет и
+    пети ноември", "във вторник, …"."""
+    when = speech.relative_day(day, today)
+    if day > today + dt.timedelta(days=1):
+        when = f"{speech.on_weekday(day.isoweekday())}, {when}"
+    return when
 
 
 def next_school_day(today: dt.date) -> dt.date:

@@ -112,6 +112,9 @@ class Caller:
 class Services(Protocol):
     def today(self) -> dt.date: ...
 
+    def now(self) -> dt.datetime:
+        """The current time, naive UTC (as the grades' time stamps)."""
+
     def caller(self, number: str) -> Caller | None:
         """A registered parent with a PIN and linked students whose phone is ``number``."""
 
@@ -332,7 +335,7 @@ def _listen(call: CallState, svc: Services) -> Reply:
     child = _child(call.data["child"])
     since = svc.begin(call.data["guardian_id"], child.student_id)
     summary = svc.summary(child)
-    lines = content.headline(summary, svc.today(), since)
+    lines = content.headline(summary, svc.today(), since, svc.now())
     return _ask(call, [Say(line) for line in lines])
 
 

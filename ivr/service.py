@@ -79,6 +79,9 @@ class DbServices:
     def today(self) -> dt.date:
         return clock.today()
 
+    def now(self) -> dt.datetime:
+        return clock.utc_naive()
+
     def _children(self, guardian_id: int) -> tuple[flow.Child, ...]:
         return _children_of(db.session.execute(_CHILDREN, {"guardian_id": guardian_id}).all())
 

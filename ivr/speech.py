@@ -50,7 +50,7 @@ __all__ = [
     "decimal_words",
     "ensure_no_digits",
     "grade_phrase",
-    "grade_phrase_short",
+    "halves_phrase",
     "hours_phrase",
     "join_list",
     "marks_phrase",
@@ -61,6 +61,7 @@ __all__ = [
     "spell_digits",
     "time_words",
     "weekday_name",
+    "with_preposition",
 ]
 
 GENDERS = ("m", "f", "n")
@@ -313,25 +314,6 @@ def grade_phrase(value: Decimal | int) -> str:
     return f"{word}{separator}{decimal_words(amount)}"
 
 
-def grade_phrase_short(value: Decimal | int) -> str:
-    """The quick form for a headline: "Много добър, четири и седемдесет и две".
-
-    As people read averages aloud ("пет и двадесет и пет"); hundredths below ten keep the long
-    form ("четири цяло и пет стотни"), which cannot be misheard; whole values as in
-    :func:`grade_phrase`.
-    """
-    amount = _to_decimal(value).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
-    whole = int(amount)
-    hundredths = int((amount - whole) * 100)
-    if hundredths < 10:
-        return grade_phrase(amount)
-    if not Decimal(2) <= amount <= Decimal(6):
-        raise ValueError(f"grade {value} is outside 2..6")
-    word, _ = grade_word(amount)
-    word = word[:1].upper() + word[1:]
-    return f"{word}, {number_words(whole, 'n')} и {number_words(hundredths, 'f')}"
-
-
 # --- counted nouns ----------------------------------------------------------------------------
 
 
@@ -392,8 +374,9 @@ def count_phrase(n: int, noun: str) -> str:
 
 
 def marks_phrase(counts: Mapping[int, int]) -> str:
-    """Qualitative marks of grades I–III counted, best first, "оценка" understood (feminine):
-    ``{6: 4, 5: 1}`` → "четири Отличен и една Много добър"; ``{6: 2}`` → "две Отличен".
+    """Qualitative marks of grades I–III counted, best first, each count with its noun (a bare
+    "една Незадоволителен" does not agree): ``{6: 4, 5: 1}`` → "четири оценки Отличен и една
+    оценка Много добър"; ``{6: 2}`` → "две оценки Отличен".
 
     Marks counted zero times are left out; ``""`` when nothing is left. Keys are whole marks
     2–6 (ValueError otherwise), counts non-negative ints.
@@ -405,7 +388,7 @@ def marks_phrase(counts: Mapping[int, int]) -> str:
         n = counts[mark]
         _check_int(n, 0, MAX_NUMBER)
         if n:
-            parts.append(f"{number_words(n, 'f')} {QUALITATIVE_WORDS[mark]}")
+            parts.append(f"{count_phrase(n, 'оценка')} {QUALITATIVE_WORDS[mark]}")
     return join_list(parts)
 
 
@@ -422,6 +405,22 @@ def hours_phrase(value: Decimal | int) -> str:
     return f"{phrase} и половина" if has_half else phrase
 
 
+def halves_phrase(value: Decimal | int, noun: str) -> str:
+    """A count in halves with its noun, for weighted totals (a late counts ½): "половин
+    неуважително отсъствие", "едно неуважително отсъствие", "три и половина неуважителни
+    отсъствия"; never "час", which a listener hears as sixty minutes."""
+    amount = _to_decimal(value)
+    if amount % _HALF:
+        raise ValueError(f"{value} is not a whole number of halves")
+    entry = _noun(noun)
+    whole = int(amount)
+    if amount == whole:
+        return count_phrase(whole, noun)
+    if whole == 0:
+        return f"половин {entry.singular}"
+    return f"{number_words(whole, entry.gender)} и половина {entry.counted}"
+
+
 # --- dates and times --------------------------------------------------------------------------
 
 
@@ -433,10 +432,17 @@ def weekday_name(iso_weekday: int) -> str:
 
 def on_weekday(iso_weekday: int) -> str:
     """The weekday after "в"/"във": "в понеделник", "във вторник", … "в неделя"."""
-    name = weekday_name(iso_weekday)
-    # "във" before a word that starts with в or ф, as in "във вторник".
-    preposition = "във" if name[0] in "вф" else "в"
-    return f"{preposition} {name}"
+    return with_preposition("в", weekday_name(iso_weekday))
+
+
+def with_preposition(preposition: str, phrase: str) -> str:
+    """ "в" and "с" before a phrase, in their full forms where Bulgarian wants them: "във" before
+    в/ф ("във втори час", "във вторник"), "със" before с/з ("със Симеон"); others unchanged."""
+    full = {"в": ("във", "вф"), "с": ("със", "сз")}
+    first = phrase[:1].casefold()
+    if preposition in full and first and first in full[preposition][1]:
+        return f"{full[preposition][0]} {phrase}"
+    return f"{preposition} {phrase}"
 
 
 def date_words(d: date, with_weekday: bool = False, *, with_year: bool = False) -> str:
@@ -490,9 +496,15 @@ def ensure_no_digits(text: str) -> str:
 
 
 def join_list(items: Sequence[str]) -> str:
-    """Join with commas and a final "и": "а", "а и б", "а, б и в"; empty gives ""."""
+    """Join with commas and a final "и": "а", "а и б", "а, б и в"; empty gives "".
+
+    When an item holds "и" itself ("География и икономика"), every item is parted by a comma
+    and no "и" is added, so that each "и" heard belongs to a name:
+    "Английски език, География и икономика"."""
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
+    if any(" и " in f" {item} " for item in items):
+        return ", ".join(items)
     return ", ".join(items[:-1]) + " и " + items[-1]

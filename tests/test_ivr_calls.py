@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
+from config import clock
 from gradebook import core
 from gradebook import grades
 from gradebook import rules
@@ -304,13 +305,30 @@ def test_child_with_no_grades_yet(demo_app: Flask, phone) -> None:  # type: igno
         assert turn.said[0] == expected
 
 
-def test_headline_tells_what_is_new_since_the_last_call(demo_app: Flask, phone) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("entered", "heard"),
+    [
+        pytest.param(dt.timedelta(minutes=-1), "От последното ви обаждане: една оценка – ",
+                     id="entered-since-the-last-call"),
+        pytest.param(dt.timedelta(days=1), "От последното ви обаждане няма нови оценки.",
+                     id="stamped-ahead-of-the-clock-is-not-new-on-every-call"),
+    ],
+)  # fmt: skip
+def test_headline_tells_what_is_new_since_the_last_call(  # type: ignore[no-untyped-def]
+    demo_app: Flask, phone, entered: dt.timedelta, heard: str
+) -> None:
     number, (child,) = parent("roditel1@sou1.demo.bg")
     link = db.session.scalars(
         sa.select(GuardianStudent).where(GuardianStudent.student_id == child.id)
     ).first()
     assert link is not None
-    link.last_call_at = dt.datetime(2099, 1, 1)  # called after every demo grade was entered
+    now = clock.utc_naive()
+    link.last_call_at = now - dt.timedelta(hours=1)
+    db.session.execute(  # every demo grade was entered before that call
+        sa.update(Grade)
+        .where(Grade.student_id == child.id)
+        .values(created_at=now - dt.timedelta(hours=2))
+    )
     cur = db.session.scalars(
         sa.select(Curriculum)
         .join(Enrollment, Enrollment.class_id == Curriculum.class_id)
@@ -332,7 +350,7 @@ def test_headline_tells_what_is_new_since_the_last_call(demo_app: Flask, phone) 
             category="qualitative",
             value=Decimal("6"),
             date=dt.date(2026, 11, 25),
-            created_at=dt.datetime(2099, 1, 2),
+            created_at=now + entered,
         )
     )
     summary.refresh_student(child.id, year_id)
@@ -340,8 +358,8 @@ def test_headline_tells_what_is_new_since_the_last_call(demo_app: Flask, phone) 
     call = phone(number)
     call.start()
     turn = call.press(PIN + "#")
-    assert turn.said[1].startswith("От последното ви обаждане: една оценка – ")
-    assert turn.said[1].endswith("Отличен.")
+    assert turn.said[1].startswith(heard)
+    assert turn.said[1].endswith("Отличен." if entered < dt.timedelta(0) else "оценки.")
 
 
 def test_a_twilio_retry_gets_the_same_answer_and_counts_nothing_twice(

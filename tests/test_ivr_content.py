@@ -57,7 +57,7 @@ case = pytest.param
         case(
             payload(),
             None,
-            ["Иван: среден успех Много добър, пет и двадесет и пет."],
+            ["Иван: среден успех Много добър, пет цяло и двадесет и пет стотни."],
             id="average-only",
         ),
         case(
@@ -70,7 +70,7 @@ case = pytest.param
             payload(latest_grades=[grade("Математика", "6.00", "2026-11-24")]),
             None,
             [
-                "Иван: среден успех Много добър, пет и двадесет и пет.",
+                "Иван: среден успех Много добър, пет цяло и двадесет и пет стотни.",
                 "През последната седмица: една оценка – Математика Отличен шест.",
             ],
             id="first-call-last-week",
@@ -84,7 +84,7 @@ case = pytest.param
             ),
             dt.datetime(2026, 11, 22),
             [
-                "Иван: среден успех Много добър, пет и двадесет и пет.",
+                "Иван: среден успех Много добър, пет цяло и двадесет и пет стотни.",
                 "От последното ви обаждане: една оценка – Математика Отличен шест.",
             ],
             id="new-since-last-call",
@@ -99,7 +99,7 @@ case = pytest.param
             ),
             dt.datetime(2026, 11, 24),
             [
-                "Иван: среден успех Много добър, пет и двадесет и пет.",
+                "Иван: среден успех Много добър, пет цяло и двадесет и пет стотни.",
                 "От последното ви обаждане няма нови оценки.",
                 "Днес: едно неуважително отсъствие и едно закъснение.",
             ],
@@ -122,8 +122,59 @@ def test_absences_today_first_then_term_totals() -> None:
     assert content.absences(summary, WED) == [
         "Днес: едно неуважително отсъствие, в трети час.",
         "Този срок: три уважителни отсъствия, две неуважителни отсъствия и едно закъснение.",
-        "Общо неуважителни, като закъснението се брои за половин час: два часа и половина.",
+        "Общо две и половина неуважителни отсъствия, като всяко закъснение се брои за половин "
+        "отсъствие.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("totals", "today_periods", "said"),
+    [
+        case({"excused": 0, "unexcused": 2, "lates": 0, "weighted": "2"}, [2],
+             ["Днес: едно неуважително отсъствие, във втори час.",
+              "Този срок: две неуважителни отсъствия."],
+             id="vav-before-v-zero-counts-left-out-no-weighted-without-lates"),
+        case({"excused": 0, "unexcused": 0, "lates": 1, "weighted": "0.5"}, [4],
+             ["Днес: едно неуважително отсъствие, в четвърти час.",
+              "Този срок: едно закъснение.",
+              "Общо половин неуважително отсъствие, като всяко закъснение се брои за половин "
+              "отсъствие."],
+             id="one-late-is-half-an-absence-never-half-an-hour"),
+        case({"excused": 1, "unexcused": 1, "lates": 2, "weighted": "2"}, [2, 3],
+             ["Днес: две неуважителни отсъствия, във втори и трети час.",
+              "Този срок: едно уважително отсъствие, едно неуважително отсъствие и две "
+              "закъснения.",
+              "Общо две неуважителни отсъствия, като всяко закъснение се брои за половин "
+              "отсъствие."],
+             id="two-lessons-whole-weighted"),
+    ],
+)  # fmt: skip
+def test_absences_wording_heard_by_first_time_callers(
+    totals: dict, today_periods: list[int], said: list[str]
+) -> None:
+    """Issue 14: "във втори час", no "нула …" read out, and a late as half an absence."""
+    summary = payload(
+        absences=totals,
+        recent_absences=[
+            {"date": "2026-11-25", "period": p, "kind": "unexcused", "subject": ""}
+            for p in today_periods
+        ],
+    )
+    assert content.absences(summary, WED) == said
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        case("Стая 101", "Стая сто и едно", id="room-number-a-name-neuter"),
+        case("кабинет 21", "кабинет двадесет и едно", id="cabinet"),
+        case("Зала № 2", "Зала номер две", id="numero-sign"),
+        case("5 ученици", "пет ученици", id="count-before-a-noun-unchanged"),
+        case("в 18:30 ч.", "в осемнадесет часа и тридесет минути", id="clock"),
+    ],
+)
+def test_speakable_reads_a_label_number_as_a_name(text: str, said: str) -> None:
+    assert content.speakable(text) == said
 
 
 def test_grades_page_by_page() -> None:
@@ -192,8 +243,8 @@ def test_coming_events_and_meetings() -> None:
     )
     assert content.coming(summary, WED) == [
         "Утре: Тест по математика.",
-        "Петък, осемнадесети декември от седемнадесет часа и тридесет минути: Концерт.",
-        "Родителска среща сряда, втори декември от осемнадесет часа, Стая дванадесет.",
+        "В петък, осемнадесети декември от седемнадесет часа и тридесет минути: Концерт.",
+        "Родителска среща в сряда, втори декември от осемнадесет часа, Стая дванадесет.",
     ]
 
 
@@ -244,7 +295,7 @@ def test_remarks() -> None:
 def test_headline_names_the_child_after_the_pin() -> None:
     # nothing about the child is said before the PIN, so the headline says whose it is
     lines = content.headline(payload(), WED, None)
-    assert lines == ["Иван: среден успех Много добър, пет и двадесет и пет."]
+    assert lines == ["Иван: среден успех Много добър, пет цяло и двадесет и пет стотни."]
     assert content.headline(payload(overall=None), WED, None) == [
         "Иван все още няма оценки този срок."
     ]
@@ -278,22 +329,22 @@ MUSIC_III = subject(3, "Музика", average="5.00", count=1, marks={"5": 1})
     [
         case(
             qualitative(MATH_III, BG_III, MUSIC_III),
-            ["Калина: този срок – четири Отличен и две Много добър."],
+            ["Калина: този срок – четири оценки Отличен и две оценки Много добър."],
             id="summed-over-subjects",
         ),
         case(
             qualitative(MUSIC_III),
-            ["Калина: този срок – една Много добър."],
+            ["Калина: този срок – една оценка Много добър."],
             id="one-mark-feminine",
         ),
         case(
             qualitative(subject(1, "Математика", count=21, marks={"6": 21})),
-            ["Калина: този срок – двадесет и една Отличен."],
+            ["Калина: този срок – двадесет и една оценки Отличен."],
             id="twenty-one-feminine",
         ),
         case(
             qualitative(subject(1, "Математика", count=2, marks={"4": 1, "3": 0, "2": 1})),
-            ["Калина: този срок – една Добър и една Незадоволителен."],
+            ["Калина: този срок – една оценка Добър и една оценка Незадоволителен."],
             id="zero-counts-left-out",
         ),
         case(qualitative(), ["Калина все още няма оценки този срок."], id="no-marks"),
@@ -317,10 +368,10 @@ def test_headline_grades_one_to_three(summary: dict[str, Any], expected: list[st
         case(
             qualitative(MATH_III, BG_III, MUSIC_III),
             [
-                "Оценки този срок: четири Отличен и две Много добър.",
-                "Математика: две Отличен и една Много добър.",
-                "Български език: две Отличен.",
-                "Музика: една Много добър.",
+                "Оценки този срок: четири оценки Отличен и две оценки Много добър.",
+                "Математика: две оценки Отличен и една оценка Много добър.",
+                "Български език: две оценки Отличен.",
+                "Музика: една оценка Много добър.",
             ],
             id="in-all-then-per-subject",
         ),
@@ -329,7 +380,7 @@ def test_headline_grades_one_to_three(summary: dict[str, Any], expected: list[st
                 MUSIC_III,
                 subject(4, "Технологии", average="5.00", final=True, count=0, marks={}),
             ),
-            ["Оценки този срок: една Много добър.", "Музика: една Много добър."],
+            ["Оценки този срок: една оценка Много добър.", "Музика: една оценка Много добър."],
             id="subject-without-marks-skipped",
         ),
         case(
@@ -339,8 +390,8 @@ def test_headline_grades_one_to_three(summary: dict[str, Any], expected: list[st
                 )
             ),
             [
-                "Оценки този срок: една Отличен.",
-                "Математика: една Отличен, годишна оценка Отличен.",
+                "Оценки този срок: една оценка Отличен.",
+                "Математика: една оценка Отличен, годишна оценка Отличен.",
             ],
             id="annual-mark-a-word",
         ),

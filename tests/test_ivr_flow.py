@@ -43,6 +43,9 @@ class Fake:
     def today(self) -> dt.date:
         return dt.date(2026, 11, 25)
 
+    def now(self) -> dt.datetime:
+        return dt.datetime(2026, 11, 25, 12, 0)
+
     def caller(self, number: str) -> flow.Caller | None:
         return flow.Caller(7, self.children) if number == "+359881" else None
 
@@ -192,7 +195,7 @@ def test_headline_right_after_pin_names_the_child_and_the_average() -> None:
     _, reply = run(Fake(), "+359881", ["2580"])
     first = reply.speech[0]
     assert isinstance(first, Say)
-    assert first.text == "Иван: среден успех Много добър, пет и двадесет и пет."
+    assert first.text == "Иван: среден успех Много добър, пет цяло и двадесет и пет стотни."
 
 
 @pytest.mark.parametrize("two", [False, True])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
-from decimal import Decimal
 
 import pytest
 
+from ivr import content
 from ivr import twiml
 from ivr.flow import Gather
 from ivr.flow import Hangup
@@ -14,7 +15,6 @@ from ivr.flow import Prompt
 from ivr.flow import Redirect
 from ivr.flow import Reply
 from ivr.flow import Say
-from ivr.speech import grade_phrase_short
 from prompts.catalog import PROMPTS
 
 
@@ -73,20 +73,18 @@ def test_digits_never_reach_tts() -> None:
 @pytest.mark.parametrize(
     ("value", "words"),
     [
-        pytest.param("4.72", "Много добър, четири и седемдесет и две", id="4.72"),
-        pytest.param("5.25", "Много добър, пет и двадесет и пет", id="5.25"),
-        pytest.param("5.21", "Много добър, пет и двадесет и една", id="5.21"),
-        pytest.param("3.10", "Среден, три и десет", id="3.10"),
-        pytest.param("4.05", "Добър, четири цяло и пет стотни", id="small-hundredths-long"),
+        pytest.param("4.72", "Много добър, четири цяло и седемдесет и две стотни", id="4.72"),
+        pytest.param("5.21", "Много добър, пет цяло и двадесет и една стотни", id="5.21"),
+        pytest.param("3.10", "Среден, три цяло и десет стотни", id="3.10"),
+        pytest.param("4.05", "Добър, четири цяло и пет стотни", id="small-hundredths"),
+        pytest.param("3.01", "Среден, три цяло и една стотна", id="one-hundredth"),
         pytest.param("6.00", "Отличен шест", id="whole"),
-        pytest.param("2.00", "Слаб две", id="two"),
-        pytest.param("5.495", "Отличен, пет и петдесет", id="rounded-half-up"),
+        pytest.param("5.495", "Отличен, пет цяло и петдесет стотни", id="rounded-half-up"),
     ],
 )
-def test_grade_phrase_short(value: str, words: str) -> None:
-    assert grade_phrase_short(Decimal(value)) == words
-
-
-def test_grade_phrase_short_range() -> None:
-    with pytest.raises(ValueError):
-        grade_phrase_short(Decimal("6.50"))
+def test_one_reading_of_an_average_in_the_headline_and_the_menu(value: str, words: str) -> None:
+    """Issue 14: one decimal is read one way in a call, whatever its hundredths."""
+    today = dt.date(2026, 11, 25)
+    summary = {"student": {"first_name": "Иван"}, "overall": {"average": value}, "subjects": []}
+    assert content.headline(summary, today, None)[0] == f"Иван: среден успех {words}."
+    assert content.averages(summary, today)[0] == f"Среден успех: {words}."

@@ -16,6 +16,7 @@ from ivr.speech import date_words
 from ivr.speech import decimal_words
 from ivr.speech import ensure_no_digits
 from ivr.speech import grade_phrase
+from ivr.speech import halves_phrase
 from ivr.speech import hours_phrase
 from ivr.speech import join_list
 from ivr.speech import marks_phrase
@@ -26,6 +27,7 @@ from ivr.speech import relative_day
 from ivr.speech import spell_digits
 from ivr.speech import time_words
 from ivr.speech import weekday_name
+from ivr.speech import with_preposition
 
 D = Decimal
 case = pytest.param
@@ -505,21 +507,61 @@ JOIN_CASES = [
     case(["математика", "физика"], "математика и физика", id="two"),
     case(["а", "б", "в"], "а, б и в", id="three"),
     case(["а", "б", "в", "г"], "а, б, в и г", id="four"),
+    case(["Английски език", "География и икономика"], "Английски език, География и икономика",
+         id="a-name-with-и-no-and-added"),
+    case(["Човекът и природата", "Музика", "Математика"],
+         "Човекът и природата, Музика, Математика", id="first-name-with-и-commas-only"),
+    case(["Физика и астрономия"], "Физика и астрономия", id="one-name-with-и"),
+    case(["Информатика", "История"], "Информатика и История", id="и-inside-a-word-is-not-и"),
+]  # fmt: skip
+
+
+PREPOSITION_CASES = [
+    case("в", "втори", "във втори", id="в-before-в"),
+    case("в", "Враца", "във Враца", id="в-before-capital-В"),
+    case("в", "февруари", "във февруари", id="в-before-ф"),
+    case("в", "трети", "в трети", id="в-plain"),
+    case("с", "Симеон", "със Симеон", id="с-before-с"),
+    case("с", "златен медал", "със златен медал", id="с-before-з"),
+    case("с", "Иван", "с Иван", id="с-plain"),
+    case("по", "физика", "по физика", id="other-prepositions-unchanged"),
+    case("в", "", "в ", id="empty-phrase"),
 ]
 
 
-# --- marks_phrase: grades I–III counted, "оценка" (feminine) understood -------------------------
+HALVES_CASES = [  # a weighted total: a late counts half an absence, never "half an hour"
+    case(D("0.5"), "неуважително отсъствие", "половин неуважително отсъствие", id="half-alone"),
+    case(D("1"), "неуважително отсъствие", "едно неуважително отсъствие", id="one"),
+    case(D("1.5"), "неуважително отсъствие", "едно и половина неуважителни отсъствия",
+         id="one-and-a-half"),
+    case(D("2"), "неуважително отсъствие", "две неуважителни отсъствия", id="two-neuter"),
+    case(D("21.5"), "неуважително отсъствие",
+         "двадесет и едно и половина неуважителни отсъствия", id="21.5"),
+    case(0, "неуважително отсъствие", "нула неуважителни отсъствия", id="zero"),
+]  # fmt: skip
+HALVES_REJECTS = [
+    case((D("0.25"), "неуважително отсъствие"), ValueError, id="quarter"),
+    case((D("-1"), "неуважително отсъствие"), ValueError, id="negative"),
+    case((D("1"), "котка"), ValueError, id="unknown-noun"),
+]
+
+
+# --- marks_phrase: grades I–III counted, each count with "оценка" (feminine) ------------------
 
 MARKS_CASES = [
-    case({6: 4, 5: 1}, "четири Отличен и една Много добър", id="four-and-one"),
-    case({6: 2}, "две Отличен", id="two-feminine"),
-    case({5: 1}, "една Много добър", id="one-feminine"),
-    case({6: 21}, "двадесет и една Отличен", id="21-feminine"),
-    case({6: 12}, "дванадесет Отличен", id="12"),
-    case({4: 101}, "сто и една Добър", id="101-feminine"),
-    case({2: 1, 6: 3, 4: 2}, "три Отличен, две Добър и една Незадоволителен", id="best-first"),
-    case({3: 2}, "две Среден", id="среден"),
-    case({6: 0, 5: 2}, "две Много добър", id="zero-left-out"),
+    case({6: 4, 5: 1}, "четири оценки Отличен и една оценка Много добър", id="four-and-one"),
+    case({6: 2}, "две оценки Отличен", id="two-feminine"),
+    case({5: 1}, "една оценка Много добър", id="one-feminine"),
+    case({6: 21}, "двадесет и една оценки Отличен", id="21-feminine"),
+    case({6: 12}, "дванадесет оценки Отличен", id="12"),
+    case({4: 101}, "сто и една оценки Добър", id="101-feminine"),
+    case(
+        {2: 1, 6: 3, 4: 2},
+        "три оценки Отличен, две оценки Добър и една оценка Незадоволителен",
+        id="best-first",
+    ),
+    case({3: 2}, "две оценки Среден", id="среден"),
+    case({6: 0, 5: 2}, "две оценки Много добър", id="zero-left-out"),
     case({}, "", id="empty"),
     case({6: 0}, "", id="only-zero"),
 ]
@@ -563,7 +605,9 @@ def rejects_of(words: Callable[..., Any], cases: list[Any]) -> list[Any]:
     + cases_of(date_words, DATE_CASES)
     + cases_of(time_words, TIME_CASES)
     + cases_of(spell_digits, SPELL_CASES)
-    + cases_of(join_list, JOIN_CASES),
+    + cases_of(join_list, JOIN_CASES)
+    + cases_of(with_preposition, PREPOSITION_CASES)
+    + cases_of(halves_phrase, HALVES_CASES),
 )
 def test_words(words: Callable[..., str], args: tuple[Any, ...], expected: str) -> None:
     assert words(*args) == expected
@@ -579,7 +623,8 @@ def test_words(words: Callable[..., str], args: tuple[Any, ...], expected: str) 
     + rejects_of(hours_phrase, HOURS_REJECTS)
     + rejects_of(weekday_name, WEEKDAY_REJECTS)
     + rejects_of(ensure_no_digits, DIGITS_REJECTS)
-    + rejects_of(marks_phrase, MARKS_REJECTS),
+    + rejects_of(marks_phrase, MARKS_REJECTS)
+    + rejects_of(halves_phrase, HALVES_REJECTS),
 )
 def test_rejects(words: Callable[..., Any], args: tuple[Any, ...], error: type[Exception]) -> None:
     with pytest.raises(error):
