@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import session_tokens
+import web_errors
 import web_headers
 from config import database
 from config import load_settings
@@ -91,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.session_protection = "strong"
     session_tokens.init_app(app, login_manager)  # the user loader: revocable, expiring sign-ins
     web_headers.init_app(app)  # CSP, nosniff, Referrer-Policy, no framing, HSTS on https
+    web_errors.init_app(app)  # Bulgarian error pages, empty TwiML for webhooks, the favicon
 
     from gradebook import web as gradebook_web
     from ivr import views as ivr_views

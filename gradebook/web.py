@@ -42,6 +42,7 @@ from werkzeug.security import generate_password_hash
 
 import session_tokens
 import throttle
+import web_errors
 from config import clock
 from config import database
 from gradebook import absences as absences_uc
@@ -262,12 +263,7 @@ def _database_error(exc: sa.exc.DBAPIError) -> Any:
         return database.unavailable_response()
 
 
-HTTP_BG = {
-    400: "Заявката не е валидна. Презаредете страницата и опитайте отново.",
-    403: "Нямате права за тази страница.",
-    404: "Страницата или записът не е намерен.",
-    405: "Това действие не е позволено така.",
-}
+HTTP_BG = web_errors.HTTP_BG
 
 
 @bp.errorhandler(400)

@@ -509,7 +509,7 @@ def calendar_revoke() -> Any:
 @bp.get("/calendar/<token>.ics")
 def ical_feed(token: str) -> Response:
     guardian = ical.guardian_for_ical_token(token)
-    body = ical.build_feed(guardian.id, request.host.split(":")[0] or "belezhnik")
+    body = ical.build_feed(guardian.id)
     return Response(
         body,
         mimetype="text/calendar",
