@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import EmailField
@@ -26,6 +25,7 @@ from wtforms.validators import EqualTo
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
+from extensions import Form
 from gradebook import rules
 
 REQUIRED = "Задължително поле."
@@ -36,11 +36,11 @@ def opts(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(Form):
     """Only the CSRF token: forms whose fields are built by hand (grid, register, buttons)."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Имейл", validators=[DataRequired(REQUIRED), Length(max=200)])
     password = PasswordField("Парола", validators=[DataRequired(REQUIRED), Length(max=200)])
 
@@ -60,12 +60,12 @@ def _password_again() -> PasswordField:
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     password = _new_password("Нова парола")
     confirm = _password_again()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField(
         "Причина за промяната", validators=[DataRequired("Посочете причина."), Length(max=500)]
     )
@@ -85,7 +85,7 @@ class GradeEditForm(ReasonForm):
 REMARK_KINDS = [("remark", "Забележка"), ("praise", "Похвала")]
 
 
-class RemarkForm(FlaskForm):
+class RemarkForm(Form):
     kind = SelectField("Вид", choices=opts(REMARK_KINDS))
     date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
     subject_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
@@ -94,7 +94,7 @@ class RemarkForm(FlaskForm):
     reason = StringField("Причина за промяната (при редакция)", validators=[Length(max=500)])
 
 
-class HealthForm(FlaskForm):
+class HealthForm(Form):
     date_from = DateField("От дата", validators=[DataRequired("Въведете дата.")])
     date_to = DateField("До дата (ако има)", validators=[Optional()])
     text = TextAreaField(
@@ -115,7 +115,7 @@ EVENT_KINDS = [
 ]
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField("Вид", choices=opts(EVENT_KINDS))
     title = StringField(
         "Заглавие", validators=[DataRequired("Въведете заглавие."), Length(max=200)]
@@ -127,7 +127,7 @@ class EventForm(FlaskForm):
     description = TextAreaField("Описание", validators=[Optional(), Length(max=2000)])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     class_id = SelectField("Клас", coerce=int, choices=opts([(0, "Цялото училище")]))
     date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
     time = TimeField("Час", validators=[DataRequired("Въведете час.")])
@@ -135,13 +135,13 @@ class MeetingForm(FlaskForm):
     topic = TextAreaField("Тема", validators=[Optional(), Length(max=1000)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(
         "Отговор", validators=[DataRequired("Напишете отговор."), Length(max=4000)]
     )
 
 
-class StudentForm(FlaskForm):
+class StudentForm(Form):
     first_name = StringField("Име", validators=[DataRequired(REQUIRED), Length(max=100)])
     middle_name = StringField("Презиме", validators=[Optional(), Length(max=100)])
     last_name = StringField("Фамилия", validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -154,18 +154,18 @@ class StudentForm(FlaskForm):
     sop = BooleanField("Специални образователни потребности (СОП)")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     class_id = SelectField("Нов клас", coerce=int, choices=opts([]))
     date = DateField("От дата", validators=[DataRequired("Въведете дата.")])
     reason = StringField("Причина", validators=[Optional(), Length(max=200)])
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     date = DateField("Дата на отписване", validators=[DataRequired("Въведете дата.")])
     reason = StringField("Причина", validators=[DataRequired("Посочете причина."), Length(max=200)])
 
 
-class YearSettingsForm(FlaskForm):
+class YearSettingsForm(Form):
     month_lock_day = IntegerField(
         "Заключване на предходния месец след ден (1–28, празно = без)", validators=[Optional()]
     )
@@ -175,21 +175,21 @@ class YearSettingsForm(FlaskForm):
     ends_on = DateField("Край на учебната година", validators=[Optional()])
 
 
-class TeacherSelectForm(FlaskForm):
+class TeacherSelectForm(Form):
     teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
 
 
 WEEKDAYS = [(1, "понеделник"), (2, "вторник"), (3, "сряда"), (4, "четвъртък"), (5, "петък")]
 
 
-class ClassForm(FlaskForm):
+class ClassForm(Form):
     name = StringField("Паралелка (напр. 8е)", validators=[DataRequired(REQUIRED), Length(max=20)])
     grade_level = IntegerField("Клас (0 = ПГ, 1–12)", validators=[Optional()])
     shift = SelectField("Смяна", coerce=int, choices=opts([(1, "първа"), (2, "втора")]))
     class_teacher_id = SelectField("Класен ръководител", coerce=int, choices=opts([(0, "—")]))
 
 
-class SubjectForm(FlaskForm):
+class SubjectForm(Form):
     name = StringField("Предмет", validators=[DataRequired(REQUIRED), Length(max=100)])
     short_name = StringField("Съкращение", validators=[Optional(), Length(max=20)])
 
@@ -197,7 +197,7 @@ class SubjectForm(FlaskForm):
 SECTIONS = [("A", "А — задължителни"), ("B", "Б — избираеми"), ("V", "В — факултативни")]
 
 
-class CurriculumForm(FlaskForm):
+class CurriculumForm(Form):
     subject_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
     teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
     hours_term1 = StringField("Часове седмично, I срок", default="2")
@@ -206,7 +206,7 @@ class CurriculumForm(FlaskForm):
     group_name = StringField("Група (при разделяне)", validators=[Optional(), Length(max=40)])
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     curriculum_id = SelectField("Предмет", coerce=int, choices=opts([(0, "—")]))
     weekday = SelectField("Ден", coerce=int, choices=opts(WEEKDAYS))
     period = IntegerField("Час №", validators=[Optional()])
@@ -214,14 +214,14 @@ class SlotForm(FlaskForm):
     room = StringField("Стая", validators=[Optional(), Length(max=20)])
 
 
-class BellForm(FlaskForm):
+class BellForm(Form):
     shift = SelectField("Смяна", coerce=int, choices=opts([(1, "първа"), (2, "втора")]))
     period = IntegerField("Час №", validators=[Optional()])
     starts_at = StringField("Начало (чч:мм)", validators=[DataRequired(REQUIRED)])
     ends_at = StringField("Край (чч:мм)", validators=[DataRequired(REQUIRED)])
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     name = StringField("Наименование", validators=[DataRequired(REQUIRED), Length(max=200)])
     date_from = DateField("От", validators=[DataRequired("Въведете дата.")])
     date_to = DateField("До (включително)", validators=[Optional()])
@@ -229,7 +229,7 @@ class HolidayForm(FlaskForm):
     grade_to = IntegerField("до", default=12, validators=[Optional()])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     full_name = StringField("Име и фамилия", validators=[DataRequired(REQUIRED), Length(max=200)])
     email = EmailField("Имейл", validators=[DataRequired(REQUIRED), Length(max=200)])
     role = SelectField(
@@ -238,14 +238,14 @@ class StaffForm(FlaskForm):
     position = StringField("Длъжност", validators=[Optional(), Length(max=100)])
 
 
-class InvitationPasswordForm(FlaskForm):
+class InvitationPasswordForm(Form):
     """Accepting an invitation to an account never used: its first password."""
 
     password = _new_password("Парола за входа (поне 10 знака)")
     confirm = _password_again()
 
 
-class LinkGuardianForm(FlaskForm):
+class LinkGuardianForm(Form):
     contact = StringField(
         "Имейл или телефон на родителя", validators=[DataRequired(REQUIRED), Length(max=200)]
     )
@@ -257,7 +257,7 @@ class LinkGuardianForm(FlaskForm):
     )
 
 
-class NewThreadForm(FlaskForm):
+class NewThreadForm(Form):
     guardian_id = SelectField("До родител", coerce=int, choices=opts([(0, "—")]))
     subject = StringField("Тема", validators=[DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField(
@@ -271,7 +271,7 @@ class SubjectEditForm(SubjectForm):
     )
 
 
-class CurriculumEditForm(FlaskForm):
+class CurriculumEditForm(Form):
     teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
     hours_term1 = StringField("Часове седмично, I срок")
     hours_term2 = StringField("Часове седмично, II срок")
@@ -279,7 +279,7 @@ class CurriculumEditForm(FlaskForm):
     group_name = StringField("Група (при разделяне)", validators=[Optional(), Length(max=40)])
 
 
-class NewYearForm(FlaskForm):
+class NewYearForm(Form):
     name = StringField(
         "Учебна година (напр. 2026/2027)", validators=[DataRequired(REQUIRED), Length(max=9)]
     )

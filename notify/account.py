@@ -29,7 +29,6 @@ from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import PasswordField
@@ -41,6 +40,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 
 import session_tokens
+from extensions import Form
 from models import Channel
 from models import Guardian
 from models import School
@@ -74,7 +74,7 @@ def _pin_again(label: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     student_code = StringField(
         "ИД код на ученика", validators=[DataRequired("Въведете ИД кода."), Length(max=20)]
     )
@@ -85,11 +85,11 @@ class RegisterForm(FlaskForm):
     email = EmailField("Електронна поща", validators=[Optional(), Length(max=200)])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     code = StringField("Код от SMS", validators=[Optional(), Length(max=10)])
 
 
-class FinishForm(FlaskForm):
+class FinishForm(Form):
     password = PasswordField("Парола (поне 8 знака)", validators=[DataRequired("Въведете парола.")])
     password2 = PasswordField(
         "Паролата отново",
@@ -104,19 +104,19 @@ class FinishForm(FlaskForm):
     pin2 = _pin_again("ПИН отново")
 
 
-class AddChildForm(FlaskForm):
+class AddChildForm(Form):
     student_code = StringField(
         "ИД код на детето", validators=[DataRequired("Въведете ИД кода."), Length(max=20)]
     )
 
 
-class PinForm(FlaskForm):
+class PinForm(Form):
     password = PasswordField("Парола", validators=[DataRequired("Въведете паролата си.")])
     pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
     pin2 = _pin_again("Новият ПИН отново")
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     digest = BooleanField("Едно обобщение на ден вместо всяко известие поотделно")
     sms_cyrillic = BooleanField("SMS на кирилица (по-дълги, може да струват повече)")
     stop_all = BooleanField("Спри всички известия")
@@ -126,7 +126,7 @@ def _client_key() -> str:
     return f"ip:{request.remote_addr or '?'}"
 
 
-class PinSetForm(FlaskForm):
+class PinSetForm(Form):
     pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
     pin2 = _pin_again("Новият ПИН отново")
 
@@ -141,7 +141,7 @@ def _guardian() -> Guardian:
     return current_user  # type: ignore[return-value]
 
 
-def _field_error(form: FlaskForm, exc: AccountError) -> None:
+def _field_error(form: Form, exc: AccountError) -> None:
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
         field.errors = [*list(field.errors or []), exc.message_bg]
@@ -149,7 +149,7 @@ def _field_error(form: FlaskForm, exc: AccountError) -> None:
         flash(exc.message_bg, "error")
 
 
-def _form_page(form: FlaskForm, action: Callable[[], Any], template: str, **context: Any) -> Any:
+def _form_page(form: Form, action: Callable[[], Any], template: str, **context: Any) -> Any:
     """A parent's form page: a valid POST runs ``action``, whose answer is the response; an
     :class:`AccountError` it raises is shown beside the field it names and the page is shown
     again (400 after a POST, 200 for a GET)."""
@@ -174,7 +174,7 @@ def _decided(student: Student, accept: bool) -> str:
 def _button_posted() -> Guardian:
     """The signed-in parent of a one-button POST (its CSRF token checked, else 400)."""
     guardian = _guardian()
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     return guardian
 
@@ -350,9 +350,7 @@ def _signed_in_guardian() -> Guardian | None:
 def links() -> Any:
     guardian = _guardian()
     invites, family = families.family_of(guardian)
-    return render_template(
-        "notify/links.html", invites=invites, family=family, button_form=FlaskForm()
-    )
+    return render_template("notify/links.html", invites=invites, family=family, button_form=Form())
 
 
 @bp.post("/account/links/<int:rid>/<any(confirm, decline):decision>")
@@ -386,7 +384,7 @@ def link_revoke(link_id: int) -> Any:
 def link_token(rid: int, token: str) -> Any:
     """The invitation link from the e-mail or SMS: possession of the token (sent to the parent's
     verified contact) is the proof; a different signed-in parent is refused."""
-    form = FlaskForm()
+    form = Form()
     try:
         request_row = families.invite_by_token(rid, token, _signed_in_guardian())
     except AccountError as exc:

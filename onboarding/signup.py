@@ -32,7 +32,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_wtf import FlaskForm
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms import StringField
@@ -46,6 +45,7 @@ from wtforms.validators import Regexp
 import throttle
 from config import clock
 from config import urls
+from extensions import Form
 from gradebook.access import current_staff
 from gradebook.access import operator_required
 from gradebook.demo import school_year_bounds
@@ -77,7 +77,7 @@ class SignupError(ValueError):
 
 
 # --- forms -----------------------------------------------------------------------------------------
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     school_name = StringField(
         "Име на училището", [DataRequired("Попълнете името."), Length(max=200)]
     )
@@ -96,17 +96,17 @@ class SignupForm(FlaskForm):
     note = TextAreaField("Бележка", [Optional(), Length(max=2000)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         "Причина", [DataRequired("Посочете причина за отказа."), Length(max=1000)]
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     pass
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     password = PasswordField(
         "Нова парола", [DataRequired("Въведете парола."), Length(min=10, message="Поне 10 знака.")]
     )

@@ -32,13 +32,13 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
 from wtforms import BooleanField
 from wtforms import StringField
 
 from config import clock
+from extensions import Form
 from gradebook.access import admin_required
 from gradebook.access import class_teacher_class_ids
 from gradebook.access import current_school_id
@@ -69,20 +69,20 @@ MAX_UPLOAD = 5 * 1024 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Файл (CSV или XLSX)", [FileRequired("Изберете файл.")])
 
 
-class CommitForm(FlaskForm):
+class CommitForm(Form):
     invite = BooleanField("Покани посочените родители (e-mail или SMS с ИД кода)")
 
 
-class LeaversForm(FlaskForm):
+class LeaversForm(Form):
     on_date = StringField("Дата на напускане (дд.мм.гггг)")
     reason = StringField("Причина", default="отписан")
 
 
-class AspForm(FlaskForm):
+class AspForm(Form):
     file = FileField("Месечен файл (.txt)", [FileRequired("Изберете файл.")])
 
 

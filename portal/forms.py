@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import PasswordField
@@ -15,23 +14,24 @@ from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
 
+from extensions import Form
 from portal.accounts import MIN_PASSWORD_LENGTH
 from portal.conversations import MESSAGE_MAX
 
 REQUIRED = "Попълнете полето."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(REQUIRED), Length(max=200)])
     password = PasswordField("Парола", validators=[DataRequired(REQUIRED), Length(max=200)])
     remember = BooleanField("Запомни ме на това устройство")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         "Нова парола",
         validators=[
@@ -61,11 +61,11 @@ def message_body(label: str) -> Any:
     )
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = message_body("Отговор")
 
 
-class NewMessageForm(FlaskForm):
+class NewMessageForm(Form):
     staff_id = SelectField("До", validate_choice=False)  # checked by the use-case
     subject = StringField(
         "Тема", validators=[DataRequired(REQUIRED), Length(max=200, message="Най-много 200 знака.")]
@@ -73,5 +73,5 @@ class NewMessageForm(FlaskForm):
     body = message_body("Съобщение")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (sign out, new calendar link…)."""
