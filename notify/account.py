@@ -41,11 +41,13 @@ from wtforms.validators import Optional
 
 import session_tokens
 from extensions import Form
+from extensions import csrf
 from models import Channel
 from models import Guardian
 from models import School
 from models import Student
 from models import db
+from notify import email_headers
 from notify import families
 from notify import operations as ops
 from notify.account_rules import AccountError
@@ -177,6 +179,22 @@ def _button_posted() -> Guardian:
     if not Form().validate_on_submit():
         abort(400)
     return guardian
+
+
+# --- one-click unsubscribe (RFC 8058) ---------------------------------------------------------
+@bp.route("/account/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # a mail client's one-click POST carries no CSRF token: the signed token is the proof
+def unsubscribe(token: str) -> Any:
+    """GET: a page with one button (a link scanner that follows the link changes nothing);
+    POST (the button, or the mail client's ``List-Unsubscribe=One-Click``): e-mails stopped."""
+    guardian_id = email_headers.guardian_id_of(token)
+    guardian = db.session.get(Guardian, guardian_id) if guardian_id is not None else None
+    if guardian is None:
+        abort(404)
+    if request.method == "POST":
+        ops.stop_email(guardian)
+        return render_template("notify/unsubscribe.html", done=True), 200
+    return render_template("notify/unsubscribe.html", done=False, token=token)
 
 
 # --- registration -----------------------------------------------------------------------------

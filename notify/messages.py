@@ -35,6 +35,7 @@ from typing import Any
 
 from flask import current_app
 
+from config.urls import link
 from gradebook.rules import RuleError
 from gradebook.rules import format_date_bg
 from gradebook.rules import format_decimal_bg
@@ -237,11 +238,25 @@ def email_lines(event_type: NotifyEvent | str, payload: dict[str, Any]) -> list[
     return lines
 
 
+def email_links() -> dict[str, str]:
+    """The portal and its notification settings, on the public address (needs an app context)."""
+    return {
+        "portal_url": link("portal.index", portal=True),
+        "preferences_url": link("account.preferences", portal=True),
+    }
+
+
 def email_text(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
     lines = email_lines(event_type, payload)
+    links = email_links()
+    why = (
+        "Получавате едно обобщение на ден, защото така сте избрали."
+        if NotifyEvent(event_type) is NotifyEvent.DIGEST
+        else "Бележник — електронен дневник."
+    )
     footer = (
-        "\n\n--\nБележник — електронен дневник. Известията се настройват от "
-        "„Профил → Известия“ в портала за родители."
+        f"\n\n--\n{why}\nПортал за родители: {links['portal_url']}\n"
+        f"Известия (какво и как получавате): {links['preferences_url']}"
     )
     return "\n".join(lines) + footer
 
@@ -255,6 +270,7 @@ def email_html(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         subject=email_subject(event, payload),
         lines=email_lines(event, payload),
         payload=payload,
+        **email_links(),
     )
 
 

@@ -431,6 +431,32 @@ def save_preferences(
     db.session.commit()
 
 
+def stop_email(guardian: Guardian) -> None:
+    """The one-click unsubscribe of a notification e-mail (RFC 8058): every notice by e-mail off
+    for this parent, the daily summary too (it is an e-mail); SMS and the phone as they were;
+    sign-up codes and password links still come (they are never muted). Idempotent. Commits."""
+    existing = {
+        p.event_type: p
+        for p in db.session.scalars(
+            sa.select(NotificationPreference).where(
+                NotificationPreference.guardian_id == guardian.id,
+                NotificationPreference.channel == Channel.EMAIL,
+            )
+        )
+    }
+    for event in PREFERENCE_EVENTS:
+        if event in existing:
+            existing[event].enabled = False
+        else:
+            db.session.add(
+                NotificationPreference(
+                    guardian_id=guardian.id, event_type=event, channel=Channel.EMAIL, enabled=False
+                )
+            )
+    guardian.digest = False
+    db.session.commit()
+
+
 def children_of(guardian: Guardian) -> list[Student]:
     return list(
         db.session.scalars(

@@ -24,8 +24,10 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
+from dataclasses import field
 from email.message import EmailMessage
 from email.utils import formataddr
+from email.utils import formatdate
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,8 @@ class OutMessage:
     subject: str = ""
     html: str | None = None
     claimed_at: dt.datetime | None = None
+    message_id: str = ""  # e-mail: from notify.email_headers (else derived from the row id)
+    headers: dict[str, str] = field(default_factory=dict)  # e-mail: List-Unsubscribe…
 
 
 class SmsProvider(Protocol):
@@ -250,9 +254,10 @@ class TwilioSms:
 
 # --- SMTP -------------------------------------------------------------------------------------
 class SmtpEmail:
-    """SMTP with text and HTML parts. The Message-ID is derived from the row id, so a message
-    the admin sends again after an unknown outcome carries the same id (mail clients fold
-    duplicates)."""
+    """SMTP with text and HTML parts. The Message-ID comes with the message
+    (:func:`notify.email_headers.message_id`: from the row, so a message the admin sends again
+    after an unknown outcome carries the same id and mail clients fold duplicates); ``Date`` is
+    the moment it is handed to the server."""
 
     name = "smtp"
 
@@ -279,7 +284,10 @@ class SmtpEmail:
         msg["To"] = message.to
         msg["Subject"] = message.subject
         domain = address.rpartition("@")[2] or "belezhnik.local"
-        msg["Message-ID"] = f"<outbox-{message.row_id}@{domain}>"
+        msg["Date"] = formatdate(localtime=True)
+        msg["Message-ID"] = message.message_id or f"<outbox-{message.row_id}@{domain}>"
+        for name, value in message.headers.items():
+            msg[name] = value
         msg.set_content(message.body)
         if message.html:
             msg.add_alternative(message.html, subtype="html")

@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
+from email.utils import parseaddr
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +57,7 @@ from models import NotifyEvent
 from models import OutboxStatus
 from models import School
 from models import db
+from notify import email_headers
 from notify import messages
 from notify.outbox import pending_row
 from notify.providers import OutMessage
@@ -218,6 +220,11 @@ class Worker:
         return self._quiet[school_id]
 
     def _message(self, row: NotificationOutbox, html: bool = False) -> OutMessage:
+        message_id, headers = "", {}
+        if row.channel is Channel.EMAIL:
+            sender = parseaddr(str(current_app.config.get("MAIL_FROM", "")))[1]
+            message_id = email_headers.message_id(row.id, row.created_at, sender.rpartition("@")[2])
+            headers = email_headers.list_headers(row.guardian_id, row.event_type)
         return OutMessage(
             row_id=row.id,
             to=row.to_address,
@@ -225,6 +232,8 @@ class Worker:
             subject=row.subject,
             html=messages.email_html(row.event_type, row.payload) if html else None,
             claimed_at=row.claimed_at,
+            message_id=message_id,
+            headers=headers,
         )
 
     # --- 1. reconcile ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from models import NotificationOutbox
 from models import NotifyEvent
 from models import OutboxStatus
 from models import db
+from notify import email_headers
 from notify.providers import OutMessage
 from notify.providers import SmtpEmail
 from notify.providers import UnknownOutcome
@@ -78,7 +79,7 @@ def all_rows() -> list[NotificationOutbox]:
 
 
 def message_id(row: NotificationOutbox) -> str:
-    return f"<outbox-{row.id}@belezhnik.local>"
+    return email_headers.message_id(row.id, row.created_at, "belezhnik.local")
 
 
 def test_worker_killed_while_sending_emails_never_sends_one_twice(
@@ -94,7 +95,7 @@ def test_worker_killed_while_sending_emails_never_sends_one_twice(
     env = {
         **os.environ,
         "DATABASE_URL": any_app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "x",
+        "SECRET_KEY": any_app.config["SECRET_KEY"],  # one deployment: one key (Message-IDs)
         "TWILIO_AUTH_TOKEN": "test-twilio-token",
         "SMS_BACKEND": "console",
         "EMAIL_BACKEND": "smtp",

@@ -3,9 +3,12 @@ and an SMTP server that is down is retried later."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
+import re
 import socket
 from email import policy
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -15,6 +18,7 @@ from models import Channel
 from models import NotifyEvent
 from models import OutboxStatus
 from models import db
+from notify import email_headers
 from notify.outbox import enqueue_for_students
 from notify.worker import Worker
 from tests.notify_helpers import grade_payload
@@ -75,12 +79,54 @@ def test_email_reaches_a_real_smtp_server(smtp_app) -> None:  # type: ignore[no-
     assert message["Subject"] == "Бележник: Нова оценка — Иван"
     assert message["To"].startswith("tati")
     row = rows(channel=Channel.EMAIL)[0]
-    assert message["Message-ID"] == f"<outbox-{row.id}@belezhnik.local>"
-    assert row.provider_id == f"outbox-{row.id}@belezhnik.local"
+    assert message["Message-ID"] == email_headers.message_id(
+        row.id, row.created_at, "belezhnik.local"
+    )
+    assert re.fullmatch(
+        rf"<outbox-{row.id}\.[0-9a-f]{{16}}@belezhnik\.local>", message["Message-ID"]
+    )
+    assert row.provider_id == message["Message-ID"].strip("<>")
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "Иван: Много добър 5,25 по Български език и литература, 25.11" in text
     assert "<h1" in html and "Много добър 5,25" in html
+
+
+def test_email_carries_the_headers_mail_servers_and_clients_check(smtp_app) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14, RFC 5322 (Date), RFC 3834 (Auto-Submitted), RFC 8058 (one-click unsubscribe):
+    read back from a real SMTP server with Python's mail parser."""
+    app, port = smtp_app
+    app.config["PORTAL_BASE_URL"] = "https://portal.example.bg"
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        enqueue_grade()
+        app.config["NOW"] = "2026-11-25T10:03:00"
+        assert Worker().drain().sent == 1
+    finally:
+        controller.stop()
+    [message] = inbox.messages
+    assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Auto-Submitted"] == "auto-generated"
+    unsubscribe = message["List-Unsubscribe"]
+    assert re.fullmatch(r"<https://portal\.example\.bg/account/unsubscribe/[\w.-]+>", unsubscribe)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "https://portal.example.bg/account/preferences" in part
+        assert "https://portal.example.bg/" in part
+        assert "Профил → Известия" not in part  # no such menu item
+
+
+def test_message_ids_differ_between_deployments_for_the_same_row(app) -> None:  # type: ignore[no-untyped-def]
+    created = dt.datetime(2026, 11, 25, 8, 0)
+    with app.app_context():
+        first = email_headers.message_id(7, created, "belezhnik.bg")
+        assert first == email_headers.message_id(7, created, "belezhnik.bg")  # a resend: same id
+        app.config["SECRET_KEY"] = "another-deployment"
+        assert email_headers.message_id(7, created, "belezhnik.bg") != first
 
 
 def test_smtp_down_is_retried_later(smtp_app) -> None:  # type: ignore[no-untyped-def]
