@@ -94,13 +94,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web_headers.init_app(app)  # CSP, nosniff, Referrer-Policy, no framing, HSTS on https
     web_errors.init_app(app)  # Bulgarian error pages, empty TwiML for webhooks, the favicon
 
-    from gradebook import web as gradebook_web
+    from gradebook import views as gradebook_views
     from ivr import views as ivr_views
     from notify import views as notify_views
     from onboarding import views as onboarding_views
     from portal import views as portal_views
 
-    for part in (portal_views, gradebook_web, ivr_views, notify_views, onboarding_views):
+    for part in (portal_views, gradebook_views, ivr_views, notify_views, onboarding_views):
         part.init_app(app)
 
     from cli import register_cli

@@ -3,8 +3,11 @@
 Views stay thin: read the request, call one use-case (``gradebook.grades``, ``gradebook.absences``,
 …), render. :func:`actor` is who acts; :func:`form_action` runs a posted button's use-case and
 flashes the outcome; :func:`save_form` submits a page's form and redirects or re-renders with the
-field messages; :func:`fail` turns a use-case error into 403/404 or a flashed message. The teacher
-pages (:mod:`gradebook.web`), the admin pages (:mod:`gradebook.admin_web`) and the staff accounts
+field messages; :func:`form_page` is a whole new-or-edit page around it; :func:`delete_with_reason`
+is the POST behind every "delete with a reason" button; :func:`post_table` saves a whole table
+(with :func:`numbered_fields`, its cells); :func:`fail` turns a use-case error into
+403/404 or a flashed message. The teacher pages (:mod:`gradebook.views`, one module per topic),
+the admin pages (:mod:`gradebook.admin_web`) and the staff accounts
 (:mod:`gradebook.staff_accounts_web`) all register their routes on :data:`bp`.
 """
 
@@ -12,17 +15,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from typing import Protocol
+from typing import TypeVar
 
 from flask import Blueprint
 from flask import abort
 from flask import flash
 from flask import redirect
+from flask import render_template
 from flask import request
 
 from gradebook import access
 from gradebook import core
+from gradebook.forms import ReasonForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+
+DELETE_REASON_BG = "Посочете причина за изтриването."
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=_Row)
 
 
 def actor() -> core.Actor:
@@ -90,3 +107,89 @@ def save_form(
         flash(success, "success")
         return redirect(target(result) if callable(target) else target), 200
     return None, 422 if request.method == "POST" else 200
+
+
+def form_page(
+    form: Any,
+    call: Callable[[], Any],
+    success: str,
+    target: str | Callable[[Any], str],
+    template: str,
+    **context: Any,
+) -> Any:
+    """A new-or-edit page: :func:`save_form`, and unless it redirected, the page again (with the
+    typed values and the field messages) and its status."""
+    done, status = save_form(form, call, success, target)
+    if done is not None:
+        return done
+    return render_template(template, form=form, **context), status
+
+
+def delete_with_reason(
+    model: type[_R],
+    object_id: int,
+    delete: Callable[..., Any],
+    success: str | Callable[[Any], str],
+    target: Callable[[_R], str],
+    *,
+    versioned: bool = True,
+    lockable: bool = False,
+    invalid: str = DELETE_REASON_BG,
+    back: Callable[[_R], str] | None = None,
+) -> Any:
+    """The POST behind a "delete with a reason" button: the row read within the actor's school
+    (404 for another school's), then :func:`form_action` runs the use-case
+    ``delete(actor, row.id, reason=…)`` — with the page's ``version`` (optimistic locking) when
+    ``versioned``, with ``override_lock`` (an admin's, in a locked month) when ``lockable`` — 400
+    without the CSRF token, ``invalid`` flashed without a reason. Then to ``target``, or to
+    ``back`` (when given) if nothing was deleted. Both addresses are taken before the delete: a
+    deleted row's attributes may no longer load."""
+    me = actor()
+    row = core.get_in_school(model, object_id, me.school_id)
+    form = ReasonForm()
+    done, undone = target(row), (back or target)(row)
+
+    def call() -> Any:
+        options: dict[str, Any] = {"reason": form.reason.data or ""}
+        if versioned:
+            options["version"] = form.version.data
+        if lockable:
+            options["override_lock"] = bool(form.override_lock.data) and me.is_admin
+        return delete(me, row.id, **options)
+
+    deleted = form_action(form, call, success, invalid=invalid)
+    return redirect(done if deleted else undone)
+
+
+def post_table(
+    form: Any,
+    call: Callable[[], Any],
+    success: Callable[[Any], str],
+    target: Callable[[Any], str],
+) -> tuple[Any, int, dict[str, str]]:
+    """The POST of a page that saves a whole table (the grade grid, final grades, a lesson's
+    register, a class's absences): 400 without the CSRF token; a use-case error is flashed (or
+    is 403/404) and gives (None, its status, its per-cell messages) for the page to show again
+    with what was typed; success flashes ``success(result)`` and gives (redirect to
+    ``target(result)``, 200, {})."""
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        result = call()
+    except core.OperationError as exc:
+        fail(exc)
+        return None, exc.status, exc.errors
+    flash(success(result), "success")
+    return redirect(target(result)), 200, {}
+
+
+def numbered_fields(prefix: str) -> dict[int, str]:
+    """The posted fields named ``prefix`` + a number (``g12``: the cell of student 12), by that
+    number; a name like ``g²`` (a digit to ``str.isdigit`` that ``int`` refuses) is no cell."""
+    return {
+        int(name[len(prefix) :]): value
+        for name, value in request.form.items()
+        if name.startswith(prefix)
+        and name[len(prefix) :].isascii()
+        and name[len(prefix) :].isdigit()
+    }

@@ -487,12 +487,12 @@ def _post(client: FlaskClient, url: str, data: dict[str, str]) -> Any:
 @pytest.mark.parametrize(
     ("url", "data"),
     [
-        # gradebook/web.py class_absences: "²".isdigit() but int("²") fails
+        # gradebook/views/absences.py class_absences: "²".isdigit() but int("²") fails
         ("/staff/classes/1/absences", {"absence": "²", "mode": "excuse"}),
-        # gradebook/web.py grid / final_grades: a cell named "g²"
+        # gradebook/views/grades.py grid / final_grades: a cell named "g²"
         ("/staff/grid/1", {"g²": "5", "kind": "current", "date": "25.11.2026"}),
         ("/staff/grid/1/final?kind=annual", {"g²": "5", "v²": "1"}),
-        # gradebook/web.py final_grades: a term of 10**19 reached the query (overflow)
+        # gradebook/views/grades.py final_grades: a term of 10**19 reached the query (overflow)
         ("/staff/grid/1/final?kind=annual", {"term": "-9999999999999999999"}),
         # gradebook/admin_web.py: teacher ids and the student to go back to, out of range
         ("/staff/admin/classes/1/teacher", {"teacher_id": "-9999999999999999999"}),

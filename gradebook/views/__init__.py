@@ -1,0 +1,47 @@
+"""The teacher pages of the staff web (blueprint ``staff``, ``/staff``), one module per topic, each
+registering its routes on :data:`gradebook.staff_base.bp` (so every endpoint is ``staff.<view>``).
+
+Views stay thin: read the request → call one use-case (``gradebook.grades``, ``gradebook.absences``,
+…) → render. Every object is fetched with ``core.get_in_school`` (404 for other schools' rows) and
+every right is checked by the use-case or by ``common.require_view_class``.
+
+- :mod:`~gradebook.views.common`: template filters, the staff navigation, error pages, headers,
+  the helpers of the views about one pupil;
+- :mod:`~gradebook.views.session`: sign-in (throttled), sign-out, password, switching school;
+- :mod:`~gradebook.views.operator`: the platform operator's schools (no pupil data);
+- :mod:`~gradebook.views.home`: today's lessons, a class, the class teacher's overview;
+- :mod:`~gradebook.views.grades`: the grade grid, term and annual grades, one grade's edit/delete;
+- :mod:`~gradebook.views.absences`: a lesson's register, a class's absences, deleting one;
+- :mod:`~gradebook.views.students`: a pupil's page, reopening their phone access;
+- :mod:`~gradebook.views.remarks`, :mod:`~gradebook.views.health`: a pupil's remarks, health notes;
+- :mod:`~gradebook.views.events`: events and parent meetings;
+- :mod:`~gradebook.views.history`: the audit history of an object or a pupil;
+- :mod:`~gradebook.views.messages`: conversations with parents.
+
+Admin screens: :mod:`gradebook.admin_web` and :mod:`gradebook.staff_accounts_web`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gradebook.staff_base import bp
+
+
+def init_app(app: Flask) -> None:
+    from gradebook import admin_web  # noqa: F401  (registers the admin routes on ``bp``)
+    from gradebook import staff_accounts_web  # noqa: F401  (staff accounts and invitations)
+    from gradebook.views import absences  # noqa: F401  (each module registers its routes on ``bp``)
+    from gradebook.views import common  # noqa: F401
+    from gradebook.views import events  # noqa: F401
+    from gradebook.views import grades  # noqa: F401
+    from gradebook.views import health  # noqa: F401
+    from gradebook.views import history  # noqa: F401
+    from gradebook.views import home  # noqa: F401
+    from gradebook.views import messages  # noqa: F401
+    from gradebook.views import operator  # noqa: F401
+    from gradebook.views import remarks  # noqa: F401
+    from gradebook.views import session  # noqa: F401
+    from gradebook.views import students  # noqa: F401
+
+    app.register_blueprint(bp)
