@@ -1729,7 +1729,10 @@ def thread(thread_id: int) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from gradebook import admin_web  # noqa: F401  (registers the admin routes on ``bp``)
-    from gradebook import staff_accounts_web  # noqa: F401  (staff accounts and invitations)
+    from gradebook.views import admin_people  # noqa: F401  (registers the admin routes on ``bp``)
+    from gradebook.views import admin_school  # noqa: F401
+    from gradebook.views import admin_school_year  # noqa: F401
+    from gradebook.views import admin_timetable  # noqa: F401
+    from gradebook.views import staff_accounts  # noqa: F401  (staff accounts and invitations)
 
     app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""The staff web's views, one module per topic, all on the ``staff`` blueprint."""
