@@ -87,12 +87,17 @@ def submit(
 
 
 def button(
-    call: Callable[[core.Actor], Any], success: str | Callable[[Any], str], target: str
+    call: Callable[[core.Actor], Any],
+    success: str | Callable[[Any], str],
+    target: str,
+    form: Any = None,
+    invalid: str = "",
 ) -> Any:
-    """A posted button: check the CSRF token, run ``call(actor)``, flash the outcome (a refusal
-    flashes its message; 403/404 abort) and go to ``target`` either way."""
+    """A posted button or small form (``form``, else just the CSRF token): run ``call(actor)``,
+    flash the outcome (``invalid`` for bad input, a refusal its message; 403/404 abort) and go to
+    ``target`` either way."""
     me = actor()
-    form_action(CsrfForm(), lambda: call(me), success)
+    form_action(form if form is not None else CsrfForm(), lambda: call(me), success, invalid)
     return redirect(target)
 
 

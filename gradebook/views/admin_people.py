@@ -32,7 +32,6 @@ from gradebook.forms import opts
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
-from gradebook.staff_base import form_action
 from gradebook.views.admin_common import button
 from gradebook.views.admin_common import classes
 from gradebook.views.admin_common import strict_button
@@ -144,9 +143,8 @@ def admin_student_move(student_id: int) -> Any:
     student = core.get_in_school(Student, student_id, me.school_id)
     form = MoveForm()
     form.class_id.choices = opts([(c.id, c.name) for c in classes(me.school_id)])
-    form_action(
-        form,
-        lambda: people.move_student(
+    return button(
+        lambda me: people.move_student(
             me,
             student.id,
             class_id=form.class_id.data,
@@ -154,9 +152,10 @@ def admin_student_move(student_id: int) -> Any:
             reason=form.reason.data or "",
         ),
         "Ученикът е преместен.",
+        url_for("staff.admin_student", student_id=student.id),
+        form,
         invalid="Изберете клас и дата.",
     )
-    return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
 @bp.post("/admin/students/<int:student_id>/leave")
@@ -165,15 +164,15 @@ def admin_student_leave(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
     form = LeaveForm()
-    form_action(
-        form,
-        lambda: people.student_leaves(
+    return button(
+        lambda me: people.student_leaves(
             me, student.id, date=form.date.data, reason=form.reason.data or ""
         ),
         "Ученикът е отписан.",
+        url_for("staff.admin_student", student_id=student.id),
+        form,
         invalid="Посочете дата и причина.",
     )
-    return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
 @bp.post("/admin/students/<int:student_id>/code")
