@@ -1,7 +1,7 @@
-"""What the school admin's pages share: the school's classes and teachers for the pickers, and the
-few shapes most admin views take — a posted form that redirects or re-renders its page
-(:func:`submit`), a posted button (:func:`button`, :func:`strict_button`), one edit page with a
-delete button (:func:`edit_page`, :func:`delete_route`)."""
+"""What the school admin's pages share: the school's classes, subjects and teachers for the
+pickers, and the few shapes most admin views take — a posted form that redirects or re-renders its
+page (:func:`submit`), a posted button (:func:`button`, :func:`strict_button`), one edit page with
+a delete button (:func:`edit_page`, :func:`delete_route`)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,9 @@ def submit(
 ) -> Any:
     """Submit a page's form to its use-case: success flashes ``success`` (or ``success(result)``)
     and redirects to ``target`` (or ``target(result)``); otherwise ``page(form, status)`` shows the
-    typed values with the field messages — 200 on GET, 422 for invalid input, the error's status."""
+    typed values with the field messages — 200 on GET, 422 for invalid input, the error's status.
+    (``staff_base.save_form`` with the page rendered here, and a message that may name the result:
+    a new class's name, a new pupil's code.)"""
     if not form.validate_on_submit():
         return page(form, 422 if request.method == "POST" else 200)
     try:
