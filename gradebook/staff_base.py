@@ -6,9 +6,8 @@ flashes the outcome; :func:`save_form` submits a page's form and redirects or re
 field messages; :func:`form_page` is a whole new-or-edit page around it; :func:`delete_with_reason`
 is the POST behind every "delete with a reason" button; :func:`post_table` saves a whole table
 (with :func:`numbered_fields`, its cells); :func:`fail` turns a use-case error into
-403/404 or a flashed message. The teacher pages (:mod:`gradebook.views`, one module per topic),
-the admin pages (:mod:`gradebook.admin_web`) and the staff accounts
-(:mod:`gradebook.staff_accounts_web`) all register their routes on :data:`bp`.
+403/404 or a flashed message. The teacher and admin pages (:mod:`gradebook.views`, one module
+per topic) all register their routes on :data:`bp`.
 """
 
 from __future__ import annotations

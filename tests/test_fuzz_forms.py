@@ -494,7 +494,7 @@ def _post(client: FlaskClient, url: str, data: dict[str, str]) -> Any:
         ("/staff/grid/1/final?kind=annual", {"g²": "5", "v²": "1"}),
         # gradebook/views/grades.py final_grades: a term of 10**19 reached the query (overflow)
         ("/staff/grid/1/final?kind=annual", {"term": "-9999999999999999999"}),
-        # gradebook/admin_web.py: teacher ids and the student to go back to, out of range
+        # gradebook/views/admin_*.py: teacher ids and the student to go back to, out of range
         ("/staff/admin/classes/1/teacher", {"teacher_id": "-9999999999999999999"}),
         ("/staff/admin/curriculum/1/teacher", {"teacher_id": "99999999999999999999"}),
         ("/staff/admin/guardians/2/pin", {"student_id": "99999999999999999999"}),

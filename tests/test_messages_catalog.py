@@ -95,7 +95,7 @@ SOURCES = [
         },
     ),
     Source("gradebook/staff_accounts.py", staff_messages.MESSAGES, {}),
-    Source("gradebook/staff_accounts_web.py", staff_messages.MESSAGES, {}),
+    Source("gradebook/views/staff_accounts.py", staff_messages.MESSAGES, {}),
     Source(
         "notify/operations.py",
         account_messages.MESSAGES,

@@ -1,4 +1,4 @@
-"""The teacher pages of the staff web (blueprint ``staff``, ``/staff``), one module per topic, each
+"""The pages of the staff web (blueprint ``staff``, ``/staff``), one module per topic, each
 registering its routes on :data:`gradebook.staff_base.bp` (so every endpoint is ``staff.<view>``).
 
 Views stay thin: read the request → call one use-case (``gradebook.grades``, ``gradebook.absences``,
@@ -18,7 +18,14 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.history`: the audit history of an object or a pupil;
 - :mod:`~gradebook.views.messages`: conversations with parents.
 
-Admin screens: :mod:`gradebook.admin_web` and :mod:`gradebook.staff_accounts_web`.
+The school admin's pages (every route ``@admin_required``), sharing
+:mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers' lists):
+
+- :mod:`~gradebook.views.admin_people`: pupils, codes, guardians and PINs, family requests, labels;
+- :mod:`~gradebook.views.admin_school`: the admin index, classes, subjects, curriculum, teachers;
+- :mod:`~gradebook.views.admin_timetable`: year settings and locks, non-school days, bells, slots;
+- :mod:`~gradebook.views.admin_school_year`: a new school year, the current year, the transition;
+- :mod:`~gradebook.views.staff_accounts`: staff accounts and invitations.
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from gradebook.staff_base import bp
 
 
 def init_app(app: Flask) -> None:
-    from gradebook import admin_web  # noqa: F401  (registers the admin routes on ``bp``)
-    from gradebook import staff_accounts_web  # noqa: F401  (staff accounts and invitations)
     from gradebook.views import absences  # noqa: F401  (each module registers its routes on ``bp``)
+    from gradebook.views import admin_people  # noqa: F401
+    from gradebook.views import admin_school  # noqa: F401
+    from gradebook.views import admin_school_year  # noqa: F401
+    from gradebook.views import admin_timetable  # noqa: F401
     from gradebook.views import common  # noqa: F401
     from gradebook.views import events  # noqa: F401
     from gradebook.views import grades  # noqa: F401
@@ -42,6 +51,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import operator  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
     from gradebook.views import session  # noqa: F401
+    from gradebook.views import staff_accounts  # noqa: F401
     from gradebook.views import students  # noqa: F401
 
     app.register_blueprint(bp)

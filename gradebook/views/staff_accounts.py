@@ -30,7 +30,8 @@ from gradebook.messages import msg
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
-from gradebook.staff_base import form_action
+from gradebook.views.admin_common import button
+from gradebook.views.admin_common import submit
 from models import StaffMembership
 from models import StaffUser
 from models import db
@@ -69,57 +70,49 @@ def _admin_staff_page(staff_form: StaffForm | None = None, status: int = 200) ->
 def admin_staff_new() -> Any:
     me = actor()
     form = StaffForm()
-    if not form.validate_on_submit():
-        return _admin_staff_page(staff_form=form, status=422)
-    try:
-        address = accounts.add_staff(
+    return submit(
+        form,
+        lambda: accounts.add_staff(
             me,
             email=form.email.data or "",
             full_name=form.full_name.data or "",
             role=form.role.data or "teacher",
             position=form.position.data or "",
-        )
-    except OperationError as exc:
-        fail(exc, form)
-        return _admin_staff_page(staff_form=form, status=exc.status)
-    flash(msg("staff.invited", email=address), "success")
-    return redirect(url_for("staff.admin_staff"))
+        ),
+        lambda address: msg("staff.invited", email=address),
+        url_for("staff.admin_staff"),
+        lambda form, status: _admin_staff_page(staff_form=form, status=status),
+    )
 
 
 @bp.post("/admin/staff/<int:staff_id>/password")
 @access.admin_required
 def admin_staff_password(staff_id: int) -> Any:
-    me = actor()
-    form_action(
-        CsrfForm(),
-        lambda: accounts.reset_password(me, staff_id),
+    return button(
+        lambda me: accounts.reset_password(me, staff_id),
         lambda staff: msg("staff.reset_sent", name=staff.full_name),
+        url_for("staff.admin_staff"),
     )
-    return redirect(url_for("staff.admin_staff"))
 
 
 @bp.post("/admin/staff/<int:staff_id>/remove")
 @access.admin_required
 def admin_staff_remove(staff_id: int) -> Any:
-    me = actor()
-    form_action(
-        CsrfForm(),
-        lambda: accounts.remove_staff(me, staff_id),
+    return button(
+        lambda me: accounts.remove_staff(me, staff_id),
         lambda staff: msg("staff.removed", name=staff.full_name),
+        url_for("staff.admin_staff"),
     )
-    return redirect(url_for("staff.admin_staff"))
 
 
 @bp.post("/admin/invitations/<int:invitation_id>/revoke")
 @access.admin_required
 def admin_invitation_revoke(invitation_id: int) -> Any:
-    me = actor()
-    form_action(
-        CsrfForm(),
-        lambda: accounts.revoke(me, invitation_id),
+    return button(
+        lambda me: accounts.revoke(me, invitation_id),
         lambda invitation: msg("invitation.revoked", email=invitation.email),
+        url_for("staff.admin_staff"),
     )
-    return redirect(url_for("staff.admin_staff"))
 
 
 # --- the invited owner ---------------------------------------------------------------------------

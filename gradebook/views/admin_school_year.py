@@ -1,0 +1,126 @@
+"""The school admin's school years: a new year (``POST /admin/years``), which one is current, and
+the move into a new year — promotion, repeaters, leavers, curriculum and timetable carried over,
+preview then commit (``/admin/years/<id>/transition``). Use-cases in :mod:`gradebook.school_year`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from gradebook import access
+from gradebook import core
+from gradebook import school_year
+from gradebook.forms import CsrfForm
+from gradebook.forms import NewYearForm
+from gradebook.staff_base import actor
+from gradebook.staff_base import bp
+from gradebook.staff_base import fail
+from gradebook.views.admin_common import button
+from gradebook.views.admin_common import submit
+from gradebook.views.admin_timetable import year_page
+from models import SchoolYear
+
+
+@bp.post("/admin/years")
+@access.admin_required
+def admin_year_new() -> Any:
+    me = actor()
+    form = NewYearForm(prefix="new")
+    return submit(
+        form,
+        lambda: school_year.create_school_year(
+            me,
+            name=form.name.data or "",
+            starts_on=form.starts_on.data,
+            term2_starts_on=form.term2_starts_on.data,
+            ends_on=form.ends_on.data,
+            month_lock_day=form.month_lock_day.data,
+            future_entry_lock=bool(form.future_entry_lock.data),
+            copy_classes=bool(form.copy_classes.data),
+            make_current=bool(form.make_current.data),
+        ),
+        "Учебната година е създадена.",
+        url_for("staff.admin_year"),
+        lambda form, status: year_page(year_form=form, status=status),
+    )
+
+
+@bp.post("/admin/years/<int:year_id>/current")
+@access.admin_required
+def admin_year_current(year_id: int) -> Any:
+    year = core.get_in_school(SchoolYear, year_id, actor().school_id)
+    return button(
+        lambda me: school_year.set_current_year(me, year.id),
+        lambda chosen: f"Текущата учебна година е {chosen.name}.",
+        url_for("staff.admin_year"),
+    )
+
+
+# --- moving the school into a new year -------------------------------------------------------------
+def _transition_choices() -> tuple[dict[int, str], bool, bool]:
+    """The admin's choices from the posted (or, on GET, default) transition form."""
+    decisions: dict[int, str] = {}
+    for key, value in request.form.items():
+        if key.startswith("pupil-") and key[6:].isascii() and key[6:].isdigit():
+            if value not in school_year.DECISIONS:
+                abort(400)
+            decisions[int(key[6:])] = value
+    if request.method == "GET":
+        return decisions, True, True
+    return (
+        decisions,
+        bool(request.form.get("carry_curriculum")),
+        bool(request.form.get("carry_timetable")),
+    )
+
+
+@bp.route("/admin/years/<int:year_id>/transition", methods=["GET", "POST"])
+@access.admin_required
+def admin_year_transition(year_id: int) -> Any:
+    """Preview (GET, or POST with ``action=preview``) and commit (``action=commit``) of promoting
+    the pupils of the previous year into ``year_id``, with the curriculum and the timetable."""
+    me = actor()
+    year = core.get_in_school(SchoolYear, year_id, me.school_id)
+    form = CsrfForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    decisions, carry_curriculum, carry_timetable = _transition_choices()
+    commit = request.method == "POST" and request.form.get("action") == "commit"
+    try:
+        plan = school_year.year_transition(
+            me,
+            year.id,
+            decisions=decisions,
+            carry_curriculum=carry_curriculum,
+            carry_timetable=carry_timetable,
+            commit=commit,
+        )
+    except core.OperationError as exc:
+        fail(exc)  # 403/404 abort; otherwise the message is flashed
+        if commit:
+            return redirect(url_for("staff.admin_year"))
+        status = 200 if request.method == "GET" else exc.status
+        return render_template("gradebook/admin_transition.html", plan=None, year=year), status
+    if plan.committed:
+        flash(
+            f"Учебната година {plan.target.name} е текуща: преминаха {plan.count(school_year.PROMOTE)}, "
+            f"повтарят {plan.count(school_year.REPEAT)}, завършиха {plan.count(school_year.GRADUATE)}, "
+            f"отписани {plan.count(school_year.LEAVE)}.",
+            "success",
+        )
+        return redirect(url_for("staff.admin_year"))
+    return render_template(
+        "gradebook/admin_transition.html",
+        plan=plan,
+        form=form,
+        decisions=decisions,
+        carry_curriculum=carry_curriculum,
+        carry_timetable=carry_timetable,
+        moves=school_year,
+    )
