@@ -417,6 +417,22 @@ def test_nasty_values_in_every_form_and_every_route_covered(fuzzer: dict[str, An
 
 
 COVERED: dict[str, set[str | None]] = {}
+
+
+def test_unsubscribe_link_with_nasty_tokens(demo_app: Flask) -> None:
+    """The one POST route no page links to (its link is in the e-mails): odd and forged tokens,
+    as a mail client would post them (no cookie, no CSRF token), are a 404, never a 500."""
+    client = demo_app.test_client()
+    for token in ("<script>", "x" * 5000, "-99999999999999999999", "²", "eyJ0ZXN0IjoxfQ.abc"):
+        for method in ("GET", "POST"):
+            response = client.open(
+                f"/account/unsubscribe/{token}", method=method,
+                data={"List-Unsubscribe": "One-Click"},
+            )  # fmt: skip
+            assert response.status_code == 404, (token[:20], method, response.status_code)
+    COVERED.setdefault("reached", set()).add("account.unsubscribe")
+
+
 WEB_BLUEPRINTS = ("staff.", "portal.", "account.", "onboarding.", "notify.admin")
 
 
