@@ -45,6 +45,7 @@ from models import SchoolClass
 from models import SchoolYear
 from models import Student
 from models import db
+from notify.sms import transliterate
 from onboarding.file_error import ImportFileError
 from onboarding.report_absences import absence_counts
 from onboarding.tabular import RowError
@@ -199,7 +200,9 @@ def export_month(school_id: int, year: int, month: int) -> bytes:
 
 
 def filename(school: School, year: int, month: int) -> str:
-    return f"otsastviya-{school.neispuo_code}-{year}-{month:02d}.txt"
+    """ "отсъствия" in Latin by the transliteration law of 2009 (``notify.sms.transliterate``: "ия"
+    at a word's end is "ia"), with the school's НЕИСПУО code and the month."""
+    return f"{transliterate('отсъствия')}-{school.neispuo_code}-{year}-{month:02d}.txt"
 
 
 # --- import -----------------------------------------------------------------------------------------

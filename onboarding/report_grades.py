@@ -128,11 +128,11 @@ def class_sheet(
             mean = rules.average(bucket["current"])
             final = bucket["term"][-1] if bucket["term"] else None
             figures.append(rules.term_figure(bucket["current"], final))
+            # one figure is a number (a spreadsheet sorts and sums it); both together are text
+            cell: Any = mean
             if final is not None:
-                text = f"{cell_text(mean)} / {int(final)}" if mean is not None else str(int(final))
-            else:
-                text = cell_text(mean)
-            row.append(text)
+                cell = f"{cell_text(mean)} / {int(final)}" if mean is not None else int(final)
+            row.append(cell)
         if not qualitative:
             overall = rules.overall_success(figures)
             row.append(rules.grade_text(overall) if overall is not None else None)

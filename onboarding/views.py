@@ -137,7 +137,7 @@ def import_template(kind: str, variant: str, fmt: str) -> Any:
     if kind not in importer.KINDS:
         abort(404)
     content, filename, mimetype = template_file(kind, fmt, variant == "example")
-    return Response(content, mimetype=mimetype,
+    return Response(content, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
 
 
@@ -325,7 +325,7 @@ def report_show(name: str) -> Any:
     except report_base.ReportError as exc:
         flash(exc.message_bg, "error")
         return redirect(url_for("onboarding.reports_index"))
-    return Response(content, mimetype=mimetype,
+    return Response(content, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
 
 
@@ -341,7 +341,7 @@ def asp_page() -> Any:
         content = asp.export_month(school_id, year, month)
         return Response(
             content,
-            mimetype="text/plain; charset=windows-1251",
+            content_type="text/plain; charset=windows-1251",  # as is: mimetype= adds utf-8
             headers={
                 "Content-Disposition": f'attachment; filename="{asp.filename(school, year, month)}"'
             },
