@@ -52,12 +52,15 @@ def demo_command(
 
     from config import database
     from gradebook.demo import build_demo
+    from gradebook.demo import sign_ins
     from models import School
     from models import db
 
     database.long_jobs(current_app)  # a bulk load's index builds take longer than a web request
     if if_empty and db.session.execute(sa.select(School.id).limit(1)).first():
-        click.echo("Демо данните вече са заредени (the database has a school; nothing done).")
+        click.echo("Демо данните вече са заредени.")
+        for line in sign_ins.lines():
+            click.echo(line)
         return
     day = dt.datetime.strptime(today, "%d.%m.%Y").date() if today else None
 
@@ -78,15 +81,8 @@ def demo_command(
     click.echo(
         f"\nГотово за {seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in result.counts.items())
     )
-    click.echo("\nВход в системата (парола за всички демо профили: demo1234):")
-    for role, email, password in result.logins:
-        click.echo(f"  {role:10} {email:38} {password}")
-    click.echo("\nТелефонна линия (симулатор: /ivr/simulator):")
-    for p in result.phone_parents[:2]:
-        click.echo(
-            f"  {p['name']}: обаждане от {p['phone']}, ИД код {p['code']}, ПИН {p['pin']}"
-            f" — {p['child']}"
-        )
+    for line in sign_ins.lines():
+        click.echo(line)
 
 
 def register_cli(app: Flask) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,6 +194,25 @@ def test_cli_builds_history(app, history_years):
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(sa.func.count(SchoolYear.id))) == 1 + history_years
     assert "grade" in result.output
+
+
+def test_every_start_prints_the_sign_ins_the_readme_names(app):
+    """Issue 14: a restart of ``make run`` (``demo --if-empty``) printed a mixed Bulgarian and
+    English line and no sign-ins; the README named a subject teacher the first start never
+    printed."""
+    runner = app.test_cli_runner()
+    args = ["demo", "--if-empty", "--students-per-class", "3", "--today", "25.11.2026"]
+    first = runner.invoke(args=args)
+    again = runner.invoke(args=args)
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert "Демо данните вече са заредени." in again.output and "nothing done" not in again.output
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for output in (first.output, again.output):
+        for email in ("direktor@sou1.demo.bg", "uchitel13@sou1.demo.bg", "roditel2@sou1.demo.bg"):
+            assert email in output and email in readme, email
+        assert "ПИН 2580" in output and "ИД код" in output
+    tail = first.output[first.output.index("Вход в системата") :]
+    assert tail in again.output  # the same lines on every start
 
 
 def test_cli_bulk_load_on_postgres(pg_app):
