@@ -300,6 +300,7 @@ def update_grade(
                 grade.comment = comment[:500]
             grade.teacher_id = grade.teacher_id or actor.staff_id
 
+        was = _grade_payload(grade, grade.student, grade.subject)["text"]
         edit_with_reason(actor, grade, version=version, reason=reason, change=change)
         outbox.enqueue_for_students(
             [grade.student_id],
@@ -307,7 +308,11 @@ def update_grade(
             school_id=actor.school_id,
             object_type="grade",
             object_id=grade.id,
-            payload={**_grade_payload(grade, grade.student, grade.subject), "changed": True},
+            payload={
+                **_grade_payload(grade, grade.student, grade.subject),
+                "changed": True,
+                "previous": was,  # the parent was told this one: say what it became
+            },
         )
         commit_refreshed([(grade.student_id, year.id)])
         return grade

@@ -6,6 +6,7 @@ Payload keys by event (all optional except ``student`` where a child is concerne
 * grade: ``student`` (first name), ``subject``, ``value`` ("5.50"), ``text`` (the grade as
   written, e.g. "Много добър 5,25" or a qualitative/СОП word; wins over ``value``), ``kind``
   (GradeKind value), ``date`` (ISO), ``final`` (term/annual), ``changed`` (a corrected grade)
+  and ``previous`` (its text before the correction, which the parent was told)
 * message: ``guardian_id`` restricts it to the parent of that thread
 * absence / late: ``student``, ``date``, ``period``, ``subject``, ``kind`` (excused/unexcused/late),
   ``count`` (several lessons at once)
@@ -136,8 +137,9 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         kind = GRADE_KINDS_BG.get(str(p.get("kind", "")), "")
         kind = f" ({kind})" if kind and kind != "текуща" else ""
         what = "поправена оценка " if p.get("changed") else ""
+        was = f" (вместо {p['previous']})" if p.get("changed") and p.get("previous") else ""
         return (
-            f"{who}: {what}{_grade(p)} по {p.get('subject', '')}{kind}, "
+            f"{who}: {what}{_grade(p)}{was} по {p.get('subject', '')}{kind}, "
             f"{_date(p.get('date'), True)}"
         )
     if event in (NotifyEvent.ABSENCE, NotifyEvent.LATE):
@@ -150,7 +152,8 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         else:
             what = "неуважително отсъствие" if count == 1 else f"{count} неуважителни отсъствия"
         where = f" по {p['subject']}" if p.get("subject") else ""
-        period = f", {p['period']} ч." if p.get("period") and count == 1 else ""
+        # "6. час" (the lesson), never "6 ч." (read as six o'clock)
+        period = f", {p['period']}. час" if p.get("period") and count == 1 else ""
         return f"{who}: {what}{where}, {_date(p.get('date'), True)}{period}"
     if event in (NotifyEvent.REMARK, NotifyEvent.PRAISE):
         what = "похвала" if event is NotifyEvent.PRAISE else "забележка"

@@ -212,7 +212,7 @@ def _upsert(
         # The same object changed again before the message left: one message, the final value
         # (and not "corrected": the parent never saw the first value).
         if not pending.payload.get("changed"):
-            payload = {k: v for k, v in payload.items() if k != "changed"}
+            payload = {k: v for k, v in payload.items() if k not in ("changed", "previous")}
             rendered = messages.render(event, channel.value, payload, latin=guardian.sms_latin)
         pending.payload = payload
         pending.event_type = event

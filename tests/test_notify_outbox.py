@@ -428,7 +428,12 @@ def test_backoff_is_exponential_and_capped() -> None:
          "Ana: Dobar 4 po Istoria (srochna), 25.11. Belezhnik"),
         (NotifyEvent.ABSENCE, {"student": "Иван", "subject": "Физика", "kind": "unexcused",
                                "date": "2026-11-25", "period": 3}, True,
-         "Ivan: neuvazhitelno otsastvie po Fizika, 25.11, 3 ch. Belezhnik"),
+         "Ivan: neuvazhitelno otsastvie po Fizika, 25.11, 3. chas. Belezhnik"),  # the lesson
+        (NotifyEvent.GRADE, {"student": "Иван", "subject": "Математика", "value": "6",
+                             "kind": "current", "date": "2026-11-25", "changed": True,
+                             "previous": "Много добър 5"}, True,
+         "Ivan: popravena otsenka Otlichen 6 (vmesto Mnogo dobar 5) po Matematika, 25.11. "
+         "Belezhnik"),
         (NotifyEvent.LATE, {"student": "Иван", "date": "2026-11-25"}, True,
          "Ivan: zakasnenie, 25.11. Belezhnik"),
         (NotifyEvent.HEALTH, {"student": "Иван", "date": "2026-11-25", "text": "never sent"}, True,
@@ -467,7 +472,7 @@ def test_a_grade_corrected_before_sending_is_not_called_corrected(app) -> None: 
     grade(student.id, school.id, value="4")
     enqueue_for_students(
         [student.id], NotifyEvent.GRADE, school_id=school.id, object_type="grade", object_id=1,
-        payload={**grade_payload("5"), "changed": True},
+        payload={**grade_payload("5"), "changed": True, "previous": "Добър 4"},
     )  # fmt: skip
     db.session.commit()
     sms = rows(channel=Channel.SMS)[0]
@@ -477,11 +482,12 @@ def test_a_grade_corrected_before_sending_is_not_called_corrected(app) -> None: 
     db.session.commit()
     enqueue_for_students(
         [student.id], NotifyEvent.GRADE, school_id=school.id, object_type="grade", object_id=1,
-        payload={**grade_payload("6"), "text": "Отличен 6", "changed": True},
+        payload={**grade_payload("6"), "text": "Отличен 6", "changed": True,
+                 "previous": "Много добър 5"},
     )  # fmt: skip
     db.session.commit()
     assert rows(channel=Channel.SMS)[-1].body == (
-        "Ivan: popravena otsenka Otlichen 6 po Matematika, 25.11. Belezhnik"
+        "Ivan: popravena otsenka Otlichen 6 (vmesto Mnogo dobar 5) po Matematika, 25.11. Belezhnik"
     )
 
 

@@ -425,6 +425,7 @@ def test_edit_needs_a_reason_and_is_audited(demo_client, calls):
     assert entry.before["value"] == old_value and entry.after["value"] == "3.00"
     assert entry.reason == "грешка при въвеждане"
     assert calls["enqueue"][-1][2]["payload"]["changed"] is True
+    assert calls["enqueue"][-1][2]["payload"]["previous"]  # what the parent was told before
     history = demo_client.get(f"/staff/history/grade/{grade.id}").get_data(as_text=True)
     assert "грешка при въвеждане" in history and "промяна" in history
 
