@@ -75,6 +75,27 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
 }
 
 
+# the admin's notification log: every kind of notice, and what the provider last said of it
+NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
+    **EVENT_LABELS_BG,
+    NotifyEvent.DIGEST: "Дневно обобщение",
+    NotifyEvent.REMINDER: "Напомняне за среща",
+    NotifyEvent.ACCOUNT: "Профил (кодове, пароли)",
+}
+PROVIDER_STATUS_BG: dict[str, str] = {
+    "accepted": "приет от оператора",
+    "scheduled": "насрочен",
+    "queued": "на опашка",
+    "sending": "изпраща се",
+    "sent": "изпратен",
+    "delivered": "доставен",
+    "read": "прочетен",
+    "failed": "неуспешен",
+    "undelivered": "недоставен",
+    "canceled": "отменен",
+}
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str

@@ -27,6 +27,7 @@ from models import Channel
 from models import NotificationOutbox
 from models import OutboxStatus
 from models import db
+from notify import messages
 from notify import operations
 from security import id_values
 from security import page_number
@@ -129,6 +130,8 @@ def admin_outbox() -> str:
         page_size=PAGE_SIZE,
         labels=STATUS_LABELS,
         unknown_labels=UNKNOWN_LABELS,
+        kind_labels=messages.NOTICE_KINDS_BG,
+        provider_labels=messages.PROVIDER_STATUS_BG,
         email_unknown=any(
             r.status is OutboxStatus.UNKNOWN and r.channel is Channel.EMAIL for r in rows
         ),

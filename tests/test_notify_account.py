@@ -358,6 +358,7 @@ def test_admin_sees_own_school_and_resends_failed(client) -> None:  # type: igno
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Ivan: Otlichen 6" in text and "Twilio 400" in text
     assert "Drug uchenik" not in text
+    assert "<td>Оценки</td>" in text and "<td>grade</td>" not in text  # issue 14: no English
     resend = form_post(
         fresh,
         "/notify/admin",
@@ -377,3 +378,16 @@ def test_admin_sees_own_school_and_resends_failed(client) -> None:  # type: igno
     assert db.session.get(NotificationOutbox, mine.id).status is OutboxStatus.PENDING
     assert db.session.get(NotificationOutbox, theirs.id).status is OutboxStatus.FAILED
     assert guardian.id
+
+
+def test_the_notification_log_names_kinds_and_provider_states_in_bulgarian() -> None:
+    """Issue 14: "изпратено sent", "grade" reached the admin; every kind and every Twilio message
+    state the log can show has a Bulgarian name."""
+    from notify.messages import NOTICE_KINDS_BG
+    from notify.messages import PROVIDER_STATUS_BG
+    from notify.twilio_status import MESSAGE
+
+    assert set(NOTICE_KINDS_BG) == set(NotifyEvent)
+    assert set(MESSAGE.twilio) <= set(PROVIDER_STATUS_BG)
+    for text in [*NOTICE_KINDS_BG.values(), *PROVIDER_STATUS_BG.values()]:
+        assert re.search("[а-я]", text) and not re.search("[a-z]", text), text
