@@ -43,6 +43,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 import session_tokens
+from config import clock
 from config import urls
 from gradebook import rules
 from models import Guardian
@@ -182,6 +183,17 @@ def _bgdate(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return rules.format_datetime_bg(value)
     return rules.format_date_bg(value)
+
+
+@bp.app_template_filter("portal_iso")
+def _bgiso(value: str | None) -> str:
+    """An ISO date or stored (naive UTC) time of the "my data" export, as people read it:
+    "25.11.2026", or "25.11.2026 18:05" in Sofia time."""
+    if not value:
+        return "—"
+    if "T" in value or " " in value:
+        return rules.format_datetime_bg(clock.local(dt.datetime.fromisoformat(value)))
+    return rules.format_date_bg(dt.date.fromisoformat(value))
 
 
 @bp.app_template_filter("portal_num")

@@ -196,6 +196,10 @@ def test_my_data_page_and_json(demo_client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Моите данни" in html and ME in html
     assert 'href="/account/preferences"' in html  # the notification preferences page
+    # issue 14: dates as dd.mm.yyyy and times in Sofia, never raw ISO or UTC
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", html), re.findall(r"\S*\d{4}-\d{2}-\d{2}\S*", html)
+    assert re.search(r"<dt>Профил от</dt><dd>\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}</dd>", html)
+    assert re.search(r"<dt>Дата на раждане</dt><dd>\d{2}\.\d{2}\.\d{4}</dd>", html)
     sid = child_ids(ME)[0]
     demo_client.get(f"/child/{sid}")  # writes read receipts
     data = demo_client.get("/my-data.json")
