@@ -10,6 +10,7 @@ checks every one of WTForms' message ids against this catalogue).
 from __future__ import annotations
 
 FALLBACK_BG = "Стойността не е приета."
+CSRF_EXPIRED_BG = "Формулярът е изтекъл. Презаредете страницата и опитайте отново."
 
 MESSAGES_BG: dict[str, str] = {
     "Invalid field name '%s'.": "Неизвестно поле „%s“.",
@@ -36,15 +37,19 @@ MESSAGES_BG: dict[str, str] = {
     ),
     "This field cannot be edited.": "Полето не може да се променя.",
     "This field is disabled and cannot have a value.": "Полето е изключено и не приема стойност.",
-    "Invalid CSRF Token.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "CSRF token missing.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "CSRF failed.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "CSRF token expired.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "The CSRF token is missing.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "The CSRF token is invalid.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "The CSRF token has expired.": "Формулярът е изтекъл. Презаредете страницата и опитайте отново.",
-    "The CSRF tokens do not match.": (
-        "Формулярът е изтекъл. Презаредете страницата и опитайте отново."
+    # Flask-WTF's CSRF failures all read the same to a person: the page is too old.
+    **dict.fromkeys(
+        (
+            "Invalid CSRF Token.",
+            "CSRF token missing.",
+            "CSRF failed.",
+            "CSRF token expired.",
+            "The CSRF token is missing.",
+            "The CSRF token is invalid.",
+            "The CSRF token has expired.",
+            "The CSRF tokens do not match.",
+        ),
+        CSRF_EXPIRED_BG,
     ),
     "Invalid Choice: could not coerce.": "Невалиден избор.",
     "Choices cannot be None.": "Няма възможности за избор.",

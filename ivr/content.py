@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -354,22 +355,26 @@ def remarks(summary: dict[str, Any], today: dt.date) -> list[str]:
 def coming(summary: dict[str, Any], today: dt.date) -> list[str]:
     """Menu 5: coming tests and events, then parent meetings."""
     out = []
-    for e in summary.get("events", []):
-        day = _date(e["date"])
-        if day < today:
-            continue
-        when = _on_day(day, today)
-        at = f" от {speech.time_words(dt.time.fromisoformat(e['time']))}" if e.get("time") else ""
+    for e, when, at in _upcoming(summary.get("events", []), today):
         out.append(_sentence(f"{when}{at}: {speakable(e['title'])}"))
-    for m in summary.get("meetings", []):
-        day = _date(m["date"])
-        if day < today:
-            continue
-        when = _on_day(day, today)
-        at = f" от {speech.time_words(dt.time.fromisoformat(m['time']))}" if m.get("time") else ""
+    for m, when, at in _upcoming(summary.get("meetings", []), today):
         place = f", {speakable(m['place'])}" if m.get("place") else ""
         out.append(_sentence(f"Родителска среща {when}{at}{place}"))
     return out or ["Няма предстоящи контролни, събития и родителски срещи."]
+
+
+def _upcoming(
+    items: list[dict[str, Any]], today: dt.date
+) -> Iterator[tuple[dict[str, Any], str, str]]:
+    """The items from ``today`` on, each with its day in words and `` от <time>`` when it has
+    a time (else "")."""
+    for item in items:
+        day = _date(item["date"])
+        if day < today:
+            continue
+        time = item.get("time")
+        at = f" от {speech.time_words(dt.time.fromisoformat(time))}" if time else ""
+        yield item, _on_day(day, today), at
 
 
 def _on_day(day: dt.date, today: dt.date) -> str:

@@ -138,9 +138,10 @@ def _registration_ids() -> list[int]:
 
 
 def _guardian() -> Guardian:
-    if not current_user.is_authenticated or getattr(current_user, "kind", None) != "guardian":
+    guardian = _signed_in_guardian()
+    if guardian is None:
         abort(403)
-    return current_user  # type: ignore[return-value]
+    return guardian
 
 
 def _field_error(form: Form, exc: AccountError) -> None:

@@ -39,6 +39,7 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
@@ -111,6 +112,16 @@ def _locked(query: sa.Select[Any]) -> sa.Select[Any]:
     return query
 
 
+def _locked_rows(
+    *where: sa.ColumnElement[bool], order_by: tuple[Any, ...] = (), limit: int
+) -> Sequence[NotificationOutbox]:
+    """The outbox rows matching ``where``, locked for this worker (rows another worker holds
+    are skipped on PostgreSQL)."""
+    return db.session.scalars(
+        _locked(sa.select(NotificationOutbox).where(*where).order_by(*order_by).limit(limit))
+    ).all()
+
+
 def _digest_guardians() -> sa.Select[Any]:
     return sa.select(Guardian.id).where(Guardian.digest.is_(True))
 
@@ -129,18 +140,13 @@ def fold_digests(now_utc: dt.datetime | None = None, limit: int = 2000) -> int:
     the school's digest time (default 18:00). Commits. Returns the number of digest rows."""
     now_utc = now_utc or clock.utc_naive()
     local = now_utc.replace(tzinfo=dt.UTC).astimezone(TZ)
-    rows = db.session.scalars(
-        _locked(
-            sa.select(NotificationOutbox)
-            .where(
-                NotificationOutbox.status == OutboxStatus.PENDING,
-                NotificationOutbox.due_at <= now_utc,
-                _digestible(),
-            )
-            .order_by(NotificationOutbox.guardian_id, NotificationOutbox.id)
-            .limit(limit)
-        )
-    ).all()
+    rows = _locked_rows(
+        NotificationOutbox.status == OutboxStatus.PENDING,
+        NotificationOutbox.due_at <= now_utc,
+        _digestible(),
+        order_by=(NotificationOutbox.guardian_id, NotificationOutbox.id),
+        limit=limit,
+    )
     if not rows:
         db.session.rollback()
         return 0
@@ -241,16 +247,11 @@ class Worker:
         stats = stats or Stats()
         now = clock.utc_naive()
         stale_before = now - dt.timedelta(seconds=self.stale)
-        stale = db.session.scalars(
-            _locked(
-                sa.select(NotificationOutbox)
-                .where(
-                    NotificationOutbox.status == OutboxStatus.SENDING,
-                    NotificationOutbox.claimed_at <= stale_before,
-                )
-                .limit(limit)
-            )
-        ).all()
+        stale = _locked_rows(
+            NotificationOutbox.status == OutboxStatus.SENDING,
+            NotificationOutbox.claimed_at <= stale_before,
+            limit=limit,
+        )
         for row in stale:
             log.warning("outbox %s: stale claim by %s, reconciling", row.id, row.claimed_by)
             row.last_error = f"worker {row.claimed_by} stopped while sending"[:500]
@@ -261,19 +262,13 @@ class Worker:
         db.session.commit()
 
         sms, _ = providers()
-        unknown = db.session.scalars(
-            _locked(
-                sa.select(NotificationOutbox)
-                .where(
-                    NotificationOutbox.status == OutboxStatus.UNKNOWN,
-                    NotificationOutbox.channel
-                    == Channel.SMS,  # an unknown e-mail waits for a person
-                    NotificationOutbox.due_at <= now,
-                )
-                .order_by(NotificationOutbox.id)
-                .limit(min(limit, 20))  # each is a provider call made while the row is locked
-            )
-        ).all()
+        unknown = _locked_rows(
+            NotificationOutbox.status == OutboxStatus.UNKNOWN,
+            NotificationOutbox.channel == Channel.SMS,  # an unknown e-mail waits for a person
+            NotificationOutbox.due_at <= now,
+            order_by=(NotificationOutbox.id,),
+            limit=min(limit, 20),  # each is a provider call made while the row is locked
+        )
         for row in unknown:
             try:
                 found = sms.lookup(self._message(row))
@@ -299,18 +294,13 @@ class Worker:
     def claim(self, stats: Stats | None = None) -> list[int]:
         stats = stats or Stats()
         now = clock.utc_naive()
-        rows = db.session.scalars(
-            _locked(
-                sa.select(NotificationOutbox)
-                .where(
-                    NotificationOutbox.status == OutboxStatus.PENDING,
-                    NotificationOutbox.due_at <= now,
-                    sa.not_(_digestible()),
-                )
-                .order_by(NotificationOutbox.due_at, NotificationOutbox.id)
-                .limit(self.batch)
-            )
-        ).all()
+        rows = _locked_rows(
+            NotificationOutbox.status == OutboxStatus.PENDING,
+            NotificationOutbox.due_at <= now,
+            sa.not_(_digestible()),
+            order_by=(NotificationOutbox.due_at, NotificationOutbox.id),
+            limit=self.batch,
+        )
         claimed: list[int] = []
         for row in rows:
             if (

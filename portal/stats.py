@@ -59,6 +59,7 @@ from models import SchoolClass
 from models import Subject
 from models import db
 from models import utcnow
+from portal.child_grades import child_figures
 
 log = logging.getLogger("belezhnik.portal.stats")
 
@@ -551,3 +552,16 @@ def comparison(
     else:
         report.distribution = distribution(klass["overall"], child_overall)
     return report
+
+
+def child_comparison(ctx: Any, term: int, subject_id: int | None = None) -> Comparison | None:
+    """:func:`comparison` from the child's own figures for ``term`` (1, 2 or :data:`YEAR`):
+    the report of the Сравнение page."""
+    figures = child_figures(ctx, None if term == YEAR else term)
+    return comparison(
+        ctx,
+        term,
+        {sid: f.value for sid, f in figures.items()},
+        subject_id,
+        {sid for sid, f in figures.items() if f.final},
+    )

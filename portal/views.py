@@ -52,7 +52,6 @@ from portal import charts
 from portal import conversations
 from portal import ical
 from portal import stats
-from portal.child_grades import child_figures
 from portal.children import ChildContext
 from portal.children import children
 from portal.children import current_term
@@ -388,14 +387,7 @@ def compare(student_id: int) -> Any:
     subject_id = (
         int(subject_raw) if subject_raw.isascii() and subject_raw.isdigit() else None
     )  # not "²"
-    figures = child_figures(ctx, None if year_view else term)
-    report = stats.comparison(
-        ctx,
-        term,
-        {sid: f.value for sid, f in figures.items()},
-        subject_id,
-        {sid for sid, f in figures.items() if f.final},
-    )
+    report = stats.child_comparison(ctx, term, subject_id)
     distribution_chart = bars_chart = None
     if report is not None:
         if report.distribution is not None:

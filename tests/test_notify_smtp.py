@@ -3,10 +3,12 @@ and an SMTP server that is down is retried later."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import re
 import socket
+from collections.abc import Iterator
 from email import policy
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -20,6 +22,7 @@ from models import OutboxStatus
 from models import db
 from notify import email_headers
 from notify.outbox import enqueue_for_students
+from notify.worker import Stats
 from notify.worker import Worker
 from tests.notify_helpers import grade_payload
 from tests.notify_helpers import make_guardian
@@ -35,6 +38,18 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_server(port: int) -> Iterator[Inbox]:
+    """A real SMTP server on ``port`` for the ``with`` block; its inbox is yielded."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
 
 
 def free_port() -> int:
@@ -63,19 +78,20 @@ def enqueue_grade() -> None:
     db.session.commit()
 
 
-def test_email_reaches_a_real_smtp_server(smtp_app) -> None:  # type: ignore[no-untyped-def]
-    app, port = smtp_app
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+def deliver_grade(app: Any, port: int) -> tuple[Stats, Any]:
+    """One grade notice sent by the worker through a real SMTP server: the worker's figures and
+    the one message the server received."""
+    with smtp_server(port) as inbox:
         enqueue_grade()
         app.config["NOW"] = "2026-11-25T10:03:00"
         stats = Worker().drain()
-    finally:
-        controller.stop()
-    assert stats.sent == 1
     [message] = inbox.messages
+    return stats, message
+
+
+def test_email_reaches_a_real_smtp_server(smtp_app) -> None:  # type: ignore[no-untyped-def]
+    stats, message = deliver_grade(*smtp_app)
+    assert stats.sent == 1
     assert message["Subject"] == "Бележник: Нова оценка — Иван"
     assert message["To"].startswith("tati")
     row = rows(channel=Channel.EMAIL)[0]
@@ -97,16 +113,8 @@ def test_email_carries_the_headers_mail_servers_and_clients_check(smtp_app) -> N
     read back from a real SMTP server with Python's mail parser."""
     app, port = smtp_app
     app.config["PORTAL_BASE_URL"] = "https://portal.example.bg"
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        enqueue_grade()
-        app.config["NOW"] = "2026-11-25T10:03:00"
-        assert Worker().drain().sent == 1
-    finally:
-        controller.stop()
-    [message] = inbox.messages
+    stats, message = deliver_grade(app, port)
+    assert stats.sent == 1
     assert parsedate_to_datetime(message["Date"]).tzinfo is not None
     assert message["Auto-Submitted"] == "auto-generated"
     unsubscribe = message["List-Unsubscribe"]
@@ -137,16 +145,11 @@ def test_smtp_down_is_retried_later(smtp_app) -> None:  # type: ignore[no-untype
     row = rows()[0]
     assert stats.retried == 1 and row.status is OutboxStatus.PENDING
     assert row.last_error.startswith("SMTP unavailable") and row.attempts == 1
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(port) as inbox:
         app.config["NOW"] = "2026-11-25T10:03:20"  # before the backoff: not yet
         assert Worker().drain().sent == 0
         app.config["NOW"] = "2026-11-25T10:03:31"
         assert Worker().drain().sent == 1
-    finally:
-        controller.stop()
     db.session.expire_all()
     assert rows()[0].status is OutboxStatus.SENT and rows()[0].attempts == 2
     assert len(inbox.messages) == 1

@@ -15,7 +15,6 @@ from models import Curriculum
 from models import Grade
 from models import db
 from portal import stats
-from portal.child_grades import child_figures
 from tests._helpers import new_grade
 from tests.test_portal_stats import _ctx
 from tests.test_portal_stats import _world
@@ -45,14 +44,7 @@ def test_term_and_annual_grades_on_postgres(pg_app) -> None:  # type: ignore[no-
     ctx = _ctx(school, year, cls, child)
 
     def report(term: int) -> stats.Comparison:
-        figures = child_figures(ctx, None if term == stats.YEAR else term)
-        result = stats.comparison(
-            ctx,
-            term,
-            {k: f.value for k, f in figures.items()},
-            None,
-            {k for k, f in figures.items() if f.final},
-        )
+        result = stats.child_comparison(ctx, term)
         assert result is not None
         return result
 
