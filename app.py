@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+import public_pages
 import session_tokens
 import web_errors
 import web_headers
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     session_tokens.init_app(app, login_manager)  # the user loader: revocable, expiring sign-ins
     web_headers.init_app(app)  # CSP, nosniff, Referrer-Policy, no framing, HSTS on https
     web_errors.init_app(app)  # Bulgarian error pages, empty TwiML for webhooks, the favicon
+    public_pages.init_app(app)  # the accessibility statement and the privacy notice
 
     from gradebook import views as gradebook_views
     from ivr import views as ivr_views

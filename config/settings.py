@@ -167,6 +167,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "TIMEZONE": TZ_NAME,
         # Uploads (list imports) are refused above this size before they are read.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        # How long personal data is kept (retention.py, docs/PRIVACY.md); 0 keeps it for ever.
+        "RETAIN_CALLS_DAYS": int(env.get("RETAIN_CALLS_DAYS", "90")),
+        "RETAIN_NOTICE_TEXT_DAYS": int(env.get("RETAIN_NOTICE_TEXT_DAYS", "90")),
+        "RETAIN_CODES_DAYS": int(env.get("RETAIN_CODES_DAYS", "7")),
         # Uploaded lists (personal data) left behind are deleted after this many hours.
         "UPLOAD_RETENTION_HOURS": float(env.get("UPLOAD_RETENTION_HOURS", "24")),
         # Limits of an uploaded list, checked while it is read (onboarding/limits.py).

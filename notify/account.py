@@ -29,6 +29,7 @@ from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
+from flask_login import logout_user
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import PasswordField
@@ -116,6 +117,10 @@ class PinForm(Form):
     password = PasswordField("Парола", validators=[DataRequired("Въведете паролата си.")])
     pin = PasswordField("Нов ПИН (4–6 цифри)", validators=[DataRequired("Въведете ПИН.")])
     pin2 = _pin_again("Новият ПИН отново")
+
+
+class EraseForm(Form):
+    password = PasswordField("Парола", validators=[DataRequired("Въведете паролата си.")])
 
 
 class PreferencesForm(Form):
@@ -355,6 +360,24 @@ def pin() -> Any:
         return redirect(url_for("account.preferences"))
 
     return _form_page(form, change, "notify/pin.html")
+
+
+@bp.route("/account/erase", methods=["GET", "POST"])
+@login_required
+def erase() -> Any:
+    """The parent's own erasure request: what it erases and keeps is on the page; the password
+    confirms it; afterwards the parent is signed out."""
+    guardian = _guardian()
+    form = EraseForm()
+
+    def done() -> Any:
+        ops.erase_account(guardian, form.password.data or "")
+        logout_user()
+        flash("Профилът е изтрит. Училището пази записа си за Вас като родител на ученика.",
+              "success")  # fmt: skip
+        return redirect(url_for("portal.login"))
+
+    return _form_page(form, done, "notify/erase.html")
 
 
 # --- family links: invitations, revocations, the set-PIN link -------------------------------------

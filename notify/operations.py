@@ -363,7 +363,9 @@ def add_child(guardian: Guardian, student_code: str, client_key: str) -> Student
     return student
 
 
-def change_pin(guardian: Guardian, password: str, pin: str) -> None:
+def _confirm_password(guardian: Guardian, password: str) -> None:
+    """The signed-in parent's own password, asked again before an account change; wrong ones
+    count as guesses (10 an hour), a right one gives its attempt back."""
     limit = Limit(PIN_SCOPE, f"g:{guardian.id}", 10)
     if not reserve(limit):  # counted (and committed) before the password check
         raise AccountError(msg("throttle.too_many"))
@@ -372,12 +374,48 @@ def change_pin(guardian: Guardian, password: str, pin: str) -> None:
     ):
         raise AccountError(msg("password.wrong"), "password")
     give_back(limit)  # the right password is not a guess
+
+
+def change_pin(guardian: Guardian, password: str, pin: str) -> None:
+    _confirm_password(guardian, password)
     problem = pin_problem(pin)
     if problem:
         db.session.commit()
         raise AccountError(problem, "pin")
     guardian.pin_hash = hash_pin(pin)
     pin_lock.unlock_for_guardian(guardian, reason="pin_changed")
+    db.session.commit()
+
+
+def erase_account(guardian: Guardian, password: str) -> None:
+    """The parent's erasure request (GDPR art. 17) for what is theirs: the password, the PIN,
+    the verified contacts, the calendar address, every notification choice, pending notices and
+    codes; every session ends. What the school recorded about the parent of its pupil (name,
+    phone, e-mail as the school has them, the link to the child) and the class book stay: they
+    are the school's records (docs/PRIVACY.md). Audited in each school of the children. Commits."""
+    _confirm_password(guardian, password)
+    guardian.password_hash = guardian.pin_hash = guardian.ical_token = None
+    guardian.email_verified_at = guardian.phone_verified_at = None
+    guardian.digest, guardian.stop_all = False, True
+    guardian.session_generation = (guardian.session_generation or 0) + 1
+    db.session.execute(
+        sa.delete(NotificationPreference).where(NotificationPreference.guardian_id == guardian.id)
+    )
+    db.session.execute(
+        sa.delete(VerificationCode).where(VerificationCode.guardian_id == guardian.id)
+    )
+    db.session.execute(
+        sa.update(NotificationOutbox)
+        .where(
+            NotificationOutbox.guardian_id == guardian.id,
+            NotificationOutbox.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED, body="", subject="", payload={})
+    )
+    for link in guardian.links:
+        audit(
+            link.school_id, "guardian", guardian.id, "erase_account", guardian.id, link.student_id
+        )
     db.session.commit()
 
 

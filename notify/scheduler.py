@@ -19,6 +19,8 @@ Jobs (all idempotent, so a double run does no harm):
 * ``purge_uploads`` hourly: uploaded list files older than ``UPLOAD_RETENTION_HOURS``
   (``onboarding.uploads``).
 * ``purge_attempts`` hourly: guessing counters of windows over a day old (``throttle.purge``).
+* ``purge_expired`` daily at 03:30: calls, notification texts and codes kept longer than their
+  retention settings (``retention.purge``; ``docs/PRIVACY.md``).
 """
 
 from __future__ import annotations
@@ -147,6 +149,12 @@ def _purge_attempts() -> None:
     db.session.commit()
 
 
+def _purge_expired() -> None:
+    import retention
+
+    retention.purge()
+
+
 def add_jobs(scheduler: Any, app: Flask) -> None:
     from config.settings import TZ
 
@@ -173,6 +181,9 @@ def add_jobs(scheduler: Any, app: Flask) -> None:
                       next_run_time=dt.datetime.now(TZ), **options)  # fmt: skip
     scheduler.add_job(
         _in_context(app, _purge_attempts), "interval", hours=1, id="purge_attempts", **options
+    )
+    scheduler.add_job(  # retention.py: calls, notice texts and codes past their settings
+        _in_context(app, _purge_expired), "cron", hour=3, minute=30, id="purge_expired", **options
     )
 
 

@@ -44,6 +44,11 @@ def test_compare_page_shows_averages_bands_and_chart(demo_client):
     assert page.status_code == 200
     assert "Сравнителна справка" in html and "Випуск" in html
     assert re.search(r"в горната четвърт|над средата|под средата|в долната четвърт", html)
+    # issue 14: the child's place is said as the child's, never beside the class's average
+    assert re.search(r"<dt>Клас [^<]+</dt><dd>[^<]*</dd>", html)
+    assert re.search(
+        r"<dt>Мястото на [^<]+</dt><dd><span class=\"badge [^\"]+\">[^<]+ на класа</span>", html
+    )
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-distribution"' in html
     assert "вашето дете" in html
     assert "<title" in html and "<desc" in html
