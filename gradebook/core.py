@@ -51,6 +51,7 @@ from gradebook.messages import msg
 from models import AuditLog
 from models import Curriculum
 from models import Enrollment
+from models import NotifyEvent
 from models import SchoolClass
 from models import SchoolYear
 from models import StaffMembership
@@ -62,6 +63,7 @@ from notify import outbox
 
 M = TypeVar("M")
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
 log = logging.getLogger("belezhnik.staff")
 
 
@@ -233,6 +235,42 @@ def add_audited(actor: Actor, obj: M, *, reason: str = "") -> M:
     db.session.add(obj)
     db.session.flush()
     audit(actor, "create", obj, before=None, after=snapshot(obj), reason=reason)
+    return obj
+
+
+def add_committed(actor: Actor, obj: M) -> M:
+    """Insert a new row with its "create" audit entry and commit (a class, a subject, a lesson…)."""
+    add_audited(actor, obj)
+    commit_refreshed()
+    return obj
+
+
+def notify_pupil(
+    actor: Actor,
+    student_id: int,
+    event_type: NotifyEvent,
+    object_type: str,
+    obj: Any,
+    payload: dict[str, Any],
+) -> int:
+    """Queue for the families of one pupil the notices of a row written for them (a grade, a
+    remark, a health note, a message); returns how many outbox rows were written."""
+    return outbox.enqueue_for_students(
+        [student_id],
+        event_type,
+        school_id=actor.school_id,
+        object_type=object_type,
+        object_id=obj.id,
+        payload=payload,
+    )
+
+
+def get_of_student(model: type[M], object_id: int | None, actor: Actor, student_id: int) -> M:
+    """The row of ``model`` with this id in the actor's school that belongs to this pupil, else
+    :class:`NotFound` (a remark or note edited through another pupil's page is missing there)."""
+    obj = get_in_school(model, object_id, actor.school_id)
+    if getattr(obj, "student_id", None) != student_id:
+        raise NotFound(msg("common.not_found"))
     return obj
 
 
@@ -497,6 +535,23 @@ def read_field(errors: dict[str, str], read: Callable[[], T]) -> T | None:
     except Invalid as exc:
         errors.update(exc.errors)
         return None
+
+
+def check_fields(errors: Mapping[str, str]) -> None:
+    """Refuse a form that reported any wrong field: :class:`Invalid` with every field's message."""
+    if errors:
+        raise Invalid(msg("common.fix_marked_fields"), errors)
+
+
+def parse_choice(
+    kind: type[E], raw: Any, field_name: str, field_message: str, message: str | None = None
+) -> E:
+    """The member of the enumeration ``kind`` whose value is ``raw`` (a choice of a form), else
+    :class:`Invalid` with ``field_message`` at the field (and ``message``, when given, above)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise Invalid(message or field_message, {field_name: field_message}) from None
 
 
 def int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:

@@ -15,11 +15,13 @@ from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import add_audited
 from gradebook.core import atomic
+from gradebook.core import check_fields
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import parse_time
 from gradebook.core import read_field
@@ -91,10 +93,9 @@ def save_event(
 
     def work() -> Event:
         errors: dict[str, str] = {}
-        try:
-            the_kind = EventKind(kind)
-        except ValueError:
-            errors["kind"] = msg("common.choose_kind")
+        the_kind = read_field(
+            errors, lambda: parse_choice(EventKind, kind, "kind", msg("common.choose_kind"))
+        )
         the_title = read_field(errors, lambda: clean_text(title, 200, "title"))
         day = read_field(errors, lambda: parse_date(date))
         at = read_field(errors, lambda: parse_time(time, "time", False))
@@ -106,8 +107,7 @@ def save_event(
             raise Forbidden(msg("event.school_admin_only"))
         if subject_id:
             get_in_school(Subject, subject_id, actor.school_id)
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         year = current_year(actor.school_id)
         if event_id is None:
             event = Event(
@@ -256,8 +256,7 @@ def save_meeting(
         except Invalid as exc:
             errors.update(exc.errors)
         at = read_field(errors, lambda: parse_time(time, "time", True))
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         year = current_year(actor.school_id)
         if meeting_id is None:
             meeting = ParentMeeting(

@@ -7,11 +7,11 @@ import datetime as dt
 from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
-from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import cancel_notices
+from gradebook.core import check_fields
 from gradebook.core import check_lock
 from gradebook.core import check_manager_or_author
 from gradebook.core import clean_text
@@ -19,6 +19,9 @@ from gradebook.core import commit_refreshed
 from gradebook.core import delete_with_reason
 from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import get_of_student
+from gradebook.core import notify_pupil
+from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import student_in_school
@@ -29,7 +32,6 @@ from models import RemarkKind
 from models import SchoolYear
 from models import Subject
 from models import db
-from notify import outbox
 
 
 def can_write_remark(actor: Actor, class_id: int) -> bool:
@@ -56,10 +58,9 @@ def save_remark(
         if not can_write_remark(actor, klass.id):
             raise Forbidden(msg("remark.forbidden"))
         errors: dict[str, str] = {}
-        try:
-            the_kind = RemarkKind(kind)
-        except ValueError:
-            errors["kind"] = msg("remark.choose_kind")
+        the_kind = read_field(
+            errors, lambda: parse_choice(RemarkKind, kind, "kind", msg("remark.choose_kind"))
+        )
         body = read_field(errors, lambda: clean_text(text, 1000))
         day = read_field(errors, lambda: parse_date(date))
         if subject_id:
@@ -67,8 +68,7 @@ def save_remark(
                 get_in_school(Subject, subject_id, actor.school_id)
             except NotFound:
                 errors["subject_id"] = msg("remark.unknown_subject")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         check_lock(actor, year, day, what="remark")
@@ -85,9 +85,7 @@ def save_remark(
             )
             add_audited(actor, remark)
         else:
-            remark = get_in_school(Remark, remark_id, actor.school_id)
-            if remark.student_id != student.id:
-                raise NotFound(msg("common.not_found"))
+            remark = get_of_student(Remark, remark_id, actor, student.id)
             if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
                 raise Forbidden(msg("remark.edit_forbidden"))
 
@@ -97,13 +95,13 @@ def save_remark(
 
             edit_with_reason(actor, remark, version=version, reason=reason, change=change)
         event = NotifyEvent.PRAISE if remark.kind == RemarkKind.PRAISE else NotifyEvent.REMARK
-        outbox.enqueue_for_students(
-            [student.id],
+        notify_pupil(
+            actor,
+            student.id,
             event,
-            school_id=actor.school_id,
-            object_type="remark",
-            object_id=remark.id,
-            payload={
+            "remark",
+            remark,
+            {
                 "student": student.first_name,
                 "kind": remark.kind.value,
                 "text": remark.text,

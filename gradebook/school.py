@@ -19,9 +19,10 @@ from gradebook.core import Actor
 from gradebook.core import Conflict
 from gradebook.core import Invalid
 from gradebook.core import NotFound
-from gradebook.core import add_audited
+from gradebook.core import add_committed
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import get_in_school
@@ -145,8 +146,7 @@ def create_class(
         year = current_year(actor.school_id)
         if the_name and _class_name_taken(actor, year.id, the_name):
             errors["name"] = msg("class.exists")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         klass = SchoolClass(
             school_id=actor.school_id,
             school_year_id=year.id,
@@ -155,9 +155,7 @@ def create_class(
             shift=the_shift,
             class_teacher_id=teacher,
         )
-        add_audited(actor, klass)
-        commit_refreshed()
-        return klass
+        return add_committed(actor, klass)
 
     return atomic(work)
 
@@ -177,9 +175,7 @@ def create_subject(actor: Actor, *, name: str, short_name: str = "") -> Subject:
         subject = Subject(
             school_id=actor.school_id, name=the_name, short_name=(short_name or "").strip()[:20]
         )
-        add_audited(actor, subject)
-        commit_refreshed()
-        return subject
+        return add_committed(actor, subject)
 
     return atomic(work)
 
@@ -259,8 +255,7 @@ def add_curriculum(
         )
         if subject is not None and _curriculum_taken(klass.id, subject.id, section, group):
             errors["subject_id"] = msg("curriculum.subject_exists")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         assert subject is not None
         row = Curriculum(
             school_id=actor.school_id,
@@ -272,9 +267,7 @@ def add_curriculum(
             hours_term2=hours[1],
             group_name=group,
         )
-        add_audited(actor, row)
-        commit_refreshed()
-        return row
+        return add_committed(actor, row)
 
     return atomic(work)
 
@@ -326,8 +319,7 @@ def update_class(
         level, shift_no, teacher = _class_numbers(
             actor, errors, grade_level, shift, class_teacher_id
         )
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         return _save_changes(
             actor,
             klass,
@@ -477,8 +469,7 @@ def update_curriculum(
             row.class_id, row.subject_id, section, group, other_than=row.id
         ):
             errors["group_name"] = msg("curriculum.section_group_exists")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         old_teacher = row.teacher_id
         # the lessons the old teacher held pass to the new one (substitutes keep theirs)
         db.session.execute(
