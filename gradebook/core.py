@@ -21,7 +21,10 @@ What every topic writes the same way lives here too: a new audited row (:func:`a
 change with its before/after (:func:`update_audited`), a correction with version and reason
 (:func:`edit_with_reason`), a deletion with a reason (:func:`delete_with_reason`: a grade, an
 absence, a remark, a health note, an event, a meeting — each topic passes its rights check and
-how it takes back what the families were told), and one field of a form (:func:`read_field`).
+how it takes back what the families were told), one field of a form (:func:`read_field`,
+:func:`parse_choice`) and the refusal of a form with wrong fields (:func:`check_fields`), a new
+row committed at once (:func:`add_committed`), a pupil's own row (:func:`get_of_student`) and
+the notices of it for the families (:func:`notify_pupil`).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ notice to the families that were told)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,6 +77,23 @@ def _announce(
     commit_refreshed((sid, year_id) for sid in student_ids)
 
 
+def _check_audience(
+    actor: Actor,
+    class_id: int | None,
+    may_write_for: Callable[[int], bool],
+    class_forbidden_bg: str,
+    school_forbidden_bg: str,
+) -> None:
+    """Who may announce to whom: for a class (of this school) whoever ``may_write_for`` it; for
+    the whole school (no class) admins only."""
+    if class_id:
+        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        if not may_write_for(klass.id):
+            raise Forbidden(class_forbidden_bg)
+    elif not actor.is_admin:
+        raise Forbidden(school_forbidden_bg)
+
+
 def save_event(
     actor: Actor,
     *,
@@ -99,12 +117,13 @@ def save_event(
         the_title = read_field(errors, lambda: clean_text(title, 200, "title"))
         day = read_field(errors, lambda: parse_date(date))
         at = read_field(errors, lambda: parse_time(time, "time", False))
-        if class_id:
-            klass = get_in_school(SchoolClass, class_id, actor.school_id)
-            if not actor.can_view_class(klass.id):
-                raise Forbidden(msg("event.class_forbidden"))
-        elif not actor.is_admin:
-            raise Forbidden(msg("event.school_admin_only"))
+        _check_audience(
+            actor,
+            class_id,
+            actor.can_view_class,
+            msg("event.class_forbidden"),
+            msg("event.school_admin_only"),
+        )
         if subject_id:
             get_in_school(Subject, subject_id, actor.school_id)
         check_fields(errors)
@@ -243,12 +262,13 @@ def save_meeting(
 
     def work() -> ParentMeeting:
         errors: dict[str, str] = {}
-        if class_id:
-            klass = get_in_school(SchoolClass, class_id, actor.school_id)
-            if not actor.can_manage_class(klass.id):
-                raise Forbidden(msg("meeting.class_teacher_only"))
-        elif not actor.is_admin:
-            raise Forbidden(msg("meeting.school_admin_only"))
+        _check_audience(
+            actor,
+            class_id,
+            actor.can_manage_class,
+            msg("meeting.class_teacher_only"),
+            msg("meeting.school_admin_only"),
+        )
         try:
             day = parse_date(date)
             if day < clock.today():
