@@ -14,6 +14,7 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
+from gradebook.core import M
 from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import check_fields
@@ -36,6 +37,7 @@ from models import NotifyEvent
 from models import OutboxStatus
 from models import ParentMeeting
 from models import SchoolClass
+from models import SchoolYear
 from models import Subject
 from models import db
 from notify import outbox
@@ -94,6 +96,33 @@ def _check_audience(
         raise Forbidden(school_forbidden_bg)
 
 
+def _create_or_edit(
+    actor: Actor,
+    model: type[M],
+    object_id: int | None,
+    values: dict[str, Any],
+    year: SchoolYear,
+    check_editor: Callable[[M], None],
+) -> M:
+    """An event or a meeting written the same way: without ``object_id`` a new row of the
+    current school year by the actor as its author; with it the row of this school, which
+    ``check_editor`` lets the actor change, given ``values`` in one audited update."""
+    if object_id is None:
+        row = model(
+            school_id=actor.school_id, school_year_id=year.id, author_id=actor.staff_id, **values
+        )
+        return add_audited(actor, row)
+    row = get_in_school(model, object_id, actor.school_id)
+    check_editor(row)
+
+    def change() -> None:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+    update_audited(actor, row, change)
+    return row
+
+
 def save_event(
     actor: Actor,
     *,
@@ -128,30 +157,22 @@ def save_event(
             get_in_school(Subject, subject_id, actor.school_id)
         check_fields(errors)
         year = current_year(actor.school_id)
-        if event_id is None:
-            event = Event(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                author_id=actor.staff_id,
-                kind=the_kind,
-                title=the_title,
-                date=day,
-                time=at,
-                class_id=class_id or None,
-                subject_id=subject_id or None,
-                description=(description or "")[:2000],
-            )
-            add_audited(actor, event)
-        else:
-            event = get_in_school(Event, event_id, actor.school_id)
-            _check_event_author(actor, event, msg("event.edit_forbidden"))
-
-            def change() -> None:
-                event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
-                event.class_id, event.subject_id = class_id or None, subject_id or None
-                event.description = (description or "")[:2000]
-
-            update_audited(actor, event, change)
+        event = _create_or_edit(
+            actor,
+            Event,
+            event_id,
+            {
+                "kind": the_kind,
+                "title": the_title,
+                "date": day,
+                "time": at,
+                "class_id": class_id or None,
+                "subject_id": subject_id or None,
+                "description": (description or "")[:2000],
+            },
+            year,
+            lambda row: _check_event_author(actor, row, msg("event.edit_forbidden")),
+        )
         _announce(
             actor,
             event,
@@ -278,28 +299,21 @@ def save_meeting(
         at = read_field(errors, lambda: parse_time(time, "time", True))
         check_fields(errors)
         year = current_year(actor.school_id)
-        if meeting_id is None:
-            meeting = ParentMeeting(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                class_id=class_id or None,
-                date=day,
-                time=at,
-                place=(place or "")[:200],
-                topic=(topic or "")[:1000],
-                author_id=actor.staff_id,
-            )
-            add_audited(actor, meeting)
-        else:
-            meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
-            _check_meeting_manager(actor, meeting, msg("meeting.edit_forbidden"))
-
-            def change() -> None:
-                meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
-                meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
-                meeting.reminder_sent_at = None
-
-            update_audited(actor, meeting, change)
+        meeting = _create_or_edit(
+            actor,
+            ParentMeeting,
+            meeting_id,
+            {
+                "class_id": class_id or None,
+                "date": day,
+                "time": at,
+                "place": (place or "")[:200],
+                "topic": (topic or "")[:1000],
+                "reminder_sent_at": None,  # an edited meeting is reminded of again
+            },
+            year,
+            lambda row: _check_meeting_manager(actor, row, msg("meeting.edit_forbidden")),
+        )
         _announce(
             actor,
             meeting,
