@@ -23,8 +23,9 @@ change with its before/after (:func:`update_audited`), a correction with version
 absence, a remark, a health note, an event, a meeting — each topic passes its rights check and
 how it takes back what the families were told), one field of a form (:func:`read_field`,
 :func:`parse_choice`) and the refusal of a form with wrong fields (:func:`check_fields`), a new
-row committed at once (:func:`add_committed`), a pupil's own row (:func:`get_of_student`) and
-the notices of it for the families (:func:`notify_pupil`).
+row committed at once (:func:`add_committed`), a pupil's own row (:func:`get_of_student`), a
+pupil's remark or note created or corrected (:func:`write_for_pupil`, setting fields with
+:func:`assign`) and the notices of it for the families (:func:`notify_pupil`).
 """
 
 from __future__ import annotations
@@ -588,6 +589,37 @@ def update_audited(actor: Actor, obj: Any, change: Callable[[], None], *, reason
     change()
     db.session.flush()
     audit(actor, "update", obj, before=before, after=snapshot(obj), reason=reason)
+
+
+def assign(obj: Any, values: Mapping[str, Any]) -> None:
+    """Set the row's attributes to ``values`` (the ``change`` of an edit that sets fields)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+def write_for_pupil(
+    actor: Actor,
+    model: type[M],
+    object_id: int | None,
+    student_id: int,
+    values: Mapping[str, Any],
+    *,
+    created: Mapping[str, Any],
+    version: int | str | None,
+    reason: str,
+    check_editor: Callable[[M], None] = lambda row: None,
+) -> M:
+    """A pupil's remark or health note, written the same way: without ``object_id`` a new row of
+    this school with ``values`` and ``created`` (who wrote it…); with it the pupil's own row,
+    which ``check_editor`` lets the actor change, corrected to ``values`` with the edited version
+    and a reason (:func:`edit_with_reason`)."""
+    if object_id is None:
+        row = model(school_id=actor.school_id, student_id=student_id, **created, **values)
+        return add_audited(actor, row)
+    row = get_of_student(model, object_id, actor, student_id)
+    check_editor(row)
+    edit_with_reason(actor, row, version=version, reason=reason, change=lambda: assign(row, values))
+    return row
 
 
 def cancel_notices(

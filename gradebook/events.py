@@ -16,6 +16,7 @@ from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import M
 from gradebook.core import add_audited
+from gradebook.core import assign
 from gradebook.core import atomic
 from gradebook.core import check_fields
 from gradebook.core import clean_text
@@ -114,12 +115,7 @@ def _create_or_edit(
         return add_audited(actor, row)
     row = get_in_school(model, object_id, actor.school_id)
     check_editor(row)
-
-    def change() -> None:
-        for name, value in values.items():
-            setattr(row, name, value)
-
-    update_audited(actor, row, change)
+    update_audited(actor, row, lambda: assign(row, values))
     return row
 
 

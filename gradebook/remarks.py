@@ -8,7 +8,6 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import NotFound
-from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import cancel_notices
 from gradebook.core import check_fields
@@ -17,14 +16,13 @@ from gradebook.core import check_manager_or_author
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import delete_with_reason
-from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
-from gradebook.core import get_of_student
 from gradebook.core import notify_pupil
 from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import student_in_school
+from gradebook.core import write_for_pupil
 from gradebook.messages import msg
 from models import NotifyEvent
 from models import Remark
@@ -72,28 +70,22 @@ def save_remark(
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         check_lock(actor, year, day, what="remark")
-        if remark_id is None:
-            remark = Remark(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                student_id=student.id,
-                kind=the_kind,
-                text=body,
-                date=day,
-                subject_id=subject_id or None,
-                teacher_id=actor.staff_id,
-            )
-            add_audited(actor, remark)
-        else:
-            remark = get_of_student(Remark, remark_id, actor, student.id)
+
+        def check_editor(remark: Remark) -> None:
             if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
                 raise Forbidden(msg("remark.edit_forbidden"))
 
-            def change() -> None:
-                remark.kind, remark.text, remark.date = the_kind, body, day
-                remark.subject_id = subject_id or None
-
-            edit_with_reason(actor, remark, version=version, reason=reason, change=change)
+        remark = write_for_pupil(
+            actor,
+            Remark,
+            remark_id,
+            student.id,
+            {"kind": the_kind, "text": body, "date": day, "subject_id": subject_id or None},
+            created={"school_year_id": year.id, "teacher_id": actor.staff_id},
+            version=version,
+            reason=reason,
+            check_editor=check_editor,
+        )
         event = NotifyEvent.PRAISE if remark.kind == RemarkKind.PRAISE else NotifyEvent.REMARK
         notify_pupil(
             actor,
