@@ -40,17 +40,8 @@ GRADE_KINDS: Final[Mapping[str, str]] = MappingProxyType(
 """Grade kind code → Bulgarian label.  The first eight are current-grade kinds (NEISPUO
 ``GradeType``); ``term`` and ``annual`` are the final grades set by the teacher."""
 
-CURRENT_KINDS: Final[tuple[str, ...]] = (
-    "current",
-    "control",
-    "classwork",
-    "test",
-    "homework",
-    "project",
-    "entry_level",
-    "exit_level",
-)
 FINAL_KINDS: Final[tuple[str, ...]] = (KIND_TERM, KIND_ANNUAL)
+CURRENT_KINDS: Final[tuple[str, ...]] = tuple(k for k in GRADE_KINDS if k not in FINAL_KINDS)
 
 
 def check_current_grade(value: NumberLike) -> None:
