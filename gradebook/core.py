@@ -25,7 +25,8 @@ how it takes back what the families were told), one field of a form (:func:`read
 :func:`parse_choice`) and the refusal of a form with wrong fields (:func:`check_fields`), a new
 row committed at once (:func:`add_committed`), a pupil's own row (:func:`get_of_student`), a
 pupil's remark or note created or corrected (:func:`write_for_pupil`, setting fields with
-:func:`assign`) and the notices of it for the families (:func:`notify_pupil`).
+:func:`assign`) and the notices of it for the families (:func:`notify_pupil`), and an admin's audited
+deletion of a row of the school (:func:`admin_delete`).
 """
 
 from __future__ import annotations
@@ -620,6 +621,35 @@ def write_for_pupil(
     check_editor(row)
     edit_with_reason(actor, row, version=version, reason=reason, change=lambda: assign(row, values))
     return row
+
+
+def admin_delete(
+    actor: Actor,
+    model: type[M],
+    object_id: int,
+    result: Callable[[M], T],
+    *,
+    refuse: Callable[[M], None] | None = None,
+    cleanup: Callable[[M], Any] | None = None,
+) -> T:
+    """Admin: delete a row of the school, audited ("delete" with the row as it was) and
+    committed; ``refuse(row)`` may stop it first (rows depend on it), ``result(row)`` is what
+    the caller gets back (taken before the row goes), ``cleanup(row)`` removes what goes with it."""
+
+    def work() -> T:
+        require_admin(actor)
+        obj = get_in_school(model, object_id, actor.school_id)
+        if refuse is not None:
+            refuse(obj)
+        out = result(obj)
+        audit(actor, "delete", obj, before=snapshot(obj), after=None)
+        if cleanup is not None:
+            cleanup(obj)
+        db.session.delete(obj)
+        commit_refreshed()
+        return out
+
+    return atomic(work)
 
 
 def cancel_notices(

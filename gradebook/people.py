@@ -15,6 +15,7 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import admin_delete
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import check_fields
@@ -362,13 +363,5 @@ def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str)
 
 
 def unlink_guardian(actor: Actor, link_id: int) -> int:
-    def work() -> int:
-        require_admin(actor)
-        link = get_in_school(GuardianStudent, link_id, actor.school_id)
-        student_id = link.student_id
-        audit(actor, "delete", link, before=snapshot(link), after=None, student_id=student_id)
-        db.session.delete(link)
-        commit_refreshed()
-        return student_id
-
-    return atomic(work)
+    """Remove a parent's link to a pupil (admin); returns the pupil."""
+    return admin_delete(actor, GuardianStudent, link_id, lambda link: link.student_id)

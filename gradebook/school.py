@@ -20,8 +20,8 @@ from gradebook.core import Conflict
 from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import add_committed
+from gradebook.core import admin_delete
 from gradebook.core import atomic
-from gradebook.core import audit
 from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
@@ -29,7 +29,6 @@ from gradebook.core import get_in_school
 from gradebook.core import int_in
 from gradebook.core import read_field
 from gradebook.core import require_admin
-from gradebook.core import snapshot
 from gradebook.core import update_audited
 from gradebook.messages import msg
 from models import Absence
@@ -345,20 +344,14 @@ def _delete_unless_used(
 ) -> Any:
     """Admin: delete a row of the school unless rows depend on it (:func:`_refuse_if_used`),
     audited; ``result`` is what the caller gets back (taken before the row goes)."""
-
-    def work() -> Any:
-        require_admin(actor)
-        obj = get_in_school(model, object_id, actor.school_id)
-        _refuse_if_used(what(obj), checks(obj))
-        out = result(obj)
-        audit(actor, "delete", obj, before=snapshot(obj), after=None)
-        if cleanup is not None:
-            cleanup(obj)
-        db.session.delete(obj)
-        commit_refreshed()
-        return out
-
-    return atomic(work)
+    return admin_delete(
+        actor,
+        model,
+        object_id,
+        result,
+        refuse=lambda obj: _refuse_if_used(what(obj), checks(obj)),
+        cleanup=cleanup,
+    )
 
 
 def delete_class(actor: Actor, class_id: int) -> str:

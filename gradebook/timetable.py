@@ -12,6 +12,7 @@ from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import add_committed
+from gradebook.core import admin_delete
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import check_fields
@@ -167,16 +168,8 @@ def add_timetable_slot(
 
 
 def delete_timetable_slot(actor: Actor, slot_id: int) -> int:
-    def work() -> int:
-        require_admin(actor)
-        slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
-        class_id = slot.class_id
-        audit(actor, "delete", slot, before=snapshot(slot), after=None)
-        db.session.delete(slot)
-        commit_refreshed()
-        return class_id
-
-    return atomic(work)
+    """Remove a lesson from the timetable (admin); returns its class."""
+    return admin_delete(actor, TimetableSlot, slot_id, lambda slot: slot.class_id)
 
 
 def save_bell_time(actor: Actor, *, shift: Any, period: Any, starts_at: Any, ends_at: Any) -> None:
