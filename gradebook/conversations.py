@@ -9,8 +9,8 @@ from config import clock
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import NotFound
+from gradebook.core import add_audited
 from gradebook.core import atomic
-from gradebook.core import audit
 from gradebook.core import check_fields
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
@@ -140,16 +140,7 @@ def start_thread(
             created_at=now,
             updated_at=now,
         )
-        db.session.add(thread)
-        db.session.flush()
-        audit(
-            actor,
-            "create",
-            thread,
-            before=None,
-            after={"guardian_id": guardian_id, "subject": the_subject},
-            student_id=student.id,
-        )
+        add_audited(actor, thread, after={"guardian_id": guardian_id, "subject": the_subject})
         _add_staff_message(actor, thread, body)
         commit_refreshed()
         return thread

@@ -235,11 +235,21 @@ def audit(
     return entry
 
 
-def add_audited(actor: Actor, obj: M, *, reason: str = "") -> M:
-    """Insert a new row and its "create" audit entry (the row's id comes from the flush)."""
+def add_audited(
+    actor: Actor, obj: M, *, reason: str = "", after: dict[str, Any] | None = None
+) -> M:
+    """Insert a new row and its "create" audit entry (the row's id comes from the flush); the
+    entry keeps the row's columns, or ``after`` when the topic keeps less (a thread: no text)."""
     db.session.add(obj)
     db.session.flush()
-    audit(actor, "create", obj, before=None, after=snapshot(obj), reason=reason)
+    audit(
+        actor,
+        "create",
+        obj,
+        before=None,
+        after=snapshot(obj) if after is None else after,
+        reason=reason,
+    )
     return obj
 
 
