@@ -295,6 +295,19 @@ def _count(model: Any, *where: Any) -> Any:
     return sa.select(sa.func.count()).select_from(model).where(*where)
 
 
+def _diary_rows(column: str, value: int) -> tuple[tuple[str, Any], ...]:
+    """The grades, absences and lessons whose ``column`` (``subject_id``, ``curriculum_id``)
+    points at the row, as :func:`_refuse_if_used` counts them."""
+    return tuple(
+        (noun, _count(model, getattr(model, column) == value))
+        for noun, model in (
+            (msg("delete.dep_grades"), Grade),
+            (msg("delete.dep_absences"), Absence),
+            (msg("delete.dep_timetable"), TimetableSlot),
+        )
+    )
+
+
 def update_class(
     actor: Actor,
     class_id: int,
@@ -428,12 +441,7 @@ def delete_subject(actor: Actor, subject_id: int) -> str:
                 msg("delete.dep_curriculum_rows"),
                 _count(Curriculum, Curriculum.subject_id == subject.id),
             ),
-            (msg("delete.dep_grades"), _count(Grade, Grade.subject_id == subject.id)),
-            (msg("delete.dep_absences"), _count(Absence, Absence.subject_id == subject.id)),
-            (
-                msg("delete.dep_timetable"),
-                _count(TimetableSlot, TimetableSlot.subject_id == subject.id),
-            ),
+            *_diary_rows("subject_id", subject.id),
         ),
         lambda subject: subject.name,
     )
@@ -499,13 +507,6 @@ def delete_curriculum(actor: Actor, curriculum_id: int) -> int:
         Curriculum,
         curriculum_id,
         lambda row: msg("delete.what_curriculum", name=row.subject.name),
-        lambda row: (
-            (msg("delete.dep_grades"), _count(Grade, Grade.curriculum_id == row.id)),
-            (msg("delete.dep_absences"), _count(Absence, Absence.curriculum_id == row.id)),
-            (
-                msg("delete.dep_timetable"),
-                _count(TimetableSlot, TimetableSlot.curriculum_id == row.id),
-            ),
-        ),
+        lambda row: _diary_rows("curriculum_id", row.id),
         lambda row: row.class_id,
     )
