@@ -26,6 +26,7 @@ from gradebook.core import check_manager_or_author
 from gradebook.core import commit_refreshed
 from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import snapshot
 from gradebook.core import student_class
@@ -196,12 +197,13 @@ def excuse_absences(
         ids = sorted({int(i) for i in absence_ids})
         if not ids:
             raise Invalid(msg("absence.choose"), {"absences": msg("absence.choose_field")})
-        try:
-            why = ExcuseReason(reason)
-        except ValueError:
-            raise Invalid(
-                msg("absence.choose_reason"), {"reason": msg("absence.choose_reason_field")}
-            ) from None
+        why = parse_choice(
+            ExcuseReason,
+            reason,
+            "reason",
+            msg("absence.choose_reason_field"),
+            msg("absence.choose_reason"),
+        )
         absences = []
         for absence_id in ids:
             absence = get_in_school(Absence, absence_id, actor.school_id)

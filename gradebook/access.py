@@ -149,43 +149,34 @@ def is_operator() -> bool:
 
 
 # --- rights on objects -----------------------------------------------------------------------------
-def taught_curriculum_ids() -> set[int]:
-    """Curriculum rows of the current school assigned to the signed-in teacher."""
+def _own_ids(key: str, id_column: Any, owner_column: Any, school_column: Any) -> set[int]:
+    """The ids of the current school's rows that the signed-in user owns (``owner_column`` is
+    their staff id), read once per request and kept in the request cache under ``key``."""
     cache = request_cache()
-    if "curricula" not in cache:
+    if key not in cache:
         staff, school_id = current_staff(), current_school_id()
-        cache["curricula"] = (
+        cache[key] = (
             set(
                 db.session.scalars(
-                    sa.select(Curriculum.id).where(
-                        Curriculum.teacher_id == staff.id, Curriculum.school_id == school_id
-                    )
+                    sa.select(id_column).where(owner_column == staff.id, school_column == school_id)
                 )
             )
             if staff is not None and school_id is not None
             else set()
         )
-    return cache["curricula"]
+    return cache[key]
+
+
+def taught_curriculum_ids() -> set[int]:
+    """Curriculum rows of the current school assigned to the signed-in teacher."""
+    return _own_ids("curricula", Curriculum.id, Curriculum.teacher_id, Curriculum.school_id)
 
 
 def class_teacher_class_ids() -> set[int]:
     """Classes of the current school whose class teacher is the signed-in user."""
-    cache = request_cache()
-    if "class_teacher" not in cache:
-        staff, school_id = current_staff(), current_school_id()
-        cache["class_teacher"] = (
-            set(
-                db.session.scalars(
-                    sa.select(SchoolClass.id).where(
-                        SchoolClass.class_teacher_id == staff.id,
-                        SchoolClass.school_id == school_id,
-                    )
-                )
-            )
-            if staff is not None and school_id is not None
-            else set()
-        )
-    return cache["class_teacher"]
+    return _own_ids(
+        "class_teacher", SchoolClass.id, SchoolClass.class_teacher_id, SchoolClass.school_id
+    )
 
 
 def _curriculum_id(curriculum: Curriculum | int) -> int:

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from config import clock
 from gradebook.core import Actor
 from gradebook.core import Forbidden
-from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import add_audited
 from gradebook.core import atomic
-from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import get_in_school
+from gradebook.core import notify_pupil
 from gradebook.core import read_field
 from gradebook.core import student_class
 from gradebook.messages import msg
@@ -26,7 +27,6 @@ from models import NotifyEvent
 from models import StaffUser
 from models import Student
 from models import db
-from notify import outbox
 
 
 def thread_for_staff(actor: Actor, thread_id: int) -> MessageThread:
@@ -63,13 +63,13 @@ def _add_staff_message(actor: Actor, thread: MessageThread, body: str) -> Messag
     thread.updated_at = clock.utc_naive()
     db.session.flush()
     staff = db.session.get(StaffUser, actor.staff_id)
-    outbox.enqueue_for_students(
-        [thread.student_id],
+    notify_pupil(
+        actor,
+        thread.student_id,
         NotifyEvent.MESSAGE,
-        school_id=actor.school_id,
-        object_type="message",
-        object_id=message.id,
-        payload={
+        "message",
+        message,
+        {
             "thread_id": thread.id,
             "guardian_id": thread.guardian_id,
             "sender": staff.full_name if staff else "",
@@ -129,8 +129,7 @@ def start_thread(
         if not the_subject or len(the_subject) > 200:
             errors["subject"] = msg("message.subject_format")
         read_field(errors, lambda: clean_text(body, 4000, "body"))
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         now = clock.utc_naive()
         thread = MessageThread(
             school_id=actor.school_id,
@@ -141,16 +140,7 @@ def start_thread(
             created_at=now,
             updated_at=now,
         )
-        db.session.add(thread)
-        db.session.flush()
-        audit(
-            actor,
-            "create",
-            thread,
-            before=None,
-            after={"guardian_id": guardian_id, "subject": the_subject},
-            student_id=student.id,
-        )
+        add_audited(actor, thread, after={"guardian_id": guardian_id, "subject": the_subject})
         _add_staff_message(actor, thread, body)
         commit_refreshed()
         return thread

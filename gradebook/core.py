@@ -21,7 +21,12 @@ What every topic writes the same way lives here too: a new audited row (:func:`a
 change with its before/after (:func:`update_audited`), a correction with version and reason
 (:func:`edit_with_reason`), a deletion with a reason (:func:`delete_with_reason`: a grade, an
 absence, a remark, a health note, an event, a meeting — each topic passes its rights check and
-how it takes back what the families were told), and one field of a form (:func:`read_field`).
+how it takes back what the families were told), one field of a form (:func:`read_field`,
+:func:`parse_choice`) and the refusal of a form with wrong fields (:func:`check_fields`), a new
+row committed at once (:func:`add_committed`), a pupil's own row (:func:`get_of_student`), a
+pupil's remark or note created or corrected (:func:`write_for_pupil`, setting fields with
+:func:`assign`) and the notices of it for the families (:func:`notify_pupil`), and an admin's audited
+deletion of a row of the school (:func:`admin_delete`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from gradebook.messages import msg
 from models import AuditLog
 from models import Curriculum
 from models import Enrollment
+from models import NotifyEvent
 from models import SchoolClass
 from models import SchoolYear
 from models import StaffMembership
@@ -62,6 +68,7 @@ from notify import outbox
 
 M = TypeVar("M")
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
 log = logging.getLogger("belezhnik.staff")
 
 
@@ -228,11 +235,57 @@ def audit(
     return entry
 
 
-def add_audited(actor: Actor, obj: M, *, reason: str = "") -> M:
-    """Insert a new row and its "create" audit entry (the row's id comes from the flush)."""
+def add_audited(
+    actor: Actor, obj: M, *, reason: str = "", after: dict[str, Any] | None = None
+) -> M:
+    """Insert a new row and its "create" audit entry (the row's id comes from the flush); the
+    entry keeps the row's columns, or ``after`` when the topic keeps less (a thread: no text)."""
     db.session.add(obj)
     db.session.flush()
-    audit(actor, "create", obj, before=None, after=snapshot(obj), reason=reason)
+    audit(
+        actor,
+        "create",
+        obj,
+        before=None,
+        after=snapshot(obj) if after is None else after,
+        reason=reason,
+    )
+    return obj
+
+
+def add_committed(actor: Actor, obj: M) -> M:
+    """Insert a new row with its "create" audit entry and commit (a class, a subject, a lesson…)."""
+    add_audited(actor, obj)
+    commit_refreshed()
+    return obj
+
+
+def notify_pupil(
+    actor: Actor,
+    student_id: int,
+    event_type: NotifyEvent,
+    object_type: str,
+    obj: Any,
+    payload: dict[str, Any],
+) -> int:
+    """Queue for the families of one pupil the notices of a row written for them (a grade, a
+    remark, a health note, a message); returns how many outbox rows were written."""
+    return outbox.enqueue_for_students(
+        [student_id],
+        event_type,
+        school_id=actor.school_id,
+        object_type=object_type,
+        object_id=obj.id,
+        payload=payload,
+    )
+
+
+def get_of_student(model: type[M], object_id: int | None, actor: Actor, student_id: int) -> M:
+    """The row of ``model`` with this id in the actor's school that belongs to this pupil, else
+    :class:`NotFound` (a remark or note edited through another pupil's page is missing there)."""
+    obj = get_in_school(model, object_id, actor.school_id)
+    if getattr(obj, "student_id", None) != student_id:
+        raise NotFound(msg("common.not_found"))
     return obj
 
 
@@ -499,6 +552,23 @@ def read_field(errors: dict[str, str], read: Callable[[], T]) -> T | None:
         return None
 
 
+def check_fields(errors: Mapping[str, str]) -> None:
+    """Refuse a form that reported any wrong field: :class:`Invalid` with every field's message."""
+    if errors:
+        raise Invalid(msg("common.fix_marked_fields"), errors)
+
+
+def parse_choice(
+    kind: type[E], raw: Any, field_name: str, field_message: str, message: str | None = None
+) -> E:
+    """The member of the enumeration ``kind`` whose value is ``raw`` (a choice of a form), else
+    :class:`Invalid` with ``field_message`` at the field (and ``message``, when given, above)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise Invalid(message or field_message, {field_name: field_message}) from None
+
+
 def int_in(raw: Any, low: int, high: int, field_name: str, message: str) -> int:
     try:
         value = int(raw)
@@ -530,6 +600,66 @@ def update_audited(actor: Actor, obj: Any, change: Callable[[], None], *, reason
     change()
     db.session.flush()
     audit(actor, "update", obj, before=before, after=snapshot(obj), reason=reason)
+
+
+def assign(obj: Any, values: Mapping[str, Any]) -> None:
+    """Set the row's attributes to ``values`` (the ``change`` of an edit that sets fields)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+def write_for_pupil(
+    actor: Actor,
+    model: type[M],
+    object_id: int | None,
+    student_id: int,
+    values: Mapping[str, Any],
+    *,
+    created: Mapping[str, Any],
+    version: int | str | None,
+    reason: str,
+    check_editor: Callable[[M], None] = lambda row: None,
+) -> M:
+    """A pupil's remark or health note, written the same way: without ``object_id`` a new row of
+    this school with ``values`` and ``created`` (who wrote it…); with it the pupil's own row,
+    which ``check_editor`` lets the actor change, corrected to ``values`` with the edited version
+    and a reason (:func:`edit_with_reason`)."""
+    if object_id is None:
+        row = model(school_id=actor.school_id, student_id=student_id, **created, **values)
+        return add_audited(actor, row)
+    row = get_of_student(model, object_id, actor, student_id)
+    check_editor(row)
+    edit_with_reason(actor, row, version=version, reason=reason, change=lambda: assign(row, values))
+    return row
+
+
+def admin_delete(
+    actor: Actor,
+    model: type[M],
+    object_id: int,
+    result: Callable[[M], T],
+    *,
+    refuse: Callable[[M], None] | None = None,
+    cleanup: Callable[[M], Any] | None = None,
+) -> T:
+    """Admin: delete a row of the school, audited ("delete" with the row as it was) and
+    committed; ``refuse(row)`` may stop it first (rows depend on it), ``result(row)`` is what
+    the caller gets back (taken before the row goes), ``cleanup(row)`` removes what goes with it."""
+
+    def work() -> T:
+        require_admin(actor)
+        obj = get_in_school(model, object_id, actor.school_id)
+        if refuse is not None:
+            refuse(obj)
+        out = result(obj)
+        audit(actor, "delete", obj, before=snapshot(obj), after=None)
+        if cleanup is not None:
+            cleanup(obj)
+        db.session.delete(obj)
+        commit_refreshed()
+        return out
+
+    return atomic(work)
 
 
 def cancel_notices(

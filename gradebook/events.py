@@ -4,6 +4,7 @@ notice to the families that were told)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,13 +14,17 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
+from gradebook.core import M
 from gradebook.core import add_audited
+from gradebook.core import assign
 from gradebook.core import atomic
+from gradebook.core import check_fields
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import parse_time
 from gradebook.core import read_field
@@ -33,6 +38,7 @@ from models import NotifyEvent
 from models import OutboxStatus
 from models import ParentMeeting
 from models import SchoolClass
+from models import SchoolYear
 from models import Subject
 from models import db
 from notify import outbox
@@ -74,6 +80,45 @@ def _announce(
     commit_refreshed((sid, year_id) for sid in student_ids)
 
 
+def _check_audience(
+    actor: Actor,
+    class_id: int | None,
+    may_write_for: Callable[[int], bool],
+    class_forbidden_bg: str,
+    school_forbidden_bg: str,
+) -> None:
+    """Who may announce to whom: for a class (of this school) whoever ``may_write_for`` it; for
+    the whole school (no class) admins only."""
+    if class_id:
+        klass = get_in_school(SchoolClass, class_id, actor.school_id)
+        if not may_write_for(klass.id):
+            raise Forbidden(class_forbidden_bg)
+    elif not actor.is_admin:
+        raise Forbidden(school_forbidden_bg)
+
+
+def _create_or_edit(
+    actor: Actor,
+    model: type[M],
+    object_id: int | None,
+    values: dict[str, Any],
+    year: SchoolYear,
+    check_editor: Callable[[M], None],
+) -> M:
+    """An event or a meeting written the same way: without ``object_id`` a new row of the
+    current school year by the actor as its author; with it the row of this school, which
+    ``check_editor`` lets the actor change, given ``values`` in one audited update."""
+    if object_id is None:
+        row = model(
+            school_id=actor.school_id, school_year_id=year.id, author_id=actor.staff_id, **values
+        )
+        return add_audited(actor, row)
+    row = get_in_school(model, object_id, actor.school_id)
+    check_editor(row)
+    update_audited(actor, row, lambda: assign(row, values))
+    return row
+
+
 def save_event(
     actor: Actor,
     *,
@@ -91,48 +136,39 @@ def save_event(
 
     def work() -> Event:
         errors: dict[str, str] = {}
-        try:
-            the_kind = EventKind(kind)
-        except ValueError:
-            errors["kind"] = msg("common.choose_kind")
+        the_kind = read_field(
+            errors, lambda: parse_choice(EventKind, kind, "kind", msg("common.choose_kind"))
+        )
         the_title = read_field(errors, lambda: clean_text(title, 200, "title"))
         day = read_field(errors, lambda: parse_date(date))
         at = read_field(errors, lambda: parse_time(time, "time", False))
-        if class_id:
-            klass = get_in_school(SchoolClass, class_id, actor.school_id)
-            if not actor.can_view_class(klass.id):
-                raise Forbidden(msg("event.class_forbidden"))
-        elif not actor.is_admin:
-            raise Forbidden(msg("event.school_admin_only"))
+        _check_audience(
+            actor,
+            class_id,
+            actor.can_view_class,
+            msg("event.class_forbidden"),
+            msg("event.school_admin_only"),
+        )
         if subject_id:
             get_in_school(Subject, subject_id, actor.school_id)
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         year = current_year(actor.school_id)
-        if event_id is None:
-            event = Event(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                author_id=actor.staff_id,
-                kind=the_kind,
-                title=the_title,
-                date=day,
-                time=at,
-                class_id=class_id or None,
-                subject_id=subject_id or None,
-                description=(description or "")[:2000],
-            )
-            add_audited(actor, event)
-        else:
-            event = get_in_school(Event, event_id, actor.school_id)
-            _check_event_author(actor, event, msg("event.edit_forbidden"))
-
-            def change() -> None:
-                event.kind, event.title, event.date, event.time = the_kind, the_title, day, at
-                event.class_id, event.subject_id = class_id or None, subject_id or None
-                event.description = (description or "")[:2000]
-
-            update_audited(actor, event, change)
+        event = _create_or_edit(
+            actor,
+            Event,
+            event_id,
+            {
+                "kind": the_kind,
+                "title": the_title,
+                "date": day,
+                "time": at,
+                "class_id": class_id or None,
+                "subject_id": subject_id or None,
+                "description": (description or "")[:2000],
+            },
+            year,
+            lambda row: _check_event_author(actor, row, msg("event.edit_forbidden")),
+        )
         _announce(
             actor,
             event,
@@ -243,12 +279,13 @@ def save_meeting(
 
     def work() -> ParentMeeting:
         errors: dict[str, str] = {}
-        if class_id:
-            klass = get_in_school(SchoolClass, class_id, actor.school_id)
-            if not actor.can_manage_class(klass.id):
-                raise Forbidden(msg("meeting.class_teacher_only"))
-        elif not actor.is_admin:
-            raise Forbidden(msg("meeting.school_admin_only"))
+        _check_audience(
+            actor,
+            class_id,
+            actor.can_manage_class,
+            msg("meeting.class_teacher_only"),
+            msg("meeting.school_admin_only"),
+        )
         try:
             day = parse_date(date)
             if day < clock.today():
@@ -256,31 +293,23 @@ def save_meeting(
         except Invalid as exc:
             errors.update(exc.errors)
         at = read_field(errors, lambda: parse_time(time, "time", True))
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         year = current_year(actor.school_id)
-        if meeting_id is None:
-            meeting = ParentMeeting(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                class_id=class_id or None,
-                date=day,
-                time=at,
-                place=(place or "")[:200],
-                topic=(topic or "")[:1000],
-                author_id=actor.staff_id,
-            )
-            add_audited(actor, meeting)
-        else:
-            meeting = get_in_school(ParentMeeting, meeting_id, actor.school_id)
-            _check_meeting_manager(actor, meeting, msg("meeting.edit_forbidden"))
-
-            def change() -> None:
-                meeting.class_id, meeting.date, meeting.time = class_id or None, day, at
-                meeting.place, meeting.topic = (place or "")[:200], (topic or "")[:1000]
-                meeting.reminder_sent_at = None
-
-            update_audited(actor, meeting, change)
+        meeting = _create_or_edit(
+            actor,
+            ParentMeeting,
+            meeting_id,
+            {
+                "class_id": class_id or None,
+                "date": day,
+                "time": at,
+                "place": (place or "")[:200],
+                "topic": (topic or "")[:1000],
+                "reminder_sent_at": None,  # an edited meeting is reminded of again
+            },
+            year,
+            lambda row: _check_meeting_manager(actor, row, msg("meeting.edit_forbidden")),
+        )
         _announce(
             actor,
             meeting,

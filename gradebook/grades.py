@@ -24,11 +24,13 @@ from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import cancel_notices
+from gradebook.core import check_fields
 from gradebook.core import check_lock
 from gradebook.core import commit_refreshed
 from gradebook.core import delete_with_reason
 from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import notify_pupil
 from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import snapshot
@@ -173,8 +175,7 @@ def save_grade_column(
         if kind not in rules.CURRENT_KINDS:
             errors["kind"] = msg("grade.choose_kind")
         day = read_field(errors, lambda: parse_date(date))
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         assert day is not None
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
@@ -302,13 +303,13 @@ def update_grade(
 
         was = _grade_payload(grade, grade.student, grade.subject)["text"]
         edit_with_reason(actor, grade, version=version, reason=reason, change=change)
-        outbox.enqueue_for_students(
-            [grade.student_id],
+        notify_pupil(
+            actor,
+            grade.student_id,
             NotifyEvent.GRADE,
-            school_id=actor.school_id,
-            object_type="grade",
-            object_id=grade.id,
-            payload={
+            "grade",
+            grade,
+            {
                 **_grade_payload(grade, grade.student, grade.subject),
                 "changed": True,
                 "previous": was,  # the parent was told this one: say what it became

@@ -7,25 +7,22 @@ import datetime as dt
 
 from gradebook.core import Actor
 from gradebook.core import Forbidden
-from gradebook.core import Invalid
-from gradebook.core import NotFound
-from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import cancel_notices
+from gradebook.core import check_fields
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import delete_with_reason
-from gradebook.core import edit_with_reason
-from gradebook.core import get_in_school
+from gradebook.core import notify_pupil
 from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import student_class
 from gradebook.core import student_in_school
+from gradebook.core import write_for_pupil
 from gradebook.messages import msg
 from models import HealthNote
 from models import NotifyEvent
 from models import SchoolClass
-from notify import outbox
 
 
 def save_health_note(
@@ -53,34 +50,24 @@ def save_health_note(
             end = read_field(errors, lambda: parse_date(date_to, "date_to"))
         if start and end and end < start:
             errors["date_to"] = msg("date.end_before_start")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
-        if note_id is None:
-            note = HealthNote(
-                school_id=actor.school_id,
-                student_id=student.id,
-                text=body,
-                date_from=start,
-                date_to=end,
-                author_id=actor.staff_id,
-            )
-            add_audited(actor, note)
-        else:
-            note = get_in_school(HealthNote, note_id, actor.school_id)
-            if note.student_id != student.id:
-                raise NotFound(msg("common.not_found"))
-
-            def change() -> None:
-                note.text, note.date_from, note.date_to = body, start, end
-
-            edit_with_reason(actor, note, version=version, reason=reason, change=change)
-        outbox.enqueue_for_students(
-            [student.id],
+        check_fields(errors)
+        note = write_for_pupil(
+            actor,
+            HealthNote,
+            note_id,
+            student.id,
+            {"text": body, "date_from": start, "date_to": end},
+            created={"author_id": actor.staff_id},
+            version=version,
+            reason=reason,
+        )
+        notify_pupil(
+            actor,
+            student.id,
             NotifyEvent.HEALTH,
-            school_id=actor.school_id,
-            object_type="health_note",
-            object_id=note.id,
-            payload={"student": student.first_name, "date": start.isoformat()},
+            "health_note",
+            note,
+            {"student": student.first_name, "date": start.isoformat()},
         )
         commit_refreshed([(student.id, klass.school_year_id)])
         return note

@@ -15,10 +15,13 @@ from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import admin_delete
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import get_in_school
+from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import reason_required
 from gradebook.core import require_admin
@@ -179,8 +182,7 @@ def save_student(
             )
             if taken or not 1 <= class_number <= 99:
                 errors["class_number"] = msg("student.number_taken")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         if student_id is None:
             assert klass is not None
             student = Student(
@@ -323,12 +325,9 @@ def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str)
         from notify.operations import find_guardian_by_contact
 
         student = get_in_school(Student, student_id, actor.school_id)
-        try:
-            the_relation = Relation(relation)
-        except ValueError:
-            raise Invalid(
-                msg("guardian.choose_relation"), {"relation": msg("common.choose")}
-            ) from None
+        the_relation = parse_choice(
+            Relation, relation, "relation", msg("common.choose"), msg("guardian.choose_relation")
+        )
         guardian = find_guardian_by_contact(contact)
         if guardian is None:
             text = (contact or "").strip()
@@ -364,13 +363,5 @@ def link_guardian(actor: Actor, student_id: int, *, contact: str, relation: str)
 
 
 def unlink_guardian(actor: Actor, link_id: int) -> int:
-    def work() -> int:
-        require_admin(actor)
-        link = get_in_school(GuardianStudent, link_id, actor.school_id)
-        student_id = link.student_id
-        audit(actor, "delete", link, before=snapshot(link), after=None, student_id=student_id)
-        db.session.delete(link)
-        commit_refreshed()
-        return student_id
-
-    return atomic(work)
+    """Remove a parent's link to a pupil (admin); returns the pupil."""
+    return admin_delete(actor, GuardianStudent, link_id, lambda link: link.student_id)

@@ -7,21 +7,22 @@ import datetime as dt
 from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
-from gradebook.core import Invalid
 from gradebook.core import NotFound
-from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import cancel_notices
+from gradebook.core import check_fields
 from gradebook.core import check_lock
 from gradebook.core import check_manager_or_author
 from gradebook.core import clean_text
 from gradebook.core import commit_refreshed
 from gradebook.core import delete_with_reason
-from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import notify_pupil
+from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import student_in_school
+from gradebook.core import write_for_pupil
 from gradebook.messages import msg
 from models import NotifyEvent
 from models import Remark
@@ -29,7 +30,6 @@ from models import RemarkKind
 from models import SchoolYear
 from models import Subject
 from models import db
-from notify import outbox
 
 
 def can_write_remark(actor: Actor, class_id: int) -> bool:
@@ -56,10 +56,9 @@ def save_remark(
         if not can_write_remark(actor, klass.id):
             raise Forbidden(msg("remark.forbidden"))
         errors: dict[str, str] = {}
-        try:
-            the_kind = RemarkKind(kind)
-        except ValueError:
-            errors["kind"] = msg("remark.choose_kind")
+        the_kind = read_field(
+            errors, lambda: parse_choice(RemarkKind, kind, "kind", msg("remark.choose_kind"))
+        )
         body = read_field(errors, lambda: clean_text(text, 1000))
         day = read_field(errors, lambda: parse_date(date))
         if subject_id:
@@ -67,43 +66,34 @@ def save_remark(
                 get_in_school(Subject, subject_id, actor.school_id)
             except NotFound:
                 errors["subject_id"] = msg("remark.unknown_subject")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         check_lock(actor, year, day, what="remark")
-        if remark_id is None:
-            remark = Remark(
-                school_id=actor.school_id,
-                school_year_id=year.id,
-                student_id=student.id,
-                kind=the_kind,
-                text=body,
-                date=day,
-                subject_id=subject_id or None,
-                teacher_id=actor.staff_id,
-            )
-            add_audited(actor, remark)
-        else:
-            remark = get_in_school(Remark, remark_id, actor.school_id)
-            if remark.student_id != student.id:
-                raise NotFound(msg("common.not_found"))
+
+        def check_editor(remark: Remark) -> None:
             if not (actor.can_manage_class(klass.id) or remark.teacher_id == actor.staff_id):
                 raise Forbidden(msg("remark.edit_forbidden"))
 
-            def change() -> None:
-                remark.kind, remark.text, remark.date = the_kind, body, day
-                remark.subject_id = subject_id or None
-
-            edit_with_reason(actor, remark, version=version, reason=reason, change=change)
+        remark = write_for_pupil(
+            actor,
+            Remark,
+            remark_id,
+            student.id,
+            {"kind": the_kind, "text": body, "date": day, "subject_id": subject_id or None},
+            created={"school_year_id": year.id, "teacher_id": actor.staff_id},
+            version=version,
+            reason=reason,
+            check_editor=check_editor,
+        )
         event = NotifyEvent.PRAISE if remark.kind == RemarkKind.PRAISE else NotifyEvent.REMARK
-        outbox.enqueue_for_students(
-            [student.id],
+        notify_pupil(
+            actor,
+            student.id,
             event,
-            school_id=actor.school_id,
-            object_type="remark",
-            object_id=remark.id,
-            payload={
+            "remark",
+            remark,
+            {
                 "student": student.first_name,
                 "kind": remark.kind.value,
                 "text": remark.text,

@@ -19,16 +19,16 @@ from gradebook.core import Actor
 from gradebook.core import Conflict
 from gradebook.core import Invalid
 from gradebook.core import NotFound
-from gradebook.core import add_audited
+from gradebook.core import add_committed
+from gradebook.core import admin_delete
 from gradebook.core import atomic
-from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import get_in_school
 from gradebook.core import int_in
 from gradebook.core import read_field
 from gradebook.core import require_admin
-from gradebook.core import snapshot
 from gradebook.core import update_audited
 from gradebook.messages import msg
 from models import Absence
@@ -145,8 +145,7 @@ def create_class(
         year = current_year(actor.school_id)
         if the_name and _class_name_taken(actor, year.id, the_name):
             errors["name"] = msg("class.exists")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         klass = SchoolClass(
             school_id=actor.school_id,
             school_year_id=year.id,
@@ -155,9 +154,7 @@ def create_class(
             shift=the_shift,
             class_teacher_id=teacher,
         )
-        add_audited(actor, klass)
-        commit_refreshed()
-        return klass
+        return add_committed(actor, klass)
 
     return atomic(work)
 
@@ -177,9 +174,7 @@ def create_subject(actor: Actor, *, name: str, short_name: str = "") -> Subject:
         subject = Subject(
             school_id=actor.school_id, name=the_name, short_name=(short_name or "").strip()[:20]
         )
-        add_audited(actor, subject)
-        commit_refreshed()
-        return subject
+        return add_committed(actor, subject)
 
     return atomic(work)
 
@@ -259,8 +254,7 @@ def add_curriculum(
         )
         if subject is not None and _curriculum_taken(klass.id, subject.id, section, group):
             errors["subject_id"] = msg("curriculum.subject_exists")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         assert subject is not None
         row = Curriculum(
             school_id=actor.school_id,
@@ -272,9 +266,7 @@ def add_curriculum(
             hours_term2=hours[1],
             group_name=group,
         )
-        add_audited(actor, row)
-        commit_refreshed()
-        return row
+        return add_committed(actor, row)
 
     return atomic(work)
 
@@ -303,6 +295,19 @@ def _count(model: Any, *where: Any) -> Any:
     return sa.select(sa.func.count()).select_from(model).where(*where)
 
 
+def _diary_rows(column: str, value: int) -> tuple[tuple[str, Any], ...]:
+    """The grades, absences and lessons whose ``column`` (``subject_id``, ``curriculum_id``)
+    points at the row, as :func:`_refuse_if_used` counts them."""
+    return tuple(
+        (noun, _count(model, getattr(model, column) == value))
+        for noun, model in (
+            (msg("delete.dep_grades"), Grade),
+            (msg("delete.dep_absences"), Absence),
+            (msg("delete.dep_timetable"), TimetableSlot),
+        )
+    )
+
+
 def update_class(
     actor: Actor,
     class_id: int,
@@ -326,8 +331,7 @@ def update_class(
         level, shift_no, teacher = _class_numbers(
             actor, errors, grade_level, shift, class_teacher_id
         )
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         return _save_changes(
             actor,
             klass,
@@ -353,20 +357,14 @@ def _delete_unless_used(
 ) -> Any:
     """Admin: delete a row of the school unless rows depend on it (:func:`_refuse_if_used`),
     audited; ``result`` is what the caller gets back (taken before the row goes)."""
-
-    def work() -> Any:
-        require_admin(actor)
-        obj = get_in_school(model, object_id, actor.school_id)
-        _refuse_if_used(what(obj), checks(obj))
-        out = result(obj)
-        audit(actor, "delete", obj, before=snapshot(obj), after=None)
-        if cleanup is not None:
-            cleanup(obj)
-        db.session.delete(obj)
-        commit_refreshed()
-        return out
-
-    return atomic(work)
+    return admin_delete(
+        actor,
+        model,
+        object_id,
+        result,
+        refuse=lambda obj: _refuse_if_used(what(obj), checks(obj)),
+        cleanup=cleanup,
+    )
 
 
 def delete_class(actor: Actor, class_id: int) -> str:
@@ -443,12 +441,7 @@ def delete_subject(actor: Actor, subject_id: int) -> str:
                 msg("delete.dep_curriculum_rows"),
                 _count(Curriculum, Curriculum.subject_id == subject.id),
             ),
-            (msg("delete.dep_grades"), _count(Grade, Grade.subject_id == subject.id)),
-            (msg("delete.dep_absences"), _count(Absence, Absence.subject_id == subject.id)),
-            (
-                msg("delete.dep_timetable"),
-                _count(TimetableSlot, TimetableSlot.subject_id == subject.id),
-            ),
+            *_diary_rows("subject_id", subject.id),
         ),
         lambda subject: subject.name,
     )
@@ -477,8 +470,7 @@ def update_curriculum(
             row.class_id, row.subject_id, section, group, other_than=row.id
         ):
             errors["group_name"] = msg("curriculum.section_group_exists")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         old_teacher = row.teacher_id
         # the lessons the old teacher held pass to the new one (substitutes keep theirs)
         db.session.execute(
@@ -515,13 +507,6 @@ def delete_curriculum(actor: Actor, curriculum_id: int) -> int:
         Curriculum,
         curriculum_id,
         lambda row: msg("delete.what_curriculum", name=row.subject.name),
-        lambda row: (
-            (msg("delete.dep_grades"), _count(Grade, Grade.curriculum_id == row.id)),
-            (msg("delete.dep_absences"), _count(Absence, Absence.curriculum_id == row.id)),
-            (
-                msg("delete.dep_timetable"),
-                _count(TimetableSlot, TimetableSlot.curriculum_id == row.id),
-            ),
-        ),
+        lambda row: _diary_rows("curriculum_id", row.id),
         lambda row: row.class_id,
     )

@@ -18,6 +18,7 @@ from gradebook.core import Invalid
 from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import get_in_school
 from gradebook.core import parse_date
@@ -95,8 +96,7 @@ def create_school_year(
                 day = -1
             if not 1 <= day <= 28:
                 errors["month_lock_day"] = msg("year.day_range")
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         previous = db.session.scalar(
             sa.select(SchoolYear)
             .where(SchoolYear.school_id == actor.school_id, SchoolYear.is_current.is_(True))

@@ -36,6 +36,7 @@ from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import require_admin
 from gradebook.messages import msg
@@ -151,8 +152,7 @@ def _clean(email: str, full_name: str, role: str) -> tuple[str, str, StaffRole]:
         errors["full_name"] = msg("staff.name_required")
     if role not in {r.value for r in StaffRole}:
         errors["role"] = msg("staff.choose_role")
-    if errors:
-        raise Invalid(msg("common.fix_marked_fields"), errors)
+    check_fields(errors)
     return address, name, StaffRole(role)
 
 

@@ -503,16 +503,21 @@ def _class_aggregate(payloads: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _class_group(year_id: int, class_id: int, term: int) -> sa.ColumnElement[bool]:
+    """The condition on the one ``GroupSummary`` row this module keeps for a class and term."""
+    return sa.and_(
+        GroupSummary.source == GROUP_SOURCE,
+        GroupSummary.school_year_id == year_id,
+        GroupSummary.class_id == class_id,
+        GroupSummary.term == term,
+    )
+
+
 def _store_group(
     school_id: int, year_id: int, class_id: int, level: int, term: int, payload: dict[str, Any]
 ) -> None:
     row = db.session.scalars(
-        sa.select(GroupSummary).where(
-            GroupSummary.source == GROUP_SOURCE,
-            GroupSummary.school_year_id == year_id,
-            GroupSummary.class_id == class_id,
-            GroupSummary.term == term,
-        )
+        sa.select(GroupSummary).where(_class_group(year_id, class_id, term))
     ).first()
     if row is None:
         db.session.add(
@@ -660,10 +665,5 @@ def is_fresh(payload: dict[str, Any] | None) -> bool:
 
 def get_class_summary(class_id: int, school_year_id: int, term: int) -> dict[str, Any] | None:
     return db.session.scalar(
-        sa.select(GroupSummary.payload).where(
-            GroupSummary.source == GROUP_SOURCE,
-            GroupSummary.school_year_id == school_year_id,
-            GroupSummary.class_id == class_id,
-            GroupSummary.term == term,
-        )
+        sa.select(GroupSummary.payload).where(_class_group(school_year_id, class_id, term))
     )

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import NotFound
-from gradebook.core import add_audited
+from gradebook.core import add_committed
+from gradebook.core import admin_delete
 from gradebook.core import atomic
 from gradebook.core import audit
+from gradebook.core import check_fields
 from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import get_in_school
@@ -120,8 +122,7 @@ def add_timetable_slot(
             the_term = read_field(
                 errors, lambda: int_in(the_term, 1, 2, "term", msg("timetable.term_range"))
             )
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         same_time = sa.and_(
             TimetableSlot.weekday == day,
             TimetableSlot.period == number,
@@ -161,24 +162,14 @@ def add_timetable_slot(
             teacher_id=curriculum.teacher_id,
             room=(room or "").strip()[:20],
         )
-        add_audited(actor, slot)
-        commit_refreshed()
-        return slot
+        return add_committed(actor, slot)
 
     return atomic(work)
 
 
 def delete_timetable_slot(actor: Actor, slot_id: int) -> int:
-    def work() -> int:
-        require_admin(actor)
-        slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
-        class_id = slot.class_id
-        audit(actor, "delete", slot, before=snapshot(slot), after=None)
-        db.session.delete(slot)
-        commit_refreshed()
-        return class_id
-
-    return atomic(work)
+    """Remove a lesson from the timetable (admin); returns its class."""
+    return admin_delete(actor, TimetableSlot, slot_id, lambda slot: slot.class_id)
 
 
 def save_bell_time(actor: Actor, *, shift: Any, period: Any, starts_at: Any, ends_at: Any) -> None:
@@ -239,8 +230,7 @@ def add_non_school_day(
                 errors["grade_to"] = msg("non_school_day.grade_order")
         except Invalid as exc:
             errors.update(exc.errors)
-        if errors:
-            raise Invalid(msg("common.fix_marked_fields"), errors)
+        check_fields(errors)
         day = NonSchoolDay(
             school_year_id=year.id,
             date_from=start,
@@ -249,9 +239,7 @@ def add_non_school_day(
             grade_from=low,
             grade_to=high,
         )
-        add_audited(actor, day)
-        commit_refreshed()
-        return day
+        return add_committed(actor, day)
 
     return atomic(work)
 

@@ -64,16 +64,6 @@ def _classes(year_id: int) -> dict[str, SchoolClass]:
     }
 
 
-def _pupils(class_id: int) -> list[Enrollment]:
-    return list(
-        db.session.scalars(
-            sa.select(Enrollment)
-            .where(Enrollment.class_id == class_id, Enrollment.left_on.is_(None))
-            .order_by(Enrollment.class_number)
-        )
-    )
-
-
 def _annual(student_id: int, curriculum: Curriculum, value: str, day: dt.date) -> None:
     year = curriculum.school_class.school_year
     assert year.school_id == 1
@@ -113,7 +103,7 @@ def _prepare() -> dict[str, Any]:
     ninth = next(k for k in classes.values() if k.grade_level == 9)
     ninth.grade_level, ninth.name = 12, "12" + ninth.name.lstrip("0123456789")  # a XII class
     math = db.session.scalars(sa.select(Curriculum).where(Curriculum.class_id == fifth.id)).first()
-    failing, corrected = _pupils(fifth.id)[:2]
+    failing, corrected = core.active_enrollments(fifth.id)[:2]
     _annual(failing.student_id, math, "2", dt.date(2027, 6, 25))
     _annual(corrected.student_id, math, "2", dt.date(2027, 6, 25))
     _annual(corrected.student_id, math, "3", dt.date(2027, 8, 30))  # the correction exam
@@ -155,7 +145,7 @@ def test_preview_writes_nothing_and_names_the_repeater(school) -> None:  # type:
     assert repeater.to_class == school["fifth"].name and repeater.failed == [
         school["math"].subject.name
     ]
-    twelfth = len(_pupils(school["twelfth"].id))
+    twelfth = len(core.active_enrollments(school["twelfth"].id))
     assert plan.count(school_year.GRADUATE) == twelfth
     assert plan.count(school_year.PROMOTE) + plan.count(school_year.REPEAT) + twelfth == len(
         plan.moves
@@ -166,8 +156,8 @@ def test_preview_writes_nothing_and_names_the_repeater(school) -> None:  # type:
 
 def test_commit_promotes_graduates_keeps_repeaters_and_old_year(school) -> None:  # type: ignore[no-untyped-def]
     old, new, fifth = school["old"], school["new"], school["fifth"]
-    old_fifth = {e.student_id: e.class_number for e in _pupils(fifth.id)}
-    old_twelfth = [e.student_id for e in _pupils(school["twelfth"].id)]
+    old_fifth = {e.student_id: e.class_number for e in core.active_enrollments(fifth.id)}
+    old_twelfth = [e.student_id for e in core.active_enrollments(school["twelfth"].id)]
     old_grades = db.session.scalar(sa.select(sa.func.count()).where(Grade.school_year_id == old.id))
     plan = school_year.year_transition(
         admin_actor(), new.id, carry_curriculum=True, carry_timetable=True, commit=True
@@ -177,7 +167,7 @@ def test_commit_promotes_graduates_keeps_repeaters_and_old_year(school) -> None:
     assert core.current_year(1).id == new.id
     classes = _classes(new.id)
     sixth = classes["6" + fifth.name[1:]]
-    promoted = {e.student_id: e.class_number for e in _pupils(sixth.id)}
+    promoted = {e.student_id: e.class_number for e in core.active_enrollments(sixth.id)}
     # everyone but the repeater moved up, with the same № in the class
     assert set(promoted) == set(old_fifth) - {school["failing"]}
     assert all(promoted[s] == old_fifth[s] for s in promoted)
@@ -385,7 +375,8 @@ def test_asp_file_after_the_transition(school) -> None:  # type: ignore[no-untyp
     from onboarding import asp
 
     graduates = {
-        db.session.get(Student, e.student_id).personal_id for e in _pupils(school["twelfth"].id)
+        db.session.get(Student, e.student_id).personal_id
+        for e in core.active_enrollments(school["twelfth"].id)
     }
     school_year.year_transition(admin_actor(), school["new"].id, commit=True)
     db.session.expire_all()
@@ -403,7 +394,7 @@ def test_asp_file_after_the_transition(school) -> None:  # type: ignore[no-untyp
 
 
 def test_a_graduate_on_the_phone_and_in_the_portal(school, demo_app) -> None:  # type: ignore[no-untyped-def]
-    graduate_ids = [e.student_id for e in _pupils(school["twelfth"].id)]
+    graduate_ids = [e.student_id for e in core.active_enrollments(school["twelfth"].id)]
     link = db.session.scalars(
         sa.select(GuardianStudent)
         .join(Guardian, Guardian.id == GuardianStudent.guardian_id)
@@ -465,7 +456,7 @@ def test_transition_on_postgresql(pg_school) -> None:  # type: ignore[no-untyped
 def test_staff_grid_and_school_notices_after_the_transition(school, demo_client) -> None:  # type: ignore[no-untyped-def]
     from models import NotificationOutbox
 
-    graduates = {e.student_id for e in _pupils(school["twelfth"].id)}
+    graduates = {e.student_id for e in core.active_enrollments(school["twelfth"].id)}
     school_year.year_transition(admin_actor(), school["new"].id, carry_curriculum=True, commit=True)
     db.session.expire_all()
     sixth = _classes(school["new"].id)["6" + school["fifth"].name[1:]]
@@ -477,7 +468,9 @@ def test_staff_grid_and_school_notices_after_the_transition(school, demo_client)
     teacher = db.session.get(StaffUser, row.teacher_id)
     assert login_staff(demo_client, teacher.email).status_code == 302
     html = demo_client.get(f"/staff/grid/{row.id}").get_data(as_text=True)
-    names = [db.session.get(Student, e.student_id).last_name for e in _pupils(sixth.id)]
+    names = [
+        db.session.get(Student, e.student_id).last_name for e in core.active_enrollments(sixth.id)
+    ]
     assert names and all(n in html for n in names)
     assert db.session.get(Student, school["failing"]).full_name not in html
     # a school-wide notice reaches this year's pupils only: not the graduates

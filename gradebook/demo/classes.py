@@ -18,6 +18,7 @@ from gradebook.demo.data import vacations
 from gradebook.demo.loader import Ids
 from models import ClassesEnd
 from models import Curriculum
+from models import Enrollment
 from models import NonSchoolDay
 from models import SchoolClass
 from models import SchoolYear
@@ -50,6 +51,28 @@ def add_subject(
     pool = staff.specialists
     staff.specialist_of[name] = [pool[(k * 2) % len(pool)], pool[(k * 2 + 1) % len(pool)]]
     return sid
+
+
+def enrol(
+    add: Callable[..., dict[str, Any]],
+    school_id: int,
+    student_id: int,
+    cls: dict[str, Any],
+    number: int,
+    start: dt.date,
+    **left: Any,
+) -> None:
+    """A pupil's place (№ ``number``) in a class from ``start``; a past year's place passes
+    ``left_on`` and ``left_reason`` too."""
+    add(
+        Enrollment,
+        school_id=school_id,
+        student_id=student_id,
+        class_id=cls["id"],
+        class_number=number,
+        enrolled_on=start,
+        **left,
+    )
 
 
 def add_year(

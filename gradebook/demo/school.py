@@ -13,6 +13,7 @@ from gradebook.demo.classes import Staff
 from gradebook.demo.classes import add_subject
 from gradebook.demo.classes import add_year
 from gradebook.demo.classes import build_classes
+from gradebook.demo.classes import enrol
 from gradebook.demo.data import BELLS
 from gradebook.demo.data import DEMO_PASSWORD
 from gradebook.demo.data import DEMO_PIN
@@ -38,7 +39,6 @@ from gradebook.demo.loader import write_rows
 from gradebook.demo.year import build_past_year
 from gradebook.demo.year import grades_and_absences
 from models import BellTime
-from models import Enrollment
 from models import Event
 from models import Grade
 from models import Guardian
@@ -189,14 +189,7 @@ def build_school(
                 student_code=code,
                 sop=rng.random() < 0.01,
             )
-            add(
-                Enrollment,
-                school_id=school_id,
-                student_id=sid,
-                class_id=cls["id"],
-                class_number=n,
-                enrolled_on=start,
-            )
+            enrol(add, school_id, sid, cls, n, start)
             ability = min(6.0, max(2.6, rng.gauss(4.7, 0.8)))
             students_by_class[cls["id"]].append((sid, ability))
             # about one parent in three has an account: enough to exercise every path

@@ -13,13 +13,13 @@ from gradebook.demo.classes import Staff
 from gradebook.demo.classes import YearClasses
 from gradebook.demo.classes import add_year
 from gradebook.demo.classes import build_classes
+from gradebook.demo.classes import enrol
 from gradebook.demo.data import classes_end
 from gradebook.demo.data import school_days_between
 from gradebook.demo.data import school_year_bounds
 from gradebook.demo.loader import Ids
 from gradebook.demo.loader import Rows
 from models import Absence
-from models import Enrollment
 
 _KINDS = ["current"] * 6 + ["homework", "test", "control", "classwork", "project"]
 _WRITTEN = frozenset({"test", "control", "classwork"})
@@ -198,13 +198,13 @@ def build_past_year(
         pupils = students_by_class[current.by_section[(level + back, s)]["id"]]
         last_day = classes_end(first, level)
         for number, (sid, _ability) in enumerate(pupils, start=1):
-            rows.add(
-                Enrollment,
-                school_id=school_id,
-                student_id=sid,
-                class_id=cls["id"],
-                class_number=number,
-                enrolled_on=start,
+            enrol(
+                rows.add,
+                school_id,
+                sid,
+                cls,
+                number,
+                start,
                 left_on=last_day,
                 left_reason=PAST_YEAR_LEFT_REASON,
             )

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Final
 
 from gradebook.rules.errors import RuleError
+from gradebook.rules.labels import code_labels
 from gradebook.rules.numbers import NumberLike
 from gradebook.rules.numbers import to_decimal
 
@@ -25,12 +25,8 @@ ABSENCE_EXCUSED: Final = "excused"
 ABSENCE_UNEXCUSED: Final = "unexcused"
 ABSENCE_LATE: Final = "late"
 
-ABSENCE_KINDS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        ABSENCE_EXCUSED: "уважително",
-        ABSENCE_UNEXCUSED: "неуважително",
-        ABSENCE_LATE: "закъснение",
-    }
+ABSENCE_KINDS: Final[Mapping[str, str]] = code_labels(
+    excused="уважително", unexcused="неуважително", late="закъснение"
 )
 """Absence kind code → Bulgarian label (Наредба за приобщаващото образование, чл. 62)."""
 
@@ -38,12 +34,8 @@ EXCUSE_HEALTH: Final = "health"
 EXCUSE_FAMILY: Final = "family"
 EXCUSE_OTHER: Final = "other"
 
-EXCUSE_REASONS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        EXCUSE_HEALTH: "здравословни",
-        EXCUSE_FAMILY: "семейни",
-        EXCUSE_OTHER: "други",
-    }
+EXCUSE_REASONS: Final[Mapping[str, str]] = code_labels(
+    health="здравословни", family="семейни", other="други"
 )
 """Reason for an excused absence → Bulgarian label (NEISPUO ``Absence``).  Medical notes come
 without a diagnosis; never store one."""

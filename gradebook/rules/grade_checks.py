@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Final
 
 from gradebook.rules.errors import RuleError
+from gradebook.rules.labels import code_labels
 from gradebook.rules.numbers import _CENT
 from gradebook.rules.numbers import NumberLike
 from gradebook.rules.numbers import to_decimal
@@ -23,34 +23,23 @@ from gradebook.rules.scale import MIN_GRADE
 KIND_TERM: Final = "term"
 KIND_ANNUAL: Final = "annual"
 
-GRADE_KINDS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "current": "текуща",
-        "control": "контролна",
-        "classwork": "класна",
-        "test": "тест",
-        "homework": "домашна работа",
-        "project": "проект",
-        "entry_level": "входно ниво",
-        "exit_level": "изходно ниво",
-        KIND_TERM: "срочна",
-        KIND_ANNUAL: "годишна",
-    }
+GRADE_KINDS: Final[Mapping[str, str]] = code_labels(
+    current="текуща",
+    control="контролна",
+    classwork="класна",
+    test="тест",
+    homework="домашна работа",
+    project="проект",
+    entry_level="входно ниво",
+    exit_level="изходно ниво",
+    term="срочна",
+    annual="годишна",
 )
 """Grade kind code → Bulgarian label.  The first eight are current-grade kinds (NEISPUO
 ``GradeType``); ``term`` and ``annual`` are the final grades set by the teacher."""
 
-CURRENT_KINDS: Final[tuple[str, ...]] = (
-    "current",
-    "control",
-    "classwork",
-    "test",
-    "homework",
-    "project",
-    "entry_level",
-    "exit_level",
-)
 FINAL_KINDS: Final[tuple[str, ...]] = (KIND_TERM, KIND_ANNUAL)
+CURRENT_KINDS: Final[tuple[str, ...]] = tuple(k for k in GRADE_KINDS if k not in FINAL_KINDS)
 
 
 def check_current_grade(value: NumberLike) -> None:

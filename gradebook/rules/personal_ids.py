@@ -9,17 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import Final
 
 from gradebook.rules.errors import RuleError
+from gradebook.rules.labels import code_labels
 
-PERSONAL_ID_KINDS: Final[Mapping[str, str]] = MappingProxyType(
-    {"egn": "ЕГН", "lnch": "ЛНЧ", "idn": "ИДН"}
-)
+PERSONAL_ID_KINDS: Final[Mapping[str, str]] = code_labels(egn="ЕГН", lnch="ЛНЧ", idn="ИДН")
 """Personal id kind code → Bulgarian label."""
 
-ASP_ID_TYPE_CODES: Final[Mapping[str, str]] = MappingProxyType({"egn": "", "lnch": "1", "idn": "2"})
+ASP_ID_TYPE_CODES: Final[Mapping[str, str]] = code_labels(egn="", lnch="1", idn="2")
 """Id type field of the monthly НЕИСПУО/АСП absences file: empty for ЕГН, 1 ЛНЧ, 2 ИДН
 (NEISPUO ``AbsenceImportModel``)."""
 

@@ -13,6 +13,7 @@ from typing import Final
 
 from gradebook.rules.errors import RuleError
 from gradebook.rules.grade_checks import _check_whole_mark
+from gradebook.rules.labels import code_labels
 from gradebook.rules.numbers import NumberLike
 
 QUALITATIVE_WORDS: Final[Mapping[int, str]] = MappingProxyType(
@@ -24,12 +25,8 @@ SOP_DIFFICULTIES: Final = "difficulties"
 SOP_COPES: Final = "copes"
 SOP_MEETS: Final = "meets"
 
-SOP_MARKS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        SOP_DIFFICULTIES: "среща затруднения",
-        SOP_COPES: "справя се",
-        SOP_MEETS: "постига изискванията",
-    }
+SOP_MARKS: Final[Mapping[str, str]] = code_labels(
+    difficulties="среща затруднения", copes="справя се", meets="постига изискванията"
 )
 """Marks for students with special educational needs (СОП) on an individual curriculum
 (Наредба № 11/2016): code → Bulgarian text."""
