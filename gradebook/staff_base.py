@@ -5,7 +5,8 @@ Views stay thin: read the request, call one use-case (``gradebook.grades``, ``gr
 flashes the outcome; :func:`save_form` submits a page's form and redirects or re-renders with the
 field messages; :func:`form_page` is a whole new-or-edit page around it; :func:`delete_with_reason`
 is the POST behind every "delete with a reason" button; :func:`post_table` saves a whole table
-(with :func:`numbered_fields`, its cells); :func:`fail` turns a use-case error into
+(with :func:`numbered_fields`, its cells); :func:`form_values` gives a form's fields as a
+use-case's keyword arguments; :func:`fail` turns a use-case error into
 403/404 or a flashed message. The teacher and admin pages (:mod:`gradebook.views`, one module
 per topic) all register their routes on :data:`bp`.
 """
@@ -192,3 +193,12 @@ def numbered_fields(prefix: str) -> dict[int, str]:
         and name[len(prefix) :].isascii()
         and name[len(prefix) :].isdigit()
     }
+
+
+def form_values(form: Any, *names: str, **when_empty: Any) -> dict[str, Any]:
+    """The data of the form's fields ``names`` and ``when_empty``, by name (a use-case's keyword
+    arguments are named as the fields); a field in ``when_empty`` left empty gives that value
+    instead (``""`` for a blank text, None for "—" in a picker, False for an unticked box)."""
+    values = {name: getattr(form, name).data for name in names}
+    values.update({name: getattr(form, name).data or empty for name, empty in when_empty.items()})
+    return values

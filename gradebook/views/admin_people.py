@@ -32,9 +32,11 @@ from gradebook.forms import opts
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
+from gradebook.views.admin_common import StrictRow
+from gradebook.views.admin_common import admin_route
 from gradebook.views.admin_common import button
 from gradebook.views.admin_common import classes
-from gradebook.views.admin_common import strict_button
+from gradebook.views.admin_common import strict_routes
 from gradebook.views.admin_common import submit
 from models import Enrollment
 from models import GuardianStudent
@@ -72,8 +74,7 @@ def _save_student(me: core.Actor, form: StudentForm, **placement: Any) -> Studen
     )
 
 
-@bp.route("/admin/students/new", methods=["GET", "POST"])
-@access.admin_required
+@admin_route("/admin/students/new", ["GET", "POST"])
 def admin_student_new() -> Any:
     me = actor()
     form = _student_form(me, None)
@@ -91,8 +92,7 @@ def admin_student_new() -> Any:
     )
 
 
-@bp.route("/admin/students/<int:student_id>", methods=["GET", "POST"])
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>", ["GET", "POST"])
 def admin_student(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -136,8 +136,7 @@ def admin_student(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/students/<int:student_id>/move")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/move", ["POST"])
 def admin_student_move(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -158,8 +157,7 @@ def admin_student_move(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/students/<int:student_id>/leave")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/leave", ["POST"])
 def admin_student_leave(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -175,8 +173,7 @@ def admin_student_leave(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/students/<int:student_id>/code")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/code", ["POST"])
 def admin_student_code(student_id: int) -> Any:
     student = core.get_in_school(Student, student_id, actor().school_id)
     return button(
@@ -186,8 +183,7 @@ def admin_student_code(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/guardians/<int:guardian_id>/pin")
-@access.admin_required
+@admin_route("/admin/guardians/<int:guardian_id>/pin", ["POST"])
 def admin_guardian_pin(guardian_id: int) -> Any:
     me = actor()
     if not CsrfForm().validate_on_submit():
@@ -212,8 +208,7 @@ def admin_guardian_pin(guardian_id: int) -> Any:
     return redirect(url_for("staff.admin_index"))
 
 
-@bp.post("/admin/students/<int:student_id>/guardians")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/guardians", ["POST"])
 def admin_guardian_link(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -239,14 +234,15 @@ def admin_guardian_link(student_id: int) -> Any:
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
-@bp.post("/admin/guardian-links/<int:link_id>/delete")
-@access.admin_required
-def admin_guardian_unlink(link_id: int) -> Any:
-    return strict_button(
-        lambda me: people.unlink_guardian(me, link_id),
+strict_routes(
+    StrictRow(
+        "admin_guardian_unlink",
+        "/admin/guardian-links/<int:link_id>/delete",
+        people.unlink_guardian,
         "Връзката е премахната.",
         lambda student_id: url_for("staff.admin_student", student_id=student_id),
     )
+)
 
 
 def _family_students() -> set[int] | None:
@@ -318,8 +314,7 @@ def _family_decide(request_id: int, decision: str) -> Any:
     return redirect(url_for("staff.admin_families"))
 
 
-@bp.get("/admin/classes/<int:class_id>/labels")
-@access.admin_required
+@admin_route("/admin/classes/<int:class_id>/labels")
 def admin_labels(class_id: int) -> Any:
     """Printable parent labels for a class: name, class, code, phone, portal, how to register."""
     me = actor()
