@@ -28,11 +28,11 @@ from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
 from gradebook.staff_base import form_action
+from gradebook.staff_base import rows
 from models import SchoolClass
 from models import StaffMembership
 from models import StaffUser
 from models import Subject
-from models import db
 
 Page = Callable[[Any, int], Any]  # (the form with its messages, status) → the page again
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,33 +52,25 @@ def admin_route(rule: str, methods: list[str] | None = None) -> Callable[[F], F]
 def classes(school_id: int) -> list[SchoolClass]:
     """The classes of the school's current year, by grade and name."""
     year = core.current_year(school_id)
-    return list(
-        db.session.scalars(
-            sa.select(SchoolClass)
-            .where(SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id)
-            .order_by(SchoolClass.grade_level, SchoolClass.name)
-        )
+    return rows(
+        sa.select(SchoolClass)
+        .where(SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id)
+        .order_by(SchoolClass.grade_level, SchoolClass.name)
     )
 
 
 def teachers(school_id: int) -> list[StaffUser]:
-    return list(
-        db.session.scalars(
-            sa.select(StaffUser)
-            .join(StaffMembership, StaffMembership.staff_id == StaffUser.id)
-            .where(StaffMembership.school_id == school_id)
-            .distinct()
-            .order_by(StaffUser.full_name)
-        )
+    return rows(
+        sa.select(StaffUser)
+        .join(StaffMembership, StaffMembership.staff_id == StaffUser.id)
+        .where(StaffMembership.school_id == school_id)
+        .distinct()
+        .order_by(StaffUser.full_name)
     )
 
 
 def subjects(school_id: int) -> list[Subject]:
-    return list(
-        db.session.scalars(
-            sa.select(Subject).where(Subject.school_id == school_id).order_by(Subject.name)
-        )
-    )
+    return rows(sa.select(Subject).where(Subject.school_id == school_id).order_by(Subject.name))
 
 
 def teacher_choices(school_id: int) -> list[tuple[int, str]]:
@@ -184,9 +176,9 @@ class FormRow(NamedTuple):
     slot: str
 
 
-def form_routes(page: Callable[..., Any], *rows: FormRow) -> None:
+def form_routes(page: Callable[..., Any], *table: FormRow) -> None:
     """Register forms of one page: ``page(**url, status=…, <slot>=form)`` shows it again."""
-    for row in rows:
+    for row in table:
 
         def view(row: FormRow = row, **url: int) -> Any:
             me = actor()
@@ -247,10 +239,10 @@ def _post(row: FormRow | ButtonRow | StrictRow | DeleteRow, view: Callable[..., 
     bp.add_url_rule(row.rule, row.endpoint, access.admin_required(view), methods=["POST"])
 
 
-def button_routes(target: str, *rows: ButtonRow) -> None:
+def button_routes(target: str, *table: ButtonRow) -> None:
     """Register posted buttons (:func:`button`) that all go back to the page ``target``
     (an endpoint)."""
-    for row in rows:
+    for row in table:
 
         def view(row: ButtonRow = row, **url: int) -> Any:
             object_id = _row_id(url)
@@ -259,9 +251,9 @@ def button_routes(target: str, *rows: ButtonRow) -> None:
         _post(row, view)
 
 
-def strict_routes(*rows: StrictRow) -> None:
+def strict_routes(*table: StrictRow) -> None:
     """Register delete buttons whose use-cases find the row themselves (:func:`strict_button`)."""
-    for row in rows:
+    for row in table:
 
         def view(row: StrictRow = row, **url: int) -> Any:
             object_id = _row_id(url)
@@ -270,9 +262,9 @@ def strict_routes(*rows: StrictRow) -> None:
         _post(row, view)
 
 
-def delete_routes(*rows: DeleteRow) -> None:
+def delete_routes(*table: DeleteRow) -> None:
     """Register the delete buttons of admin edit pages."""
-    for row in rows:
+    for row in table:
 
         def view(row: DeleteRow = row, **url: int) -> Any:
             me = actor()
@@ -308,9 +300,9 @@ class EditRow(NamedTuple):
     delete: DeleteRow
 
 
-def edit_routes(*rows: EditRow) -> None:
+def edit_routes(*table: EditRow) -> None:
     """Register admin edit pages (:func:`edit_page`) and their delete buttons."""
-    for row in rows:
+    for row in table:
 
         def view(row: EditRow = row, **url: int) -> Any:
             me = actor()
@@ -330,4 +322,4 @@ def edit_routes(*rows: EditRow) -> None:
         bp.add_url_rule(
             row.rule, row.endpoint, access.admin_required(view), methods=["GET", "POST"]
         )
-    delete_routes(*(row.delete for row in rows))
+    delete_routes(*(row.delete for row in table))

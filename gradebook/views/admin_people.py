@@ -32,6 +32,7 @@ from gradebook.forms import opts
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
+from gradebook.staff_base import rows
 from gradebook.views.admin_common import StrictRow
 from gradebook.views.admin_common import admin_route
 from gradebook.views.admin_common import button
@@ -104,12 +105,10 @@ def admin_student(student_id: int) -> Any:
         move_form.class_id.choices = opts(
             [(c.id, c.name) for c in classes(me.school_id) if not klass or c.id != klass.id]
         )
-        guardians = list(
-            db.session.scalars(
-                sa.select(GuardianStudent).where(
-                    GuardianStudent.student_id == student.id,
-                    GuardianStudent.school_id == me.school_id,
-                )
+        guardians = rows(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.student_id == student.id,
+                GuardianStudent.school_id == me.school_id,
             )
         )
         return (

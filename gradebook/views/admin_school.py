@@ -38,11 +38,12 @@ from gradebook.views.admin_common import edit_routes
 from gradebook.views.admin_common import form_routes
 from gradebook.views.admin_common import subjects
 from gradebook.views.admin_common import teacher_choices
+from gradebook.views.common import class_curricula
+from gradebook.views.common import class_slots
 from models import Curriculum
 from models import Enrollment
 from models import SchoolClass
 from models import Subject
-from models import TimetableSlot
 from models import db
 
 
@@ -136,25 +137,12 @@ def class_page(
     choices = teacher_choices(me.school_id)
     class_form = TeacherSelectForm(data={"teacher_id": klass.class_teacher_id or 0})
     class_form.teacher_id.choices = opts(choices)
-    curricula = list(
-        db.session.scalars(
-            sa.select(Curriculum)
-            .join(Subject, Subject.id == Curriculum.subject_id)
-            .where(Curriculum.class_id == klass.id)
-            .order_by(Subject.name)
-        )
-    )
+    curricula = class_curricula(klass.id)
     curriculum_form = curriculum_form or CurriculumForm(formdata=None)
     _curriculum_choices(me, curriculum_form)
     slot_form = slot_form or SlotForm(formdata=None)
     slot_choices(klass, slot_form)
-    slots = list(
-        db.session.scalars(
-            sa.select(TimetableSlot)
-            .where(TimetableSlot.class_id == klass.id)
-            .order_by(TimetableSlot.weekday, TimetableSlot.period)
-        )
-    )
+    slots = class_slots(klass.id)
     return (
         render_template(
             "gradebook/admin_class.html",

@@ -21,6 +21,7 @@ from gradebook.forms import SlotForm
 from gradebook.forms import YearSettingsForm
 from gradebook.staff_base import actor
 from gradebook.staff_base import form_values
+from gradebook.staff_base import rows
 from gradebook.views.admin_common import FormRow
 from gradebook.views.admin_common import StrictRow
 from gradebook.views.admin_common import admin_route
@@ -34,7 +35,6 @@ from models import ClassesEnd
 from models import NonSchoolDay
 from models import SchoolClass
 from models import SchoolYear
-from models import db
 
 
 @admin_route("/admin/year", ["GET", "POST"])
@@ -65,33 +65,25 @@ def year_page(
     """The year page: settings, the school's years, non-school days, end of classes, bells."""
     me = actor()
     year = core.current_year(me.school_id)
-    years = list(
-        db.session.scalars(
-            sa.select(SchoolYear)
-            .where(SchoolYear.school_id == me.school_id)
-            .order_by(SchoolYear.starts_on.desc())
-        )
+    years = rows(
+        sa.select(SchoolYear)
+        .where(SchoolYear.school_id == me.school_id)
+        .order_by(SchoolYear.starts_on.desc())
     )
-    holidays = list(
-        db.session.scalars(
-            sa.select(NonSchoolDay)
-            .where(NonSchoolDay.school_year_id == year.id)
-            .order_by(NonSchoolDay.date_from)
-        )
+    holidays = rows(
+        sa.select(NonSchoolDay)
+        .where(NonSchoolDay.school_year_id == year.id)
+        .order_by(NonSchoolDay.date_from)
     )
-    ends = list(
-        db.session.scalars(
-            sa.select(ClassesEnd)
-            .where(ClassesEnd.school_year_id == year.id)
-            .order_by(ClassesEnd.grade_from)
-        )
+    ends = rows(
+        sa.select(ClassesEnd)
+        .where(ClassesEnd.school_year_id == year.id)
+        .order_by(ClassesEnd.grade_from)
     )
-    bells = list(
-        db.session.scalars(
-            sa.select(BellTime)
-            .where(BellTime.school_id == me.school_id)
-            .order_by(BellTime.shift, BellTime.period)
-        )
+    bells = rows(
+        sa.select(BellTime)
+        .where(BellTime.school_id == me.school_id)
+        .order_by(BellTime.shift, BellTime.period)
     )
     return (
         render_template(

@@ -26,11 +26,13 @@ from gradebook.forms import CsrfForm
 from gradebook.forms import GradeEditForm
 from gradebook.forms import ReasonForm
 from gradebook.forms import opts
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
 from gradebook.staff_base import numbered_fields
 from gradebook.staff_base import post_table
+from gradebook.staff_base import reason_delete_routes
+from gradebook.staff_base import rows
 from gradebook.staff_base import save_form
 from gradebook.views.common import KIND_BG
 from gradebook.views.common import seen_by
@@ -38,23 +40,20 @@ from models import Curriculum
 from models import Grade
 from models import GradeCategory
 from models import GradeKind
-from models import db
 
 
 def _grid_context(curriculum: Curriculum, term: int) -> dict[str, Any]:
     klass = curriculum.school_class
     enrollments = core.active_enrollments(klass.id)
     student_ids = [e.student_id for e in enrollments]
-    grades = list(
-        db.session.scalars(
-            sa.select(Grade)
-            .where(
-                Grade.curriculum_id == curriculum.id,
-                Grade.student_id.in_(student_ids or [0]),
-                sa.or_(Grade.term == term, Grade.kind == GradeKind.ANNUAL),
-            )
-            .order_by(Grade.date, Grade.id)
+    grades = rows(
+        sa.select(Grade)
+        .where(
+            Grade.curriculum_id == curriculum.id,
+            Grade.student_id.in_(student_ids or [0]),
+            sa.or_(Grade.term == term, Grade.kind == GradeKind.ANNUAL),
         )
+        .order_by(Grade.date, Grade.id)
     )
     columns: dict[tuple[dt.date, str], dict[int, list[Grade]]] = {}
     finals: dict[int, Grade] = {}
@@ -269,16 +268,15 @@ def _grade_form_data(grade: Grade) -> _Obj:
     )
 
 
-@bp.post("/grades/<int:grade_id>/delete")
-@access.staff_required
-def grade_delete(grade_id: int) -> Any:
-    # not deleted (no reason, a stale version, a locked month): back to the grade's own page
-    return delete_with_reason(
+reason_delete_routes(
+    ReasonDelete(
+        "grade_delete",
+        "/grades/<int:grade_id>/delete",
         Grade,
-        grade_id,
         grades_uc.delete_grade,
         "Оценката е изтрита.",
         lambda grade: url_for("staff.grid", curriculum_id=grade.curriculum_id),
-        lockable=True,
-        back=lambda grade: url_for("staff.grade_edit", grade_id=grade.id),
+        # not deleted (no reason, a stale version, a locked month): back to the grade's own page
+        {"lockable": True, "back": lambda grade: url_for("staff.grade_edit", grade_id=grade.id)},
     )
+)

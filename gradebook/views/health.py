@@ -11,9 +11,10 @@ from config import clock
 from gradebook import access
 from gradebook import health as health_uc
 from gradebook.forms import HealthForm
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
+from gradebook.staff_base import reason_delete_routes
 from gradebook.views.common import pupil_record_page
 from gradebook.views.common import record_form
 from gradebook.views.common import student_for_view
@@ -48,13 +49,13 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
     )
 
 
-@bp.post("/health/<int:note_id>/delete")
-@access.staff_required
-def health_delete(note_id: int) -> Any:
-    return delete_with_reason(
+reason_delete_routes(
+    ReasonDelete(
+        "health_delete",
+        "/health/<int:note_id>/delete",
         HealthNote,
-        note_id,
         health_uc.delete_health_note,
         "Здравната бележка е изтрита.",
         to_student_page,
     )
+)

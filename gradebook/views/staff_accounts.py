@@ -31,6 +31,7 @@ from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
 from gradebook.staff_base import form_values
+from gradebook.staff_base import rows
 from gradebook.views.admin_common import ButtonRow
 from gradebook.views.admin_common import FormRow
 from gradebook.views.admin_common import admin_route
@@ -48,13 +49,11 @@ def admin_staff() -> Any:
 
 def _admin_staff_page(staff_form: StaffForm | None = None, status: int = 200) -> Any:
     me = actor()
-    members = list(
-        db.session.scalars(
-            sa.select(StaffMembership)
-            .join(StaffUser, StaffUser.id == StaffMembership.staff_id)
-            .where(StaffMembership.school_id == me.school_id)
-            .order_by(StaffUser.full_name)
-        )
+    members = rows(
+        sa.select(StaffMembership)
+        .join(StaffUser, StaffUser.id == StaffMembership.staff_id)
+        .where(StaffMembership.school_id == me.school_id)
+        .order_by(StaffUser.full_name)
     )
     return (
         render_template(
