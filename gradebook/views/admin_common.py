@@ -197,12 +197,15 @@ def form_routes(page: Callable[..., Any], *table: FormRow) -> None:
 
 class ButtonRow(NamedTuple):
     """A posted button on one row: ``POST rule`` is the endpoint ``staff.<endpoint>``; it runs
-    ``call(actor, id)`` with the id from the URL and flashes ``success`` (or ``success(result)``)."""
+    ``call(actor, id)`` with the id from the URL and flashes ``success`` (or ``success(result)``).
+    With a ``model``, that row is read first within the actor's school (404 for another
+    school's)."""
 
     endpoint: str
     rule: str
     call: RowCall
     success: str | Callable[[Any], str]
+    model: Any = None
 
 
 class StrictRow(NamedTuple):
@@ -239,14 +242,16 @@ def _post(row: FormRow | ButtonRow | StrictRow | DeleteRow, view: Callable[..., 
     bp.add_url_rule(row.rule, row.endpoint, access.admin_required(view), methods=["POST"])
 
 
-def button_routes(target: str, *table: ButtonRow) -> None:
-    """Register posted buttons (:func:`button`) that all go back to the page ``target``
-    (an endpoint)."""
+def button_routes(target: Callable[..., str], *table: ButtonRow) -> None:
+    """Register posted buttons (:func:`button`) that all go back to the page ``target(**url)``
+    (given the URL's arguments)."""
     for row in table:
 
         def view(row: ButtonRow = row, **url: int) -> Any:
             object_id = _row_id(url)
-            return button(lambda me: row.call(me, object_id), row.success, url_for(target))
+            if row.model is not None:
+                core.get_in_school(row.model, object_id, actor().school_id)
+            return button(lambda me: row.call(me, object_id), row.success, target(**url))
 
         _post(row, view)
 

@@ -32,10 +32,13 @@ from gradebook.forms import opts
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
+from gradebook.staff_base import form_values
 from gradebook.staff_base import rows
+from gradebook.views.admin_common import ButtonRow
 from gradebook.views.admin_common import StrictRow
 from gradebook.views.admin_common import admin_route
 from gradebook.views.admin_common import button
+from gradebook.views.admin_common import button_routes
 from gradebook.views.admin_common import classes
 from gradebook.views.admin_common import strict_routes
 from gradebook.views.admin_common import submit
@@ -143,11 +146,7 @@ def admin_student_move(student_id: int) -> Any:
     form.class_id.choices = opts([(c.id, c.name) for c in classes(me.school_id)])
     return button(
         lambda me: people.move_student(
-            me,
-            student.id,
-            class_id=form.class_id.data,
-            date=form.date.data,
-            reason=form.reason.data or "",
+            me, student.id, **form_values(form, "class_id", "date", reason="")
         ),
         "Ученикът е преместен.",
         url_for("staff.admin_student", student_id=student.id),
@@ -162,23 +161,11 @@ def admin_student_leave(student_id: int) -> Any:
     student = core.get_in_school(Student, student_id, me.school_id)
     form = LeaveForm()
     return button(
-        lambda me: people.student_leaves(
-            me, student.id, date=form.date.data, reason=form.reason.data or ""
-        ),
+        lambda me: people.student_leaves(me, student.id, **form_values(form, "date", reason="")),
         "Ученикът е отписан.",
         url_for("staff.admin_student", student_id=student.id),
         form,
         invalid="Посочете дата и причина.",
-    )
-
-
-@admin_route("/admin/students/<int:student_id>/code", ["POST"])
-def admin_student_code(student_id: int) -> Any:
-    student = core.get_in_school(Student, student_id, actor().school_id)
-    return button(
-        lambda me: people.regenerate_student_code(me, student.id),
-        lambda code: f"Нов код за родителите: {code}. Старият код вече не важи.",
-        url_for("staff.admin_student", student_id=student.id),
     )
 
 
@@ -233,6 +220,16 @@ def admin_guardian_link(student_id: int) -> Any:
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
+button_routes(
+    lambda student_id: url_for("staff.admin_student", student_id=student_id),
+    ButtonRow(
+        "admin_student_code",
+        "/admin/students/<int:student_id>/code",
+        people.regenerate_student_code,
+        lambda code: f"Нов код за родителите: {code}. Старият код вече не важи.",
+        Student,
+    ),
+)
 strict_routes(
     StrictRow(
         "admin_guardian_unlink",

@@ -20,9 +20,10 @@ from gradebook.forms import NewYearForm
 from gradebook.staff_base import actor
 from gradebook.staff_base import fail
 from gradebook.staff_base import form_values
+from gradebook.views.admin_common import ButtonRow
 from gradebook.views.admin_common import FormRow
 from gradebook.views.admin_common import admin_route
-from gradebook.views.admin_common import button
+from gradebook.views.admin_common import button_routes
 from gradebook.views.admin_common import form_routes
 from gradebook.views.admin_timetable import year_page
 from models import SchoolYear
@@ -47,14 +48,16 @@ form_routes(
 )
 
 
-@admin_route("/admin/years/<int:year_id>/current", ["POST"])
-def admin_year_current(year_id: int) -> Any:
-    year = core.get_in_school(SchoolYear, year_id, actor().school_id)
-    return button(
-        lambda me: school_year.set_current_year(me, year.id),
+button_routes(
+    lambda **_url: url_for("staff.admin_year"),
+    ButtonRow(
+        "admin_year_current",
+        "/admin/years/<int:year_id>/current",
+        school_year.set_current_year,
         lambda chosen: f"Текущата учебна година е {chosen.name}.",
-        url_for("staff.admin_year"),
-    )
+        SchoolYear,
+    ),
+)
 
 
 # --- moving the school into a new year -------------------------------------------------------------

@@ -14,6 +14,7 @@ from gradebook.forms import HealthForm
 from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
+from gradebook.staff_base import form_values
 from gradebook.staff_base import reason_delete_routes
 from gradebook.views.common import pupil_record_page
 from gradebook.views.common import record_form
@@ -39,9 +40,7 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
         health_uc.save_health_note,
         lambda: {
             "note_id": note.id if note else None,
-            "text": form.text.data or "",
-            "date_from": form.date_from.data,
-            "date_to": form.date_to.data,
+            **form_values(form, "date_from", "date_to", text=""),
         },
         "Здравната бележка е записана.",
         "gradebook/health_form.html",

@@ -15,6 +15,7 @@ from gradebook.forms import RemarkForm
 from gradebook.forms import opts
 from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import bp
+from gradebook.staff_base import form_values
 from gradebook.staff_base import reason_delete_routes
 from gradebook.views.common import pupil_record_page
 from gradebook.views.common import record_form
@@ -56,10 +57,7 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
         remarks_uc.save_remark,
         lambda: {
             "remark_id": remark.id if remark else None,
-            "kind": form.kind.data or "",
-            "text": form.text.data or "",
-            "date": form.date.data,
-            "subject_id": form.subject_id.data or None,
+            **form_values(form, "date", kind="", text="", subject_id=None),
         },
         "Отзивът е записан.",
         "gradebook/remark_form.html",

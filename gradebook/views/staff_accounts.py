@@ -82,7 +82,7 @@ form_routes(
     ),
 )
 button_routes(
-    "staff.admin_staff",
+    lambda **_url: url_for("staff.admin_staff"),
     ButtonRow(
         "admin_staff_password",
         "/admin/staff/<int:staff_id>/password",
