@@ -4,8 +4,10 @@ Views stay thin: read the request, call one use-case (``gradebook.grades``, ``gr
 …), render. :func:`actor` is who acts; :func:`form_action` runs a posted button's use-case and
 flashes the outcome; :func:`save_form` submits a page's form and redirects or re-renders with the
 field messages; :func:`form_page` is a whole new-or-edit page around it; :func:`delete_with_reason`
-is the POST behind every "delete with a reason" button; :func:`post_table` saves a whole table
-(with :func:`numbered_fields`, its cells); :func:`fail` turns a use-case error into
+is the POST behind every "delete with a reason" button (:func:`reason_delete_routes`
+registers them from a table); :func:`post_table` saves a whole table
+(with :func:`numbered_fields`, its cells); :func:`form_values` gives a form's fields as a
+use-case's keyword arguments, :func:`rows` a query's rows; :func:`fail` turns a use-case error into
 403/404 or a flashed message. The teacher and admin pages (:mod:`gradebook.views`, one module
 per topic) all register their routes on :data:`bp`.
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from typing import NamedTuple
 from typing import Protocol
 from typing import TypeVar
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import flash
@@ -27,6 +31,7 @@ from flask import request
 from gradebook import access
 from gradebook import core
 from gradebook.forms import ReasonForm
+from models import db
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -39,6 +44,7 @@ class _Row(Protocol):
 
 
 _R = TypeVar("_R", bound=_Row)
+_T = TypeVar("_T")
 
 
 def actor() -> core.Actor:
@@ -160,6 +166,34 @@ def delete_with_reason(
     return redirect(done if deleted else undone)
 
 
+class ReasonDelete(NamedTuple):
+    """A "delete with a reason" button of a staff page: ``POST rule`` (the endpoint
+    ``staff.<endpoint>``, for any staff member; the use-case decides who may) is
+    :func:`delete_with_reason` of the ``model`` row whose id is in the URL, with ``options``
+    (``versioned``, ``lockable``, ``invalid``, ``back``)."""
+
+    endpoint: str
+    rule: str
+    model: Any
+    delete: Callable[..., Any]
+    success: str
+    target: Callable[[Any], str]
+    options: dict[str, Any] | None = None
+
+
+def reason_delete_routes(*table: ReasonDelete) -> None:
+    """Register "delete with a reason" buttons, one row a button."""
+    for row in table:
+
+        def view(row: ReasonDelete = row, **url: int) -> Any:
+            (object_id,) = url.values()  # the row's id is all the URL holds
+            return delete_with_reason(
+                row.model, object_id, row.delete, row.success, row.target, **(row.options or {})
+            )
+
+        bp.add_url_rule(row.rule, row.endpoint, access.staff_required(view), methods=["POST"])
+
+
 def post_table(
     form: Any,
     call: Callable[[], Any],
@@ -192,3 +226,17 @@ def numbered_fields(prefix: str) -> dict[int, str]:
         and name[len(prefix) :].isascii()
         and name[len(prefix) :].isdigit()
     }
+
+
+def form_values(form: Any, *names: str, **when_empty: Any) -> dict[str, Any]:
+    """The data of the form's fields ``names`` and ``when_empty``, by name (a use-case's keyword
+    arguments are named as the fields); a field in ``when_empty`` left empty gives that value
+    instead (``""`` for a blank text, None for "—" in a picker, False for an unticked box)."""
+    values = {name: getattr(form, name).data for name in names}
+    values.update({name: getattr(form, name).data or empty for name, empty in when_empty.items()})
+    return values
+
+
+def rows(query: sa.Select[tuple[_T]]) -> list[_T]:
+    """Every row the query selects (one model a row), in its order."""
+    return list(db.session.scalars(query))

@@ -18,8 +18,10 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.history`: the audit history of an object or a pupil;
 - :mod:`~gradebook.views.messages`: conversations with parents.
 
-The school admin's pages (every route ``@admin_required``), sharing
-:mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers' lists):
+The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
+sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
+lists, and the tables registering the pages that do the same — a view is found by its endpoint,
+as ``def <endpoint>`` or as a table row naming ``"<endpoint>"``):
 
 - :mod:`~gradebook.views.admin_people`: pupils, codes, guardians and PINs, family requests, labels;
 - :mod:`~gradebook.views.admin_school`: the admin index, classes, subjects, curriculum, teachers;

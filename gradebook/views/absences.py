@@ -20,10 +20,12 @@ from gradebook import access
 from gradebook import core
 from gradebook import rules
 from gradebook.forms import CsrfForm
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
 from gradebook.staff_base import post_table
+from gradebook.staff_base import reason_delete_routes
+from gradebook.staff_base import rows
 from gradebook.views.common import WEEKDAYS_BG
 from gradebook.views.common import managed_class
 from gradebook.views.common import to_student_page
@@ -179,7 +181,7 @@ def class_absences(class_id: int) -> Any:
     )
     if show == "open":
         query = query.where(Absence.kind == AbsenceKind.UNEXCUSED)
-    absences = list(db.session.scalars(query.order_by(Absence.date.desc(), Absence.period)))
+    absences = rows(query.order_by(Absence.date.desc(), Absence.period))
     by_student: dict[int, list[Absence]] = defaultdict(list)
     for a in absences:
         by_student[a.student_id].append(a)
@@ -199,9 +201,13 @@ def class_absences(class_id: int) -> Any:
     )
 
 
-@bp.post("/absences/<int:absence_id>/delete")
-@access.staff_required
-def absence_delete(absence_id: int) -> Any:
-    return delete_with_reason(
-        Absence, absence_id, absences_uc.delete_absence, "Отсъствието е изтрито.", to_student_page
+reason_delete_routes(
+    ReasonDelete(
+        "absence_delete",
+        "/absences/<int:absence_id>/delete",
+        Absence,
+        absences_uc.delete_absence,
+        "Отсъствието е изтрито.",
+        to_student_page,
     )
+)

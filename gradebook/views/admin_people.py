@@ -32,9 +32,15 @@ from gradebook.forms import opts
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
+from gradebook.staff_base import form_values
+from gradebook.staff_base import rows
+from gradebook.views.admin_common import ButtonRow
+from gradebook.views.admin_common import StrictRow
+from gradebook.views.admin_common import admin_route
 from gradebook.views.admin_common import button
+from gradebook.views.admin_common import button_routes
 from gradebook.views.admin_common import classes
-from gradebook.views.admin_common import strict_button
+from gradebook.views.admin_common import strict_routes
 from gradebook.views.admin_common import submit
 from models import Enrollment
 from models import GuardianStudent
@@ -72,8 +78,7 @@ def _save_student(me: core.Actor, form: StudentForm, **placement: Any) -> Studen
     )
 
 
-@bp.route("/admin/students/new", methods=["GET", "POST"])
-@access.admin_required
+@admin_route("/admin/students/new", ["GET", "POST"])
 def admin_student_new() -> Any:
     me = actor()
     form = _student_form(me, None)
@@ -91,8 +96,7 @@ def admin_student_new() -> Any:
     )
 
 
-@bp.route("/admin/students/<int:student_id>", methods=["GET", "POST"])
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>", ["GET", "POST"])
 def admin_student(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -104,12 +108,10 @@ def admin_student(student_id: int) -> Any:
         move_form.class_id.choices = opts(
             [(c.id, c.name) for c in classes(me.school_id) if not klass or c.id != klass.id]
         )
-        guardians = list(
-            db.session.scalars(
-                sa.select(GuardianStudent).where(
-                    GuardianStudent.student_id == student.id,
-                    GuardianStudent.school_id == me.school_id,
-                )
+        guardians = rows(
+            sa.select(GuardianStudent).where(
+                GuardianStudent.student_id == student.id,
+                GuardianStudent.school_id == me.school_id,
             )
         )
         return (
@@ -136,8 +138,7 @@ def admin_student(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/students/<int:student_id>/move")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/move", ["POST"])
 def admin_student_move(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -145,11 +146,7 @@ def admin_student_move(student_id: int) -> Any:
     form.class_id.choices = opts([(c.id, c.name) for c in classes(me.school_id)])
     return button(
         lambda me: people.move_student(
-            me,
-            student.id,
-            class_id=form.class_id.data,
-            date=form.date.data,
-            reason=form.reason.data or "",
+            me, student.id, **form_values(form, "class_id", "date", reason="")
         ),
         "Ученикът е преместен.",
         url_for("staff.admin_student", student_id=student.id),
@@ -158,16 +155,13 @@ def admin_student_move(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/students/<int:student_id>/leave")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/leave", ["POST"])
 def admin_student_leave(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
     form = LeaveForm()
     return button(
-        lambda me: people.student_leaves(
-            me, student.id, date=form.date.data, reason=form.reason.data or ""
-        ),
+        lambda me: people.student_leaves(me, student.id, **form_values(form, "date", reason="")),
         "Ученикът е отписан.",
         url_for("staff.admin_student", student_id=student.id),
         form,
@@ -175,19 +169,7 @@ def admin_student_leave(student_id: int) -> Any:
     )
 
 
-@bp.post("/admin/students/<int:student_id>/code")
-@access.admin_required
-def admin_student_code(student_id: int) -> Any:
-    student = core.get_in_school(Student, student_id, actor().school_id)
-    return button(
-        lambda me: people.regenerate_student_code(me, student.id),
-        lambda code: f"Нов код за родителите: {code}. Старият код вече не важи.",
-        url_for("staff.admin_student", student_id=student.id),
-    )
-
-
-@bp.post("/admin/guardians/<int:guardian_id>/pin")
-@access.admin_required
+@admin_route("/admin/guardians/<int:guardian_id>/pin", ["POST"])
 def admin_guardian_pin(guardian_id: int) -> Any:
     me = actor()
     if not CsrfForm().validate_on_submit():
@@ -212,8 +194,7 @@ def admin_guardian_pin(guardian_id: int) -> Any:
     return redirect(url_for("staff.admin_index"))
 
 
-@bp.post("/admin/students/<int:student_id>/guardians")
-@access.admin_required
+@admin_route("/admin/students/<int:student_id>/guardians", ["POST"])
 def admin_guardian_link(student_id: int) -> Any:
     me = actor()
     student = core.get_in_school(Student, student_id, me.school_id)
@@ -239,14 +220,25 @@ def admin_guardian_link(student_id: int) -> Any:
     return redirect(url_for("staff.admin_student", student_id=student.id))
 
 
-@bp.post("/admin/guardian-links/<int:link_id>/delete")
-@access.admin_required
-def admin_guardian_unlink(link_id: int) -> Any:
-    return strict_button(
-        lambda me: people.unlink_guardian(me, link_id),
+button_routes(
+    lambda student_id: url_for("staff.admin_student", student_id=student_id),
+    ButtonRow(
+        "admin_student_code",
+        "/admin/students/<int:student_id>/code",
+        people.regenerate_student_code,
+        lambda code: f"Нов код за родителите: {code}. Старият код вече не важи.",
+        Student,
+    ),
+)
+strict_routes(
+    StrictRow(
+        "admin_guardian_unlink",
+        "/admin/guardian-links/<int:link_id>/delete",
+        people.unlink_guardian,
         "Връзката е премахната.",
         lambda student_id: url_for("staff.admin_student", student_id=student_id),
     )
+)
 
 
 def _family_students() -> set[int] | None:
@@ -318,8 +310,7 @@ def _family_decide(request_id: int, decision: str) -> Any:
     return redirect(url_for("staff.admin_families"))
 
 
-@bp.get("/admin/classes/<int:class_id>/labels")
-@access.admin_required
+@admin_route("/admin/classes/<int:class_id>/labels")
 def admin_labels(class_id: int) -> Any:
     """Printable parent labels for a class: name, class, code, phone, portal, how to register."""
     me = actor()

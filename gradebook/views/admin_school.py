@@ -5,6 +5,7 @@ Use-cases in :mod:`gradebook.school`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,6 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from gradebook import access
 from gradebook import core
 from gradebook import rules
 from gradebook import school as school_uc
@@ -27,24 +27,27 @@ from gradebook.forms import SubjectForm
 from gradebook.forms import TeacherSelectForm
 from gradebook.forms import opts
 from gradebook.staff_base import actor
-from gradebook.staff_base import bp
+from gradebook.staff_base import form_values
+from gradebook.views.admin_common import DeleteRow
+from gradebook.views.admin_common import EditRow
+from gradebook.views.admin_common import FormRow
+from gradebook.views.admin_common import admin_route
 from gradebook.views.admin_common import button
 from gradebook.views.admin_common import classes
-from gradebook.views.admin_common import delete_route
-from gradebook.views.admin_common import edit_page
+from gradebook.views.admin_common import edit_routes
+from gradebook.views.admin_common import form_routes
 from gradebook.views.admin_common import subjects
-from gradebook.views.admin_common import submit
 from gradebook.views.admin_common import teacher_choices
+from gradebook.views.common import class_curricula
+from gradebook.views.common import class_slots
 from models import Curriculum
 from models import Enrollment
 from models import SchoolClass
 from models import Subject
-from models import TimetableSlot
 from models import db
 
 
-@bp.get("/admin/")
-@access.admin_required
+@admin_route("/admin/")
 def admin_index() -> Any:
     return index_page()
 
@@ -76,45 +79,48 @@ def index_page(
     )
 
 
-@bp.post("/admin/classes")
-@access.admin_required
-def admin_class_new() -> Any:
-    me = actor()
+def _class_form(me: core.Actor) -> ClassForm:
     form = ClassForm()
     form.class_teacher_id.choices = opts(teacher_choices(me.school_id))
-    return submit(
-        form,
-        lambda: school_uc.create_class(
-            me,
-            name=form.name.data or "",
-            grade_level=form.grade_level.data,
-            shift=form.shift.data,
-            class_teacher_id=form.class_teacher_id.data or None,
-        ),
+    return form
+
+
+def _class_fields(form: ClassForm) -> dict[str, Any]:
+    """A new or an edited class's fields, as the use-cases take them."""
+    return form_values(form, "grade_level", "shift", name="", class_teacher_id=None)
+
+
+def _curriculum_fields(form: CurriculumForm | CurriculumEditForm) -> dict[str, Any]:
+    """A new or an edited curriculum row's teacher, hours, section and group."""
+    return form_values(
+        form, "hours_term1", "hours_term2", teacher_id=None, section="A", group_name=""
+    )
+
+
+form_routes(
+    index_page,
+    FormRow(
+        "admin_class_new",
+        "/admin/classes",
+        _class_form,
+        lambda me, form: school_uc.create_class(me, **_class_fields(form)),
         lambda klass: f"Паралелка {klass.name} е създадена.",
         lambda klass: url_for("staff.admin_class", class_id=klass.id),
-        lambda form, status: index_page(class_form=form, status=status),
-    )
-
-
-@bp.post("/admin/subjects")
-@access.admin_required
-def admin_subject_new() -> Any:
-    me = actor()
-    form = SubjectForm()
-    return submit(
-        form,
-        lambda: school_uc.create_subject(
-            me, name=form.name.data or "", short_name=form.short_name.data or ""
-        ),
+        "class_form",
+    ),
+    FormRow(
+        "admin_subject_new",
+        "/admin/subjects",
+        lambda _me: SubjectForm(),
+        lambda me, form: school_uc.create_subject(me, **form_values(form, name="", short_name="")),
         "Предметът е добавен.",
-        url_for("staff.admin_index"),
-        lambda form, status: index_page(subject_form=form, status=status),
-    )
+        "staff.admin_index",
+        "subject_form",
+    ),
+)
 
 
-@bp.get("/admin/classes/<int:class_id>")
-@access.admin_required
+@admin_route("/admin/classes/<int:class_id>")
 def admin_class(class_id: int) -> Any:
     return class_page(class_id)
 
@@ -131,25 +137,12 @@ def class_page(
     choices = teacher_choices(me.school_id)
     class_form = TeacherSelectForm(data={"teacher_id": klass.class_teacher_id or 0})
     class_form.teacher_id.choices = opts(choices)
-    curricula = list(
-        db.session.scalars(
-            sa.select(Curriculum)
-            .join(Subject, Subject.id == Curriculum.subject_id)
-            .where(Curriculum.class_id == klass.id)
-            .order_by(Subject.name)
-        )
-    )
+    curricula = class_curricula(klass.id)
     curriculum_form = curriculum_form or CurriculumForm(formdata=None)
     _curriculum_choices(me, curriculum_form)
     slot_form = slot_form or SlotForm(formdata=None)
     slot_choices(klass, slot_form)
-    slots = list(
-        db.session.scalars(
-            sa.select(TimetableSlot)
-            .where(TimetableSlot.class_id == klass.id)
-            .order_by(TimetableSlot.weekday, TimetableSlot.period)
-        )
-    )
+    slots = class_slots(klass.id)
     return (
         render_template(
             "gradebook/admin_class.html",
@@ -186,143 +179,68 @@ def slot_choices(klass: SchoolClass, form: SlotForm) -> None:
     )
 
 
-@bp.post("/admin/classes/<int:class_id>/curriculum")
-@access.admin_required
-def admin_curriculum_new(class_id: int) -> Any:
-    me = actor()
-    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
+def _curriculum_form(me: core.Actor, class_id: int) -> CurriculumForm:
+    core.get_in_school(SchoolClass, class_id, me.school_id)
     form = CurriculumForm()
     _curriculum_choices(me, form)
-    return submit(
-        form,
-        lambda: school_uc.add_curriculum(
-            me,
-            class_id=klass.id,
-            subject_id=form.subject_id.data,
-            teacher_id=form.teacher_id.data or None,
-            hours_term1=form.hours_term1.data,
-            hours_term2=form.hours_term2.data,
-            section=form.section.data or "A",
-            group_name=form.group_name.data or "",
+    return form
+
+
+form_routes(
+    class_page,
+    FormRow(
+        "admin_curriculum_new",
+        "/admin/classes/<int:class_id>/curriculum",
+        _curriculum_form,
+        lambda me, form, class_id: school_uc.add_curriculum(
+            me, class_id=class_id, subject_id=form.subject_id.data, **_curriculum_fields(form)
         ),
         "Предметът е добавен в учебния план.",
-        url_for("staff.admin_class", class_id=klass.id),
-        lambda form, status: class_page(klass.id, curriculum_form=form, status=status),
+        "staff.admin_class",
+        "curriculum_form",
+    ),
+)
+
+
+def _teacher_pick(
+    row: SchoolClass | Curriculum,
+    assign: Callable[[core.Actor, int, int | None], Any],
+    success: str,
+    class_id: int,
+) -> Any:
+    """A teacher picked for a class (its class teacher) or a curriculum row: saved (none for
+    "—"), then back to the class page."""
+    return button(
+        lambda me: assign(me, row.id, request.form.get("teacher_id", type=rules.db_id) or None),
+        success,
+        url_for("staff.admin_class", class_id=class_id),
     )
 
 
-@bp.post("/admin/classes/<int:class_id>/teacher")
-@access.admin_required
+@admin_route("/admin/classes/<int:class_id>/teacher", ["POST"])
 def admin_class_teacher(class_id: int) -> Any:
     klass = core.get_in_school(SchoolClass, class_id, actor().school_id)
-    return button(
-        lambda me: school_uc.set_class_teacher(
-            me, klass.id, request.form.get("teacher_id", type=rules.db_id) or None
-        ),
-        "Класният ръководител е записан.",
-        url_for("staff.admin_class", class_id=klass.id),
+    return _teacher_pick(
+        klass, school_uc.set_class_teacher, "Класният ръководител е записан.", klass.id
     )
 
 
-@bp.post("/admin/curriculum/<int:curriculum_id>/teacher")
-@access.admin_required
+@admin_route("/admin/curriculum/<int:curriculum_id>/teacher", ["POST"])
 def admin_curriculum_teacher(curriculum_id: int) -> Any:
-    curriculum = core.get_in_school(Curriculum, curriculum_id, actor().school_id)
-    return button(
-        lambda me: school_uc.set_curriculum_teacher(
-            me, curriculum.id, request.form.get("teacher_id", type=rules.db_id) or None
-        ),
-        "Учителят е записан.",
-        url_for("staff.admin_class", class_id=curriculum.class_id),
-    )
+    row = core.get_in_school(Curriculum, curriculum_id, actor().school_id)
+    return _teacher_pick(row, school_uc.set_curriculum_teacher, "Учителят е записан.", row.class_id)
 
 
 # --- editing and deleting classes, subjects and curriculum rows ---------------------------------
-@bp.route("/admin/classes/<int:class_id>/edit", methods=["GET", "POST"])
-@access.admin_required
-def admin_class_edit(class_id: int) -> Any:
-    me = actor()
-    klass = core.get_in_school(SchoolClass, class_id, me.school_id)
+def _class_edit_form(me: core.Actor, klass: SchoolClass) -> ClassForm:
     form = ClassForm(obj=klass if request.method == "GET" else None)
     form.class_teacher_id.choices = opts(teacher_choices(me.school_id))
     if request.method == "GET":
         form.class_teacher_id.data = klass.class_teacher_id or 0
-    return edit_page(
-        form,
-        title=f"Паралелка {klass.name}",
-        call=lambda: school_uc.update_class(
-            me,
-            klass.id,
-            name=form.name.data or "",
-            grade_level=form.grade_level.data,
-            shift=form.shift.data,
-            class_teacher_id=form.class_teacher_id.data or None,
-        ),
-        success="Паралелката е записана.",
-        delete_url=url_for("staff.admin_class_delete", class_id=klass.id),
-        delete_label=f"Изтрий паралелка {klass.name}",
-        back_url=url_for("staff.admin_class", class_id=klass.id),
-        note="Паралелка се изтрива само ако в нея няма ученици, оценки, отсъствия, часове "
-        "в програмата, събития и срещи.",
-    )
+    return form
 
 
-@bp.post("/admin/classes/<int:class_id>/delete")
-@access.admin_required
-def admin_class_delete(class_id: int) -> Any:
-    return delete_route(
-        SchoolClass,
-        class_id,
-        school_uc.delete_class,
-        lambda name: f"Паралелка {name} е изтрита.",
-        lambda _klass: url_for("staff.admin_index"),
-        url_for("staff.admin_class_edit", class_id=class_id),
-    )
-
-
-@bp.route("/admin/subjects/<int:subject_id>", methods=["GET", "POST"])
-@access.admin_required
-def admin_subject(subject_id: int) -> Any:
-    me = actor()
-    subject = core.get_in_school(Subject, subject_id, me.school_id)
-    form = SubjectEditForm(obj=subject if request.method == "GET" else None)
-    return edit_page(
-        form,
-        title=f"Предмет: {subject.name}",
-        call=lambda: school_uc.update_subject(
-            me,
-            subject.id,
-            name=form.name.data or "",
-            short_name=form.short_name.data or "",
-            spoken_name=form.spoken_name.data or "",
-        ),
-        success="Предметът е записан.",
-        delete_url=url_for("staff.admin_subject_delete", subject_id=subject.id),
-        delete_label=f"Изтрий предмета {subject.name}",
-        back_url=url_for("staff.admin_index"),
-        note="Предмет се изтрива само ако не е в учебен план и няма оценки, отсъствия "
-        "и часове в програмата.",
-    )
-
-
-@bp.post("/admin/subjects/<int:subject_id>/delete")
-@access.admin_required
-def admin_subject_delete(subject_id: int) -> Any:
-    return delete_route(
-        Subject,
-        subject_id,
-        school_uc.delete_subject,
-        lambda name: f"Предметът „{name}“ е изтрит.",
-        lambda _subject: url_for("staff.admin_index"),
-        url_for("staff.admin_subject", subject_id=subject_id),
-    )
-
-
-@bp.route("/admin/curriculum/<int:curriculum_id>", methods=["GET", "POST"])
-@access.admin_required
-def admin_curriculum(curriculum_id: int) -> Any:
-    me = actor()
-    row = core.get_in_school(Curriculum, curriculum_id, me.school_id)
+def _curriculum_edit_form(me: core.Actor, row: Curriculum) -> CurriculumEditForm:
     form = CurriculumEditForm(obj=row if request.method == "GET" else None)
     form.teacher_id.choices = opts(teacher_choices(me.school_id))
     if request.method == "GET":
@@ -330,35 +248,77 @@ def admin_curriculum(curriculum_id: int) -> Any:
         form.section.data = row.section.value
         form.hours_term1.data = str(row.hours_term1).replace(".", ",")
         form.hours_term2.data = str(row.hours_term2).replace(".", ",")
-    return edit_page(
-        form,
-        title=f"Учебен план на {row.school_class.name}: {row.subject.name}",
-        call=lambda: school_uc.update_curriculum(
-            me,
-            row.id,
-            teacher_id=form.teacher_id.data or None,
-            hours_term1=form.hours_term1.data,
-            hours_term2=form.hours_term2.data,
-            section=form.section.data or "A",
-            group_name=form.group_name.data or "",
+    return form
+
+
+edit_routes(
+    EditRow(
+        "admin_class_edit",
+        "/admin/classes/<int:class_id>/edit",
+        SchoolClass,
+        _class_edit_form,
+        school_uc.update_class,
+        _class_fields,
+        "Паралелката е записана.",
+        "Паралелка {row.name}",
+        lambda klass: url_for("staff.admin_class", class_id=klass.id),
+        "Изтрий паралелка {row.name}",
+        "Паралелка се изтрива само ако в нея няма ученици, оценки, отсъствия, часове "
+        "в програмата, събития и срещи.",
+        DeleteRow(
+            "admin_class_delete",
+            "/admin/classes/<int:class_id>/delete",
+            SchoolClass,
+            school_uc.delete_class,
+            lambda name: f"Паралелка {name} е изтрита.",
+            lambda _klass: url_for("staff.admin_index"),
+            "staff.admin_class_edit",
         ),
-        success="Учебният план е записан.",
-        delete_url=url_for("staff.admin_curriculum_delete", curriculum_id=row.id),
-        delete_label=f"Премахни {row.subject.name} от учебния план",
-        back_url=url_for("staff.admin_class", class_id=row.class_id),
-        note="Предмет се премахва от учебния план само ако по него няма оценки, отсъствия "
+    ),
+    EditRow(
+        "admin_subject",
+        "/admin/subjects/<int:subject_id>",
+        Subject,
+        lambda _me, subject: SubjectEditForm(obj=subject if request.method == "GET" else None),
+        school_uc.update_subject,
+        lambda form: form_values(form, name="", short_name="", spoken_name=""),
+        "Предметът е записан.",
+        "Предмет: {row.name}",
+        lambda _subject: url_for("staff.admin_index"),
+        "Изтрий предмета {row.name}",
+        "Предмет се изтрива само ако не е в учебен план и няма оценки, отсъствия "
         "и часове в програмата.",
-    )
-
-
-@bp.post("/admin/curriculum/<int:curriculum_id>/delete")
-@access.admin_required
-def admin_curriculum_delete(curriculum_id: int) -> Any:
-    return delete_route(
+        DeleteRow(
+            "admin_subject_delete",
+            "/admin/subjects/<int:subject_id>/delete",
+            Subject,
+            school_uc.delete_subject,
+            lambda name: f"Предметът „{name}“ е изтрит.",
+            lambda _subject: url_for("staff.admin_index"),
+            "staff.admin_subject",
+        ),
+    ),
+    EditRow(
+        "admin_curriculum",
+        "/admin/curriculum/<int:curriculum_id>",
         Curriculum,
-        curriculum_id,
-        school_uc.delete_curriculum,
-        "Предметът е премахнат от учебния план.",
+        _curriculum_edit_form,
+        school_uc.update_curriculum,
+        _curriculum_fields,
+        "Учебният план е записан.",
+        "Учебен план на {row.school_class.name}: {row.subject.name}",
         lambda row: url_for("staff.admin_class", class_id=row.class_id),
-        url_for("staff.admin_curriculum", curriculum_id=curriculum_id),
-    )
+        "Премахни {row.subject.name} от учебния план",
+        "Предмет се премахва от учебния план само ако по него няма оценки, отсъствия "
+        "и часове в програмата.",
+        DeleteRow(
+            "admin_curriculum_delete",
+            "/admin/curriculum/<int:curriculum_id>/delete",
+            Curriculum,
+            school_uc.delete_curriculum,
+            "Предметът е премахнат от учебния план.",
+            lambda row: url_for("staff.admin_class", class_id=row.class_id),
+            "staff.admin_curriculum",
+        ),
+    ),
+)

@@ -13,53 +13,51 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from gradebook import access
 from gradebook import core
 from gradebook import school_year
 from gradebook.forms import CsrfForm
 from gradebook.forms import NewYearForm
 from gradebook.staff_base import actor
-from gradebook.staff_base import bp
 from gradebook.staff_base import fail
-from gradebook.views.admin_common import button
-from gradebook.views.admin_common import submit
+from gradebook.staff_base import form_values
+from gradebook.views.admin_common import ButtonRow
+from gradebook.views.admin_common import FormRow
+from gradebook.views.admin_common import admin_route
+from gradebook.views.admin_common import button_routes
+from gradebook.views.admin_common import form_routes
 from gradebook.views.admin_timetable import year_page
 from models import SchoolYear
 
-
-@bp.post("/admin/years")
-@access.admin_required
-def admin_year_new() -> Any:
-    me = actor()
-    form = NewYearForm(prefix="new")
-    return submit(
-        form,
-        lambda: school_year.create_school_year(
+form_routes(
+    year_page,
+    FormRow(
+        "admin_year_new",
+        "/admin/years",
+        lambda _me: NewYearForm(prefix="new"),
+        lambda me, form: school_year.create_school_year(
             me,
-            name=form.name.data or "",
-            starts_on=form.starts_on.data,
-            term2_starts_on=form.term2_starts_on.data,
-            ends_on=form.ends_on.data,
-            month_lock_day=form.month_lock_day.data,
-            future_entry_lock=bool(form.future_entry_lock.data),
-            copy_classes=bool(form.copy_classes.data),
-            make_current=bool(form.make_current.data),
+            **form_values(form, "starts_on", "term2_starts_on", "ends_on", "month_lock_day"),
+            **form_values(
+                form, name="", future_entry_lock=False, copy_classes=False, make_current=False
+            ),
         ),
         "Учебната година е създадена.",
-        url_for("staff.admin_year"),
-        lambda form, status: year_page(year_form=form, status=status),
-    )
+        "staff.admin_year",
+        "year_form",
+    ),
+)
 
 
-@bp.post("/admin/years/<int:year_id>/current")
-@access.admin_required
-def admin_year_current(year_id: int) -> Any:
-    year = core.get_in_school(SchoolYear, year_id, actor().school_id)
-    return button(
-        lambda me: school_year.set_current_year(me, year.id),
+button_routes(
+    lambda **_url: url_for("staff.admin_year"),
+    ButtonRow(
+        "admin_year_current",
+        "/admin/years/<int:year_id>/current",
+        school_year.set_current_year,
         lambda chosen: f"Текущата учебна година е {chosen.name}.",
-        url_for("staff.admin_year"),
-    )
+        SchoolYear,
+    ),
+)
 
 
 # --- moving the school into a new year -------------------------------------------------------------
@@ -80,8 +78,7 @@ def _transition_choices() -> tuple[dict[int, str], bool, bool]:
     )
 
 
-@bp.route("/admin/years/<int:year_id>/transition", methods=["GET", "POST"])
-@access.admin_required
+@admin_route("/admin/years/<int:year_id>/transition", ["GET", "POST"])
 def admin_year_transition(year_id: int) -> Any:
     """Preview (GET, or POST with ``action=preview``) and commit (``action=commit``) of promoting
     the pupils of the previous year into ``year_id``, with the curriculum and the timetable."""

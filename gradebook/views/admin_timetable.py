@@ -11,7 +11,6 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from gradebook import access
 from gradebook import core
 from gradebook import timetable
 from gradebook.forms import BellForm
@@ -21,8 +20,13 @@ from gradebook.forms import NewYearForm
 from gradebook.forms import SlotForm
 from gradebook.forms import YearSettingsForm
 from gradebook.staff_base import actor
-from gradebook.staff_base import bp
-from gradebook.views.admin_common import strict_button
+from gradebook.staff_base import form_values
+from gradebook.staff_base import rows
+from gradebook.views.admin_common import FormRow
+from gradebook.views.admin_common import StrictRow
+from gradebook.views.admin_common import admin_route
+from gradebook.views.admin_common import form_routes
+from gradebook.views.admin_common import strict_routes
 from gradebook.views.admin_common import submit
 from gradebook.views.admin_school import class_page
 from gradebook.views.admin_school import slot_choices
@@ -31,11 +35,9 @@ from models import ClassesEnd
 from models import NonSchoolDay
 from models import SchoolClass
 from models import SchoolYear
-from models import db
 
 
-@bp.route("/admin/year", methods=["GET", "POST"])
-@access.admin_required
+@admin_route("/admin/year", ["GET", "POST"])
 def admin_year() -> Any:
     me = actor()
     year = core.current_year(me.school_id)
@@ -44,11 +46,8 @@ def admin_year() -> Any:
         form,
         lambda: timetable.save_year_settings(
             me,
-            month_lock_day=form.month_lock_day.data,
+            **form_values(form, "month_lock_day", "starts_on", "term2_starts_on", "ends_on"),
             future_entry_lock=bool(form.future_entry_lock.data),
-            starts_on=form.starts_on.data,
-            term2_starts_on=form.term2_starts_on.data,
-            ends_on=form.ends_on.data,
         ),
         "Настройките са записани.",
         url_for("staff.admin_year"),
@@ -66,33 +65,25 @@ def year_page(
     """The year page: settings, the school's years, non-school days, end of classes, bells."""
     me = actor()
     year = core.current_year(me.school_id)
-    years = list(
-        db.session.scalars(
-            sa.select(SchoolYear)
-            .where(SchoolYear.school_id == me.school_id)
-            .order_by(SchoolYear.starts_on.desc())
-        )
+    years = rows(
+        sa.select(SchoolYear)
+        .where(SchoolYear.school_id == me.school_id)
+        .order_by(SchoolYear.starts_on.desc())
     )
-    holidays = list(
-        db.session.scalars(
-            sa.select(NonSchoolDay)
-            .where(NonSchoolDay.school_year_id == year.id)
-            .order_by(NonSchoolDay.date_from)
-        )
+    holidays = rows(
+        sa.select(NonSchoolDay)
+        .where(NonSchoolDay.school_year_id == year.id)
+        .order_by(NonSchoolDay.date_from)
     )
-    ends = list(
-        db.session.scalars(
-            sa.select(ClassesEnd)
-            .where(ClassesEnd.school_year_id == year.id)
-            .order_by(ClassesEnd.grade_from)
-        )
+    ends = rows(
+        sa.select(ClassesEnd)
+        .where(ClassesEnd.school_year_id == year.id)
+        .order_by(ClassesEnd.grade_from)
     )
-    bells = list(
-        db.session.scalars(
-            sa.select(BellTime)
-            .where(BellTime.school_id == me.school_id)
-            .order_by(BellTime.shift, BellTime.period)
-        )
+    bells = rows(
+        sa.select(BellTime)
+        .where(BellTime.school_id == me.school_id)
+        .order_by(BellTime.shift, BellTime.period)
     )
     return (
         render_template(
@@ -112,86 +103,74 @@ def year_page(
     )
 
 
-@bp.post("/admin/holidays")
-@access.admin_required
-def admin_holiday_new() -> Any:
-    me = actor()
-    form = HolidayForm()
-    return submit(
-        form,
-        lambda: timetable.add_non_school_day(
-            me,
-            date_from=form.date_from.data,
-            date_to=form.date_to.data,
-            name=form.name.data or "",
-            grade_from=form.grade_from.data if form.grade_from.data is not None else 0,
-            grade_to=form.grade_to.data if form.grade_to.data is not None else 12,
-        ),
-        "Неучебните дни са добавени.",
-        url_for("staff.admin_year"),
-        lambda form, status: year_page(holiday_form=form, status=status),
+def _add_holiday(me: core.Actor, form: HolidayForm) -> Any:
+    grade_to = form.grade_to.data  # 0 is a grade: only a blank field is "up to the 12th"
+    return timetable.add_non_school_day(
+        me,
+        **form_values(form, "date_from", "date_to", name="", grade_from=0),
+        grade_to=12 if grade_to is None else grade_to,
     )
 
 
-@bp.post("/admin/holidays/<int:day_id>/delete")
-@access.admin_required
-def admin_holiday_delete(day_id: int) -> Any:
-    return strict_button(
-        lambda me: timetable.delete_non_school_day(me, day_id),
-        "Записът е изтрит.",
-        lambda _none: url_for("staff.admin_year"),
-    )
-
-
-@bp.post("/admin/bells")
-@access.admin_required
-def admin_bell() -> Any:
-    me = actor()
-    form = BellForm()
-    return submit(
-        form,
-        lambda: timetable.save_bell_time(
-            me,
-            shift=form.shift.data,
-            period=form.period.data,
-            starts_at=form.starts_at.data,
-            ends_at=form.ends_at.data,
-        ),
-        "Звънецът е записан.",
-        url_for("staff.admin_year"),
-        lambda form, status: year_page(bell_form=form, status=status),
-    )
-
-
-@bp.post("/admin/classes/<int:class_id>/timetable")
-@access.admin_required
-def admin_slot_new(class_id: int) -> Any:
-    me = actor()
+def _slot_form(me: core.Actor, class_id: int) -> SlotForm:
     klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     form = SlotForm()
     slot_choices(klass, form)
-    return submit(
-        form,
-        lambda: timetable.add_timetable_slot(
+    return form
+
+
+form_routes(
+    year_page,
+    FormRow(
+        "admin_holiday_new",
+        "/admin/holidays",
+        lambda _me: HolidayForm(),
+        _add_holiday,
+        "Неучебните дни са добавени.",
+        "staff.admin_year",
+        "holiday_form",
+    ),
+    FormRow(
+        "admin_bell",
+        "/admin/bells",
+        lambda _me: BellForm(),
+        lambda me, form: timetable.save_bell_time(
+            me, **form_values(form, "shift", "period", "starts_at", "ends_at")
+        ),
+        "Звънецът е записан.",
+        "staff.admin_year",
+        "bell_form",
+    ),
+)
+form_routes(
+    class_page,
+    FormRow(
+        "admin_slot_new",
+        "/admin/classes/<int:class_id>/timetable",
+        _slot_form,
+        lambda me, form, class_id: timetable.add_timetable_slot(
             me,
-            class_id=klass.id,
-            curriculum_id=form.curriculum_id.data,
-            weekday=form.weekday.data,
-            period=form.period.data,
-            term=form.term.data,
-            room=form.room.data or "",
+            class_id=class_id,
+            **form_values(form, "curriculum_id", "weekday", "period", "term", room=""),
         ),
         "Часът е добавен в програмата.",
-        url_for("staff.admin_class", class_id=klass.id),
-        lambda form, status: class_page(klass.id, slot_form=form, status=status),
-    )
-
-
-@bp.post("/admin/timetable/<int:slot_id>/delete")
-@access.admin_required
-def admin_slot_delete(slot_id: int) -> Any:
-    return strict_button(
-        lambda me: timetable.delete_timetable_slot(me, slot_id),
+        "staff.admin_class",
+        "slot_form",
+    ),
+)
+strict_routes(
+    StrictRow(
+        "admin_holiday_delete",
+        "/admin/holidays/<int:day_id>/delete",
+        timetable.delete_non_school_day,
+        "Записът е изтрит.",
+        lambda _none: url_for("staff.admin_year"),
+    ),
+    StrictRow(
+        "admin_slot_delete",
+        "/admin/timetable/<int:slot_id>/delete",
+        timetable.delete_timetable_slot,
         "Часът е премахнат от програмата.",
         lambda class_id: url_for("staff.admin_class", class_id=class_id),
-    )
+    ),
+)

@@ -32,6 +32,8 @@ from gradebook.forms import CsrfForm
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import form_page
+from gradebook.staff_base import rows
+from models import Curriculum
 from models import Enrollment
 from models import Grade
 from models import GradeCategory
@@ -42,6 +44,8 @@ from models import School
 from models import SchoolClass
 from models import SeenItem
 from models import Student
+from models import Subject
+from models import TimetableSlot
 from models import db
 
 _Record = TypeVar("_Record", Remark, HealthNote)
@@ -289,4 +293,23 @@ def pupil_record_page(
         template,
         student=student,
         **context,
+    )
+
+
+def class_curricula(class_id: int) -> list[Curriculum]:
+    """A class's curriculum, by subject name (the class page and the admin's)."""
+    return rows(
+        sa.select(Curriculum)
+        .join(Subject, Subject.id == Curriculum.subject_id)
+        .where(Curriculum.class_id == class_id)
+        .order_by(Subject.name)
+    )
+
+
+def class_slots(class_id: int) -> list[TimetableSlot]:
+    """A class's weekly timetable, by day and period (the class page and the admin's)."""
+    return rows(
+        sa.select(TimetableSlot)
+        .where(TimetableSlot.class_id == class_id)
+        .order_by(TimetableSlot.weekday, TimetableSlot.period)
     )

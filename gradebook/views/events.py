@@ -23,10 +23,12 @@ from gradebook.forms import EventForm
 from gradebook.forms import MeetingForm
 from gradebook.forms import ReasonForm
 from gradebook.forms import opts
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
 from gradebook.staff_base import form_page
+from gradebook.staff_base import reason_delete_routes
+from gradebook.staff_base import rows
 from models import Event
 from models import ParentMeeting
 from models import SchoolClass
@@ -44,7 +46,7 @@ def _visible_classes(me: core.Actor, manage_only: bool = False) -> list[SchoolCl
     if not me.is_admin:
         ids = me.class_teacher_of if manage_only else (me.class_teacher_of | me.teaches_classes)
         query = query.where(SchoolClass.id.in_(ids or {0}))
-    return list(db.session.scalars(query.order_by(SchoolClass.grade_level, SchoolClass.name)))
+    return rows(query.order_by(SchoolClass.grade_level, SchoolClass.name))
 
 
 def _to_events(_row: Any) -> str:
@@ -58,40 +60,33 @@ def _class_choices(me: core.Actor, classes: list[SchoolClass]) -> list[Any]:
     )
 
 
+def _listed(
+    model: type[Event] | type[ParentMeeting], me: core.Actor, classes: list[int], since: dt.date
+) -> Any:
+    """The school's events (or meetings) from ``since`` on, for the whole school or one of
+    ``classes``, by date and time."""
+    return rows(
+        sa.select(model)
+        .where(
+            model.school_id == me.school_id,
+            model.date >= since,
+            sa.or_(model.class_id.is_(None), model.class_id.in_(classes or [0])),
+        )
+        .order_by(model.date, model.time)
+    )
+
+
 @bp.get("/events")
 @access.staff_required
 def events() -> Any:
     me = actor()
-    classes = _visible_classes(me)
-    class_ids = [c.id for c in classes]
-    today = clock.today()
-    rows = list(
-        db.session.scalars(
-            sa.select(Event)
-            .where(
-                Event.school_id == me.school_id,
-                Event.date >= today - dt.timedelta(days=30),
-                sa.or_(Event.class_id.is_(None), Event.class_id.in_(class_ids or [0])),
-            )
-            .order_by(Event.date, Event.time)
-        )
-    )
-    meetings = list(
-        db.session.scalars(
-            sa.select(ParentMeeting)
-            .where(
-                ParentMeeting.school_id == me.school_id,
-                ParentMeeting.date >= today - dt.timedelta(days=30),
-                sa.or_(
-                    ParentMeeting.class_id.is_(None), ParentMeeting.class_id.in_(class_ids or [0])
-                ),
-            )
-            .order_by(ParentMeeting.date, ParentMeeting.time)
-        )
-    )
+    class_ids = [c.id for c in _visible_classes(me)]
+    since = clock.today() - dt.timedelta(days=30)
+    event_rows = _listed(Event, me, class_ids, since)
+    meetings = _listed(ParentMeeting, me, class_ids, since)
     return render_template(
         "gradebook/events.html",
-        events=rows,
+        events=event_rows,
         meetings=meetings,
         me=me,
         form=CsrfForm(),
@@ -157,20 +152,6 @@ def event_new(event_id: int | None = None) -> Any:
     )
 
 
-@bp.post("/events/<int:event_id>/delete")
-@access.staff_required
-def event_delete(event_id: int) -> Any:
-    return delete_with_reason(
-        Event,
-        event_id,
-        events_uc.delete_event,
-        "Събитието е изтрито. Родителите, които вече са уведомени за него, ще научат за отмяната.",
-        _to_events,
-        versioned=False,
-        invalid=CANCEL_REASON_BG,
-    )
-
-
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @access.staff_required
@@ -224,15 +205,25 @@ def meeting_new(meeting_id: int | None = None) -> Any:
     )
 
 
-@bp.post("/meetings/<int:meeting_id>/delete")
-@access.staff_required
-def meeting_delete(meeting_id: int) -> Any:
-    return delete_with_reason(
+# cancelling: the parents already told of it hear of the cancellation
+_CANCEL = {"versioned": False, "invalid": CANCEL_REASON_BG}
+reason_delete_routes(
+    ReasonDelete(
+        "event_delete",
+        "/events/<int:event_id>/delete",
+        Event,
+        events_uc.delete_event,
+        "Събитието е изтрито. Родителите, които вече са уведомени за него, ще научат за отмяната.",
+        _to_events,
+        _CANCEL,
+    ),
+    ReasonDelete(
+        "meeting_delete",
+        "/meetings/<int:meeting_id>/delete",
         ParentMeeting,
-        meeting_id,
         events_uc.delete_meeting,
         "Срещата е отменена. Родителите, които вече са уведомени за нея, ще научат за отмяната.",
         _to_events,
-        versioned=False,
-        invalid=CANCEL_REASON_BG,
-    )
+        _CANCEL,
+    ),
+)

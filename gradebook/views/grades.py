@@ -26,11 +26,13 @@ from gradebook.forms import CsrfForm
 from gradebook.forms import GradeEditForm
 from gradebook.forms import ReasonForm
 from gradebook.forms import opts
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
 from gradebook.staff_base import numbered_fields
 from gradebook.staff_base import post_table
+from gradebook.staff_base import reason_delete_routes
+from gradebook.staff_base import rows
 from gradebook.staff_base import save_form
 from gradebook.views.common import KIND_BG
 from gradebook.views.common import seen_by
@@ -38,23 +40,20 @@ from models import Curriculum
 from models import Grade
 from models import GradeCategory
 from models import GradeKind
-from models import db
 
 
 def _grid_context(curriculum: Curriculum, term: int) -> dict[str, Any]:
     klass = curriculum.school_class
     enrollments = core.active_enrollments(klass.id)
     student_ids = [e.student_id for e in enrollments]
-    grades = list(
-        db.session.scalars(
-            sa.select(Grade)
-            .where(
-                Grade.curriculum_id == curriculum.id,
-                Grade.student_id.in_(student_ids or [0]),
-                sa.or_(Grade.term == term, Grade.kind == GradeKind.ANNUAL),
-            )
-            .order_by(Grade.date, Grade.id)
+    grades = rows(
+        sa.select(Grade)
+        .where(
+            Grade.curriculum_id == curriculum.id,
+            Grade.student_id.in_(student_ids or [0]),
+            sa.or_(Grade.term == term, Grade.kind == GradeKind.ANNUAL),
         )
+        .order_by(Grade.date, Grade.id)
     )
     columns: dict[tuple[dt.date, str], dict[int, list[Grade]]] = {}
     finals: dict[int, Grade] = {}
@@ -106,10 +105,12 @@ def _saved_count(saved: list[Grade]) -> str:
 
 
 def _grade_table(
+    me: core.Actor,
     curriculum: Curriculum,
     term: int,
     kind: str,
-    save: Callable[[dict[int, str]], list[Grade]],
+    save: Callable[..., list[Grade]],
+    posted: dict[str, Any],
     target: Callable[[list[Grade]], str],
     template: str,
     *,
@@ -118,15 +119,22 @@ def _grade_table(
 ) -> Any:
     """A curriculum's table of grades, one cell a pupil (``g<student id>``): the grid of current
     grades, or the term or annual grades (``finals``: with those already given, ``existing``).
-    The POST saves the typed cells with ``save(typed)`` and goes to ``target(saved)``; otherwise
-    (or refused) the table again, with what was typed and each cell's message."""
+    The POST saves the typed cells with the use-case ``save(actor, curriculum id, kind=…,
+    values=typed, **posted)`` (``posted``: the table's other fields) and goes to
+    ``target(saved)``; otherwise (or refused) the table again, with what was typed and each
+    cell's message."""
     form = CsrfForm()
     typed: dict[int, str] = {}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         typed = numbered_fields("g")
-        done, status, errors = post_table(form, lambda: save(typed), _saved_count, target)
+        done, status, errors = post_table(
+            form,
+            lambda: save(me, curriculum.id, kind=kind, values=typed, **posted),
+            _saved_count,
+            target,
+        )
         if done is not None:
             return done
     context = _grid_context(curriculum, term)
@@ -154,18 +162,16 @@ def grid(curriculum_id: int) -> Any:
     kind = request.form.get("kind", "current")
     date_text = request.form.get("date") or today.isoformat()
     return _grade_table(
+        me,
         curriculum,
         term,
         kind,
-        lambda typed: grades_uc.save_grade_column(
-            me,
-            curriculum.id,
-            kind=kind,
-            date=date_text,
-            values=typed,
-            comment=request.form.get("comment", ""),
-            override_lock=bool(request.form.get("override_lock")) and me.is_admin,
-        ),
+        grades_uc.save_grade_column,
+        {
+            "date": date_text,
+            "comment": request.form.get("comment", ""),
+            "override_lock": bool(request.form.get("override_lock")) and me.is_admin,
+        },
         lambda saved: url_for(
             "staff.grid", curriculum_id=curriculum.id, term=saved[0].term or term
         ),
@@ -185,18 +191,12 @@ def final_grades(curriculum_id: int) -> Any:
         abort(404)
     term = request.values.get("term", type=rules.term_number) or 1
     return _grade_table(
+        me,
         curriculum,
         term,
         kind,
-        lambda typed: grades_uc.save_final_grades(
-            me,
-            curriculum.id,
-            kind=kind,
-            term=term,
-            values=typed,
-            versions=numbered_fields("v"),
-            reason=request.form.get("reason", ""),
-        ),
+        grades_uc.save_final_grades,
+        {"term": term, "versions": numbered_fields("v"), "reason": request.form.get("reason", "")},
         lambda _saved: url_for(
             "staff.final_grades", curriculum_id=curriculum.id, kind=kind, term=term
         ),
@@ -269,16 +269,15 @@ def _grade_form_data(grade: Grade) -> _Obj:
     )
 
 
-@bp.post("/grades/<int:grade_id>/delete")
-@access.staff_required
-def grade_delete(grade_id: int) -> Any:
-    # not deleted (no reason, a stale version, a locked month): back to the grade's own page
-    return delete_with_reason(
+reason_delete_routes(
+    ReasonDelete(
+        "grade_delete",
+        "/grades/<int:grade_id>/delete",
         Grade,
-        grade_id,
         grades_uc.delete_grade,
         "Оценката е изтрита.",
         lambda grade: url_for("staff.grid", curriculum_id=grade.curriculum_id),
-        lockable=True,
-        back=lambda grade: url_for("staff.grade_edit", grade_id=grade.id),
+        # not deleted (no reason, a stale version, a locked month): back to the grade's own page
+        {"lockable": True, "back": lambda grade: url_for("staff.grade_edit", grade_id=grade.id)},
     )
+)

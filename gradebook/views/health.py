@@ -11,9 +11,11 @@ from config import clock
 from gradebook import access
 from gradebook import health as health_uc
 from gradebook.forms import HealthForm
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
+from gradebook.staff_base import form_values
+from gradebook.staff_base import reason_delete_routes
 from gradebook.views.common import pupil_record_page
 from gradebook.views.common import record_form
 from gradebook.views.common import student_for_view
@@ -38,9 +40,7 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
         health_uc.save_health_note,
         lambda: {
             "note_id": note.id if note else None,
-            "text": form.text.data or "",
-            "date_from": form.date_from.data,
-            "date_to": form.date_to.data,
+            **form_values(form, "date_from", "date_to", text=""),
         },
         "Здравната бележка е записана.",
         "gradebook/health_form.html",
@@ -48,13 +48,13 @@ def health_form(student_id: int, note_id: int | None = None) -> Any:
     )
 
 
-@bp.post("/health/<int:note_id>/delete")
-@access.staff_required
-def health_delete(note_id: int) -> Any:
-    return delete_with_reason(
+reason_delete_routes(
+    ReasonDelete(
+        "health_delete",
+        "/health/<int:note_id>/delete",
         HealthNote,
-        note_id,
         health_uc.delete_health_note,
         "Здравната бележка е изтрита.",
         to_student_page,
     )
+)

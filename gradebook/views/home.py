@@ -19,7 +19,10 @@ from gradebook import rules
 from gradebook.forms import CsrfForm
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
+from gradebook.staff_base import rows
 from gradebook.views.common import WEEKDAYS_BG
+from gradebook.views.common import class_curricula
+from gradebook.views.common import class_slots
 from gradebook.views.common import managed_class
 from gradebook.views.common import require_view_class
 from models import Absence
@@ -42,33 +45,29 @@ def index() -> Any:
     today = clock.today()
     year = core.current_year(me.school_id)
     term = year.term_of(today)
-    slots = list(
-        db.session.scalars(
-            sa.select(TimetableSlot)
-            .where(
-                TimetableSlot.school_id == me.school_id,
-                TimetableSlot.weekday == today.isoweekday(),
-                sa.or_(TimetableSlot.term.is_(None), TimetableSlot.term == term),
-                sa.or_(
-                    TimetableSlot.teacher_id == me.staff_id,
-                    TimetableSlot.curriculum_id.in_(me.curriculum_ids or {0}),
-                ),
-            )
-            .order_by(TimetableSlot.period)
-            .options(sa.orm.joinedload(TimetableSlot.school_class))
+    slots = rows(
+        sa.select(TimetableSlot)
+        .where(
+            TimetableSlot.school_id == me.school_id,
+            TimetableSlot.weekday == today.isoweekday(),
+            sa.or_(TimetableSlot.term.is_(None), TimetableSlot.term == term),
+            sa.or_(
+                TimetableSlot.teacher_id == me.staff_id,
+                TimetableSlot.curriculum_id.in_(me.curriculum_ids or {0}),
+            ),
         )
+        .order_by(TimetableSlot.period)
+        .options(sa.orm.joinedload(TimetableSlot.school_class))
     )
-    curricula = list(
-        db.session.scalars(
-            sa.select(Curriculum)
-            .join(SchoolClass, SchoolClass.id == Curriculum.class_id)
-            .where(
-                Curriculum.school_id == me.school_id,
-                Curriculum.id.in_(me.curriculum_ids or {0}),
-                SchoolClass.school_year_id == year.id,
-            )
-            .order_by(SchoolClass.grade_level, SchoolClass.name)
+    curricula = rows(
+        sa.select(Curriculum)
+        .join(SchoolClass, SchoolClass.id == Curriculum.class_id)
+        .where(
+            Curriculum.school_id == me.school_id,
+            Curriculum.id.in_(me.curriculum_ids or {0}),
+            SchoolClass.school_year_id == year.id,
         )
+        .order_by(SchoolClass.grade_level, SchoolClass.name)
     )
     class_query = sa.select(SchoolClass).where(
         SchoolClass.school_id == me.school_id, SchoolClass.school_year_id == year.id
@@ -77,9 +76,7 @@ def index() -> Any:
         class_query = class_query.where(
             SchoolClass.id.in_((me.class_teacher_of | me.teaches_classes) or {0})
         )
-    classes = list(
-        db.session.scalars(class_query.order_by(SchoolClass.grade_level, SchoolClass.name))
-    )
+    classes = rows(class_query.order_by(SchoolClass.grade_level, SchoolClass.name))
     unread = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(MessageThread.id)))
         .join(MessageThread.messages)
@@ -117,21 +114,8 @@ def class_view(class_id: int) -> Any:
     klass = core.get_in_school(SchoolClass, class_id, me.school_id)
     require_view_class(klass.id)
     enrollments = core.active_enrollments(klass.id)
-    curricula = list(
-        db.session.scalars(
-            sa.select(Curriculum)
-            .where(Curriculum.class_id == klass.id)
-            .join(Subject, Subject.id == Curriculum.subject_id)
-            .order_by(Subject.name)
-        )
-    )
-    slots = list(
-        db.session.scalars(
-            sa.select(TimetableSlot)
-            .where(TimetableSlot.class_id == klass.id)
-            .order_by(TimetableSlot.weekday, TimetableSlot.period)
-        )
-    )
+    curricula = class_curricula(klass.id)
+    slots = class_slots(klass.id)
     week: dict[int, list[TimetableSlot]] = defaultdict(list)
     for slot in slots:
         week[slot.weekday].append(slot)
@@ -160,14 +144,12 @@ def class_overview(class_id: int) -> Any:
     )
     enrollments = core.active_enrollments(klass.id)
     ids = [e.student_id for e in enrollments] or [0]
-    subjects = list(
-        db.session.scalars(
-            sa.select(Subject)
-            .join(Curriculum, Curriculum.subject_id == Subject.id)
-            .where(Curriculum.class_id == klass.id)
-            .distinct()
-            .order_by(Subject.name)
-        )
+    subjects = rows(
+        sa.select(Subject)
+        .join(Curriculum, Curriculum.subject_id == Subject.id)
+        .where(Curriculum.class_id == klass.id)
+        .distinct()
+        .order_by(Subject.name)
     )
     values: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
     for student_id, subject_id, value in db.session.execute(

@@ -22,11 +22,11 @@ from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
 from gradebook.staff_base import form_page
+from gradebook.staff_base import rows
 from gradebook.staff_base import save_form
 from models import GuardianStudent
 from models import MessageThread
 from models import Student
-from models import db
 
 
 @bp.get("/messages")
@@ -35,19 +35,13 @@ def messages() -> Any:
     """The teacher's own conversations; an admin also reads (never writes in) the school's."""
     me = actor()
     query = sa.select(MessageThread).where(MessageThread.school_id == me.school_id)
-    threads = list(
-        db.session.scalars(
-            query.where(MessageThread.staff_id == me.staff_id).order_by(
-                MessageThread.updated_at.desc()
-            )
-        )
+    threads = rows(
+        query.where(MessageThread.staff_id == me.staff_id).order_by(MessageThread.updated_at.desc())
     )
     school_threads = (
-        list(
-            db.session.scalars(
-                query.where(MessageThread.staff_id != me.staff_id).order_by(
-                    MessageThread.updated_at.desc()
-                )
+        rows(
+            query.where(MessageThread.staff_id != me.staff_id).order_by(
+                MessageThread.updated_at.desc()
             )
         )
         if me.is_admin
@@ -69,12 +63,10 @@ def thread_new(student_id: int) -> Any:
     student = core.get_in_school(Student, student_id, me.school_id)
     if not conversations.can_message_student(me, student.id):
         abort(403)
-    links = list(
-        db.session.scalars(
-            sa.select(GuardianStudent).where(
-                GuardianStudent.student_id == student.id,
-                GuardianStudent.school_id == me.school_id,
-            )
+    links = rows(
+        sa.select(GuardianStudent).where(
+            GuardianStudent.student_id == student.id,
+            GuardianStudent.school_id == me.school_id,
         )
     )
     form = NewThreadForm()

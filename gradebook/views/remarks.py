@@ -13,8 +13,10 @@ from gradebook import access
 from gradebook import remarks as remarks_uc
 from gradebook.forms import RemarkForm
 from gradebook.forms import opts
+from gradebook.staff_base import ReasonDelete
 from gradebook.staff_base import bp
-from gradebook.staff_base import delete_with_reason
+from gradebook.staff_base import form_values
+from gradebook.staff_base import reason_delete_routes
 from gradebook.views.common import pupil_record_page
 from gradebook.views.common import record_form
 from gradebook.views.common import student_for_view
@@ -55,10 +57,7 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
         remarks_uc.save_remark,
         lambda: {
             "remark_id": remark.id if remark else None,
-            "kind": form.kind.data or "",
-            "text": form.text.data or "",
-            "date": form.date.data,
-            "subject_id": form.subject_id.data or None,
+            **form_values(form, "date", kind="", text="", subject_id=None),
         },
         "Отзивът е записан.",
         "gradebook/remark_form.html",
@@ -67,9 +66,13 @@ def remark_form(student_id: int, remark_id: int | None = None) -> Any:
     )
 
 
-@bp.post("/remarks/<int:remark_id>/delete")
-@access.staff_required
-def remark_delete(remark_id: int) -> Any:
-    return delete_with_reason(
-        Remark, remark_id, remarks_uc.delete_remark, "Отзивът е изтрит.", to_student_page
+reason_delete_routes(
+    ReasonDelete(
+        "remark_delete",
+        "/remarks/<int:remark_id>/delete",
+        Remark,
+        remarks_uc.delete_remark,
+        "Отзивът е изтрит.",
+        to_student_page,
     )
+)

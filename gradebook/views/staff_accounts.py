@@ -30,28 +30,30 @@ from gradebook.messages import msg
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
-from gradebook.views.admin_common import button
-from gradebook.views.admin_common import submit
+from gradebook.staff_base import form_values
+from gradebook.staff_base import rows
+from gradebook.views.admin_common import ButtonRow
+from gradebook.views.admin_common import FormRow
+from gradebook.views.admin_common import admin_route
+from gradebook.views.admin_common import button_routes
+from gradebook.views.admin_common import form_routes
 from models import StaffMembership
 from models import StaffUser
 from models import db
 
 
-@bp.get("/admin/staff")
-@access.admin_required
+@admin_route("/admin/staff")
 def admin_staff() -> Any:
     return _admin_staff_page()
 
 
 def _admin_staff_page(staff_form: StaffForm | None = None, status: int = 200) -> Any:
     me = actor()
-    members = list(
-        db.session.scalars(
-            sa.select(StaffMembership)
-            .join(StaffUser, StaffUser.id == StaffMembership.staff_id)
-            .where(StaffMembership.school_id == me.school_id)
-            .order_by(StaffUser.full_name)
-        )
+    members = rows(
+        sa.select(StaffMembership)
+        .join(StaffUser, StaffUser.id == StaffMembership.staff_id)
+        .where(StaffMembership.school_id == me.school_id)
+        .order_by(StaffUser.full_name)
     )
     return (
         render_template(
@@ -65,54 +67,41 @@ def _admin_staff_page(staff_form: StaffForm | None = None, status: int = 200) ->
     )
 
 
-@bp.post("/admin/staff")
-@access.admin_required
-def admin_staff_new() -> Any:
-    me = actor()
-    form = StaffForm()
-    return submit(
-        form,
-        lambda: accounts.add_staff(
-            me,
-            email=form.email.data or "",
-            full_name=form.full_name.data or "",
-            role=form.role.data or "teacher",
-            position=form.position.data or "",
+form_routes(
+    _admin_staff_page,
+    FormRow(
+        "admin_staff_new",
+        "/admin/staff",
+        lambda _me: StaffForm(),
+        lambda me, form: accounts.add_staff(
+            me, **form_values(form, email="", full_name="", role="teacher", position="")
         ),
         lambda address: msg("staff.invited", email=address),
-        url_for("staff.admin_staff"),
-        lambda form, status: _admin_staff_page(staff_form=form, status=status),
-    )
-
-
-@bp.post("/admin/staff/<int:staff_id>/password")
-@access.admin_required
-def admin_staff_password(staff_id: int) -> Any:
-    return button(
-        lambda me: accounts.reset_password(me, staff_id),
+        "staff.admin_staff",
+        "staff_form",
+    ),
+)
+button_routes(
+    lambda **_url: url_for("staff.admin_staff"),
+    ButtonRow(
+        "admin_staff_password",
+        "/admin/staff/<int:staff_id>/password",
+        accounts.reset_password,
         lambda staff: msg("staff.reset_sent", name=staff.full_name),
-        url_for("staff.admin_staff"),
-    )
-
-
-@bp.post("/admin/staff/<int:staff_id>/remove")
-@access.admin_required
-def admin_staff_remove(staff_id: int) -> Any:
-    return button(
-        lambda me: accounts.remove_staff(me, staff_id),
+    ),
+    ButtonRow(
+        "admin_staff_remove",
+        "/admin/staff/<int:staff_id>/remove",
+        accounts.remove_staff,
         lambda staff: msg("staff.removed", name=staff.full_name),
-        url_for("staff.admin_staff"),
-    )
-
-
-@bp.post("/admin/invitations/<int:invitation_id>/revoke")
-@access.admin_required
-def admin_invitation_revoke(invitation_id: int) -> Any:
-    return button(
-        lambda me: accounts.revoke(me, invitation_id),
+    ),
+    ButtonRow(
+        "admin_invitation_revoke",
+        "/admin/invitations/<int:invitation_id>/revoke",
+        accounts.revoke,
         lambda invitation: msg("invitation.revoked", email=invitation.email),
-        url_for("staff.admin_staff"),
-    )
+    ),
+)
 
 
 # --- the invited owner ---------------------------------------------------------------------------

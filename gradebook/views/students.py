@@ -21,6 +21,7 @@ from gradebook.forms import CsrfForm
 from gradebook.forms import ReasonForm
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
+from gradebook.staff_base import rows
 from gradebook.views.common import student_for_view
 from ivr import pin_lock
 from models import Absence
@@ -38,41 +39,33 @@ def student(student_id: int) -> Any:
     me = actor()
     student, klass = student_for_view(student_id)
     year = klass.school_year
-    grades = list(
-        db.session.scalars(
-            sa.select(Grade)
-            .where(Grade.student_id == student.id, Grade.school_year_id == year.id)
-            .order_by(Grade.date, Grade.id)
-        )
+    grades = rows(
+        sa.select(Grade)
+        .where(Grade.student_id == student.id, Grade.school_year_id == year.id)
+        .order_by(Grade.date, Grade.id)
     )
     if not (me.is_admin or me.can_manage_class(klass.id)):
         grades = [g for g in grades if g.curriculum_id in me.curriculum_ids]
     by_subject: dict[str, list[Grade]] = defaultdict(list)
     for grade in grades:
         by_subject[grade.subject.name].append(grade)
-    absences = list(
-        db.session.scalars(
-            sa.select(Absence)
-            .where(Absence.student_id == student.id, Absence.school_year_id == year.id)
-            .order_by(Absence.date.desc(), Absence.period)
-        )
+    absences = rows(
+        sa.select(Absence)
+        .where(Absence.student_id == student.id, Absence.school_year_id == year.id)
+        .order_by(Absence.date.desc(), Absence.period)
     )
     totals = rules.absence_totals(a.kind.value for a in absences)
-    remarks = list(
-        db.session.scalars(
-            sa.select(Remark)
-            .where(Remark.student_id == student.id, Remark.school_year_id == year.id)
-            .order_by(Remark.date.desc())
-        )
+    remarks = rows(
+        sa.select(Remark)
+        .where(Remark.student_id == student.id, Remark.school_year_id == year.id)
+        .order_by(Remark.date.desc())
     )
     health = []
     if me.can_manage_class(klass.id) and access.can_see_health(student.id):
-        health = list(
-            db.session.scalars(
-                sa.select(HealthNote)
-                .where(HealthNote.student_id == student.id)
-                .order_by(HealthNote.date_from.desc())
-            )
+        health = rows(
+            sa.select(HealthNote)
+            .where(HealthNote.student_id == student.id)
+            .order_by(HealthNote.date_from.desc())
         )
     seen_ids = set(
         db.session.execute(
@@ -81,11 +74,7 @@ def student(student_id: int) -> Any:
             .where(GuardianStudent.student_id == student.id)
         ).all()
     )
-    guardians = list(
-        db.session.scalars(
-            sa.select(GuardianStudent).where(GuardianStudent.student_id == student.id)
-        )
-    )
+    guardians = rows(sa.select(GuardianStudent).where(GuardianStudent.student_id == student.id))
     return render_template(
         "gradebook/student.html",
         student=student,
