@@ -47,8 +47,10 @@ def index() -> Any:
     term = year.term_of(today)
     slots = rows(
         sa.select(TimetableSlot)
+        .join(SchoolClass, SchoolClass.id == TimetableSlot.class_id)
         .where(
             TimetableSlot.school_id == me.school_id,
+            SchoolClass.school_year_id == year.id,  # not last year's timetable beside this one
             TimetableSlot.weekday == today.isoweekday(),
             sa.or_(TimetableSlot.term.is_(None), TimetableSlot.term == term),
             sa.or_(
