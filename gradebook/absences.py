@@ -31,7 +31,7 @@ from gradebook.core import parse_date
 from gradebook.core import snapshot
 from gradebook.core import student_class
 from gradebook.messages import msg
-from gradebook.timetable import non_school_day
+from gradebook.timetable import school_day_problem
 from models import Absence
 from models import AbsenceKind
 from models import ExcuseReason
@@ -81,12 +81,9 @@ def save_lesson_absences(
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         check_lock(actor, year, day, override=override_lock, what="lesson absences")
-        holiday = non_school_day(year, day, klass.grade_level)
-        if holiday is not None:
-            raise Invalid(
-                msg("absence.non_school_day", date=rules.format_date_bg(day), name=holiday.name),
-                {"date": msg("absence.non_school_day_field")},
-            )
+        problem = school_day_problem(year, day, klass)
+        if problem is not None:
+            raise problem
         term = year.term_of(day)
         if slot.term is not None and slot.term != term:
             raise Invalid(msg("absence.slot_other_term"), {"date": msg("absence.other_term_field")})

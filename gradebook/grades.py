@@ -35,6 +35,7 @@ from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import snapshot
 from gradebook.messages import msg
+from gradebook.timetable import school_day_problem
 from models import Curriculum
 from models import Grade
 from models import GradeCategory
@@ -180,6 +181,9 @@ def save_grade_column(
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
         check_lock(actor, year, day, override=override_lock, what="grade column")
+        problem = school_day_problem(year, day, klass)
+        if problem is not None:
+            raise problem
         students = {e.student_id: e.student for e in active_enrollments(klass.id)}
         parsed: dict[int, tuple[GradeCategory, Decimal | None, SopMark | None]] = {}
         for student_id, raw in values.items():
@@ -284,6 +288,9 @@ def update_grade(
             check_lock(actor, year, grade.date, override=override_lock, what="grade update")
             if new_day != grade.date:
                 check_lock(actor, year, new_day, override=override_lock, what="grade update")
+                problem = school_day_problem(year, new_day, curriculum.school_class)
+                if problem is not None:
+                    raise problem
             try:
                 category, val, sop = parse_grade_input(
                     value, curriculum.school_class.grade_level, new_kind, grade.student.sop

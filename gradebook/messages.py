@@ -81,6 +81,8 @@ MESSAGES: dict[str, str] = {
     "absence.weekday_mismatch": "Денят от седмицата не съвпада с часа от програмата.",
     "absence.non_school_day": "{date} е неучебен ден ({name}).",
     "absence.non_school_day_field": "Неучебен ден.",
+    "calendar.day_off": "{date} е {weekday}: класът няма часове в този ден.",
+    "calendar.day_off_field": "Почивен ден.",
     "absence.slot_other_term": "Този час не е в програмата за този срок.",
     "absence.other_term_field": "Друг срок.",
     "absence.unknown_mark": "Непозната отметка.",

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import NotFound
@@ -45,6 +46,33 @@ def non_school_day(year: SchoolYear, day: dt.date, grade_level: int) -> NonSchoo
             NonSchoolDay.grade_to >= grade_level,
         )
     )
+
+
+def school_day_problem(year: SchoolYear, day: dt.date, klass: SchoolClass) -> Invalid | None:
+    """Why ``day`` holds no lessons of ``klass``, or None: a non-school day of the year (holiday,
+    break, a day off for some grades), or a Saturday or Sunday on which the class has no lesson
+    in the timetable. The one calendar rule of every entry dated to a lesson day (a grade, the
+    lesson register)."""
+    holiday = non_school_day(year, day, klass.grade_level)
+    if holiday is not None:
+        return Invalid(
+            msg("absence.non_school_day", date=rules.format_date_bg(day), name=holiday.name),
+            {"date": msg("absence.non_school_day_field")},
+        )
+    if day.isoweekday() >= 6 and not db.session.scalar(
+        sa.select(TimetableSlot.id)
+        .where(TimetableSlot.class_id == klass.id, TimetableSlot.weekday == day.isoweekday())
+        .limit(1)
+    ):
+        return Invalid(
+            msg(
+                "calendar.day_off",
+                date=rules.format_date_bg(day),
+                weekday=rules.WEEKDAYS_BG[day.isoweekday() - 1],
+            ),
+            {"date": msg("calendar.day_off_field")},
+        )
+    return None
 
 
 def save_year_settings(

@@ -56,7 +56,7 @@ log = logging.getLogger("belezhnik.staff")
 KIND_BG = {k: v.capitalize() for k, v in rules.GRADE_KINDS.items()}
 ABSENCE_BG = {"excused": "уважително", "unexcused": "неуважително", "late": "закъснение"}
 REASON_BG = {"health": "здравословни", "family": "семейни", "other": "други"}
-WEEKDAYS_BG = ["", "понеделник", "вторник", "сряда", "четвъртък", "петък", "събота", "неделя"]
+WEEKDAYS_BG = ["", *rules.WEEKDAYS_BG]  # by isoweekday: WEEKDAYS_BG[1] is Monday
 
 
 # --- what every staff page shows -----------------------------------------------------------------
