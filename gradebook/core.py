@@ -499,6 +499,15 @@ def clean_text(text: str, limit: int, field_name: str = "text") -> str:
     return value
 
 
+def optional_text(errors: dict[str, str], text: str | None, limit: int, field_name: str) -> str:
+    """An optional text as typed (stripped); over ``limit`` it is an error on its field, never
+    cut short (a remark that ended "…разго" was sent so)."""
+    value = (text or "").strip()
+    if len(value) > limit:
+        errors[field_name] = msg("common.text_limit", limit=limit, length=len(value))
+    return value
+
+
 def parse_time(raw: str | dt.time | None, field_name: str, required: bool) -> dt.time | None:
     if isinstance(raw, dt.time):
         return raw

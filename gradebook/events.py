@@ -24,6 +24,7 @@ from gradebook.core import commit_refreshed
 from gradebook.core import current_year
 from gradebook.core import delete_with_reason
 from gradebook.core import get_in_school
+from gradebook.core import optional_text
 from gradebook.core import parse_choice
 from gradebook.core import parse_date
 from gradebook.core import parse_time
@@ -151,6 +152,7 @@ def save_event(
         )
         if subject_id:
             get_in_school(Subject, subject_id, actor.school_id)
+        the_description = optional_text(errors, description, 2000, "description")
         check_fields(errors)
         year = current_year(actor.school_id)
         event = _create_or_edit(
@@ -164,7 +166,7 @@ def save_event(
                 "time": at,
                 "class_id": class_id or None,
                 "subject_id": subject_id or None,
-                "description": (description or "")[:2000],
+                "description": the_description,
             },
             year,
             lambda row: _check_event_author(actor, row, msg("event.edit_forbidden")),
@@ -293,6 +295,8 @@ def save_meeting(
         except Invalid as exc:
             errors.update(exc.errors)
         at = read_field(errors, lambda: parse_time(time, "time", True))
+        the_place = optional_text(errors, place, 200, "place")
+        the_topic = optional_text(errors, topic, 1000, "topic")
         check_fields(errors)
         year = current_year(actor.school_id)
         meeting = _create_or_edit(
@@ -303,8 +307,8 @@ def save_meeting(
                 "class_id": class_id or None,
                 "date": day,
                 "time": at,
-                "place": (place or "")[:200],
-                "topic": (topic or "")[:1000],
+                "place": the_place,
+                "topic": the_topic,
                 "reminder_sent_at": None,  # an edited meeting is reminded of again
             },
             year,

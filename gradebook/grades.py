@@ -31,6 +31,7 @@ from gradebook.core import delete_with_reason
 from gradebook.core import edit_with_reason
 from gradebook.core import get_in_school
 from gradebook.core import notify_pupil
+from gradebook.core import optional_text
 from gradebook.core import parse_date
 from gradebook.core import read_field
 from gradebook.core import snapshot
@@ -143,7 +144,7 @@ def _new_grade(
         value=value,
         sop_mark=sop_mark,
         date=date,
-        comment=(comment or "")[:500],
+        comment=(comment or "").strip(),  # checked by the caller (optional_text)
     )
 
 
@@ -176,6 +177,7 @@ def save_grade_column(
         if kind not in rules.CURRENT_KINDS:
             errors["kind"] = msg("grade.choose_kind")
         day = read_field(errors, lambda: parse_date(date))
+        optional_text(errors, comment, 500, "comment")
         check_fields(errors)
         assert day is not None
         year = db.session.get(SchoolYear, klass.school_year_id)
@@ -305,7 +307,9 @@ def update_grade(
             if grade.kind not in (GradeKind.TERM, GradeKind.ANNUAL):
                 grade.term = year.term_of(new_day)
             if comment is not None:
-                grade.comment = comment[:500]
+                errors: dict[str, str] = {}
+                grade.comment = optional_text(errors, comment, 500, "comment")
+                check_fields(errors)
             grade.teacher_id = grade.teacher_id or actor.staff_id
 
         was = _grade_payload(grade, grade.student, grade.subject)["text"]

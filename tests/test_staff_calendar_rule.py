@@ -75,3 +75,39 @@ def test_a_grade_on_a_holiday_is_refused_naming_it(demo_app: Flask) -> None:
             override_lock=True,
         )  # fmt: skip
     assert "неучебен ден (Ден на будителите (пренесен))" in error.value.message_bg
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "limit"),
+    [
+        pytest.param("event", "description", 2000, id="event-description"),
+        pytest.param("meeting", "place", 200, id="meeting-place"),
+        pytest.param("meeting", "topic", 1000, id="meeting-topic"),
+        pytest.param("grade", "comment", 500, id="grade-comment"),
+    ],
+)
+def test_a_text_over_its_limit_is_refused_never_cut(
+    demo_app: Flask, call: str, field: str, limit: int
+) -> None:
+    """Issue 14: long text was cut silently at the limit; now the field says its limit."""
+    from gradebook import events
+
+    actor, curriculum, pupil = _column(demo_app, "2026-11-20")
+    text = "а" * (limit + 1)
+    with pytest.raises(core.Invalid) as error:
+        if call == "event":
+            events.save_event(
+                actor, kind="test", title="Контролна", date="2026-12-10",
+                class_id=curriculum.class_id, description=text,
+            )  # fmt: skip
+        elif call == "meeting":
+            events.save_meeting(
+                actor, class_id=curriculum.class_id, date="2026-12-10", time="18:00",
+                **{field: text},
+            )  # fmt: skip
+        else:
+            grades.save_grade_column(
+                actor, curriculum.id, kind="current", date="2026-11-20", values={pupil: "5"},
+                comment=text, override_lock=True,
+            )  # fmt: skip
+    assert error.value.errors[field] == f"Най-много {limit} знака (сега {limit + 1})."
