@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from gradebook.rules import after_preposition
 from ivr import speech
 
 GRADES_PAGE = 5
@@ -347,7 +348,7 @@ def remarks(summary: dict[str, Any], today: dt.date) -> list[str]:
     for r in items:
         word = "Похвала" if r["kind"] == "praise" else "Забележка"
         when = speech.relative_day(_date(r["date"]), today)
-        subject = f" по {speakable(r['subject'])}" if r.get("subject") else ""
+        subject = f" по {after_preposition(speakable(r['subject']))}" if r.get("subject") else ""
         out.append(_sentence(f"{word}{subject}, {when}: {speakable(r['text'])}"))
     return out
 
@@ -454,9 +455,9 @@ def compare(summary: dict[str, Any], group: dict[str, Any] | None, today: dt.dat
             continue
         diff = Decimal(s["average"]) - Decimal(class_avg)
         if diff >= Decimal("0.5"):
-            higher.append(speakable(s.get("spoken") or s["name"]))
+            higher.append(after_preposition(speakable(s.get("spoken") or s["name"])))
         elif diff <= Decimal("-0.5"):
-            lower.append(speakable(s.get("spoken") or s["name"]))
+            lower.append(after_preposition(speakable(s.get("spoken") or s["name"])))
     if higher:
         out.append(_sentence(f"Над класа по {speech.join_list(higher)}"))
     if lower:

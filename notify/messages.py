@@ -38,6 +38,7 @@ from flask import current_app
 
 from config.urls import link
 from gradebook.rules import RuleError
+from gradebook.rules import after_preposition
 from gradebook.rules import format_date_bg
 from gradebook.rules import format_decimal_bg
 from gradebook.rules import grade_word
@@ -160,7 +161,7 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         what = "поправена оценка " if p.get("changed") else ""
         was = f" (вместо {p['previous']})" if p.get("changed") and p.get("previous") else ""
         return (
-            f"{who}: {what}{_grade(p)}{was} по {p.get('subject', '')}{kind}, "
+            f"{who}: {what}{_grade(p)}{was} по {after_preposition(p.get('subject', ''))}{kind}, "
             f"{_date(p.get('date'), True)}"
         )
     if event in (NotifyEvent.ABSENCE, NotifyEvent.LATE):
@@ -172,13 +173,13 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
             what = "уважително отсъствие" if count == 1 else f"{count} уважителни отсъствия"
         else:
             what = "неуважително отсъствие" if count == 1 else f"{count} неуважителни отсъствия"
-        where = f" по {p['subject']}" if p.get("subject") else ""
+        where = f" по {after_preposition(p['subject'])}" if p.get("subject") else ""
         # "6. час" (the lesson), never "6 ч." (read as six o'clock)
         period = f", {p['period']}. час" if p.get("period") and count == 1 else ""
         return f"{who}: {what}{where}, {_date(p.get('date'), True)}{period}"
     if event in (NotifyEvent.REMARK, NotifyEvent.PRAISE):
         what = "похвала" if event is NotifyEvent.PRAISE else "забележка"
-        where = f" по {p['subject']}" if p.get("subject") else ""
+        where = f" по {after_preposition(p['subject'])}" if p.get("subject") else ""
         text = str(p.get("text", "")).strip()
         return f"{who}: {what}{where}" + (f": {text}" if text else "")
     if event is NotifyEvent.HEALTH:

@@ -234,3 +234,21 @@ def test_cli_bulk_load_on_postgres(pg_app):
         sa.select(sa.func.count(Enrollment.id)).where(Enrollment.left_on.is_(None))
     )
     assert summaries == open_enrolments > 0
+
+
+def test_demo_tests_and_class_works_are_realistic(demo_app):
+    """Issue 14: a first grade had a class work in art; titles said "по човекът и обществото"."""
+    from gradebook.demo.school import CLASS_WORK_SUBJECTS
+    from models import Event
+    from models import SchoolClass
+    from models import Subject
+
+    rows = db.session.execute(
+        sa.select(Event.kind, Event.title, SchoolClass.grade_level, Subject.name)
+        .join(SchoolClass, SchoolClass.id == Event.class_id)
+        .join(Subject, Subject.id == Event.subject_id)
+    ).all()
+    works = [r for r in rows if r.kind.value == "classwork"]
+    assert works and rows
+    assert all(r.grade_level >= 4 and r.name in CLASS_WORK_SUBJECTS for r in works), works
+    assert not any("ът " in r.title.split(" по ", 1)[-1] + " " for r in rows)

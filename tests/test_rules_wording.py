@@ -10,6 +10,7 @@ import pytest
 
 from gradebook.rules import MONTHS_BG
 from gradebook.rules import WEEKDAYS_BG
+from gradebook.rules import after_preposition
 from gradebook.rules import format_date_bg
 from gradebook.rules import format_datetime_bg
 from gradebook.rules import format_decimal_bg
@@ -78,3 +79,20 @@ GRADE_TEXTS = [
 )
 def test_grade_text(value: Decimal, places: int, text: str) -> None:
     assert grade_text(value, places) == text
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        pytest.param("Човекът и природата", "Човека и природата", id="full-article-to-short"),
+        pytest.param("човекът и обществото", "човека и обществото", id="lower-case"),
+        pytest.param("Светът и човекът", "Света и човека", id="every-word"),
+        pytest.param("Пътят на дракона", "Пътя на дракона", id="ят-to-я"),
+        pytest.param("Математика", "Математика", id="no-article"),
+        pytest.param("Музика и свят", "Музика и свят", id="short-word-left-alone"),
+        pytest.param("Бит и технологии", "Бит и технологии", id="no-change"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_after_preposition(phrase: str, expected: str) -> None:
+    assert after_preposition(phrase) == expected

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from gradebook import rules
 from gradebook.demo.classes import Staff
@@ -289,8 +290,12 @@ def build_school(
             day = today + dt.timedelta(days=3 + 4 * k + rng.randrange(0, 3))
             while day.weekday() >= 5:
                 day += dt.timedelta(days=1)
+            # a class work in IV–XII and only in a subject that has them; a test otherwise
+            written = [c for c in year.curricula[cls["id"]] if _has_class_work(staff, c)]
+            kind = "classwork" if k == 1 and cls["grade_level"] >= 4 and written else "test"
+            if kind == "classwork":
+                cur = rng.choice(written)
             subject_name = next(n for n, i in staff.subject_ids.items() if i == cur["subject_id"])
-            kind = "test" if k == 0 else "classwork"
             add(
                 Event,
                 school_id=school_id,
@@ -298,9 +303,12 @@ def build_school(
                 class_id=cls["id"],
                 subject_id=cur["subject_id"],
                 kind=kind,
-                title=("Тест по " if kind == "test" else "Класна работа по ") + subject_name.lower()
-                if subject_name.split()[0] not in ("Български", "Английски", "Немски")
-                else ("Тест по " if kind == "test" else "Класна работа по ") + subject_name,
+                title=("Тест по " if kind == "test" else "Класна работа по ")
+                + rules.after_preposition(
+                    subject_name
+                    if subject_name.split()[0] in ("Български", "Английски", "Немски")
+                    else subject_name.lower()
+                ),
                 date=day,
                 time=None,
                 author_id=cur["teacher_id"],
@@ -347,3 +355,13 @@ def build_school(
             count = len(batch)
         result.counts[model.__tablename__] = result.counts.get(model.__tablename__, 0) + count
     result.schools.append(school_id)
+
+
+CLASS_WORK_SUBJECTS = ("Български език и литература", "Математика", "Английски език")
+
+
+def _has_class_work(staff: Staff, curriculum: dict[str, Any]) -> bool:
+    """Class works (класни работи) are written in Bulgarian, mathematics and a foreign language,
+    not in art or physical education: the demo keeps to that."""
+    names = {i: n for n, i in staff.subject_ids.items()}
+    return names.get(curriculum["subject_id"]) in CLASS_WORK_SUBJECTS

@@ -104,6 +104,7 @@ from gradebook.rules.student_code import verhoeff_check_digit
 from gradebook.rules.student_code import verhoeff_is_valid
 from gradebook.rules.wording import MONTHS_BG
 from gradebook.rules.wording import WEEKDAYS_BG
+from gradebook.rules.wording import after_preposition
 from gradebook.rules.wording import format_date_bg
 from gradebook.rules.wording import format_datetime_bg
 from gradebook.rules.wording import format_decimal_bg
@@ -178,6 +179,7 @@ __all__ = [
     "LOCK_MONTH",
     "entry_locked",
     # wording
+    "after_preposition",
     "format_decimal_bg",
     "format_date_bg",
     "format_datetime_bg",

@@ -88,3 +88,17 @@ def grade_text(value: NumberLike, places: int = 2) -> str:
     """
     word, _ = grade_word(value)
     return f"{word} {format_decimal_bg(value, places)}"
+
+
+def after_preposition(phrase: str) -> str:
+    """A name as it stands after a preposition ("по", "в", "за"): a masculine noun's full article
+    becomes the short one, as Bulgarian grammar wants — "Човекът и природата" → "по Човека и
+    природата", "Светът и човекът" → "Света и човека". Words of four letters or fewer are left
+    alone ("път", "свят" carry no article)."""
+
+    def short(word: str) -> str:
+        if len(word) > 4 and word[-2:] in ("ът", "ят"):
+            return word[:-2] + ("а" if word[-2:] == "ът" else "я")
+        return word
+
+    return " ".join(short(word) for word in phrase.split(" "))
