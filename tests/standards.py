@@ -148,9 +148,10 @@ def shape(url: str) -> str:
     return re.sub(r"\d+|[A-Za-z0-9_-]{24,}", "N", path) + "?" + "&".join(keys)
 
 
-def crawl(client: FlaskClient, role: str) -> list[Page]:
-    """The HTML pages ``role`` (already signed in on ``client``) reaches by following links."""
-    queue = deque(START[role])
+def crawl(client: FlaskClient, role: str, more: tuple[str, ...] = ()) -> list[Page]:
+    """The HTML pages ``role`` (already signed in on ``client``) reaches by following links from
+    its start pages and ``more`` (links it got by e-mail)."""
+    queue = deque([*START[role], *more])
     seen: set[str] = set()
     shapes: dict[str, int] = {}
     pages: list[Page] = []

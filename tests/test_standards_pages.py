@@ -34,6 +34,7 @@ from tests.standards import describe_nu
 from tests.standards import nu_messages
 from tests.standards import sign_in
 from tests.standards import vnu_jar
+from tests.test_portal_web import guardian
 
 OPERATOR = "operator@belezhnik.local"
 ADMIN = "direktor@sou1.demo.bg"
@@ -80,6 +81,18 @@ def role_emails() -> dict[str, str]:
     }
 
 
+def mailed_links() -> tuple[str, ...]:
+    """Pages a signed-out parent opens from an e-mail: a password reset, a one-click unsubscribe."""
+    from notify.email_headers import unsubscribe_token
+    from portal.accounts import make_reset_token
+
+    parent = guardian(PARENT)
+    return (
+        f"/password/reset/{make_reset_token(parent)}",
+        f"/account/unsubscribe/{unsubscribe_token(parent.id)}",
+    )
+
+
 @dataclass
 class Crawl:
     clients: dict[str, FlaskClient]  # signed in as each role
@@ -99,7 +112,7 @@ def crawled(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         for role, email in emails.items():
             client = result.clients[role] = demo_app.test_client()
             sign_in(client, role, email)
-            found = crawl(client, role)
+            found = crawl(client, role, mailed_links() if role == "anonymous" else ())
             assert len(found) >= LEAST_PAGES[role], (role, [p.url for p in found])
             result.pages += found
         counts = {r: sum(1 for p in result.pages if p.role == r) for r in emails}
