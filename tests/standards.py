@@ -236,13 +236,15 @@ def axe_source() -> tuple[str | None, str]:
     return AXE_JS.read_text(encoding="utf-8"), ""
 
 
-def axe_violations(browser: Any, client: FlaskClient, pages: list[Page], axe: str) -> list[str]:
+def axe_violations(
+    browser: Any, client: FlaskClient, pages: list[Page], axe: str, width: int = 1100
+) -> list[str]:
     """The serious and critical axe violations on ``pages``, in Chromium.
 
     Every request of the tab (the page, its CSS, scripts, icons) is answered by ``client`` — the
     Flask test client the role signed in on — with the app's own headers, CSP included, so the
     browser sees exactly what the crawl saw, without a server or a second sign-in."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="bg-BG")
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="bg-BG")
     # axe comes in through the debugging protocol: the pages' CSP (no inline script) stays on
     context.add_init_script(script=axe)
     crawled = {page.url: page for page in pages}
@@ -273,6 +275,7 @@ def axe_violations(browser: Any, client: FlaskClient, pages: list[Page], axe: st
     found: list[str] = []
     try:
         for page in pages:
+            who = page.role if width == 1100 else f"{page.role} at {width} px"
             tab.goto("http://localhost" + page.url)
             result = tab.evaluate(
                 "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
@@ -285,7 +288,7 @@ def axe_violations(browser: Any, client: FlaskClient, pages: list[Page], axe: st
                 targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:6])
                 more = f" (+{len(v['nodes']) - 6})" if len(v["nodes"]) > 6 else ""
                 found.append(
-                    f"{page.role} {page.url}: {v['id']} ({v['impact']}) {v['help']}: {targets}{more}"
+                    f"{who} {page.url}: {v['id']} ({v['impact']}) {v['help']}: {targets}{more}"
                 )
     finally:
         context.close()

@@ -47,6 +47,7 @@ CANARY = Page(
     '<body><main><form><input id="x" name="a"><input id="x" name="b"></form></main></body></html>',
     {"Content-Type": "text/html; charset=utf-8"},
 )  # fmt: skip
+PHONE = 390  # px, the viewport of a common phone
 # at least this many pages a role reaches, so a broken sign-in cannot pass the checks on nothing
 LEAST_PAGES = {"anonymous": 5, "parent": 6, "teacher": 8, "class teacher": 8, "admin": 15,
                "operator": 3}  # fmt: skip
@@ -145,6 +146,8 @@ def test_every_page_passes_axe(crawled: Crawl) -> None:
         for role, client in crawled.clients.items():
             pages = [p for p in crawled.pages if p.role == role]
             found += axe_violations(browser, client, pages, axe)
+            if role == "parent":  # parents mostly come on a phone: their pages at 390 px too
+                found += axe_violations(browser, client, pages, axe, width=PHONE)
         canary = axe_violations(browser, crawled.clients["anonymous"], [CANARY], axe)
     assert any(" label (critical)" in f for f in canary), canary
     assert not found, f"{len(found)} serious/critical axe violations:\n" + "\n".join(found)
