@@ -1,17 +1,18 @@
 """The pages each role reaches, and the external checkers run on them (issue 14).
 
-* :func:`crawl` — sign a Flask test client in as a role and follow every same-origin
-  ``<a href>`` (GET only; never sign-out, download or feed links), at most :data:`MAX_PAGES`
-  pages and :data:`PER_SHAPE` URLs of one route shape (ids replaced by ``N``), so the crawl
-  stays short and finds new pages as the product grows.
-* :func:`nu_errors` — the W3C Nu HTML validator (``vnu.jar`` from ``tools/node_modules``, run
-  by ``java``) on every crawled page in ONE run; returns the errors and prints the warnings.
-* :func:`axe_violations` — axe-core (``tools/node_modules/axe-core``) in Debian's Chromium on
-  every crawled page of a role, signed in the same way; returns the serious and critical
-  violations of WCAG 2.0/2.1 A and AA.
+* :func:`crawl` — with a Flask test client signed in as a role, follow every same-origin
+  ``<a href>`` and every GET form as it stands (GET only; never sign-out, deletion, download or
+  feed links), at most :data:`MAX_PAGES` pages and :data:`PER_SHAPE` URLs of one route shape
+  (:func:`shape`), so the crawl stays short and finds new pages as the product grows.
+* :func:`nu_messages` — the W3C Nu HTML validator (``vnu.jar``, run by ``java``) on every crawled
+  page in ONE run.
+* :func:`axe_violations` — axe-core in Debian's Chromium on crawled pages, every request of the
+  tab answered by the role's test client (the app's own headers, CSP included); the serious and
+  critical violations of WCAG 2.0/2.1 A and AA.
 
-The tools are the project's own (``tools/package.json``; ``npm ci --prefix tools`` installs
-them): :func:`vnu_jar` and :func:`axe_source` say why they are missing so the tests can skip.
+The checkers are the project's own pinned npm packages (``tools/package.json``, installed into
+``tools/node_modules`` by ``npm ci --prefix tools --ignore-scripts``): :func:`vnu_jar` and
+:func:`axe_source` say what is missing, so the tests can skip saying why.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from tests.conftest import csrf_from
 TOOLS = Path(__file__).resolve().parent.parent / "tools" / "node_modules"
 VNU_JAR = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = TOOLS / "axe-core" / "axe.min.js"
-NPM_HINT = "run `npm ci --prefix tools` (tools/package.json)"
+NPM_HINT = "run `npm ci --prefix tools --ignore-scripts` (tools/package.json)"
 
 PASSWORD = "demo1234"
 MAX_PAGES = 40
@@ -192,29 +193,21 @@ def vnu_jar() -> tuple[Path | None, str]:
 
 
 def nu_messages(pages: list[Page]) -> list[tuple[Page, dict[str, Any]]]:
-    """Every message of the Nu validator on ``pages``: one ``java -jar vnu.jar`` run."""
+    """Every message of the Nu validator on ``pages``: one ``java -jar vnu.jar`` run, each
+    message with the page it is about."""
     with tempfile.TemporaryDirectory(prefix="vnu-") as folder:
         files: dict[str, Page] = {}
         for n, page in enumerate(pages):
             path = Path(folder) / f"page{n:04d}.html"
             path.write_text(page.html, encoding="utf-8")
-            files[path.as_uri()] = page
-            files[str(path)] = page
+            files[path.name] = page
         run = subprocess.run(
             ["java", "-Xss4m", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
-             *sorted({str(Path(folder) / f"page{n:04d}.html") for n in range(len(pages))})],
+             *(str(Path(folder) / name) for name in files)],
             capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
-        report = json.loads(run.stderr or run.stdout)
-    found = []
-    for message in report["messages"]:
-        page = files.get(message.get("url", ""))
-        if page is None:
-            url = message.get("url", "").removeprefix("file:")
-            page = files.get(url)
-        assert page is not None, message
-        found.append((page, message))
-    return found
+    report = json.loads(run.stderr or run.stdout)  # the JSON report goes to stderr
+    return [(files[Path(urlsplit(m["url"]).path).name], m) for m in report["messages"]]
 
 
 def describe_nu(page: Page, message: dict[str, Any]) -> str:

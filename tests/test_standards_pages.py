@@ -121,10 +121,11 @@ def crawled(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield result
 
 
-def test_every_page_is_valid_html(crawled: Crawl) -> None:
+def test_every_page_is_valid_html(request: pytest.FixtureRequest) -> None:
     jar, missing = vnu_jar()
     if jar is None:
         pytest.skip(missing)
+    crawled: Crawl = request.getfixturevalue("crawled")  # only once the checker is there
     messages = nu_messages([*crawled.pages, CANARY])
     assert any(p is CANARY and "Duplicate ID" in m["message"] for p, m in messages), messages
     errors = [
@@ -137,10 +138,11 @@ def test_every_page_is_valid_html(crawled: Crawl) -> None:
 
 
 @pytest.mark.browser
-def test_every_page_passes_axe(crawled: Crawl) -> None:
+def test_every_page_passes_axe(request: pytest.FixtureRequest) -> None:
     axe, missing = axe_source()
     if axe is None:
         pytest.skip(missing)
+    crawled: Crawl = request.getfixturevalue("crawled")
     found: list[str] = []
     with launch_chromium() as browser:
         for role, client in crawled.clients.items():
