@@ -2,7 +2,9 @@
    forbid inline scripts and event-handler attributes (web_headers.py):
    - <button data-print>: prints the page (parent labels);
    - <input data-select-on-focus>: selects its text on focus (the calendar feed address);
-   - <input type="checkbox" data-check-all="SELECTOR">: ticks or clears every box SELECTOR finds. */
+   - <input type="checkbox" data-check-all="SELECTOR">: ticks or clears every box SELECTOR finds;
+   - a .table-wrap whose table is wider than the screen (a phone) scrolls sideways: it becomes
+     reachable by keyboard (tabindex 0) and is named after its table's caption or the heading above it (WCAG 2.1.1). */
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {
@@ -17,4 +19,32 @@
     if (!selector) { return; }
     document.querySelectorAll(selector).forEach(function (box) { box.checked = e.target.checked; });
   });
+  function nameOf(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) { return caption.textContent.trim(); }
+    for (var box = wrap; box && box !== document.body; box = box.parentElement) {
+      for (var prev = box.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        if (/^H[1-6]$/.test(prev.tagName)) { return prev.textContent.trim(); }
+      }
+    }
+    return "Таблица";
+  }
+  function markScrollable() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var added = wrap.hasAttribute("data-scroll-focus");
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (added || wrap.hasAttribute("tabindex")) { return; }
+        wrap.setAttribute("data-scroll-focus", "");
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", nameOf(wrap));
+      } else if (added) {
+        ["data-scroll-focus", "tabindex", "role", "aria-label"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+  markScrollable();
+  window.addEventListener("resize", markScrollable);
 })();

@@ -1,0 +1,155 @@
+"""Every page each role reaches meets the standards its users' software applies (issue 14):
+0 errors of the W3C Nu HTML validator and 0 serious or critical axe-core violations of WCAG 2.1
+A/AA in Debian's Chromium.
+
+The pages are crawled (:mod:`tests.standards`), not listed, so a new page is checked as soon as
+a link leads to it: signed out, as a parent, a teacher, a class teacher, the school's admin
+(director) and the platform operator of the demo school. The checkers are the project's pinned
+npm packages (``tools/package.json``): without java, the jar, axe-core or Chromium the test
+skips, saying which is missing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from models import Curriculum
+from models import SchoolClass
+from models import StaffUser
+from models import db
+from tests.conftest import app_on_copy
+from tests.conftest import launch_chromium
+from tests.standards import Page
+from tests.standards import axe_source
+from tests.standards import axe_violations
+from tests.standards import crawl
+from tests.standards import describe_nu
+from tests.standards import nu_messages
+from tests.standards import sign_in
+from tests.standards import vnu_jar
+from tests.test_portal_web import guardian
+
+OPERATOR = "operator@belezhnik.local"
+ADMIN = "direktor@sou1.demo.bg"
+PARENT = "roditel1@sou1.demo.bg"
+# a canary the checkers must fail (two unlabelled inputs of one id), so neither check can pass
+# on nothing: a checker that runs but sees nothing is caught
+CANARY = Page(
+    "canary", "/canary", 200,
+    '<!DOCTYPE html><html lang="bg"><head><meta charset="utf-8"><title>Канарче</title></head>'
+    '<body><main><form><input id="x" name="a"><input id="x" name="b"></form></main></body></html>',
+    {"Content-Type": "text/html; charset=utf-8"},
+)  # fmt: skip
+PHONE = 390  # px, the viewport of a common phone
+# at least this many pages a role reaches, so a broken sign-in cannot pass the checks on nothing
+LEAST_PAGES = {"anonymous": 5, "parent": 6, "teacher": 8, "class teacher": 8, "admin": 15,
+               "operator": 3}  # fmt: skip
+
+
+def role_emails() -> dict[str, str]:
+    """Who signs in as each role in the demo school (school 1)."""
+    class_teacher = db.session.scalars(
+        sa.select(SchoolClass.class_teacher_id)
+        .where(SchoolClass.school_id == 1, SchoolClass.class_teacher_id.is_not(None))
+        .order_by(SchoolClass.id)
+    ).first()
+    heads = sa.select(SchoolClass.class_teacher_id).where(SchoolClass.class_teacher_id.is_not(None))
+    teacher = db.session.scalars(
+        sa.select(Curriculum.teacher_id)
+        .where(Curriculum.school_id == 1, Curriculum.teacher_id.not_in(heads))
+        .order_by(Curriculum.id)
+    ).first()
+
+    def email(staff_id: int | None) -> str:
+        user = db.session.get(StaffUser, staff_id)
+        assert user is not None
+        return user.email
+
+    return {
+        "anonymous": "",
+        "parent": PARENT,
+        "teacher": email(teacher),
+        "class teacher": email(class_teacher),
+        "admin": ADMIN,
+        "operator": OPERATOR,
+    }
+
+
+def mailed_links() -> tuple[str, ...]:
+    """Pages a signed-out parent opens from an e-mail: a password reset, a one-click unsubscribe."""
+    from notify.email_headers import unsubscribe_token
+    from portal.accounts import make_reset_token
+
+    parent = guardian(PARENT)
+    return (
+        f"/password/reset/{make_reset_token(parent)}",
+        f"/account/unsubscribe/{unsubscribe_token(parent.id)}",
+    )
+
+
+@dataclass
+class Crawl:
+    clients: dict[str, FlaskClient]  # signed in as each role
+    pages: list[Page]
+
+
+@pytest.fixture(scope="module")
+def crawled(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+    """The demo school's pages for every role, crawled once for both checks."""
+    for demo_app in app_on_copy(
+        demo_template, tmp_path_factory.mktemp("standards"), "demo.sqlite3"
+    ):
+        demo_app.config["IVR_SIMULATOR"] = True  # the staff's phone simulator is a page too
+        emails = role_emails()
+        result = Crawl({}, [])
+        started = time.monotonic()
+        for role, email in emails.items():
+            client = result.clients[role] = demo_app.test_client()
+            sign_in(client, role, email)
+            found = crawl(client, role, mailed_links() if role == "anonymous" else ())
+            assert len(found) >= LEAST_PAGES[role], (role, [p.url for p in found])
+            result.pages += found
+        counts = {r: sum(1 for p in result.pages if p.role == r) for r in emails}
+        print(f"\ncrawled {len(result.pages)} pages in {time.monotonic() - started:.1f}s: {counts}")
+        yield result
+
+
+def test_every_page_is_valid_html(request: pytest.FixtureRequest) -> None:
+    jar, missing = vnu_jar()
+    if jar is None:
+        pytest.skip(missing)
+    crawled: Crawl = request.getfixturevalue("crawled")  # only once the checker is there
+    messages = nu_messages([*crawled.pages, CANARY])
+    assert any(p is CANARY and "Duplicate ID" in m["message"] for p, m in messages), messages
+    errors = [
+        describe_nu(p, m) for p, m in messages if m.get("type") == "error" and p is not CANARY
+    ]
+    for page, message in messages:
+        if message.get("type") != "error" and page is not CANARY:
+            print("warning:", describe_nu(page, message))
+    assert not errors, f"{len(errors)} Nu validator errors:\n" + "\n".join(errors)
+
+
+@pytest.mark.browser
+def test_every_page_passes_axe(request: pytest.FixtureRequest) -> None:
+    axe, missing = axe_source()
+    if axe is None:
+        pytest.skip(missing)
+    crawled: Crawl = request.getfixturevalue("crawled")
+    found: list[str] = []
+    with launch_chromium() as browser:
+        for role, client in crawled.clients.items():
+            pages = [p for p in crawled.pages if p.role == role]
+            found += axe_violations(browser, client, pages, axe)
+            if role == "parent":  # parents mostly come on a phone: their pages at 390 px too
+                found += axe_violations(browser, client, pages, axe, width=PHONE)
+        canary = axe_violations(browser, crawled.clients["anonymous"], [CANARY], axe)
+    assert any(" label (critical)" in f for f in canary), canary
+    assert not found, f"{len(found)} serious/critical axe violations:\n" + "\n".join(found)
