@@ -348,3 +348,14 @@ def test_comparison_svg_says_what_it_shows():
     assert 'role="img"' in svg
     assert "Математика: дете 5,25, клас 4,80, випуск няма данни" in svg
     assert svg.count("<rect") == 3 + 2  # the legend's three squares and two bars
+
+
+def test_every_parent_page_has_the_whole_menu(demo_client):
+    """Issue 14: the calendar and "my data" pages dropped "Сравнение" and "Съобщения"."""
+    login(demo_client, ME)
+    sid = child_ids(ME)[0]
+    for path in (f"/child/{sid}", "/calendar", "/my-data"):
+        html = demo_client.get(path).get_data(as_text=True)
+        nav = html[html.index('<nav aria-label="Основно меню">') :].split("</nav>", 1)[0]
+        for label in ("Дневник", "Сравнение", "Съобщения", "Календар", "Моите данни"):
+            assert f">{label}" in nav, (path, label)
