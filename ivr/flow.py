@@ -391,7 +391,7 @@ def _menu(call: CallState, digits: str, svc: Services) -> Reply:
         children = svc.children_of(call.data["guardian_id"])
         others = tuple(c for c in children if c.student_id != call.data["child"]["id"])
         if not others:
-            call.data = {"silence": 0}
+            call.data = {"silence": 0, "heard": call.data.get("heard", [])}  # the log keeps them
             call.name = "code"
             return Reply([Prompt("no_children")], Gather(num_digits=None, finish_on_key="#"))
         return _offer_children(call, others, [Prompt("choose_child")], svc)

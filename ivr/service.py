@@ -201,6 +201,9 @@ class DbServices:
             self.session.school_id = school_id
         self.session.guardian_id = guardian_id
         self.session.student_id = student_id
+        heard = self.state.data.setdefault("heard", [])  # every child of the call, for its log
+        if student_id not in heard:
+            heard.append(student_id)
         return previous
 
     def prefetch(self, student_id: int, payload: dict[str, Any]) -> None:
@@ -499,11 +502,25 @@ def call_log(school_id: int, limit: int = 200) -> list[dict[str, Any]]:
         .order_by(CallSession.started_at.desc())
         .limit(limit)
     ).all()
+    heard = {sid for call, _, _ in rows for sid in (call.data or {}).get("heard", [])}
+    names = {
+        sid: f"{first} {last}"
+        for sid, first, last in db.session.execute(
+            sa.select(Student.id, Student.first_name, Student.last_name).where(
+                Student.id.in_(heard or {0}), Student.school_id == school_id
+            )
+        )
+    }
+
+    def children(call: CallSession, first: str | None, last: str | None) -> str:
+        said = [names[s] for s in (call.data or {}).get("heard", []) if s in names]
+        return ", ".join(said) if said else (f"{first} {last}" if first else "")
+
     return [
         {
             "started": clock.local(call.started_at),
             "caller": call.from_number or "скрит номер",
-            "student": f"{first} {last}" if first else "",
+            "student": children(call, first, last),
             "menus": list(call.menus or []),
             "duration": call.duration_s,
             "status": call.status,

@@ -172,6 +172,15 @@ def test_several_children_choose_one(demo_app: Flask, phone) -> None:  # type: i
     turn = call.press("9")  # the other child, without the PIN again
     first = turn.said[0].split(":")[0]
     assert {first, second} == names
+    # issue 14: the school's call log names every child the call heard, not only the last
+    from ivr import service
+
+    session = db.session.scalars(sa.select(CallSession)).one()
+    same_school = [c for c in children if c.school_id == session.school_id]
+    [entry] = service.call_log(session.school_id)
+    assert entry["student"].count(",") == len(same_school) - 1
+    for child in same_school:
+        assert f"{child.first_name} {child.last_name}" in entry["student"]
 
 
 def _wrong_code() -> str:
