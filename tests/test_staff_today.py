@@ -40,3 +40,27 @@ def test_today_lists_this_years_lessons_only(app: Flask) -> None:
         sa.select(TimetableSlot.period).where(TimetableSlot.id.in_(slot_ids))
     ).all()
     assert len(periods) == len(set(periods))  # one lesson a period
+
+
+def test_the_directors_start_page_shows_the_schools_day(demo_app: Flask) -> None:
+    """Issue 14: the director's home page was nearly empty."""
+    from models import Channel
+    from models import NotificationOutbox
+    from models import NotifyEvent
+    from models import OutboxStatus
+
+    db.session.add(
+        NotificationOutbox(
+            school_id=1, channel=Channel.SMS, event_type=NotifyEvent.GRADE, to_address="+359888",
+            body="x", status=OutboxStatus.FAILED,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    client = demo_app.test_client()
+    login_staff(client, "direktor@sou1.demo.bg")
+    html = client.get("/staff/").get_data(as_text=True)
+    assert "Денят на училището" in html and "Часове по програма днес:" in html
+    assert re.search(r"Неполучени известия: [1-9]", html)
+    teacher = demo_app.test_client()
+    login_staff(teacher, "uchitel13@sou1.demo.bg")
+    assert "Денят на училището" not in teacher.get("/staff/").get_data(as_text=True)

@@ -17,6 +17,7 @@ from gradebook import access
 from gradebook import core
 from gradebook import rules
 from gradebook.forms import CsrfForm
+from gradebook.school_day import school_day
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import rows
@@ -105,6 +106,7 @@ def index() -> Any:
         unread=unread or 0,
         school_names=school_names,
         switch_form=CsrfForm(),
+        day=school_day(me.school_id, year, today) if me.is_admin else None,
     )
 
 
