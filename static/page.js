@@ -4,7 +4,9 @@
    - <input data-select-on-focus>: selects its text on focus (the calendar feed address);
    - <input type="checkbox" data-check-all="SELECTOR">: ticks or clears every box SELECTOR finds;
    - a .table-wrap whose table is wider than the screen (a phone) scrolls sideways: it becomes
-     reachable by keyboard (tabindex 0) and is named after its table's caption or the heading above it (WCAG 2.1.1). */
+     reachable by keyboard (tabindex 0) and is named after its table's caption or the heading above it (WCAG 2.1.1);
+   - a <textarea maxlength> shows how many characters are used of how many, announced politely,
+     so that a pasted text the browser cuts at the limit does not go unnoticed. */
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {
@@ -47,4 +49,20 @@
   }
   markScrollable();
   window.addEventListener("resize", markScrollable);
+  document.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+    var limit = parseInt(area.getAttribute("maxlength"), 10);
+    var counter = document.createElement("p");
+    counter.className = "muted field-counter";
+    counter.id = (area.id || "text") + "-counter";
+    counter.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", counter);
+    var described = area.getAttribute("aria-describedby");
+    area.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    function update() {
+      var used = area.value.length;
+      counter.textContent = used + " от " + limit + " знака" + (used >= limit ? " — достигнахте границата" : "");
+    }
+    area.addEventListener("input", update);
+    update();
+  });
 })();

@@ -121,3 +121,21 @@ def test_lesson_register_by_keyboard(page, live_url):
     # the saved marks come back ticked
     assert page.locator(f"#absent{sids[3]}").is_checked()
     page.screenshot(path=str(ARTIFACTS / "04-register-saved.png"), full_page=True)
+
+
+def test_a_text_field_counts_its_characters(page, live_url):  # type: ignore[no-untyped-def]
+    """Issue 14: a pasted remark the browser cut at its limit went unnoticed; now the field
+    says how much of its limit is used, and when it is reached."""
+    from tests.test_staff_diary import class_teacher_email
+
+    sid = pupils(6)[0]
+    sign_in(page, live_url, class_teacher_email(6))
+    page.goto(f"{live_url}/staff/students/{sid}/remarks/new")
+    area = page.locator("textarea[name=text]")
+    counter = page.locator(".field-counter")
+    assert counter.inner_text() == "0 от 1000 знака"
+    area.fill("Отлично представяне")
+    assert counter.inner_text() == "19 от 1000 знака"
+    area.fill("а" * 1200)  # pasted: the browser keeps 1000
+    assert counter.inner_text() == "1000 от 1000 знака — достигнахте границата"
+    assert counter.get_attribute("aria-live") == "polite"
