@@ -252,3 +252,34 @@ def test_demo_tests_and_class_works_are_realistic(demo_app):
     assert works and rows
     assert all(r.grade_level >= 4 and r.name in CLASS_WORK_SUBJECTS for r in works), works
     assert not any("ът " in r.title.split(" по ", 1)[-1] + " " for r in rows)
+
+
+def test_demo_families_and_class_teachers_are_realistic(demo_app):
+    """Issue 14: a teacher was class teacher of two classes; a child's patronymic did not match
+    the father's name."""
+    from collections import Counter
+
+    from models import Guardian
+    from models import GuardianStudent
+    from models import SchoolClass
+    from models import Student
+
+    teachers = Counter(
+        db.session.scalars(
+            sa.select(SchoolClass.class_teacher_id).where(SchoolClass.class_teacher_id.is_not(None))
+        )
+    )
+    assert teachers and max(teachers.values()) == 1
+    fathers = db.session.execute(
+        sa.select(Guardian.full_name, Student.middle_name)
+        .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+        .join(Student, Student.id == GuardianStudent.student_id)
+        .where(GuardianStudent.relation == "father")
+    ).all()
+    assert fathers
+    for full_name, middle in fathers:
+        first = full_name.split()[0]
+        assert middle.startswith(first[:-1] if first[-1] in "аеиоуя" else first), (
+            full_name,
+            middle,
+        )

@@ -136,13 +136,13 @@ def build_classes(
     letters = "абвг"
     teacher_busy: set[tuple[int, int, int, int]] = set()  # (teacher, shift, weekday, period)
     year = YearClasses()
-    homeroom_pool = iter(staff.primary + staff.specialists)
+    # one class a class teacher: primary teachers take I–IV, the others V–XII
+    primary_pool = iter(staff.primary)
+    homeroom_pool = iter(staff.specialists)
     for level, s in sections:
         cid = ids.take("school_class")
         shift = 2 if level <= 4 else 1
-        homeroom = (
-            staff.primary[(level - 1) * 2 % 12 + s % 2] if level <= 4 else next(homeroom_pool, None)
-        )
+        homeroom = next(primary_pool if level <= 4 else homeroom_pool, None)
         cls = add(
             SchoolClass,
             id=cid,

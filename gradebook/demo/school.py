@@ -159,10 +159,10 @@ def build_school(
                 else (father + ("ов" if father[-1] not in "аеиоуя" else "ев"))
             )
             last = feminine(family) if female else family
-            people.append((last, first_name, middle, female))
+            people.append((last, first_name, middle, female, father))
         people.sort()
         students_by_class[cls["id"]] = []
-        for n, (last, first_name, middle, female) in enumerate(people, start=1):
+        for n, (last, first_name, middle, female, father) in enumerate(people, start=1):
             birth_year = start.year - 6 - level - (1 if rng.random() < 0.7 else 0)
             birth = dt.date(birth_year, rng.randrange(1, 13), rng.randrange(1, 29))
             if birth.year == start.year - 7 - level + 1 and birth.month > 9:
@@ -198,7 +198,8 @@ def build_school(
                 parent_serial += 1
                 gid = ids.take("guardian")
                 mother = rng.random() < 0.6
-                parent_first = rng.choice(FEMALE_FIRST if mother else MALE_FIRST)
+                chosen = rng.choice(FEMALE_FIRST if mother else MALE_FIRST)
+                parent_first = chosen if mother else father  # the patronymic names the father
                 parent_family = (
                     feminine(last[:-1] if female else last)
                     if mother
