@@ -29,7 +29,9 @@ demo: migrate
 # worker with the scheduler; Ctrl-C stops both.
 run: demo
 	@echo "Бележник: http://$(HOST):$(PORT)/  (staff: /staff/, phone simulator: /ivr/simulator)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@# on Ctrl-C or SIGTERM: stop both once (the trap clears itself first: a trap that kills its own
+	@# process group re-entered itself until the shell crashed with "Segmentation fault")
+	@trap 'trap "" INT TERM; trap - EXIT; kill 0 2>/dev/null; wait; exit 0' INT TERM EXIT; \
 	  if $(BIN)/flask --app app notify --help >/dev/null 2>&1; then \
 	    $(BIN)/flask --app app notify worker --with-scheduler & \
 	  fi; \
