@@ -30,3 +30,8 @@ def test_the_privacy_notice_states_the_configured_periods(app: Flask) -> None:
     app.config.update(RETAIN_CALLS_DAYS=30, RETAIN_NOTICE_TEXT_DAYS=60)
     html = app.test_client().get("/privacy").get_data(as_text=True)
     assert "(номер, избрани менюта) — 30 дни" in html and "имейли — 60 дни" in html
+
+
+def test_the_privacy_notice_says_pupils_have_no_accounts(client: FlaskClient) -> None:
+    html = client.get("/privacy").get_data(as_text=True)
+    assert "Учениците нямат профили" in html and "под 14 години" in html
