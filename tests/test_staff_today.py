@@ -64,3 +64,28 @@ def test_the_directors_start_page_shows_the_schools_day(demo_app: Flask) -> None
     teacher = demo_app.test_client()
     login_staff(teacher, "uchitel13@sou1.demo.bg")
     assert "Денят на училището" not in teacher.get("/staff/").get_data(as_text=True)
+
+
+def test_every_link_of_the_staff_menu_opens_for_its_role(demo_app: Flask) -> None:
+    """Issue 14 (found by the standards crawl): a subject teacher's menu offered "Справки",
+    which answered 403."""
+    from models import SchoolClass
+    from models import StaffUser
+    from tests.test_staff_diary import class_teacher_email
+
+    subject_teacher = db.session.scalar(
+        sa.select(StaffUser.id).where(StaffUser.email == "uchitel13@sou1.demo.bg")
+    )
+    assert not db.session.scalar(  # the README's subject teacher is no class teacher
+        sa.select(SchoolClass.id).where(SchoolClass.class_teacher_id == subject_teacher)
+    )
+    for email in ("uchitel13@sou1.demo.bg", class_teacher_email(6), "direktor@sou1.demo.bg"):
+        with demo_app.app_context():
+            client = demo_app.test_client()
+            login_staff(client, email)
+            html = client.get("/staff/").get_data(as_text=True)
+            nav = html[html.index('<nav aria-label="Основно меню">') :].split("</nav>", 1)[0]
+            links = re.findall(r'<a href="(/[^"]*)"', nav)
+            assert links, email
+            for link in links:
+                assert client.get(link).status_code == 200, (email, link)

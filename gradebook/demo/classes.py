@@ -136,9 +136,10 @@ def build_classes(
     letters = "абвг"
     teacher_busy: set[tuple[int, int, int, int]] = set()  # (teacher, shift, weekday, period)
     year = YearClasses()
-    # one class a class teacher: primary teachers take I–IV, the others V–XII
+    # one class a class teacher: primary teachers take I–IV, the others V–XII from the last
+    # (uchitel13, the first of them, stays a subject teacher only, as the README shows him)
     primary_pool = iter(staff.primary)
-    homeroom_pool = iter(staff.specialists)
+    homeroom_pool = iter(staff.specialists[::-1])
     for level, s in sections:
         cid = ids.take("school_class")
         shift = 2 if level <= 4 else 1

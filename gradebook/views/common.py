@@ -116,6 +116,10 @@ def _staff_context() -> dict[str, Any]:
         "staff": staff,
         "staff_school": school,
         "staff_is_admin": access.is_admin() if staff else False,
+        # the reports are the admin's and the class teachers' (onboarding.views.reports_index)
+        "staff_sees_reports": bool(
+            staff and (access.is_admin() or access.class_teacher_class_ids())
+        ),
         "staff_is_operator": access.is_operator() if staff else False,
         "logout_form": CsrfForm(),
         "KIND_BG": KIND_BG,
