@@ -89,3 +89,25 @@ def test_every_link_of_the_staff_menu_opens_for_its_role(demo_app: Flask) -> Non
             assert links, email
             for link in links:
                 assert client.get(link).status_code == 200, (email, link)
+
+
+def test_a_class_page_links_only_the_registers_the_teacher_may_take(demo_app: Flask) -> None:
+    """Issue 14 (found by the standards crawl): /staff/classes/N linked every lesson of the
+    class, and most answered 403 for a subject teacher."""
+    from models import Curriculum
+    from models import StaffUser
+
+    teacher = db.session.scalar(
+        sa.select(StaffUser).where(StaffUser.email == "uchitel13@sou1.demo.bg")
+    )
+    class_id = db.session.scalar(
+        sa.select(Curriculum.class_id).where(Curriculum.teacher_id == teacher.id)
+    )
+    with demo_app.app_context():
+        client = demo_app.test_client()
+        login_staff(client, teacher.email)
+        html = client.get(f"/staff/classes/{class_id}").get_data(as_text=True)
+        lessons = re.findall(r'href="(/staff/lesson/\d+)"', html)
+        assert lessons
+        for link in lessons:
+            assert client.get(link).status_code == 200, link

@@ -13,6 +13,7 @@ from flask import render_template
 from flask import request
 
 from config import clock
+from gradebook import absences as absences_uc
 from gradebook import access
 from gradebook import core
 from gradebook import rules
@@ -129,6 +130,7 @@ def class_view(class_id: int) -> Any:
         enrollments=enrollments,
         curricula=curricula,
         writable={c.id for c in curricula if me.can_write_grades(c)},
+        registers={s.id for s in slots if absences_uc.can_take_register(me, s)},
         manage=me.can_manage_class(klass.id),
         week=dict(sorted(week.items())),
         weekdays=WEEKDAYS_BG,
