@@ -136,3 +136,17 @@ def test_desktop_keeps_the_tables(live_url):
         assert tab.locator("table.portal-timetable").is_visible()
         assert not tab.locator(".portal-days").is_visible()
         tab.screenshot(path=str(ARTIFACTS / "13-desktop-diary.png"), full_page=True)
+
+
+def test_every_child_fits_a_phone(phone, live_url):
+    """Also the younger child (grades I–III: marks in words, a table of counts, no charts)."""
+    for sid in child_ids(ME):
+        for path in (f"/child/{sid}", f"/child/{sid}/compare"):
+            phone.goto(live_url + path)
+            _fits(phone)
+            phone.evaluate(
+                "document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+            )
+            _fits(phone)
+            assert phone.evaluate(SMALL_TEXT_JS, MIN_TEXT_PX)["small"] == [], path
+        phone.screenshot(path=str(ARTIFACTS / f"14-phone-compare-{sid}.png"), full_page=True)
