@@ -228,7 +228,7 @@ def comparison_svg(
     subject's name stands above its three bars, so that it can be long and still large."""
     left, right, top = 0, 8, 30
     row_h = 54
-    height = top + row_h * len(rows)
+    height = top + row_h * len(rows) + 20  # the scale's marks under the bars
     plot_w = width - left - right
     series = (("Детето", CHILD, 0), ("Класът", ACCENT, 1), ("Випускът", "#7a8699", 2))
 
@@ -242,11 +242,23 @@ def comparison_svg(
             f'<text x="{left + i * 110 + 18}" y="17" font-size="{LABEL + 1}" fill="{INK}">'
             f"{name}</text>"
         )
+    marks = [(mark, _num(left + bx(Decimal(mark)))) for mark in range(2, 7)]
+    for mark, at in marks:
+        anchor = "start" if mark == 2 else "end" if mark == 6 else "middle"
+        body.append(
+            f'<text x="{at}" y="{height - 4}" font-size="{LABEL}" text-anchor="{anchor}" '
+            f'fill="{MUTED}">{mark}</text>'
+        )
     for r, (subject, *values) in enumerate(rows):
         y0 = top + r * row_h
         body.append(
             f'<text x="{left}" y="{y0 + 14}" font-size="{LABEL + 1}" fill="{INK}">'
             f"{escape(subject if len(subject) <= 40 else subject[:39] + '…')}</text>"
+        )
+        body.extend(  # the scale behind the bars, not across the subject's name
+            f'<line x1="{at}" x2="{at}" y1="{y0 + 18}" y2="{y0 + 50}" stroke="{GRID}" '
+            'stroke-width="1"/>'
+            for _, at in marks
         )
         for k, (_name, color, _) in enumerate(series):
             value = values[k]
