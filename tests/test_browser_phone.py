@@ -136,6 +136,9 @@ def test_desktop_keeps_the_tables(live_url):
         assert tab.locator("table.portal-timetable").is_visible()
         assert not tab.locator(".portal-days").is_visible()
         tab.screenshot(path=str(ARTIFACTS / "13-desktop-diary.png"), full_page=True)
+        tab.goto(f"{live_url}/child/{_older_child()}/compare")
+        assert tab.locator("#subjects thead").is_visible()
+        tab.screenshot(path=str(ARTIFACTS / "13-desktop-comparison.png"), full_page=True)
 
 
 def test_every_child_fits_a_phone(phone, live_url):
