@@ -1,6 +1,10 @@
 """Server-rendered SVG charts (no JavaScript, no CDN): a grade trend per subject over the term and
 the class distribution with the child's bin marked.
 
+The charts are drawn for a phone first (issue 14): a ``viewBox`` about as wide as a 390 px screen's
+content, scaled to the width (``width="100%"``), with labels of 13–15 user units so that they
+render at 12 px or more there; long labels wrap or sit above their bars rather than beside them.
+
 Each chart is an ``<svg role="img">`` with ``<title>`` and ``<desc>`` (referenced by
 ``aria-labelledby``) that say in words what the picture shows, so a screen reader gets the same
 information; the child's bar is marked by a pattern *and* a text label, not by colour alone.
@@ -25,6 +29,7 @@ MUTED = "#5a6472"
 GRID = "#d5dae1"
 ACCENT = "#0b5cad"
 CHILD = "#b35c00"
+LABEL = 13  # user units: ≥ 12 px once the chart is scaled to a 390 px phone's width
 
 
 def _num(value: float) -> str:
@@ -49,7 +54,7 @@ def trend_svg(
     start: dt.date,
     end: dt.date,
     width: int = 320,
-    height: int = 120,
+    height: int = 124,
     *,
     term_grade: Decimal | None = None,
     qualitative: bool = False,
@@ -60,7 +65,7 @@ def trend_svg(
     ``term_grade``: the term grade once set, drawn as a solid line and named in the description
     (it, not the forecast, is the term's figure). ``qualitative`` (grades I–III): no mean at all;
     the description counts the marks (``rules.qualitative_text``)."""
-    left, right, top, bottom = 28, 8, 8, 20
+    left, right, top, bottom = 30, 8, 8, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     span = max(1, (end - start).days)
 
@@ -75,13 +80,13 @@ def trend_svg(
         body.append(
             f'<line x1="{left}" x2="{width - right}" y1="{_num(y(Decimal(mark)))}" '
             f'y2="{_num(y(Decimal(mark)))}" stroke="{GRID}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{_num(y(Decimal(mark)) + 4)}" font-size="11" '
+            f'<text x="{left - 6}" y="{_num(y(Decimal(mark)) + 4)}" font-size="{LABEL}" '
             f'text-anchor="end" fill="{MUTED}">{mark}</text>'
         )
     body.append(
-        f'<text x="{left}" y="{height - 4}" font-size="10" fill="{MUTED}">'
+        f'<text x="{left}" y="{height - 4}" font-size="{LABEL}" fill="{MUTED}">'
         f"{escape(rules.format_date_bg(start))}</text>"
-        f'<text x="{width - right}" y="{height - 4}" font-size="10" text-anchor="end" '
+        f'<text x="{width - right}" y="{height - 4}" font-size="{LABEL}" text-anchor="end" '
         f'fill="{MUTED}">{escape(rules.format_date_bg(end))}</text>'
     )
     ordered = sorted(points, key=lambda p: p[0])
@@ -142,12 +147,13 @@ def distribution_svg(
     bins: Sequence[tuple[str, int]],
     child_bin: int | None,
     subject: str = "общ успех",
-    width: int = 520,
-    height: int = 220,
+    width: int = 360,
+    height: int = 250,
 ) -> Markup:
     """Bars: how many students of the class fall in each band of the scale; the child's bar is
-    hatched and labelled "вашето дете"."""
-    left, right, top, bottom = 30, 8, 26, 46
+    hatched and labelled "вашето дете". Under each bar: its word (two words on two lines) and
+    its range."""
+    left, right, top, bottom = 8, 8, 26, 72
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([c for _, c in bins] + [1])
     slot = plot_w / max(1, len(bins))
@@ -174,22 +180,32 @@ def distribution_svg(
             + f"><title>{escape(label)}: {count}</title></rect>"
         )
         body.append(
-            f'<text x="{_num(bx + bar_w / 2)}" y="{_num(by - 4)}" font-size="12" '
+            f'<text x="{_num(bx + bar_w / 2)}" y="{_num(by - 4)}" font-size="{LABEL + 2}" '
             f'text-anchor="middle" fill="{INK}">{count}</text>'
         )
         word = label.split(" (")[0]
         rng = label[len(word) :].strip(" ()")
+        centre = _num(bx + bar_w / 2)
+        for line, text in enumerate(word.split(" ", 1)):
+            body.append(
+                f'<text x="{centre}" y="{top + plot_h + 16 + 15 * line}" font-size="{LABEL + 1}" '
+                f'text-anchor="middle" fill="{INK}">{escape(text)}</text>'
+            )
         body.append(
-            f'<text x="{_num(bx + bar_w / 2)}" y="{top + plot_h + 15}" font-size="11" '
-            f'text-anchor="middle" fill="{INK}">{escape(word)}</text>'
-            f'<text x="{_num(bx + bar_w / 2)}" y="{top + plot_h + 28}" font-size="10" '
+            f'<text x="{centre}" y="{top + plot_h + 47}" font-size="{LABEL}" '
             f'text-anchor="middle" fill="{MUTED}">{escape(rng)}</text>'
         )
         if is_child:
+            # wider than its bar: at the first or last bar it keeps inside the picture
+            anchor, at = "middle", centre
+            if i == 0:
+                anchor, at = "start", _num(bx)
+            elif i == len(bins) - 1:
+                anchor, at = "end", _num(bx + bar_w)
             body.append(
-                f'<text class="child-label" x="{_num(bx + bar_w / 2)}" y="{top + plot_h + 42}" '
-                f'font-size="11" font-weight="bold" text-anchor="middle" fill="{CHILD}">'
-                "▲ вашето дете</text>"
+                f'<text class="child-label" x="{at}" y="{top + plot_h + 65}" '
+                f'font-size="{LABEL + 1}" font-weight="bold" text-anchor="{anchor}" '
+                f'fill="{CHILD}">▲ вашето дете</text>'
             )
     total = sum(c for _, c in bins)
     parts = "; ".join(f"{label}: {count}" for label, count in bins)
@@ -206,12 +222,13 @@ def distribution_svg(
 
 def comparison_svg(
     rows: Sequence[tuple[str, Decimal | None, Decimal | None, Decimal | None]],
-    width: int = 520,
+    width: int = 360,
 ) -> Markup:
-    """Horizontal bars per subject: the child, the class and the year group (2–6 scale)."""
-    left, right, top = 190, 20, 24
-    row_h = 34
-    height = top + row_h * len(rows) + 10
+    """Horizontal bars per subject: the child, the class and the year group (2–6 scale); each
+    subject's name stands above its three bars, so that it can be long and still large."""
+    left, right, top = 0, 8, 30
+    row_h = 54
+    height = top + row_h * len(rows) + 20  # the scale's marks under the bars
     plot_w = width - left - right
     series = (("Детето", CHILD, 0), ("Класът", ACCENT, 1), ("Випускът", "#7a8699", 2))
 
@@ -221,21 +238,34 @@ def comparison_svg(
     body = []
     for i, (name, color, _k) in enumerate(series):
         body.append(
-            f'<rect x="{left + i * 100}" y="4" width="12" height="12" fill="{color}"/>'
-            f'<text x="{left + i * 100 + 16}" y="14" font-size="11" fill="{INK}">{name}</text>'
+            f'<rect x="{left + i * 110}" y="5" width="13" height="13" fill="{color}"/>'
+            f'<text x="{left + i * 110 + 18}" y="17" font-size="{LABEL + 1}" fill="{INK}">'
+            f"{name}</text>"
+        )
+    marks = [(mark, _num(left + bx(Decimal(mark)))) for mark in range(2, 7)]
+    for mark, at in marks:
+        anchor = "start" if mark == 2 else "end" if mark == 6 else "middle"
+        body.append(
+            f'<text x="{at}" y="{height - 4}" font-size="{LABEL}" text-anchor="{anchor}" '
+            f'fill="{MUTED}">{mark}</text>'
         )
     for r, (subject, *values) in enumerate(rows):
         y0 = top + r * row_h
         body.append(
-            f'<text x="{left - 6}" y="{y0 + 18}" font-size="11" text-anchor="end" fill="{INK}">'
-            f"{escape(subject if len(subject) <= 26 else subject[:25] + '…')}</text>"
+            f'<text x="{left}" y="{y0 + 14}" font-size="{LABEL + 1}" fill="{INK}">'
+            f"{escape(subject if len(subject) <= 40 else subject[:39] + '…')}</text>"
+        )
+        body.extend(  # the scale behind the bars, not across the subject's name
+            f'<line x1="{at}" x2="{at}" y1="{y0 + 18}" y2="{y0 + 50}" stroke="{GRID}" '
+            'stroke-width="1"/>'
+            for _, at in marks
         )
         for k, (_name, color, _) in enumerate(series):
             value = values[k]
             if value is None:
                 continue
             body.append(
-                f'<rect x="{left}" y="{y0 + 3 + k * 9}" width="{_num(max(2.0, bx(value)))}" height="8" '
+                f'<rect x="{left}" y="{y0 + 20 + k * 10}" width="{_num(max(2.0, bx(value)))}" height="8" '
                 f'fill="{color}"><title>{escape(rules.format_decimal_bg(value))}</title></rect>'
             )
     desc = "; ".join(
