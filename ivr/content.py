@@ -1,8 +1,8 @@
 """What the phone line reads for each menu: a student's summary payload → Bulgarian sentences.
 
-Pure functions (standard library and ``ivr.speech`` only): each takes the payload built by
-``gradebook.summary`` and ``today`` and returns a list of sentences, every number already
-spelled out in words (``ensure_no_digits`` holds for all of them).
+Pure functions (standard library, ``ivr.speech`` and the pure ``gradebook.rules`` only): each
+takes the payload built by ``gradebook.summary`` and ``today`` and returns a list of sentences,
+every number already spelled out in words (``ensure_no_digits`` holds for all of them).
 
 Grades I–III (``student.qualitative``) are qualitative only (DOMAIN.md; Наредба № 11/2016): their
 marks are counted ("четири Отличен и една Много добър", from each subject's ``marks``), never

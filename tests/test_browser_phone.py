@@ -65,16 +65,21 @@ def _older_child() -> int:
     raise AssertionError("the demo parent has no child in grades IV–XII")
 
 
+def _signed_in(tab, live_url):  # type: ignore[no-untyped-def]
+    """The demo parent's diary in ``tab``, signed in through the form."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.goto(live_url + "/login")
+    tab.get_by_label("E-mail").fill(ME)
+    tab.get_by_label("Парола").fill("demo1234")
+    tab.get_by_role("button", name="Вход").click()
+    tab.wait_for_selector("#grades-h")
+    return tab
+
+
 @pytest.fixture
 def phone(live_url):  # type: ignore[no-untyped-def]
     with chromium_page(390, 844) as tab:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        tab.goto(live_url + "/login")
-        tab.get_by_label("E-mail").fill(ME)
-        tab.get_by_label("Парола").fill("demo1234")
-        tab.get_by_role("button", name="Вход").click()
-        tab.wait_for_selector("#grades-h")
-        yield tab
+        yield _signed_in(tab, live_url)
 
 
 def _fits(page) -> None:  # type: ignore[no-untyped-def]
@@ -126,12 +131,7 @@ def test_comparison_fits_a_phone(phone, live_url):
 def test_desktop_keeps_the_tables(live_url):
     """Above the phone breakpoint the grades, absences and timetable stay tables with headings."""
     with chromium_page(1280, 900) as tab:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        tab.goto(live_url + "/login")
-        tab.get_by_label("E-mail").fill(ME)
-        tab.get_by_label("Парола").fill("demo1234")
-        tab.get_by_role("button", name="Вход").click()
-        tab.wait_for_selector("#grades-h")
+        _signed_in(tab, live_url)
         assert tab.locator("#grades thead").is_visible()
         assert tab.locator("table.portal-timetable").is_visible()
         assert not tab.locator(".portal-days").is_visible()
