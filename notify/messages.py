@@ -82,6 +82,12 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.REMINDER: "Напомняне за среща",
     NotifyEvent.ACCOUNT: "Профил (кодове, пароли)",
+    NotifyEvent.HOMEWORK: "Домашни работи",
+    NotifyEvent.EXAM: "Контролни и класни работи",
+    NotifyEvent.SANCTION: "Санкции",
+    NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
+    NotifyEvent.BROADCAST: "Съобщение до цялото училище",
+    NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
 }
 PROVIDER_STATUS_BG: dict[str, str] = {
     "accepted": "приет от оператора",

@@ -98,6 +98,12 @@ class NotifyEvent(enum.StrEnum):
     DIGEST = "digest"
     REMINDER = "reminder"  # parent meeting tomorrow
     ACCOUNT = "account"  # registration codes, password links: never muted
+    HOMEWORK = "homework"  # homework given in a lesson
+    EXAM = "exam"  # a control or class test planned (the tests schedule)
+    SANCTION = "sanction"  # a sanction imposed or cancelled (ЗПУО чл. 199)
+    NOT_AT_SCHOOL = "not_at_school"  # an unexplained absence from the first lessons: the urgent call
+    BROADCAST = "broadcast"  # a school-wide message (school closed, early dismissal)
+    EXCUSE = "excuse"  # a parent's note excusing an absence: confirmed or refused
 
 
 class OutboxStatus(enum.StrEnum):
