@@ -101,7 +101,7 @@ class NotifyEvent(enum.StrEnum):
     HOMEWORK = "homework"  # homework given in a lesson
     EXAM = "exam"  # a control or class test planned (the tests schedule)
     SANCTION = "sanction"  # a sanction imposed or cancelled (ЗПУО чл. 199)
-    NOT_AT_SCHOOL = "not_at_school"  # an unexplained absence from the first lessons: the urgent call
+    NOT_AT_SCHOOL = "not_at_school"  # unexplained absence from the first lessons: urgent call
     BROADCAST = "broadcast"  # a school-wide message (school closed, early dismissal)
     EXCUSE = "excuse"  # a parent's note excusing an absence: confirmed or refused
 
