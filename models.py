@@ -3,7 +3,7 @@
 The tables live in the package ``tables``, one module per topic (the map is in
 docs/ARCHITECTURE.md): ``base`` (``db``, the declarative ``Base``, the column types and mixins
 the tables share, the conventions every column follows), ``enums``, ``school``, ``people``,
-``classbook``, ``lessons``, ``notify``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
+``classbook``, ``lessons``, ``topics``, ``notify``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
 every one of them, so that the relationships across modules resolve and ``db.metadata`` (what
 Alembic and the migration test compare) holds every table. The table modules never import this
 one.
@@ -52,6 +52,8 @@ from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
 from tables.lessons import Lesson
+from tables.topics import LessonTopic
+from tables.topics import PlanTopic
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
 from tables.notify import VerificationCode
@@ -104,6 +106,7 @@ __all__ = [
     "GuardianStudent",
     "HealthNote",
     "Lesson",
+    "LessonTopic",
     "Message",
     "MessageThread",
     "NAMING_CONVENTION",
@@ -113,6 +116,7 @@ __all__ = [
     "NotifyEvent",
     "OutboxStatus",
     "ParentMeeting",
+    "PlanTopic",
     "PersonalIdType",
     "ReadModel",
     "Relation",

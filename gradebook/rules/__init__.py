@@ -23,6 +23,8 @@ Where each rule lives:
   "Много добър 5,25".
 * ``personal_ids`` — ЕГН, ЛНЧ, ИДН.
 * ``student_code`` — the student's parent-access code (random digits + Verhoeff check digit).
+* ``topics`` — lesson topics and yearly topic plans: a plan row's checks, the next planned
+  topic, which lessons are held and lack a topic (NEISPUO ``ClassBookTopicPlanItem``).
 * ``form_input`` — row ids and terms typed into forms and query strings.
 """
 
@@ -102,6 +104,18 @@ from gradebook.rules.student_code import new_student_code
 from gradebook.rules.student_code import normalize_student_code
 from gradebook.rules.student_code import verhoeff_check_digit
 from gradebook.rules.student_code import verhoeff_is_valid
+from gradebook.rules.topics import PLAN_NOTE_MAX
+from gradebook.rules.topics import PLAN_NUMBER_MAX
+from gradebook.rules.topics import TOPICS_PER_LESSON_MAX
+from gradebook.rules.topics import TOPIC_TITLE_MAX
+from gradebook.rules.topics import check_plan_row
+from gradebook.rules.topics import held_days
+from gradebook.rules.topics import lesson_has_ended
+from gradebook.rules.topics import lessons_without_topic
+from gradebook.rules.topics import next_plan_topic
+from gradebook.rules.topics import plan_note
+from gradebook.rules.topics import plan_number
+from gradebook.rules.topics import topic_title
 from gradebook.rules.wording import MONTHS_BG
 from gradebook.rules.wording import WEEKDAYS_BG
 from gradebook.rules.wording import after_preposition
@@ -202,6 +216,19 @@ __all__ = [
     "new_student_code",
     "is_valid_student_code",
     "normalize_student_code",
+    # topics
+    "PLAN_NOTE_MAX",
+    "PLAN_NUMBER_MAX",
+    "TOPICS_PER_LESSON_MAX",
+    "TOPIC_TITLE_MAX",
+    "check_plan_row",
+    "held_days",
+    "lesson_has_ended",
+    "lessons_without_topic",
+    "next_plan_topic",
+    "plan_note",
+    "plan_number",
+    "topic_title",
     # form_input
     "MAX_DB_ID",
     "db_id",
