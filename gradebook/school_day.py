@@ -5,7 +5,8 @@ waits for the school (reads only).
 * notices the school's parents did not get (failed, or an outcome unknown);
 * parents' requests that wait for the school (registrations, a child added without a recorded
   contact);
-* calls to the information line today.
+* calls to the information line today;
+* held lessons of the year without a topic (:func:`gradebook.topics.missing_topics`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from config import clock
+from gradebook import topics
 from models import Absence
 from models import AbsenceKind
 from models import CallSession
@@ -36,6 +38,7 @@ class SchoolDay:
     undelivered: int
     waiting_requests: int
     calls: int
+    lessons_without_topic: int = 0
 
 
 def school_day(school_id: int, year: SchoolYear, today: dt.date) -> SchoolDay:
@@ -87,4 +90,7 @@ def school_day(school_id: int, year: SchoolYear, today: dt.date) -> SchoolDay:
         undelivered=undelivered or 0,
         waiting_requests=waiting or 0,
         calls=calls or 0,
+        lessons_without_topic=len(
+            topics.missing_topics(school_id, today, clock.now().time().replace(tzinfo=None))
+        ),
     )

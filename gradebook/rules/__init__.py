@@ -106,8 +106,8 @@ from gradebook.rules.student_code import verhoeff_check_digit
 from gradebook.rules.student_code import verhoeff_is_valid
 from gradebook.rules.topics import PLAN_NOTE_MAX
 from gradebook.rules.topics import PLAN_NUMBER_MAX
-from gradebook.rules.topics import TOPICS_PER_LESSON_MAX
 from gradebook.rules.topics import TOPIC_TITLE_MAX
+from gradebook.rules.topics import TOPICS_PER_LESSON_MAX
 from gradebook.rules.topics import check_plan_row
 from gradebook.rules.topics import held_days
 from gradebook.rules.topics import lesson_has_ended

@@ -82,9 +82,7 @@ def next_plan_topic(plan: Sequence[tuple[int, int]], used: Iterable[int]) -> int
     return None
 
 
-def lesson_has_ended(
-    day: dt.date, ends_at: dt.time | None, today: dt.date, now: dt.time
-) -> bool:
+def lesson_has_ended(day: dt.date, ends_at: dt.time | None, today: dt.date, now: dt.time) -> bool:
     """Whether the lesson on ``day`` ending at ``ends_at`` is over at ``now`` on ``today``: a past
     day always, today once its end time has come (a lesson without an end time: at the end of
     the day), a future day never."""

@@ -16,7 +16,9 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.remarks`, :mod:`~gradebook.views.health`: a pupil's remarks, health notes;
 - :mod:`~gradebook.views.events`: events and parent meetings;
 - :mod:`~gradebook.views.history`: the audit history of an object or a pupil;
-- :mod:`~gradebook.views.messages`: conversations with parents.
+- :mod:`~gradebook.views.messages`: conversations with parents;
+- :mod:`~gradebook.views.topics`: a lesson's topics (part of the lesson page), topic plans, the
+  held lessons without a topic.
 
 The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
 sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
@@ -55,5 +57,6 @@ def init_app(app: Flask) -> None:
     from gradebook.views import session  # noqa: F401
     from gradebook.views import staff_accounts  # noqa: F401
     from gradebook.views import students  # noqa: F401
+    from gradebook.views import topics  # noqa: F401
 
     app.register_blueprint(bp)

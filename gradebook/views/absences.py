@@ -26,6 +26,7 @@ from gradebook.staff_base import bp
 from gradebook.staff_base import post_table
 from gradebook.staff_base import reason_delete_routes
 from gradebook.staff_base import rows
+from gradebook.views import topics as topics_view
 from gradebook.views.common import WEEKDAYS_BG
 from gradebook.views.common import managed_class
 from gradebook.views.common import to_student_page
@@ -82,18 +83,22 @@ def lesson(slot_id: int) -> Any:
     enrollments = core.active_enrollments(slot.class_id)
     status = 200
     typed: dict[int, str] | None = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         posted = typed = _posted_marks(enrollments)
-        done, status, _errors = post_table(
+        override = bool(request.form.get("override_lock")) and me.is_admin
+        done, status, errors = post_table(
             form,
-            lambda: absences_uc.save_lesson_absences(
+            topics_view.with_topics(
                 me,
-                slot.id,
-                date=date_text,
-                marks=posted,
-                override_lock=bool(request.form.get("override_lock")) and me.is_admin,
+                slot,
+                date_text,
+                override,
+                lambda: absences_uc.save_lesson_absences(
+                    me, slot.id, date=date_text, marks=posted, override_lock=override
+                ),
             ),
-            lambda counts: _register_saved(posted, counts),
+            lambda counts: _register_saved(posted, counts) + topics_view.saved_text(counts),
             lambda _counts: url_for("staff.lesson", slot_id=slot.id, date=day.isoformat()),
         )
         if done is not None:
@@ -125,6 +130,7 @@ def lesson(slot_id: int) -> Any:
             marks=marks,
             existing=existing,
             is_admin=me.is_admin,
+            **topics_view.page_context(me, slot, day, errors),
         ),
         status,
     )
