@@ -6,7 +6,8 @@ Layers:
   :mod:`onboarding.limits`.
 * One module per kind checks the rows and writes them: ``import_teachers``, ``import_classes``,
   ``import_subjects``, ``import_curriculum``, ``import_students`` (with the parents:
-  ``import_guardians``) and ``import_timetable``. Each returns a plan — every bad row named
+  ``import_guardians``), ``import_timetable`` and ``import_topic_plan`` (yearly topic plans).
+  Each returns a plan — every bad row named
   (row, column, problem in Bulgarian), the new and changed records — built on
   :mod:`onboarding.import_plan`, and describes itself as an ``ImportKind`` (``KIND``).
 * This module is the entry point: the registry of kinds, the parsed upload a view keeps beside
@@ -41,6 +42,7 @@ from onboarding import import_students
 from onboarding import import_subjects
 from onboarding import import_teachers
 from onboarding import import_timetable
+from onboarding import import_topic_plan
 from onboarding.file_error import ImportFileError
 from onboarding.import_plan import ImportKind
 from onboarding.import_plan import Leaver
@@ -64,6 +66,7 @@ KINDS: dict[str, ImportKind] = {
         import_curriculum.KIND,
         import_students.KIND,
         import_timetable.KIND,
+        import_topic_plan.KIND,
     )
 }
 

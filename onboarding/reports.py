@@ -18,6 +18,8 @@ each built in the module of its topic:
   (``report_grades``).
 * ``completeness``: teachers' entry completeness against the minimum current grades per term
   (``report_grades``).
+* ``topics``: per class and subject, the dated topics of the lessons (``report_topics``).
+* ``missing-topics``: the held lessons of the year without a topic (``report_topics``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from onboarding.report_grades import class_sheet
 from onboarding.report_grades import completeness
 from onboarding.report_grades import school_averages
 from onboarding.report_grades import success
+from onboarding.report_topics import missing_topics
+from onboarding.report_topics import topics
 
 REPORTS: dict[str, tuple[str, Any, bool]] = {
     # key: (title, builder, class-level: a class teacher may see it for their class)
@@ -43,6 +47,8 @@ REPORTS: dict[str, tuple[str, Any, bool]] = {
     "success": ("Анализ на успеха", success, True),
     "school-averages": ("Среден успех по класове и предмети", school_averages, False),
     "completeness": ("Попълване на оценките", completeness, False),
+    "topics": ("Теми на уроците по предмети", topics, True),
+    "missing-topics": ("Проведени часове без тема", missing_topics, False),
 }
 
 

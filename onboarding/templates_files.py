@@ -54,6 +54,14 @@ EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
         {"class_name": "8е", "weekday": "вторник", "period": "3", "subject": "Английски език",
          "group_name": "група 1", "term": "1", "room": "305"},
     ],
+    "topic_plan": [
+        {"class_name": "5а", "subject": "Математика", "group_name": "", "number": "1",
+         "title": "Входно ниво", "note": ""},
+        {"class_name": "5а", "subject": "Математика", "group_name": "", "number": "2",
+         "title": "Обикновени дроби", "note": "нови знания"},
+        {"class_name": "5а", "subject": "Математика", "group_name": "", "number": "3",
+         "title": "Умножение на дроби", "note": ""},
+    ],
 }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ Routes (all in Bulgarian, mobile first):
 * ``/`` welcome (anonymous) or the first child's page; ``/login``, ``/logout``;
   ``/password/forgot``, ``/password/reset/<token>``;
 * ``/child/<id>`` the child's diary; ``/child/<id>/compare`` the comparison report;
+  ``/child/<id>/days?week=`` the diary by day (lessons and their topics, ``portal.days``);
   ``/child/<id>/messages`` (+ ``/new``, ``/<thread>``);
 * ``/calendar`` (the private feed address, regenerate, revoke) and ``/calendar/<token>.ics``;
 * ``/my-data`` and ``/my-data.json`` (GDPR export).
@@ -50,6 +51,7 @@ from models import Guardian
 from portal import accounts
 from portal import charts
 from portal import conversations
+from portal import days as portal_days
 from portal import ical
 from portal import stats
 from portal.children import ChildContext
@@ -422,6 +424,16 @@ def compare(student_id: int) -> Any:
 
 
 # --- messages --------------------------------------------------------------------------------------
+@bp.get("/child/<int:student_id>/days")
+@guardian_required
+def days(student_id: int) -> Any:
+    """The diary by day: one week's school days, each lesson with its topics (portal/days.py)."""
+    guardian, ctx = _child(student_id)
+    today = clock.today()
+    monday = portal_days.week_start(request.args.get("week"), today)
+    return _render("portal/days.html", guardian, ctx, w=portal_days.week(ctx, monday, today))
+
+
 @bp.get("/child/<int:student_id>/messages")
 @guardian_required
 def messages(student_id: int) -> Any:
