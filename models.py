@@ -52,8 +52,6 @@ from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
 from tables.lessons import Lesson
-from tables.topics import LessonTopic
-from tables.topics import PlanTopic
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
 from tables.notify import VerificationCode
@@ -79,6 +77,8 @@ from tables.school import Subject
 from tables.school import TimetableSlot
 from tables.summaries import GroupSummary
 from tables.summaries import StudentSummary
+from tables.topics import LessonTopic
+from tables.topics import PlanTopic
 
 __all__ = [
     "Absence",
