@@ -24,6 +24,7 @@ from models import Message
 from models import MessageThread
 from models import NonSchoolDay
 from models import ParentMeeting
+from models import PlanTopic
 from models import Remark
 from models import RemarkKind
 from models import SchoolClass
@@ -130,6 +131,8 @@ def world(demo_app):
                                  role=StaffRole.TEACHER, token_hash=staff_accounts.token_hash(token),
                                  expires_at=dt.datetime(2099, 1, 1))  # fmt: skip
     db.session.add(invitation)
+    plan_topic = PlanTopic(school_id=1, curriculum_id=curriculum.id, number=999, title=SECRET_TEXT)
+    db.session.add(plan_topic)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -160,6 +163,7 @@ def world(demo_app):
         "year_id": klass.school_year_id,
         "token": token,
         "invitation_id": invitation.id,
+        "plan_topic_id": plan_topic.id,
     }
 
 
