@@ -76,10 +76,13 @@ def read_posted_topics(entries: Sequence[tuple[str, str]]) -> list[tuple[str, in
     errors: dict[str, str] = {}
     out: list[tuple[str, int | None]] = []
     for i, (title, plan_text) in enumerate(entries):
-        plan_id = rules.db_id(plan_text) if (plan_text or "").strip() else None
-        if (plan_text or "").strip() and plan_id is None:
-            errors[f"topic_plan{i}"] = msg("topic.plan_not_of_lesson")
-            continue
+        plan_id: int | None = None
+        if (plan_text or "").strip():
+            try:
+                plan_id = rules.db_id(plan_text.strip())
+            except ValueError:
+                errors[f"topic_plan{i}"] = msg("topic.plan_not_of_lesson")
+                continue
         text = " ".join((title or "").split())
         if not text and plan_id is None:
             continue
