@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -391,24 +392,39 @@ def _term_range(year: SchoolYear, term: int | None) -> tuple[dt.date, dt.date]:
     return year.starts_on, year.ends_on
 
 
+class HeldSlot(NamedTuple):
+    """The columns of a timetable slot that a held lesson needs (read without ORM objects)."""
+
+    id: int
+    class_id: int
+    curriculum_id: int
+    subject_id: int
+    teacher_id: int | None
+    period: int
+
+
 def held_lessons(
     school_id: int,
     year: SchoolYear,
     today: dt.date,
     now: dt.time,
     class_ids: set[int] | None = None,
-) -> list[tuple[TimetableSlot, dt.date]]:
+) -> list[tuple[HeldSlot, dt.date]]:
     """Every timetable lesson of the year held by ``now`` on ``today``: on a day of its weekday
     and term, not a non-school day of its grade, not after its grade's end of classes, and today
     only once it has ended (the slot's own end time, else the bell of the class's shift)."""
     query = (
-        sa.select(TimetableSlot, SchoolClass)
+        sa.select(
+            TimetableSlot.id, TimetableSlot.class_id, TimetableSlot.curriculum_id,
+            TimetableSlot.subject_id, TimetableSlot.teacher_id, TimetableSlot.period,
+            TimetableSlot.weekday, TimetableSlot.term, TimetableSlot.ends_at,
+            SchoolClass.grade_level, SchoolClass.shift,
+        )
         .join(SchoolClass, SchoolClass.id == TimetableSlot.class_id)
         .where(TimetableSlot.school_id == school_id, SchoolClass.school_year_id == year.id)
-    )
+    )  # fmt: skip
     if class_ids is not None:
         query = query.where(SchoolClass.id.in_(class_ids or {0}))
-    pairs = db.session.execute(query).all()
     off = db.session.execute(
         sa.select(
             NonSchoolDay.date_from,
@@ -423,21 +439,31 @@ def held_lessons(
         )
     ).all()
     bells = {
-        (b.shift, b.period): b.ends_at
-        for b in db.session.scalars(sa.select(BellTime).where(BellTime.school_id == school_id))
+        (shift, period): ends_at
+        for shift, period, ends_at in db.session.execute(
+            sa.select(BellTime.shift, BellTime.period, BellTime.ends_at).where(
+                BellTime.school_id == school_id
+            )
+        )
     }
-    out: list[tuple[TimetableSlot, dt.date]] = []
-    for slot, klass in pairs:
-        grade = klass.grade_level
-        first, last = _term_range(year, slot.term)
-        for low, high, ends_on in ends:
-            if low <= grade <= high:
-                last = min(last, ends_on)
-        last = min(last, today)
-        days_off = [(a, b) for a, b, low, high in off if low <= grade <= high]
-        ends_at = slot.ends_at or bells.get((klass.shift, slot.period))
-        for day in rules.held_days(slot.weekday, first, last, days_off):
-            if rules.lesson_has_ended(day, ends_at, today, now):
+    # the days of one weekday, term and grade are the same for every slot that shares them
+    days_of: dict[tuple[int, int | None, int], list[dt.date]] = {}
+    out: list[tuple[HeldSlot, dt.date]] = []
+    for row in db.session.execute(query):
+        key = (row.weekday, row.term, row.grade_level)
+        if key not in days_of:
+            grade = row.grade_level
+            first, last = _term_range(year, row.term)
+            for low, high, ends_on in ends:
+                if low <= grade <= high:
+                    last = min(last, ends_on)
+            days_off = [(a, b) for a, b, low, high in off if low <= grade <= high]
+            days_of[key] = rules.held_days(row.weekday, first, min(last, today), days_off)
+        slot = HeldSlot(row.id, row.class_id, row.curriculum_id, row.subject_id, row.teacher_id,
+                        row.period)  # fmt: skip
+        ends_at = row.ends_at or bells.get((row.shift, row.period))
+        for day in days_of[key]:
+            if day < today or rules.lesson_has_ended(day, ends_at, today, now):
                 out.append((slot, day))
     return out
 
@@ -527,6 +553,7 @@ def topics_of_class(
 
 
 __all__ = [
+    "HeldSlot",
     "MissingTopic",
     "add_plan_topic",
     "can_edit_plan",
