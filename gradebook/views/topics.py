@@ -107,10 +107,15 @@ def page_context(
                 me.school_id, slot.curriculum_id, lesson.id if lesson else None
             )
             rows = [("", str(upcoming.id) if upcoming else "")]
-    rows += [("", "")] * (rules.TOPICS_PER_LESSON_MAX - len(rows))
+    # the rows in use and one more (two at least), up to the limit: a form of five plan pickers
+    # of a hundred topics each would be heavy on a phone
+    # (typed rows keep their places: the error of a row names its index)
+    used = [i for i, (title, plan_id) in enumerate(rows) if title.strip() or plan_id.strip()]
+    shown = min(rules.TOPICS_PER_LESSON_MAX, max(2, (used[-1] + 2) if used else 1))
+    rows = rows + [("", "")] * rules.TOPICS_PER_LESSON_MAX
     curriculum = slot.curriculum
     return {
-        "topic_rows": rows[: rules.TOPICS_PER_LESSON_MAX],
+        "topic_rows": rows[:shown],
         "topic_plan": plan,
         "topic_errors": errors,
         "topics_saved": saved,
