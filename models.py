@@ -3,7 +3,7 @@
 The tables live in the package ``tables``, one module per topic (the map is in
 docs/ARCHITECTURE.md): ``base`` (``db``, the declarative ``Base``, the column types and mixins
 the tables share, the conventions every column follows), ``enums``, ``school``, ``people``,
-``classbook``, ``lessons``, ``notify``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
+``classbook``, ``lessons``, ``homework``, ``notify``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
 every one of them, so that the relationships across modules resolve and ``db.metadata`` (what
 Alembic and the migration test compare) holds every table. The table modules never import this
 one.
@@ -51,6 +51,7 @@ from tables.enums import RemarkKind
 from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
+from tables.homework import Homework
 from tables.lessons import Lesson
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
@@ -103,6 +104,7 @@ __all__ = [
     "GuardianLinkRequest",
     "GuardianStudent",
     "HealthNote",
+    "Homework",
     "Lesson",
     "Message",
     "MessageThread",
