@@ -76,6 +76,7 @@ from gradebook.rules.homework import DUE_NOT_AFTER
 from gradebook.rules.homework import default_due_date
 from gradebook.rules.homework import due_date_problem
 from gradebook.rules.homework import homework_notice_line
+from gradebook.rules.homework import next_school_day
 from gradebook.rules.locks import LOCK_FUTURE
 from gradebook.rules.locks import LOCK_MONTH
 from gradebook.rules.locks import entry_locked
@@ -221,4 +222,5 @@ __all__ = [
     "default_due_date",
     "due_date_problem",
     "homework_notice_line",
+    "next_school_day",
 ]

@@ -69,6 +69,15 @@ def default_due_date(
     return None
 
 
+def next_school_day(today: date) -> date:
+    """The day whose homework a parent asks about as "за утре": tomorrow, or Monday on Friday,
+    Saturday and Sunday (the phone's menu 6 reads the same day)."""
+    day = today + timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return day
+
+
 def due_date_problem(given_on: date, due_on: date, ends_on: date) -> str | None:
     """Why ``due_on`` cannot be the due date of homework given on ``given_on`` in a year that
     ends on ``ends_on``: ``DUE_NOT_AFTER`` (the same day or earlier), ``DUE_AFTER_YEAR``; else
