@@ -100,7 +100,6 @@ MESSAGES: dict[str, str] = {
     "homework.class_forbidden": "Нямате достъп до домашните работи на този клас.",
     "homework.slot_not_on_day": "Този час не е в програмата на избраната дата.",
     "homework.slot_not_on_day_field": "В този ден няма такъв час.",
-    "homework.due_required": "Посочете до кога е домашната работа.",
     "homework.due_not_after": "Срокът трябва да е след деня, в който е дадена ({date}).",
     "homework.due_not_after_field": "Изберете по-късна дата.",
     "homework.due_after_year": "Срокът е след края на учебната година ({date}).",

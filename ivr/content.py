@@ -439,11 +439,20 @@ _HOMEWORK_WORDS = {
 _ABBREVIATION = re.compile(r"(?i)(?<!\w)(" + "|".join(_HOMEWORK_WORDS) + r")\.")
 
 
+# A number after these words names the page or the exercise: read as a label, in the neuter
+# ("упражнение две", "урок едно"), as ``speakable`` reads "стая сто и едно".
+_NUMBERED = re.compile(r"(?i)(?<!\w)(страница|упражнение|задача|урок)\s+(\d{1,6})(?!\d)")
+
+
 def _homework_text(text: str) -> str:
     def full(m: re.Match[str]) -> str:
         return _HOMEWORK_WORDS[m.group(1).casefold()]
 
-    return speakable(_ABBREVIATION.sub(full, " ".join(text.split())))
+    def label(m: re.Match[str]) -> str:
+        return f"{m.group(1)} {speech.number_words(int(m.group(2)), 'n')}"
+
+    text = _ABBREVIATION.sub(full, " ".join(text.split()))
+    return speakable(_NUMBERED.sub(label, text))
 
 
 def homework_due(summary: dict[str, Any], day: dt.date, today: dt.date) -> list[str]:
