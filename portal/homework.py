@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -46,7 +47,7 @@ def _query(ctx: ChildContext) -> sa.Select[tuple[Homework, str]] | None:
     )
 
 
-def _items(rows: Iterable[tuple[Homework, str]]) -> list[HomeworkItem]:
+def _items(rows: Iterable[Any]) -> list[HomeworkItem]:
     return [
         HomeworkItem(h.id, h.lesson_id, name, h.text, h.date, h.due_on) for h, name in rows
     ]
@@ -63,7 +64,7 @@ def child_homework(
         query.where(Homework.due_on >= today)
         .order_by(Homework.due_on, Subject.name, Homework.id)
         .limit(COMING_LIMIT)
-    ).tuples()
+    ).all()
     recent = db.session.execute(
         query.where(
             Homework.due_on < today,
@@ -71,7 +72,7 @@ def child_homework(
         )
         .order_by(Homework.due_on.desc(), Subject.name, Homework.id.desc())
         .limit(RECENT_LIMIT)
-    ).tuples()
+    ).all()
     return _items(coming), _items(recent)
 
 
@@ -83,7 +84,7 @@ def due_next(ctx: ChildContext, today: dt.date) -> tuple[dt.date, list[HomeworkI
         return day, []
     rows = db.session.execute(
         query.where(Homework.due_on == day).order_by(Subject.name, Homework.id)
-    ).tuples()
+    ).all()
     return day, _items(rows)
 
 
@@ -96,7 +97,7 @@ def of_lessons(ctx: ChildContext, lesson_ids: Iterable[int]) -> dict[int, list[H
         return out
     rows = db.session.execute(
         query.where(Homework.lesson_id.in_(ids)).order_by(Homework.id)
-    ).tuples()
+    ).all()
     for item in _items(rows):
         out.setdefault(item.lesson_id, []).append(item)
     return out
