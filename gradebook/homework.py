@@ -180,12 +180,12 @@ def _due(
     problem = rules.due_date_problem(given_on, due, year.ends_on)
     if problem == rules.DUE_NOT_AFTER:
         errors["due_on"] = msg("homework.due_not_after_field")
-        raise Invalid(
-            msg("homework.due_not_after", date=rules.format_date_bg(given_on)), errors
-        )
+        raise Invalid(msg("homework.due_not_after", date=rules.format_date_bg(given_on)), errors)
     if problem == rules.DUE_AFTER_YEAR:
         errors["due_on"] = msg("homework.due_after_year_field")
-        raise Invalid(msg("homework.due_after_year", date=rules.format_date_bg(year.ends_on)), errors)
+        raise Invalid(
+            msg("homework.due_after_year", date=rules.format_date_bg(year.ends_on)), errors
+        )
     off = school_day_problem(year, due, klass)
     if off is not None:
         errors["due_on"] = msg("homework.due_day_off_field")

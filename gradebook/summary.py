@@ -350,7 +350,11 @@ def build_payloads(
     if class_ids:
         for class_id, subject_id, text, date, due_on in db.session.execute(
             sa.select(
-                Homework.class_id, Homework.subject_id, Homework.text, Homework.date, Homework.due_on
+                Homework.class_id,
+                Homework.subject_id,
+                Homework.text,
+                Homework.date,
+                Homework.due_on,
             )
             .where(
                 Homework.school_id == school_id,

@@ -461,11 +461,7 @@ def homework_due(summary: dict[str, Any], day: dt.date, today: dt.date) -> list[
     each naming its subject; "За утре няма записано домашно." when there is none. Chosen here,
     when the summary is read: what is due "tomorrow" depends on the day of the call."""
     items = [h for h in summary.get("homework", []) if h.get("due_on") == day.isoformat()]
-    when = (
-        "утре"
-        if day == today + dt.timedelta(days=1)
-        else speech.weekday_name(day.isoweekday())
-    )
+    when = "утре" if day == today + dt.timedelta(days=1) else speech.weekday_name(day.isoweekday())
     if not items:
         return [_sentence(f"За {when} няма записано домашно")]
     out = []

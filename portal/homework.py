@@ -48,9 +48,7 @@ def _query(ctx: ChildContext) -> sa.Select[tuple[Homework, str]] | None:
 
 
 def _items(rows: Iterable[Any]) -> list[HomeworkItem]:
-    return [
-        HomeworkItem(h.id, h.lesson_id, name, h.text, h.date, h.due_on) for h, name in rows
-    ]
+    return [HomeworkItem(h.id, h.lesson_id, name, h.text, h.date, h.due_on) for h, name in rows]
 
 
 def child_homework(
@@ -95,9 +93,7 @@ def of_lessons(ctx: ChildContext, lesson_ids: Iterable[int]) -> dict[int, list[H
     out: dict[int, list[HomeworkItem]] = {}
     if query is None or not ids:
         return out
-    rows = db.session.execute(
-        query.where(Homework.lesson_id.in_(ids)).order_by(Homework.id)
-    ).all()
+    rows = db.session.execute(query.where(Homework.lesson_id.in_(ids)).order_by(Homework.id)).all()
     for item in _items(rows):
         out.setdefault(item.lesson_id, []).append(item)
     return out

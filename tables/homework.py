@@ -37,9 +37,7 @@ class Homework(Timestamped, Versioned, db.Model):
     id: Mapped[intpk]
     school_id: Mapped[int] = school_fk()
     school_year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id", ondelete="CASCADE"))
-    lesson_id: Mapped[int] = mapped_column(
-        ForeignKey("lesson.id", ondelete="CASCADE"), index=True
-    )
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
     curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id", ondelete="CASCADE"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="CASCADE"))

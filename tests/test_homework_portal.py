@@ -94,7 +94,10 @@ def test_another_childs_homework_is_not_shown(demo_client):
     mine = child_ids(ME)
     other = db.session.scalar(
         sa.select(Enrollment.class_id)
-        .where(Enrollment.student_id.not_in(mine), Enrollment.class_id.not_in([_class_of(s) for s in mine]))
+        .where(
+            Enrollment.student_id.not_in(mine),
+            Enrollment.class_id.not_in([_class_of(s) for s in mine]),
+        )
         .order_by(Enrollment.id)
     )
     _give(other, "Тайно домашно")

@@ -18,7 +18,6 @@ from models import Channel
 from models import GuardianStudent
 from models import Homework
 from models import NonSchoolDay
-from models import NotificationOutbox
 from models import NotificationPreference
 from models import NotifyEvent
 from models import OutboxStatus
@@ -71,9 +70,14 @@ def test_give_with_the_default_due_date_audit_notices_and_summary(school_app):
         hw = homework_uc.give_homework(me, slot.id, date=TODAY, text="Задачи 3 и 4 на стр. 45")
         assert hw.due_on == due and hw.teacher_id == me.staff_id
         assert hw.lesson.slot_id == slot.id and hw.lesson.date == TODAY
-        assert db.session.scalar(
-            sa.select(AuditLog).where(AuditLog.object_type == "homework", AuditLog.object_id == hw.id)
-        ).action == "create"
+        assert (
+            db.session.scalar(
+                sa.select(AuditLog).where(
+                    AuditLog.object_type == "homework", AuditLog.object_id == hw.id
+                )
+            ).action
+            == "create"
+        )
         rows = outbox_rows("homework", hw.id)
         assert rows and all(r.event_type == NotifyEvent.HOMEWORK for r in rows)
         sid = pupils(slot.class_id)[0]
@@ -110,7 +114,10 @@ def test_a_typed_due_date_is_checked(demo_app):
     with pytest.raises(core.Invalid) as caught:
         homework_uc.give_homework(me, slot.id, date=TODAY, text="Упр. 1", due_on="27.11.2026")
     assert "Ден на училището" in caught.value.message_bg
-    assert db.session.scalar(sa.select(sa.func.count(Homework.id)).where(Homework.text == "Упр. 1")) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Homework.id)).where(Homework.text == "Упр. 1"))
+        == 0
+    )
 
 
 def test_the_default_skips_a_holiday_on_the_next_lesson(demo_app):
@@ -247,18 +254,24 @@ def test_edit_with_reason_tells_again_and_delete_withdraws(school_app):
         )
         assert len(pending) == len(outbox_rows("homework", hw.id))
         sid = pupils(slot.class_id)[0]
-        assert any(h["due_on"] == later.isoformat() for h in summary.get_summary(sid, hw.school_year_id)["homework"])
+        assert any(
+            h["due_on"] == later.isoformat()
+            for h in summary.get_summary(sid, hw.school_year_id)["homework"]
+        )
         homework_uc.delete_homework(me, hw.id, version=2, reason="отменена")
         db.session.expire_all()
         assert db.session.get(Homework, hw.id) is None
         assert all(r.status == OutboxStatus.CANCELLED for r in outbox_rows("homework", hw.id))
         texts = [h["text"] for h in summary.get_summary(sid, hw.school_year_id)["homework"]]
         assert "Прочетете урока и отговорете на въпросите" not in texts
-        assert db.session.scalar(
-            sa.select(AuditLog.reason).where(
-                AuditLog.object_type == "homework", AuditLog.action == "delete"
+        assert (
+            db.session.scalar(
+                sa.select(AuditLog.reason).where(
+                    AuditLog.object_type == "homework", AuditLog.action == "delete"
+                )
             )
-        ) == "отменена"
+            == "отменена"
+        )
 
 
 def test_notices_follow_the_preferences(demo_app):
@@ -310,7 +323,9 @@ def test_give_on_the_lesson_page_with_csrf(demo_client):
     data = {"date": TODAY.isoformat(), "text": "Стихотворението наизуст", "due_on": due.isoformat()}
     assert demo_client.post(post, data=data).status_code == 400  # no CSRF token
     response = form_post(demo_client, url, data, post_url=post)
-    assert response.status_code == 302 and response.headers["Location"].endswith(url.split("/staff")[1])
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        url.split("/staff")[1]
+    )
     page = demo_client.get(url).get_data(as_text=True)
     assert "Стихотворението наизуст" in page
     hw = db.session.scalar(sa.select(Homework).where(Homework.text == "Стихотворението наизуст"))

@@ -44,20 +44,39 @@ def _hw(subject: str, text: str, due: dt.date, spoken: str = "") -> dict:  # typ
 
 
 CASES = [
-    (WED, [_hw("Математика", "Зад. 3 и 4 на стр. 45", THU)],
-     ["За утре: домашно по Математика: задача три и четири на страница четиридесет и пет."],
-     "one for tomorrow, abbreviations read in full"),
-    (WED, [_hw("Математика", "Упр. 2", THU), _hw("Човекът и природата", "Прочетете урока", THU)],
-     ["За утре: домашно по Математика: упражнение две.",
-      "Домашно по Човека и природата: Прочетете урока."],
-     "two: each names its subject, the short article after по"),
-    (THU, [_hw("Математика", "Упр. 2", THU)], ["За утре няма записано домашно."],
-     "due today is no longer read on the day it is due"),
-    (FRI, [_hw("Английски език", "Ex. 5, p. 12", dt.date(2026, 11, 30), spoken="Английски")],
-     ["За понеделник: домашно по Английски: Ex. пет, p. дванадесет."],
-     "on Friday Monday's, with the spoken name"),
-    (WED, [_hw("Математика", "Упр. 2", FRI)], ["За утре няма записано домашно."],
-     "due later is not read for tomorrow"),
+    (
+        WED,
+        [_hw("Математика", "Зад. 3 и 4 на стр. 45", THU)],
+        ["За утре: домашно по Математика: задача три и четири на страница четиридесет и пет."],
+        "one for tomorrow, abbreviations read in full",
+    ),
+    (
+        WED,
+        [_hw("Математика", "Упр. 2", THU), _hw("Човекът и природата", "Прочетете урока", THU)],
+        [
+            "За утре: домашно по Математика: упражнение две.",
+            "Домашно по Човека и природата: Прочетете урока.",
+        ],
+        "two: each names its subject, the short article after по",
+    ),
+    (
+        THU,
+        [_hw("Математика", "Упр. 2", THU)],
+        ["За утре няма записано домашно."],
+        "due today is no longer read on the day it is due",
+    ),
+    (
+        FRI,
+        [_hw("Английски език", "Ex. 5, p. 12", dt.date(2026, 11, 30), spoken="Английски")],
+        ["За понеделник: домашно по Английски: Ex. пет, p. дванадесет."],
+        "on Friday Monday's, with the spoken name",
+    ),
+    (
+        WED,
+        [_hw("Математика", "Упр. 2", FRI)],
+        ["За утре няма записано домашно."],
+        "due later is not read for tomorrow",
+    ),
     (WED, [], ["За утре няма записано домашно."], "none: no count of zero"),
 ]
 

@@ -22,8 +22,8 @@ from notify.account_rules import AccountError
 from notify.account_rules import pin_problem
 from notify.contacts import normalize_phone
 from notify.families import create_and_link_guardian
-from security import check_pin
 from notify.outbox import PREFERENCE_EVENTS
+from security import check_pin
 from tests._helpers import signed_post
 from tests.conftest import form_post
 from tests.notify_helpers import family

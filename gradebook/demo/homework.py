@@ -110,7 +110,9 @@ def add_homework(school_id: int, today: dt.date, rng: random.Random) -> int:
     }
     off_rows = db.session.execute(
         sa.select(
-            NonSchoolDay.date_from, NonSchoolDay.date_to, NonSchoolDay.grade_from,
+            NonSchoolDay.date_from,
+            NonSchoolDay.date_to,
+            NonSchoolDay.grade_from,
             NonSchoolDay.grade_to,
         ).where(NonSchoolDay.school_year_id == year.id)
     ).all()
@@ -123,9 +125,14 @@ def add_homework(school_id: int, today: dt.date, rng: random.Random) -> int:
     slots = list(
         db.session.execute(
             sa.select(
-                TimetableSlot.id, TimetableSlot.class_id, TimetableSlot.curriculum_id,
-                TimetableSlot.subject_id, TimetableSlot.teacher_id, TimetableSlot.weekday,
-                TimetableSlot.period, TimetableSlot.term,
+                TimetableSlot.id,
+                TimetableSlot.class_id,
+                TimetableSlot.curriculum_id,
+                TimetableSlot.subject_id,
+                TimetableSlot.teacher_id,
+                TimetableSlot.weekday,
+                TimetableSlot.period,
+                TimetableSlot.term,
             )
             .join(Curriculum, Curriculum.id == TimetableSlot.curriculum_id)
             .where(TimetableSlot.school_id == school_id, TimetableSlot.class_id.in_(classes))
@@ -150,15 +157,14 @@ def add_homework(school_id: int, today: dt.date, rng: random.Random) -> int:
     planned: list[tuple[Any, dt.date, dt.date, str]] = []
     for class_id in sorted(classes):
         klass = classes[class_id]
-        off = [
-            (a, b) for a, b, low, high in off_rows if low <= klass.grade_level <= high
-        ]
+        off = [(a, b) for a, b, low, high in off_rows if low <= klass.grade_level <= high]
         for day in days:
             if any(a <= day <= b for a, b in off) or rng.random() > PER_CLASS_DAY:
                 continue
             term = year.term_of(day)
             todays = [
-                s for s in by_class_day.get((class_id, day.isoweekday()), [])
+                s
+                for s in by_class_day.get((class_id, day.isoweekday()), [])
                 if s.term in (None, term)
             ]
             rng.shuffle(todays)
@@ -179,9 +185,17 @@ def add_homework(school_id: int, today: dt.date, rng: random.Random) -> int:
     now = utcnow()
     new_lessons = [
         dict(
-            school_id=school_id, school_year_id=year.id, slot_id=slot.id, date=day,
-            period=slot.period, class_id=slot.class_id, curriculum_id=slot.curriculum_id,
-            subject_id=slot.subject_id, teacher_id=slot.teacher_id, created_at=now, updated_at=now,
+            school_id=school_id,
+            school_year_id=year.id,
+            slot_id=slot.id,
+            date=day,
+            period=slot.period,
+            class_id=slot.class_id,
+            curriculum_id=slot.curriculum_id,
+            subject_id=slot.subject_id,
+            teacher_id=slot.teacher_id,
+            created_at=now,
+            updated_at=now,
         )
         for slot, day, _due, _text in planned
         if (slot.id, day) not in existing
@@ -202,10 +216,19 @@ def add_homework(school_id: int, today: dt.date, rng: random.Random) -> int:
         Homework,
         [
             dict(
-                school_id=school_id, school_year_id=year.id, lesson_id=existing[(slot.id, day)],
-                class_id=slot.class_id, curriculum_id=slot.curriculum_id,
-                subject_id=slot.subject_id, date=day, due_on=due, text=text,
-                teacher_id=slot.teacher_id, created_at=now, updated_at=now, version=1,
+                school_id=school_id,
+                school_year_id=year.id,
+                lesson_id=existing[(slot.id, day)],
+                class_id=slot.class_id,
+                curriculum_id=slot.curriculum_id,
+                subject_id=slot.subject_id,
+                date=day,
+                due_on=due,
+                text=text,
+                teacher_id=slot.teacher_id,
+                created_at=now,
+                updated_at=now,
+                version=1,
             )
             for slot, day, due, text in planned
         ],

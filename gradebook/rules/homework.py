@@ -62,7 +62,8 @@ def default_due_date(
             return None
         term = _term_of(day, term2_starts_on)
         runs = any(
-            weekday == day.isoweekday() and slot_term in (None, term) for weekday, slot_term in slots
+            weekday == day.isoweekday() and slot_term in (None, term)
+            for weekday, slot_term in slots
         )
         if runs and not _off(day, off):
             return day

@@ -49,8 +49,8 @@ def init_app(app: Flask) -> None:
     from gradebook.views import grades  # noqa: F401
     from gradebook.views import health  # noqa: F401
     from gradebook.views import history  # noqa: F401
-    from gradebook.views import homework  # noqa: F401
     from gradebook.views import home  # noqa: F401
+    from gradebook.views import homework  # noqa: F401
     from gradebook.views import messages  # noqa: F401
     from gradebook.views import operator  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
