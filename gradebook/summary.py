@@ -29,7 +29,8 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
      "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …},
-     "homework": [{"subject", "spoken", "text", "date", "due_on"}]}  # due from computed_on on
+     "homework": [{"subject", "spoken", "text", "date", "due_on"}],  # due from computed_on on
+     "homework_until": None | "2026-12-10"}  # the list was cut: complete up to that day
 
 ``homework`` holds the class's homework due on ``computed_on`` or later (at most
 ``COMING_HOMEWORK``, soonest first): what is due on a given day is chosen when it is read (the
@@ -347,6 +348,7 @@ def build_payloads(
         )
 
     homework_by_class: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    homework_until: dict[int, str] = {}  # classes with more than COMING_HOMEWORK coming
     if class_ids:
         for class_id, subject_id, text, date, due_on in db.session.execute(
             sa.select(
@@ -364,7 +366,11 @@ def build_payloads(
             )
             .order_by(Homework.due_on, Homework.date, Homework.id)
         ):
-            if len(homework_by_class[class_id]) >= COMING_HOMEWORK:
+            held = homework_by_class[class_id]
+            if class_id in homework_until:
+                continue
+            if len(held) >= COMING_HOMEWORK and held[-1]["due_on"] != due_on.isoformat():
+                homework_until[class_id] = held[-1]["due_on"]  # whole days only: complete to it
                 continue
             name, spoken = subject_name(subject_id)
             homework_by_class[class_id].append(
@@ -518,6 +524,7 @@ def build_payloads(
             if class_id
             else {},
             "homework": homework_by_class.get(class_id, []) if class_id else [],
+            "homework_until": homework_until.get(class_id) if class_id else None,
         }
     return payloads
 
@@ -699,8 +706,13 @@ def get_summary(student_id: int, school_year_id: int) -> dict[str, Any]:
 
 def is_fresh(payload: dict[str, Any] | None) -> bool:
     """A stored payload still valid: this payload version, and built in the current term
-    (a term-1 payload goes stale the day term 2 begins)."""
+    (a term-1 payload goes stale the day term 2 begins); a class's homework list that was cut at
+    ``COMING_HOMEWORK`` goes stale before the days it may miss are asked for (the next school day
+    is at most three days ahead)."""
     if not payload or payload.get("v") != PAYLOAD_VERSION:
+        return False
+    until = payload.get("homework_until")
+    if until and until < (clock.today() + dt.timedelta(days=3)).isoformat():
         return False
     return payload.get("term") == 2 or clock.today().isoformat() < payload["term2_starts_on"]
 

@@ -374,3 +374,25 @@ def test_the_teachers_and_the_class_lists(demo_client):
     assert demo_client.get(f"/staff/classes/{klass.id}/homework").status_code == 404
     assert demo_client.get(f"/staff/homework/{hw.id}").status_code == 404
     assert "Работен лист 7" not in demo_client.get("/staff/homework").get_data(as_text=True)
+
+
+def test_what_is_due_tomorrow_is_chosen_when_read(demo_app, monkeypatch):
+    """The read model holds the class's homework from the day it was built on; a later day reads
+    from the same payload (no refresh needed), and a list cut at its limit goes stale in time."""
+    slot = a_slot()
+    me = teacher_actor(slot)
+    hw = homework_uc.give_homework(me, slot.id, date=TODAY, text="Упр. 9")
+    sid = pupils(slot.class_id)[0]
+    payload = summary.get_summary(sid, hw.school_year_id)
+    assert payload["homework_until"] is None and summary.is_fresh(payload)
+    demo_app.config["NOW"] = f"{hw.due_on.isoformat()}T09:00"  # the day it is due
+    assert summary.get_summary(sid, hw.school_year_id) == payload  # still fresh, not rebuilt
+    monkeypatch.setattr(summary, "COMING_HOMEWORK", 1)
+    demo_app.config["NOW"] = f"{TODAY.isoformat()}T10:00"
+    homework_uc.give_homework(
+        me, slot.id, date=TODAY, text="Упр. 10", due_on=hw.due_on + dt.timedelta(days=7)
+    )
+    cut = summary.get_summary(sid, hw.school_year_id)
+    assert cut["homework_until"] is not None and len(cut["homework"]) >= 1
+    demo_app.config["NOW"] = f"{cut['homework_until']}T09:00"
+    assert not summary.is_fresh(cut)
