@@ -189,9 +189,7 @@ def _due(
     off = school_day_problem(year, due, klass)
     if off is not None:
         errors["due_on"] = msg("homework.due_day_off_field")
-        raise Invalid(
-            msg("homework.due_day_off", date=rules.format_date_bg(due), why=off.message_bg), errors
-        )
+        raise Invalid(msg("homework.due_day_off", why=off.message_bg), errors)
     return due
 
 

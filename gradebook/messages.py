@@ -104,7 +104,7 @@ MESSAGES: dict[str, str] = {
     "homework.due_not_after_field": "Изберете по-късна дата.",
     "homework.due_after_year": "Срокът е след края на учебната година ({date}).",
     "homework.due_after_year_field": "Изберете дата до края на годината.",
-    "homework.due_day_off": "Срокът {date} не е учебен ден: {why}",
+    "homework.due_day_off": "Срокът не е учебен ден: {why}",
     "homework.due_day_off_field": "Изберете учебен ден.",
     "homework.no_lesson_due": "В програмата няма следващ час по предмета: посочете срок.",
     "remark.forbidden": "Нямате право да пишете отзиви за този ученик.",
