@@ -1,9 +1,9 @@
 """The one import point of the domain: ``from models import Student, db``.
 
 The tables live in the package ``tables``, one module per topic (the map is in
-docs/ARCHITECTURE.md): ``base`` (``db``, the declarative ``Base``, the column types and mixins
-the tables share, the conventions every column follows), ``enums``, ``school``, ``people``,
-``classbook``, ``lessons``, ``topics``, ``notify``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
+docs/ARCHITECTURE.md): ``base`` holds ``db``, the declarative ``Base``, the column types and mixins
+the tables share and the conventions every column follows; ``enums`` the enumerations shared by
+several topics; each other module one topic's tables. Importing this module loads
 every one of them, so that the relationships across modules resolve and ``db.metadata`` (what
 Alembic and the migration test compare) holds every table. The table modules never import this
 one.
@@ -51,6 +51,7 @@ from tables.enums import RemarkKind
 from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
+from tables.homework import Homework
 from tables.lessons import Lesson
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
@@ -105,6 +106,7 @@ __all__ = [
     "GuardianLinkRequest",
     "GuardianStudent",
     "HealthNote",
+    "Homework",
     "Lesson",
     "LessonTopic",
     "Message",

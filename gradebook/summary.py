@@ -28,7 +28,15 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
-     "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …}}
+     "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …},
+     "homework": [{"subject", "spoken", "text", "date", "due_on"}],  # due from computed_on on
+     "homework_until": None | "2026-12-10"}  # the list was cut: complete up to that day
+
+``homework`` holds the class's homework due on ``computed_on`` or later (at most
+``COMING_HOMEWORK``, soonest first): what is due on a given day is chosen when it is read (the
+phone's "за утре"), so a payload built on an earlier day stays right — what it holds beyond the
+reader's day is only more than needed, and a homework given, corrected or deleted refreshes the
+class's payloads.
 
 A subject's ``average``/``word`` is its figure for the term (``rules.term_figure``): the term grade
 (срочна) once the teacher has set it (``final`` true, "5.00"), otherwise the forecast, the mean of
@@ -58,6 +66,7 @@ from models import Enrollment
 from models import Event
 from models import Grade
 from models import GroupSummary
+from models import Homework
 from models import ParentMeeting
 from models import Remark
 from models import SchoolClass
@@ -69,12 +78,14 @@ from models import TimetableSlot
 from models import db
 from models import utcnow
 
-PAYLOAD_VERSION = 4  # 3: subject figures are the set term grade, else the forecast;
-# 4: grades I–III carry their marks counted per subject (``marks``) for the phone line
+PAYLOAD_VERSION = 5  # 3: subject figures are the set term grade, else the forecast;
+# 4: grades I–III carry their marks counted per subject (``marks``) for the phone line;
+# 5: the class's homework not yet due (``homework``)
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
 COMING_DAYS = 60
+COMING_HOMEWORK = 40
 MIN_GROUP = 5  # comparisons with the class are hidden for smaller groups (DOMAIN.md)
 
 __all__ = [
@@ -336,6 +347,42 @@ def build_payloads(
             }
         )
 
+    homework_by_class: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    homework_until: dict[int, str] = {}  # classes with more than COMING_HOMEWORK coming
+    if class_ids:
+        for class_id, subject_id, text, date, due_on in db.session.execute(
+            sa.select(
+                Homework.class_id,
+                Homework.subject_id,
+                Homework.text,
+                Homework.date,
+                Homework.due_on,
+            )
+            .where(
+                Homework.school_id == school_id,
+                Homework.school_year_id == year_id,
+                Homework.class_id.in_(class_ids),
+                Homework.due_on >= today,
+            )
+            .order_by(Homework.due_on, Homework.date, Homework.id)
+        ):
+            held = homework_by_class[class_id]
+            if class_id in homework_until:
+                continue
+            if len(held) >= COMING_HOMEWORK and held[-1]["due_on"] != due_on.isoformat():
+                homework_until[class_id] = held[-1]["due_on"]  # whole days only: complete to it
+                continue
+            name, spoken = subject_name(subject_id)
+            homework_by_class[class_id].append(
+                {
+                    "subject": name,
+                    "spoken": spoken,
+                    "text": text,
+                    "date": date.isoformat(),
+                    "due_on": due_on.isoformat(),
+                }
+            )
+
     # timetable ----------------------------------------------------------------------------
     bells = {
         (shift, period): (starts, ends)
@@ -476,6 +523,8 @@ def build_payloads(
             "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}
             if class_id
             else {},
+            "homework": homework_by_class.get(class_id, []) if class_id else [],
+            "homework_until": homework_until.get(class_id) if class_id else None,
         }
     return payloads
 
@@ -657,8 +706,13 @@ def get_summary(student_id: int, school_year_id: int) -> dict[str, Any]:
 
 def is_fresh(payload: dict[str, Any] | None) -> bool:
     """A stored payload still valid: this payload version, and built in the current term
-    (a term-1 payload goes stale the day term 2 begins)."""
+    (a term-1 payload goes stale the day term 2 begins); a class's homework list that was cut at
+    ``COMING_HOMEWORK`` goes stale before the days it may miss are asked for (the next school day
+    is at most three days ahead)."""
     if not payload or payload.get("v") != PAYLOAD_VERSION:
+        return False
+    until = payload.get("homework_until")
+    if until and until < (clock.today() + dt.timedelta(days=3)).isoformat():
         return False
     return payload.get("term") == 2 or clock.today().isoformat() < payload["term2_starts_on"]
 

@@ -396,7 +396,8 @@ def next_school_day(today: dt.date) -> dt.date:
 
 
 def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
-    """Menu 6: tomorrow's timetable (Monday's on Friday and at the weekend)."""
+    """Menu 6: tomorrow's timetable (Monday's on Friday and at the weekend), then the homework
+    due that day (:func:`homework_due`)."""
     day = next_school_day(today)
     term = summary.get("term")
     slots = [
@@ -406,7 +407,7 @@ def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
     ]
     label = "Утре" if day == today + dt.timedelta(days=1) else speech.on_weekday(day.isoweekday())
     if not slots:
-        return [_sentence(f"{label} няма часове в програмата")]
+        return [_sentence(f"{label} няма часове в програмата"), *homework_due(summary, day, today)]
     slots.sort(key=lambda s: s["period"])
     first = slots[0]
     start = (
@@ -424,6 +425,50 @@ def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
             runs.append([name, 1])
     names = [name if n == 1 else f"{speech.count_phrase(n, 'час')} {name}" for name, n in runs]
     out.append(_sentence(speech.join_list(names)))
+    return out + homework_due(summary, day, today)
+
+
+# What teachers abbreviate in homework, read out in full ("стр. 45" → "страница четиридесет и пет").
+_HOMEWORK_WORDS = {
+    "стр": "страница",
+    "упр": "упражнение",
+    "зад": "задача",
+    "ур": "урок",
+    "тетр": "тетрадка",
+}
+_ABBREVIATION = re.compile(r"(?i)(?<!\w)(" + "|".join(_HOMEWORK_WORDS) + r")\.")
+
+
+# A number after these words names the page or the exercise: read as a label, in the neuter
+# ("упражнение две", "урок едно"), as ``speakable`` reads "стая сто и едно".
+_NUMBERED = re.compile(r"(?i)(?<!\w)(страница|упражнение|задача|урок)\s+(\d{1,6})(?!\d)")
+
+
+def _homework_text(text: str) -> str:
+    def full(m: re.Match[str]) -> str:
+        return _HOMEWORK_WORDS[m.group(1).casefold()]
+
+    def label(m: re.Match[str]) -> str:
+        return f"{m.group(1)} {speech.number_words(int(m.group(2)), 'n')}"
+
+    text = _ABBREVIATION.sub(full, " ".join(text.split()))
+    return speakable(_NUMBERED.sub(label, text))
+
+
+def homework_due(summary: dict[str, Any], day: dt.date, today: dt.date) -> list[str]:
+    """The homework due on ``day`` (the day menu 6 reads), after its timetable: "За утре:
+    домашно по Математика: …", then "Домашно по Английски език: …", one sentence a homework,
+    each naming its subject; "За утре няма записано домашно." when there is none. Chosen here,
+    when the summary is read: what is due "tomorrow" depends on the day of the call."""
+    items = [h for h in summary.get("homework", []) if h.get("due_on") == day.isoformat()]
+    when = "утре" if day == today + dt.timedelta(days=1) else speech.weekday_name(day.isoweekday())
+    if not items:
+        return [_sentence(f"За {when} няма записано домашно")]
+    out = []
+    for i, item in enumerate(items):
+        subject = after_preposition(speakable(item.get("spoken") or item["subject"]))
+        lead = f"За {when}: домашно" if i == 0 else "Домашно"
+        out.append(_sentence(f"{lead} по {subject}: {_homework_text(item['text'])}"))
     return out
 
 

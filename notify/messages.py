@@ -17,6 +17,8 @@ Payload keys by event (all optional except ``student`` where a child is concerne
 * school-wide event / meeting / reminder (one message per parent, ``Notice.per_guardian``): no
   ``student`` (the text names no child), ``school`` (the school's name, in the e-mail subject)
 * message: ``student``, ``sender`` (teacher's name), ``subject``
+* homework: ``student``, ``subject``, ``text``, ``date`` (given, ISO), ``due_on`` (ISO),
+  ``changed`` (a corrected one)
 * threshold: ``student``, ``month`` ("2026-11"), ``hours`` ("5.5"), ``limit`` ("5")
 * digest: ``items`` (list of {"event_type", "payload"}), ``date``
 * account: ``text`` (already written by the account use-case), ``subject``
@@ -42,6 +44,7 @@ from gradebook.rules import after_preposition
 from gradebook.rules import format_date_bg
 from gradebook.rules import format_decimal_bg
 from gradebook.rules import grade_word
+from gradebook.rules import homework_notice_line
 from gradebook.rules import month_year_bg
 from models import NotifyEvent
 from notify.sms import fit_sms
@@ -73,6 +76,7 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.MEETING: "Родителски срещи",
     NotifyEvent.MESSAGE: "Съобщения от учители",
     NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
+    NotifyEvent.HOMEWORK: "Домашни работи",
 }
 
 
@@ -82,7 +86,6 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.REMINDER: "Напомняне за среща",
     NotifyEvent.ACCOUNT: "Профил (кодове, пароли)",
-    NotifyEvent.HOMEWORK: "Домашни работи",
     NotifyEvent.EXAM: "Контролни и класни работи",
     NotifyEvent.SANCTION: "Санкции",
     NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
@@ -119,6 +122,13 @@ def _date(value: Any, short: bool = False) -> str:
     except ValueError:
         return str(value)
     return f"{day.day:02d}.{day.month:02d}" if short else format_date_bg(day)
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _time(value: Any) -> str:
@@ -207,6 +217,14 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
             f"{who}: {_hours(p.get('hours'))} неуважителни отсъствия за {_month(p.get('month'))}"
             f" (над {_hours(p.get('limit', 5))})"
         )
+    if event is NotifyEvent.HOMEWORK:
+        return homework_notice_line(
+            who,
+            str(p.get("subject", "")),
+            _iso_date(p.get("due_on")),
+            str(p.get("text", "")),
+            changed=bool(p.get("changed")),
+        )
     if event is NotifyEvent.ACCOUNT:
         return str(p.get("text", ""))
     if event is NotifyEvent.DIGEST:
@@ -241,6 +259,7 @@ SUBJECTS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.REMINDER: "Напомняне: родителска среща утре",
     NotifyEvent.MESSAGE: "Ново съобщение",
     NotifyEvent.THRESHOLD: "Внимание: неуважителни отсъствия",
+    NotifyEvent.HOMEWORK: "Домашна работа",
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.ACCOUNT: "Профил в Бележник",
 }
@@ -264,6 +283,8 @@ def email_lines(event_type: NotifyEvent | str, payload: dict[str, Any]) -> list[
     lines = [line(event, payload)]
     if event in (NotifyEvent.MEETING, NotifyEvent.REMINDER) and payload.get("topic"):
         lines.append(f"Тема: {payload['topic']}")
+    if event is NotifyEvent.HOMEWORK and payload.get("date"):
+        lines.append(f"Дадена в часа на {_date(payload.get('date'))}.")
     if event is NotifyEvent.EVENT and payload.get("description"):
         lines.append(str(payload["description"]))
     return lines

@@ -52,6 +52,7 @@ from portal import accounts
 from portal import charts
 from portal import conversations
 from portal import days as portal_days
+from portal import homework
 from portal import ical
 from portal import stats
 from portal.children import ChildContext
@@ -361,7 +362,14 @@ def child(student_id: int) -> Any:
         shown.update(g.id for g in row.term_grades.values())
         if row.annual:
             shown.add(row.annual.id)
-    html = _render("portal/child.html", guardian, ctx, d=data, trends=trends)
+    html = _render(
+        "portal/child.html",
+        guardian,
+        ctx,
+        d=data,
+        trends=trends,
+        homework_next=homework.due_next(ctx, data["today"]),
+    )
     # read receipts once the page is rendered (the commit expires the objects it used)
     mark_seen(guardian.id, "grade", sorted(shown))
     mark_seen(guardian.id, "remark", [r["id"] for r in data["remarks"]])
@@ -420,6 +428,25 @@ def compare(student_id: int) -> Any:
         k_min=stats.K_MIN,
         distribution_chart=distribution_chart,
         bars_chart=bars_chart,
+    )
+
+
+@bp.get("/child/<int:student_id>/homework")
+@guardian_required
+def child_homework(student_id: int) -> Any:
+    """The child's homework: due soon first, then what was due lately."""
+    guardian, ctx = _child(student_id)
+    today = clock.today()
+    coming, recent = homework.child_homework(ctx, today)
+    return _render(
+        "portal/homework.html",
+        guardian,
+        ctx,
+        coming=coming,
+        recent=recent,
+        today=today,
+        next_day=rules.next_school_day(today),
+        recent_days=homework.RECENT_DAYS,
     )
 
 

@@ -227,6 +227,7 @@ def test_timetable_of_the_next_school_day(today: dt.date, label: str) -> None:
         assert lines == [
             "Утре три урока, от осем часа.",
             "Два часа Математика и История.",
+            "За утре няма записано домашно.",
         ]
     else:
         assert lines[1] == "Музика."

@@ -47,6 +47,7 @@ STAFF_USE_CASES = ",".join(
         "timetable",
         "school_year",
         "topics",
+        "homework",
     )
 )
 

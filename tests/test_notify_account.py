@@ -22,6 +22,7 @@ from notify.account_rules import AccountError
 from notify.account_rules import pin_problem
 from notify.contacts import normalize_phone
 from notify.families import create_and_link_guardian
+from notify.outbox import PREFERENCE_EVENTS
 from security import check_pin
 from tests._helpers import signed_post
 from tests.conftest import form_post
@@ -218,7 +219,7 @@ def test_preferences_are_saved_explicitly(client) -> None:  # type: ignore[no-un
         (p.event_type.value, p.channel.value): p.enabled
         for p in db.session.scalars(db.select(NotificationPreference))
     }
-    assert len(prefs) == 20 and prefs[("grade", "sms")] is False
+    assert len(prefs) == 2 * len(PREFERENCE_EVENTS) and prefs[("grade", "sms")] is False
     assert prefs[("grade", "email")] and prefs[("praise", "sms")]
     guardian = db.session.get(Guardian, guardian.id)
     assert guardian.digest and not guardian.sms_latin and not guardian.stop_all

@@ -71,6 +71,7 @@ def test_other_childrens_pages_are_404(demo_client):
             f"/child/{sid}?term=2",
             f"/child/{sid}/compare",
             f"/child/{sid}/compare?subject=1",
+            f"/child/{sid}/homework",
             f"/child/{sid}/messages",
             f"/child/{sid}/messages/new",
         ):

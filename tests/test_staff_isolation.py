@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from gradebook import staff_accounts
+from gradebook.lessons import lesson_for
 from models import Absence
 from models import AbsenceKind
 from models import Curriculum
@@ -20,6 +21,7 @@ from models import Grade
 from models import GuardianLinkRequest
 from models import GuardianStudent
 from models import HealthNote
+from models import Homework
 from models import Message
 from models import MessageThread
 from models import NonSchoolDay
@@ -120,6 +122,13 @@ def world(demo_app):
     db.session.add_all([absence, remark, note, event, meeting, thread, request])
     db.session.flush()
     db.session.add(Message(thread_id=thread.id, from_staff=False, body=SECRET_TEXT))
+    lesson = lesson_for(slot, dt.date(2026, 11, 22) + dt.timedelta(days=slot.weekday))
+    homework = Homework(school_id=1, school_year_id=klass.school_year_id, lesson_id=lesson.id,
+                        class_id=klass.id, curriculum_id=lesson.curriculum_id,
+                        subject_id=lesson.subject_id, date=lesson.date,
+                        due_on=lesson.date + dt.timedelta(days=7), text=SECRET_TEXT,
+                        teacher_id=lesson.teacher_id)  # fmt: skip
+    db.session.add(homework)
     # a pending invitation of school 1 to an account that has signed in before (only its owner,
     # signed in, may open it; gradebook/staff_accounts.py)
     invited = StaffUser(email="invited@example.bg", full_name="Поканена", password_hash="x",
@@ -149,6 +158,7 @@ def world(demo_app):
         "event_id": event.id,
         "meeting_id": meeting.id,
         "thread_id": thread.id,
+        "homework_id": homework.id,
         "guardian_id": link.guardian_id,
         "staff_id": teacher.id,
         "object_type": "grade",

@@ -35,6 +35,7 @@ from gradebook.demo.data import OPERATOR_EMAIL
 from gradebook.demo.data import feminine
 from gradebook.demo.data import make_egn
 from gradebook.demo.data import school_year_bounds
+from gradebook.demo.homework import add_homework
 from gradebook.demo.loader import OWN_IDS
 from gradebook.demo.loader import Ids
 from gradebook.demo.loader import advance_sequences
@@ -152,6 +153,7 @@ def build_demo(
             )
             add_topics(result.schools[-1], today, result.counts)
             advance_sequences(ids)
+            add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:
                 db.session.flush()
                 summary.rebuild_school(result.schools[-1])

@@ -18,6 +18,8 @@ Where each rule lives:
   minimum number of current grades per term.
 * ``absences`` — absence kinds and excuse reasons, a late counts ½, the monthly АСП threshold,
   school days, days excused by parents (Наредба за приобщаващото образование, чл. 62).
+* ``homework`` — the default due date of homework (the row's next lesson on a school day), the
+  checks of a due date, the parents' notice line.
 * ``locks`` — entry locks: the future lock and the past-month lock.
 * ``wording`` — formatting for Bulgarian readers: "5,25", "05.11.2026", month and weekday names,
   "Много добър 5,25".
@@ -70,6 +72,13 @@ from gradebook.rules.grade_checks import check_current_grade
 from gradebook.rules.grade_checks import check_final_grade
 from gradebook.rules.grade_checks import check_grade
 from gradebook.rules.grade_checks import parse_current_grade
+from gradebook.rules.homework import DUE_AFTER_YEAR
+from gradebook.rules.homework import DUE_HORIZON_DAYS
+from gradebook.rules.homework import DUE_NOT_AFTER
+from gradebook.rules.homework import default_due_date
+from gradebook.rules.homework import due_date_problem
+from gradebook.rules.homework import homework_notice_line
+from gradebook.rules.homework import next_school_day
 from gradebook.rules.locks import LOCK_FUTURE
 from gradebook.rules.locks import LOCK_MONTH
 from gradebook.rules.locks import entry_locked
@@ -233,4 +242,12 @@ __all__ = [
     "MAX_DB_ID",
     "db_id",
     "term_number",
+    # homework
+    "DUE_AFTER_YEAR",
+    "DUE_HORIZON_DAYS",
+    "DUE_NOT_AFTER",
+    "default_due_date",
+    "due_date_problem",
+    "homework_notice_line",
+    "next_school_day",
 ]

@@ -12,6 +12,7 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.home`: today's lessons, a class, the class teacher's overview;
 - :mod:`~gradebook.views.grades`: the grade grid, term and annual grades, one grade's edit/delete;
 - :mod:`~gradebook.views.absences`: a lesson's register, a class's absences, deleting one;
+- :mod:`~gradebook.views.homework`: homework on the lesson page, its edit and deletion, the lists;
 - :mod:`~gradebook.views.students`: a pupil's page, reopening their phone access;
 - :mod:`~gradebook.views.remarks`, :mod:`~gradebook.views.health`: a pupil's remarks, health notes;
 - :mod:`~gradebook.views.events`: events and parent meetings;
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import health  # noqa: F401
     from gradebook.views import history  # noqa: F401
     from gradebook.views import home  # noqa: F401
+    from gradebook.views import homework  # noqa: F401
     from gradebook.views import messages  # noqa: F401
     from gradebook.views import operator  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
