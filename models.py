@@ -51,6 +51,8 @@ from tables.enums import RemarkKind
 from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
+from tables.exams import Exam
+from tables.exams import ExamKind
 from tables.lessons import Lesson
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
@@ -103,6 +105,8 @@ __all__ = [
     "GuardianLinkRequest",
     "GuardianStudent",
     "HealthNote",
+    "Exam",
+    "ExamKind",
     "Lesson",
     "Message",
     "MessageThread",

@@ -35,6 +35,7 @@ from gradebook.demo.data import OPERATOR_EMAIL
 from gradebook.demo.data import feminine
 from gradebook.demo.data import make_egn
 from gradebook.demo.data import school_year_bounds
+from gradebook.demo.exams import build_exams
 from gradebook.demo.loader import OWN_IDS
 from gradebook.demo.loader import Ids
 from gradebook.demo.loader import advance_sequences
@@ -149,6 +150,7 @@ def build_demo(
                 pin_hash,
                 result,
             )
+            build_exams(result.schools[-1], today, link_grades=not bulk)
             advance_sequences(ids)
             if not bulk:
                 db.session.flush()
