@@ -64,8 +64,8 @@ OBJECT_TYPE = "exam"
 
 
 def exam_label(kind: str, subject: str) -> str:
-    """ "контролна работа по математика" (the preposition agreeing with the subject)."""
-    return f"{rules.EXAM_KIND_BG[kind]} по {rules.after_preposition(subject)}"
+    """ "контролна работа по математика" (``rules.exam_title``)."""
+    return rules.exam_title(kind, subject)
 
 
 def _check_writer(actor: Actor, curriculum: Curriculum) -> None:

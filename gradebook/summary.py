@@ -332,7 +332,7 @@ def build_payloads(
         events_by_class[class_id].append(
             {
                 "kind": str(kind),
-                "title": f"{rules.EXAM_KIND_BG[str(kind)]} по {rules.after_preposition(spoken)}",
+                "title": rules.exam_title(str(kind), spoken),
                 "date": date.isoformat(),
                 "time": None,
                 "subject": spoken,

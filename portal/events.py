@@ -86,6 +86,7 @@ def coming(
         )
     ):
         kind = x.kind.value
+        title = rules.exam_title(kind, subject)
         period = msg("label.exam_period", period=x.period) if x.period is not None else ""
         items.append(
             {
@@ -93,8 +94,7 @@ def coming(
                 "id": x.id,
                 "kind": kind,
                 "kind_label": rules.EXAM_KIND_BG[kind].capitalize(),
-                "title": f"{rules.EXAM_KIND_BG[kind].capitalize()} по "
-                f"{rules.after_preposition(subject)}{period}",
+                "title": title[0].upper() + title[1:] + period,
                 "description": x.description,
                 "subject": subject,
                 "date": x.date,

@@ -124,3 +124,18 @@ def test_unknown_kind_and_codes() -> None:
 )
 def test_week_start(day: dt.date, monday: dt.date) -> None:
     assert rules.week_start(day) == monday
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "title"),
+    [
+        pytest.param("control", "Математика", "контролна работа по математика", id="lower case"),
+        pytest.param("classwork", "Български език и литература",
+                     "класна работа по български език и литература", id="a long name"),
+        pytest.param("control", "Човекът и природата", "контролна работа по човека и природата",
+                     id="the short article after по"),
+        pytest.param("control", "ИТ", "контролна работа по ИТ", id="an abbreviation stays"),
+    ],
+)
+def test_exam_title(kind: str, subject: str, title: str) -> None:
+    assert rules.exam_title(kind, subject) == title

@@ -60,6 +60,7 @@ from gradebook.rules.exams import MAX_EXAMS_PER_DAY
 from gradebook.rules.exams import MAX_EXAMS_PER_WEEK
 from gradebook.rules.exams import PlannedExam
 from gradebook.rules.exams import exam_problem
+from gradebook.rules.exams import exam_title
 from gradebook.rules.exams import last_week_of_term
 from gradebook.rules.exams import plan_fits
 from gradebook.rules.exams import week_start
@@ -200,6 +201,7 @@ __all__ = [
     "MAX_EXAMS_PER_WEEK",
     "PlannedExam",
     "exam_problem",
+    "exam_title",
     "last_week_of_term",
     "plan_fits",
     "week_start",

@@ -29,6 +29,7 @@ from typing import Final
 from gradebook.rules.errors import RuleError
 from gradebook.rules.labels import code_labels
 from gradebook.rules.wording import WEEKDAYS_BG
+from gradebook.rules.wording import after_preposition
 from gradebook.rules.wording import format_date_bg
 
 EXAM_CONTROL: Final = "control"
@@ -45,6 +46,16 @@ GRADE_KIND_OF_EXAM: Final[dict[str, str]] = {EXAM_CONTROL: "control", EXAM_CLASS
 MAX_EXAMS_PER_DAY: Final = 1
 MAX_EXAMS_PER_WEEK: Final = 2
 LAW_BG: Final = "Наредба № 11/2016 за оценяване"
+
+
+def exam_title(kind: str, subject: str) -> str:
+    """ "контролна работа по математика", "класна работа по български език и литература": the
+    subject's name as it stands in running text (lower case unless it is an abbreviation such
+    as "ИТ", its article shortened after the preposition)."""
+    name = subject.strip()
+    if len(name) > 1 and name[1].islower():
+        name = name[0].lower() + name[1:]
+    return f"{EXAM_KIND_BG.get(kind, kind)} по {after_preposition(name)}"
 
 
 @dataclass(frozen=True)
