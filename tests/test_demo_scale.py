@@ -258,8 +258,7 @@ def test_demo_tests_and_class_works_are_realistic(demo_app):
     assert all(r.name in CLASS_WORK_SUBJECTS for r in works), works
     assert all(r.grade_level >= 4 for r in rows)
     planned = [
-        rules.PlannedExam(r.Exam.id, r.Exam.class_id, r.Exam.date, r.Exam.kind.value)
-        for r in rows
+        rules.PlannedExam(r.Exam.id, r.Exam.class_id, r.Exam.date, r.Exam.kind.value) for r in rows
     ]
     assert all(rules.exam_problem(p, planned) is None for p in planned)
     today = clock.today()
@@ -271,8 +270,9 @@ def test_demo_tests_and_class_works_are_realistic(demo_app):
         sa.select(sa.func.count(Event.id)).where(Event.kind.in_(("test", "classwork")))
     )
     linked = db.session.execute(
-        sa.select(Grade.kind, Grade.date, Grade.curriculum_id, Exam.kind, Exam.date, Exam.curriculum_id)
-        .join(Exam, Exam.id == Grade.exam_id)
+        sa.select(
+            Grade.kind, Grade.date, Grade.curriculum_id, Exam.kind, Exam.date, Exam.curriculum_id
+        ).join(Exam, Exam.id == Grade.exam_id)
     ).all()
     assert linked and all(g[0].value == g[3].value and g[1:3] == g[4:6] for g in linked)
 

@@ -111,7 +111,9 @@ def test_planning_keeps_the_limits_and_names_the_clash(school_app: Flask) -> Non
     assert exam.kind.code == 1 and exam.date == day and exam.author_id == teacher.staff_id
     assert db.session.scalar(
         sa.select(AuditLog.id).where(
-            AuditLog.object_type == "exam", AuditLog.object_id == exam.id, AuditLog.action == "create"
+            AuditLog.object_type == "exam",
+            AuditLog.object_id == exam.id,
+            AuditLog.action == "create",
         )
     )
     # parents are told by their preference (the outbox), of kind EXAM
@@ -132,9 +134,7 @@ def test_planning_keeps_the_limits_and_names_the_clash(school_app: Flask) -> Non
         admin, curriculum_id=(bel if _days(bel) != [day] else math).id, kind="control",
         date=others[0],
     )  # fmt: skip
-    third_days = [
-        d for cur in (math, bel) for d in _days(cur) if d not in (day, second.date)
-    ]
+    third_days = [d for cur in (math, bel) for d in _days(cur) if d not in (day, second.date)]
     if third_days:
         third_cur = math if third_days[0] in _days(math) else bel
         with pytest.raises(core.Invalid) as week:
@@ -154,10 +154,14 @@ def test_the_timetable_the_calendar_and_the_month_lock(school_app: Flask) -> Non
             exams.save_exam(teacher, curriculum_id=math.id, kind="control", date=free[0])
         assert "няма час по Математика" in no_lesson.value.message_bg
     with pytest.raises(core.Invalid) as saturday:
-        exams.save_exam(teacher, curriculum_id=math.id, kind="control", date=MONDAY + dt.timedelta(days=5))
+        exams.save_exam(
+            teacher, curriculum_id=math.id, kind="control", date=MONDAY + dt.timedelta(days=5)
+        )
     assert "събота" in saturday.value.message_bg
     with pytest.raises(core.Invalid) as period:
-        exams.save_exam(teacher, curriculum_id=math.id, kind="control", date=_days(math)[0], period="14")
+        exams.save_exam(
+            teacher, curriculum_id=math.id, kind="control", date=_days(math)[0], period="14"
+        )
     assert "period" in period.value.errors
     with pytest.raises(core.Invalid):
         exams.save_exam(teacher, curriculum_id=math.id, kind="test", date=_days(math)[0])
@@ -323,7 +327,12 @@ def test_isolation(demo_client) -> None:  # type: ignore[no-untyped-def]
     stranger = _teacher(other)
     if math.id not in stranger.curriculum_ids:
         with pytest.raises(core.Forbidden):
-            exams.save_exam(stranger, curriculum_id=math.id, kind="control", date=_days(math)[1 % len(_days(math))])
+            exams.save_exam(
+                stranger,
+                curriculum_id=math.id,
+                kind="control",
+                date=_days(math)[1 % len(_days(math))],
+            )
         with pytest.raises(core.Forbidden):
             exams.delete_exam(stranger, exam.id, reason="x", version=exam.version)
     # another school's director: the test does not exist for them
@@ -379,7 +388,9 @@ def test_parents_see_it_in_the_portal_and_the_calendar(demo_client) -> None:  # 
     calendar = vobject.readOne(feed)
     mine = [e for e in calendar.vevent_list if e.uid.value.startswith(f"exam-{exam.id}@")]
     assert len(mine) == 1
-    assert mine[0].dtstart.value == day and "Контролна работа по математика" in mine[0].summary.value
+    assert (
+        mine[0].dtstart.value == day and "Контролна работа по математика" in mine[0].summary.value
+    )
 
 
 def test_the_phone_reads_the_coming_tests(demo_app: Flask) -> None:

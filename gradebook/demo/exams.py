@@ -104,7 +104,10 @@ def build_exams(school_id: int, today: dt.date, *, link_grades: bool = True) -> 
     off_by_level: dict[int, set[dt.date]] = defaultdict(set)
     for a, b, lo, hi in db.session.execute(
         sa.select(
-            NonSchoolDay.date_from, NonSchoolDay.date_to, NonSchoolDay.grade_from, NonSchoolDay.grade_to
+            NonSchoolDay.date_from,
+            NonSchoolDay.date_to,
+            NonSchoolDay.grade_from,
+            NonSchoolDay.grade_to,
         ).where(NonSchoolDay.school_year_id == year.id)
     ):
         day = a
@@ -122,9 +125,7 @@ def build_exams(school_id: int, today: dt.date, *, link_grades: bool = True) -> 
     rows: list[tuple[object, ...]] = []
     for klass in classes.values():
         off = off_by_level[klass.grade_level]
-        end = next(
-            (e for lo, hi, e in ends if lo <= klass.grade_level <= hi), year.ends_on
-        )
+        end = next((e for lo, hi, e in ends if lo <= klass.grade_level <= hi), year.ends_on)
         term_ends = (
             _last_school_day(year.term2_starts_on - dt.timedelta(days=1), off),
             _last_school_day(end, off),
@@ -146,11 +147,7 @@ def build_exams(school_id: int, today: dt.date, *, link_grades: bool = True) -> 
                     if subject in CLASS_WORK_SUBJECTS and rng.random() < 0.35
                     else "control"
                 )
-                days = [
-                    monday + dt.timedelta(days=d - 1)
-                    for d in sorted(slots[cur.id])
-                    if d <= 5
-                ]
+                days = [monday + dt.timedelta(days=d - 1) for d in sorted(slots[cur.id]) if d <= 5]
                 rng.shuffle(days)
                 for day in days:
                     if day in off or not year.starts_on <= day <= end:

@@ -7,7 +7,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 
 from gradebook import rules
 from gradebook.demo.classes import Staff

@@ -143,7 +143,9 @@ def exam_new(exam_id: int | None = None) -> Any:
             reason=form.reason.data or "",
         ),
         "Работата е записана в графика.",
-        lambda saved: url_for("staff.exams", class_id=saved.class_id, month=saved.date.strftime("%Y-%m")),
+        lambda saved: url_for(
+            "staff.exams", class_id=saved.class_id, month=saved.date.strftime("%Y-%m")
+        ),
         "gradebook/exam_form.html",
         exam=exam,
         delete_form=ReasonForm(formdata=None),
