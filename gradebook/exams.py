@@ -120,18 +120,31 @@ def _check_in_timetable(
         )
         if slot_runs_on(s, year, day)
     ]
-    values = {
-        "subject": curriculum.subject.name,
-        "class_name": curriculum.school_class.name,
-        "weekday": rules.WEEKDAYS_BG[day.isoweekday() - 1],
-        "date": rules.format_date_bg(day),
-    }
+    subject = curriculum.subject.name
+    class_name = curriculum.school_class.name
+    date_bg = rules.format_date_bg(day)
     if not slots:
-        raise Invalid(msg("exam.not_in_timetable", **values), {"date": msg("exam.no_lesson")})
+        raise Invalid(
+            msg(
+                "exam.not_in_timetable",
+                subject=subject,
+                class_name=class_name,
+                weekday=rules.WEEKDAYS_BG[day.isoweekday() - 1],
+                date=date_bg,
+            ),
+            {"date": msg("exam.no_lesson")},
+        )
     if period is not None and period not in {s.period for s in slots}:
         periods = ", ".join(f"{p}." for p in sorted({s.period for s in slots}))
         raise Invalid(
-            msg("exam.period_not_in_timetable", period=period, periods=periods, **values),
+            msg(
+                "exam.period_not_in_timetable",
+                period=period,
+                periods=periods,
+                subject=subject,
+                class_name=class_name,
+                date=date_bg,
+            ),
             {"period": msg("exam.period_field", periods=periods)},
         )
 

@@ -1,5 +1,5 @@
 """The demo school's tests schedule: for every class of IV–XII, контролни and класни in its main
-subjects spread over the whole year, on days the subject is in the timetable, within the law's
+subjects (for I–III контролни only; класни are written from IV on) spread over the whole year, on days the subject is in the timetable, within the law's
 limits (``rules.exam_problem``: one a day, two a week, no класна in a term's last week), some in
 the coming weeks. The grades of kind контролна/класна the year already has are linked to the test
 of their curriculum row and date when one is planned on it.
@@ -78,7 +78,7 @@ def build_exams(school_id: int, today: dt.date, *, link_grades: bool = True) -> 
         c.id: c
         for c in db.session.scalars(
             sa.select(SchoolClass).where(
-                SchoolClass.school_year_id == year.id, SchoolClass.grade_level >= 4
+                SchoolClass.school_year_id == year.id, SchoolClass.grade_level >= 1
             )
         )
     }
@@ -112,7 +112,7 @@ def build_exams(school_id: int, today: dt.date, *, link_grades: bool = True) -> 
     ):
         day = a
         while day <= b:
-            for level in range(max(lo, 4), min(hi, 12) + 1):
+            for level in range(max(lo, 1), min(hi, 12) + 1):
                 off_by_level[level].add(day)
             day += dt.timedelta(days=1)
     ends = list(
@@ -144,7 +144,9 @@ def build_exams(school_id: int, today: dt.date, *, link_grades: bool = True) -> 
                 subject = names[cur.subject_id]
                 kind = (
                     "classwork"
-                    if subject in CLASS_WORK_SUBJECTS and rng.random() < 0.35
+                    if klass.grade_level >= 4
+                    and subject in CLASS_WORK_SUBJECTS
+                    and rng.random() < 0.35
                     else "control"
                 )
                 days = [monday + dt.timedelta(days=d - 1) for d in sorted(slots[cur.id]) if d <= 5]
