@@ -15,9 +15,9 @@ from models import AbsenceKind
 from models import Curriculum
 from models import Enrollment
 from models import Event
+from models import EventKind
 from models import Exam
 from models import ExamKind
-from models import EventKind
 from models import Grade
 from models import GuardianLinkRequest
 from models import GuardianStudent
