@@ -52,6 +52,8 @@ from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
 from tables.homework import Homework
+from tables.exams import Exam
+from tables.exams import ExamKind
 from tables.lessons import Lesson
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
@@ -107,6 +109,8 @@ __all__ = [
     "GuardianStudent",
     "HealthNote",
     "Homework",
+    "Exam",
+    "ExamKind",
     "Lesson",
     "LessonTopic",
     "Message",

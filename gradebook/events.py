@@ -132,7 +132,7 @@ def save_event(
     time: str | dt.time | None = None,
     event_id: int | None = None,
 ) -> Event:
-    """A test, class work or school event. Class events: a teacher of the class, its class
+    """A school event, excursion, holiday… (tests are planned in ``gradebook.exams``). Class events: a teacher of the class, its class
     teacher or an admin; school-wide events (no class): admins only."""
 
     def work() -> Event:
@@ -140,6 +140,8 @@ def save_event(
         the_kind = read_field(
             errors, lambda: parse_choice(EventKind, kind, "kind", msg("common.choose_kind"))
         )
+        if the_kind in (EventKind.TEST, EventKind.CLASSWORK):  # the tests schedule holds these
+            errors["kind"] = msg("event.test_in_schedule")
         the_title = read_field(errors, lambda: clean_text(title, 200, "title"))
         day = read_field(errors, lambda: parse_date(date))
         at = read_field(errors, lambda: parse_time(time, "time", False))

@@ -105,13 +105,18 @@ class HealthForm(Form):
     reason = StringField("Причина за промяната (при редакция)", validators=[Length(max=500)])
 
 
+# the kinds a new event may have; tests and class works are planned in the tests schedule
+# (``ExamForm``), and the labels of the old kinds stay for the events written before it
 EVENT_KINDS = [
-    ("test", "Тест / контролна работа"),
-    ("classwork", "Класна работа"),
     ("school_event", "Училищно събитие"),
     ("excursion", "Екскурзия"),
     ("holiday", "Празник"),
     ("other", "Друго"),
+]
+EVENT_KIND_LABELS = [
+    ("test", "Тест / контролна работа"),
+    ("classwork", "Класна работа"),
+    *EVENT_KINDS,
 ]
 
 
@@ -125,6 +130,18 @@ class EventForm(Form):
     date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
     time = TimeField("Час", validators=[Optional()])
     description = TextAreaField("Описание", validators=[Optional(), Length(max=2000)])
+
+
+class ExamForm(Form):
+    curriculum_id = SelectField("Клас и предмет", coerce=int, choices=opts([(0, "—")]))
+    kind = SelectField(
+        "Вид", choices=opts([(k, rules.EXAM_KIND_BG[k].capitalize()) for k in rules.EXAM_KINDS])
+    )
+    date = DateField("Дата", validators=[DataRequired("Въведете дата.")])
+    period = StringField("Час от разписанието (по желание)", validators=[Length(max=2)])
+    description = TextAreaField("Кратко описание", validators=[Optional(), Length(max=1000)])
+    version = HiddenField()
+    reason = StringField("Причина за промяната (при редакция)", validators=[Length(max=500)])
 
 
 class MeetingForm(Form):

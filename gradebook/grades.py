@@ -38,6 +38,7 @@ from gradebook.core import snapshot
 from gradebook.messages import msg
 from gradebook.timetable import school_day_problem
 from models import Curriculum
+from models import Exam
 from models import Grade
 from models import GradeCategory
 from models import GradeKind
@@ -129,6 +130,7 @@ def _new_grade(
     date: dt.date,
     sop_mark: SopMark | None = None,
     comment: str = "",
+    exam_id: int | None = None,
 ) -> Grade:
     """A new grade of one pupil in one subject of the class, by the actor (not yet added)."""
     return Grade(
@@ -145,6 +147,20 @@ def _new_grade(
         sop_mark=sop_mark,
         date=date,
         comment=(comment or "").strip(),  # checked by the caller (optional_text)
+        exam_id=exam_id,
+    )
+
+
+def planned_exam_id(curriculum_id: int, day: dt.date, kind: str) -> int | None:
+    """The planned test (the tests schedule) a grade of ``kind`` belongs to: a контролна or
+    класна of the same curriculum row on the same date; None for other kinds or none planned."""
+    if kind not in rules.GRADE_KIND_OF_EXAM.values():
+        return None
+    return db.session.scalar(
+        sa.select(Exam.id)
+        .where(Exam.curriculum_id == curriculum_id, Exam.date == day, Exam.kind == kind)
+        .order_by(Exam.id)
+        .limit(1)
     )
 
 
@@ -204,6 +220,7 @@ def save_grade_column(
         if not parsed:
             raise Invalid(msg("grade.column_empty"), {"column": msg("grade.column_empty_field")})
         term = year.term_of(day)
+        exam_id = planned_exam_id(curriculum.id, day, kind)
         saved: list[Grade] = []
         for student_id, (category, value, sop_mark) in parsed.items():
             grade = _new_grade(
@@ -218,6 +235,7 @@ def save_grade_column(
                 sop_mark=sop_mark,
                 date=day,
                 comment=comment,
+                exam_id=exam_id,
             )
             db.session.add(grade)
             saved.append(grade)
@@ -304,6 +322,7 @@ def update_grade(
             grade.kind = GradeKind(new_kind)
             grade.category, grade.value, grade.sop_mark = category, val, sop
             grade.date = new_day
+            grade.exam_id = planned_exam_id(grade.curriculum_id, new_day, new_kind)
             if grade.kind not in (GradeKind.TERM, GradeKind.ANNUAL):
                 grade.term = year.term_of(new_day)
             if comment is not None:

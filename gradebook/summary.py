@@ -26,7 +26,8 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "absences": {"excused", "unexcused", "lates", "weighted"},  # this term
      "recent_absences": [{"date", "period", "kind", "subject"}], # newest first, at most 30
      "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
-     "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming
+     "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming, with
+                                             # the planned tests (kind control / classwork)
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
      "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …},
      "homework": [{"subject", "spoken", "text", "date", "due_on"}],  # due from computed_on on
@@ -64,6 +65,7 @@ from models import Absence
 from models import BellTime
 from models import Enrollment
 from models import Event
+from models import Exam
 from models import Grade
 from models import GroupSummary
 from models import Homework
@@ -78,9 +80,10 @@ from models import TimetableSlot
 from models import db
 from models import utcnow
 
-PAYLOAD_VERSION = 5  # 3: subject figures are the set term grade, else the forecast;
+PAYLOAD_VERSION = 6  # 3: subject figures are the set term grade, else the forecast;
 # 4: grades I–III carry their marks counted per subject (``marks``) for the phone line;
-# 5: the class's homework not yet due (``homework``)
+# 5: the class's homework not yet due (``homework``);
+# 6: ``events`` holds the class's planned tests too (kind control/classwork, the tests schedule)
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
@@ -323,6 +326,28 @@ def build_payloads(
                 "time": time.strftime("%H:%M") if time else None,
                 "subject": subject_name(subject_id)[1],
                 "school_wide": class_id is None,
+            }
+        )
+    for class_id, kind, date, subject_id in db.session.execute(
+        sa.select(Exam.class_id, Exam.kind, Exam.date, Exam.subject_id)
+        .where(
+            Exam.school_id == school_id,
+            Exam.school_year_id == year_id,
+            Exam.date >= today,
+            Exam.date <= horizon,
+            Exam.class_id.in_(class_ids or [-1]),
+        )
+        .order_by(Exam.date, Exam.period)
+    ):
+        spoken = subject_name(subject_id)[1]
+        events_by_class[class_id].append(
+            {
+                "kind": str(kind),
+                "title": rules.exam_title(str(kind), spoken),
+                "date": date.isoformat(),
+                "time": None,
+                "subject": spoken,
+                "school_wide": False,
             }
         )
     meetings_by_class: dict[int | None, list[dict[str, Any]]] = defaultdict(list)

@@ -44,6 +44,7 @@ SOP = {
 }
 EVENT_WORDS = {
     "test": "тест",
+    "control": "контролна работа",  # a planned test of the tests schedule
     "classwork": "класна работа",
     "school_event": "събитие",
     "excursion": "екскурзия",

@@ -13,6 +13,9 @@ Payload keys by event (all optional except ``student`` where a child is concerne
 * remark / praise: ``student``, ``subject``, ``text``, ``date``
 * health: ``student``, ``date`` (the text is never sent: special-category data, read in the portal)
 * event: ``student``, ``title``, ``date``, ``time``
+* exam (the tests schedule): ``student``, ``title`` ("класна работа по математика"), ``date``,
+  ``period`` (the lesson, or None), ``description``; ``cancelled`` when it is called off (then
+  ``description`` is the reason)
 * meeting / reminder: ``student``, ``date``, ``time``, ``place``, ``topic``
 * school-wide event / meeting / reminder (one message per parent, ``Notice.per_guardian``): no
   ``student`` (the text names no child), ``school`` (the school's name, in the e-mail subject)
@@ -72,7 +75,8 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.REMARK: "Забележки",
     NotifyEvent.PRAISE: "Похвали",
     NotifyEvent.HEALTH: "Здравен статус",
-    NotifyEvent.EVENT: "Събития и контролни",
+    NotifyEvent.EVENT: "Събития",
+    NotifyEvent.EXAM: "Контролни и класни работи",
     NotifyEvent.MEETING: "Родителски срещи",
     NotifyEvent.MESSAGE: "Съобщения от учители",
     NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
@@ -86,7 +90,6 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.REMINDER: "Напомняне за среща",
     NotifyEvent.ACCOUNT: "Профил (кодове, пароли)",
-    NotifyEvent.EXAM: "Контролни и класни работи",
     NotifyEvent.SANCTION: "Санкции",
     NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
     NotifyEvent.BROADCAST: "Съобщение до цялото училище",
@@ -204,6 +207,10 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         at = f" {_time(p.get('time'))}" if p.get("time") else ""
         text = f"{p.get('title', 'събитие')} на {_date(p.get('date'), True)}{at}"
         return f"{who}: {text}" if who else text  # school-wide: one message, no child named
+    if event is NotifyEvent.EXAM:
+        period = f", {p['period']}. час" if p.get("period") is not None else ""
+        off = "ОТМЕНЕНА " if p.get("cancelled") else ""
+        return f"{who}: {off}{p.get('title', 'контролна работа')} на {_date(p.get('date'), True)}{period}"
     if event in (NotifyEvent.MEETING, NotifyEvent.REMINDER):
         when = "Утре" if event is NotifyEvent.REMINDER else _date(p.get("date"), True)
         place = f", {p['place']}" if p.get("place") else ""
@@ -255,6 +262,7 @@ SUBJECTS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.PRAISE: "Похвала",
     NotifyEvent.HEALTH: "Здравен статус",
     NotifyEvent.EVENT: "Предстоящо събитие",
+    NotifyEvent.EXAM: "Контролна или класна работа",
     NotifyEvent.MEETING: "Родителска среща",
     NotifyEvent.REMINDER: "Напомняне: родителска среща утре",
     NotifyEvent.MESSAGE: "Ново съобщение",
@@ -287,6 +295,9 @@ def email_lines(event_type: NotifyEvent | str, payload: dict[str, Any]) -> list[
         lines.append(f"Дадена в часа на {_date(payload.get('date'))}.")
     if event is NotifyEvent.EVENT and payload.get("description"):
         lines.append(str(payload["description"]))
+    if event is NotifyEvent.EXAM and payload.get("description"):
+        lead = "Причина" if payload.get("cancelled") else "Описание"
+        lines.append(f"{lead}: {payload['description']}")
     return lines
 
 

@@ -55,6 +55,7 @@ PREFERENCE_EVENTS: tuple[NotifyEvent, ...] = (
     NotifyEvent.PRAISE,
     NotifyEvent.HEALTH,
     NotifyEvent.EVENT,
+    NotifyEvent.EXAM,
     NotifyEvent.MEETING,
     NotifyEvent.MESSAGE,
     NotifyEvent.THRESHOLD,

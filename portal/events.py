@@ -1,5 +1,9 @@
 """What is coming for a child: the tests, events and parent meetings of the child's class and of the
 whole school, for the child's page and the calendar feed (``portal.ical``). Read only.
+
+The tests are the class's planned контролни and класни (the tests schedule, ``models.Exam``), one
+item each (``type`` "exam"); events written before the schedule existed may still have the kinds
+test and classwork and are shown as they were.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gradebook import rules
 from models import Event
+from models import Exam
 from models import ParentMeeting
 from models import Subject
 from models import db
@@ -66,6 +72,35 @@ def coming(
                 "time": e.time,
                 "place": "",
                 "updated_at": e.updated_at,
+            }
+        )
+    for x, subject in db.session.execute(
+        sa.select(Exam, Subject.name)
+        .join(Subject, Subject.id == Exam.subject_id)
+        .where(
+            Exam.school_id == ctx.school.id,
+            Exam.school_year_id == year_id,
+            Exam.class_id == class_id,
+            Exam.date >= start,
+            Exam.date <= until,
+        )
+    ):
+        kind = x.kind.value
+        title = rules.exam_title(kind, subject)
+        period = msg("label.exam_period", period=x.period) if x.period is not None else ""
+        items.append(
+            {
+                "type": "exam",
+                "id": x.id,
+                "kind": kind,
+                "kind_label": rules.EXAM_KIND_BG[kind].capitalize(),
+                "title": title[0].upper() + title[1:] + period,
+                "description": x.description,
+                "subject": subject,
+                "date": x.date,
+                "time": None,
+                "place": "",
+                "updated_at": x.updated_at,
             }
         )
     for m in db.session.scalars(sa.select(ParentMeeting).where(*in_window(ParentMeeting))):

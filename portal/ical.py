@@ -2,7 +2,8 @@
 
 The token is ``Guardian.ical_token``: random, unique, shown only to the parent; regenerating it
 revokes the old address at once (:func:`regenerate_ical_token`, :func:`revoke_ical_token`,
-:func:`guardian_for_ical_token`, below). The feed holds the tests, events and parent meetings of
+:func:`guardian_for_ical_token`, below). The feed holds the planned tests (one all-day ``VEVENT``
+each, ``UID`` ``exam-<id>@host``), events and parent meetings of
 all the parent's children (from 30 days back to 180 days ahead), with no marks, names of other
 children or any other personal data beyond the child's first name in the summary (always on a
 parent meeting, which is about that child's class; on an event when the parent has several
@@ -95,7 +96,7 @@ def build_feed(guardian_id: int) -> bytes:
             ev = ICalEvent()
             ev.add("uid", uid)
             ev.add("dtstamp", stamp)
-            named = item["type"] == "meeting" or (many and item["type"] == "event")
+            named = item["type"] == "meeting" or (many and item["type"] in ("event", "exam"))
             who = f" ({ctx.student.first_name})" if named else ""
             ev.add("summary", f"{item['title']}{who}")
             if item["time"]:

@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "label.remark": "Забележка",
     "label.event_test": "Тест",
     "label.event_classwork": "Класна работа",
+    "label.exam_period": ", {period}. час",
     "label.event": "Събитие",
     "label.event_excursion": "Екскурзия",
     "label.event_holiday": "Празник",

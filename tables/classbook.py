@@ -65,6 +65,11 @@ class Grade(Timestamped, Versioned, db.Model):
     sop_mark: Mapped[SopMark | None] = mapped_column(enum_type(SopMark, "sop_mark"))
     date: Mapped[dt.date]
     comment: Mapped[str] = mapped_column(sa.String(500), default="")
+    exam_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exam.id", ondelete="SET NULL"),
+        index=True,
+        comment="the planned test (tests schedule) a control or class test grade belongs to",
+    )
 
     student: Mapped[Student] = relationship()
     subject: Mapped[Subject] = relationship()
@@ -163,7 +168,7 @@ class HealthNote(Timestamped, Versioned, db.Model):
 
 
 class Event(Timestamped, db.Model):
-    """A test, class work, school event…: class-wide when class_id is set, else school-wide."""
+    """A school event, excursion, holiday… (tests are planned in ``tables.exams``): class-wide when class_id is set, else school-wide."""
 
     __tablename__ = "event"
     id: Mapped[intpk]

@@ -237,21 +237,44 @@ def test_cli_bulk_load_on_postgres(pg_app):
 
 
 def test_demo_tests_and_class_works_are_realistic(demo_app):
-    """Issue 14: a first grade had a class work in art; titles said "по човекът и обществото"."""
+    """Issue 14: a first grade had a class work in art. Issue 17: the tests are the tests
+    schedule's, within the law's limits, in IV–XII, spread over the year, some coming."""
+    from config import clock
+    from gradebook import rules
     from gradebook.demo.school import CLASS_WORK_SUBJECTS
     from models import Event
+    from models import Exam
+    from models import Grade
     from models import SchoolClass
     from models import Subject
 
     rows = db.session.execute(
-        sa.select(Event.kind, Event.title, SchoolClass.grade_level, Subject.name)
-        .join(SchoolClass, SchoolClass.id == Event.class_id)
-        .join(Subject, Subject.id == Event.subject_id)
+        sa.select(Exam, SchoolClass.grade_level, Subject.name)
+        .join(SchoolClass, SchoolClass.id == Exam.class_id)
+        .join(Subject, Subject.id == Exam.subject_id)
     ).all()
-    works = [r for r in rows if r.kind.value == "classwork"]
-    assert works and rows
-    assert all(r.grade_level >= 4 and r.name in CLASS_WORK_SUBJECTS for r in works), works
-    assert not any("ът " in r.title.split(" по ", 1)[-1] + " " for r in rows)
+    works = [r for r in rows if r.Exam.kind.value == "classwork"]
+    assert works and len(rows) > len(works)
+    assert all(r.name in CLASS_WORK_SUBJECTS and r.grade_level >= 4 for r in works), works
+    assert {r.grade_level for r in rows} >= {5, 9}  # every demo class of IV–XII has tests
+    planned = [
+        rules.PlannedExam(r.Exam.id, r.Exam.class_id, r.Exam.date, r.Exam.kind.value) for r in rows
+    ]
+    assert all(rules.exam_problem(p, planned) is None for p in planned)
+    today = clock.today()
+    months = {r.Exam.date.month for r in rows}
+    assert len(months) >= 8  # spread over the year
+    assert any(today <= r.Exam.date <= today + dt.timedelta(days=28) for r in rows)
+    # events carry no tests any more; past grades of a planned test link to it
+    assert not db.session.scalar(
+        sa.select(sa.func.count(Event.id)).where(Event.kind.in_(("test", "classwork")))
+    )
+    linked = db.session.execute(
+        sa.select(
+            Grade.kind, Grade.date, Grade.curriculum_id, Exam.kind, Exam.date, Exam.curriculum_id
+        ).join(Exam, Exam.id == Grade.exam_id)
+    ).all()
+    assert linked and all(g[0].value == g[3].value and g[1:3] == g[4:6] for g in linked)
 
 
 def test_demo_families_and_class_teachers_are_realistic(demo_app):

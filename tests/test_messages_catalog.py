@@ -41,6 +41,7 @@ STAFF_USE_CASES = ",".join(
         "remarks",
         "health",
         "events",
+        "exams",
         "conversations",
         "people",
         "school",

@@ -348,7 +348,7 @@ def test_a_parent_of_two_gets_one_sms_and_one_email_for_a_school_event(demo_any:
     first, second = pupils_of_two_classes(1)
     guardian = parent_of(first, second)
     event = events_uc.save_event(
-        admin_of(1), kind=EventKind.SCHOOL_EVENT.value, title="Патронен празник",
+        admin_of(1), kind=EventKind.OTHER.value, title="Патронен празник",
         date="2026-12-08", time="10:00", class_id=None,
     )  # fmt: skip
     mine = rows(guardian_id=guardian.id, object_type="event", object_id=event.id)
@@ -370,7 +370,7 @@ def test_a_parent_of_two_gets_one_sms_and_one_email_for_a_school_event(demo_any:
     assert len(pairs) == len(set(pairs)) and len(every) > len(mine)
     # a class event stays per child: the child is named
     klass = events_uc.save_event(
-        admin_of(1), kind=EventKind.TEST.value, title="Контролна", date="2026-12-09",
+        admin_of(1), kind=EventKind.OTHER.value, title="Контролна", date="2026-12-09",
         class_id=class_of(first),
     )  # fmt: skip
     told = rows(guardian_id=guardian.id, object_type="event", object_id=klass.id)

@@ -182,17 +182,19 @@ def test_feed_holds_only_my_childrens_classes(demo_client):
     body = ical.build_feed(me.id).decode()
     mine = set(child_ids(ME))
     from models import Enrollment
-    from models import Event
+    from models import Exam
+    from models import ParentMeeting
 
     my_classes = set(
         db.session.scalars(sa.select(Enrollment.class_id).where(Enrollment.student_id.in_(mine)))
     )
-    foreign = db.session.scalars(
-        sa.select(Event).where(Event.class_id.is_not(None), Event.class_id.not_in(my_classes))
-    ).all()
-    assert foreign
-    for event in foreign:
-        assert f"UID:event-{event.id}@" not in body
+    for model, kind in ((Exam, "exam"), (ParentMeeting, "meeting")):
+        foreign = db.session.scalars(
+            sa.select(model).where(model.class_id.is_not(None), model.class_id.not_in(my_classes))
+        ).all()
+        assert foreign
+        for row in foreign:
+            assert f"UID:{kind}-{row.id}@" not in body
 
 
 def test_export_holds_only_my_children(demo_client):

@@ -278,7 +278,7 @@ def test_health_notes_and_coming_meetings(demo_client):
     html = demo_client.get(f"/child/{note.student_id}").get_data(as_text=True)
     assert note.text in html
     assert "Родителска среща" in html  # every demo class has a meeting within two weeks
-    assert re.search(r"(Тест|Класна работа)</span>", html)
+    assert re.search(r"(Контролна работа|Класна работа)</span>", html)  # the tests schedule
 
 
 @pytest.mark.parametrize(

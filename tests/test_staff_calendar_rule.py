@@ -97,7 +97,7 @@ def test_a_text_over_its_limit_is_refused_never_cut(
     with pytest.raises(core.Invalid) as error:
         if call == "event":
             events.save_event(
-                actor, kind="test", title="Контролна", date="2026-12-10",
+                actor, kind="school_event", title="Контролна", date="2026-12-10",
                 class_id=curriculum.class_id, description=text,
             )  # fmt: skip
         elif call == "meeting":

@@ -309,7 +309,7 @@ def test_events_and_meetings(demo_client):
         demo_client,
         f"/staff/events/new?class_id={class_id}",
         {
-            "kind": "test",
+            "kind": "school_event",
             "title": "Контролна по математика",
             "class_id": class_id,
             "subject_id": "0",
@@ -378,7 +378,7 @@ def test_events_and_meetings(demo_client):
         demo_client,
         f"/staff/events/{event.id}/edit",
         {
-            "kind": "classwork",
+            "kind": "excursion",
             "title": "Класна работа по математика",
             "class_id": class_id,
             "subject_id": "0",

@@ -453,10 +453,10 @@ def test_calling_off_tells_the_parents_who_were_told(demo_client):
     login_staff(demo_client, klass.class_teacher.email)
     actor = core.Actor.load(klass.class_teacher_id, 1)
     event = events.save_event(
-        actor, kind=EventKind.TEST.value, title="Контролна", date="2026-12-10", class_id=CLASS_ID
+        actor, kind=EventKind.OTHER.value, title="Контролна", date="2026-12-10", class_id=CLASS_ID
     )
     told = events.save_event(
-        actor, kind=EventKind.TEST.value, title="Класна", date="2026-12-11", class_id=CLASS_ID
+        actor, kind=EventKind.OTHER.value, title="Класна", date="2026-12-11", class_id=CLASS_ID
     )
     # the notices of the second went out already; those of the first are still pending
     db.session.execute(
@@ -514,7 +514,7 @@ def test_editing_an_event_tells_the_parents_again(demo_client):
     klass = db.session.get(SchoolClass, CLASS_ID)
     actor = core.Actor.load(klass.class_teacher_id, 1)
     event = events.save_event(
-        actor, kind=EventKind.TEST.value, title="Контролна", date="2026-12-10", class_id=CLASS_ID
+        actor, kind=EventKind.OTHER.value, title="Контролна", date="2026-12-10", class_id=CLASS_ID
     )
     before = db.session.scalar(
         sa.select(sa.func.count()).where(
@@ -523,7 +523,7 @@ def test_editing_an_event_tells_the_parents_again(demo_client):
     )
     events.save_event(
         actor,
-        kind=EventKind.TEST.value,
+        kind=EventKind.OTHER.value,
         title="Контролна",
         date="2026-12-14",
         class_id=CLASS_ID,

@@ -17,6 +17,8 @@ from models import Curriculum
 from models import Enrollment
 from models import Event
 from models import EventKind
+from models import Exam
+from models import ExamKind
 from models import Grade
 from models import GuardianLinkRequest
 from models import GuardianStudent
@@ -119,7 +121,18 @@ def world(demo_app):
         data={"full_name": MARKER, "email": "marker@example.org"},
         expires_at=dt.datetime(2099, 1, 1),
     )
-    db.session.add_all([absence, remark, note, event, meeting, thread, request])
+    exam = Exam(
+        school_id=1,
+        school_year_id=klass.school_year_id,
+        class_id=klass.id,
+        curriculum_id=curriculum.id,
+        subject_id=curriculum.subject_id,
+        kind=ExamKind.CONTROL,
+        date=dt.date(2026, 12, 1),
+        description=SECRET_TEXT,
+        author_id=curriculum.teacher_id,
+    )
+    db.session.add_all([absence, remark, note, event, meeting, thread, request, exam])
     db.session.flush()
     db.session.add(Message(thread_id=thread.id, from_staff=False, body=SECRET_TEXT))
     lesson = lesson_for(slot, dt.date(2026, 11, 22) + dt.timedelta(days=slot.weekday))
@@ -156,6 +169,7 @@ def world(demo_app):
         "remark_id": remark.id,
         "note_id": note.id,
         "event_id": event.id,
+        "exam_id": exam.id,
         "meeting_id": meeting.id,
         "thread_id": thread.id,
         "homework_id": homework.id,

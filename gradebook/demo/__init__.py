@@ -36,6 +36,7 @@ from gradebook.demo.data import feminine
 from gradebook.demo.data import make_egn
 from gradebook.demo.data import school_year_bounds
 from gradebook.demo.homework import add_homework
+from gradebook.demo.exams import build_exams
 from gradebook.demo.loader import OWN_IDS
 from gradebook.demo.loader import Ids
 from gradebook.demo.loader import advance_sequences
@@ -152,6 +153,7 @@ def build_demo(
                 result,
             )
             add_topics(result.schools[-1], today, result.counts)
+            build_exams(result.schools[-1], today, link_grades=not bulk)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:

@@ -7,7 +7,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 
 from gradebook import rules
 from gradebook.demo.classes import Staff
@@ -286,34 +285,7 @@ def build_school(
                 text=rng.choice(HEALTH),
                 author_id=cls["class_teacher_id"],
             )
-        for k in range(2):
-            cur = rng.choice(year.curricula[cls["id"]])
-            day = today + dt.timedelta(days=3 + 4 * k + rng.randrange(0, 3))
-            while day.weekday() >= 5:
-                day += dt.timedelta(days=1)
-            # a class work in IV–XII and only in a subject that has them; a test otherwise
-            written = [c for c in year.curricula[cls["id"]] if _has_class_work(staff, c)]
-            kind = "classwork" if k == 1 and cls["grade_level"] >= 4 and written else "test"
-            if kind == "classwork":
-                cur = rng.choice(written)
-            subject_name = next(n for n, i in staff.subject_ids.items() if i == cur["subject_id"])
-            add(
-                Event,
-                school_id=school_id,
-                school_year_id=year_id,
-                class_id=cls["id"],
-                subject_id=cur["subject_id"],
-                kind=kind,
-                title=("Тест по " if kind == "test" else "Класна работа по ")
-                + rules.after_preposition(
-                    subject_name
-                    if subject_name.split()[0] in ("Български", "Английски", "Немски")
-                    else subject_name.lower()
-                ),
-                date=day,
-                time=None,
-                author_id=cur["teacher_id"],
-            )
+        # the class's tests are planned by gradebook/demo/exams.py (the tests schedule)
         meeting_day = today + dt.timedelta(days=6 + cls["grade_level"] % 5)
         while meeting_day.weekday() >= 5:
             meeting_day += dt.timedelta(days=1)
@@ -358,11 +330,6 @@ def build_school(
     result.schools.append(school_id)
 
 
+#: Class works (класни работи) are written in Bulgarian, mathematics and a foreign language, not
+#: in art or physical education: the demo's tests schedule keeps to that (``demo/exams.py``).
 CLASS_WORK_SUBJECTS = ("Български език и литература", "Математика", "Английски език")
-
-
-def _has_class_work(staff: Staff, curriculum: dict[str, Any]) -> bool:
-    """Class works (класни работи) are written in Bulgarian, mathematics and a foreign language,
-    not in art or physical education: the demo keeps to that."""
-    names = {i: n for n, i in staff.subject_ids.items()}
-    return names.get(curriculum["subject_id"]) in CLASS_WORK_SUBJECTS

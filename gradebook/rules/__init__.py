@@ -20,6 +20,8 @@ Where each rule lives:
   school days, days excused by parents (Наредба за приобщаващото образование, чл. 62).
 * ``homework`` — the default due date of homework (the row's next lesson on a school day), the
   checks of a due date, the parents' notice line.
+* ``exams`` — the tests schedule: контролни and класни (``BookExamType`` 1, 2), at most one a
+  day and two a week per class, no класна in a term's last week (Наредба № 11/2016).
 * ``locks`` — entry locks: the future lock and the past-month lock.
 * ``wording`` — formatting for Bulgarian readers: "5,25", "05.11.2026", month and weekday names,
   "Много добър 5,25".
@@ -52,6 +54,20 @@ from gradebook.rules.absences import parent_excused_days_ok
 from gradebook.rules.absences import parent_excused_days_problem
 from gradebook.rules.absences import weighted_unexcused
 from gradebook.rules.errors import RuleError
+from gradebook.rules.exams import EXAM_CLASSWORK
+from gradebook.rules.exams import EXAM_CODES
+from gradebook.rules.exams import EXAM_CONTROL
+from gradebook.rules.exams import EXAM_KIND_BG
+from gradebook.rules.exams import EXAM_KINDS
+from gradebook.rules.exams import GRADE_KIND_OF_EXAM
+from gradebook.rules.exams import MAX_EXAMS_PER_DAY
+from gradebook.rules.exams import MAX_EXAMS_PER_WEEK
+from gradebook.rules.exams import PlannedExam
+from gradebook.rules.exams import exam_problem
+from gradebook.rules.exams import exam_title
+from gradebook.rules.exams import last_week_of_term
+from gradebook.rules.exams import plan_fits
+from gradebook.rules.exams import week_start
 from gradebook.rules.figures import Figure
 from gradebook.rules.figures import forecast_whole
 from gradebook.rules.figures import min_grades_per_term
@@ -197,6 +213,21 @@ __all__ = [
     "is_school_day",
     "parent_excused_days_problem",
     "parent_excused_days_ok",
+    # exams
+    "EXAM_CONTROL",
+    "EXAM_CLASSWORK",
+    "EXAM_KINDS",
+    "EXAM_CODES",
+    "EXAM_KIND_BG",
+    "GRADE_KIND_OF_EXAM",
+    "MAX_EXAMS_PER_DAY",
+    "MAX_EXAMS_PER_WEEK",
+    "PlannedExam",
+    "exam_problem",
+    "exam_title",
+    "last_week_of_term",
+    "plan_fits",
+    "week_start",
     # locks
     "LOCK_FUTURE",
     "LOCK_MONTH",

@@ -16,6 +16,7 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.students`: a pupil's page, reopening their phone access;
 - :mod:`~gradebook.views.remarks`, :mod:`~gradebook.views.health`: a pupil's remarks, health notes;
 - :mod:`~gradebook.views.events`: events and parent meetings;
+- :mod:`~gradebook.views.exams`: the tests schedule (контролни и класни работи);
 - :mod:`~gradebook.views.history`: the audit history of an object or a pupil;
 - :mod:`~gradebook.views.messages`: conversations with parents;
 - :mod:`~gradebook.views.topics`: a lesson's topics (part of the lesson page), topic plans, the
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import admin_timetable  # noqa: F401
     from gradebook.views import common  # noqa: F401
     from gradebook.views import events  # noqa: F401
+    from gradebook.views import exams  # noqa: F401
     from gradebook.views import grades  # noqa: F401
     from gradebook.views import health  # noqa: F401
     from gradebook.views import history  # noqa: F401

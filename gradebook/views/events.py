@@ -17,7 +17,7 @@ from config import clock
 from gradebook import access
 from gradebook import core
 from gradebook import events as events_uc
-from gradebook.forms import EVENT_KINDS
+from gradebook.forms import EVENT_KIND_LABELS
 from gradebook.forms import CsrfForm
 from gradebook.forms import EventForm
 from gradebook.forms import MeetingForm
@@ -90,7 +90,7 @@ def events() -> Any:
         meetings=meetings,
         me=me,
         form=CsrfForm(),
-        kinds=dict(EVENT_KINDS),
+        kinds=dict(EVENT_KIND_LABELS),
     )
 
 
