@@ -75,6 +75,9 @@ from tables.school import SchoolYear
 from tables.school import SignupRequest
 from tables.school import Subject
 from tables.school import TimetableSlot
+from tables.substitutions import Substitution
+from tables.substitutions import TeacherAbsence
+from tables.substitutions import TeacherAbsenceReason
 from tables.summaries import GroupSummary
 from tables.summaries import StudentSummary
 
@@ -133,6 +136,9 @@ __all__ = [
     "Student",
     "StudentSummary",
     "Subject",
+    "Substitution",
+    "TeacherAbsence",
+    "TeacherAbsenceReason",
     "Timestamped",
     "TimetableSlot",
     "VerificationCode",
