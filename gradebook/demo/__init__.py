@@ -43,6 +43,7 @@ from gradebook.demo.loader import drop_for_bulk
 from gradebook.demo.loader import restore_after_bulk
 from gradebook.demo.school import DemoResult
 from gradebook.demo.school import build_school
+from gradebook.demo.substitutions import add_substitutions
 from gradebook.demo.year import PAST_YEAR_LEFT_REASON
 from models import School
 from models import StaffUser
@@ -149,6 +150,7 @@ def build_demo(
                 pin_hash,
                 result,
             )
+            add_substitutions(result.schools[-1], today, bulk)
             advance_sequences(ids)
             if not bulk:
                 db.session.flush()
