@@ -18,6 +18,10 @@ each built in the module of its topic:
   (``report_grades``).
 * ``completeness``: teachers' entry completeness against the minimum current grades per term
   (``report_grades``).
+* ``substitutions``: the lessons of absent teachers in a month, by kind and who taught them
+  (``report_substitutions``).
+* ``lessons-held``: per teacher for a month: lessons by the timetable, held by them, by a
+  substitute, not held (free hours) (``report_substitutions``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from onboarding.report_grades import class_sheet
 from onboarding.report_grades import completeness
 from onboarding.report_grades import school_averages
 from onboarding.report_grades import success
+from onboarding.report_substitutions import lessons_held
+from onboarding.report_substitutions import substitutions
 
 REPORTS: dict[str, tuple[str, Any, bool]] = {
     # key: (title, builder, class-level: a class teacher may see it for their class)
@@ -43,6 +49,8 @@ REPORTS: dict[str, tuple[str, Any, bool]] = {
     "success": ("Анализ на успеха", success, True),
     "school-averages": ("Среден успех по класове и предмети", school_averages, False),
     "completeness": ("Попълване на оценките", completeness, False),
+    "substitutions": ("Заместване за месец", substitutions, False),
+    "lessons-held": ("Проведени часове за месец", lessons_held, False),
 }
 
 

@@ -191,3 +191,12 @@ def test_the_codes_are_the_ministrys() -> None:
 )
 def test_kind_problem(case, kind, staff, name, problem) -> None:
     assert r.kind_problem(kind, staff, name) == problem, case
+
+
+@pytest.mark.parametrize(
+    ("count", "lessons", "days"),
+    [(0, "0 часа", "0 учебни дни"), (1, "1 час", "1 учебен ден"), (2, "2 часа", "2 учебни дни")],
+)
+def test_counts_in_bulgarian(count, lessons, days) -> None:
+    assert r.lessons_bg(count) == lessons
+    assert r.school_days_bg(count) == days

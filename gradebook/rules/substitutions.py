@@ -196,3 +196,13 @@ def kind_problem(kind: int, has_substitute: bool, external_name: str) -> str | N
     if kind == EXTERNAL and (has_substitute or not external_name):
         return "external_name_required"
     return None
+
+
+def lessons_bg(count: int) -> str:
+    """ "1 час", "2 часа" (a count of lessons in running text)."""
+    return f"{count} час" if count == 1 else f"{count} часа"
+
+
+def school_days_bg(count: int) -> str:
+    """ "1 учебен ден", "2 учебни дни"."""
+    return f"{count} учебен ден" if count == 1 else f"{count} учебни дни"
