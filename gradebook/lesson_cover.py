@@ -124,3 +124,26 @@ def covered_on(school_id: int, day: dt.date) -> list[tuple[Substitution, Lesson,
             .order_by(Lesson.period, Lesson.class_id)
         )
     ]
+
+
+def free_hours_by_class(
+    school_id: int, class_ids: list[int], since: dt.date
+) -> dict[int, dict[str, list[int]]]:
+    """Class id → {ISO date: periods} of the free hours (lessons not held) from ``since`` on: what
+    the phone line says of tomorrow's timetable (kept in the read model)."""
+    out: dict[int, dict[str, list[int]]] = {}
+    if not class_ids:
+        return out
+    for class_id, day, period in db.session.execute(
+        sa.select(Lesson.class_id, Lesson.date, Lesson.period)
+        .join(Substitution, Substitution.lesson_id == Lesson.id)
+        .where(
+            Substitution.school_id == school_id,
+            Substitution.kind == sub_rules.FREE_HOUR,
+            Lesson.class_id.in_(class_ids),
+            Lesson.date >= since,
+        )
+        .order_by(Lesson.date, Lesson.period)
+    ):
+        out.setdefault(class_id, {}).setdefault(day.isoformat(), []).append(period)
+    return out

@@ -24,6 +24,7 @@ from gradebook.core import Actor
 from gradebook.core import Conflict
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import active_enrollments
 from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
@@ -199,9 +200,23 @@ def create_absence(actor: Actor, *, override_lock: bool = False, **values: Any) 
     return atomic(work)
 
 
-def _drop_substitution(actor: Actor, sub: Substitution, why: str) -> None:
+def _drop_substitution(actor: Actor, sub: Substitution, why: str) -> set[int]:
+    """Delete an assignment (audited); returns its lesson's class (whose pupils' read model says
+    tomorrow's free hours)."""
+    class_id = sub.lesson.class_id
     audit(actor, "delete", sub, before=snapshot(sub), after=None, reason=why)
     db.session.delete(sub)
+    return {class_id}
+
+
+def _pupils_of(class_ids: set[int], year_id: int) -> list[tuple[int, int]]:
+    """The (student id, school year id) pairs of the classes' pupils: their read model (the
+    phone line's "tomorrow") names the free hours."""
+    return [
+        (e.student_id, year_id)
+        for class_id in sorted(class_ids)
+        for e in active_enrollments(class_id)
+    ]
 
 
 def update_absence(
@@ -231,6 +246,7 @@ def update_absence(
             absence.reason, absence.comment = fields.reason, fields.comment
 
         update_audited(actor, absence, change)
+        touched: set[int] = set()
         for sub in list(absence.substitutions):
             lesson = sub.lesson
             if not sub_rules.period_in_absence(
@@ -241,8 +257,8 @@ def update_absence(
                 absence.from_period,
                 absence.to_period,
             ):
-                _drop_substitution(actor, sub, "outside the corrected absence")
-        commit_refreshed()
+                touched |= _drop_substitution(actor, sub, "outside the corrected absence")
+        commit_refreshed(_pupils_of(touched, absence.school_year_id))
         return absence
 
     return atomic(work)
@@ -266,11 +282,12 @@ def delete_absence(
         year = db.session.get(SchoolYear, absence.school_year_id)
         assert year is not None
         _lock(actor, year, absence.first_day, override_lock, "teacher absence")
+        touched: set[int] = set()
         for sub in list(absence.substitutions):
-            _drop_substitution(actor, sub, why)
+            touched |= _drop_substitution(actor, sub, why)
         audit(actor, "delete", absence, before=snapshot(absence), after=None, reason=why)
         db.session.delete(absence)
-        commit_refreshed()
+        commit_refreshed(_pupils_of(touched, year.id))
 
     atomic(work)
 
@@ -504,7 +521,7 @@ def assign_lesson(
                     school_id=actor.school_id, absence_id=absence.id, lesson_id=lesson.id, **values
                 ),
             )
-        commit_refreshed()
+        commit_refreshed(_pupils_of({slot.class_id}, year.id))
         return sub
 
     return atomic(work)
@@ -566,8 +583,9 @@ def clear_lesson(
         year = db.session.get(SchoolYear, absence.school_year_id)
         assert year is not None
         _lock(actor, year, the_day, override_lock, "substitution")
-        _drop_substitution(actor, sub, "assignment taken back")
-        commit_refreshed()
+        commit_refreshed(
+            _pupils_of(_drop_substitution(actor, sub, "assignment taken back"), year.id)
+        )
 
     atomic(work)
 

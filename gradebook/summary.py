@@ -28,7 +28,8 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
-     "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …}}
+     "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …},
+     "free_hours": {"2026-11-26": [3], …}}  (lessons not held: a teacher absent, no substitute)
 
 A subject's ``average``/``word`` is its figure for the term (``rules.term_figure``): the term grade
 (срочна) once the teacher has set it (``final`` true, "5.00"), otherwise the forecast, the mean of
@@ -51,6 +52,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import clock
+from gradebook import lesson_cover
 from gradebook import rules
 from models import Absence
 from models import BellTime
@@ -378,6 +380,8 @@ def build_payloads(
                 }
             )
 
+    free_hours = lesson_cover.free_hours_by_class(school_id, sorted(class_ids), today)
+
     # assemble -----------------------------------------------------------------------------
     payloads: dict[int, dict[str, Any]] = {}
     for sid, info in students.items():
@@ -476,6 +480,7 @@ def build_payloads(
             "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}
             if class_id
             else {},
+            "free_hours": free_hours.get(class_id, {}) if class_id else {},
         }
     return payloads
 
