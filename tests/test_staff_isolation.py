@@ -32,6 +32,7 @@ from models import StaffMembership
 from models import StaffRole
 from models import StaffUser
 from models import Student
+from models import TeacherAbsence
 from models import TimetableSlot
 from models import db
 from tests.conftest import csrf_from
@@ -160,6 +161,9 @@ def world(demo_app):
         "year_id": klass.school_year_id,
         "token": token,
         "invitation_id": invitation.id,
+        "teacher_absence_id": db.session.scalar(
+            sa.select(TeacherAbsence.id).where(TeacherAbsence.school_id == 1)
+        ),
     }
 
 

@@ -75,7 +75,7 @@ def teacher_absences() -> Any:
             errors, status = exc.errors, exc.status
         else:
             flash("Отсъствието е записано. Изберете какво става с всеки час.", "success")
-            return redirect(url_for("staff.teacher_absence", absence_id=absence.id))
+            return redirect(url_for("staff.teacher_absence", teacher_absence_id=absence.id))
     prev = (month - dt.timedelta(days=1)).replace(day=1)
     nxt = (month + dt.timedelta(days=32)).replace(day=1)
     return (
@@ -96,10 +96,10 @@ def teacher_absences() -> Any:
     )
 
 
-@admin_route("/admin/teacher-absences/<int:absence_id>", methods=["GET", "POST"])
-def teacher_absence(absence_id: int) -> Any:
+@admin_route("/admin/teacher-absences/<int:teacher_absence_id>", methods=["GET", "POST"])
+def teacher_absence(teacher_absence_id: int) -> Any:
     me = actor()
-    absence = core.get_in_school(TeacherAbsence, absence_id, me.school_id)
+    absence = core.get_in_school(TeacherAbsence, teacher_absence_id, me.school_id)
     form = CsrfForm()
     typed: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -121,7 +121,7 @@ def teacher_absence(absence_id: int) -> Any:
             errors, status = exc.errors, exc.status
         else:
             flash("Отсъствието е поправено.", "success")
-            return redirect(url_for("staff.teacher_absence", absence_id=absence.id))
+            return redirect(url_for("staff.teacher_absence", teacher_absence_id=absence.id))
     return (
         render_template(
             "gradebook/teacher_absence.html",
@@ -138,18 +138,18 @@ def teacher_absence(absence_id: int) -> Any:
 
 
 def _back(absence_id: int) -> Any:
-    return redirect(url_for("staff.teacher_absence", absence_id=absence_id))
+    return redirect(url_for("staff.teacher_absence", teacher_absence_id=absence_id))
 
 
-@admin_route("/admin/teacher-absences/<int:absence_id>/assign", methods=["POST"])
-def teacher_absence_assign(absence_id: int) -> Any:
+@admin_route("/admin/teacher-absences/<int:teacher_absence_id>/assign", methods=["POST"])
+def teacher_absence_assign(teacher_absence_id: int) -> Any:
     me = actor()
     slot_id = request.form.get("slot_id", type=int) or 0
     form_action(
         CsrfForm(),
         lambda: subs_uc.assign_lesson(
             me,
-            absence_id,
+            teacher_absence_id,
             slot_id,
             day=request.form.get("day", ""),
             kind=request.form.get("kind"),
@@ -159,31 +159,35 @@ def teacher_absence_assign(absence_id: int) -> Any:
         ),
         "Записано.",
     )
-    return _back(absence_id)
+    return _back(teacher_absence_id)
 
 
-@admin_route("/admin/teacher-absences/<int:absence_id>/clear", methods=["POST"])
-def teacher_absence_clear(absence_id: int) -> Any:
+@admin_route("/admin/teacher-absences/<int:teacher_absence_id>/clear", methods=["POST"])
+def teacher_absence_clear(teacher_absence_id: int) -> Any:
     me = actor()
     slot_id = request.form.get("slot_id", type=int) or 0
     form_action(
         CsrfForm(),
         lambda: subs_uc.clear_lesson(
-            me, absence_id, slot_id, day=request.form.get("day", ""), override_lock=_override()
+            me,
+            teacher_absence_id,
+            slot_id,
+            day=request.form.get("day", ""),
+            override_lock=_override(),
         ),
         "Часът отново чака решение.",
     )
-    return _back(absence_id)
+    return _back(teacher_absence_id)
 
 
-@admin_route("/admin/teacher-absences/<int:absence_id>/delete", methods=["POST"])
-def teacher_absence_delete(absence_id: int) -> Any:
+@admin_route("/admin/teacher-absences/<int:teacher_absence_id>/delete", methods=["POST"])
+def teacher_absence_delete(teacher_absence_id: int) -> Any:
     me = actor()
     done = form_action(
         CsrfForm(),
         lambda: subs_uc.delete_absence(
             me,
-            absence_id,
+            teacher_absence_id,
             reason=request.form.get("reason", ""),
             version=request.form.get("version"),
             override_lock=_override(),
@@ -192,4 +196,4 @@ def teacher_absence_delete(absence_id: int) -> Any:
     )
     if done:
         return redirect(url_for("staff.teacher_absences"))
-    return _back(absence_id)
+    return _back(teacher_absence_id)
