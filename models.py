@@ -78,6 +78,9 @@ from tables.school import SchoolYear
 from tables.school import SignupRequest
 from tables.school import Subject
 from tables.school import TimetableSlot
+from tables.substitutions import Substitution
+from tables.substitutions import TeacherAbsence
+from tables.substitutions import TeacherAbsenceReason
 from tables.summaries import GroupSummary
 from tables.summaries import StudentSummary
 from tables.topics import LessonTopic
@@ -143,6 +146,9 @@ __all__ = [
     "Student",
     "StudentSummary",
     "Subject",
+    "Substitution",
+    "TeacherAbsence",
+    "TeacherAbsenceReason",
     "Timestamped",
     "TimetableSlot",
     "VerificationCode",

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gradebook import lesson_cover
 from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
@@ -42,12 +43,29 @@ from models import db
 from notify import outbox
 
 
-def can_take_register(actor: Actor, slot: TimetableSlot) -> bool:
-    return (
+def can_take_register(actor: Actor, slot: TimetableSlot, day: dt.date | None = None) -> bool:
+    """Who takes the register of ``slot`` (on ``day``): its teacher, the class teacher, an admin.
+
+    With a day, an absence of the slot's teacher decides (``gradebook.lesson_cover``): a free
+    hour is not held, so nobody takes its register; the substitute of that lesson does; the
+    absent teacher does not (the class book records who taught), unless an admin."""
+    regular = (
         actor.can_manage_class(slot.class_id)
         or slot.curriculum_id in actor.curriculum_ids
         or slot.teacher_id == actor.staff_id
     )
+    if day is None:
+        return regular
+    cover = lesson_cover.cover_of(slot, day)
+    if cover is None:
+        return regular
+    if not cover.held:
+        return False
+    if cover.substitute_id is not None and cover.substitute_id == actor.staff_id:
+        return True
+    if cover.absent_teacher_id == actor.staff_id and not actor.is_admin:
+        return False
+    return regular
 
 
 LESSON_MARKS = {"absent": AbsenceKind.UNEXCUSED, "late": AbsenceKind.LATE}
@@ -69,10 +87,18 @@ def save_lesson_absences(
 
     def work() -> dict[str, int]:
         slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
-        if not can_take_register(actor, slot):
-            raise Forbidden(msg("absence.forbidden"))
         klass = slot.school_class
-        day = parse_date(date)
+        try:
+            day = parse_date(date)
+        except Invalid:
+            if not can_take_register(actor, slot):
+                raise Forbidden(msg("absence.forbidden")) from None
+            raise
+        if not can_take_register(actor, slot, day):
+            cover = lesson_cover.cover_of(slot, day)
+            if cover is not None and not cover.held and can_take_register(actor, slot):
+                raise Invalid(msg("substitution.free_hour_no_register"))
+            raise Forbidden(msg("absence.forbidden"))
         if day.isoweekday() != slot.weekday:
             raise Invalid(
                 msg("absence.slot_not_on_day"),

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import clock
+from gradebook import lesson_cover
 from gradebook import rules
 from gradebook.core import CONFLICT_BG
 from gradebook.core import Actor
@@ -187,12 +188,20 @@ def save_grade_column(
     """
 
     def work() -> list[Grade]:
-        curriculum = _grade_curriculum(actor, curriculum_id)
-        klass = curriculum.school_class
+        curriculum = get_in_school(Curriculum, curriculum_id, actor.school_id)
         errors: dict[str, str] = {}
+        day = read_field(errors, lambda: parse_date(date))
+        # the substitute of a lesson of this row enters grades dated that lesson's day
+        if not actor.can_write_grades(curriculum) and not (
+            day is not None
+            and lesson_cover.substitutes_curriculum(
+                actor.school_id, actor.staff_id, curriculum.id, day
+            )
+        ):
+            raise Forbidden(msg("grade.forbidden"))
+        klass = curriculum.school_class
         if kind not in rules.CURRENT_KINDS:
             errors["kind"] = msg("grade.choose_kind")
-        day = read_field(errors, lambda: parse_date(date))
         optional_text(errors, comment, 500, "comment")
         check_fields(errors)
         assert day is not None

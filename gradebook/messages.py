@@ -274,6 +274,39 @@ MESSAGES: dict[str, str] = {
         "Администратор на {school} поиска нова парола за профила ви. Старата парола вече не "
         "важи. Ако не сте очаквали това, обадете се в училището."
     ),
+    # --- teacher absences and substitutions (gradebook/substitutions.py) ---------------------------
+    "substitution.free_hour_no_register": (
+        "Часът е свободен (учителят отсъства и няма заместник): не се провежда и за него не се "
+        "попълва дневник."
+    ),
+    "substitution.choose_teacher": "Изберете учител.",
+    "substitution.period_range": "Часът трябва да е между 1 и 15.",
+    "substitution.choose_reason": "Изберете причина за отсъствието.",
+    "substitution.last_before_first": "Последният ден е преди първия.",
+    "substitution.to_before_from": "В рамките на един ден последният час е преди първия.",
+    "substitution.absence_overlaps": (
+        "{name} вече има записано отсъствие за {dates}. Поправете него вместо да записвате ново."
+    ),
+    "substitution.absence_overlaps_field": "Застъпва се с друго отсъствие.",
+    "substitution.lesson_not_in_absence": "Този час не е сред часовете на отсъствието.",
+    "substitution.unknown_kind": "Изберете какво става с часа.",
+    "substitution.free_hour_has_nobody": "Свободният час няма заместник.",
+    "substitution.substitute_required": "Изберете заместващия учител.",
+    "substitution.staff_has_no_external_name": (
+        "Име на външен лектор се пише само за вида „външен лектор“."
+    ),
+    "substitution.external_name_required": (
+        "Напишете името на външния лектор (не избирайте служител)."
+    ),
+    "substitution.substitute_is_absent_teacher": "Отсъстващият учител не може да замества сам себе си.",
+    "substitution.substitute_absent": (
+        "{name} също отсъства на {date} (отсъствие {dates}) и не може да замества."
+    ),
+    "substitution.substitute_busy": (
+        "{name} вече има час в {period}. час на {date}: {lesson}. Изберете друг заместник."
+    ),
+    "substitution.substitute_busy_field": "Заетият учител не може да замества.",
+    "substitution.lesson_taken": "Този час вече е към друго отсъствие.",
 }
 
 

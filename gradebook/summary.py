@@ -30,6 +30,7 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
                                              # the planned tests (kind control / classwork)
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
      "timetable": {"1": [{"period", "subject", "spoken", "starts", "ends", "term"}], …},
+     "free_hours": {"2026-11-26": [3], …},  # lessons not held: a teacher absent, no substitute
      "homework": [{"subject", "spoken", "text", "date", "due_on"}],  # due from computed_on on
      "homework_until": None | "2026-12-10"}  # the list was cut: complete up to that day
 
@@ -60,6 +61,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import clock
+from gradebook import lesson_cover
 from gradebook import rules
 from models import Absence
 from models import BellTime
@@ -80,10 +82,11 @@ from models import TimetableSlot
 from models import db
 from models import utcnow
 
-PAYLOAD_VERSION = 6  # 3: subject figures are the set term grade, else the forecast;
+PAYLOAD_VERSION = 7  # 3: subject figures are the set term grade, else the forecast;
 # 4: grades I–III carry their marks counted per subject (``marks``) for the phone line;
 # 5: the class's homework not yet due (``homework``);
-# 6: ``events`` holds the class's planned tests too (kind control/classwork, the tests schedule)
+# 6: ``events`` holds the class's planned tests too (kind control/classwork, the tests schedule);
+# 7: ``free_hours``, the lessons not held (a teacher absent, no substitute)
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
@@ -450,6 +453,8 @@ def build_payloads(
                 }
             )
 
+    free_hours = lesson_cover.free_hours_by_class(school_id, sorted(class_ids), today)
+
     # assemble -----------------------------------------------------------------------------
     payloads: dict[int, dict[str, Any]] = {}
     for sid, info in students.items():
@@ -550,6 +555,7 @@ def build_payloads(
             else {},
             "homework": homework_by_class.get(class_id, []) if class_id else [],
             "homework_until": homework_until.get(class_id) if class_id else None,
+            "free_hours": free_hours.get(class_id, {}) if class_id else {},
         }
     return payloads
 

@@ -396,6 +396,20 @@ def next_school_day(today: dt.date) -> dt.date:
     return day
 
 
+FREE_HOUR = "свободен час"  # a lesson not held: its teacher is absent and nobody substitutes
+
+
+def _run_words(name: str, count: int) -> str:
+    """ "Математика", "два часа Математика", "свободен час", "два свободни часа"."""
+    if count == 1:
+        return name
+    hours = speech.count_phrase(count, "час")  # "два часа"
+    if name == FREE_HOUR:
+        number, _, word = hours.partition(" ")
+        return f"{number} свободни {word}"
+    return f"{hours} {name}"
+
+
 def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
     """Menu 6: tomorrow's timetable (Monday's on Friday and at the weekend), then the homework
     due that day (:func:`homework_due`)."""
@@ -410,21 +424,27 @@ def timetable(summary: dict[str, Any], today: dt.date) -> list[str]:
     if not slots:
         return [_sentence(f"{label} няма часове в програмата"), *homework_due(summary, day, today)]
     slots.sort(key=lambda s: s["period"])
-    first = slots[0]
+    free = set(summary.get("free_hours", {}).get(day.isoformat(), []))  # a teacher absent
+    held = [s for s in slots if s["period"] not in free]
+    if not held:
+        return [_sentence(f"{label} всички часове са свободни, учителят отсъства")]
+    first = held[0]
     start = (
         f", от {speech.time_words(dt.time.fromisoformat(first['starts']))}"
         if first.get("starts")
         else ""
     )
-    out = [_sentence(f"{label} {speech.count_phrase(len(slots), 'урок')}{start}")]
+    out = [_sentence(f"{label} {speech.count_phrase(len(held), 'урок')}{start}")]
     runs: list[list[Any]] = []  # consecutive lessons of one subject: "два часа Математика"
     for s in slots:
-        name = speakable(s.get("spoken") or s["subject"])
+        if s["period"] in free and s["period"] < first["period"]:
+            continue  # a free first hour: the day starts later
+        name = FREE_HOUR if s["period"] in free else speakable(s.get("spoken") or s["subject"])
         if runs and runs[-1][0] == name:
             runs[-1][1] += 1
         else:
             runs.append([name, 1])
-    names = [name if n == 1 else f"{speech.count_phrase(n, 'час')} {name}" for name, n in runs]
+    names = [_run_words(name, n) for name, n in runs]
     out.append(_sentence(speech.join_list(names)))
     return out + homework_due(summary, day, today)
 

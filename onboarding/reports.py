@@ -20,6 +20,10 @@ each built in the module of its topic:
   (``report_grades``).
 * ``topics``: per class and subject, the dated topics of the lessons (``report_topics``).
 * ``missing-topics``: the held lessons of the year without a topic (``report_topics``).
+* ``substitutions``: the lessons of absent teachers in a month, by kind and who taught them
+  (``report_substitutions``).
+* ``lessons-held``: per teacher for a month: lessons by the timetable, held by them, by a
+  substitute, not held (free hours) (``report_substitutions``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from onboarding.report_grades import school_averages
 from onboarding.report_grades import success
 from onboarding.report_topics import missing_topics
 from onboarding.report_topics import topics
+from onboarding.report_substitutions import lessons_held
+from onboarding.report_substitutions import substitutions
 
 REPORTS: dict[str, tuple[str, Any, bool]] = {
     # key: (title, builder, class-level: a class teacher may see it for their class)
@@ -49,6 +55,8 @@ REPORTS: dict[str, tuple[str, Any, bool]] = {
     "completeness": ("Попълване на оценките", completeness, False),
     "topics": ("Теми на уроците по предмети", topics, True),
     "missing-topics": ("Проведени часове без тема", missing_topics, False),
+    "substitutions": ("Заместване за месец", substitutions, False),
+    "lessons-held": ("Проведени часове за месец", lessons_held, False),
 }
 
 

@@ -34,6 +34,7 @@ from portal.children import current_term
 from portal.conversations import unread_count
 from portal.events import coming
 from portal.messages import msg
+from portal.substitutions import timetable_changes
 
 WEEKDAYS_BG = ("", *(day.capitalize() for day in rules.WEEKDAYS_BG))  # [isoweekday]: "Понеделник"
 
@@ -231,6 +232,7 @@ def dashboard(guardian_id: int, ctx: ChildContext, term: int | None = None) -> d
         "overall_css": grade_css(overall),
         "absences": absences(ctx, today),
         "timetable": timetable(ctx, today),
+        "timetable_changes": timetable_changes(ctx, today),
         "remarks": remarks(ctx),
         "health": health_notes(ctx, today),
         "coming": coming(ctx, today),

@@ -49,6 +49,7 @@ STAFF_USE_CASES = ",".join(
         "school_year",
         "topics",
         "homework",
+        "substitutions",
     )
 )
 

@@ -37,6 +37,7 @@ from models import StaffMembership
 from models import StaffRole
 from models import StaffUser
 from models import Student
+from models import TeacherAbsence
 from models import TimetableSlot
 from models import db
 from tests.conftest import csrf_from
@@ -188,6 +189,9 @@ def world(demo_app):
         "token": token,
         "invitation_id": invitation.id,
         "plan_topic_id": plan_topic.id,
+        "teacher_absence_id": db.session.scalar(
+            sa.select(TeacherAbsence.id).where(TeacherAbsence.school_id == 1)
+        ),
     }
 
 

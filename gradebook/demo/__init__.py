@@ -46,6 +46,7 @@ from gradebook.demo.loader import restore_after_bulk
 from gradebook.demo.school import DemoResult
 from gradebook.demo.school import build_school
 from gradebook.demo.topics import add_topics
+from gradebook.demo.substitutions import add_substitutions
 from gradebook.demo.year import PAST_YEAR_LEFT_REASON
 from models import School
 from models import StaffUser
@@ -154,6 +155,7 @@ def build_demo(
             )
             add_topics(result.schools[-1], today, result.counts)
             build_exams(result.schools[-1], today, link_grades=not bulk)
+            add_substitutions(result.schools[-1], today, bulk)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:

@@ -31,7 +31,8 @@ as ``def <endpoint>`` or as a table row naming ``"<endpoint>"``):
 - :mod:`~gradebook.views.admin_school`: the admin index, classes, subjects, curriculum, teachers;
 - :mod:`~gradebook.views.admin_timetable`: year settings and locks, non-school days, bells, slots;
 - :mod:`~gradebook.views.admin_school_year`: a new school year, the current year, the transition;
-- :mod:`~gradebook.views.staff_accounts`: staff accounts and invitations.
+- :mod:`~gradebook.views.staff_accounts`: staff accounts and invitations;
+- :mod:`~gradebook.views.substitutions`: teacher absences and substitutions.
 """
 
 from __future__ import annotations
@@ -62,5 +63,6 @@ def init_app(app: Flask) -> None:
     from gradebook.views import staff_accounts  # noqa: F401
     from gradebook.views import students  # noqa: F401
     from gradebook.views import topics  # noqa: F401
+    from gradebook.views import substitutions  # noqa: F401
 
     app.register_blueprint(bp)

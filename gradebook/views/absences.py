@@ -27,6 +27,7 @@ from gradebook.staff_base import post_table
 from gradebook.staff_base import reason_delete_routes
 from gradebook.staff_base import rows
 from gradebook.views import topics as topics_view
+from gradebook.substitutions import lesson_view
 from gradebook.views.common import WEEKDAYS_BG
 from gradebook.views.common import managed_class
 from gradebook.views.common import to_student_page
@@ -66,8 +67,6 @@ def _register_saved(marks: dict[int, str], counts: dict[str, int]) -> str:
 def lesson(slot_id: int) -> Any:
     me = actor()
     slot = core.get_in_school(TimetableSlot, slot_id, me.school_id)
-    if not absences_uc.can_take_register(me, slot):
-        abort(403)
     today = clock.today()
     if not request.values.get("date"):
         # the latest day (today or before) on which this lesson is in the timetable
@@ -79,6 +78,10 @@ def lesson(slot_id: int) -> Any:
         day = core.parse_date(date_text)
     except core.Invalid:
         day = today
+    if not (
+        absences_uc.can_take_register(me, slot) or absences_uc.can_take_register(me, slot, day)
+    ):
+        abort(403)
     form = CsrfForm()
     enrollments = core.active_enrollments(slot.class_id)
     status = 200
@@ -131,6 +134,7 @@ def lesson(slot_id: int) -> Any:
             existing=existing,
             is_admin=me.is_admin,
             **topics_view.page_context(me, slot, day, errors),
+            cover=lesson_view(slot, day),
         ),
         status,
     )

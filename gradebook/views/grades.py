@@ -21,6 +21,7 @@ from config import clock
 from gradebook import access
 from gradebook import core
 from gradebook import grades as grades_uc
+from gradebook import lesson_cover
 from gradebook import rules
 from gradebook.forms import CsrfForm
 from gradebook.forms import GradeEditForm
@@ -92,10 +93,22 @@ def _grid_context(curriculum: Curriculum, term: int) -> dict[str, Any]:
     }
 
 
-def _writable_curriculum(curriculum_id: int) -> tuple[core.Actor, Curriculum]:
+def _writable_curriculum(
+    curriculum_id: int, substitute_day: str | None = None
+) -> tuple[core.Actor, Curriculum]:
+    """The curriculum row whose grades the actor writes (else 403); with ``substitute_day``
+    (the grid's date) also the substitute of a lesson of that row on that day."""
     me = actor()
     curriculum = core.get_in_school(Curriculum, curriculum_id, me.school_id)
-    if not me.can_write_grades(curriculum):
+    if me.can_write_grades(curriculum):
+        return me, curriculum
+    try:
+        day = core.parse_date(substitute_day) if substitute_day else None
+    except core.Invalid:
+        day = None
+    if day is None or not lesson_cover.substitutes_curriculum(
+        me.school_id, me.staff_id, curriculum.id, day
+    ):
         abort(403)
     return me, curriculum
 
@@ -151,16 +164,16 @@ def _grade_table(
 @bp.route("/grid/<int:curriculum_id>", methods=["GET", "POST"])
 @access.staff_required
 def grid(curriculum_id: int) -> Any:
-    me, curriculum = _writable_curriculum(curriculum_id)
-    year = curriculum.school_class.school_year
     today = clock.today()
+    date_text = request.values.get("date") or today.isoformat()
+    me, curriculum = _writable_curriculum(curriculum_id, date_text)
+    year = curriculum.school_class.school_year
     term = request.args.get("term", type=rules.term_number) or year.term_of(
         min(today, year.ends_on)
     )
     if term not in (1, 2):
         term = 1
     kind = request.form.get("kind", "current")
-    date_text = request.form.get("date") or today.isoformat()
     return _grade_table(
         me,
         curriculum,

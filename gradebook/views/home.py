@@ -17,6 +17,7 @@ from gradebook import absences as absences_uc
 from gradebook import access
 from gradebook import core
 from gradebook import rules
+from gradebook import substitutions as subs_uc
 from gradebook.forms import CsrfForm
 from gradebook.school_day import school_day
 from gradebook.staff_base import actor
@@ -108,6 +109,7 @@ def index() -> Any:
         school_names=school_names,
         switch_form=CsrfForm(),
         day=school_day(me.school_id, year, today) if me.is_admin else None,
+        cover_day=subs_uc.teacher_day(me, today, slots),
     )
 
 
