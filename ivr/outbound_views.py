@@ -1,0 +1,174 @@
+"""The outbound calls' Twilio webhooks (blueprint "outbound", prefix /ivr/out), named in each
+``calls.create`` with the call's row id:
+
+* ``POST /ivr/out/answer?oc=<id>`` — the call was answered (``AnsweredBy`` from machine
+  detection): the greeting and the message, or the short message for a machine;
+* ``POST /ivr/out/step?oc=<id>&n=<k>`` — a key (or silence) in the menu; ``n`` numbers the steps,
+  so that a Twilio retry of the same request gets the same answer and counts nothing twice;
+* ``POST /ivr/out/status?oc=<id>`` — the status callbacks (initiated, ringing, answered,
+  completed / busy / no-answer / failed), taken forward only.
+
+Every request is signature-checked (403 otherwise), names a row whose CallSid it carries (else
+a polite hang-up or an empty answer), and is answered with TwiML, also when anything inside
+fails (an apology and a hang-up).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import request
+from flask import url_for
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import outbound
+from ivr import outbound_flow as flow
+from ivr import twiml
+from ivr import urgent
+from ivr.speech import ensure_no_digits
+from models import db
+from prompts.catalog import PROMPTS
+from security import twilio_signed
+
+log = logging.getLogger("belezhnik.ivr.outbound")
+
+bp = Blueprint("outbound", __name__, url_prefix="/ivr/out")
+WEBHOOKS = {"outbound.answer", "outbound.step", "outbound.status"}
+GATHER_SECONDS = 6
+
+
+def init_app(app: Flask) -> None:
+    from extensions import csrf
+
+    csrf.exempt(bp)  # Twilio signatures protect these
+    app.register_blueprint(bp)
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/xml")
+
+
+def _voice() -> tuple[str, str]:
+    cfg = current_app.config
+    return (cfg.get("TTS_VOICE") or twiml.DEFAULT_VOICE, cfg.get("TTS_LANGUAGE") or "bg-BG")
+
+
+def _forbidden() -> Response:
+    return _xml(twiml.empty(), 403)
+
+
+def _apology() -> Response:
+    voice, language = _voice()
+    return _xml(twiml.say_and_hang_up(PROMPTS["error"], voice=voice, language=language))
+
+
+def render(answer: flow.Step, action: str) -> str:
+    """The TwiML of one flow step: speech inside a one-key gather (keys interrupt it), or
+    speech and a hang-up."""
+    voice, language = _voice()
+    response = VoiceResponse()
+    target: Any = response
+    if answer.gather:
+        target = response.gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=GATHER_SECONDS,
+            action=action,
+            method="POST",
+            action_on_empty_result=True,
+        )
+    for text in answer.speech:
+        target.say(ensure_no_digits(text), voice=voice, language=language)
+    if not answer.gather:
+        response.hangup()
+    return str(response.to_xml())
+
+
+def _call_id() -> int | None:
+    value = request.args.get("oc", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _run(event: flow.Event, step_no: int) -> Response:
+    params = request.form.to_dict(flat=True)
+    call_id = _call_id()
+    try:
+        row = outbound.matching_call(call_id, params) if call_id is not None else None
+        if row is None:
+            log.warning("outbound webhook for unknown call %s (%s)", call_id, params.get("CallSid"))
+            db.session.rollback()
+            return _apology()
+        if step_no <= row.flow_step and row.last_twiml:  # Twilio repeated a request
+            db.session.rollback()
+            return _xml(row.last_twiml)
+        if isinstance(event, flow.Answered) and params.get("AnsweredBy"):
+            row.answered_by = params["AnsweredBy"][:30]
+        state = dict(row.flow_state or {})
+        answer = flow.step(urgent.script_for(row), state, event)
+        body = render(answer, url_for("outbound.step", oc=row.id, n=step_no + 1))
+        new_state = dict(answer.state)
+        if answer.outcome:
+            new_state["outcome"] = answer.outcome
+            if answer.outcome != flow.MACHINE:
+                urgent.keypad_answer(row, answer.outcome)
+        elif state.get("outcome"):
+            new_state["outcome"] = state["outcome"]
+        row.flow_state = new_state
+        row.flow_step = step_no
+        row.last_twiml = body
+        if row.call_status in (None, "queued", "initiated", "ringing"):
+            row.call_status = "in-progress"
+        db.session.commit()
+        return _xml(body)
+    except Exception:  # never a 500: Twilio would read it out in English
+        log.exception("outbound call step failed (call %s)", call_id)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            log.exception("rollback failed")
+        return _apology()
+
+
+@bp.post("/answer")
+@twilio_signed(_forbidden)
+def answer() -> Response:
+    return _run(flow.Answered(request.form.get("AnsweredBy", "")), 1)
+
+
+@bp.post("/step")
+@twilio_signed(_forbidden)
+def step() -> Response:
+    value = request.args.get("n", "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
+    if number < 2:
+        return _apology()
+    digits = request.form.get("Digits", "")
+    event: flow.Event = flow.Key(digits) if digits else flow.Quiet()
+    return _run(event, number)
+
+
+@bp.post("/status")
+@twilio_signed(_forbidden)
+def status() -> Response:
+    params = request.form.to_dict(flat=True)
+    call_id = _call_id()
+    try:
+        row = outbound.matching_call(call_id, params) if call_id is not None else None
+        if row is None:
+            log.warning("status callback for unknown call %s (%s)", call_id, params.get("CallSid"))
+            db.session.rollback()
+        else:
+            outbound.record_status(row, params)
+            db.session.commit()
+    except Exception:
+        log.exception("outbound status callback failed")
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            log.exception("rollback failed")
+    return _xml(twiml.empty())
