@@ -1,4 +1,4 @@
-""""Your child is not at school": the scheduler's job that starts one urgent notice per family
+""" "Your child is not at school": the scheduler's job that starts one urgent notice per family
 for children absent (unexcused) from today's first lessons, and what the school hears back.
 
 At the school's time (``OutboundSettings.absence_call_time``, default 10:00, so that lates are
@@ -139,7 +139,9 @@ def absent_today(school_id: int, now_local: dt.datetime) -> dict[int, dict[str, 
         first = firsts.get(entry["class_id"], min(periods))
         if first not in periods:
             continue  # at school for the first lesson: not "not at school"
-        ended = [p for p in periods if bells.get((entry["shift"], p), dt.time(0)) <= now_local.time()]
+        ended = [
+            p for p in periods if bells.get((entry["shift"], p), dt.time(0)) <= now_local.time()
+        ]
         if first not in ended:
             continue  # never before the lesson ended
         if covered_by_parent_note(student_id, school_id, day):
@@ -186,8 +188,10 @@ def _families(student_ids: Iterable[int], school_id: int) -> list[tuple[list[int
 def _sms_text(absent: list[dict[str, Any]]) -> str:
     names = [a["name"] for a in absent]
     periods = sorted({p for a in absent for p in a["periods"]})
-    lessons = " и ".join(f"{p}." for p in periods) if len(periods) <= 2 else (
-        ", ".join(f"{p}." for p in periods[:-1]) + f" и {periods[-1]}."
+    lessons = (
+        " и ".join(f"{p}." for p in periods)
+        if len(periods) <= 2
+        else (", ".join(f"{p}." for p in periods[:-1]) + f" и {periods[-1]}.")
     )
     verb = "не е на училище" if len(names) == 1 else "не са на училище"
     return f"{' и '.join(names)} {verb} днес ({lessons} час)"
@@ -280,9 +284,8 @@ def still_absent(notice: OutboundNotice) -> bool:
 def tell_school(notice: OutboundNotice) -> int:
     """Key 2: the class teacher of each child and the duty contact are told at once (in the
     caller's transaction). Returns the number of messages queued."""
-    from notify.outbox import enqueue_direct
-
     from ivr.urgent import settings_of
+    from notify.outbox import enqueue_direct
 
     settings = settings_of(notice.school_id)
     answered = (notice.answer_at or clock.utc_naive()).replace(tzinfo=dt.UTC).astimezone(TZ)
@@ -302,7 +305,9 @@ def tell_school(notice: OutboundNotice) -> int:
             f"Родителят на {student.first_name} {student.last_name} ({klass.name}) не знае за "
             f"отсъствието днес ({lessons} час); отговор в {answered:%H:%M}"
         )
-        teacher = db.session.get(StaffUser, klass.class_teacher_id) if klass.class_teacher_id else None
+        teacher = (
+            db.session.get(StaffUser, klass.class_teacher_id) if klass.class_teacher_id else None
+        )
         if teacher is not None and teacher.active:
             targets.append((Channel.EMAIL, teacher.email, text))
             if teacher.phone:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -421,16 +422,31 @@ def finish(row: OutboundCall, status: str, duration: Any, error: str) -> None:
 
 
 # --- the worker's pass ---------------------------------------------------------------------------
-def run_pass(worker: str, limit: int = 20, client: Any | None = None) -> int:
+def run_pass(worker: str, limit: int | None = None, client: Any | None = None) -> int:
     """Advance due notices, reconcile, claim and place: one pass (called by notify worker).
-    Returns the number of calls placed or settled."""
+    A pass claims about two seconds' worth of calls at the account's rate, so that the SMS
+    and e-mail of the same worker wait no longer. Returns the number of calls placed or
+    settled."""
     from ivr import urgent
     from ivr.reconcile import twilio_client
 
     urgent.advance_due()
+    open_calls = db.session.scalar(
+        sa.select(OutboundCall.id)
+        .where(
+            OutboundCall.status.in_(
+                [CallRowStatus.PENDING, CallRowStatus.SENDING, CallRowStatus.UNKNOWN,
+                 CallRowStatus.PLACED]
+            )
+        )
+        .limit(1)
+    )  # fmt: skip
+    db.session.rollback()
+    if open_calls is None:
+        return 0
     client = client if client is not None else twilio_client()
     done = reconcile(client)
-    for call_id in claim(worker, limit):
+    for call_id in claim(worker, limit or max(1, math.ceil(calls_per_second() * 2))):
         if place(call_id, worker, client) is not None:
             done += 1
     return done

@@ -181,7 +181,9 @@ def _sms_text(notice: OutboundNotice) -> str:
     return str(notice.payload.get("sms") or notice.payload.get("text") or "")
 
 
-def _enqueue(notice: OutboundNotice, guardian: Guardian, channel: Channel, now: dt.datetime) -> None:
+def _enqueue(
+    notice: OutboundNotice, guardian: Guardian, channel: Channel, now: dt.datetime
+) -> None:
     from notify.outbox import enqueue_direct
 
     address = guardian.phone if channel is Channel.SMS else guardian.email
