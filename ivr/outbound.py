@@ -64,11 +64,17 @@ def _from_number() -> str:
 
 
 # --- the shared rate ------------------------------------------------------------------------------
+def _real_now() -> dt.datetime:
+    """The rate is kept on the machine's real clock (never the app's frozen test clock); the
+    workers' hosts keep their clocks in sync (NTP)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def take_slot(now: dt.datetime | None = None) -> dt.datetime:
     """The moment this worker may start its next call, and the shared slot moved on by one
     interval. The slot row is locked while it moves, so two workers never get the same moment;
     commits."""
-    now = now or clock.utc_naive()
+    now = now or _real_now()
     query = sa.select(CallRateSlot).where(CallRateSlot.key == RATE_KEY)
     if _pg():
         query = query.with_for_update()
@@ -94,7 +100,7 @@ def take_slot(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _wait_until(slot: dt.datetime, sleep: Callable[[float], None]) -> None:
-    delay = (slot - clock.utc_naive()).total_seconds()
+    delay = (slot - _real_now()).total_seconds()
     if delay > 0:
         sleep(delay)
 
