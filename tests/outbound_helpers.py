@@ -120,15 +120,15 @@ def guardian(*students: Student, phone: str, email: str | None = None) -> Guardi
 
 
 def use_fake(app: Flask, fake: FakeTwilio, **extra: Any) -> None:
-    app.config.update(
-        TWILIO_ACCOUNT_SID=SID,
-        TWILIO_API_BASE=fake.base_url,
-        TWILIO_TIMEOUT=5,
-        INFO_PHONE_NUMBER=INFO,
-        OUTBOUND_CALLS_PER_SECOND=1000,  # the rate has its own test
-        NOW=AT,
-        **extra,
-    )
+    settings: dict[str, Any] = {
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_API_BASE": fake.base_url,
+        "TWILIO_TIMEOUT": 5,
+        "INFO_PHONE_NUMBER": INFO,
+        "OUTBOUND_CALLS_PER_SECOND": 1000,  # the rate has its own test
+        "NOW": AT,
+    }
+    app.config.update({**settings, **extra})
 
 
 def poster(app: Flask) -> Callable[[str, dict[str, str]], tuple[int, str]]:
