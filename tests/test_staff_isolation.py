@@ -130,6 +130,10 @@ def world(demo_app):
                                  role=StaffRole.TEACHER, token_hash=staff_accounts.token_hash(token),
                                  expires_at=dt.datetime(2099, 1, 1))  # fmt: skip
     db.session.add(invitation)
+    from models import VoiceBroadcast  # issue 15: a school-wide voice message of school 1
+
+    broadcast = VoiceBroadcast(school_id=1, text=SECRET_TEXT, families=1)
+    db.session.add(broadcast)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -160,6 +164,7 @@ def world(demo_app):
         "year_id": klass.school_year_id,
         "token": token,
         "invitation_id": invitation.id,
+        "broadcast_id": broadcast.id,
     }
 
 
