@@ -329,6 +329,13 @@ def tell_school(notice: OutboundNotice) -> int:
     return queued
 
 
+def answers_for_page(
+    school_id: int, student_ids: Iterable[int], day: dt.date | None = None
+) -> dict[int, dict[str, Any]]:
+    """:func:`answers` for a template (``outbound_answers``; ``day`` None: today)."""
+    return answers(school_id, day or clock.today(), student_ids)
+
+
 def answers(school_id: int, day: dt.date, student_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The day's "not at school" call of each child: ``{student_id: {state, answer, at,
     result}}`` — for the lesson register and the class teacher's page."""

@@ -47,6 +47,10 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(bp)  # Twilio signatures protect these
     app.register_blueprint(bp)
+    from ivr.absence_calls import answers_for_page
+
+    # the lesson register and the class teacher's page show the day's calls and answers
+    app.add_template_global(answers_for_page, "outbound_answers")
 
 
 def _xml(body: str, status: int = 200) -> Response:

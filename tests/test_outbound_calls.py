@@ -448,3 +448,27 @@ def test_invalid_number_fails_and_the_notice_moves_on(app: Flask, fake: FakeTwil
     (call,) = calls()
     assert call.status.value == "failed" and call.result == "failed"
     assert notices()[0].waiting_call_id is None
+
+
+def test_the_answer_shows_in_the_lesson_register_and_the_class_teachers_page(
+    app: Flask, fake: FakeTwilio
+) -> None:
+    from models import SchoolClass
+    from models import StaffUser
+    from models import TimetableSlot
+    from tests.conftest import login_staff
+
+    one_family()
+    fake.scenarios[MAMA] = ["human:2"]
+    start_day(app)
+    run(app, fake)
+    klass = db.session.scalar(db.select(SchoolClass))
+    assert klass is not None
+    teacher = db.session.get(StaffUser, klass.class_teacher_id)
+    slot = db.session.scalar(db.select(TimetableSlot).where(TimetableSlot.period == 1))
+    assert teacher is not None and slot is not None
+    client = app.test_client()
+    assert login_staff(client, teacher.email).status_code == 302
+    for url in (f"/staff/classes/{klass.id}/overview", f"/staff/lesson/{slot.id}?date=2026-11-25"):
+        html = client.get(url).get_data(as_text=True)
+        assert "родителят не е знаел" in html and "25.11.2026 10:05" in html, url
