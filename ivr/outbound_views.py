@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(bp)  # Twilio signatures protect these
     app.register_blueprint(bp)
+    csrf.exempt(sim)  # JSON from the signed-in staff's simulator page, as /ivr/simulator/api
+    app.register_blueprint(sim)
     from ivr.absence_calls import answers_for_page
 
     # the lesson register and the class teacher's page show the day's calls and answers
@@ -176,3 +178,88 @@ def status() -> Response:
         except Exception:  # noqa: BLE001
             log.exception("rollback failed")
     return _xml(twiml.empty())
+
+
+# --- the phone simulator rings for outbound calls (development; staff only) ----------------------
+sim = Blueprint("outbound_sim", __name__, url_prefix="/ivr/simulator/outbound")
+SIM_OPS = {"answer", "machine", "press", "silence", "busy", "no-answer", "hangup"}
+
+
+def _sim_allowed() -> bool:
+    from gradebook.access import current_staff
+
+    return bool(current_app.config.get("IVR_SIMULATOR")) and current_staff() is not None
+
+
+def _ringing_query(school_id: int | None) -> Any:
+    import sqlalchemy as sa
+
+    from models import OutboundCall
+
+    return sa.select(OutboundCall).where(
+        OutboundCall.school_id == school_id,
+        OutboundCall.call_sid.startswith(outbound.SIMULATED_PREFIX),
+        OutboundCall.status == "placed",
+    )
+
+
+@sim.get("")
+def sim_ringing() -> Any:
+    """The school's simulated calls that ring or are in progress (the page polls this)."""
+    from flask import abort
+    from flask import jsonify
+
+    from gradebook.access import current_school_id
+
+    if not _sim_allowed():
+        abort(404)
+    rows = db.session.scalars(_ringing_query(current_school_id()).limit(20)).all()
+    return jsonify(
+        [{"id": r.id, "to": r.to_number, "status": r.call_status, "round": r.round} for r in rows]
+    )
+
+
+@sim.post("/<int:call_id>")
+def sim_call(call_id: int) -> Any:
+    """Play Twilio's part for one simulated outbound call: answer it (a person or a machine),
+    press keys, stay silent, or end it (busy, no answer, hang up) — signed webhooks, as Twilio."""
+    from flask import abort
+    from flask import jsonify
+
+    from gradebook.access import current_school_id
+    from ivr.client import FlaskTransport
+    from ivr.client import PhoneCall
+    from models import OutboundCall
+
+    if not _sim_allowed():
+        abort(404)
+    row = db.session.scalar(_ringing_query(current_school_id()).where(OutboundCall.id == call_id))
+    data: Any = request.get_json(silent=True)
+    op = data.get("op") if isinstance(data, dict) else None
+    if row is None or op not in SIM_OPS:
+        return jsonify({"error": "Няма такова обаждане."}), 404
+    phone = PhoneCall(
+        FlaskTransport(current_app),
+        from_number=str(current_app.config.get("INFO_PHONE_NUMBER") or ""),
+        to_number=row.to_number,
+        call_sid=row.call_sid,
+    )
+    status_path = url_for("outbound.status", oc=row.id)
+    if op in ("busy", "no-answer", "hangup"):
+        final = "completed" if op == "hangup" else op
+        phone._send(status_path, phone._params({"CallStatus": final}))
+        return jsonify({"said": [], "hung_up": True})
+    if op in ("answer", "machine"):
+        by = "human" if op == "answer" else "machine_end_beep"
+        phone._send(status_path, phone._params({"CallStatus": "in-progress", "AnsweredBy": by}))
+        turn = phone._exchange(
+            url_for("outbound.answer", oc=row.id), phone._params({"AnsweredBy": by})
+        )
+    else:
+        digits = str(data.get("digits") or "")[:1] if op == "press" else ""
+        path = url_for("outbound.step", oc=row.id, n=row.flow_step + 1)
+        db.session.rollback()
+        turn = phone._exchange(path, phone._params({"Digits": digits}))
+    if turn.hung_up:
+        phone._send(status_path, phone._params({"CallStatus": "completed", "CallDuration": "20"}))
+    return jsonify({"said": turn.said, "hung_up": turn.hung_up, "gather": turn.gather is not None})

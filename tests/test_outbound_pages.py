@@ -110,3 +110,39 @@ def test_teachers_and_other_schools_get_nothing(demo_app: Flask, demo_client: Fl
                     {"text": "Опит", "class_ids": other_class, "action": "send"})  # fmt: skip
     assert foreign.status_code == 422  # not a choice of this school's form
     assert "Тайно съобщение" not in demo_client.get(PAGE).get_data(as_text=True)
+
+
+def test_the_phone_simulator_rings_for_a_demo_parent(
+    demo_app: Flask, demo_client: FlaskClient
+) -> None:
+    demo_app.config.update(IVR_SIMULATOR=True, OUTBOUND_CALLS_PER_SECOND=1000)
+    assert demo_client.get("/ivr/simulator/outbound").status_code == 404  # signed out
+    login_staff(demo_client, "direktor@sou1.demo.bg")
+    klass = db.session.scalar(sa.select(SchoolClass).where(SchoolClass.school_id == 1).limit(1))
+    assert klass is not None
+    text = "Утре учениците излизат по-рано."
+    _post(demo_client, f"{PAGE}/broadcast", {"text": text, "class_ids": klass.id, "action": "send"})
+    outbound.run_pass("w1", limit=1000)
+    page = demo_client.get("/ivr/simulator")
+    assert "Входящи обаждания от Бележник" in page.get_data(as_text=True)
+    ringing = demo_client.get("/ivr/simulator/outbound").get_json()
+    assert ringing and ringing[0]["status"] == "ringing"
+    call_id = ringing[0]["id"]
+    answered = demo_client.post(f"/ivr/simulator/outbound/{call_id}", json={"op": "answer"})
+    said = " ".join(answered.get_json()["said"])
+    assert text in said and "натиснете едно" in said
+    pressed = demo_client.post(
+        f"/ivr/simulator/outbound/{call_id}", json={"op": "press", "digits": "1"}
+    ).get_json()
+    assert pressed["hung_up"] and "Благодарим" in " ".join(pressed["said"])
+    db.session.expire_all()
+    call = db.session.get(OutboundCall, call_id)
+    assert call is not None and call.status.value == "ended" and call.result == "reached"
+    notice = db.session.get(OutboundNotice, call.notice_id)
+    assert notice is not None and notice.state.value == "reached"
+    # another school's staff sees none of it
+    demo_client.post("/staff/logout")
+    login_staff(demo_client, "direktor@sou2.demo.bg")
+    assert demo_client.get("/ivr/simulator/outbound").get_json() == []
+    other = demo_client.post(f"/ivr/simulator/outbound/{call_id}", json={"op": "busy"})
+    assert other.status_code == 404
