@@ -25,6 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import clock
+from ivr import absence_checks
+from ivr import call_settings
 from ivr import escalation
 from ivr import outbound_flow
 from models import Channel
@@ -35,30 +37,12 @@ from models import NoticeState
 from models import NotifyEvent
 from models import OutboundCall
 from models import OutboundNotice
-from models import OutboundSettings
 from models import School
 from models import db
 from notify.timing import DEFAULT_QUIET
 from notify.timing import defer_quiet
 
 log = logging.getLogger("belezhnik.ivr.outbound")
-
-
-def settings_of(school_id: int) -> OutboundSettings:
-    """The school's outbound settings (the defaults, not stored, when it has none)."""
-    row = db.session.scalar(
-        sa.select(OutboundSettings).where(OutboundSettings.school_id == school_id)
-    )
-    if row is None:
-        row = OutboundSettings(
-            school_id=school_id,
-            absence_call_time=dt.time(10, 0),
-            absence_calls=True,
-            duty_name="",
-            retry_rounds=3,
-            retry_minutes=10,
-        )
-    return row
 
 
 def _quiet(school_id: int) -> tuple[dt.time, dt.time]:
@@ -115,7 +99,7 @@ def start_notice(
 ) -> OutboundNotice | None:
     """A new notice with its plan (None when no guardian can be reached by any channel).
     In the caller's transaction."""
-    settings = settings_of(school_id)
+    settings = call_settings.settings_of(school_id)
     contacts = family_contacts(guardian_ids)
     make = escalation.voice_only_plan if voice_only else escalation.plan
     steps = make(contacts, rounds=settings.retry_rounds, gap_minutes=settings.retry_minutes)
@@ -168,9 +152,7 @@ def still_needed(call: OutboundCall) -> bool:
     if notice is None or notice.state is not NoticeState.ACTIVE:
         return False
     if notice.purpose is NoticePurpose.NOT_AT_SCHOOL:
-        from ivr import absence_calls
-
-        if not absence_calls.still_absent(notice):
+        if not absence_checks.still_absent(notice):
             notice.state = NoticeState.CANCELLED
             notice.waiting_call_id = None
             return False
@@ -337,9 +319,7 @@ def keypad_answer(call: OutboundCall, outcome: str) -> None:
     if outcome in (outbound_flow.KNOWN, outbound_flow.NOT_KNOWN, outbound_flow.HEARD):
         acknowledge(notice, call.guardian_id, "keypad" if notice.answer else "voice")
     if outcome == outbound_flow.NOT_KNOWN and notice.purpose is NoticePurpose.NOT_AT_SCHOOL:
-        from ivr import absence_calls
-
-        absence_calls.tell_school(notice)
+        absence_checks.tell_school(notice)
 
 
 def spoken_name(name: str) -> str:

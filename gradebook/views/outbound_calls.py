@@ -35,7 +35,7 @@ from gradebook.views.admin_common import admin_route
 from gradebook.views.admin_common import classes
 from ivr import broadcasts
 from ivr import outbound
-from ivr import urgent
+from ivr.call_settings import settings_of
 from models import Student
 
 
@@ -62,7 +62,7 @@ def _broadcast_form(school_id: int) -> BroadcastForm:
 
 
 def _settings_form(school_id: int) -> CallSettingsForm:
-    current = urgent.settings_of(school_id)
+    current = settings_of(school_id)
     form = CallSettingsForm(obj=current if request.method == "GET" else None)
     return form
 
