@@ -472,3 +472,14 @@ def test_the_answer_shows_in_the_lesson_register_and_the_class_teachers_page(
     for url in (f"/staff/classes/{klass.id}/overview", f"/staff/lesson/{slot.id}?date=2026-11-25"):
         html = client.get(url).get_data(as_text=True)
         assert "родителят не е знаел" in html and "25.11.2026 10:05" in html, url
+
+
+def test_absence_calls_command_starts_the_day(app: Flask, fake: FakeTwilio) -> None:
+    one_family()
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["ivr", "absence-calls", "--at", "09:00"])
+    assert early.exit_code == 0 and early.output.startswith("0 notice(s)")
+    result = runner.invoke(args=["ivr", "absence-calls", "--at", "10:05"])
+    assert result.exit_code == 0 and result.output.startswith("1 notice(s)")
+    bad = runner.invoke(args=["ivr", "absence-calls", "--at", "25:99"])
+    assert bad.exit_code != 0 and "HH:MM" in bad.output
