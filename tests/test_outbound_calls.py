@@ -483,3 +483,17 @@ def test_absence_calls_command_starts_the_day(app: Flask, fake: FakeTwilio) -> N
     assert result.exit_code == 0 and result.output.startswith("1 notice(s)")
     bad = runner.invoke(args=["ivr", "absence-calls", "--at", "25:99"])
     assert bad.exit_code != 0 and "HH:MM" in bad.output
+
+
+def test_an_sms_reply_through_the_webhook_stops_the_notice(app: Flask, fake: FakeTwilio) -> None:
+    one_family()
+    fake.scenarios[MAMA] = ["busy"]
+    start_day(app)
+    run(app, fake)
+    reply = signed_post(app.test_client(), "/notify/sms-inbound", {"From": MAMA, "Body": "Знам"})
+    assert reply.status_code == 200
+    db.session.expire_all()
+    (notice,) = notices()
+    assert notice.state is NoticeState.REACHED and notice.reached_how == "sms_reply"
+    other = signed_post(app.test_client(), "/notify/sms-inbound", {"From": TATE, "Body": "?"})
+    assert other.status_code == 200
