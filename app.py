@@ -50,6 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 TWILIO_WEBHOOKS = {"ivr.voice", "ivr.step", "ivr.status", "notify.sms_status", "notify.sms_inbound"}
+TWILIO_WEBHOOKS |= {"outbound.answer", "outbound.step", "outbound.status"}  # ivr/outbound_views
 
 
 class RowIdConverter(IntegerConverter):
@@ -97,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     public_pages.init_app(app)  # the accessibility statement and the privacy notice
 
     from gradebook import views as gradebook_views
+    from ivr import outbound_views
     from ivr import views as ivr_views
     from notify import views as notify_views
     from onboarding import views as onboarding_views
@@ -104,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for part in (portal_views, gradebook_views, ivr_views, notify_views, onboarding_views):
         part.init_app(app)
+    outbound_views.init_app(app)  # the outbound calls' webhooks (/ivr/out/…)
 
     from cli import register_cli
 

@@ -67,6 +67,14 @@ from tables.people import StaffInvitation
 from tables.people import StaffMembership
 from tables.people import StaffUser
 from tables.people import Student
+from tables.outbound import CallRateSlot
+from tables.outbound import CallRowStatus
+from tables.outbound import NoticePurpose
+from tables.outbound import NoticeState
+from tables.outbound import OutboundCall
+from tables.outbound import OutboundNotice
+from tables.outbound import OutboundSettings
+from tables.outbound import VoiceBroadcast
 from tables.phone import CallSession
 from tables.school import BellTime
 from tables.school import ClassesEnd
@@ -93,6 +101,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "BellTime",
+    "CallRateSlot",
+    "CallRowStatus",
     "CallSession",
     "Channel",
     "ClassesEnd",
@@ -120,6 +130,12 @@ __all__ = [
     "MessageThread",
     "NAMING_CONVENTION",
     "NonSchoolDay",
+    "NoticePurpose",
+    "NoticeState",
+    "OutboundCall",
+    "OutboundNotice",
+    "OutboundSettings",
+    "VoiceBroadcast",
     "NotificationOutbox",
     "NotificationPreference",
     "NotifyEvent",

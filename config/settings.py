@@ -122,6 +122,12 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", ""),
         "TWILIO_TIMEOUT": float(env.get("TWILIO_TIMEOUT", "10")),
         "INFO_PHONE_NUMBER": env.get("INFO_PHONE_NUMBER", "+35924001234"),
+        # Outbound calls (ivr/outbound.py): placed from INFO_PHONE_NUMBER; the account's calls per
+        # second (Twilio's default 1) kept by all workers together; the ring timeout in seconds;
+        # Twilio's machine detection ("Enable" or "DetectMessageEnd").
+        "OUTBOUND_CALLS_PER_SECOND": float(env.get("OUTBOUND_CALLS_PER_SECOND", "1")),
+        "OUTBOUND_RING_TIMEOUT": int(env.get("OUTBOUND_RING_TIMEOUT", "30")),
+        "OUTBOUND_MACHINE_DETECTION": env.get("OUTBOUND_MACHINE_DETECTION", "Enable"),
         "TTS_VOICE": env.get("TTS_VOICE", "Google.bg-BG-Standard-A"),
         "TTS_LANGUAGE": env.get("TTS_LANGUAGE", "bg-BG"),
         "PROMPTS_AUDIO_DIR": env.get("PROMPTS_AUDIO_DIR", str(ROOT / "prompts" / "audio")),

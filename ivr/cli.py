@@ -60,3 +60,24 @@ def call_command(from_number: str, to_number: str | None, url: str | None) -> No
             click.echo("— затворихте —")
             return
         turn = call.press(keys) if keys else call.silence()
+
+
+@ivr_cli.command("absence-calls")
+@click.option("--at", "at", default=None, help="Run as if it were this time today (HH:MM).")
+@with_appcontext
+def absence_calls_command(at: str | None) -> None:
+    """Start today's "not at school" calls now (what the scheduler does each minute)."""
+    import datetime as dt
+
+    from config import clock
+    from ivr.absence_calls import absence_call_job
+
+    now = clock.now()
+    if at:
+        try:
+            moment = dt.time.fromisoformat(at)
+        except ValueError as exc:
+            raise click.BadParameter("use HH:MM, e.g. 10:05", param_hint="--at") from exc
+        now = now.replace(hour=moment.hour, minute=moment.minute, second=0, microsecond=0)
+    started = absence_call_job(now)
+    click.echo(f"{started} notice(s) started; a notify worker places the calls.")

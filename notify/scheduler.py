@@ -16,6 +16,9 @@ Jobs (all idempotent, so a double run does no harm):
 * ``reconcile`` every minute: stale ``sending`` rows of dead workers, ``unknown`` outcomes.
 * ``reconcile_calls`` every 5 minutes: phone calls whose status callback was lost (Twilio does
   not retry it) get their end from Twilio's REST API, or "unknown" (``ivr.reconcile``).
+* ``absence_calls`` every minute: "your child is not at school" — at each school's time
+  (default 10:00) one urgent notice per family of the pupils absent from the first lessons
+  (``ivr.absence_calls``); the notices' further steps are taken by every worker pass.
 * ``purge_uploads`` hourly: uploaded list files older than ``UPLOAD_RETENTION_HOURS``
   (``onboarding.uploads``).
 * ``purge_attempts`` hourly: guessing counters of windows over a day old (``throttle.purge``).
@@ -142,6 +145,12 @@ def _reconcile_calls() -> None:
     reconcile_calls()
 
 
+def _absence_calls() -> None:
+    from ivr.absence_calls import absence_call_job
+
+    absence_call_job()
+
+
 def _purge_attempts() -> None:
     import throttle
 
@@ -174,6 +183,9 @@ def add_jobs(scheduler: Any, app: Flask) -> None:
     )
     scheduler.add_job(
         _in_context(app, _reconcile_calls), "interval", minutes=5, id="reconcile_calls", **options
+    )
+    scheduler.add_job(
+        _in_context(app, _absence_calls), "interval", minutes=1, id="absence_calls", **options
     )
     from onboarding.uploads import purge_job  # uploaded lists left behind (UPLOAD_RETENTION_HOURS)
 

@@ -76,6 +76,10 @@ def sms_inbound() -> Response:
     if word in START_WORDS:
         operations.set_stop_all(sender, False)
         return _twiml("Izvestiyata ot Belezhnik sa vazstanoveni.")
+    from ivr.urgent import acknowledge_by_phone  # a reply stops today's urgent notices (issue 15)
+
+    if acknowledge_by_phone(sender):
+        db.session.commit()
     return _twiml()
 
 

@@ -89,6 +89,7 @@ class Stats:
     reconciled_sent: int = 0
     reconciled_resend: int = 0
     digests: int = 0
+    calls: int = 0  # outbound calls placed or settled (ivr/outbound.py)
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: Stats) -> None:
@@ -203,6 +204,13 @@ def _provider_down(stats: Stats) -> bool:
     the loop pauses as if idle, so a large backlog is not fired at a failing provider one batch
     after another (each row has its own backoff; this bounds the rate across rows)."""
     return stats.claimed > 0 and stats.sent == 0 and stats.retried + stats.unknown == stats.claimed
+
+
+def _outbound_calls(name: str) -> int:
+    """The voice channel's pass (urgent notices' steps, placing calls at the shared rate)."""
+    from ivr.outbound import run_pass
+
+    return run_pass(name)
 
 
 class Worker:
@@ -429,6 +437,7 @@ class Worker:
         self.reconcile(stats)
         stats.digests += fold_digests()
         self.send_many(self.claim(stats), stats)
+        stats.calls += _outbound_calls(self.name)
         return stats
 
     def drain(self, max_passes: int = 1000) -> Stats:
@@ -439,7 +448,7 @@ class Worker:
             total.add(stats)
             total.errors += stats.errors
             settled = stats.reconciled_sent + stats.reconciled_resend
-            if stats.claimed == 0 and stats.digests == 0 and settled == 0:
+            if stats.claimed == 0 and stats.digests == 0 and settled == 0 and stats.calls == 0:
                 break  # (a pass looks up at most 20 unknown rows: go on while it settles some)
         return total
 
@@ -455,7 +464,7 @@ class Worker:
                 stop.wait(5)
                 continue
             db.session.remove()  # a fresh session (and connection checkout) per pass
-            if stats.claimed == 0 or _provider_down(stats):
+            if (stats.claimed == 0 and stats.calls == 0) or _provider_down(stats):
                 stop.wait(idle_seconds)
         if self._executor is not None:
             self._executor.shutdown(wait=True)

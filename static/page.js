@@ -6,7 +6,9 @@
    - a .table-wrap whose table is wider than the screen (a phone) scrolls sideways: it becomes
      reachable by keyboard (tabindex 0) and is named after its table's caption or the heading above it (WCAG 2.1.1);
    - a <textarea maxlength> shows how many characters are used of how many, announced politely,
-     so that a pasted text the browser cuts at the limit does not go unnoticed. */
+     so that a pasted text the browser cuts at the limit does not go unnoticed;
+   - an element with data-refresh="SECONDS" reloads the page after that many seconds while its
+     <input data-refresh-toggle> stays ticked (a live round of calls; WCAG 2.2.1: it can be stopped). */
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {
@@ -64,5 +66,13 @@
     }
     area.addEventListener("input", update);
     update();
+  });
+  document.querySelectorAll("[data-refresh]").forEach(function (box) {
+    var seconds = parseInt(box.getAttribute("data-refresh"), 10);
+    var toggle = box.querySelector("[data-refresh-toggle]");
+    if (!(seconds > 0)) { return; }
+    window.setInterval(function () {
+      if (!toggle || toggle.checked) { window.location.reload(); }
+    }, seconds * 1000);
   });
 })();

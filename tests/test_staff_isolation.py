@@ -156,6 +156,10 @@ def world(demo_app):
     db.session.add(invitation)
     plan_topic = PlanTopic(school_id=1, curriculum_id=curriculum.id, number=999, title=SECRET_TEXT)
     db.session.add(plan_topic)
+    from models import VoiceBroadcast  # issue 15: a school-wide voice message of school 1
+
+    broadcast = VoiceBroadcast(school_id=1, text=SECRET_TEXT, families=1)
+    db.session.add(broadcast)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -192,6 +196,7 @@ def world(demo_app):
         "teacher_absence_id": db.session.scalar(
             sa.select(TeacherAbsence.id).where(TeacherAbsence.school_id == 1)
         ),
+        "broadcast_id": broadcast.id,
     }
 
 

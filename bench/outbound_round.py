@@ -1,0 +1,190 @@
+"""Benchmark of the outbound calls: a school-wide voice message placed by two workers against
+the local fake Twilio (``notify/fake_twilio.py``) on PostgreSQL. Prints, for each rate:
+
+1. **Rate kept**: the most calls the fake received within any one second, against
+   ``OUTBOUND_CALLS_PER_SECOND`` (goal: never above it), and the round's length (at 30 calls a
+   second 24,000 families take 800 s, within the 15-minute goal, if the figure holds).
+2. **Absence deadline → first call**: the scheduler's job at the school's time, then one worker
+   pass; the time until the fake has the call (goal ≤ 60 s; the job itself runs every minute, so
+   add up to 60 s of waiting for the job in production).
+
+    TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python bench/outbound_round.py [--slow 20] [--fast 900]
+
+``--slow`` families at 1 call a second, ``--fast`` families at 30. Uses a private schema of that
+database (dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import empty_app  # noqa: E402
+from bench._common import machine  # noqa: E402
+from bench._common import postgres_url  # noqa: E402
+from bench._common import private_schema  # noqa: E402
+
+
+def families(count: int, prefix: str) -> int:
+    """A school with ``count`` families (one pupil, one guardian with a verified phone each)
+    and one urgent voice notice per family; returns the school id."""
+    from gradebook.rules import new_student_code
+    from ivr.urgent import start_notice
+    from models import Guardian
+    from models import GuardianStudent
+    from models import NoticePurpose
+    from models import School
+    from models import Student
+    from models import db
+
+    school = School(name="СУ „Бенчмарк“", neispuo_code=f"9{prefix}{count:05d}"[:7], town="София")
+    school.quiet_start = school.quiet_end = dt.time(0, 0)
+    db.session.add(school)
+    db.session.flush()
+    for i in range(count):
+        student = Student(school_id=school.id, first_name=f"Ученик{i}", last_name="Тестов",
+                          student_code=new_student_code())  # fmt: skip
+        guardian = Guardian(full_name="Родител", phone=f"+359888{prefix}{i:05d}",
+                            phone_verified_at=dt.datetime(2026, 9, 1))  # fmt: skip
+        db.session.add_all([student, guardian])
+        db.session.flush()
+        db.session.add(GuardianStudent(guardian_id=guardian.id, student_id=student.id,
+                                       school_id=school.id))  # fmt: skip
+        db.session.flush()
+        start_notice(school_id=school.id, purpose=NoticePurpose.BROADCAST, day=dt.date.today(),
+                     student_ids=[student.id], guardian_ids=[guardian.id],
+                     payload={"text": "Утре училището е затворено.", "sms": "Utre"},
+                     voice_only=True)  # fmt: skip
+    db.session.commit()
+    return school.id
+
+
+def busiest_second(times: list[float]) -> int:
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def round_at(app: object, fake: object, count: int, cps: float, prefix: str) -> None:
+    from ivr import outbound
+    from models import db
+
+    app.config["OUTBOUND_CALLS_PER_SECOND"] = cps  # type: ignore[attr-defined]
+    with app.app_context():  # type: ignore[attr-defined]
+        families(count, prefix)
+    fake.created_at.clear()  # type: ignore[attr-defined]
+    start = time.monotonic()
+
+    def work(name: str) -> None:
+        with app.app_context():  # type: ignore[attr-defined]
+            while len(fake.created_at) < count and time.monotonic() - start < count / cps + 60:  # type: ignore[attr-defined]
+                outbound.run_pass(name)
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = max(fake.created_at) - min(fake.created_at)  # type: ignore[attr-defined]
+    print(
+        f"{cps:>4.0f} calls/s: {len(fake.created_at)} calls placed by 2 workers in {seconds:.1f} s;"  # type: ignore[attr-defined]
+        f" busiest second {busiest_second(fake.created_at)} calls (limit {cps:.0f});"  # type: ignore[attr-defined]
+        f" 24,000 families at this rate: {24000 / max(len(fake.created_at) / max(seconds, 1e-9), 1e-9) / 60:.0f} min"  # type: ignore[attr-defined]
+    )
+
+
+def first_call(app: object, fake: object) -> None:
+    from config.settings import TZ
+    from gradebook.rules import new_student_code
+    from ivr import outbound
+    from ivr.absence_calls import absence_call_job
+    from models import Absence
+    from models import AbsenceKind
+    from models import Enrollment
+    from models import Guardian
+    from models import GuardianStudent
+    from models import School
+    from models import SchoolClass
+    from models import SchoolYear
+    from models import Student
+    from models import db
+
+    with app.app_context():  # type: ignore[attr-defined]
+        today = dt.date.today()
+        school = School(name="СУ „Първи час“", neispuo_code="8000001", town="София")
+        school.quiet_start = school.quiet_end = dt.time(0, 0)
+        db.session.add(school)
+        db.session.flush()
+        year = SchoolYear(school_id=school.id, name="2026/2027", starts_on=today - dt.timedelta(90),
+                          term2_starts_on=today + dt.timedelta(60), ends_on=today + dt.timedelta(200))  # fmt: skip
+        db.session.add(year)
+        db.session.flush()
+        klass = SchoolClass(school_id=school.id, school_year_id=year.id, grade_level=5, name="5а")
+        student = Student(school_id=school.id, first_name="Иван", last_name="Петров",
+                          student_code=new_student_code())  # fmt: skip
+        guardian = Guardian(full_name="Мама", phone="+359888777000",
+                            phone_verified_at=dt.datetime(2026, 9, 1))  # fmt: skip
+        db.session.add_all([klass, student, guardian])
+        db.session.flush()
+        db.session.add_all([
+            Enrollment(school_id=school.id, student_id=student.id, class_id=klass.id,
+                       class_number=1, enrolled_on=year.starts_on),
+            GuardianStudent(guardian_id=guardian.id, student_id=student.id, school_id=school.id),
+            Absence(school_id=school.id, school_year_id=year.id, student_id=student.id,
+                    date=today, period=1, term=1, kind=AbsenceKind.UNEXCUSED),
+        ])  # fmt: skip
+        db.session.commit()
+        before = len(fake.calls)  # type: ignore[attr-defined]
+        start = time.monotonic()
+        absence_call_job(dt.datetime.now(TZ).replace(hour=10, minute=0))
+        outbound.run_pass("w1")
+        while len(fake.calls) == before and time.monotonic() - start < 60:  # type: ignore[attr-defined]
+            outbound.run_pass("w1")
+        print(
+            f"absence deadline → first call at Twilio: {time.monotonic() - start:.2f} s (goal ≤ 60 s)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--slow", type=int, default=20, help="families at 1 call a second")
+    parser.add_argument("--fast", type=int, default=900, help="families at 30 calls a second")
+    args = parser.parse_args()
+    from notify.fake_twilio import FakeTwilio
+
+    url = postgres_url()
+    print(machine())
+    with private_schema(url) as schema, tempfile.TemporaryDirectory() as tmp:
+        fake = FakeTwilio().start()
+        app = empty_app(url, tmp, schema, TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                        TWILIO_API_BASE=fake.base_url, INFO_PHONE_NUMBER="+35924001234",
+                        PUBLIC_BASE_URL="http://127.0.0.1:9")  # fmt: skip
+        try:
+            round_at(app, fake, args.slow, 1, "1")
+            round_at(app, fake, args.fast, 30, "2")
+            first_call(app, fake)
+        finally:
+            fake.stop()
+            with app.app_context():
+                from models import db
+
+                db.session.remove()
+                db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
