@@ -52,6 +52,7 @@ from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
 from tables.lessons import Lesson
+from tables.parent_notes import NoteChannel, NoteStatus, ParentNote
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
 from tables.notify import VerificationCode
@@ -104,6 +105,9 @@ __all__ = [
     "GuardianStudent",
     "HealthNote",
     "Lesson",
+    "NoteChannel",
+    "NoteStatus",
+    "ParentNote",
     "Message",
     "MessageThread",
     "NAMING_CONVENTION",

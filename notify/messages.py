@@ -73,6 +73,7 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.MEETING: "Родителски срещи",
     NotifyEvent.MESSAGE: "Съобщения от учители",
     NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
+    NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
 }
 
 
@@ -87,7 +88,6 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.SANCTION: "Санкции",
     NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
     NotifyEvent.BROADCAST: "Съобщение до цялото училище",
-    NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
 }
 PROVIDER_STATUS_BG: dict[str, str] = {
     "accepted": "приет от оператора",
@@ -207,6 +207,13 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
             f"{who}: {_hours(p.get('hours'))} неуважителни отсъствия за {_month(p.get('month'))}"
             f" (над {_hours(p.get('limit', 5))})"
         )
+    if event is NotifyEvent.EXCUSE:  # a parent's note confirmed or refused by the class teacher
+        start, end = _date(p.get("from"), True), _date(p.get("to"), True)
+        days = start if start == end else f"{start}–{end}"
+        if p.get("status") == "confirmed":
+            return f"{who}: бележката за {days} е потвърдена; остават {p.get('left', 0)} дни"
+        why = f" ({p['why']})" if p.get("why") else ""
+        return f"{who}: бележката за {days} е отказана{why}"
     if event is NotifyEvent.ACCOUNT:
         return str(p.get("text", ""))
     if event is NotifyEvent.DIGEST:
@@ -243,6 +250,7 @@ SUBJECTS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.THRESHOLD: "Внимание: неуважителни отсъствия",
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.ACCOUNT: "Профил в Бележник",
+    NotifyEvent.EXCUSE: "Бележка за отсъствие",
 }
 
 

@@ -58,6 +58,7 @@ PREFERENCE_EVENTS: tuple[NotifyEvent, ...] = (
     NotifyEvent.MEETING,
     NotifyEvent.MESSAGE,
     NotifyEvent.THRESHOLD,
+    NotifyEvent.EXCUSE,
 )
 
 #: Without a preference row: SMS for these (when the phone is verified), e-mail for all (when the

@@ -16,7 +16,8 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.remarks`, :mod:`~gradebook.views.health`: a pupil's remarks, health notes;
 - :mod:`~gradebook.views.events`: events and parent meetings;
 - :mod:`~gradebook.views.history`: the audit history of an object or a pupil;
-- :mod:`~gradebook.views.messages`: conversations with parents.
+- :mod:`~gradebook.views.messages`: conversations with parents;
+- :mod:`~gradebook.views.parent_notes`: parents' notes excusing absences (confirm, refuse).
 
 The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
 sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import home  # noqa: F401
     from gradebook.views import messages  # noqa: F401
     from gradebook.views import operator  # noqa: F401
+    from gradebook.views import parent_notes  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
     from gradebook.views import session  # noqa: F401
     from gradebook.views import staff_accounts  # noqa: F401
