@@ -16,9 +16,9 @@ from flask_wtf.file import FileField
 from wtforms import DateField
 from wtforms import SelectField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from config import clock

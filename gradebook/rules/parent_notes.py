@@ -132,8 +132,8 @@ def judge_note(
     (:func:`counts_against_allowance`): then only the dates are judged.
 
     Problems: ``range_order`` (end before start), ``too_long`` (more than
-    :data:`NOTE_MAX_SPAN_DAYS`), ``too_far_ahead`` (starts more than
-    :data:`NOTE_MAX_AHEAD_DAYS` after ``today``), ``outside_year``, ``no_school_day``,
+    :data:`NOTE_MAX_SPAN_DAYS`), ``outside_year``, ``too_far_ahead`` (starts more than
+    :data:`NOTE_MAX_AHEAD_DAYS` after ``today``), ``no_school_day``,
     ``year_limit`` (the 16th day of the year), ``in_row`` (the 6th school day in a row, counting
     days already excused next to the note).
     """
@@ -148,10 +148,10 @@ def judge_note(
         return verdict("range_order")
     if (end - start).days + 1 > NOTE_MAX_SPAN_DAYS:
         return verdict("too_long")
-    if (start - today).days > NOTE_MAX_AHEAD_DAYS:
-        return verdict("too_far_ahead")
     if start < year_start or end > year_end:
         return verdict("outside_year")
+    if (start - today).days > NOTE_MAX_AHEAD_DAYS:
+        return verdict("too_far_ahead")
     days = school_days_between(start, end, non_school_days)
     if not days:
         return verdict("no_school_day")
