@@ -58,14 +58,22 @@ def render(
     response = VoiceResponse()
     end = reply.end
     if isinstance(end, Gather):
+        speech: dict[str, str] = {"input": "dtmf"}
+        if end.hints is not None:  # a menu: Bulgarian speech as well as keys (never a code or PIN)
+            speech = {
+                "input": "dtmf speech",
+                "language": language,
+                "speech_timeout": "auto",
+                "hints": end.hints,
+            }
         gather = response.gather(
-            input="dtmf",
             action=action_url,
             method="POST",
             timeout=end.timeout,
             num_digits=end.num_digits,
             finish_on_key=end.finish_on_key,
             action_on_empty_result=True,
+            **speech,
         )
         _speak(gather, reply, voice, language, audio_url)
     else:

@@ -166,8 +166,20 @@ def voice() -> Response:
 def step() -> Response:
     """The caller pressed keys (or said nothing: Digits empty)."""
     digits = request.form.get("Digits", "")
+    said = (request.form.get("SpeechResult") or "").strip()
     event: flow.Event = flow.Digits(digits) if digits else flow.Silence()
+    if said and not digits:  # keys win when both arrive
+        event = flow.Spoken(said[:300], _confidence(request.form.get("Confidence")))
     return _run(event)
+
+
+def _confidence(raw: str | None) -> float | None:
+    """Twilio's ``Confidence`` (0–1), or None when it sent none or nonsense."""
+    try:
+        value = float(raw or "")
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
 
 
 @bp.post("/status")
