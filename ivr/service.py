@@ -35,6 +35,7 @@ from models import CallSession
 from models import Guardian
 from models import GuardianStudent
 from models import NoteChannel
+from models import ParentNote
 from models import School
 from models import SchoolYear
 from models import Student
@@ -566,6 +567,32 @@ def call_log(school_id: int, limit: int = 200) -> list[dict[str, Any]]:
         said = [names[s] for s in (call.data or {}).get("heard", []) if s in names]
         return ", ".join(said) if said else (f"{first} {last}" if first else "")
 
+    note_ids = {
+        n["id"] for call, _, _ in rows for n in (call.data or {}).get("notes", []) if n.get("id")
+    }
+    statuses = {
+        note_id: status.value
+        for note_id, status in db.session.execute(
+            sa.select(ParentNote.id, ParentNote.status).where(
+                ParentNote.id.in_(note_ids or {0}), ParentNote.school_id == school_id
+            )
+        )
+    }
+
+    def notes(call: CallSession) -> list[dict[str, Any]]:
+        """The parents' notes sent in the call: the day, from which lesson, the reason, what
+        became of it then (``problem``) and now (``status``: pending, confirmed, refused…)."""
+        return [
+            {
+                "day": dt.date.fromisoformat(n["day"]),
+                "from": n.get("from"),
+                "reason": n.get("reason", ""),
+                "problem": n.get("problem"),
+                "status": statuses.get(n.get("id") or 0),
+            }
+            for n in (call.data or {}).get("notes", [])
+        ]
+
     return [
         {
             "started": clock.local(call.started_at),
@@ -575,6 +602,11 @@ def call_log(school_id: int, limit: int = 200) -> list[dict[str, Any]]:
             "duration": call.duration_s,
             "status": call.status,
             "failures": call.failures,
+            "notes": notes(call),
+            "said": [
+                {"text": s.get("text", ""), "key": s.get("key"), "at": s.get("at", "")}
+                for s in (call.data or {}).get("said", [])
+            ],
         }
         for call, first, last in rows
     ]

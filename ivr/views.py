@@ -279,10 +279,23 @@ def calls() -> str:
     school_id = current_school_id()
     if school_id is None:
         abort(403)
-    menus = {"9": "друго дете", **MENU_TITLES}
+    menus = {
+        "9": "друго дете",
+        flow.NOTE_KEY: "бележка за отсъствие",
+        "0": "повтори",
+        "*": "меню",
+        **MENU_TITLES,
+    }
     return render_template(
         "ivr/calls.html",
         calls=service.call_log(school_id),
         lockouts=service.lockouts(school_id),
         menus=menus,
+        note_problems={
+            "year_limit": "няма оставащи дни",
+            "in_row": "повече дни наведнъж от допустимото",
+            "overlap": "вече има бележка",
+            "no_school_day": "неучебен ден",
+            "other": "не може да бъде приета",
+        },
     )
