@@ -118,6 +118,10 @@ def _absolute(path: str) -> str:
 
 
 def _audio_url(prompt_id: str) -> str | None:
+    """The pre-rendered prompt's address, or None: then it is <Say>. With ``TTS_ONE_VOICE`` (the
+    default) always None: gTTS cannot speak in Twilio's voice, so one voice says everything."""
+    if current_app.config.get("TTS_ONE_VOICE", True):
+        return None
     name = audio.audio_name(prompt_id, current_app.config["PROMPTS_AUDIO_DIR"])
     return _absolute(url_for("ivr.audio_file", name=name)) if name else None
 
