@@ -59,7 +59,7 @@ def test_a_note_for_today_by_keys(demo_app: Flask) -> None:
         "за извиняване с бележка."
     )
     assert not any(ch.isdigit() for line in turn.said for ch in line)
-    note = db.session.scalars(sa.select(ParentNote)).one()
+    note = db.session.scalars(sa.select(ParentNote).where(ParentNote.student_id == child.id)).one()  # type: ignore[attr-defined]
     assert note.channel == NoteChannel.PHONE and note.status == NoteStatus.PENDING
     assert note.starts_on == note.ends_on == TODAY and note.from_period is None
     session = db.session.scalars(sa.select(CallSession)).one()
@@ -102,7 +102,7 @@ def test_a_note_for_tomorrow_by_speech_from_a_lesson_on(demo_app: Flask) -> None
     )
     turn = call.say("да")
     assert turn.said[0].startswith("Бележката е изпратена")
-    note = db.session.scalars(sa.select(ParentNote)).one()
+    note = db.session.scalars(sa.select(ParentNote).where(ParentNote.student_id == child.id)).one()  # type: ignore[attr-defined]
     tomorrow = TODAY + dt.timedelta(days=1)
     assert note.starts_on == tomorrow and note.from_period == 3
     assert not parent_notes.note_covers(child.id, tomorrow, 2)  # type: ignore[attr-defined]
@@ -124,10 +124,16 @@ def test_limit_reached_and_cancel(demo_app: Flask) -> None:
         "Бележката не е изпратена: за тази учебна година остават само нула дни за извиняване "
         "с бележка. Обърнете се към класния ръководител."
     )
-    assert db.session.scalars(sa.select(ParentNote)).all() == []
+    assert (
+        db.session.scalars(sa.select(ParentNote).where(ParentNote.student_id == child.id)).all()
+        == []
+    )  # type: ignore[attr-defined]
     for key in "8112":
         call.press(key)
     turn = call.press("*")
     assert turn.said[0] == "Бележката не е изпратена."
     assert turn.said[-1].startswith("За последните оценки")
-    assert db.session.scalars(sa.select(ParentNote)).all() == []
+    assert (
+        db.session.scalars(sa.select(ParentNote).where(ParentNote.student_id == child.id)).all()
+        == []
+    )  # type: ignore[attr-defined]

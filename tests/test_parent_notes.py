@@ -373,7 +373,8 @@ def test_attackers_ids(demo_app: Flask) -> None:
         {"s": other_student.id},
     )
     note, _left = parent_notes.submit_note(
-        int(link_guardian), other_student.id, starts_on=TODAY, ends_on=None, from_period=None,
+        int(link_guardian), other_student.id, starts_on=TODAY + dt.timedelta(days=2), ends_on=None,
+        from_period=None,
         reason="family",
     )  # fmt: skip
     admin = demo_app.test_client()

@@ -127,6 +127,7 @@ def build_demo(
     counter = iter(range(existing + 1, existing + schools + 1))
     loop = progress(counter, schools, "Училища") if progress else counter
     from gradebook import summary
+    from gradebook.demo.parent_notes import add_parent_notes
 
     bulk = bulk_mode(schools) if bulk is None else bulk
     collecting = gc.isenabled()
@@ -149,6 +150,7 @@ def build_demo(
                 pin_hash,
                 result,
             )
+            add_parent_notes(result.schools[-1], today)
             advance_sequences(ids)
             if not bulk:
                 db.session.flush()
