@@ -52,10 +52,12 @@ from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
 from tables.lessons import Lesson
-from tables.parent_notes import NoteChannel, NoteStatus, ParentNote
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
 from tables.notify import VerificationCode
+from tables.parent_notes import NoteChannel
+from tables.parent_notes import NoteStatus
+from tables.parent_notes import ParentNote
 from tables.people import Enrollment
 from tables.people import Guardian
 from tables.people import GuardianLinkRequest

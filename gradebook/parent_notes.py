@@ -65,8 +65,8 @@ from models import db
 from notify import outbox
 
 LIVE = (NoteStatus.PENDING, NoteStatus.CONFIRMED)
+# the Ministry's codes of excuse reasons (EXTAPI: 1 health, 2 family, 3 other)
 REASON_CODES = {"1": ExcuseReason.HEALTH, "2": ExcuseReason.FAMILY, "3": ExcuseReason.OTHER}
-"""The Ministry's codes of excuse reasons (EXTAPI: 1 здравословни, 2 семейни, 3 други)."""
 
 
 @dataclass(frozen=True)

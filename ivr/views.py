@@ -257,7 +257,7 @@ def simulator_api() -> Response:
         call = PhoneCall.from_state(FlaskTransport(current_app), state)
     except (AttributeError, KeyError, TypeError, ValueError):  # a bool, a list: not a state
         return jsonify({"error": "Невалидно състояние на симулатора."}), 400  # type: ignore[return-value]
-    if op in ("press", "silence") and (call.gather is None or call.hung_up):
+    if op in ("press", "silence", "say") and (call.gather is None or call.hung_up):
         return jsonify({"error": "Линията не очаква клавиши."}), 400  # type: ignore[return-value]
     if op == "start":
         turn = call.start()
@@ -265,6 +265,11 @@ def simulator_api() -> Response:
         turn = call.press(str(data.get("digits") or ""))
     elif op == "silence":
         turn = call.silence()
+    elif op == "say":
+        try:
+            turn = call.say(str(data.get("text") or "")[:300])
+        except RuntimeError:
+            return jsonify({"error": "Тук линията приема само клавиши."}), 400  # type: ignore[return-value]
     elif op == "hangup":
         call.hang_up()
         return jsonify({"said": [], "hung_up": True, "state": call.state()})

@@ -46,6 +46,7 @@ STAFF_USE_CASES = ",".join(
         "school",
         "timetable",
         "school_year",
+        "parent_notes",
     )
 )
 

@@ -9,6 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from gradebook import note_documents
 from gradebook import staff_accounts
 from models import Absence
 from models import AbsenceKind
@@ -16,6 +17,7 @@ from models import Curriculum
 from models import Enrollment
 from models import Event
 from models import EventKind
+from models import ExcuseReason
 from models import Grade
 from models import GuardianLinkRequest
 from models import GuardianStudent
@@ -23,7 +25,9 @@ from models import HealthNote
 from models import Message
 from models import MessageThread
 from models import NonSchoolDay
+from models import NoteChannel
 from models import ParentMeeting
+from models import ParentNote
 from models import Remark
 from models import RemarkKind
 from models import SchoolClass
@@ -130,6 +134,14 @@ def world(demo_app):
                                  role=StaffRole.TEACHER, token_hash=staff_accounts.token_hash(token),
                                  expires_at=dt.datetime(2099, 1, 1))  # fmt: skip
     db.session.add(invitation)
+    # a parent's note with the scan of a medical note (only the class teacher and admins see it)
+    parent_note = ParentNote(school_id=1, school_year_id=klass.school_year_id,
+                             student_id=student.id, guardian_id=link.guardian_id,
+                             starts_on=dt.date(2026, 11, 23), ends_on=dt.date(2026, 11, 23),
+                             reason=ExcuseReason.HEALTH, comment=SECRET_TEXT,
+                             channel=NoteChannel.PORTAL, document_type="application/pdf",
+                             document_file=note_documents.save(1, "pdf", b"%PDF-1.4 marker"))  # fmt: skip
+    db.session.add(parent_note)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -160,6 +172,7 @@ def world(demo_app):
         "year_id": klass.school_year_id,
         "token": token,
         "invitation_id": invitation.id,
+        "parent_note_id": parent_note.id,
     }
 
 
@@ -312,6 +325,7 @@ def test_own_admin_opens_every_page(demo_app, demo_client, world):
             "staff.operator",
             "staff.thread_new",
             "staff.invitation",  # the invited owner's page, not the admin's (403 for others)
+            "staff.note_document",  # a download (the scan of a medical note), not a page
         ):
             continue
         url = build(rule, world)

@@ -43,7 +43,7 @@ def class_notes(class_id: int) -> Any:
     )
 
 
-def _decide(note_id: int, call: Any, done: str) -> Any:
+def _decide(call: Any, done: str) -> Any:
     class_id = request.form.get("class_id", type=int) or 0
     result, status, _errors = post_table(
         CsrfForm(),
@@ -56,34 +56,35 @@ def _decide(note_id: int, call: Any, done: str) -> Any:
     return redirect(url_for("staff.class_notes", class_id=class_id)), 303
 
 
-@bp.post("/notes/<int:note_id>/confirm")
+@bp.post("/notes/<int:parent_note_id>/confirm")
 @access.staff_required
-def confirm_note(note_id: int) -> Any:
+def confirm_note(parent_note_id: int) -> Any:
     me = actor()
     return _decide(
-        note_id,
-        lambda: notes_uc.confirm_note(me, note_id, version=request.form.get("version")),
+        lambda: notes_uc.confirm_note(me, parent_note_id, version=request.form.get("version")),
         "Бележката е потвърдена; отсъствията в периода са извинени.",
     )
 
 
-@bp.post("/notes/<int:note_id>/refuse")
+@bp.post("/notes/<int:parent_note_id>/refuse")
 @access.staff_required
-def refuse_note(note_id: int) -> Any:
+def refuse_note(parent_note_id: int) -> Any:
     me = actor()
     return _decide(
-        note_id,
         lambda: notes_uc.refuse_note(
-            me, note_id, reason=request.form.get("reason", ""), version=request.form.get("version")
+            me,
+            parent_note_id,
+            reason=request.form.get("reason", ""),
+            version=request.form.get("version"),
         ),
         "Бележката е отказана; родителят ще бъде уведомен.",
     )
 
 
-@bp.get("/notes/<int:note_id>/document")
+@bp.get("/notes/<int:parent_note_id>/document")
 @access.staff_required
-def note_document(note_id: int) -> Any:
-    note, path = notes_uc.document_of(actor(), note_id)
+def note_document(parent_note_id: int) -> Any:
+    note, path = notes_uc.document_of(actor(), parent_note_id)
     response = Response(
         path.read_bytes(), mimetype=note.document_type or "application/octet-stream"
     )
