@@ -389,3 +389,43 @@ def test_attackers_ids(demo_app: Flask) -> None:
     assert admin.get(f"/staff/notes/{note.id}/document").status_code == 404
     db.session.expire_all()
     assert db.session.get(ParentNote, note.id).status == NoteStatus.PENDING  # type: ignore[union-attr]
+
+
+def test_use_cases_on_both_databases(school_app: Flask) -> None:
+    """Send, confirm (the absences excused, the parent told), the limit at the 16th day, on
+    SQLite and PostgreSQL."""
+    link = db.session.scalars(
+        sa.select(GuardianStudent)
+        .join(Enrollment, Enrollment.student_id == GuardianStudent.student_id)
+        .where(GuardianStudent.school_id == 1, Enrollment.left_on.is_(None))
+        .order_by(GuardianStudent.id)
+    ).first()
+    assert link is not None
+    student = db.session.get(Student, link.student_id)
+    assert student is not None
+    db.session.execute(sa.delete(ParentNote).where(ParentNote.student_id == student.id))
+    db.session.commit()
+    earlier = absence_today(student, 4)
+    note, left = parent_notes.submit_note(
+        link.guardian_id, student.id, starts_on=TODAY, ends_on=None, from_period="3", reason="2"
+    )
+    assert left == parent_notes.days_left(student.id)
+    teacher = class_teacher(student.id)
+    excused = parent_notes.confirm_note(Actor.load(teacher.id, 1), note.id, version=note.version)
+    assert excused == 1
+    db.session.expire_all()
+    assert db.session.get(Absence, earlier.id).kind == AbsenceKind.EXCUSED  # type: ignore[union-attr]
+    assert parent_notes.note_covers(student.id, TODAY, 3)
+    assert not parent_notes.note_covers(student.id, TODAY, 2)
+    school = db.session.get(School, 1)
+    assert school is not None
+    school.parent_excuse_days_year = 1
+    db.session.commit()
+    with pytest.raises(core.Invalid) as refused:
+        parent_notes.submit_note(
+            link.guardian_id, student.id, starts_on=TODAY + dt.timedelta(days=1), ends_on=None,
+            from_period=None, reason="family",
+        )  # fmt: skip
+    assert "остават 0" in refused.value.message_bg
+    with pytest.raises(core.Invalid):  # decided already: not twice
+        parent_notes.refuse_note(Actor.load(teacher.id, 1), note.id, reason="x")
