@@ -44,7 +44,8 @@ class NoteForm(Form):
     )
     reason = SelectField(
         "Причина",
-        choices=[SelectChoice(v, label) for v, label in REASONS],
+        choices=[SelectChoice("", "— изберете —")]
+        + [SelectChoice(v, label) for v, label in REASONS],
         validators=[DataRequired("Изберете.")],
     )
     comment = TextAreaField(
