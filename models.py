@@ -51,13 +51,24 @@ from tables.enums import RemarkKind
 from tables.enums import SignupStatus
 from tables.enums import SopMark
 from tables.enums import StaffRole
-from tables.homework import Homework
 from tables.exams import Exam
 from tables.exams import ExamKind
+from tables.homework import Homework
 from tables.lessons import Lesson
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
 from tables.notify import VerificationCode
+from tables.outbound import CallRateSlot
+from tables.outbound import CallRowStatus
+from tables.outbound import NoticePurpose
+from tables.outbound import NoticeState
+from tables.outbound import OutboundCall
+from tables.outbound import OutboundNotice
+from tables.outbound import OutboundSettings
+from tables.outbound import VoiceBroadcast
+from tables.parent_notes import NoteChannel
+from tables.parent_notes import NoteStatus
+from tables.parent_notes import ParentNote
 from tables.people import Enrollment
 from tables.people import Guardian
 from tables.people import GuardianLinkRequest
@@ -67,14 +78,6 @@ from tables.people import StaffInvitation
 from tables.people import StaffMembership
 from tables.people import StaffUser
 from tables.people import Student
-from tables.outbound import CallRateSlot
-from tables.outbound import CallRowStatus
-from tables.outbound import NoticePurpose
-from tables.outbound import NoticeState
-from tables.outbound import OutboundCall
-from tables.outbound import OutboundNotice
-from tables.outbound import OutboundSettings
-from tables.outbound import VoiceBroadcast
 from tables.phone import CallSession
 from tables.school import BellTime
 from tables.school import ClassesEnd
@@ -126,6 +129,9 @@ __all__ = [
     "ExamKind",
     "Lesson",
     "LessonTopic",
+    "NoteChannel",
+    "NoteStatus",
+    "ParentNote",
     "Message",
     "MessageThread",
     "NAMING_CONVENTION",

@@ -9,7 +9,7 @@ from app import create_app
 
 STATIC_TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/ivr/step?n=2" '
-    'input="dtmf" numDigits="1"><Say language="bg-BG" voice="Google.bg-BG-Standard-A">'
+    'input="dtmf" numDigits="1"><Say language="bg-BG" voice="Google.bg-BG-Standard-B">'
     "Бележник, здравейте.</Say></Gather></Response>"
 )
 

@@ -128,8 +128,13 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "OUTBOUND_CALLS_PER_SECOND": float(env.get("OUTBOUND_CALLS_PER_SECOND", "1")),
         "OUTBOUND_RING_TIMEOUT": int(env.get("OUTBOUND_RING_TIMEOUT", "30")),
         "OUTBOUND_MACHINE_DETECTION": env.get("OUTBOUND_MACHINE_DETECTION", "Enable"),
-        "TTS_VOICE": env.get("TTS_VOICE", "Google.bg-BG-Standard-A"),
+        # One Bulgarian voice of Twilio's list for every sentence (docs/PHONE.md, "Гласът")
+        "TTS_VOICE": env.get("TTS_VOICE", "Google.bg-BG-Standard-B"),
         "TTS_LANGUAGE": env.get("TTS_LANGUAGE", "bg-BG"),
+        # on: every sentence is <Say> in TTS_VOICE (no pre-rendered prompt in another voice)
+        "TTS_ONE_VOICE": _bool(env.get("TTS_ONE_VOICE"), True),
+        "IVR_SPEECH_MIN_CONFIDENCE": float(env.get("IVR_SPEECH_MIN_CONFIDENCE", "0.4")),
+        "NOTE_DOCUMENT_MAX_MB": int(env.get("NOTE_DOCUMENT_MAX_MB", "5")),
         "PROMPTS_AUDIO_DIR": env.get("PROMPTS_AUDIO_DIR", str(ROOT / "prompts" / "audio")),
         "SMS_BACKEND": env.get("SMS_BACKEND", "console"),  # console | file | twilio
         "EMAIL_BACKEND": env.get("EMAIL_BACKEND", "console"),  # console | file | smtp

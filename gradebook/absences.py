@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gradebook import lesson_cover
+from gradebook import parent_notes
 from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
@@ -155,8 +156,13 @@ def save_lesson_absences(
                     kind=new_kind,
                     teacher_id=actor.staff_id,
                 )
+                # a confirmed parent's note covering the lesson excuses it as it is written
+                covered = new_kind == AbsenceKind.UNEXCUSED and parent_notes.excuse_if_covered(
+                    absence
+                )
                 add_audited(actor, absence)
-                notify.append(absence)
+                if not covered:
+                    notify.append(absence)
                 counts["created"] += 1
             elif new_kind is None:
                 audit(actor, "delete", old, before=snapshot(old), after=None, reason="present")

@@ -147,6 +147,7 @@ class PhoneCall:
                 "num_digits": int(gather["num_digits"]) if gather.get("num_digits") else None,
                 "finish_on_key": str(gather.get("finish_on_key") or ""),
                 "timeout": int(gather.get("timeout") or 5),
+                "input": "dtmf speech" if "speech" in str(gather.get("input") or "") else "dtmf",
             }
         return cls(
             transport,
@@ -213,6 +214,7 @@ class PhoneCall:
                     "num_digits": int(num) if num else None,
                     "finish_on_key": verb.get("finishOnKey", "#"),
                     "timeout": int(verb.get("timeout") or 5),
+                    "input": verb.get("input", "dtmf"),
                 }
                 return None
             elif verb.tag == "Redirect":
@@ -252,6 +254,18 @@ class PhoneCall:
             if num and len(digits) >= num:
                 break
         return self._exchange(self.gather["action"], self._params({"Digits": digits}))
+
+    def say(self, text: str, confidence: float | None = 0.9) -> Turn:
+        """Speak while the line gathers speech: Twilio posts the transcript (``SpeechResult``)
+        and its ``Confidence`` instead of ``Digits``."""
+        if self.gather is None or self.hung_up:
+            raise RuntimeError("the line is not waiting")
+        if "speech" not in str(self.gather.get("input") or ""):
+            raise RuntimeError("the line takes keys only here")
+        extra = {"SpeechResult": text}
+        if confidence is not None:
+            extra["Confidence"] = f"{confidence:.2f}"
+        return self._exchange(self.gather["action"], self._params(extra))
 
     def silence(self) -> Turn:
         """Say nothing until the gather times out."""

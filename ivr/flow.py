@@ -23,12 +23,14 @@ from typing import Protocol
 
 from ivr import content
 from ivr import speech
+from ivr import speech_input
 from prompts.catalog import PROMPTS
 
 MAX_CALL_FAILURES = 3
 MAX_SILENCES = 2  # re-prompts after silence; the next silence says goodbye
 GATHER_TIMEOUT = 6
 MENU_DIGITS = ("1", "2", "3", "4", "5", "6", "7")
+NOTE_KEY = "8"  # "to tell the school that <name> is absent today, press 8"
 
 
 # --- outputs ----------------------------------------------------------------------------------
@@ -51,6 +53,7 @@ class Gather:
     num_digits: int | None = None  # None: until finish_on_key or timeout
     finish_on_key: str = "#"
     timeout: int = GATHER_TIMEOUT
+    hints: str | None = None  # speech too (input="dtmf speech") with these hints; None: keys only
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,15 @@ class Silence:
     pass
 
 
-Event = Start | Digits | Silence
+@dataclass(frozen=True)
+class Spoken:
+    """What the caller said (Twilio's ``SpeechResult`` and ``Confidence``, 0–1 or None)."""
+
+    text: str
+    confidence: float | None = None
+
+
+Event = Start | Digits | Silence | Spoken
 
 
 # --- what the flow needs from outside -----------------------------------------------------------
@@ -153,6 +164,26 @@ class Services(Protocol):
 
     def class_summary(self, summary: dict[str, Any]) -> dict[str, Any] | None: ...
 
+    def send_note(
+        self, child: Child, guardian_id: int, day: dt.date, from_period: int | None, reason: str
+    ) -> NoteResult:
+        """Send a parent's note for ``day`` (the whole day or from lesson ``from_period`` on)."""
+
+    def min_confidence(self) -> float:
+        """The speech confidence below which a transcript is not trusted."""
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    """What became of a note sent by phone: ``problem`` None when sent (``note_id``), else
+    ``year_limit``, ``in_row``, ``overlap``, ``no_school_day`` or ``other``; ``left`` the days
+    the parent may still excuse this year, ``in_row`` the school's limit of days in a row."""
+
+    problem: str | None
+    left: int
+    in_row: int = 5
+    note_id: int | None = None
+
 
 # --- state ------------------------------------------------------------------------------------
 @dataclass
@@ -176,10 +207,22 @@ def _gather_prompt(call: CallState) -> tuple[list[Speech], Gather]:
             Say(f"За {c['name']} натиснете {speech.number_words(i + 1, 'n')}.")
             for i, c in enumerate(call.data.get("children", []))
         ]
-        return options, Gather(num_digits=1, finish_on_key="")
+        names = ", ".join(c["name"] for c in call.data.get("children", []))
+        return options, Gather(num_digits=1, finish_on_key="", hints=names or None)
     if name == "grades":
-        return [Prompt("more_grades")], Gather(num_digits=1, finish_on_key="")
-    return [Prompt("menu")], Gather(num_digits=1, finish_on_key="")
+        return [Prompt("more_grades")], _menu_gather(speech_input.MORE_GRADES_WORDS)
+    if name in NOTE_STATES:
+        return _note_prompt(call)
+    return [_note_offer(call), Prompt("menu")], _menu_gather(speech_input.MENU_WORDS)
+
+
+def _menu_gather(vocabulary: speech_input.Vocabulary) -> Gather:
+    return Gather(num_digits=1, finish_on_key="", hints=speech_input.hints(vocabulary))
+
+
+def _note_offer(call: CallState) -> Say:
+    name = (call.data.get("child") or {}).get("name", "")
+    return Say(f"За да съобщите на училището, че {name} отсъства днес, натиснете осем.")
 
 
 def _ask(call: CallState, before: list[Speech] | None = None) -> Reply:
@@ -200,6 +243,13 @@ def advance(call: CallState, event: Event, svc: Services) -> Reply:
         return _start(call, svc)
     if isinstance(event, Start):  # a late duplicate of the first request: ask again, reset nothing
         return _ask(call)
+    if isinstance(event, Spoken) and event.text.strip():
+        key = _heard(call, event, svc)
+        if key is None:
+            return _ask(call, [Prompt("not_understood")])
+        event = Digits(key)
+    elif isinstance(event, Spoken):
+        event = Silence()
     if isinstance(event, Silence) or (isinstance(event, Digits) and not event.value):
         silences = call.data.get("silence", 0) + 1
         call.data["silence"] = silences
@@ -214,6 +264,7 @@ def advance(call: CallState, event: Event, svc: Services) -> Reply:
         "pin": _pin,
         "menu": _menu,
         "grades": _menu,
+        **NOTE_HANDLERS,
     }[call.name]
     return handler(call, digits, svc)
 
@@ -365,8 +416,8 @@ def _content(call: CallState, choice: str, svc: Services, offset: int = 0) -> li
 
 def _after(call: CallState, said: list[Speech]) -> Reply:
     if call.name == "grades":
-        return Reply(said + [Prompt("more_grades")], Gather(num_digits=1, finish_on_key=""))
-    return Reply(said + [Prompt("after_content")], Gather(num_digits=1, finish_on_key=""))
+        return Reply(said + [Prompt("more_grades")], _menu_gather(speech_input.MORE_GRADES_WORDS))
+    return Reply(said + [Prompt("after_content")], _menu_gather(speech_input.MENU_WORDS))
 
 
 def _menu(call: CallState, digits: str, svc: Services) -> Reply:
@@ -386,6 +437,11 @@ def _menu(call: CallState, digits: str, svc: Services) -> Reply:
         return _ask(call)
     if key == "*":
         return _ask(call)
+    if key == NOTE_KEY:
+        call.menus.append(NOTE_KEY)
+        call.data["note"] = {}
+        call.name = "note_day"
+        return _ask(call)
     if key == "9":
         call.menus.append("9")
         children = svc.children_of(call.data["guardian_id"])
@@ -396,3 +452,198 @@ def _menu(call: CallState, digits: str, svc: Services) -> Reply:
             return Reply([Prompt("no_children")], Gather(num_digits=None, finish_on_key="#"))
         return _offer_children(call, others, [Prompt("choose_child")], svc)
     return _ask(call, [Prompt("invalid_choice")])
+
+
+# --- what the caller said ------------------------------------------------------------------------
+MAX_HEARD = 30
+
+
+def _vocabulary(call: CallState) -> speech_input.Vocabulary | None:
+    """The words of the state the caller is in (None: keys only, a code or a PIN)."""
+    name = call.name
+    if name == "menu":
+        return speech_input.MENU_WORDS
+    if name == "grades":
+        merged = dict(speech_input.MENU_WORDS)
+        merged["1"] = (*speech_input.MORE_GRADES_WORDS["1"], *merged["1"])
+        return merged
+    if name == "choose_child":
+        return speech_input.names_vocabulary([c["name"] for c in call.data.get("children", [])])
+    return NOTE_VOCABULARY.get(name)
+
+
+def _heard(call: CallState, event: Spoken, svc: Services) -> str | None:
+    """The key the caller's words choose here (None: not understood); logged for the call log."""
+    vocabulary = _vocabulary(call)
+    key = None
+    if vocabulary is not None:
+        key = speech_input.match(
+            event.text, vocabulary, event.confidence, min_confidence=svc.min_confidence()
+        )
+    heard = call.data.setdefault("said", [])
+    if len(heard) < MAX_HEARD:
+        heard.append(
+            {"text": event.text[:100], "confidence": event.confidence, "key": key, "at": call.name}
+        )
+    return key
+
+
+# --- a parent's note by phone (menu key 8) --------------------------------------------------------
+NOTE_STATES = ("note_day", "note_span", "note_period", "note_reason", "note_confirm")
+NOTE_VOCABULARY: dict[str, speech_input.Vocabulary] = {
+    "note_day": speech_input.NOTE_DAY_WORDS,
+    "note_span": speech_input.NOTE_SPAN_WORDS,
+    "note_period": speech_input.NOTE_PERIOD_WORDS,
+    "note_reason": speech_input.NOTE_REASON_WORDS,
+    "note_confirm": speech_input.CONFIRM_WORDS,
+}
+NOTE_REASONS = {"1": "health", "2": "family", "3": "other"}
+REASON_WORDS = {"health": "здравословни", "family": "семейни", "other": "други"}
+
+
+def _note_prompt(call: CallState) -> tuple[list[Speech], Gather]:
+    name = call.name
+    gather = _menu_gather(NOTE_VOCABULARY[name])
+    if name == "note_confirm":
+        return [Say(_note_read_back(call)), Prompt("note_confirm")], gather
+    return [Prompt(name)], gather
+
+
+def _note_read_back(call: CallState) -> str:
+    note = call.data.get("note") or {}
+    child = (call.data.get("child") or {}).get("name", "")
+    day = dt.date.fromisoformat(note["day"])
+    when = "днес" if note.get("today") else "утре"
+    period = note.get("from")
+    span = (
+        "целия ден"
+        if period is None
+        else f"от {speech.ordinal_words(int(period))} час нататък"
+        if period
+        else "от нулевия час нататък"
+    )
+    reason = REASON_WORDS.get(note.get("reason", ""), "други")
+    return (
+        f"{child} отсъства {when}, {speech.date_words(day, with_weekday=True)}, {span}, "
+        f"по {reason} причини."
+    )
+
+
+def _note_back(call: CallState) -> Reply:
+    call.name = "menu"
+    call.data.pop("note", None)
+    return _ask(call)
+
+
+def _note_day(call: CallState, digits: str, svc: Services) -> Reply:
+    key = digits[:1]
+    if key == "*":
+        return _note_back(call)
+    if key not in ("1", "2"):
+        return _ask(call, [Prompt("invalid_choice")])
+    today = svc.today()
+    day = today if key == "1" else today + dt.timedelta(days=1)
+    call.data["note"] = {"day": day.isoformat(), "today": key == "1"}
+    call.name = "note_span"
+    return _ask(call)
+
+
+def _note_span(call: CallState, digits: str, svc: Services) -> Reply:
+    key = digits[:1]
+    if key == "*":
+        return _note_back(call)
+    if key == "1":
+        call.data["note"]["from"] = None
+        call.name = "note_reason"
+    elif key == "2":
+        call.name = "note_period"
+    else:
+        return _ask(call, [Prompt("invalid_choice")])
+    return _ask(call)
+
+
+def _note_period(call: CallState, digits: str, svc: Services) -> Reply:
+    key = digits[:1]
+    if key == "*":
+        return _note_back(call)
+    if not ("1" <= key <= "9"):
+        return _ask(call, [Prompt("invalid_choice")])
+    call.data["note"]["from"] = int(key)
+    call.name = "note_reason"
+    return _ask(call)
+
+
+def _note_reason(call: CallState, digits: str, svc: Services) -> Reply:
+    key = digits[:1]
+    if key == "*":
+        return _note_back(call)
+    if key not in NOTE_REASONS:
+        return _ask(call, [Prompt("invalid_choice")])
+    call.data["note"]["reason"] = NOTE_REASONS[key]
+    call.name = "note_confirm"
+    return _ask(call)
+
+
+def _note_confirm(call: CallState, digits: str, svc: Services) -> Reply:
+    key = digits[:1]
+    if key == "*":
+        call.name = "menu"
+        call.data.pop("note", None)
+        return _ask(call, [Prompt("note_cancelled")])
+    if key != "1":
+        return _ask(call, [Prompt("invalid_choice")])
+    note = call.data.pop("note")
+    child = _child(call.data["child"])
+    day = dt.date.fromisoformat(note["day"])
+    result = svc.send_note(child, call.data["guardian_id"], day, note.get("from"), note["reason"])
+    call.data.setdefault("notes", []).append(
+        {
+            "id": result.note_id,
+            "student": child.student_id,
+            "day": note["day"],
+            "from": note.get("from"),
+            "reason": note["reason"],
+            "problem": result.problem,
+        }
+    )
+    call.name = "menu"
+    return Reply(
+        _note_outcome(result) + [Prompt("after_content")], _menu_gather(speech_input.MENU_WORDS)
+    )
+
+
+def _note_outcome(result: NoteResult) -> list[Speech]:
+    """What the parent hears after sending: sent, with the days left, or why not."""
+    left = speech.count_phrase(result.left, "ден")
+    if result.problem is None:
+        return [
+            Prompt("note_sent"),
+            Say(f"За тази учебна година остават {left} за извиняване с бележка."),
+        ]
+    if result.problem == "year_limit":
+        return [
+            Say(
+                f"Бележката не е изпратена: за тази учебна година остават само {left} за извиняване с бележка. Обърнете се към класния ръководител."
+            )
+        ]
+    if result.problem == "in_row":
+        most = speech.count_phrase(result.in_row, "ден")
+        return [
+            Say(
+                f"Бележката не е изпратена: с бележка от родител се извиняват най-много {most} наведнъж. Обърнете се към класния ръководител."
+            )
+        ]
+    if result.problem == "overlap":
+        return [Prompt("note_overlap")]
+    if result.problem == "no_school_day":
+        return [Prompt("note_no_school_day")]
+    return [Prompt("note_failed")]
+
+
+NOTE_HANDLERS = {
+    "note_day": _note_day,
+    "note_span": _note_span,
+    "note_period": _note_period,
+    "note_reason": _note_reason,
+    "note_confirm": _note_confirm,
+}

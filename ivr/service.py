@@ -23,14 +23,19 @@ from sqlalchemy.exc import IntegrityError
 import security
 import throttle
 from config import clock
+from gradebook import core
+from gradebook import parent_notes
 from gradebook import rules
 from gradebook import summary
 from ivr import flow
 from ivr import pin_lock
+from ivr import speech_input
 from models import AuditLog
 from models import CallSession
 from models import Guardian
 from models import GuardianStudent
+from models import NoteChannel
+from models import ParentNote
 from models import School
 from models import SchoolYear
 from models import Student
@@ -224,6 +229,52 @@ class DbServices:
         if not class_id or not year_id:
             return None
         return summary.get_class_summary(class_id, year_id, payload.get("term", 1))
+
+    def send_note(
+        self,
+        child: flow.Child,
+        guardian_id: int,
+        day: dt.date,
+        from_period: int | None,
+        reason: str,
+    ) -> flow.NoteResult:
+        """A parent's note by phone (``gradebook.parent_notes``: the same rules as the portal's).
+        The note commits on its own; a refusal keeps the call going with the reason."""
+        school_id = self.session.school_id
+        in_row = 5
+        if school_id is not None:
+            school = db.session.get(School, school_id)
+            in_row = int(school.parent_excuse_days_in_row) if school else in_row
+        try:
+            note, left = parent_notes.submit_note(
+                guardian_id,
+                child.student_id,
+                starts_on=day,
+                ends_on=day,
+                from_period=from_period,
+                reason=reason,
+                channel=NoteChannel.PHONE,
+                call_session_id=self.session.id,
+            )
+        except core.OperationError as exc:
+            key = getattr(exc.message_bg, "key", "")
+            problem = {
+                "note.year_limit": "year_limit",
+                "note.in_row": "in_row",
+                "note.overlap": "overlap",
+                "note.no_school_day": "no_school_day",
+            }.get(key, "other")
+            log.info("phone note refused: %s (%s)", problem, key)
+            try:
+                left = parent_notes.days_left(child.student_id)
+            except core.OperationError:
+                left = 0
+            return flow.NoteResult(problem, left, in_row)
+        return flow.NoteResult(None, left, in_row, note.id)
+
+    def min_confidence(self) -> float:
+        raw = current_app.config.get("IVR_SPEECH_MIN_CONFIDENCE", speech_input.MIN_CONFIDENCE)
+        return float(raw)
 
 
 def _load(call_sid: str) -> CallSession | None:
@@ -516,6 +567,32 @@ def call_log(school_id: int, limit: int = 200) -> list[dict[str, Any]]:
         said = [names[s] for s in (call.data or {}).get("heard", []) if s in names]
         return ", ".join(said) if said else (f"{first} {last}" if first else "")
 
+    note_ids = {
+        n["id"] for call, _, _ in rows for n in (call.data or {}).get("notes", []) if n.get("id")
+    }
+    statuses = {
+        note_id: status.value
+        for note_id, status in db.session.execute(
+            sa.select(ParentNote.id, ParentNote.status).where(
+                ParentNote.id.in_(note_ids or {0}), ParentNote.school_id == school_id
+            )
+        )
+    }
+
+    def notes(call: CallSession) -> list[dict[str, Any]]:
+        """The parents' notes sent in the call: the day, from which lesson, the reason, what
+        became of it then (``problem``) and now (``status``: pending, confirmed, refused…)."""
+        return [
+            {
+                "day": dt.date.fromisoformat(n["day"]),
+                "from": n.get("from"),
+                "reason": n.get("reason", ""),
+                "problem": n.get("problem"),
+                "status": statuses.get(n.get("id") or 0),
+            }
+            for n in (call.data or {}).get("notes", [])
+        ]
+
     return [
         {
             "started": clock.local(call.started_at),
@@ -525,6 +602,11 @@ def call_log(school_id: int, limit: int = 200) -> list[dict[str, Any]]:
             "duration": call.duration_s,
             "status": call.status,
             "failures": call.failures,
+            "notes": notes(call),
+            "said": [
+                {"text": s.get("text", ""), "key": s.get("key"), "at": s.get("at", "")}
+                for s in (call.data or {}).get("said", [])
+            ],
         }
         for call, first, last in rows
     ]

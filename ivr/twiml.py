@@ -2,7 +2,8 @@
 
 ``render(reply, action_url, ...)`` turns a ``flow.Reply`` into the XML Twilio reads. Speech goes
 inside ``<Gather>`` so that the caller's keys interrupt it; fixed prompts are ``<Play>`` of the
-pre-rendered audio when it exists, otherwise ``<Say>`` with the configured Bulgarian voice.
+pre-rendered audio when it exists and the one-voice setting (``TTS_ONE_VOICE``) is off, otherwise
+``<Say>`` with the configured Bulgarian voice. Menu gathers take speech as well as keys.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ivr.flow import Say
 from ivr.speech import ensure_no_digits
 from prompts.catalog import PROMPTS
 
-DEFAULT_VOICE = "Google.bg-BG-Standard-A"
+DEFAULT_VOICE = "Google.bg-BG-Standard-B"
+"""A Bulgarian voice Twilio lists today (Google's; Amazon Polly has none). The older name
+``Google.bg-BG-Standard-A`` is gone from Twilio's and Google's current lists: see docs/PHONE.md."""
 DEFAULT_LANGUAGE = "bg-BG"
 
 
@@ -58,14 +61,22 @@ def render(
     response = VoiceResponse()
     end = reply.end
     if isinstance(end, Gather):
+        speech: dict[str, str] = {"input": "dtmf"}
+        if end.hints is not None:  # a menu: Bulgarian speech as well as keys (never a code or PIN)
+            speech = {
+                "input": "dtmf speech",
+                "language": language,
+                "speech_timeout": "auto",
+                "hints": end.hints,
+            }
         gather = response.gather(
-            input="dtmf",
             action=action_url,
             method="POST",
             timeout=end.timeout,
             num_digits=end.num_digits,
             finish_on_key=end.finish_on_key,
             action_on_empty_result=True,
+            **speech,
         )
         _speak(gather, reply, voice, language, audio_url)
     else:

@@ -118,6 +118,10 @@ def _absolute(path: str) -> str:
 
 
 def _audio_url(prompt_id: str) -> str | None:
+    """The pre-rendered prompt's address, or None: then it is <Say>. With ``TTS_ONE_VOICE`` (the
+    default) always None: gTTS cannot speak in Twilio's voice, so one voice says everything."""
+    if current_app.config.get("TTS_ONE_VOICE", True):
+        return None
     name = audio.audio_name(prompt_id, current_app.config["PROMPTS_AUDIO_DIR"])
     return _absolute(url_for("ivr.audio_file", name=name)) if name else None
 
@@ -166,8 +170,20 @@ def voice() -> Response:
 def step() -> Response:
     """The caller pressed keys (or said nothing: Digits empty)."""
     digits = request.form.get("Digits", "")
+    said = (request.form.get("SpeechResult") or "").strip()
     event: flow.Event = flow.Digits(digits) if digits else flow.Silence()
+    if said and not digits:  # keys win when both arrive
+        event = flow.Spoken(said[:300], _confidence(request.form.get("Confidence")))
     return _run(event)
+
+
+def _confidence(raw: str | None) -> float | None:
+    """Twilio's ``Confidence`` (0–1), or None when it sent none or nonsense."""
+    try:
+        value = float(raw or "")
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
 
 
 @bp.post("/status")
@@ -241,7 +257,7 @@ def simulator_api() -> Response:
         call = PhoneCall.from_state(FlaskTransport(current_app), state)
     except (AttributeError, KeyError, TypeError, ValueError):  # a bool, a list: not a state
         return jsonify({"error": "Невалидно състояние на симулатора."}), 400  # type: ignore[return-value]
-    if op in ("press", "silence") and (call.gather is None or call.hung_up):
+    if op in ("press", "silence", "say") and (call.gather is None or call.hung_up):
         return jsonify({"error": "Линията не очаква клавиши."}), 400  # type: ignore[return-value]
     if op == "start":
         turn = call.start()
@@ -249,6 +265,11 @@ def simulator_api() -> Response:
         turn = call.press(str(data.get("digits") or ""))
     elif op == "silence":
         turn = call.silence()
+    elif op == "say":
+        try:
+            turn = call.say(str(data.get("text") or "")[:300])
+        except RuntimeError:
+            return jsonify({"error": "Тук линията приема само клавиши."}), 400  # type: ignore[return-value]
     elif op == "hangup":
         call.hang_up()
         return jsonify({"said": [], "hung_up": True, "state": call.state()})
@@ -267,10 +288,23 @@ def calls() -> str:
     school_id = current_school_id()
     if school_id is None:
         abort(403)
-    menus = {"9": "друго дете", **MENU_TITLES}
+    menus = {
+        "9": "друго дете",
+        flow.NOTE_KEY: "бележка за отсъствие",
+        "0": "повтори",
+        "*": "меню",
+        **MENU_TITLES,
+    }
     return render_template(
         "ivr/calls.html",
         calls=service.call_log(school_id),
         lockouts=service.lockouts(school_id),
         menus=menus,
+        note_problems={
+            "year_limit": "няма оставащи дни",
+            "in_row": "повече дни наведнъж от допустимото",
+            "overlap": "вече има бележка",
+            "no_school_day": "неучебен ден",
+            "other": "не може да бъде приета",
+        },
     )

@@ -81,6 +81,7 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.MESSAGE: "Съобщения от учители",
     NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
     NotifyEvent.HOMEWORK: "Домашни работи",
+    NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
 }
 
 
@@ -93,7 +94,6 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.SANCTION: "Санкции",
     NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
     NotifyEvent.BROADCAST: "Съобщение до цялото училище",
-    NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
 }
 PROVIDER_STATUS_BG: dict[str, str] = {
     "accepted": "приет от оператора",
@@ -232,6 +232,13 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
             str(p.get("text", "")),
             changed=bool(p.get("changed")),
         )
+    if event is NotifyEvent.EXCUSE:  # a parent's note confirmed or refused by the class teacher
+        start, end = _date(p.get("from"), True), _date(p.get("to"), True)
+        days = start if start == end else f"{start}–{end}"
+        if p.get("status") == "confirmed":
+            return f"{who}: бележката за {days} е потвърдена; остават {p.get('left', 0)} дни"
+        why = f" ({p['why']})" if p.get("why") else ""
+        return f"{who}: бележката за {days} е отказана{why}"
     if event is NotifyEvent.ACCOUNT:
         return str(p.get("text", ""))
     if event is NotifyEvent.DIGEST:
@@ -270,6 +277,7 @@ SUBJECTS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.HOMEWORK: "Домашна работа",
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.ACCOUNT: "Профил в Бележник",
+    NotifyEvent.EXCUSE: "Бележка за отсъствие",
 }
 
 

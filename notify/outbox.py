@@ -60,6 +60,7 @@ PREFERENCE_EVENTS: tuple[NotifyEvent, ...] = (
     NotifyEvent.MESSAGE,
     NotifyEvent.THRESHOLD,
     NotifyEvent.HOMEWORK,
+    NotifyEvent.EXCUSE,
 )
 
 #: Without a preference row: SMS for these (when the phone is verified), e-mail for all (when the

@@ -39,10 +39,10 @@ from onboarding.report_grades import class_sheet
 from onboarding.report_grades import completeness
 from onboarding.report_grades import school_averages
 from onboarding.report_grades import success
-from onboarding.report_topics import missing_topics
-from onboarding.report_topics import topics
 from onboarding.report_substitutions import lessons_held
 from onboarding.report_substitutions import substitutions
+from onboarding.report_topics import missing_topics
+from onboarding.report_topics import topics
 
 REPORTS: dict[str, tuple[str, Any, bool]] = {
     # key: (title, builder, class-level: a class teacher may see it for their class)

@@ -156,7 +156,7 @@ TABLE = [
     ),
     # the menu
     case("+359881", ["2580", "3"], "menu", ["after_content"], Gather, id="menu-3-averages"),
-    case("+359881", ["2580", "8"], "menu", ["invalid_choice", "menu"], Gather, id="menu-invalid"),
+    case("+359881", ["2580", "#"], "menu", ["invalid_choice", "menu"], Gather, id="menu-invalid"),
     case("+359881", ["2580", "*"], "menu", ["menu"], Gather, id="menu-star-back"),
     case("+359881", ["2580", "0"], "menu", ["menu"], Gather, id="repeat-before-any-choice"),
     case("+359881", ["2580", "9"], "code", ["no_children"], Gather, id="another-child-none"),

@@ -39,7 +39,7 @@ def test_gather_holds_the_speech_and_posts_on_silence() -> None:
         "timeout": "6",
     }
     assert [(c.tag, c.text) for c in gather] == [("Say", PROMPTS["menu"]), ("Say", "Иван.")]
-    assert all(c.get("voice") == "Google.bg-BG-Standard-A" for c in gather)
+    assert all(c.get("voice") == "Google.bg-BG-Standard-B" for c in gather)
     assert all(c.get("language") == "bg-BG" for c in gather)
 
 

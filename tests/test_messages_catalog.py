@@ -50,6 +50,7 @@ STAFF_USE_CASES = ",".join(
         "topics",
         "homework",
         "substitutions",
+        "parent_notes",
     )
 )
 

@@ -87,6 +87,11 @@ def test_fixed_prompts_play_cached_audio_else_say(demo_app: Flask) -> None:
     name = f"{audio.text_hash(PROMPTS['welcome'])}.mp3"
     (folder / name).write_bytes(FAKE_MP3)
     client = demo_app.test_client()
+    # one voice (the default): every sentence is <Say> in that voice, the audio is not played
+    one = signed_post(client, "/ivr/voice", {"CallSid": "CAone", "From": "+359888000001"})
+    assert "<Play>" not in one.get_data(as_text=True)
+    assert 'voice="Google.bg-BG-Standard-B"' in one.get_data(as_text=True)
+    demo_app.config["TTS_ONE_VOICE"] = False
     call = PhoneCall(FlaskTransport(demo_app), from_number="+359888000001")
     turn = call.start()
     assert turn.said[0] == PROMPTS["welcome"]  # the simulator shows the played text

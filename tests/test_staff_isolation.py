@@ -9,6 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from gradebook import note_documents
 from gradebook import staff_accounts
 from gradebook.lessons import lesson_for
 from models import Absence
@@ -19,6 +20,7 @@ from models import Event
 from models import EventKind
 from models import Exam
 from models import ExamKind
+from models import ExcuseReason
 from models import Grade
 from models import GuardianLinkRequest
 from models import GuardianStudent
@@ -27,7 +29,9 @@ from models import Homework
 from models import Message
 from models import MessageThread
 from models import NonSchoolDay
+from models import NoteChannel
 from models import ParentMeeting
+from models import ParentNote
 from models import PlanTopic
 from models import Remark
 from models import RemarkKind
@@ -160,6 +164,14 @@ def world(demo_app):
 
     broadcast = VoiceBroadcast(school_id=1, text=SECRET_TEXT, families=1)
     db.session.add(broadcast)
+    # a parent's note with the scan of a medical note (only the class teacher and admins see it)
+    parent_note = ParentNote(school_id=1, school_year_id=klass.school_year_id,
+                             student_id=student.id, guardian_id=link.guardian_id,
+                             starts_on=dt.date(2026, 11, 23), ends_on=dt.date(2026, 11, 23),
+                             reason=ExcuseReason.HEALTH, comment=SECRET_TEXT,
+                             channel=NoteChannel.PORTAL, document_type="application/pdf",
+                             document_file=note_documents.save(1, "pdf", b"%PDF-1.4 marker"))  # fmt: skip
+    db.session.add(parent_note)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -197,6 +209,7 @@ def world(demo_app):
             sa.select(TeacherAbsence.id).where(TeacherAbsence.school_id == 1)
         ),
         "broadcast_id": broadcast.id,
+        "parent_note_id": parent_note.id,
     }
 
 
@@ -349,6 +362,7 @@ def test_own_admin_opens_every_page(demo_app, demo_client, world):
             "staff.operator",
             "staff.thread_new",
             "staff.invitation",  # the invited owner's page, not the admin's (403 for others)
+            "staff.note_document",  # a download (the scan of a medical note), not a page
         ):
             continue
         url = build(rule, world)

@@ -35,8 +35,8 @@ from gradebook.demo.data import OPERATOR_EMAIL
 from gradebook.demo.data import feminine
 from gradebook.demo.data import make_egn
 from gradebook.demo.data import school_year_bounds
-from gradebook.demo.homework import add_homework
 from gradebook.demo.exams import build_exams
+from gradebook.demo.homework import add_homework
 from gradebook.demo.loader import OWN_IDS
 from gradebook.demo.loader import Ids
 from gradebook.demo.loader import advance_sequences
@@ -45,8 +45,8 @@ from gradebook.demo.loader import drop_for_bulk
 from gradebook.demo.loader import restore_after_bulk
 from gradebook.demo.school import DemoResult
 from gradebook.demo.school import build_school
-from gradebook.demo.topics import add_topics
 from gradebook.demo.substitutions import add_substitutions
+from gradebook.demo.topics import add_topics
 from gradebook.demo.year import PAST_YEAR_LEFT_REASON
 from models import School
 from models import StaffUser
@@ -131,6 +131,7 @@ def build_demo(
     counter = iter(range(existing + 1, existing + schools + 1))
     loop = progress(counter, schools, "Училища") if progress else counter
     from gradebook import summary
+    from gradebook.demo.parent_notes import add_parent_notes
 
     bulk = bulk_mode(schools) if bulk is None else bulk
     collecting = gc.isenabled()
@@ -156,6 +157,7 @@ def build_demo(
             add_topics(result.schools[-1], today, result.counts)
             build_exams(result.schools[-1], today, link_grades=not bulk)
             add_substitutions(result.schools[-1], today, bulk)
+            add_parent_notes(result.schools[-1], today)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:

@@ -22,6 +22,8 @@ Where each rule lives:
   checks of a due date, the parents' notice line.
 * ``exams`` — the tests schedule: контролни and класни (``BookExamType`` 1, 2), at most one a
   day and two a week per class, no класна in a term's last week (Наредба № 11/2016).
+* ``parent_notes`` — parents' notes: the lessons a note covers, the parent's days (15 a year, 5 in
+  a row; Наредба за приобщаващото образование, чл. 62, ал. 1, т. 3 since March 2024).
 * ``locks`` — entry locks: the future lock and the past-month lock.
 * ``wording`` — formatting for Bulgarian readers: "5,25", "05.11.2026", month and weekday names,
   "Много добър 5,25".
@@ -100,6 +102,17 @@ from gradebook.rules.locks import LOCK_MONTH
 from gradebook.rules.locks import entry_locked
 from gradebook.rules.numbers import NumberLike
 from gradebook.rules.numbers import to_decimal
+from gradebook.rules.parent_notes import NOTE_COMMENT_MAX
+from gradebook.rules.parent_notes import NOTE_MAX_AHEAD_DAYS
+from gradebook.rules.parent_notes import NOTE_MAX_SPAN_DAYS
+from gradebook.rules.parent_notes import NoteLimits
+from gradebook.rules.parent_notes import NoteVerdict
+from gradebook.rules.parent_notes import counts_against_allowance
+from gradebook.rules.parent_notes import covers
+from gradebook.rules.parent_notes import days_left
+from gradebook.rules.parent_notes import judge_note
+from gradebook.rules.parent_notes import period_problem
+from gradebook.rules.parent_notes import school_days_between
 from gradebook.rules.personal_ids import ASP_ID_TYPE_CODES
 from gradebook.rules.personal_ids import PERSONAL_ID_KINDS
 from gradebook.rules.personal_ids import egn_info
@@ -269,6 +282,18 @@ __all__ = [
     "plan_note",
     "plan_number",
     "topic_title",
+    # parent_notes
+    "NOTE_COMMENT_MAX",
+    "NOTE_MAX_AHEAD_DAYS",
+    "NOTE_MAX_SPAN_DAYS",
+    "NoteLimits",
+    "NoteVerdict",
+    "counts_against_allowance",
+    "covers",
+    "days_left",
+    "judge_note",
+    "period_problem",
+    "school_days_between",
     # form_input
     "MAX_DB_ID",
     "db_id",

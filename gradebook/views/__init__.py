@@ -21,6 +21,7 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.messages`: conversations with parents;
 - :mod:`~gradebook.views.topics`: a lesson's topics (part of the lesson page), topic plans, the
   held lessons without a topic.
+- :mod:`~gradebook.views.parent_notes`: parents' notes excusing absences (confirm, refuse).
 
 The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
 sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
@@ -59,11 +60,12 @@ def init_app(app: Flask) -> None:
     from gradebook.views import messages  # noqa: F401
     from gradebook.views import operator  # noqa: F401
     from gradebook.views import outbound_calls  # noqa: F401  (issue 15: calls out)
+    from gradebook.views import parent_notes  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
     from gradebook.views import session  # noqa: F401
     from gradebook.views import staff_accounts  # noqa: F401
     from gradebook.views import students  # noqa: F401
-    from gradebook.views import topics  # noqa: F401
     from gradebook.views import substitutions  # noqa: F401
+    from gradebook.views import topics  # noqa: F401
 
     app.register_blueprint(bp)

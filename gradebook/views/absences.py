@@ -26,8 +26,8 @@ from gradebook.staff_base import bp
 from gradebook.staff_base import post_table
 from gradebook.staff_base import reason_delete_routes
 from gradebook.staff_base import rows
-from gradebook.views import topics as topics_view
 from gradebook.substitutions import lesson_view
+from gradebook.views import topics as topics_view
 from gradebook.views.common import WEEKDAYS_BG
 from gradebook.views.common import managed_class
 from gradebook.views.common import to_student_page

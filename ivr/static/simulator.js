@@ -33,6 +33,9 @@
   function setWaiting(on) {
     keys.forEach(function (k) { k.disabled = !on; });
     document.getElementById("sim-silence").disabled = !on;
+    var speech = on && state && state.gather && String(state.gather.input || "").indexOf("speech") >= 0;
+    document.getElementById("sim-words").disabled = !speech;
+    document.getElementById("sim-say-button").disabled = !speech;
     document.getElementById("sim-hangup").disabled = !state || state.hung_up;
   }
   function show(result) {
@@ -66,6 +69,7 @@
       var li = document.createElement("li"); li.className = "ivr-you";
       if (body.op === "press") { li.textContent = "Вие: " + body.digits; log.appendChild(li); }
       if (body.op === "silence") { li.textContent = "Вие: (тишина)"; log.appendChild(li); }
+      if (body.op === "say") { li.textContent = "Вие: „" + body.text + "“"; log.appendChild(li); }
       show(result);
     });
   }
@@ -78,6 +82,13 @@
     send({ op: "hangup" }).then(function () { statusEl.textContent = "Затворихте."; setWaiting(false); });
   });
   document.getElementById("sim-silence").addEventListener("click", function () { send({ op: "silence" }); });
+  document.getElementById("sim-say").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var words = document.getElementById("sim-words");
+    if (!words.value.trim()) return;
+    send({ op: "say", text: words.value.trim() });
+    words.value = "";
+  });
   keys.forEach(function (k) {
     k.addEventListener("click", function () {
       if (!state || !state.gather) return;
