@@ -65,6 +65,11 @@ from tables.people import StaffMembership
 from tables.people import StaffUser
 from tables.people import Student
 from tables.phone import CallSession
+from tables.pupil_record import ClassNote
+from tables.pupil_record import IndividualWork
+from tables.pupil_record import Sanction
+from tables.pupil_record import SupportActivity
+from tables.pupil_record import SupportMeasure
 from tables.school import BellTime
 from tables.school import ClassesEnd
 from tables.school import Curriculum
@@ -147,4 +152,9 @@ __all__ = [
     "str200",
     "updated",
     "utcnow",
+    "ClassNote",
+    "IndividualWork",
+    "Sanction",
+    "SupportActivity",
+    "SupportMeasure",
 ]
