@@ -37,6 +37,7 @@ from typing import Any
 from flask import current_app
 
 from config.urls import link
+from gradebook.rules import SANCTION_SHORT
 from gradebook.rules import RuleError
 from gradebook.rules import after_preposition
 from gradebook.rules import format_date_bg
@@ -73,6 +74,7 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.MEETING: "Родителски срещи",
     NotifyEvent.MESSAGE: "Съобщения от учители",
     NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
+    NotifyEvent.SANCTION: "Санкции",
 }
 
 
@@ -84,7 +86,6 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.ACCOUNT: "Профил (кодове, пароли)",
     NotifyEvent.HOMEWORK: "Домашни работи",
     NotifyEvent.EXAM: "Контролни и класни работи",
-    NotifyEvent.SANCTION: "Санкции",
     NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
     NotifyEvent.BROADCAST: "Съобщение до цялото училище",
     NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
@@ -207,6 +208,14 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
             f"{who}: {_hours(p.get('hours'))} неуважителни отсъствия за {_month(p.get('month'))}"
             f" (над {_hours(p.get('limit', 5))})"
         )
+    if event is NotifyEvent.SANCTION:
+        kind = SANCTION_SHORT.get(int(p.get("kind") or 0), "санкция")
+        if p.get("cancelled"):
+            return (
+                f"{who}: отменена санкция „{kind}“ (заповед № {p.get('cancel_order_number', '')}"
+                f" от {_date(p.get('cancel_date'), True)})"
+            )
+        return f"{who}: санкция „{kind}“ от {_date(p.get('date'), True)}, заповед № {p.get('order_number', '')}"
     if event is NotifyEvent.ACCOUNT:
         return str(p.get("text", ""))
     if event is NotifyEvent.DIGEST:
@@ -241,6 +250,7 @@ SUBJECTS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.REMINDER: "Напомняне: родителска среща утре",
     NotifyEvent.MESSAGE: "Ново съобщение",
     NotifyEvent.THRESHOLD: "Внимание: неуважителни отсъствия",
+    NotifyEvent.SANCTION: "Санкция",
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.ACCOUNT: "Профил в Бележник",
 }

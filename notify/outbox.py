@@ -58,6 +58,7 @@ PREFERENCE_EVENTS: tuple[NotifyEvent, ...] = (
     NotifyEvent.MEETING,
     NotifyEvent.MESSAGE,
     NotifyEvent.THRESHOLD,
+    NotifyEvent.SANCTION,
 )
 
 #: Without a preference row: SMS for these (when the phone is verified), e-mail for all (when the
@@ -71,6 +72,7 @@ DEFAULT_SMS_EVENTS: frozenset[NotifyEvent] = frozenset(
         NotifyEvent.HEALTH,
         NotifyEvent.MEETING,
         NotifyEvent.THRESHOLD,
+        NotifyEvent.SANCTION,
     }
 )
 

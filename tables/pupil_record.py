@@ -51,7 +51,9 @@ class Sanction(Timestamped, Versioned, db.Model):
     school_id: Mapped[int] = school_fk()
     school_year_id: Mapped[int] = _year_fk()
     class_id: Mapped[int] = _class_fk()
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[int] = mapped_column(sa.SmallInteger, comment="ЗПУО чл. 199 ал. 1 т. 1–5")
     order_number: Mapped[str100]
     order_date: Mapped[dt.date]
@@ -72,9 +74,7 @@ class Sanction(Timestamped, Versioned, db.Model):
 support_team = sa.Table(
     "support_team",
     db.metadata,
-    sa.Column(
-        "support_id", ForeignKey("support_measure.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("support_id", ForeignKey("support_measure.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("staff_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -88,7 +88,9 @@ class SupportMeasure(Timestamped, Versioned, db.Model):
     school_id: Mapped[int] = school_fk()
     school_year_id: Mapped[int] = _year_fk()
     class_id: Mapped[int] = _class_fk()
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE"), index=True
+    )
     additional: Mapped[bool] = mapped_column(default=False, comment="допълнителна подкрепа")
     difficulties: Mapped[list[Any]] = mapped_column(sa.JSON, comment="codes 1–6")
     start_date: Mapped[dt.date]
@@ -133,7 +135,9 @@ class IndividualWork(Timestamped, Versioned, db.Model):
     school_id: Mapped[int] = school_fk()
     school_year_id: Mapped[int] = _year_fk()
     class_id: Mapped[int] = _class_fk()
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE"), index=True
+    )
     date: Mapped[dt.date]
     activity: Mapped[str] = mapped_column(sa.String(2000))
     teacher_id: Mapped[int | None] = _author_fk()

@@ -24,6 +24,8 @@ Where each rule lives:
 * ``personal_ids`` — ЕГН, ЛНЧ, ИДН.
 * ``student_code`` — the student's parent-access code (random digits + Verhoeff check digit).
 * ``form_input`` — row ids and terms typed into forms and query strings.
+* ``pupil_record`` — sanctions (ЗПУО чл. 199), support codes, which class books have them.
+* ``dropout`` — at risk of dropping out (the Ministry's ``StudentsAtRiskOfDroppingOut``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ from gradebook.rules.absences import is_school_day
 from gradebook.rules.absences import parent_excused_days_ok
 from gradebook.rules.absences import parent_excused_days_problem
 from gradebook.rules.absences import weighted_unexcused
+from gradebook.rules.dropout import MAX_UNEXCUSED_DAYS
+from gradebook.rules.dropout import MAX_UNEXCUSED_HOURS
+from gradebook.rules.dropout import DropoutRisk
+from gradebook.rules.dropout import dropout_risk
+from gradebook.rules.dropout import risk_from_counts
+from gradebook.rules.dropout import unexcused_days
+from gradebook.rules.dropout import unexcused_hours
 from gradebook.rules.errors import RuleError
 from gradebook.rules.figures import Figure
 from gradebook.rules.figures import forecast_whole
@@ -80,6 +89,17 @@ from gradebook.rules.personal_ids import is_valid_egn
 from gradebook.rules.personal_ids import is_valid_idn
 from gradebook.rules.personal_ids import is_valid_lnch
 from gradebook.rules.personal_ids import validate_personal_id
+from gradebook.rules.pupil_record import SANCTION_KINDS
+from gradebook.rules.pupil_record import SANCTION_LAW
+from gradebook.rules.pupil_record import SANCTION_SHORT
+from gradebook.rules.pupil_record import SANCTIONS_FROM_GRADE
+from gradebook.rules.pupil_record import SUPPORT_ACTIVITIES
+from gradebook.rules.pupil_record import SUPPORT_DIFFICULTIES
+from gradebook.rules.pupil_record import has_notes
+from gradebook.rules.pupil_record import has_sanctions
+from gradebook.rules.pupil_record import has_support
+from gradebook.rules.pupil_record import sanction_dates_problem
+from gradebook.rules.pupil_record import sanction_in_force
 from gradebook.rules.qualitative import QUALITATIVE_WORDS
 from gradebook.rules.qualitative import SOP_COPES
 from gradebook.rules.qualitative import SOP_DIFFICULTIES
@@ -206,4 +226,22 @@ __all__ = [
     "MAX_DB_ID",
     "db_id",
     "term_number",
+    "MAX_UNEXCUSED_DAYS",
+    "MAX_UNEXCUSED_HOURS",
+    "DropoutRisk",
+    "dropout_risk",
+    "risk_from_counts",
+    "unexcused_days",
+    "unexcused_hours",
+    "SANCTION_KINDS",
+    "SANCTION_LAW",
+    "SANCTION_SHORT",
+    "SANCTIONS_FROM_GRADE",
+    "SUPPORT_ACTIVITIES",
+    "SUPPORT_DIFFICULTIES",
+    "has_notes",
+    "has_sanctions",
+    "has_support",
+    "sanction_dates_problem",
+    "sanction_in_force",
 ]

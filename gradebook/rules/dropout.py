@@ -58,7 +58,9 @@ def unexcused_hours(absence_kinds: Iterable[str]) -> Decimal:
         elif kind == ABSENCE_LATE:
             total += LATE_WEIGHT
         elif kind != ABSENCE_EXCUSED:
-            raise RuleError(f"unknown absence kind {kind!r}", "Непознат вид отсъствие.", "absence.kind")
+            raise RuleError(
+                f"unknown absence kind {kind!r}", "Непознат вид отсъствие.", "absence.kind"
+            )
     return total
 
 

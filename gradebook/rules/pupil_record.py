@@ -30,6 +30,17 @@ SANCTION_KINDS: Final[Mapping[int, str]] = MappingProxyType(
 )
 """Sanction code (NEISPUO ``student.SanctionType``) → Bulgarian name (ЗПУО чл. 199 ал. 1)."""
 
+SANCTION_SHORT: Final[Mapping[int, str]] = MappingProxyType(
+    {
+        1: "забележка",
+        2: "преместване в друга паралелка",
+        3: "предупреждение за преместване в друго училище",
+        4: "преместване в друго училище",
+        5: "преместване в самостоятелна форма на обучение",
+    }
+)
+"""The same, short and in lower case, for an SMS and the phone line ("наложена е санкция …")."""
+
 SANCTION_LAW: Final[Mapping[int, str]] = MappingProxyType(
     {code: f"чл. 199, ал. 1, т. {code} ЗПУО" for code in SANCTION_KINDS}
 )

@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import home  # noqa: F401
     from gradebook.views import messages  # noqa: F401
     from gradebook.views import operator  # noqa: F401
+    from gradebook.views import pupil_record  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
     from gradebook.views import session  # noqa: F401
     from gradebook.views import staff_accounts  # noqa: F401
