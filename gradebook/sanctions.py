@@ -126,7 +126,7 @@ def save_sanction(
             edit_with_reason(
                 actor, row, version=version, reason=reason, change=lambda: assign(row, values)
             )
-        commit_refreshed()
+        commit_refreshed([(student.id, klass.school_year_id)])
         return row
 
     return atomic(work)
@@ -172,7 +172,7 @@ def cancel_sanction(
             change=lambda: assign(row, values),
         )
         _notify(actor, row, row.student.first_name, cancelled=True)
-        commit_refreshed()
+        commit_refreshed([(row.student_id, klass.school_year_id)])
         return row
 
     return atomic(work)

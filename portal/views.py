@@ -51,6 +51,7 @@ from portal import accounts
 from portal import charts
 from portal import conversations
 from portal import ical
+from portal import pupil_record
 from portal import stats
 from portal.children import ChildContext
 from portal.children import children
@@ -359,7 +360,9 @@ def child(student_id: int) -> Any:
         shown.update(g.id for g in row.term_grades.values())
         if row.annual:
             shown.add(row.annual.id)
-    html = _render("portal/child.html", guardian, ctx, d=data, trends=trends)
+    html = _render(
+        "portal/child.html", guardian, ctx, d=data, trends=trends, rec=pupil_record.record(ctx)
+    )
     # read receipts once the page is rendered (the commit expires the objects it used)
     mark_seen(guardian.id, "grade", sorted(shown))
     mark_seen(guardian.id, "remark", [r["id"] for r in data["remarks"]])

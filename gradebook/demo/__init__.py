@@ -41,6 +41,7 @@ from gradebook.demo.loader import advance_sequences
 from gradebook.demo.loader import bulk_mode
 from gradebook.demo.loader import drop_for_bulk
 from gradebook.demo.loader import restore_after_bulk
+from gradebook.demo.pupil_record import build_pupil_record
 from gradebook.demo.school import DemoResult
 from gradebook.demo.school import build_school
 from gradebook.demo.year import PAST_YEAR_LEFT_REASON
@@ -149,6 +150,7 @@ def build_demo(
                 pin_hash,
                 result,
             )
+            build_pupil_record(result.schools[-1], today)
             advance_sequences(ids)
             if not bulk:
                 db.session.flush()

@@ -74,6 +74,31 @@ def student_context(me: core.Actor, student: Student, klass: SchoolClass) -> dic
     }
 
 
+HISTORY_TYPES: dict[str, Any] = {
+    "sanction": Sanction,
+    "support_measure": SupportMeasure,
+    "support_activity": SupportActivity,
+    "individual_work": IndividualWork,
+    "class_note": ClassNote,
+}
+SUPPORT_TYPES = frozenset({"support_measure", "support_activity", "individual_work"})
+
+
+def can_see_history(
+    me: core.Actor, object_type: str, student_id: int | None, obj: Any = None
+) -> bool:
+    """The history of a support record is as restricted as the record; a class-wide note's is
+    the class's (whoever sees the class)."""
+    if object_type in SUPPORT_TYPES:
+        if student_id is None:
+            return me.is_admin
+        klass = core.student_class(student_id)
+        return support_uc.can_see_support(me, student_id, klass.id if klass else None)
+    if object_type == "class_note" and obj is not None:
+        return me.can_view_class(obj.class_id)
+    return True
+
+
 def _of_student(model: Any, row_id: int | None, student: Student) -> Any:
     if row_id is None:
         return None
