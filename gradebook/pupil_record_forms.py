@@ -25,7 +25,7 @@ SANCTION_CHOICES = opts(
         for code, name in rules.SANCTION_KINDS.items()
     ]
 )
-DIFFICULTY_CHOICES = [(str(c), n) for c, n in rules.SUPPORT_DIFFICULTIES.items()]
+DIFFICULTY_CHOICES = opts((str(c), n) for c, n in rules.SUPPORT_DIFFICULTIES.items())
 ACTIVITY_CHOICES = opts(
     [("", "— изберете —")] + [(str(c), n) for c, n in rules.SUPPORT_ACTIVITIES.items()]
 )

@@ -61,7 +61,7 @@ def unexcused_hours(absence_kinds: Iterable[str]) -> Decimal:
             raise RuleError(
                 f"unknown absence kind {kind!r}", "Непознат вид отсъствие.", "absence.kind"
             )
-    return total
+    return total.quantize(Decimal("0.1"))
 
 
 def unexcused_days(attendance_kinds: Iterable[str]) -> int:

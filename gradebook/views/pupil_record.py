@@ -201,7 +201,7 @@ def support_form(student_id: int, support_id: int | None = None) -> Any:
     form = record_form(
         SupportForm, support, {"start_date": clock.today(), "end_date": klass.school_year.ends_on}
     )
-    form.team.choices = _staff_choices(me.school_id)
+    form.team.choices = opts(_staff_choices(me.school_id))
     if support is not None and request.method == "GET":
         form.difficulties.data = [str(c) for c in support.difficulties]
         form.team.data = [str(m.id) for m in support.team]
