@@ -70,6 +70,7 @@ from tables.pupil_record import IndividualWork
 from tables.pupil_record import Sanction
 from tables.pupil_record import SupportActivity
 from tables.pupil_record import SupportMeasure
+from tables.pupil_record import SupportTeamMember
 from tables.school import BellTime
 from tables.school import ClassesEnd
 from tables.school import Curriculum
@@ -157,4 +158,5 @@ __all__ = [
     "Sanction",
     "SupportActivity",
     "SupportMeasure",
+    "SupportTeamMember",
 ]

@@ -46,8 +46,8 @@ from models import StaffMembership
 from models import StaffUser
 from models import SupportActivity
 from models import SupportMeasure
+from models import SupportTeamMember
 from models import db
-from tables.pupil_record import support_team
 
 
 # --- who may -------------------------------------------------------------------------------------
@@ -57,11 +57,11 @@ def on_team(actor: Actor, student_id: int) -> bool:
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(SupportMeasure)
-            .join(support_team, support_team.c.support_id == SupportMeasure.id)
+            .join(SupportTeamMember, SupportTeamMember.support_id == SupportMeasure.id)
             .where(
                 SupportMeasure.school_id == actor.school_id,
                 SupportMeasure.student_id == student_id,
-                support_team.c.staff_id == actor.staff_id,
+                SupportTeamMember.staff_id == actor.staff_id,
             )
         )
         or 0

@@ -71,12 +71,16 @@ class Sanction(Timestamped, Versioned, db.Model):
     __table_args__ = (CheckConstraint("kind BETWEEN 1 AND 5", name="kind"),)
 
 
-support_team = sa.Table(
-    "support_team",
-    db.metadata,
-    sa.Column("support_id", ForeignKey("support_measure.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("staff_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
-)
+class SupportTeamMember(db.Model):
+    """A staff member on the team of a support measure."""
+
+    __tablename__ = "support_team"
+    support_id: Mapped[int] = mapped_column(
+        ForeignKey("support_measure.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class SupportMeasure(Timestamped, Versioned, db.Model):
@@ -100,7 +104,7 @@ class SupportMeasure(Timestamped, Versioned, db.Model):
     author_id: Mapped[int | None] = _author_fk()
 
     student: Mapped[Student] = relationship()
-    team: Mapped[list[StaffUser]] = relationship(secondary=support_team, order_by="StaffUser.id")
+    team: Mapped[list[StaffUser]] = relationship(secondary="support_team", order_by="StaffUser.id")
     activities: Mapped[list[SupportActivity]] = relationship(
         back_populates="support",
         cascade="all, delete-orphan",

@@ -46,6 +46,9 @@ STAFF_USE_CASES = ",".join(
         "school",
         "timetable",
         "school_year",
+        "sanctions",
+        "support",
+        "class_notes",
     )
 )
 
