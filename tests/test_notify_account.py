@@ -218,7 +218,7 @@ def test_preferences_are_saved_explicitly(client) -> None:  # type: ignore[no-un
         (p.event_type.value, p.channel.value): p.enabled
         for p in db.session.scalars(db.select(NotificationPreference))
     }
-    assert len(prefs) == 20 and prefs[("grade", "sms")] is False
+    assert len(prefs) == 22 and prefs[("grade", "sms")] is False
     assert prefs[("grade", "email")] and prefs[("praise", "sms")]
     guardian = db.session.get(Guardian, guardian.id)
     assert guardian.digest and not guardian.sms_latin and not guardian.stop_all

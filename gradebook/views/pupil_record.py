@@ -305,9 +305,9 @@ def individual_work_form(student_id: int, work_id: int | None = None) -> Any:
 
 # --- class notes ---------------------------------------------------------------------------------
 @bp.route("/classes/<int:class_id>/notes", methods=["GET", "POST"])
-@bp.route("/classes/<int:class_id>/notes/<int:note_id>", methods=["GET", "POST"])
+@bp.route("/classes/<int:class_id>/notes/<int:class_note_id>", methods=["GET", "POST"])
 @access.staff_required
-def class_notes(class_id: int, note_id: int | None = None) -> Any:
+def class_notes(class_id: int, class_note_id: int | None = None) -> Any:
     """The notes of a class's book: everyone who sees the class reads them; the class teacher
     and the admins write them (the form is theirs only)."""
     me = actor()
@@ -317,8 +317,8 @@ def class_notes(class_id: int, note_id: int | None = None) -> Any:
     if request.method == "POST" and not manage:
         abort(403)
     note = None
-    if note_id is not None:
-        note = core.get_in_school(ClassNote, note_id, me.school_id)
+    if class_note_id is not None:
+        note = core.get_in_school(ClassNote, class_note_id, me.school_id)
         if note.class_id != klass.id:
             abort(404)
         if not manage:
@@ -386,7 +386,7 @@ reason_delete_routes(
     ),
     ReasonDelete(
         "class_note_delete",
-        "/class-notes/<int:note_id>/delete",
+        "/class-notes/<int:class_note_id>/delete",
         ClassNote,
         notes_uc.delete_note,
         "Бележката е изтрита.",
