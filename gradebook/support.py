@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 
@@ -88,7 +89,7 @@ def _year(class_id: int) -> SchoolYear:
     return year
 
 
-def _codes(raw: Iterable[int | str], table: dict[int, str] | object, name: str) -> list[int]:
+def _codes(raw: Iterable[int | str], table: Mapping[int, str], name: str) -> list[int]:
     codes: list[int] = []
     for value in raw:
         try:
@@ -97,7 +98,7 @@ def _codes(raw: Iterable[int | str], table: dict[int, str] | object, name: str) 
             raise Invalid(
                 msg("support.unknown_code"), {name: msg("support.unknown_code")}
             ) from None
-        if code not in table:  # type: ignore[operator]
+        if code not in table:
             raise Invalid(msg("support.unknown_code"), {name: msg("support.unknown_code")})
         if code not in codes:
             codes.append(code)

@@ -151,4 +151,3 @@ def test_a_parent_who_turned_sanctions_off_gets_none(demo_app: Flask) -> None:
     from tests._helpers import outbox_rows
 
     assert not [n for n in outbox_rows("sanction", row.id) if n.guardian_id == guardian.id]
-
