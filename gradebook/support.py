@@ -69,6 +69,34 @@ def on_team(actor: Actor, student_id: int) -> bool:
     ) > 0
 
 
+def is_team_member(staff_id: int, school_id: int) -> bool:
+    """The staff member is on some support team of this school (the navigation's link)."""
+    return (
+        db.session.scalar(
+            sa.select(SupportTeamMember.support_id)
+            .join(SupportMeasure, SupportMeasure.id == SupportTeamMember.support_id)
+            .where(SupportTeamMember.staff_id == staff_id, SupportMeasure.school_id == school_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def my_measures(actor: Actor) -> list[SupportMeasure]:
+    """The support measures of the actor's school whose team the actor is on."""
+    return list(
+        db.session.scalars(
+            sa.select(SupportMeasure)
+            .join(SupportTeamMember, SupportTeamMember.support_id == SupportMeasure.id)
+            .where(
+                SupportMeasure.school_id == actor.school_id,
+                SupportTeamMember.staff_id == actor.staff_id,
+            )
+            .order_by(SupportMeasure.start_date.desc(), SupportMeasure.id)
+        )
+    )
+
+
 def can_see_support(actor: Actor, student_id: int, class_id: int | None) -> bool:
     """The class teacher of the pupil's class, an admin, or a member of the pupil's support team."""
     if class_id is not None and actor.can_manage_class(class_id):

@@ -16,6 +16,7 @@ from gradebook import summary
 from gradebook import support
 from models import AuditLog
 from models import ClassNote
+from models import Curriculum
 from models import Enrollment
 from models import IndividualWork
 from models import NotificationOutbox
@@ -519,3 +520,47 @@ def test_demo_has_the_record(demo_app) -> None:
         .select_from(Sanction)
         .where(Sanction.cancel_order_date.is_not(None))
     )
+
+
+def test_a_team_member_who_does_not_teach_the_class(demo_client, demo_app) -> None:
+    """A member of the support team reaches the pupil's support through "Подкрепа" even when
+    they do not teach the class; the pupil's other pages stay closed to them."""
+    klass = a_class()
+    sid = pupils(klass)[5]
+    taught = set(
+        db.session.scalars(sa.select(Curriculum.teacher_id).where(Curriculum.class_id == klass.id))
+    )
+    outsider = db.session.scalar(
+        sa.select(StaffMembership.staff_id)
+        .where(
+            StaffMembership.school_id == 1,
+            StaffMembership.role == "teacher",
+            StaffMembership.staff_id.not_in(taught | {klass.class_teacher_id}),
+        )
+        .order_by(StaffMembership.staff_id)
+    )
+    measure = support.save_support(
+        teacher_of(klass), student_id=sid, difficulties=[2], team=[outsider],
+        start_date="2026-11-01", end_date="2027-06-30", description="Работа с психолог",
+    )  # fmt: skip
+    from models import StaffUser
+
+    login_staff(demo_client, db.session.get(StaffUser, outsider).email)
+    teams = demo_client.get("/staff/support-teams").get_data(as_text=True)
+    assert "Подкрепа" in teams and f"/staff/students/{sid}/support/{measure.id}" in teams
+    assert demo_client.get(f"/staff/students/{sid}").status_code == 403
+    page = demo_client.get(f"/staff/students/{sid}/support/{measure.id}")
+    assert page.status_code == 200 and "Работа с психолог" in page.get_data(as_text=True)
+    r = demo_client.post(
+        f"/staff/support/{measure.id}/activities",
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "activity_type": "14"},
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/support/{measure.id}")
+    r = form_post(
+        demo_client,
+        f"/staff/students/{sid}/individual-work/new",
+        {"date": "2026-11-24", "activity": "Разговор"},
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith("/staff/support-teams")
+    db.session.expire_all()
+    assert [a.activity_type for a in db.session.get(SupportMeasure, measure.id).activities] == [14]

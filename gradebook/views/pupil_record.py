@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import url_for
 
@@ -224,7 +225,28 @@ def support_form(student_id: int, support_id: int | None = None) -> Any:
         student=student,
         klass=klass,
         support=support,
+        activity_form=ActivityForm(formdata=None),
+        SUPPORT_ACTIVITIES=rules.SUPPORT_ACTIVITIES,
+        works=support_uc.individual_work_of(me.school_id, student.id) if support else [],
     )
+
+
+@bp.get("/support-teams")
+@access.staff_required
+def support_teams() -> Any:
+    """The support measures whose team the signed-in staff member is on (a member who does not
+    teach the pupil's class reaches them here)."""
+    me = actor()
+    return render_template("gradebook/support_teams.html", measures=support_uc.my_measures(me))
+
+
+@bp.app_context_processor
+def _support_team_link() -> dict[str, Any]:
+    staff = access.current_staff()
+    school_id = access.current_school_id() if staff else None
+    if staff is None or school_id is None:
+        return {}
+    return {"staff_on_support_team": support_uc.is_team_member(staff.id, school_id)}
 
 
 def student_for_view_support(student_id: int) -> tuple[Student, SchoolClass]:
@@ -254,7 +276,7 @@ def support_activity_add(support_id: int) -> Any:
         "Дейността е добавена.",
         invalid="Поправете полетата на дейността.",
     )
-    return redirect(url_for("staff.student", student_id=row.student_id) + "#support")
+    return redirect(url_for("staff.support_form", student_id=row.student_id, support_id=row.id))
 
 
 @bp.post("/support-activities/<int:activity_id>/delete")
@@ -264,7 +286,7 @@ def support_activity_delete(activity_id: int) -> Any:
 
     me = actor()
     row = core.get_in_school(SupportActivity, activity_id, me.school_id)
-    student_id = row.support.student_id
+    student_id, support_id = row.support.student_id, row.support_id
     form = ReasonForm()
     form_action(
         form,
@@ -272,7 +294,7 @@ def support_activity_delete(activity_id: int) -> Any:
         "Дейността е изтрита.",
         invalid="Посочете причина за изтриването.",
     )
-    return redirect(url_for("staff.student", student_id=student_id) + "#support")
+    return redirect(url_for("staff.support_form", student_id=student_id, support_id=support_id))
 
 
 # --- individual work -----------------------------------------------------------------------------
@@ -295,7 +317,9 @@ def individual_work_form(student_id: int, work_id: int | None = None) -> Any:
             **form_values(form, "date", activity=""),
         ),
         "Индивидуалната работа е записана.",
-        url_for("staff.student", student_id=student.id),
+        url_for("staff.student", student_id=student.id)
+        if me.can_view_class(klass.id)
+        else url_for("staff.support_teams"),
         "gradebook/individual_work_form.html",
         student=student,
         klass=klass,
