@@ -79,7 +79,7 @@ class SupportTeamMember(db.Model):
         ForeignKey("support_measure.id", ondelete="CASCADE"), primary_key=True
     )
     staff_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
