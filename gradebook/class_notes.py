@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
+from gradebook.core import NotFound
 from gradebook.core import add_audited
 from gradebook.core import assign
 from gradebook.core import atomic
@@ -98,7 +99,7 @@ def save_note(
         else:
             row = get_in_school(ClassNote, note_id, actor.school_id)
             if row.class_id != klass.id:
-                raise Invalid(msg("common.not_found"))
+                raise NotFound(msg("common.not_found"))
             edit_with_reason(
                 actor, row, version=version, reason=reason, change=lambda: assign(row, values)
             )
