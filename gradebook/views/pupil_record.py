@@ -36,7 +36,6 @@ from gradebook.staff_base import form_action
 from gradebook.staff_base import form_page
 from gradebook.staff_base import form_values
 from gradebook.staff_base import reason_delete_routes
-from gradebook.views.common import managed_class
 from gradebook.views.common import record_form
 from gradebook.views.common import require_view_class
 from gradebook.views.common import student_for_view
@@ -418,4 +417,4 @@ reason_delete_routes(
     ),
 )
 
-__all__ = ["managed_class", "student_context"]
+__all__ = ["can_see_history", "student_context"]
