@@ -79,6 +79,12 @@ from tables.people import StaffMembership
 from tables.people import StaffUser
 from tables.people import Student
 from tables.phone import CallSession
+from tables.pupil_record import ClassNote
+from tables.pupil_record import IndividualWork
+from tables.pupil_record import Sanction
+from tables.pupil_record import SupportActivity
+from tables.pupil_record import SupportMeasure
+from tables.pupil_record import SupportTeamMember
 from tables.school import BellTime
 from tables.school import ClassesEnd
 from tables.school import Curriculum
@@ -185,4 +191,10 @@ __all__ = [
     "str200",
     "updated",
     "utcnow",
+    "ClassNote",
+    "IndividualWork",
+    "Sanction",
+    "SupportActivity",
+    "SupportMeasure",
+    "SupportTeamMember",
 ]

@@ -26,6 +26,7 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "absences": {"excused", "unexcused", "lates", "weighted"},  # this term
      "recent_absences": [{"date", "period", "kind", "subject"}], # newest first, at most 30
      "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
+     "sanctions": [{"kind", "date", "cancelled"}],               # the year's, newest first
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming, with
                                              # the planned tests (kind control / classwork)
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
@@ -62,6 +63,7 @@ import sqlalchemy as sa
 
 from config import clock
 from gradebook import lesson_cover
+from gradebook import record_read
 from gradebook import rules
 from models import Absence
 from models import BellTime
@@ -313,6 +315,8 @@ def build_payloads(
     ):
         remarks[sid].append((date, created_at, str(kind), text, subject_id))
 
+    sanctions = record_read.sanctions_by_student(school_id, year_id, in_set)
+
     class_ids = {s["class_id"] for s in students.values() if s["class_id"]}
     horizon = today + dt.timedelta(days=COMING_DAYS)
     events_by_class: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
@@ -548,6 +552,7 @@ def build_payloads(
             },
             "recent_absences": recent,
             "remarks": remark_rows,
+            "sanctions": sanctions.get(sid, []),
             "events": events,
             "meetings": meetings,
             "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from gradebook.rules import SANCTION_SHORT
 from gradebook.rules import after_preposition
 from ivr import speech
 
@@ -341,17 +342,26 @@ def averages(summary: dict[str, Any], today: dt.date) -> list[str]:
 
 
 def remarks(summary: dict[str, Any], today: dt.date) -> list[str]:
-    """Menu 4: praises and remarks, newest first."""
+    """Menu 4: the year's sanctions first (ЗПУО чл. 199: a parent expects to hear of one where
+    the remarks are), then praises and remarks, newest first."""
+    out = [_sanction_sentence(s, today) for s in summary.get("sanctions", [])]
     items = summary.get("remarks", [])
     if not items:
-        return ["Няма забележки и похвали."]
-    out = []
+        return [*out, "Няма забележки и похвали."]
     for r in items:
         word = "Похвала" if r["kind"] == "praise" else "Забележка"
         when = speech.relative_day(_date(r["date"]), today)
         subject = f" по {after_preposition(speakable(r['subject']))}" if r.get("subject") else ""
         out.append(_sentence(f"{word}{subject}, {when}: {speakable(r['text'])}"))
     return out
+
+
+def _sanction_sentence(item: dict[str, Any], today: dt.date) -> str:
+    kind = SANCTION_SHORT.get(int(item.get("kind") or 0), "санкция")
+    when = speech.relative_day(_date(item["date"]), today)
+    if item.get("cancelled"):
+        return _sentence(f"Санкцията „{kind}“ от {when} е отменена")
+    return _sentence(f"Наложена е санкция „{kind}“ от {when}")
 
 
 def coming(summary: dict[str, Any], today: dt.date) -> list[str]:

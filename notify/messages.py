@@ -42,6 +42,7 @@ from typing import Any
 from flask import current_app
 
 from config.urls import link
+from gradebook.rules import SANCTION_SHORT
 from gradebook.rules import RuleError
 from gradebook.rules import after_preposition
 from gradebook.rules import format_date_bg
@@ -82,6 +83,7 @@ EVENT_LABELS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.THRESHOLD: "Праг на неуважителните отсъствия",
     NotifyEvent.HOMEWORK: "Домашни работи",
     NotifyEvent.EXCUSE: "Бележка за извиняване на отсъствие",
+    NotifyEvent.SANCTION: "Санкции",
 }
 
 
@@ -91,7 +93,6 @@ NOTICE_KINDS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.REMINDER: "Напомняне за среща",
     NotifyEvent.ACCOUNT: "Профил (кодове, пароли)",
-    NotifyEvent.SANCTION: "Санкции",
     NotifyEvent.NOT_AT_SCHOOL: "Отсъствие от първите часове",
     NotifyEvent.BROADCAST: "Съобщение до цялото училище",
 }
@@ -239,6 +240,14 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
             return f"{who}: бележката за {days} е потвърдена; остават {p.get('left', 0)} дни"
         why = f" ({p['why']})" if p.get("why") else ""
         return f"{who}: бележката за {days} е отказана{why}"
+    if event is NotifyEvent.SANCTION:
+        kind = SANCTION_SHORT.get(int(p.get("kind") or 0), "санкция")
+        if p.get("cancelled"):
+            return (
+                f"{who}: отменена санкция „{kind}“ (заповед № {p.get('cancel_order_number', '')}"
+                f" от {_date(p.get('cancel_date'), True)})"
+            )
+        return f"{who}: санкция „{kind}“ от {_date(p.get('date'), True)}, заповед № {p.get('order_number', '')}"
     if event is NotifyEvent.ACCOUNT:
         return str(p.get("text", ""))
     if event is NotifyEvent.DIGEST:
@@ -275,6 +284,7 @@ SUBJECTS_BG: dict[NotifyEvent, str] = {
     NotifyEvent.MESSAGE: "Ново съобщение",
     NotifyEvent.THRESHOLD: "Внимание: неуважителни отсъствия",
     NotifyEvent.HOMEWORK: "Домашна работа",
+    NotifyEvent.SANCTION: "Санкция",
     NotifyEvent.DIGEST: "Дневно обобщение",
     NotifyEvent.ACCOUNT: "Профил в Бележник",
     NotifyEvent.EXCUSE: "Бележка за отсъствие",

@@ -61,6 +61,7 @@ PREFERENCE_EVENTS: tuple[NotifyEvent, ...] = (
     NotifyEvent.THRESHOLD,
     NotifyEvent.HOMEWORK,
     NotifyEvent.EXCUSE,
+    NotifyEvent.SANCTION,
 )
 
 #: Without a preference row: SMS for these (when the phone is verified), e-mail for all (when the
@@ -74,6 +75,7 @@ DEFAULT_SMS_EVENTS: frozenset[NotifyEvent] = frozenset(
         NotifyEvent.HEALTH,
         NotifyEvent.MEETING,
         NotifyEvent.THRESHOLD,
+        NotifyEvent.SANCTION,
     }
 )
 

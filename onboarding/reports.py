@@ -14,6 +14,8 @@ each built in the module of its topic:
   and the year's totals (``report_absences``).
 * ``at-risk``: students above the school's monthly threshold (default 5 weighted unexcused hours)
   (``report_absences``).
+* ``dropout-risk``: students at risk of dropping out as the Ministry counts them: the year so far,
+  more than 5 weighted unexcused hours or more than 3 unexcused days (``report_dropout``).
 * ``success``: success analysis per class: Отличен … Слаб counts and the class average
   (``report_grades``).
 * ``completeness``: teachers' entry completeness against the minimum current grades per term
@@ -35,6 +37,7 @@ from onboarding.report_absences import absences_by_month
 from onboarding.report_absences import at_risk
 from onboarding.report_base import Report
 from onboarding.report_base import ReportError
+from onboarding.report_dropout import dropout_risk
 from onboarding.report_grades import class_sheet
 from onboarding.report_grades import completeness
 from onboarding.report_grades import school_averages
@@ -50,6 +53,7 @@ REPORTS: dict[str, tuple[str, Any, bool]] = {
     "absences": ("Отсъствия за месец", absences, True),
     "absences-months": ("Отсъствия по ученици и месеци", absences_by_month, True),
     "at-risk": ("Ученици в риск (АСП)", at_risk, True),
+    "dropout-risk": ("Ученици в риск от отпадане", dropout_risk, True),
     "success": ("Анализ на успеха", success, True),
     "school-averages": ("Среден успех по класове и предмети", school_averages, False),
     "completeness": ("Попълване на оценките", completeness, False),

@@ -54,6 +54,7 @@ from portal import conversations
 from portal import days as portal_days
 from portal import homework
 from portal import ical
+from portal import pupil_record
 from portal import stats
 from portal.children import ChildContext
 from portal.children import children
@@ -369,6 +370,7 @@ def child(student_id: int) -> Any:
         d=data,
         trends=trends,
         homework_next=homework.due_next(ctx, data["today"]),
+        rec=pupil_record.record(ctx),
     )
     # read receipts once the page is rendered (the commit expires the objects it used)
     mark_seen(guardian.id, "grade", sorted(shown))

@@ -51,6 +51,9 @@ STAFF_USE_CASES = ",".join(
         "homework",
         "substitutions",
         "parent_notes",
+        "sanctions",
+        "support",
+        "class_notes",
     )
 )
 

@@ -172,6 +172,7 @@ def world(demo_app):
                              channel=NoteChannel.PORTAL, document_type="application/pdf",
                              document_file=note_documents.save(1, "pdf", b"%PDF-1.4 marker"))  # fmt: skip
     db.session.add(parent_note)
+    record = pupil_record_world(klass, student.id, author)
     db.session.commit()
     teacher = db.session.scalar(
         sa.select(StaffUser).where(StaffUser.email == "uchitel20@sou1.demo.bg")
@@ -210,6 +211,38 @@ def world(demo_app):
         ),
         "broadcast_id": broadcast.id,
         "parent_note_id": parent_note.id,
+        **record,
+    }
+
+
+def pupil_record_world(klass, student_id, author):
+    """A sanction, a support measure with an activity, individual work and a class note of the
+    pupil, each with the secret text."""
+    from models import ClassNote
+    from models import IndividualWork
+    from models import Sanction
+    from models import SupportActivity
+    from models import SupportMeasure
+
+    common = {"school_id": 1, "school_year_id": klass.school_year_id, "class_id": klass.id}
+    sanction = Sanction(**common, student_id=student_id, kind=1, order_number="1",
+                        order_date=dt.date(2026, 11, 20), start_date=dt.date(2026, 11, 20),
+                        description=SECRET_TEXT)  # fmt: skip
+    support = SupportMeasure(**common, student_id=student_id, difficulties=[1],
+                             start_date=dt.date(2026, 11, 1), end_date=dt.date(2027, 6, 30),
+                             description=SECRET_TEXT)  # fmt: skip
+    support.activities = [SupportActivity(school_id=1, activity_type=1, target=SECRET_TEXT)]
+    work = IndividualWork(**common, student_id=student_id, date=dt.date(2026, 11, 24),
+                          activity=SECRET_TEXT, teacher_id=author)  # fmt: skip
+    class_note = ClassNote(**common, date=dt.date(2026, 11, 24), text=SECRET_TEXT, author_id=author)
+    db.session.add_all([sanction, support, work, class_note])
+    db.session.flush()
+    return {
+        "sanction_id": sanction.id,
+        "support_id": support.id,
+        "activity_id": support.activities[0].id,
+        "work_id": work.id,
+        "class_note_id": class_note.id,
     }
 
 

@@ -43,6 +43,7 @@ from gradebook.demo.loader import advance_sequences
 from gradebook.demo.loader import bulk_mode
 from gradebook.demo.loader import drop_for_bulk
 from gradebook.demo.loader import restore_after_bulk
+from gradebook.demo.pupil_record import build_pupil_record
 from gradebook.demo.school import DemoResult
 from gradebook.demo.school import build_school
 from gradebook.demo.substitutions import add_substitutions
@@ -158,6 +159,7 @@ def build_demo(
             build_exams(result.schools[-1], today, link_grades=not bulk)
             add_substitutions(result.schools[-1], today, bulk)
             add_parent_notes(result.schools[-1], today)
+            build_pupil_record(result.schools[-1], today)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:

@@ -32,6 +32,8 @@ Where each rule lives:
 * ``topics`` — lesson topics and yearly topic plans: a plan row's checks, the next planned
   topic, which lessons are held and lack a topic (NEISPUO ``ClassBookTopicPlanItem``).
 * ``form_input`` — row ids and terms typed into forms and query strings.
+* ``pupil_record`` — sanctions (ЗПУО чл. 199), support codes, which class books have them.
+* ``dropout`` — at risk of dropping out (the Ministry's ``StudentsAtRiskOfDroppingOut``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ from gradebook.rules.absences import is_school_day
 from gradebook.rules.absences import parent_excused_days_ok
 from gradebook.rules.absences import parent_excused_days_problem
 from gradebook.rules.absences import weighted_unexcused
+from gradebook.rules.dropout import MAX_UNEXCUSED_DAYS
+from gradebook.rules.dropout import MAX_UNEXCUSED_HOURS
+from gradebook.rules.dropout import DropoutRisk
+from gradebook.rules.dropout import dropout_risk
+from gradebook.rules.dropout import risk_from_counts
+from gradebook.rules.dropout import unexcused_days
+from gradebook.rules.dropout import unexcused_hours
 from gradebook.rules.errors import RuleError
 from gradebook.rules.exams import EXAM_CLASSWORK
 from gradebook.rules.exams import EXAM_CODES
@@ -120,6 +129,17 @@ from gradebook.rules.personal_ids import is_valid_egn
 from gradebook.rules.personal_ids import is_valid_idn
 from gradebook.rules.personal_ids import is_valid_lnch
 from gradebook.rules.personal_ids import validate_personal_id
+from gradebook.rules.pupil_record import SANCTION_KINDS
+from gradebook.rules.pupil_record import SANCTION_LAW
+from gradebook.rules.pupil_record import SANCTION_SHORT
+from gradebook.rules.pupil_record import SANCTIONS_FROM_GRADE
+from gradebook.rules.pupil_record import SUPPORT_ACTIVITIES
+from gradebook.rules.pupil_record import SUPPORT_DIFFICULTIES
+from gradebook.rules.pupil_record import has_notes
+from gradebook.rules.pupil_record import has_sanctions
+from gradebook.rules.pupil_record import has_support
+from gradebook.rules.pupil_record import sanction_dates_problem
+from gradebook.rules.pupil_record import sanction_in_force
 from gradebook.rules.qualitative import QUALITATIVE_WORDS
 from gradebook.rules.qualitative import SOP_COPES
 from gradebook.rules.qualitative import SOP_DIFFICULTIES
@@ -306,4 +326,22 @@ __all__ = [
     "due_date_problem",
     "homework_notice_line",
     "next_school_day",
+    "MAX_UNEXCUSED_DAYS",
+    "MAX_UNEXCUSED_HOURS",
+    "DropoutRisk",
+    "dropout_risk",
+    "risk_from_counts",
+    "unexcused_days",
+    "unexcused_hours",
+    "SANCTION_KINDS",
+    "SANCTION_LAW",
+    "SANCTION_SHORT",
+    "SANCTIONS_FROM_GRADE",
+    "SUPPORT_ACTIVITIES",
+    "SUPPORT_DIFFICULTIES",
+    "has_notes",
+    "has_sanctions",
+    "has_support",
+    "sanction_dates_problem",
+    "sanction_in_force",
 ]

@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import operator  # noqa: F401
     from gradebook.views import outbound_calls  # noqa: F401  (issue 15: calls out)
     from gradebook.views import parent_notes  # noqa: F401
+    from gradebook.views import pupil_record  # noqa: F401
     from gradebook.views import remarks  # noqa: F401
     from gradebook.views import session  # noqa: F401
     from gradebook.views import staff_accounts  # noqa: F401

@@ -13,6 +13,7 @@ from gradebook import access
 from gradebook import core
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
+from gradebook.views import pupil_record
 from gradebook.views.common import student_for_view
 from models import Absence
 from models import AuditLog
@@ -28,6 +29,11 @@ OBJECT_BG = {
     "absence": "отсъствие",
     "remark": "отзив",
     "health_note": "здравна бележка",
+    "sanction": "санкция",
+    "support_measure": "мярка за подкрепа",
+    "support_activity": "дейност за подкрепа",
+    "individual_work": "индивидуална работа",
+    "class_note": "бележка в дневника",
     "event": "събитие",
     "parent_meeting": "родителска среща",
     "student": "ученик",
@@ -56,13 +62,14 @@ HISTORY_TYPES = {
     "absence": Absence,
     "remark": Remark,
     "health_note": HealthNote,
+    **pupil_record.HISTORY_TYPES,
 }
 
 
 def _can_see_entry(me: core.Actor, entry: AuditLog) -> bool:
     if entry.object_type == "health_note" and entry.student_id is not None:
         return access.can_see_health(entry.student_id)
-    return True
+    return pupil_record.can_see_history(me, entry.object_type, entry.student_id)
 
 
 @bp.get("/history/<object_type>/<int:object_id>")
@@ -82,6 +89,8 @@ def history(object_type: str, object_id: int) -> Any:
     )
     if student_id is not None:
         student_for_view(student_id)
+    if not pupil_record.can_see_history(me, object_type, student_id, obj):
+        abort(403)
     if object_type == "health_note" and (
         student_id is None or not access.can_see_health(student_id)
     ):

@@ -1,5 +1,5 @@
 """Parents' notes on the staff side: the class teacher's list of a class's notes with the
-"confirm" and "refuse" buttons (``/staff/classes/<id>/notes``), the scan of a medical note
+"confirm" and "refuse" buttons (``/staff/classes/<id>/parent-notes``), the scan of a medical note
 (``/staff/notes/<id>/document``: the class teacher of the pupil and admins only), and the notes
 covering today on the lesson page (the template global ``lesson_notes``)."""
 
@@ -25,9 +25,9 @@ from models import ParentNote
 from models import Student
 
 
-@bp.get("/classes/<int:class_id>/notes")
+@bp.get("/classes/<int:class_id>/parent-notes")
 @access.staff_required
-def class_notes(class_id: int) -> Any:
+def class_parent_notes(class_id: int) -> Any:
     me, klass = managed_class(class_id)
     notes = notes_uc.class_notes(me, klass.id)
     left = {n.student_id: 0 for n in notes}
@@ -49,11 +49,11 @@ def _decide(call: Any, done: str) -> Any:
         CsrfForm(),
         call,
         lambda _r: done,
-        lambda _r: url_for("staff.class_notes", class_id=class_id),
+        lambda _r: url_for("staff.class_parent_notes", class_id=class_id),
     )
     if result is not None:
         return result
-    return redirect(url_for("staff.class_notes", class_id=class_id)), 303
+    return redirect(url_for("staff.class_parent_notes", class_id=class_id)), 303
 
 
 @bp.post("/notes/<int:parent_note_id>/confirm")

@@ -23,6 +23,7 @@ from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import rows
 from gradebook.views.common import student_for_view
+from gradebook.views.pupil_record import student_context
 from ivr import pin_lock
 from models import Absence
 from models import Grade
@@ -93,6 +94,7 @@ def student(student_id: int) -> Any:
         delete_form=ReasonForm(formdata=None),
         phone_locked=me.can_manage_class(klass.id) and pin_lock.is_locked(student.id),
         unlock_form=CsrfForm(),
+        **student_context(me, student, klass),
     )
 
 
