@@ -160,7 +160,7 @@ def build_school(
     for cls in classes:
         level = cls["grade_level"]
         people = []
-        for _ in range(per_class + rng.randrange(-2, 3)):
+        for _ in range(max(1, per_class + rng.randrange(-2, 3))):  # never an empty class
             female = rng.random() < 0.5
             first_name = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
             father = rng.choice(FATHER_NAMES)
