@@ -210,13 +210,17 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 ENGLISH = re.compile(
     r"\b(field|required|invalid|must|characters?|not a valid|this|please|error|value)\b", re.I
 )
-MAX_ERROR_PAGES = 30
+# the "bad values" a form with such fields is posted with too (its text fields left empty)
+BAD = {"email": "не-е-адрес", "tel": "няма", "number": "пет", "date": "31.02.2026",
+       "time": "25:61", "datetime-local": "вчера", "month": "13.2026", "url": "не е адрес"}  # fmt: skip
+MAX_ERROR_PAGES = 40
 
 
 def error_states(client: FlaskClient, role: str, pages: list[Page]) -> list[Page]:
     """Every POST form of ``pages`` that has a field to type in, posted empty with its CSRF token
     and hidden fields (one form of each action shape): the page that comes back, or the page a
-    redirect leads to (a flashed error). The pages get the URL ``<action>?error-state``."""
+    redirect leads to (a flashed error). A form with e-mail, phone, number or date fields is
+    posted a second time with bad values there. The pages get the URL ``<action>?error-state=empty`` (or ``=bad``)."""
     out: list[Page] = []
     done: set[str] = set()
     for page in pages:
@@ -231,29 +235,39 @@ def error_states(client: FlaskClient, role: str, pages: list[Page]) -> list[Page
             if len(out) >= MAX_ERROR_PAGES:
                 return out
             done.add(key)
-            data: dict[str, str] = {}
-            for name, kind, value in fields:
-                if kind == "hidden" or (kind == "option" and name not in data):
-                    data[name] = value
-                elif kind in TYPED:
-                    data[name] = ""
-            response = client.post(url, data=data)
-            assert response.status_code < 500, (role, url, response.status_code)
-            if response.status_code in (301, 302, 303) and response.location:
-                target = _local(url, response.location)
-                if not target:
-                    continue
-                response = client.get(target)
-            if response.mimetype != "text/html":
-                continue
-            html = response.get_data(as_text=True)
-            shown = _Errors()
-            shown.feed(html)
-            if not shown.messages and not shown.invalid:
-                continue  # taken as it stands (every field optional): no error state
-            marked = url + ("&" if "?" in url else "?") + "error-state"
-            out.append(Page(role, marked, response.status_code, html, dict(response.headers)))
+            special = any(kind in BAD for _, kind, _ in fields)
+            for variant in ("empty", "bad") if special else ("empty",):
+                data: dict[str, str] = {}
+                for name, kind, value in fields:
+                    if kind == "hidden" or (kind == "option" and name not in data):
+                        data[name] = value
+                    elif kind in TYPED:
+                        data[name] = BAD.get(kind, "") if variant == "bad" else ""
+                found = _error_page(client, role, url, data, variant)
+                if found is not None:
+                    out.append(found)
     return out
+
+
+def _error_page(
+    client: FlaskClient, role: str, url: str, data: dict[str, str], variant: str
+) -> Page | None:
+    response = client.post(url, data=data)
+    assert response.status_code < 500, (role, url, variant, response.status_code)
+    if response.status_code in (301, 302, 303) and response.location:
+        target = _local(url, response.location)
+        if not target:
+            return None
+        response = client.get(target)
+    if response.mimetype != "text/html":
+        return None
+    html = response.get_data(as_text=True)
+    shown = _Errors()
+    shown.feed(html)
+    if not shown.messages and not shown.invalid:
+        return None  # taken as it stands (every field optional): no error state
+    marked = url + ("&" if "?" in url else "?") + f"error-state={variant}"
+    return Page(role, marked, response.status_code, html, dict(response.headers))
 
 
 class _Errors(HTMLParser):

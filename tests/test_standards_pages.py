@@ -54,6 +54,12 @@ CANARY = Page(
     '<body><main><form><input id="x" name="a"><input id="x" name="b"></form></main></body></html>',
     {"Content-Type": "text/html; charset=utf-8"},
 )  # fmt: skip
+# an error state the check must fail three times: English, a message no field names, a field
+# that names no message
+ERROR_CANARY = (
+    '<form method="post"><input name="a" aria-invalid="true"><p class="field-error">This field'
+    ' is required.</p><input name="b"><p class="field-error" id="b-error">Въведете име.</p></form>'
+)
 PHONE = 390  # px, the viewport of a common phone
 # at least this many pages a role reaches, so a broken sign-in cannot pass the checks on nothing
 LEAST_PAGES = {"anonymous": 5, "parent": 6, "teacher": 8, "class teacher": 8, "admin": 15,
@@ -224,6 +230,8 @@ def test_every_form_shows_its_errors_in_bulgarian_by_its_fields(
     """Issue 14: each crawled form posted empty comes back with its errors in Bulgarian, each
     field's message named by the field (``aria-describedby``); the error pages themselves are
     among the pages both checkers see."""
+    canary = Page("canary", "/canary", 200, ERROR_CANARY, {})
+    assert len(error_problems(canary)) == 3, error_problems(canary)  # the check sees them
     crawled: Crawl = request.getfixturevalue("crawled")
     assert {p.role for p in crawled.errors} >= {"anonymous", "parent", "teacher", "admin"}
     problems = [problem for page in crawled.errors for problem in error_problems(page)]
