@@ -210,9 +210,11 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 ENGLISH = re.compile(
     r"\b(field|required|invalid|must|characters?|not a valid|this|please|error|value)\b", re.I
 )
-# the "bad values" a form with such fields is posted with too (its text fields left empty)
-BAD = {"email": "не-е-адрес", "tel": "няма", "number": "пет", "date": "31.02.2026",
-       "time": "25:61", "datetime-local": "вчера", "month": "13.2026", "url": "не е адрес"}  # fmt: skip
+# the "bad values" a form with such fields is posted with too (its text fields left empty):
+# values a browser sends for the field's type (so they may be echoed back as valid HTML) that
+# no form of the product accepts there
+BAD = {"email": "a@b", "tel": "12", "number": "-1", "date": "1999-01-01",
+       "datetime-local": "1999-01-01T00:00"}  # fmt: skip
 MAX_ERROR_PAGES = 40
 
 
