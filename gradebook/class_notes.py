@@ -76,7 +76,7 @@ def save_note(
     def work() -> ClassNote:
         klass = get_in_school(SchoolClass, class_id, actor.school_id)
         if not actor.can_manage_class(klass.id):
-            raise Forbidden(msg("note.forbidden"))
+            raise Forbidden(msg("class_note.forbidden"))
         errors: dict[str, str] = {}
         day = read_field(errors, lambda: parse_date(date, "date"))
         body = read_field(errors, lambda: clean_text(text, 2000))
@@ -113,7 +113,7 @@ def delete_note(actor: Actor, note_id: int, *, version: int | str | None, reason
     def check(row: ClassNote) -> None:
         klass = get_in_school(SchoolClass, row.class_id, actor.school_id)
         if not actor.can_manage_class(klass.id):
-            raise Forbidden(msg("note.forbidden"))
+            raise Forbidden(msg("class_note.forbidden"))
         check_lock(actor, _year(klass), row.date, what="class note")
 
     delete_with_reason(

@@ -73,25 +73,42 @@ class Page:
 
 class _Links(HTMLParser):
     """The links of a page: every ``<a href>``, and every GET form (a report's "Покажи")
-    submitted as it stands — its fields' values, a select's first option, the first button."""
+    submitted as it stands — its fields' values, a select's first option, the first button.
+    The POST forms go to :attr:`posts` (action, fields as (name, kind, value)) for
+    :func:`error_states`."""
 
     def __init__(self) -> None:
         super().__init__()
         self.hrefs: list[str] = []
+        self.posts: list[tuple[str, list[tuple[str, str, str]]]] = []
         self._form: tuple[str, list[tuple[str, str]], set[str]] | None = None
+        self._post: tuple[str, list[tuple[str, str, str]]] | None = None
         self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._post = (a.get("action", ""), [])
+        elif self._post is not None and a.get("name"):
+            kind = a.get("type", "text") if tag == "input" else tag
+            self._post[1].append((a["name"], kind, a.get("value", "")))
+        if tag == "option" and self._post is not None and self._select:
+            # a select sends its first option (or the selected one, when it comes first)
+            self._post[1].append((self._select, "option", a.get("value", "")))
         if tag == "a" and a.get("href"):
             self.hrefs.append(a["href"])
-        elif tag == "option" and self._form is not None and self._select:
-            self._form[1].append((self._select, a.get("value", "")))
+        elif tag == "option" and self._select:
+            if self._form is not None:
+                self._form[1].append((self._select, a.get("value", "")))
             self._select = None
         elif tag == "form":
             get = a.get("method", "get").lower() == "get"
             self._form = (a.get("action", ""), [], set()) if get else None
-        elif self._form is None or not a.get("name"):
+        elif (self._form is None and self._post is None) or not a.get("name"):
+            return
+        elif tag == "select":
+            self._select = a["name"]
+        elif self._form is None:
             return
         elif tag == "input" and a.get("type", "text") not in (
             "checkbox",
@@ -100,8 +117,6 @@ class _Links(HTMLParser):
             "submit",
         ):
             self._form[1].append((a["name"], a.get("value", "")))
-        elif tag == "select":
-            self._select = a["name"]
         elif (
             tag == "button"
             and a.get("type", "submit") == "submit"
@@ -115,6 +130,9 @@ class _Links(HTMLParser):
             action, fields, _ = self._form
             self.hrefs.append(f"{action.split('?')[0]}?{urlencode(fields)}" if fields else action)
             self._form = None
+        elif tag == "form" and self._post is not None:
+            self.posts.append(self._post)
+            self._post = None
         elif tag == "select":
             self._select = None
 
@@ -180,6 +198,142 @@ def crawl(client: FlaskClient, role: str, more: tuple[str, ...] = ()) -> list[Pa
             if path and path not in seen:
                 queue.append(path)
     return pages
+
+
+# --- forms in their error state -------------------------------------------------------------------
+# never posted: they end the session, remove or decide something, or need a real file
+POST_SKIP = re.compile(r"logout|/delete|/revoke|/decline|/cancel|/commit|/regenerate|/erase")
+TYPED = {"text", "email", "tel", "password", "number", "date", "time", "search", "url",
+         "textarea", "datetime-local", "month"}  # fmt: skip
+ERROR_CLASSES = ("field-error", "flash-error")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+ENGLISH = re.compile(
+    r"\b(field|required|invalid|must|characters?|not a valid|this|please|error|value)\b", re.I
+)
+# the "bad values" a form with such fields is posted with too (its text fields left empty):
+# values a browser sends for the field's type (so they may be echoed back as valid HTML) that
+# no form of the product accepts there
+BAD = {"email": "a@b", "tel": "12", "number": "-1", "date": "1999-01-01",
+       "datetime-local": "1999-01-01T00:00"}  # fmt: skip
+MAX_ERROR_PAGES = 40
+
+
+def error_states(client: FlaskClient, role: str, pages: list[Page]) -> list[Page]:
+    """Every POST form of ``pages`` that has a field to type in, posted empty with its CSRF token
+    and hidden fields (one form of each action shape): the page that comes back, or the page a
+    redirect leads to (a flashed error). A form with e-mail, phone, number or date fields is
+    posted a second time with bad values there. The pages get the URL ``<action>?error-state=empty`` (or ``=bad``)."""
+    out: list[Page] = []
+    done: set[str] = set()
+    for page in pages:
+        links = _Links()
+        links.feed(page.html)
+        for action, fields in links.posts:
+            url = _local(page.url, action or page.url.split("?")[0])
+            typed = [n for n, kind, _ in fields if kind in TYPED]
+            key = f"{shape(url or '')} {sorted(typed)}"
+            if not url or not typed or key in done or SKIP.search(url) or POST_SKIP.search(url):
+                continue
+            if len(out) >= MAX_ERROR_PAGES:
+                return out
+            done.add(key)
+            special = any(kind in BAD for _, kind, _ in fields)
+            for variant in ("empty", "bad") if special else ("empty",):
+                data: dict[str, str] = {}
+                for name, kind, value in fields:
+                    if kind == "hidden" or (kind == "option" and name not in data):
+                        data[name] = value
+                    elif kind in TYPED:
+                        data[name] = BAD.get(kind, "") if variant == "bad" else ""
+                found = _error_page(client, role, url, data, variant)
+                if found is not None:
+                    out.append(found)
+    return out
+
+
+def _error_page(
+    client: FlaskClient, role: str, url: str, data: dict[str, str], variant: str
+) -> Page | None:
+    response = client.post(url, data=data)
+    assert response.status_code < 500, (role, url, variant, response.status_code)
+    if response.status_code in (301, 302, 303) and response.location:
+        target = _local(url, response.location)
+        if not target:
+            return None
+        response = client.get(target)
+    if response.mimetype != "text/html":
+        return None
+    html = response.get_data(as_text=True)
+    shown = _Errors()
+    shown.feed(html)
+    if not shown.messages and not shown.invalid:
+        return None  # taken as it stands (every field optional): no error state
+    marked = url + ("&" if "?" in url else "?") + f"error-state={variant}"
+    return Page(role, marked, response.status_code, html, dict(response.headers))
+
+
+class _Errors(HTMLParser):
+    """The error messages of a page and the fields marked invalid."""
+
+    VOID = {"input", "br", "img", "meta", "link", "hr", "source", "col", "wbr", "area"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, str] = {}  # id → text
+        self.messages: list[tuple[str, str]] = []  # (id or "", text) of every error message
+        self.invalid: list[tuple[str, list[str]]] = []  # (name, the ids describing it)
+        self.described: set[str] = set()
+        self._open: list[tuple[str, str, bool, list[str]]] = []  # tag, id, is error, text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        refs = a.get("aria-describedby", "").split()
+        self.described.update(refs)
+        if a.get("aria-invalid") == "true":
+            self.invalid.append((a.get("name", a.get("id", tag)), refs))
+        if tag in self.VOID:
+            return
+        error = any(c in a.get("class", "").split() for c in ERROR_CLASSES)
+        self._open.append((tag, a.get("id", ""), error, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            name, ident, error, text = self._open.pop()
+            joined = " ".join("".join(text).split())
+            if ident:
+                self.texts[ident] = joined
+            if error and joined:  # an empty one waits for a script's live message
+                self.messages.append((ident, joined))
+            if self._open:
+                self._open[-1][3].append(" " + joined + " ")
+            if name == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._open[-1][3].append(data)
+
+
+def error_problems(page: Page) -> list[str]:
+    """What is wrong with a page's error state: an error not in Bulgarian, a field marked
+    invalid that names no message, a field's message no field names."""
+    found = _Errors()
+    found.feed(page.html)
+    where = f"{page.role} {page.url}"
+    out = []
+    for _ident, text in found.messages:
+        if not CYRILLIC.search(text) or ENGLISH.search(text):
+            out.append(f"{where}: not Bulgarian: {text!r}")
+    for name, refs in found.invalid:
+        if not refs or any(not found.texts.get(r) for r in refs):
+            out.append(f"{where}: field {name} is invalid but names no message ({refs})")
+    field_errors = [i for i, _ in found.messages if i]
+    for ident in field_errors:
+        if ident not in found.described:
+            out.append(f"{where}: message #{ident} belongs to no field")
+    if not found.messages and not found.invalid:
+        out.append(f"{where}: no error shown")
+    return out
 
 
 # --- the W3C Nu HTML validator ---------------------------------------------------------------------

@@ -153,3 +153,24 @@ def test_every_child_fits_a_phone(phone, live_url):
             _fits(phone)
             assert phone.evaluate(SMALL_TEXT_JS, MIN_TEXT_PX)["small"] == [], path
         phone.screenshot(path=str(ARTIFACTS / f"14-phone-compare-{sid}.png"), full_page=True)
+
+
+def test_every_portal_page_fits_a_phone(phone, live_url, demo_app):
+    """Issue 14: every page the demo parent reaches (crawled as the standards test does: the
+    messages, the calendar, "Моите данни", the account pages, each child's pages …) fits a 390 px
+    phone without sideways scrolling, its folded parts opened too."""
+    from tests.standards import crawl
+    from tests.standards import sign_in
+
+    client = demo_app.test_client()
+    sign_in(client, "parent", ME)
+    urls = [page.url for page in crawl(client, "parent")]
+    assert len(urls) >= 10 and any(u.startswith("/my-data") for u in urls), urls
+    wide = {}
+    for url in urls:
+        phone.goto(live_url + url)
+        phone.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[url] = (width, phone.evaluate(OVERFLOW_JS))
+    assert not wide, wide

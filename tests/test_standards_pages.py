@@ -11,9 +11,11 @@ skips, saying which is missing.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import pytest
@@ -21,17 +23,22 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from models import Curriculum
+from models import Relation
 from models import SchoolClass
 from models import StaffUser
 from models import db
 from tests.conftest import app_on_copy
+from tests.conftest import csrf_from
 from tests.conftest import launch_chromium
 from tests.standards import Page
 from tests.standards import axe_source
 from tests.standards import axe_violations
 from tests.standards import crawl
 from tests.standards import describe_nu
+from tests.standards import error_problems
+from tests.standards import error_states
 from tests.standards import nu_messages
+from tests.standards import shape
 from tests.standards import sign_in
 from tests.standards import vnu_jar
 from tests.test_portal_web import guardian
@@ -47,6 +54,12 @@ CANARY = Page(
     '<body><main><form><input id="x" name="a"><input id="x" name="b"></form></main></body></html>',
     {"Content-Type": "text/html; charset=utf-8"},
 )  # fmt: skip
+# an error state the check must fail three times: English, a message no field names, a field
+# that names no message
+ERROR_CANARY = (
+    '<form method="post"><input name="a" aria-invalid="true"><p class="field-error">This field'
+    ' is required.</p><input name="b"><p class="field-error" id="b-error">Въведете име.</p></form>'
+)
 PHONE = 390  # px, the viewport of a common phone
 # at least this many pages a role reaches, so a broken sign-in cannot pass the checks on nothing
 LEAST_PAGES = {"anonymous": 5, "parent": 6, "teacher": 8, "class teacher": 8, "admin": 15,
@@ -82,22 +95,72 @@ def role_emails() -> dict[str, str]:
     }
 
 
-def mailed_links() -> tuple[str, ...]:
-    """Pages a signed-out parent opens from an e-mail: a password reset, a one-click unsubscribe."""
+def mailed_links(anonymous: FlaskClient) -> tuple[str, ...]:
+    """Pages reached only through a token in an e-mail or SMS, the tokens made the way the app
+    makes them and the links read back from the outbox: a parent's password reset and e-mail
+    unsubscribe, a registration's steps (started on ``anonymous``, whose session then holds
+    it: the code page, the e-mail link, the password-and-PIN page), a family invitation, the
+    school's set-PIN link, a staff invitation and a new school's welcome."""
+    from gradebook.core import Actor
+    from gradebook.staff_accounts import add_staff
+    from models import NotificationOutbox
+    from models import Student
+    from notify import families
     from notify.email_headers import unsubscribe_token
-    from portal.accounts import make_reset_token
+    from onboarding.signup import approve
+    from onboarding.signup import submit_request
 
+    first = db.session.scalar(sa.select(sa.func.max(NotificationOutbox.id))) or 0
+    admin = db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == ADMIN))
+    operator = db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == OPERATOR))
     parent = guardian(PARENT)
-    return (
-        f"/password/reset/{make_reset_token(parent)}",
-        f"/account/unsubscribe/{unsubscribe_token(parent.id)}",
-    )
+    pupils = db.session.scalars(
+        sa.select(Student).where(Student.school_id == 1).order_by(Student.id.desc()).limit(2)
+    ).all()
+    # the school records a parent; the parent registers with the child's code
+    families.create_and_link_guardian(
+        school_id=1, student_id=pupils[0].id, full_name="Рада Нова",
+        phone="+359888700111", email="rada.nova@example.bg", actor_id=admin,
+    )  # fmt: skip
+    db.session.commit()
+    form = anonymous.get("/register").get_data(as_text=True)
+    registered = anonymous.post("/register", data={
+        "student_code": pupils[0].student_code, "full_name": "Рада Нова",
+        "phone": "+359888700111", "email": "rada.nova@example.bg", "csrf_token": csrf_from(form),
+    })  # fmt: skip
+    assert registered.status_code == 302, registered.status_code
+    form = anonymous.get("/password/forgot").get_data(as_text=True)
+    anonymous.post("/password/forgot", data={"email": PARENT, "csrf_token": csrf_from(form)})
+    families.invite(student=pupils[1], guardian=parent, relation=Relation.OTHER,
+                    actor_id=admin, contact=PARENT)  # fmt: skip
+    families.send_pin_link(1, admin, parent)
+    db.session.commit()
+    add_staff(Actor.load(admin, 1), email="nov.uchitel@sou1.demo.bg", full_name="Нов Учител",
+              role="teacher")  # fmt: skip
+    request = submit_request({
+        "neispuo_code": "2209999", "school_name": "ОУ „Васил Априлов“", "town": "Габрово",
+        "email": "direktor@ou-gabrovo.example.bg", "phone": "", "director_name": "Мина Попова",
+    })  # fmt: skip
+    approve(request.id, operator)
+    db.session.commit()
+    links = ["/register/verify", f"/account/unsubscribe/{unsubscribe_token(parent.id)}"]
+    for body, payload in db.session.execute(
+        sa.select(NotificationOutbox.body, NotificationOutbox.payload).where(
+            NotificationOutbox.id > first
+        )
+    ):
+        for link in re.findall(r"https?://[^/\s]+(/[^\s\"<>]+)", f"{body} {payload}"):
+            links.append(link.rstrip(".,)'"))
+    tokens = {shape(link) for link in links}
+    assert len(tokens) >= 8, sorted(tokens)  # every kind above made its link
+    return tuple(dict.fromkeys(links))
 
 
 @dataclass
 class Crawl:
     clients: dict[str, FlaskClient]  # signed in as each role
-    pages: list[Page]
+    pages: list[Page]  # the error states too
+    errors: list[Page] = field(default_factory=list)  # the forms posted empty
 
 
 @pytest.fixture(scope="module")
@@ -113,11 +176,17 @@ def crawled(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         for role, email in emails.items():
             client = result.clients[role] = demo_app.test_client()
             sign_in(client, role, email)
-            found = crawl(client, role, mailed_links() if role == "anonymous" else ())
+            more = mailed_links(client) if role == "anonymous" else ()
+            found = crawl(client, role, more)
             assert len(found) >= LEAST_PAGES[role], (role, [p.url for p in found])
             result.pages += found
+            errors = error_states(client, role, found)
+            result.errors += errors
+            result.pages += errors
         counts = {r: sum(1 for p in result.pages if p.role == r) for r in emails}
-        print(f"\ncrawled {len(result.pages)} pages in {time.monotonic() - started:.1f}s: {counts}")
+        errors = {r: sum(1 for p in result.errors if p.role == r) for r in emails}
+        print(f"\ncrawled {len(result.pages)} pages in {time.monotonic() - started:.1f}s: {counts};"
+              f" of them error states: {errors}")  # fmt: skip
         yield result
 
 
@@ -148,8 +217,24 @@ def test_every_page_passes_axe(request: pytest.FixtureRequest) -> None:
         for role, client in crawled.clients.items():
             pages = [p for p in crawled.pages if p.role == role]
             found += axe_violations(browser, client, pages, axe)
-            if role == "parent":  # parents mostly come on a phone: their pages at 390 px too
-                found += axe_violations(browser, client, pages, axe, width=PHONE)
+            # many come on a phone (parents mostly, teachers in the classroom): at 390 px too,
+            # one page of each route shape (the error states are their forms' pages again)
+            phone = {shape(p.url): p for p in reversed(pages) if p not in crawled.errors}
+            found += axe_violations(browser, client, list(phone.values()), axe, width=PHONE)
         canary = axe_violations(browser, crawled.clients["anonymous"], [CANARY], axe)
     assert any(" label (critical)" in f for f in canary), canary
     assert not found, f"{len(found)} serious/critical axe violations:\n" + "\n".join(found)
+
+
+def test_every_form_shows_its_errors_in_bulgarian_by_its_fields(
+    request: pytest.FixtureRequest,
+) -> None:
+    """Issue 14: each crawled form posted empty comes back with its errors in Bulgarian, each
+    field's message named by the field (``aria-describedby``); the error pages themselves are
+    among the pages both checkers see."""
+    canary = Page("canary", "/canary", 200, ERROR_CANARY, {})
+    assert len(error_problems(canary)) == 3, error_problems(canary)  # the check sees them
+    crawled: Crawl = request.getfixturevalue("crawled")
+    assert {p.role for p in crawled.errors} >= {"anonymous", "parent", "teacher", "admin"}
+    problems = [problem for page in crawled.errors for problem in error_problems(page)]
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)

@@ -16,6 +16,7 @@ from gradebook.demo.data import curriculum_for
 from gradebook.demo.data import school_year_bounds
 from gradebook.demo.data import vacations
 from gradebook.demo.loader import Ids
+from gradebook.demo.timetabling import timetable
 from models import ClassesEnd
 from models import Curriculum
 from models import Enrollment
@@ -25,31 +26,57 @@ from models import SchoolYear
 from models import Subject
 from models import TimetableSlot
 
+# A specialist's weekly lessons the demo hires for (the norm is 18–22 teaching hours a week)
+TEACHING_LOAD = 22
+
 
 @dataclass
 class Staff:
-    """A school's teachers and subjects: primary teachers, specialists, and per subject its id
-    and the two specialists who teach it."""
+    """A school's teachers and subjects: primary teachers, specialists, per subject its id and
+    the specialists who teach it, and how many each subject needs (:func:`specialists_needed`)."""
 
     primary: list[int]
     specialists: list[int]
     subject_ids: dict[str, int] = field(default_factory=dict)
     specialist_of: dict[str, list[int]] = field(default_factory=dict)
+    needed: dict[str, int] = field(default_factory=dict)
+
+
+def lessons_a_week(hours: float) -> int:
+    """A curriculum's weekly hours as timetable lessons (1,5 hours: two lessons)."""
+    return int(round(hours + 0.01))
+
+
+def specialists_needed(years: list[list[tuple[int, int]]]) -> dict[str, int]:
+    """Per subject, the specialists its lessons need in the busiest of the years' sections
+    (grade level, section) at :data:`TEACHING_LOAD` lessons a week each."""
+    out: dict[str, int] = {}
+    for sections in years:
+        load: dict[str, int] = {}
+        for level, _s in sections:
+            for raw_name, hours in curriculum_for(level):
+                if not raw_name.endswith("*"):
+                    load[raw_name] = load.get(raw_name, 0) + lessons_a_week(hours)
+        for name, lessons in load.items():
+            out[name] = max(out.get(name, 1), -(-lessons // TEACHING_LOAD))
+    return out
 
 
 def add_subject(
     add: Callable[..., dict[str, Any]], ids: Ids, school_id: int, staff: Staff, name: str
 ) -> int:
-    """The subject's id, created on first use with two specialists to teach it."""
+    """The subject's id, created on first use with the specialists it needs (the next ones in
+    the list: each teaches one subject while there are enough of them)."""
     if name in staff.subject_ids:
         return staff.subject_ids[name]
-    k = len(staff.subject_ids)
     sid = ids.take("subject")
     staff.subject_ids[name] = sid
     short = "".join(w[0] for w in name.split() if w[0].isupper() or len(w) > 3)[:6].upper()
     add(Subject, id=sid, school_id=school_id, name=name, short_name=short)
     pool = staff.specialists
-    staff.specialist_of[name] = [pool[(k * 2) % len(pool)], pool[(k * 2 + 1) % len(pool)]]
+    taken = sum(len(v) for v in staff.specialist_of.values())
+    count = staff.needed.get(name, 1)
+    staff.specialist_of[name] = [pool[(taken + i) % len(pool)] for i in range(count)]
     return sid
 
 
@@ -131,11 +158,14 @@ def build_classes(
     sections: list[tuple[int, int]],
     staff: Staff,
 ) -> YearClasses:
-    """Classes (grade level, section number), each with a curriculum for its grade band and a
-    weekly timetable that never puts a teacher in two rooms at once."""
+    """Classes (grade level, section number), each with a curriculum for its grade band (each
+    subject's lessons to its least busy specialist) and a weekly timetable with compact days
+    that never puts a teacher in two rooms at once (:mod:`.timetabling`)."""
     letters = "абвг"
-    teacher_busy: set[tuple[int, int, int, int]] = set()  # (teacher, shift, weekday, period)
     year = YearClasses()
+    load: dict[int, int] = {}  # lessons a week per teacher in this year
+    lessons: dict[int, list[tuple[int, int, int]]] = {1: [], 2: []}  # per shift
+    curricula: dict[int, dict[str, Any]] = {}
     # one class a class teacher: primary teachers take I–IV, the others V–XII from the last
     # (uchitel13, the first of them, stays a subject teacher only, as the README shows him)
     primary_pool = iter(staff.primary)
@@ -156,16 +186,16 @@ def build_classes(
         )
         year.classes.append(cls)
         year.by_section[(level, s)] = cls
-        lessons: list[tuple[dict[str, Any], int]] = []
         year.curricula[cid] = []
         for raw_name, hours in curriculum_for(level):
             name = raw_name.rstrip("*")
             subject_id = add_subject(add, ids, school_id, staff, name)
+            weekly = lessons_a_week(hours)
             if raw_name.endswith("*") and homeroom is not None:
                 teacher = homeroom
-            else:
-                pool = staff.specialist_of[name]
-                teacher = pool[(cid + s) % len(pool)]
+            else:  # the subject's least busy specialist
+                teacher = min(staff.specialist_of[name], key=lambda t: load.get(t, 0))
+            load[teacher] = load.get(teacher, 0) + weekly
             cur = add(
                 Curriculum,
                 id=ids.take("curriculum"),
@@ -179,40 +209,26 @@ def build_classes(
                 group_name="",
             )
             year.curricula[cid].append(cur)
-            lessons += [(cur, teacher)] * int(round(hours + 0.01))
-        rng.shuffle(lessons)
-        year.slots[cid] = []
-        used: set[tuple[int, int]] = set()
-        day_count = {d: 0 for d in range(1, 6)}
-        for cur, teacher in lessons:
-            placed = False
-            for period in range(1, 8):
-                for weekday in sorted(range(1, 6), key=lambda d: day_count[d]):
-                    if (weekday, period) in used or (
-                        teacher,
-                        shift,
-                        weekday,
-                        period,
-                    ) in teacher_busy:
-                        continue
-                    used.add((weekday, period))
-                    day_count[weekday] += 1
-                    teacher_busy.add((teacher, shift, weekday, period))
-                    slot = add(
-                        TimetableSlot,
-                        school_id=school_id,
-                        class_id=cid,
-                        term=None,
-                        weekday=weekday,
-                        period=period,
-                        curriculum_id=cur["id"],
-                        subject_id=cur["subject_id"],
-                        teacher_id=teacher,
-                        room=str(100 + cid % 40),
-                    )
-                    year.slots[cid].append(slot)
-                    placed = True
-                    break
-                if placed:
-                    break
+            curricula[cur["id"]] = cur
+            lessons[shift] += [(cid, teacher, cur["id"])] * weekly
+    for shift_lessons in lessons.values():
+        for cid, placed in timetable(shift_lessons, rng).items():
+            year.slots[cid] = []
+            for weekday, period, curriculum_id in sorted(placed):
+                cur = curricula[curriculum_id]
+                slot = add(
+                    TimetableSlot,
+                    school_id=school_id,
+                    class_id=cid,
+                    term=None,
+                    weekday=weekday,
+                    period=period,
+                    curriculum_id=curriculum_id,
+                    subject_id=cur["subject_id"],
+                    teacher_id=cur["teacher_id"],
+                    room=str(100 + cid % 40),
+                )
+                year.slots[cid].append(slot)
+    for cls in year.classes:
+        year.slots.setdefault(cls["id"], [])
     return year

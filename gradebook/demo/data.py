@@ -74,7 +74,30 @@ TEACHER_POOL = (
     ("Соня", "Алексиева", "F"),
     ("Георги", "Шопов", "M"),
     ("Анелия", "Маринова", "F"),
+    # hired only when a school's lessons need them (uchitel41 on: a full school's load)
+    ("Борислава", "Пенева", "F"),
+    ("Тихомир", "Ганев", "M"),
+    ("Ваня", "Русева", "F"),
+    ("Деян", "Костадинов", "M"),
+    ("Милка", "Йотова", "F"),
+    ("Живко", "Стоилов", "M"),
+    ("Радка", "Вълчева", "F"),
+    ("Кремена", "Игнатова", "F"),
+    ("Ясен", "Добрев", "M"),
+    ("Теменужка", "Симеонова", "F"),
+    ("Любен", "Петков", "M"),
+    ("Силвия", "Ненова", "F"),
+    ("Павлина", "Терзиева", "F"),
+    ("Огнемир", "Атанасов", "M"),
+    ("Весела", "Пашова", "F"),
+    ("Калин", "Заимов", "M"),
+    ("Донка", "Ралева", "F"),
+    ("Ивета", "Ангелова", "F"),
+    ("Стоян", "Сираков", "M"),
+    ("Румяна", "Гечева", "F"),
 )
+# The first 40 of them are every school's staff; the rest are hired as the load needs.
+TEACHERS_ALWAYS = 40
 
 # (subject, hours/week) per grade band; the values follow the ministry's framework curricula
 # closely enough for a demo. Subjects a primary teacher teaches are marked with "*".

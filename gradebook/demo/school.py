@@ -14,6 +14,7 @@ from gradebook.demo.classes import add_subject
 from gradebook.demo.classes import add_year
 from gradebook.demo.classes import build_classes
 from gradebook.demo.classes import enrol
+from gradebook.demo.classes import specialists_needed
 from gradebook.demo.data import BELLS
 from gradebook.demo.data import DEMO_PASSWORD
 from gradebook.demo.data import DEMO_PIN
@@ -25,6 +26,7 @@ from gradebook.demo.data import MALE_FIRST
 from gradebook.demo.data import PRAISES
 from gradebook.demo.data import REMARKS
 from gradebook.demo.data import TEACHER_POOL
+from gradebook.demo.data import TEACHERS_ALWAYS
 from gradebook.demo.data import curriculum_for
 from gradebook.demo.data import feminine
 from gradebook.demo.data import make_egn
@@ -50,6 +52,8 @@ from models import School
 from models import StaffMembership
 from models import StaffUser
 from models import Student
+
+PRIMARY_TEACHERS = 12
 
 
 @dataclass
@@ -105,8 +109,17 @@ def build_school(
         password_hash=password_hash,
     )
     add(StaffMembership, staff_id=admin_id, school_id=school_id, role="admin", position="директор")
+    # primary teachers (the first 12), then specialists: at least the usual 28, more when the
+    # lessons of this year's (and the past years') classes need them
+    sections = [(level, s) for level in levels for s in range(3 if 5 <= level <= 10 else 2)]
+    years = [
+        [(lv - back, s) for lv, s in sections if lv - back >= 1]
+        for back in range(0, 1 + history_years)
+    ]
+    needed = specialists_needed(years)
+    hired = min(len(TEACHER_POOL), max(TEACHERS_ALWAYS, PRIMARY_TEACHERS + sum(needed.values())))
     teachers: list[int] = []
-    for i, (first_name, last_name, _sex) in enumerate(TEACHER_POOL, start=1):
+    for i, (first_name, last_name, _sex) in enumerate(TEACHER_POOL[:hired], start=1):
         tid = ids.take("staff_user")
         teachers.append(tid)
         add(
@@ -122,7 +135,7 @@ def build_school(
             ("директор", f"direktor@{domain}", DEMO_PASSWORD),
             ("учител", f"uchitel1@{domain}", DEMO_PASSWORD),
         ]
-    staff = Staff(teachers[:12], teachers[12:])
+    staff = Staff(teachers[:PRIMARY_TEACHERS], teachers[PRIMARY_TEACHERS:], needed=needed)
 
     # subjects ----------------------------------------------------------------------------------
     all_names = sorted({n.rstrip("*") for lv in levels for n, _ in curriculum_for(lv)})
@@ -134,7 +147,6 @@ def build_school(
             add(BellTime, school_id=school_id, shift=shift, period=period, starts_at=a, ends_at=b)
 
     # classes, curriculum, timetable -----------------------------------------------------------
-    sections = [(level, s) for level in levels for s in range(3 if 5 <= level <= 10 else 2)]
     year = build_classes(rng, add, ids, school_id, year_id, sections, staff)
     classes = year.classes
 
@@ -147,7 +159,7 @@ def build_school(
     for cls in classes:
         level = cls["grade_level"]
         people = []
-        for _ in range(per_class + rng.randrange(-2, 3)):
+        for _ in range(max(1, per_class + rng.randrange(-2, 3))):  # never an empty class
             female = rng.random() < 0.5
             first_name = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
             father = rng.choice(FATHER_NAMES)
