@@ -413,3 +413,41 @@ def test_the_phone_reads_the_coming_tests(demo_app: Flask) -> None:
     turn = call.press("5")
     assert any("контролна работа по математика" in line for line in turn.said), turn.said
     assert not any(ch.isdigit() for line in turn.said for ch in line)
+
+
+def test_the_migration_moves_test_events_into_the_schedule(demo_app: Flask) -> None:
+    """Migration 0010: an event of kind test/classwork of a class and a subject taught to it
+    becomes a planned test of that curriculum row; one without a subject stays an event."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from models import Event
+    from models import EventKind
+
+    klass = _class_of_level(5)
+    math = _curriculum(klass, "Математика")
+    day = _days(math)[0]
+    moved = Event(school_id=1, school_year_id=klass.school_year_id, class_id=klass.id,
+                  subject_id=math.subject_id, kind=EventKind.CLASSWORK, title="Класна",
+                  description="Дроби", date=day)  # fmt: skip
+    kept = Event(school_id=1, school_year_id=klass.school_year_id, class_id=klass.id,
+                 subject_id=None, kind=EventKind.TEST, title="Тест", date=day)  # fmt: skip
+    db.session.add_all([moved, kept])
+    db.session.commit()
+    moved_id, kept_id = moved.id, kept.id
+    path = Path(__file__).resolve().parent.parent / "migrations/versions/0010_tests_schedule.py"
+    spec = importlib.util.spec_from_file_location("m0010", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with db.engine.begin() as connection:
+        with Operations.context(MigrationContext.configure(connection)):
+            module._move_test_events()
+    db.session.expire_all()
+    assert db.session.get(Event, moved_id) is None and db.session.get(Event, kept_id) is not None
+    exam = db.session.scalars(
+        sa.select(Exam).where(Exam.class_id == klass.id, Exam.description == "Класна: Дроби")
+    ).one()
+    assert exam.kind.value == "classwork" and exam.curriculum_id == math.id and exam.date == day
