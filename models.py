@@ -3,7 +3,7 @@
 The tables live in the package ``tables``, one module per topic (the map is in
 docs/ARCHITECTURE.md): ``base`` (``db``, the declarative ``Base``, the column types and mixins
 the tables share, the conventions every column follows), ``enums``, ``school``, ``people``,
-``classbook``, ``lessons``, ``notify``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
+``classbook``, ``lessons``, ``notify``, ``outbound``, ``phone``, ``audit`` and ``summaries``. Importing this module loads
 every one of them, so that the relationships across modules resolve and ``db.metadata`` (what
 Alembic and the migration test compare) holds every table. The table modules never import this
 one.
@@ -55,6 +55,14 @@ from tables.lessons import Lesson
 from tables.notify import NotificationOutbox
 from tables.notify import NotificationPreference
 from tables.notify import VerificationCode
+from tables.outbound import CallRateSlot
+from tables.outbound import CallRowStatus
+from tables.outbound import NoticePurpose
+from tables.outbound import NoticeState
+from tables.outbound import OutboundCall
+from tables.outbound import OutboundNotice
+from tables.outbound import OutboundSettings
+from tables.outbound import VoiceBroadcast
 from tables.people import Enrollment
 from tables.people import Guardian
 from tables.people import GuardianLinkRequest
@@ -64,14 +72,6 @@ from tables.people import StaffInvitation
 from tables.people import StaffMembership
 from tables.people import StaffUser
 from tables.people import Student
-from tables.outbound import CallRateSlot
-from tables.outbound import CallRowStatus
-from tables.outbound import NoticePurpose
-from tables.outbound import NoticeState
-from tables.outbound import OutboundCall
-from tables.outbound import OutboundNotice
-from tables.outbound import OutboundSettings
-from tables.outbound import VoiceBroadcast
 from tables.phone import CallSession
 from tables.school import BellTime
 from tables.school import ClassesEnd
