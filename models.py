@@ -4,10 +4,9 @@ The tables live in the package ``tables``, one module per topic (the map is in
 docs/ARCHITECTURE.md): ``base`` (``db``, the declarative ``Base``, the column types and mixins
 the tables share, the conventions every column follows), ``enums``, ``school``, ``people``,
 ``classbook``, ``lessons``, ``notify``, ``outbound``, ``phone``, ``audit`` and ``summaries``.
-Importing this module loads
-every one of them, so that the relationships across modules resolve and ``db.metadata`` (what
-Alembic and the migration test compare) holds every table. The table modules never import this
-one.
+Importing this module loads every one of them, so that the relationships across modules
+resolve and ``db.metadata`` (what Alembic and the migration test compare) holds every table.
+The table modules never import this one.
 """
 
 from tables.audit import AttemptCounter
