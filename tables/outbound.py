@@ -51,9 +51,7 @@ class OutboundSettings(db.Model):
 
     __tablename__ = "outbound_settings"
     id: Mapped[intpk]
-    school_id: Mapped[int] = mapped_column(
-        ForeignKey("school.id", ondelete="CASCADE"), unique=True
-    )
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), unique=True)
     absence_call_time: Mapped[dt.time] = mapped_column(default=dt.time(10, 0))
     absence_calls: Mapped[bool] = mapped_column(default=True, comment="'not at school' calls on")
     duty_name: Mapped[str] = mapped_column(sa.String(200), default="")
