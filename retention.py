@@ -62,6 +62,13 @@ def purge(now: dt.datetime | None = None) -> Purged:
             sa.delete(CallSession).where(CallSession.started_at < before)
         )
         done.calls = result.rowcount or 0
+        from models import OutboundNotice  # issue 15: urgent notices and their calls go too
+
+        db.session.execute(
+            sa.delete(OutboundNotice).where(
+                OutboundNotice.created_at < before, OutboundNotice.state != "active"
+            )
+        )
     if (before := _cutoff("RETAIN_NOTICE_TEXT_DAYS", now)) is not None:
         result = db.session.execute(
             sa.update(NotificationOutbox)

@@ -497,3 +497,19 @@ def test_an_sms_reply_through_the_webhook_stops_the_notice(app: Flask, fake: Fak
     assert notice.state is NoticeState.REACHED and notice.reached_how == "sms_reply"
     other = signed_post(app.test_client(), "/notify/sms-inbound", {"From": TATE, "Body": "?"})
     assert other.status_code == 200
+
+
+def test_finished_notices_and_their_calls_are_purged_with_the_calls(
+    app: Flask, fake: FakeTwilio
+) -> None:
+    import retention
+
+    one_family()
+    fake.scenarios[MAMA] = ["human:1"]
+    start_day(app)
+    run(app, fake)
+    retention.purge(dt.datetime(2026, 12, 1))
+    assert len(notices()) == 1  # younger than RETAIN_CALLS_DAYS
+    retention.purge(dt.datetime(2027, 6, 1))
+    db.session.expire_all()
+    assert notices() == [] and calls() == []

@@ -3,6 +3,7 @@ message (preview, send, live status), the delivery ledger, the contacts to fix; 
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -146,3 +147,58 @@ def test_the_phone_simulator_rings_for_a_demo_parent(
     assert demo_client.get("/ivr/simulator/outbound").get_json() == []
     other = demo_client.post(f"/ivr/simulator/outbound/{call_id}", json={"op": "busy"})
     assert other.status_code == 404
+
+
+def _pages_with_data(demo_app: Flask, demo_client: FlaskClient) -> list[object]:
+    """The outbound pages with rows in them (the crawl of test_standards_pages finds them
+    empty): a sent message live, the ledger, the preview."""
+    from tests.standards import Page
+
+    demo_app.config["OUTBOUND_CALLS_PER_SECOND"] = 1000
+    login_staff(demo_client, "direktor@sou1.demo.bg")
+    klass = db.session.scalar(sa.select(SchoolClass).where(SchoolClass.school_id == 1).limit(1))
+    assert klass is not None
+    data = {"text": "Утре училището е затворено.", "class_ids": klass.id}
+    preview = _post(demo_client, f"{PAGE}/broadcast", {**data, "action": "preview"})
+    _post(demo_client, f"{PAGE}/broadcast", {**data, "action": "send"})
+    outbound.run_pass("w1", limit=1000)
+    broadcast = db.session.scalar(sa.select(VoiceBroadcast))
+    assert broadcast is not None
+    pages = [Page("admin", f"{PAGE}/broadcast", 200, preview.get_data(as_text=True),
+                  dict(preview.headers))]  # fmt: skip
+    for url in (f"{PAGE}/{broadcast.id}", f"{PAGE}/ledger", PAGE):
+        response = demo_client.get(url)
+        assert response.status_code == 200
+        pages.append(
+            Page("admin", url, 200, response.get_data(as_text=True), dict(response.headers))
+        )
+    return pages
+
+
+def test_the_outbound_pages_with_data_are_valid_html(
+    demo_app: Flask, demo_client: FlaskClient
+) -> None:
+    from tests.standards import describe_nu
+    from tests.standards import nu_messages
+    from tests.standards import vnu_jar
+
+    if vnu_jar()[0] is None:
+        pytest.skip(vnu_jar()[1])
+    pages = _pages_with_data(demo_app, demo_client)
+    errors = [describe_nu(p, m) for p, m in nu_messages(pages) if m.get("type") == "error"]  # type: ignore[arg-type]
+    assert not errors, "\n".join(errors)
+
+
+@pytest.mark.browser
+def test_the_outbound_pages_with_data_pass_axe(demo_app: Flask, demo_client: FlaskClient) -> None:
+    from tests.conftest import launch_chromium
+    from tests.standards import axe_source
+    from tests.standards import axe_violations
+
+    axe, missing = axe_source()
+    if axe is None:
+        pytest.skip(missing)
+    pages = _pages_with_data(demo_app, demo_client)
+    with launch_chromium() as browser:
+        found = axe_violations(browser, demo_client, pages, axe)  # type: ignore[arg-type]
+    assert not found, "\n".join(found)
