@@ -1,7 +1,7 @@
 """Homework on the staff web: the part of the lesson page that gives it (the include
-``gradebook/_lesson_homework.html``, fed by the template global ``lesson_homework``), the page of a
-new homework shown again when it was refused, correcting or deleting one with a reason, the
-teacher's list of the homework they gave and a class's list. The rules are in
+``gradebook/_lesson_homework.html``, fed by the template global ``staff_lesson_homework``), the
+page of a new homework shown again when it was refused, correcting or deleting one with a reason,
+the teacher's list of the homework they gave and a class's list. The rules are in
 :mod:`gradebook.homework`."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _back(homework: Homework) -> str:
     return _lesson_url(lesson.slot_id if lesson else None, homework.date)
 
 
-@bp.app_template_global("lesson_homework")
+@bp.app_template_global("staff_lesson_homework")
 def lesson_homework(slot: TimetableSlot, day: dt.date, form: Any = None) -> dict[str, Any]:
     """What the lesson page's homework part shows: the homework given in that lesson, the form
     with the due date offered by default, and whether the actor may give it."""
