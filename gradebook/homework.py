@@ -147,8 +147,8 @@ def can_change(actor: Actor, homework: Homework) -> bool:
     class teacher or an admin."""
     lesson = db.session.get(Lesson, homework.lesson_id)
     slot = lesson.slot if lesson is not None else None
-    if slot is not None:
-        return can_take_register(actor, slot)
+    if slot is not None and lesson is not None:
+        return can_take_register(actor, slot, lesson.date)
     return actor.can_manage_class(homework.class_id) or (
         homework.curriculum_id in actor.curriculum_ids
     )
@@ -234,8 +234,13 @@ def give_homework(
 
     def work() -> Homework:
         slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
-        if not can_take_register(actor, slot):
-            raise Forbidden(msg("homework.forbidden"))
+        if not can_take_register(actor, slot):  # the day's substitute is asked again below
+            try:
+                substitute = can_take_register(actor, slot, parse_date(date))
+            except Invalid:
+                substitute = False
+            if not substitute:
+                raise Forbidden(msg("homework.forbidden"))
         klass = slot.school_class
         year = db.session.get(SchoolYear, klass.school_year_id)
         assert year is not None
@@ -244,6 +249,8 @@ def give_homework(
         body = read_field(errors, lambda: clean_text(text, TEXT_LIMIT))
         check_fields(errors)
         assert day is not None and body is not None
+        if not can_take_register(actor, slot, day):  # a free hour, or the absent teacher
+            raise Forbidden(msg("homework.forbidden"))
         if not slot_runs_on(slot, year, day):
             raise Invalid(
                 msg("homework.slot_not_on_day"), {"date": msg("homework.slot_not_on_day_field")}

@@ -130,10 +130,10 @@ def save_lesson_topics(
 
     def work() -> dict[str, int]:
         slot = get_in_school(TimetableSlot, slot_id, actor.school_id)
-        if not can_take_register(actor, slot):
+        day = parse_date(date)
+        if not can_take_register(actor, slot, day):  # the day's substitute; not a free hour
             raise Forbidden(msg("topic.forbidden"))
         klass = slot.school_class
-        day = parse_date(date)
         if day.isoweekday() != slot.weekday:
             raise Invalid(msg("absence.slot_not_on_day"), {"date": msg("absence.weekday_mismatch")})
         year = db.session.get(SchoolYear, klass.school_year_id)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from config import clock
 from config.settings import TZ
+from gradebook import parent_notes
 from ivr.call_settings import settings_of
 from models import Absence
 from models import AbsenceKind
@@ -25,24 +26,36 @@ from notify.outbox import enqueue_direct
 
 
 def covered_by_parent_note(student_id: int, school_id: int, day: dt.date) -> bool:
-    """Is the child's absence today covered by a parent's note?
+    """Is the child's absence today explained, so that nobody is called about it?
 
-    Today an absence of the child on ``day`` that is already excused, or marked
-    ``excused_by_parent``, counts as covered (the school or the parent explained the day). The
-    parents' excuse notes (menu key 8 and the portal, built beside this) add their table here:
-    a note for ``day`` of this child, not refused, covers it too."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Absence)
-            .where(
+    Yes when every unexcused lesson of the child on ``day`` is covered by a parent's note, sent
+    or confirmed (``gradebook.parent_notes.note_covers``: a note "from the 3rd lesson on" does not
+    cover the 1st), or when the child has no unexcused lesson left that day because the school or
+    the parent excused it (``excused_by_parent``)."""
+    unexcused = list(
+        db.session.scalars(
+            sa.select(Absence.period).where(
                 Absence.school_id == school_id,
                 Absence.student_id == student_id,
                 Absence.date == day,
-                sa.or_(Absence.kind == AbsenceKind.EXCUSED, Absence.excused_by_parent.is_(True)),
+                Absence.kind == AbsenceKind.UNEXCUSED,
+                Absence.excused_by_parent.is_(False),
             )
         )
     )
+    if unexcused:
+        return all(parent_notes.note_covers(student_id, day, period) for period in unexcused)
+    explained = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Absence)
+        .where(
+            Absence.school_id == school_id,
+            Absence.student_id == student_id,
+            Absence.date == day,
+            sa.or_(Absence.kind == AbsenceKind.EXCUSED, Absence.excused_by_parent.is_(True)),
+        )
+    )
+    return bool(explained) or parent_notes.note_covers(student_id, day, None)
 
 
 def still_absent(notice: OutboundNotice) -> bool:

@@ -263,6 +263,43 @@ def test_parent_note_or_excuse_before_the_call_cancels_it(app: Flask, fake: Fake
     assert notices()[0].state is NoticeState.CANCELLED
 
 
+@pytest.mark.parametrize(("from_period", "called"), [(None, False), (1, False), (2, True)])
+def test_a_parents_note_for_today_stops_the_call_unless_it_starts_later(
+    app: Flask, fake: FakeTwilio, from_period: int | None, called: bool
+) -> None:
+    """A note sent by the parent (portal or phone key 8) for the whole day or from the first
+    lesson covers the absence of the first lesson; a note "from the 2nd lesson on" does not."""
+    from models import ExcuseReason
+    from models import NoteChannel
+    from models import NoteStatus
+    from models import ParentNote
+    from models import SchoolYear
+
+    school, ivan = one_family()
+    today = DAY
+    klass_year = db.session.scalar(
+        db.select(SchoolYear.id).where(SchoolYear.school_id == school.id)
+    )
+    db.session.add(
+        ParentNote(
+            school_id=school.id,
+            school_year_id=klass_year,
+            student_id=ivan.id,
+            starts_on=today,
+            ends_on=today,
+            from_period=from_period,
+            reason=ExcuseReason.FAMILY,
+            channel=NoteChannel.PORTAL,
+            status=NoteStatus.PENDING,
+        )
+    )
+    db.session.commit()
+    start_day(app)
+    for _ in range(2):
+        run(app, fake)
+    assert bool(fake.calls) is called
+
+
 def test_no_call_before_the_school_time_or_for_a_pupil_at_the_first_lesson(
     app: Flask, fake: FakeTwilio
 ) -> None:

@@ -525,3 +525,42 @@ def test_today_shows_substitutions(demo_app: Flask) -> None:
     page = client.get(f"/staff/lesson/{lesson.slot_id}?date={TODAY.isoformat()}")
     assert page.status_code == 200
     assert f"{substitute.full_name} замества {absent_name}" in page.get_data(as_text=True)
+
+
+def test_the_substitute_writes_the_topic_and_the_homework_of_that_lesson(school_app: Flask) -> None:
+    """The lesson page's other parts follow the register: the substitute of today's lesson writes
+    its topic and gives its homework; the absent teacher cannot, nor can anyone in a free hour."""
+    from gradebook import homework as homework_uc
+    from gradebook import topics as topics_uc
+
+    absence = _demo_absence()
+    sub, lesson = next(
+        (s, lesson)
+        for s, lesson in _subs(absence, sub_rules.NON_SPECIALIST)
+        if lesson.date == TODAY
+    )
+    slot = _slot(lesson)
+    substitute = core.Actor.load(sub.substitute_id, 1)
+    counts = topics_uc.save_lesson_topics(
+        substitute, slot.id, date=TODAY, topics=[("Преговор по време на заместване", None)]
+    )
+    assert counts["created"] + counts["updated"] == 1
+    from models import LessonTopic
+
+    titles = db.session.scalars(
+        sa.select(LessonTopic.title).where(LessonTopic.lesson_id == lesson.id)
+    )
+    assert list(titles) == ["Преговор по време на заместване"]
+    given = homework_uc.give_homework(
+        substitute, slot.id, date=TODAY, text="Упражнение 3 на страница 40"
+    )
+    assert given.lesson_id == lesson.id
+    absent_teacher = core.Actor.load(absence.teacher_id, 1)
+    with pytest.raises(core.Forbidden):
+        topics_uc.save_lesson_topics(absent_teacher, slot.id, date=TODAY, topics=[("x", None)])
+    with pytest.raises(core.Forbidden):
+        homework_uc.give_homework(absent_teacher, slot.id, date=TODAY, text="x")
+    _free, free_lesson = _subs(absence, sub_rules.FREE_HOUR)[0]
+    free_slot = _slot(free_lesson)
+    with pytest.raises(core.Forbidden):
+        homework_uc.give_homework(_admin(), free_slot.id, date=free_lesson.date, text="x")

@@ -86,7 +86,7 @@ def lesson_homework(slot: TimetableSlot, day: dt.date, form: Any = None) -> dict
     return {
         "items": homework_uc.for_lesson(slot, day),
         "form": form,
-        "can_give": absences_uc.can_take_register(me, slot),
+        "can_give": absences_uc.can_take_register(me, slot, day),
         "is_admin": me.is_admin,
     }
 
@@ -97,13 +97,13 @@ def homework_give(slot_id: int) -> Any:
     """Give homework in a lesson; a refused one is shown again on its own page, as typed."""
     me = actor()
     slot = core.get_in_school(TimetableSlot, slot_id, me.school_id)
-    if not absences_uc.can_take_register(me, slot):
-        abort(403)
     form = HomeworkForm()
     try:
         day = core.parse_date(form.date.data)
     except core.Invalid:
         abort(400)
+    if not absences_uc.can_take_register(me, slot, day):
+        abort(403)
     return form_page(
         form,
         lambda: homework_uc.give_homework(
