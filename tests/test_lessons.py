@@ -14,6 +14,7 @@ from models import SchoolClass
 from models import SchoolYear
 from models import TimetableSlot
 from models import db
+from tests.conftest import TODAY
 
 
 def _slot_and_year() -> tuple[TimetableSlot, SchoolYear]:
@@ -27,7 +28,9 @@ def _slot_and_year() -> tuple[TimetableSlot, SchoolYear]:
 
 
 def _first_day(slot: TimetableSlot, year: SchoolYear) -> dt.date:
-    day = year.starts_on
+    """The slot's first day after the demo's today (the demo has a lesson row, with its topic,
+    for every lesson held up to today)."""
+    day = TODAY + dt.timedelta(days=1)
     while not slot_runs_on(slot, year, day):
         day += dt.timedelta(days=1)
     return day
