@@ -460,7 +460,9 @@ def days(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
     today = clock.today()
     monday = portal_days.week_start(request.args.get("week"), today)
-    return _render("portal/days.html", guardian, ctx, w=portal_days.week(ctx, monday, today))
+    w = portal_days.week(ctx, monday, today)
+    ids = [ls["lesson_id"] for d in w["days"] for ls in d["lessons"] if ls["lesson_id"]]
+    return _render("portal/days.html", guardian, ctx, w=w, homework=homework.of_lessons(ctx, ids))
 
 
 @bp.get("/child/<int:student_id>/messages")

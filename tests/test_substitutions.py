@@ -564,3 +564,38 @@ def test_the_substitute_writes_the_topic_and_the_homework_of_that_lesson(school_
     free_slot = _slot(free_lesson)
     with pytest.raises(core.Forbidden):
         homework_uc.give_homework(_admin(), free_slot.id, date=free_lesson.date, text="x")
+
+
+def test_assigning_a_lesson_of_a_locked_month_needs_the_override(school_app: Flask) -> None:
+    admin = _admin()
+    demo = _demo_absence()
+    day = dt.date(2026, 10, 7)  # a Wednesday of a past month
+    teacher, own = _teacher_with_lessons_on(day, demo.teacher_id)
+    year = SchoolYear.current_for(1)
+    year.month_lock_day = None  # the absence recorded while October was open
+    db.session.commit()
+    absence = subs_uc.create_absence(
+        admin, teacher_id=teacher, first_day=day, last_day=day, reason="illness"
+    )
+    year.month_lock_day = 5
+    db.session.commit()
+    with pytest.raises(core.Locked):
+        subs_uc.assign_lesson(admin, absence.id, own[0].id, day=day, kind=sub_rules.FREE_HOUR)
+    subs_uc.assign_lesson(
+        admin, absence.id, own[0].id, day=day, kind=sub_rules.FREE_HOUR, override_lock=True
+    )
+    assert db.session.scalar(
+        sa.select(AuditLog.id).where(AuditLog.action == "override", AuditLog.object_type == "lock")
+    )
+
+
+def test_the_class_teachers_day_shows_their_classes_substitutions(school_app: Flask) -> None:
+    demo = _demo_absence()
+    _sub, lesson = next((s, lesson) for s, lesson in _subs(demo) if lesson.date == TODAY)
+    klass = db.session.get(SchoolClass, lesson.class_id)
+    if klass.class_teacher_id in (None, demo.teacher_id):
+        pytest.skip("no other class teacher")
+    class_teacher = core.Actor.load(klass.class_teacher_id, 1)
+    day = subs_uc.teacher_day(class_teacher, TODAY, [])
+    assert day.school and {item.class_name for item in day.school} == {klass.name}
+    assert all(item.cover.absent_teacher for item in day.school)

@@ -85,3 +85,23 @@ def test_another_childs_days_are_404(demo_client):
         assert demo_client.get(f"/child/{stranger}/days").status_code == 404
         assert demo_client.get(f"/child/{stranger}/days?week=2026-11-18").status_code == 404
     assert demo_client.get("/child/999999/days").status_code == 404
+
+
+def test_the_week_shows_the_homework_given_in_each_lesson(demo_client):
+    """The diary by day lists, under each lesson, the homework given in it (portal/homework.py)."""
+    from models import Homework
+
+    login(demo_client, ME)
+    sid = child_ids(ME)[0]
+    class_id = db.session.scalar(sa.select(Enrollment.class_id).where(Enrollment.student_id == sid))
+    given = db.session.execute(
+        sa.select(Homework.text, Lesson.date)
+        .join(Lesson, Lesson.id == Homework.lesson_id)
+        .where(Homework.class_id == class_id)
+        .order_by(Lesson.date.desc())
+    ).first()
+    assert given is not None, "the demo gives homework in the last two weeks"
+    text, day = given
+    monday = day - dt.timedelta(days=day.weekday())
+    html = demo_client.get(f"/child/{sid}/days?week={monday.isoformat()}").get_data(as_text=True)
+    assert "Домашно" in html and text in html
