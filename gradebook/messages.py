@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "note.overlap": "За тези дни вече има подадена бележка.",
     "note.already_decided": "За тази бележка вече е решено.",
     "note.absence_comment": "по уважителни причини, с бележка от родител",
+    "note.limit_year": "Дните в годината са цяло число от 0 до 60.",
+    "note.limit_in_row": "Дните наведнъж са цяло число от 1 до 30.",
     "note.document_empty": "Файлът е празен.",
     "note.document_too_big": "Файлът е по-голям от {mb} MB.",
     "note.document_kind": "Приемат се само снимки (JPEG, PNG) и PDF.",

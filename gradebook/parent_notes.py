@@ -41,7 +41,9 @@ from gradebook.core import check_lock
 from gradebook.core import check_version
 from gradebook.core import commit_refreshed
 from gradebook.core import get_in_school
+from gradebook.core import int_in
 from gradebook.core import reason_required
+from gradebook.core import require_admin
 from gradebook.core import snapshot
 from gradebook.core import student_class
 from gradebook.messages import msg
@@ -620,3 +622,35 @@ def document_of(actor: Actor, note_id: int) -> tuple[ParentNote, Any]:
     if found is None:
         raise NotFound(msg("common.not_found"))
     return note, found
+
+
+def set_limits(actor: Actor, *, days_year: Any, days_in_row: Any) -> note_rules.NoteLimits:
+    """The school's limits on days a parent may excuse (an admin; audited). The law's values are
+    15 and 5 (чл. 62, ал. 1, т. 3); a school may only be stricter or follow a later change."""
+
+    def work() -> note_rules.NoteLimits:
+        require_admin(actor)
+        school = db.session.get(School, actor.school_id)
+        assert school is not None
+        year = int_in(days_year, 0, 60, "days_year", msg("note.limit_year"))
+        in_row = int_in(days_in_row, 1, 30, "days_in_row", msg("note.limit_in_row"))
+        before = {
+            "year": school.parent_excuse_days_year,
+            "in_row": school.parent_excuse_days_in_row,
+        }
+        school.parent_excuse_days_year = year
+        school.parent_excuse_days_in_row = in_row
+        audit(
+            actor,
+            "update",
+            school,
+            before=before,
+            after={"year": year, "in_row": in_row},
+            student_id=None,
+            reason="parent note limits",
+            object_type="school",
+        )
+        commit_refreshed()
+        return limits_of(school)
+
+    return atomic(work)  # type: ignore[no-any-return]

@@ -431,3 +431,39 @@ def test_use_cases_on_both_databases(school_app: Flask) -> None:
     assert "остават 0" in refused.value.message_bg
     with pytest.raises(core.Invalid):  # decided already: not twice
         parent_notes.refuse_note(Actor.load(teacher.id, 1), note.id, reason="x")
+
+
+def test_the_school_admin_sets_the_limits(demo_app: Flask) -> None:
+    child = my_child()
+    klass = class_of(child.id)
+    admin = demo_app.test_client()
+    login_staff(admin, "direktor@sou1.demo.bg")
+    page = admin.get(f"/staff/classes/{klass.id}/notes").get_data(as_text=True)
+    assert "Запиши лимитите на училището" in page
+    token = csrf_from(page)
+    bad = admin.post(
+        "/staff/notes/limits",
+        data={"csrf_token": token, "days_year": "99", "days_in_row": "5", "class_id": klass.id},
+        follow_redirects=True,
+    )
+    assert "от 0 до 60" in bad.get_data(as_text=True)
+    admin.post(
+        "/staff/notes/limits",
+        data={"csrf_token": token, "days_year": "10", "days_in_row": "3", "class_id": klass.id},
+    )
+    db.session.expire_all()
+    school = db.session.get(School, child.school_id)
+    assert school is not None
+    assert (school.parent_excuse_days_year, school.parent_excuse_days_in_row) == (10, 3)
+    assert db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.reason == "parent note limits")
+    ).one().after == {"year": 10, "in_row": 3}
+    teacher = demo_app.test_client()
+    login_staff(teacher, class_teacher(child.id).email)
+    page = teacher.get(f"/staff/classes/{klass.id}/notes").get_data(as_text=True)
+    assert "Запиши лимитите" not in page and "до 10 учебни дни" in page
+    response = teacher.post(
+        "/staff/notes/limits",
+        data={"csrf_token": csrf_from(page), "days_year": "15", "days_in_row": "5"},
+    )
+    assert response.status_code == 403

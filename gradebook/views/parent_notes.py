@@ -40,6 +40,7 @@ def class_parent_notes(class_id: int) -> Any:
         left=left,
         limits=notes_uc.limits_of(klass.school_year.school),
         form=CsrfForm(),
+        is_admin=me.is_admin,
     )
 
 
@@ -54,6 +55,20 @@ def _decide(call: Any, done: str) -> Any:
     if result is not None:
         return result
     return redirect(url_for("staff.class_parent_notes", class_id=class_id)), 303
+
+
+@bp.post("/notes/limits")
+@access.staff_required
+def note_limits() -> Any:
+    me = actor()
+    return _decide(
+        lambda: notes_uc.set_limits(
+            me,
+            days_year=request.form.get("days_year"),
+            days_in_row=request.form.get("days_in_row"),
+        ),
+        "Лимитите за бележки от родители са записани.",
+    )
 
 
 @bp.post("/notes/<int:parent_note_id>/confirm")
