@@ -438,7 +438,7 @@ def test_the_school_admin_sets_the_limits(demo_app: Flask) -> None:
     klass = class_of(child.id)
     admin = demo_app.test_client()
     login_staff(admin, "direktor@sou1.demo.bg")
-    page = admin.get(f"/staff/classes/{klass.id}/notes").get_data(as_text=True)
+    page = admin.get(f"/staff/classes/{klass.id}/parent-notes").get_data(as_text=True)
     assert "Запиши лимитите на училището" in page
     token = csrf_from(page)
     bad = admin.post(
@@ -460,7 +460,7 @@ def test_the_school_admin_sets_the_limits(demo_app: Flask) -> None:
     ).one().after == {"year": 10, "in_row": 3}
     teacher = demo_app.test_client()
     login_staff(teacher, class_teacher(child.id).email)
-    page = teacher.get(f"/staff/classes/{klass.id}/notes").get_data(as_text=True)
+    page = teacher.get(f"/staff/classes/{klass.id}/parent-notes").get_data(as_text=True)
     assert "Запиши лимитите" not in page and "до 10 учебни дни" in page
     response = teacher.post(
         "/staff/notes/limits",
