@@ -45,7 +45,7 @@ def test_parent_sends_teacher_confirms(page, live_url, tmp_path):  # type: ignor
     page.get_by_label("Парола").fill("demo1234")
     page.get_by_role("button", name="Вход").click()
     page.get_by_role("link", name="Бележка за отсъствие").first.click()
-    page.wait_for_url(f"**/child/{child.id}/parent-notes")
+    page.wait_for_url(f"**/child/{child.id}/notes")
     page.get_by_label("Причина").select_option("health")
     page.get_by_label("Коментар (по желание, без диагноза)").fill("Температура")
     page.get_by_label("Медицинска бележка: снимка (JPEG, PNG) или PDF, по желание").set_input_files(

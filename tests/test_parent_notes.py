@@ -69,7 +69,7 @@ def png(size: tuple[int, int] = (40, 30)) -> bytes:
 
 
 def send(client: FlaskClient, student_id: int, **fields: object) -> object:
-    page = client.get(f"/child/{student_id}/parent-notes")
+    page = client.get(f"/child/{student_id}/notes")
     assert page.status_code == 200
     data: dict[str, object] = {
         "csrf_token": csrf_from(page.get_data(as_text=True)),
@@ -128,7 +128,7 @@ def test_portal_note_confirmed_excuses_the_day_and_tells_the_parent(demo_app: Fl
     left_before = parent_notes.days_left(child.id)
     response = send(parent_client, child.id, comment="Семейно пътуване")
     assert response.status_code == 302
-    page = parent_client.get(f"/child/{child.id}/parent-notes").get_data(as_text=True)
+    page = parent_client.get(f"/child/{child.id}/notes").get_data(as_text=True)
     assert "очаква потвърждение" in page
     assert f"Остават {left_before - 1} дни" in page
     (note,) = notes_of(child.id)
@@ -222,7 +222,7 @@ def test_refused_note_tells_the_parent_and_leaves_the_absences(demo_app: Flask) 
         sa.select(NotificationOutbox).where(NotificationOutbox.object_type == "parent_note")
     ).all()
     assert rows and rows[0].event_type == NotifyEvent.EXCUSE
-    page = parent_client.get(f"/child/{child.id}/parent-notes").get_data(as_text=True)
+    page = parent_client.get(f"/child/{child.id}/notes").get_data(as_text=True)
     assert "отказана" in page and "Няма заявление преди отсъствието" in page
 
 
@@ -327,7 +327,7 @@ def test_documents_are_checked_cleaned_and_shown_only_to_the_class_teacher(
     with pytest.raises(core.Forbidden):
         parent_notes.confirm_note(Actor.load(other.id, child.school_id), note.id)
     # parents withdraw a note not yet decided; its document goes with it
-    page = parent_client.get(f"/child/{child.id}/parent-notes").get_data(as_text=True)
+    page = parent_client.get(f"/child/{child.id}/notes").get_data(as_text=True)
     parent_client.post(
         f"/child/{child.id}/notes/{note.id}/withdraw", data={"csrf_token": csrf_from(page)}
     )
@@ -353,8 +353,8 @@ def test_attackers_ids(demo_app: Flask) -> None:
         for school_id in (1, 2)
     ]
     for sid in strangers:
-        assert parent_client.get(f"/child/{sid}/parent-notes").status_code == 404
-        page = parent_client.get(f"/child/{min(mine)}/parent-notes").get_data(as_text=True)
+        assert parent_client.get(f"/child/{sid}/notes").status_code == 404
+        page = parent_client.get(f"/child/{min(mine)}/notes").get_data(as_text=True)
         response = parent_client.post(
             f"/child/{sid}/notes",
             data={
