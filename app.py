@@ -103,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from notify import views as notify_views
     from onboarding import views as onboarding_views
     from portal import note_views  # noqa: F401  (the parents' notes: routes on the portal's bp)
+    from portal import urgent_views  # noqa: F401  ("Видях" on an urgent notice: the portal's bp)
     from portal import views as portal_views
 
     for part in (portal_views, gradebook_views, ivr_views, notify_views, onboarding_views):

@@ -56,6 +56,7 @@ from portal import homework
 from portal import ical
 from portal import pupil_record
 from portal import stats
+from portal import urgent as portal_urgent
 from portal.children import ChildContext
 from portal.children import children
 from portal.children import current_term
@@ -370,6 +371,10 @@ def child(student_id: int) -> Any:
         d=data,
         trends=trends,
         homework_next=homework.due_next(ctx, data["today"]),
+        urgent=[
+            portal_urgent.notice_view(n)
+            for n in portal_urgent.open_notices(guardian.id, ctx.id, ctx.school.id)
+        ],
         rec=pupil_record.record(ctx),
     )
     # read receipts once the page is rendered (the commit expires the objects it used)
