@@ -45,6 +45,7 @@ def _day(*subjects: str) -> list[dict]:
     ("case", "free", "lines"),
     [
         ("no free hour", [], ["Утре три урока, от осем часа.", "Математика, История и Музика."]),
+        # (each case with lessons ends with the homework for tomorrow: none here)
         (
             "the 2nd period free",
             [2],
@@ -67,7 +68,11 @@ def test_the_phone_says_free_hour_for_tomorrow(
         "timetable": {"4": _day("Математика", "История", "Музика")},
         "free_hours": {"2026-11-26": free, "2026-11-25": [1, 2, 3]},  # today's are not tomorrow's
     }
-    assert content.timetable(summary, WED) == lines, case
+    said = content.timetable(summary, WED)
+    if free != [1, 2, 3]:
+        assert said[-1] == "За утре няма записано домашно.", case
+        said = said[:-1]
+    assert said == lines, case
 
 
 def test_the_read_model_keeps_the_free_hours_the_admin_assigns(school_app: Flask) -> None:
