@@ -60,8 +60,15 @@ def test_sign_in_and_dashboard(page, live_url):
     page.screenshot(path=str(ARTIFACTS / "03-second-child.png"), full_page=True)
 
 
-def test_comparison_chart(page, live_url):
+def test_comparison_chart(page, live_url, demo_app):
+    """The histogram is drawn for a child in grades IV–XII (in I–III the marks are qualitative
+    and are counted, not charted): the switcher picks roditel2's older child first."""
+    from tests.test_portal_pages import numeric_child
+
+    with demo_app.app_context():
+        sid = numeric_child()
     _sign_in(page, live_url)
+    page.goto(f"{live_url}/child/{sid}")
     page.get_by_role("link", name="Сравнение").click()
     page.wait_for_selector("svg.chart-distribution")
     chart = page.locator("svg.chart-distribution")

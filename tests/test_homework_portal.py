@@ -11,6 +11,7 @@ from flask import render_template
 
 from gradebook import core
 from gradebook import homework as homework_uc
+from gradebook import lesson_cover
 from models import Enrollment
 from models import Homework
 from models import TimetableSlot
@@ -34,14 +35,19 @@ def _class_of(student_id: int) -> int:
 
 
 def _give(class_id: int, text: str, due: dt.date | None = THU) -> Homework:
-    slot = db.session.scalar(
-        sa.select(TimetableSlot)
-        .where(
-            TimetableSlot.class_id == class_id,
-            TimetableSlot.weekday == 3,
-            TimetableSlot.teacher_id.is_not(None),
+    # the first Wednesday lesson its own teacher holds (not one of the demo's absent teacher)
+    slot = next(
+        s
+        for s in db.session.scalars(
+            sa.select(TimetableSlot)
+            .where(
+                TimetableSlot.class_id == class_id,
+                TimetableSlot.weekday == 3,
+                TimetableSlot.teacher_id.is_not(None),
+            )
+            .order_by(TimetableSlot.period)
         )
-        .order_by(TimetableSlot.period)
+        if lesson_cover.cover_of(s, WED) is None
     )
     me = core.Actor.load(slot.teacher_id, slot.school_id)
     return homework_uc.give_homework(me, slot.id, date=WED, text=text, due_on=due)
