@@ -247,6 +247,7 @@ def update_absence(
 
         update_audited(actor, absence, change)
         touched: set[int] = set()
+        db.session.expire(absence, ["substitutions"])  # as the database holds them (see delete)
         for sub in list(absence.substitutions):
             lesson = sub.lesson
             if not sub_rules.period_in_absence(
@@ -283,8 +284,17 @@ def delete_absence(
         assert year is not None
         _lock(actor, year, absence.first_day, override_lock, "teacher absence")
         touched: set[int] = set()
-        for sub in list(absence.substitutions):
+        # read the assignments from the database, not the loaded collection: a lesson deleted
+        # since (a class or a timetable row removed) took its assignment with it (ON DELETE
+        # CASCADE), and deleting that stale object again would match no row
+        db.session.expire(absence, ["substitutions"])
+        live = db.session.scalars(
+            sa.select(Substitution).where(Substitution.absence_id == absence.id)
+        )
+        for sub in list(live):
             touched |= _drop_substitution(actor, sub, why)
+        db.session.flush()
+        db.session.expire(absence, ["substitutions"])
         audit(actor, "delete", absence, before=snapshot(absence), after=None, reason=why)
         db.session.delete(absence)
         commit_refreshed(_pupils_of(touched, year.id))
