@@ -39,6 +39,8 @@ MESSAGES: dict[str, str] = {
     "label.meeting": "Родителска среща",
     "label.class_teacher": "класен ръководител",
     "label.you": "Вие",
+    "label.urgent_not_at_school": "Училището ви търси",
+    "label.urgent_school": "Съобщение от училището",
 }
 
 

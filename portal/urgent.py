@@ -13,6 +13,7 @@ from models import NoticePurpose
 from models import NoticeState
 from models import OutboundNotice
 from models import db
+from portal.messages import msg
 
 
 def open_notices(guardian_id: int, student_id: int, school_id: int) -> list[OutboundNotice]:
@@ -38,6 +39,6 @@ def notice_view(notice: OutboundNotice) -> dict[str, Any]:
     absent = notice.purpose is NoticePurpose.NOT_AT_SCHOOL
     return {
         "id": notice.id,
-        "title": "Училището ви търси" if absent else "Съобщение от училището",
+        "title": str(msg("label.urgent_not_at_school") if absent else msg("label.urgent_school")),
         "text": str(notice.payload.get("sms") or notice.payload.get("text") or ""),
     }

@@ -69,6 +69,7 @@ PORTAL_USE_CASES = ",".join(
         "receipts",
         "accounts",
         "my_data",
+        "urgent",
     )
 )
 
