@@ -7,6 +7,7 @@ school is the controller and may shorten them. ``docs/PRIVACY.md`` says why each
 | phone calls (numbers, menus heard) | ``RETAIN_CALLS_DAYS`` | 90 | the call row is deleted |
 | notification texts (SMS, e-mail) | ``RETAIN_NOTICE_TEXT_DAYS`` | 90 | a finished notice keeps its kind, channel, times and state for the log; its text, subject, address and payload are blanked |
 | registration codes and links | ``RETAIN_CODES_DAYS`` | 7 | used or expired codes are deleted |
+| medical-note scans attached to a parent's note | ``RETAIN_NOTE_DOCUMENTS_DAYS`` | 365 after the class teacher's decision | the file is deleted; the note keeps its dates, reason, decision and that it came with a document |
 | uploaded list files | ``UPLOAD_RETENTION_HOURS`` | 24 h | ``onboarding.uploads.purge_job`` |
 | guessing counters | — | a day | ``throttle.purge`` |
 
@@ -25,13 +26,20 @@ import sqlalchemy as sa
 from flask import current_app
 
 from config import clock
+from gradebook import note_documents
 from models import CallSession
 from models import NotificationOutbox
 from models import OutboxStatus
+from models import ParentNote
 from models import VerificationCode
 from models import db
 
-DEFAULTS = {"RETAIN_CALLS_DAYS": 90, "RETAIN_NOTICE_TEXT_DAYS": 90, "RETAIN_CODES_DAYS": 7}
+DEFAULTS = {
+    "RETAIN_CALLS_DAYS": 90,
+    "RETAIN_NOTICE_TEXT_DAYS": 90,
+    "RETAIN_CODES_DAYS": 7,
+    "RETAIN_NOTE_DOCUMENTS_DAYS": 365,
+}
 FINISHED = (
     OutboxStatus.SENT,
     OutboxStatus.FAILED,
@@ -46,6 +54,7 @@ class Purged:
     calls: int = 0
     notice_texts: int = 0
     codes: int = 0
+    note_documents: int = 0
 
 
 def _cutoff(setting: str, now: dt.datetime) -> dt.datetime | None:
@@ -87,5 +96,24 @@ def purge(now: dt.datetime | None = None) -> Purged:
             )
         )
         done.codes = result.rowcount or 0
+    if (before := _cutoff("RETAIN_NOTE_DOCUMENTS_DAYS", now)) is not None:
+        done.note_documents = _purge_note_documents(before)
     db.session.commit()
     return done
+
+
+def _purge_note_documents(before: dt.datetime) -> int:
+    """Delete the scans of notes decided before ``before``: the decision and the excused lessons
+    are the record; the scan was the evidence for the class teacher. ``document_type`` stays, so
+    that the note still counts as one with a medical document (it did not use the parent's days)."""
+    rows = db.session.execute(
+        sa.select(ParentNote.id, ParentNote.school_id, ParentNote.document_file).where(
+            ParentNote.document_file.is_not(None), ParentNote.decided_at < before
+        )
+    ).all()
+    for note_id, school_id, name in rows:
+        note_documents.delete(school_id, name)
+        db.session.execute(
+            sa.update(ParentNote).where(ParentNote.id == note_id).values(document_file=None)
+        )
+    return len(rows)

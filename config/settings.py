@@ -182,6 +182,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RETAIN_CALLS_DAYS": int(env.get("RETAIN_CALLS_DAYS", "90")),
         "RETAIN_NOTICE_TEXT_DAYS": int(env.get("RETAIN_NOTICE_TEXT_DAYS", "90")),
         "RETAIN_CODES_DAYS": int(env.get("RETAIN_CODES_DAYS", "7")),
+        "RETAIN_NOTE_DOCUMENTS_DAYS": int(env.get("RETAIN_NOTE_DOCUMENTS_DAYS", "365")),
         # Uploaded lists (personal data) left behind are deleted after this many hours.
         "UPLOAD_RETENTION_HOURS": float(env.get("UPLOAD_RETENTION_HOURS", "24")),
         # Limits of an uploaded list, checked while it is read (onboarding/limits.py).

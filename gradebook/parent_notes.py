@@ -103,7 +103,13 @@ def _non_school_days(year: SchoolYear, grade_level: int) -> set[dt.date]:
 
 
 def _counts(note: ParentNote) -> bool:
-    return note_rules.counts_against_allowance(note.reason.value, bool(note.document_file))
+    return note_rules.counts_against_allowance(note.reason.value, has_document(note))
+
+
+def has_document(note: ParentNote) -> bool:
+    """The note came with a medical document, also after its scan was deleted at the end of its
+    retention period (``retention.py``: the file goes, ``document_type`` stays)."""
+    return note.document_type is not None
 
 
 def used_days(
@@ -469,7 +475,7 @@ def withdraw_note(guardian_id: int, student_id: int, note_id: int) -> None:
         before = snapshot(note)
         note.status = NoteStatus.WITHDRAWN
         note_documents.delete(note.school_id, note.document_file)
-        note.document_file = None
+        note.document_file = note.document_type = note.document_size = None
         db.session.flush()
         _guardian_audit(guardian_id, "update", note, before, "withdrawn by the parent")
         commit_refreshed()

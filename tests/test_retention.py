@@ -11,12 +11,17 @@ import sqlalchemy as sa
 from flask import Flask
 
 import retention
+from gradebook import note_documents
+from gradebook import parent_notes
 from models import CallSession
 from models import Channel
 from models import Grade
 from models import NotificationOutbox
 from models import NotifyEvent
 from models import OutboxStatus
+from models import ParentNote
+from models import SchoolYear
+from models import Student
 from models import VerificationCode
 from models import db
 from tests.notify_helpers import family
@@ -77,3 +82,42 @@ def test_the_class_book_is_not_touched(demo_app: Flask) -> None:
     grades = db.session.scalar(sa.select(sa.func.count(Grade.id)))
     retention.purge(NOW + 4000 * DAY)
     assert db.session.scalar(sa.select(sa.func.count(Grade.id))) == grades
+
+
+def test_a_medical_note_scan_goes_a_year_after_the_decision_and_the_note_stays(
+    demo_app: Flask,
+) -> None:
+    student = db.session.scalars(sa.select(Student).order_by(Student.id)).first()
+    year = db.session.scalars(
+        sa.select(SchoolYear).where(SchoolYear.school_id == student.school_id)
+    ).first()
+
+    def note(decided_at: dt.datetime | None) -> ParentNote:
+        row = ParentNote(
+            school_id=student.school_id, school_year_id=year.id, student_id=student.id,
+            starts_on=year.starts_on, ends_on=year.starts_on, reason="health", channel="portal",
+            status="confirmed" if decided_at else "pending", decided_at=decided_at,
+            document_file=note_documents.save(student.school_id, "pdf", b"%PDF-1.4 scan"),
+            document_type="application/pdf", document_size=13,
+        )  # fmt: skip
+        db.session.add(row)
+        return row
+
+    old = note(NOW - 365 * DAY - dt.timedelta(seconds=1))  # just past its year
+    recent = note(NOW - 364 * DAY)  # just inside
+    pending = note(None)  # not decided: the class teacher still needs it
+    db.session.commit()
+    old_file = note_documents.path(student.school_id, old.document_file)
+    assert old_file is not None
+    assert retention.purge(NOW).note_documents == 1
+    db.session.expire_all()
+    assert not old_file.exists()
+    gone = db.session.get(ParentNote, old.id)
+    assert gone.document_file is None and gone.status == "confirmed"
+    assert parent_notes.has_document(gone)  # still a note with a medical document
+    for kept in (recent, pending):
+        row = db.session.get(ParentNote, kept.id)
+        assert note_documents.path(student.school_id, row.document_file) is not None
+    assert retention.purge(NOW).note_documents == 0  # nothing twice
+    demo_app.config["RETAIN_NOTE_DOCUMENTS_DAYS"] = 0
+    assert retention.purge(NOW + 4000 * DAY).note_documents == 0  # 0 keeps for ever
