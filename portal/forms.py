@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_wtf.file import FileField
 from wtforms import BooleanField
+from wtforms import DateField
 from wtforms import EmailField
 from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
+from wtforms.validators import Optional
 
 from extensions import Form
+from gradebook.rules import parent_notes as note_rules
 from portal.accounts import MIN_PASSWORD_LENGTH
 from portal.conversations import MESSAGE_MAX
 
@@ -75,3 +80,28 @@ class NewMessageForm(Form):
 
 class ActionForm(Form):
     """A button that only needs the CSRF token (sign out, new calendar link…)."""
+
+
+PERIODS = [("", "целия ден")] + [(str(n), f"от {n}. час нататък") for n in range(0, 11)]
+REASONS = [("health", "здравословни"), ("family", "семейни"), ("other", "други")]
+
+
+class NoteForm(Form):
+    starts_on = DateField("От", validators=[DataRequired("Въведете дата.")])
+    ends_on = DateField("До (включително)", validators=[Optional()])
+    from_period = SelectField(
+        "Първия ден", choices=[SelectChoice(v, label) for v, label in PERIODS], default=""
+    )
+    reason = SelectField(
+        "Причина",
+        choices=[SelectChoice("", "— изберете —")]
+        + [SelectChoice(v, label) for v, label in REASONS],
+        validators=[DataRequired("Изберете.")],
+    )
+    comment = TextAreaField(
+        "Коментар (по желание, без диагноза)",
+        validators=[
+            Length(max=note_rules.NOTE_COMMENT_MAX, message="Най-много 500 знака."),
+        ],
+    )
+    document = FileField("Медицинска бележка: снимка (JPEG, PNG) или PDF, по желание")

@@ -12,49 +12,20 @@ from flask import flash
 from flask import redirect
 from flask import request
 from flask import url_for
-from flask_wtf.file import FileField
-from wtforms import DateField
-from wtforms import SelectField
-from wtforms import TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
-from wtforms.validators import Length
-from wtforms.validators import Optional
 
 from config import clock
-from extensions import Form
 from gradebook import parent_notes as notes_uc
 from gradebook.core import OperationError
-from gradebook.rules import parent_notes as note_rules
+from gradebook.messages import msg as gb_msg
+from gradebook.rules.substitutions import school_days_bg
+from portal.forms import REASONS
+from portal.forms import NoteForm
+from portal.messages import msg
 from portal.views import _button_guardian
 from portal.views import _child
 from portal.views import _render
 from portal.views import bp
 from portal.views import guardian_required
-
-PERIODS = [("", "целия ден")] + [(str(n), f"от {n}. час нататък") for n in range(0, 11)]
-REASONS = [("health", "здравословни"), ("family", "семейни"), ("other", "други")]
-
-
-class NoteForm(Form):
-    starts_on = DateField("От", validators=[DataRequired("Въведете дата.")])
-    ends_on = DateField("До (включително)", validators=[Optional()])
-    from_period = SelectField(
-        "Първия ден", choices=[SelectChoice(v, label) for v, label in PERIODS], default=""
-    )
-    reason = SelectField(
-        "Причина",
-        choices=[SelectChoice("", "— изберете —")]
-        + [SelectChoice(v, label) for v, label in REASONS],
-        validators=[DataRequired("Изберете.")],
-    )
-    comment = TextAreaField(
-        "Коментар (по желание, без диагноза)",
-        validators=[
-            Length(max=note_rules.NOTE_COMMENT_MAX, message="Най-много 500 знака."),
-        ],
-    )
-    document = FileField("Медицинска бележка: снимка (JPEG, PNG) или PDF, по желание")
 
 
 @bp.route("/child/<int:student_id>/notes", methods=["GET", "POST"])
@@ -91,14 +62,15 @@ def notes(student_id: int) -> Any:
                     if field is not None:
                         field.errors = [*list(field.errors or []), text]
             else:
-                flash(
-                    f"Бележката е изпратена на класния ръководител. Остават {left} дни "
-                    "за извиняване с бележка тази учебна година.",
-                    "success",
+                sent = (
+                    msg("note.sent", days=school_days_bg(left))
+                    if left > 0
+                    else msg("note.sent_none_left")
                 )
+                flash(sent, "success")
                 return redirect(url_for("portal.notes", student_id=ctx.id))
         else:
-            error = "Поправете отбелязаните полета."
+            error = gb_msg("common.fix_marked_fields")
         status = 400
     try:
         left_now: int | None = notes_uc.days_left(ctx.id)
@@ -131,5 +103,5 @@ def withdraw_note(student_id: int, note_id: int) -> Any:
     except OperationError as exc:
         flash(exc.message_bg, "error")
     else:
-        flash("Бележката е оттеглена.", "success")
+        flash(msg("note.withdrawn"), "success")
     return redirect(url_for("portal.notes", student_id=ctx.id))

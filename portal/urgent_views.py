@@ -16,6 +16,7 @@ from flask import url_for
 
 from ivr import urgent
 from models import db
+from portal.messages import msg
 from portal.urgent import open_notices
 from portal.views import _button_guardian
 from portal.views import _child
@@ -35,5 +36,5 @@ def urgent_seen(student_id: int, notice_id: int) -> Any:
         abort(404)
     urgent.acknowledge(notice, guardian.id, "portal")
     db.session.commit()
-    flash("Благодарим! Училището знае, че сте видели съобщението.", "success")
+    flash(msg("urgent.seen"), "success")
     return redirect(url_for("portal.child", student_id=ctx.id))

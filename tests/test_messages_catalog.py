@@ -70,6 +70,8 @@ PORTAL_USE_CASES = ",".join(
         "accounts",
         "my_data",
         "urgent",
+        "urgent_views",
+        "note_views",
     )
 )
 

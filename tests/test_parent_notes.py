@@ -130,7 +130,8 @@ def test_portal_note_confirmed_excuses_the_day_and_tells_the_parent(demo_app: Fl
     assert response.status_code == 302
     page = parent_client.get(f"/child/{child.id}/notes").get_data(as_text=True)
     assert "очаква потвърждение" in page
-    assert f"Остават {left_before - 1} дни" in page
+    assert f"Остават {left_before - 1} учебни дни за тази учебна година" in page
+    assert f"можете да извините още {left_before - 1} учебни дни" in page
     (note,) = notes_of(child.id)
     assert note.status == NoteStatus.PENDING and note.channel == NoteChannel.PORTAL
     assert parent_notes.note_covers(child.id, TODAY, 3)
