@@ -37,8 +37,10 @@ run: demo
 	  fi; \
 	  $(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
+# One worker per core (pytest-xdist), a test file per worker at a time: module fixtures are built
+# once; PostgreSQL tests each use their own schema, SQLite ones their own file.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
