@@ -20,6 +20,8 @@ from gradebook import summary
 from ivr.client import FlaskTransport
 from ivr.client import PhoneCall
 from models import AuditLog
+from models import ClassBookPrint
+from models import ClassBookSeal
 from models import Curriculum
 from models import Enrollment
 from models import Grade
@@ -96,6 +98,36 @@ def pg_school(pg_app: Flask):  # type: ignore[no-untyped-def]
     return _prepare()
 
 
+def _finalise_books(year_id: int) -> None:
+    """The year's class books signed and finalised (the transition closes no year otherwise):
+    the seal rows alone, as the signature itself is tested in test_class_book_close.py."""
+    for klass in _classes(year_id).values():
+        printed = ClassBookPrint(
+            school_id=klass.school_id,
+            class_id=klass.id,
+            school_year_id=year_id,
+            document_id=f"{klass.id:032x}",
+            sha256="0" * 64,
+            pages=1,
+        )
+        db.session.add(printed)
+        db.session.flush()
+        db.session.add(
+            ClassBookSeal(
+                school_id=klass.school_id,
+                class_id=klass.id,
+                school_year_id=year_id,
+                print_id=printed.id,
+                stored_name="x.pdf",
+                size=1,
+                sha256="0" * 64,
+                signer_name="тест",
+                cert_sha256="0" * 64,
+            )
+        )
+    db.session.commit()
+
+
 def _prepare() -> dict[str, Any]:
     old = core.current_year(1)
     classes = _classes(old.id)
@@ -108,6 +140,7 @@ def _prepare() -> dict[str, Any]:
     _annual(corrected.student_id, math, "2", dt.date(2027, 6, 25))
     _annual(corrected.student_id, math, "3", dt.date(2027, 8, 30))  # the correction exam
     db.session.commit()
+    _finalise_books(old.id)
     new = school_year.create_school_year(
         admin_actor(),
         name="2027/2028",
