@@ -49,7 +49,7 @@ from models import SchoolYear
 from models import db
 
 AREA = "class_books"  # the signed files: instance/class_books/<school id>/<token>.pdf
-DEFAULT_MAX_MB = 40
+DEFAULT_MAX_MB = 10
 
 
 @dataclass(frozen=True)

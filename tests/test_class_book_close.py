@@ -212,7 +212,7 @@ def test_too_big_and_changed_since_printed_are_refused(
     signed = _signed(director.get(f"/staff/classes/{klass.id}/book.pdf").data)
     demo_app.config["CLASS_BOOK_MAX_MB"] = 0
     assert "твърде голям" in _refusal(director, klass, signed)
-    demo_app.config["CLASS_BOOK_MAX_MB"] = 40
+    demo_app.config["CLASS_BOOK_MAX_MB"] = 10
     db.session.add(
         ClassNote(
             school_id=1,
