@@ -25,7 +25,6 @@ from gradebook import school_year
 from gradebook.demo import book_signing
 from models import AuditLog
 from models import ClassBookPrint
-from models import ClassBookSeal
 from models import ClassNote
 from models import Event
 from models import EventKind
@@ -34,6 +33,7 @@ from models import StaffMembership
 from models import StaffRole
 from models import StaffUser
 from models import db
+from tests.book_seals import seal_without_signature
 from tests.conftest import csrf_from
 from tests.conftest import login_staff
 
@@ -84,34 +84,6 @@ def _upload(client: FlaskClient, class_id: int, data: bytes) -> Any:
 def director(demo_client: FlaskClient) -> FlaskClient:
     login_staff(demo_client, DIRECTOR)
     return demo_client
-
-
-def _seal_directly(klass: SchoolClass) -> None:
-    """Seal a class's book without a signature (for the lock tests: the seal row is what counts)."""
-    row = ClassBookPrint(
-        school_id=klass.school_id,
-        class_id=klass.id,
-        school_year_id=klass.school_year_id,
-        document_id=f"{klass.id:032x}",
-        sha256="0" * 64,
-        pages=1,
-    )
-    db.session.add(row)
-    db.session.flush()
-    db.session.add(
-        ClassBookSeal(
-            school_id=klass.school_id,
-            class_id=klass.id,
-            school_year_id=klass.school_year_id,
-            print_id=row.id,
-            stored_name="x.pdf",
-            size=1,
-            sha256="0" * 64,
-            signer_name="тест",
-            cert_sha256="0" * 64,
-        )
-    )
-    db.session.commit()
 
 
 # --- the PDF ----------------------------------------------------------------------------------
@@ -244,7 +216,7 @@ def test_every_class_book_table_is_locked_when_the_book_is_sealed(
     )
     db.session.commit()
     for klass in classes:
-        _seal_directly(klass)
+        seal_without_signature(klass)
     rows = db.session.scalars(sa.select(model)).all()
     row = next((r for r in rows if book_lock.CLASS_OF[model](db.session, r)[0] is not None), None)
     if row is None:
@@ -260,7 +232,7 @@ def test_a_use_case_write_to_a_sealed_book_is_refused_in_bulgarian(director: Fla
     from gradebook import class_notes
 
     klass = _class_of_teacher(CLASS_TEACHER)
-    _seal_directly(klass)
+    seal_without_signature(klass)
     with pytest.raises(core.Locked) as refused:
         class_notes.save_note(_admin(), class_id=klass.id, date=book_seal.clock.today(), text="x")
     assert f"Дневникът на {klass.name} клас" in refused.value.message_bg
@@ -315,7 +287,7 @@ def test_the_transition_lists_and_refuses_open_books(demo_app: Flask) -> None:
         and classes[0].name in refused.value.message_bg
     )
     for klass in classes:
-        _seal_directly(klass)
+        seal_without_signature(klass)
     assert school_year.year_transition(admin, new.id, commit=True).committed
 
 

@@ -324,22 +324,15 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
 def class_book_starts() -> list[str]:
     """The class-book page of an open class (the upload form) and of a finalised one (the
     unlock form): the last class of school 1 is sealed for it."""
-    from models import ClassBookPrint
-    from models import ClassBookSeal
     from models import SchoolClass
+    from tests.book_seals import seal_without_signature
 
     first, last = (
         db.session.scalar(sa.select(SchoolClass).where(SchoolClass.school_id == 1).order_by(order))
         for order in (SchoolClass.id, SchoolClass.id.desc())
     )
     assert first is not None and last is not None
-    common = {"school_id": 1, "class_id": last.id, "school_year_id": last.school_year_id}
-    printed = ClassBookPrint(**common, document_id="f" * 32, sha256="0" * 64, pages=1)
-    db.session.add(printed)
-    db.session.flush()
-    db.session.add(ClassBookSeal(**common, print_id=printed.id, stored_name="x.pdf", size=1,
-                                 sha256="0" * 64, signer_name="тест", cert_sha256="0" * 64))  # fmt: skip
-    db.session.commit()
+    seal_without_signature(last)
     return [f"/staff/classes/{first.id}/book", f"/staff/classes/{last.id}/book"]
 
 
@@ -378,14 +371,18 @@ def data_starts(role: str) -> list[str]:
             ),
         ]
         pending_class = student_class(classes[1]) if classes[1] else None
-        return [f"/staff/students/{sid}" for sid in pupils if sid] + class_book_starts() + [
-            url
-            for url in (
-                f"/staff/classes/{classes[0]}/notes" if classes[0] else None,
-                f"/staff/classes/{pending_class.id}/parent-notes" if pending_class else None,
-            )
-            if url
-        ]
+        return (
+            [f"/staff/students/{sid}" for sid in pupils if sid]
+            + class_book_starts()
+            + [
+                url
+                for url in (
+                    f"/staff/classes/{classes[0]}/notes" if classes[0] else None,
+                    f"/staff/classes/{pending_class.id}/parent-notes" if pending_class else None,
+                )
+                if url
+            ]
+        )
     if role == "parent":
         me = guardian(ROLES["parent"][1])
         sid = child_ids(ROLES["parent"][1])[0]

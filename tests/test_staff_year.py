@@ -20,8 +20,6 @@ from gradebook import summary
 from ivr.client import FlaskTransport
 from ivr.client import PhoneCall
 from models import AuditLog
-from models import ClassBookPrint
-from models import ClassBookSeal
 from models import Curriculum
 from models import Enrollment
 from models import Grade
@@ -36,6 +34,7 @@ from models import StudentSummary
 from models import TimetableSlot
 from models import db
 from tests._helpers import new_grade
+from tests.book_seals import seal_without_signature
 from tests.conftest import form_post
 from tests.conftest import login_staff
 
@@ -99,33 +98,9 @@ def pg_school(pg_app: Flask):  # type: ignore[no-untyped-def]
 
 
 def _finalise_books(year_id: int) -> None:
-    """The year's class books signed and finalised (the transition closes no year otherwise):
-    the seal rows alone, as the signature itself is tested in test_class_book_close.py."""
+    """The year's class books finalised (the transition closes no year otherwise)."""
     for klass in _classes(year_id).values():
-        printed = ClassBookPrint(
-            school_id=klass.school_id,
-            class_id=klass.id,
-            school_year_id=year_id,
-            document_id=f"{klass.id:032x}",
-            sha256="0" * 64,
-            pages=1,
-        )
-        db.session.add(printed)
-        db.session.flush()
-        db.session.add(
-            ClassBookSeal(
-                school_id=klass.school_id,
-                class_id=klass.id,
-                school_year_id=year_id,
-                print_id=printed.id,
-                stored_name="x.pdf",
-                size=1,
-                sha256="0" * 64,
-                signer_name="тест",
-                cert_sha256="0" * 64,
-            )
-        )
-    db.session.commit()
+        seal_without_signature(klass)
 
 
 def _prepare() -> dict[str, Any]:
