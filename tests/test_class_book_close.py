@@ -348,3 +348,33 @@ def test_strangers_get_nothing(demo_client: FlaskClient) -> None:
     assert login.status_code in (200, 302, 400)
     for path in paths:
         assert demo_client.get(path).status_code in (302, 403, 404), path
+
+
+def test_sign_upload_lock_and_unlock_through_the_use_cases(school_app: Flask) -> None:
+    """The same flow on SQLite and PostgreSQL: print, sign, upload, a write refused, unlock."""
+    from gradebook import class_notes
+
+    admin_id = db.session.scalar(
+        sa.select(StaffMembership.staff_id).where(
+            StaffMembership.school_id == 1, StaffMembership.role == StaffRole.ADMIN
+        )
+    )
+    admin = core.Actor.load(admin_id, 1)
+    klass = db.session.scalar(
+        sa.select(SchoolClass).where(SchoolClass.school_id == 1).order_by(SchoolClass.id)
+    )
+    assert klass is not None
+    unsigned, name = book_seal.print_book(admin, klass.id)
+    assert name.endswith(".pdf") and unsigned.startswith(b"%PDF-")
+    seal = book_seal.upload_signed(admin, klass.id, _signed(unsigned))
+    assert book_lock.is_sealed(klass.id, klass.school_year_id) and seal.size > len(unsigned)
+    with pytest.raises(core.Locked):
+        class_notes.save_note(admin, class_id=klass.id, date=book_seal.clock.today(), text="x")
+    assert not book_lock.open_books(1, klass.school_year_id) or klass.id not in {
+        row.id for row in book_lock.open_books(1, klass.school_year_id)
+    }
+    with pytest.raises(core.Invalid):
+        book_seal.unlock(admin, klass.id, "  ")
+    book_seal.unlock(admin, klass.id, "Поправка")
+    class_notes.save_note(admin, class_id=klass.id, date=book_seal.clock.today(), text="x")
+    assert klass.id in {row.id for row in book_lock.open_books(1, klass.school_year_id)}
