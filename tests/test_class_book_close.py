@@ -378,3 +378,59 @@ def test_sign_upload_lock_and_unlock_through_the_use_cases(school_app: Flask) ->
     book_seal.unlock(admin, klass.id, "Поправка")
     class_notes.save_note(admin, class_id=klass.id, date=book_seal.clock.today(), text="x")
     assert klass.id in {row.id for row in book_lock.open_books(1, klass.school_year_id)}
+
+
+def test_a_book_changed_before_signing_is_refused(director: FlaskClient) -> None:
+    """An incremental update that replaces a page's contents, then the signature over it all:
+    the signature is sound and covers the file, but the signed document is not our print."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    klass = _class_of_teacher(CLASS_TEACHER)
+    unsigned = director.get(f"/staff/classes/{klass.id}/book.pdf").data
+    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=b"BT ET"))
+    writer.update_container(page)
+    changed = io.BytesIO()
+    writer.write(changed)
+    assert "съдържанието му е променено" in _refusal(director, klass, _signed(changed.getvalue()))
+
+
+def test_the_page_shows_the_lock_on_a_write(director: FlaskClient) -> None:
+    klass = _class_of_teacher(CLASS_TEACHER)
+    seal_without_signature(klass)
+    page = director.get(f"/staff/classes/{klass.id}/notes")
+    response = director.post(
+        f"/staff/classes/{klass.id}/notes",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "date": book_seal.clock.today().isoformat(),
+            "text": "Бележка",
+        },
+    )
+    assert response.status_code in (409, 422), response.status_code
+    assert f"Дневникът на {klass.name} клас" in response.get_data(as_text=True)
+
+
+def test_the_printed_book_says_nothing_inline() -> None:
+    """Its Bulgarian words live in class_book_print/texts.py, the PDF's catalogue."""
+    import ast
+    import re
+
+    data = {"директор%": "the position that names the director (matched, not shown)"}
+    folder = Path(class_book_print.__file__).parent
+    for path in folder.glob("*.py"):
+        if path.name == "texts.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                docstring_like = len(node.value) > 60
+                assert (
+                    docstring_like
+                    or node.value in data
+                    or not re.search("[\u0400-\u04ff]", node.value)
+                ), (
+                    path.name,
+                    node.value,
+                )

@@ -73,7 +73,7 @@ def pairs(pdf: BookPdf, rows: Sequence[tuple[str, str]]) -> None:
     """A list of "label: value" lines (the cover)."""
     for label, value in rows:
         pdf.set_font(FONT, "B", size=10)
-        pdf.cell(62, 6.5, label)
+        pdf.cell(72, 6.5, label)
         pdf.set_font(FONT, size=10)
         pdf.multi_cell(0, 6.5, value or text("cover.none"), new_x="LMARGIN", new_y="NEXT")
 

@@ -19,8 +19,6 @@ from models import ParentMeeting
 from models import TimetableSlot
 from models import db
 
-_SECTION_BG = {"A": "А", "B": "Б", "V": "В"}
-
 
 def cover(pdf: BookPdf, book: Book, titles: list[str]) -> None:
     pdf.add_page()
@@ -63,7 +61,7 @@ def teachers(pdf: BookPdf, book: Book) -> None:
     rows = [
         [
             f"{row.subject.name} ({row.group_name})" if row.group_name else row.subject.name,
-            _SECTION_BG.get(str(row.section.value), str(row.section.value)),
+            text(f"value.section_{row.section.value}"),
             row.teacher.full_name if row.teacher else "",
             rules.format_decimal_bg(row.hours_term1, 1),
             rules.format_decimal_bg(row.hours_term2, 1),

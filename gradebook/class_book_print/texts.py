@@ -95,6 +95,9 @@ TEXTS: dict[str, str] = {
     "col.activities": "Дейности",
     "col.title": "Събитие",
     # values
+    "value.section_A": "А",
+    "value.section_B": "Б",
+    "value.section_V": "В",
     "value.praise": "похвала",
     "value.remark": "отзив",
     "value.classwork": "класна работа",
