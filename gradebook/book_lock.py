@@ -2,7 +2,7 @@
 year is uploaded (``gradebook.book_seal``), no entry of that book may be written any more — a
 grade, an absence or late, a lesson and its topics, homework, a planned test, a remark, a
 sanction, support and its activities, individual work, a class-book note, a class's event or
-parent meeting, a substitution of one of its lessons — until an admin unlocks it with a reason.
+parent meeting, a substitution of one of its lessons, its curriculum rows and timetable — until an admin unlocks it with a reason.
 
 :func:`check_book_open` is the class-aware check; it is called for every write by one
 ``before_flush`` listener (:func:`init_app`), so that no write path, present or future, can
@@ -45,6 +45,7 @@ from models import Substitution
 from models import SupportActivity
 from models import SupportMeasure
 from models import SupportTeamMember
+from models import TimetableSlot
 from models import db
 
 Target = tuple[int | None, int | None]  # (class id, school year id); None: not a class's entry
@@ -89,6 +90,11 @@ def _lesson_of(session: Session, row: Any) -> Target:
     return (lesson.class_id, lesson.school_year_id) if lesson is not None else (None, None)
 
 
+def _class_year(session: Session, row: Any) -> Target:
+    klass = session.get(SchoolClass, row.class_id) if row.class_id else None
+    return (klass.id, klass.school_year_id) if klass is not None else (None, None)
+
+
 def _support_of(session: Session, row: Any) -> Target:
     support = session.get(SupportMeasure, row.support_id) if row.support_id else None
     return (support.class_id, support.school_year_id) if support is not None else (None, None)
@@ -112,6 +118,8 @@ CLASS_OF: dict[type, Callable[[Session, Any], Target]] = {
     ClassNote: lambda session, row: _own(row),
     Event: lambda session, row: _own(row),
     ParentMeeting: lambda session, row: _own(row),
+    Curriculum: _class_year,  # the teachers and subjects, the weekly timetable: the book's first
+    TimetableSlot: _class_year,  # sections, printed as they stand
 }
 
 
