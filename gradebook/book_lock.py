@@ -86,18 +86,18 @@ def _remark(session: Session, row: Remark) -> Target:
 
 
 def _lesson_of(session: Session, row: Any) -> Target:
-    lesson = session.get(Lesson, row.lesson_id) if row.lesson_id else None
-    return (lesson.class_id, lesson.school_year_id) if lesson is not None else (None, None)
-
-
-def _class_year(session: Session, row: Any) -> Target:
-    klass = session.get(SchoolClass, row.class_id) if row.class_id else None
-    return (klass.id, klass.school_year_id) if klass is not None else (None, None)
+    return _class_year(session, session.get(Lesson, row.lesson_id) if row.lesson_id else None)
 
 
 def _support_of(session: Session, row: Any) -> Target:
     support = session.get(SupportMeasure, row.support_id) if row.support_id else None
-    return (support.class_id, support.school_year_id) if support is not None else (None, None)
+    return _class_year(session, support)
+
+
+def _class_year(session: Session, row: Any) -> Target:
+    """The class of a row with a ``class_id`` (its own, its lesson's, its measure's) and its year."""
+    klass = session.get(SchoolClass, row.class_id) if row is not None and row.class_id else None
+    return (klass.id, klass.school_year_id) if klass is not None else (None, None)
 
 
 # table → how to find the class and year of one of its rows

@@ -11,6 +11,7 @@ from gradebook.class_book_print import layout
 from gradebook.class_book_print.context import Book
 from gradebook.class_book_print.context import day
 from gradebook.class_book_print.layout import BookPdf
+from gradebook.class_book_print.texts import headings
 from gradebook.class_book_print.texts import text
 from models import Event
 from models import Exam
@@ -68,13 +69,9 @@ def teachers(pdf: BookPdf, book: Book) -> None:
         ]
         for row in book.curricula
     ]
-    columns = [
-        text("col.subject"),
-        text("col.section"),
-        text("col.teacher"),
-        text("col.hours_term1"),
-        text("col.hours_term2"),
-    ]
+    columns = headings(
+        "col.subject", "col.section", "col.teacher", "col.hours_term1", "col.hours_term2"
+    )
     layout.table(pdf, columns, rows, (40, 10, 40, 14, 14))
 
 
@@ -95,13 +92,7 @@ def timetable(pdf: BookPdf, book: Book) -> None:
         ]
         for slot in slots
     ]
-    columns = [
-        text("col.weekday"),
-        text("col.period"),
-        text("col.subject"),
-        text("col.teacher"),
-        text("col.term"),
-    ]
+    columns = headings("col.weekday", "col.period", "col.subject", "col.teacher", "col.term")
     layout.table(pdf, columns, rows, (14, 6, 36, 34, 12))
 
 
@@ -115,7 +106,7 @@ def parent_meetings(pdf: BookPdf, book: Book) -> None:
         .order_by(ParentMeeting.date, ParentMeeting.time)
     ).all()
     rows = [[day(row.date), row.time.strftime("%H:%M"), row.place, row.topic] for row in meetings]
-    columns = [text("col.date"), text("col.time"), text("col.place"), text("col.topic")]
+    columns = headings("col.date", "col.time", "col.place", "col.topic")
     layout.table(pdf, columns, rows, (14, 10, 24, 60))
 
 
@@ -139,7 +130,7 @@ def _exams(pdf: BookPdf, book: Book, kind: ExamKind) -> None:
         ]
         for row in exams
     ]
-    columns = [text("col.date"), text("col.period"), text("col.subject"), text("col.description")]
+    columns = headings("col.date", "col.period", "col.subject", "col.description")
     layout.table(pdf, columns, rows, (14, 6, 30, 60))
 
 
@@ -162,13 +153,7 @@ def pupils(pdf: BookPdf, book: Book) -> None:
         ]
         for pupil in book.pupils
     ]
-    columns = [
-        text("col.no"),
-        text("col.pupil"),
-        text("col.birth"),
-        text("col.enrolled"),
-        text("col.left"),
-    ]
+    columns = headings("col.no", "col.pupil", "col.birth", "col.enrolled", "col.left")
     layout.table(pdf, columns, rows, (6, 50, 16, 16, 16))
 
 
@@ -179,5 +164,5 @@ def events(pdf: BookPdf, book: Book) -> None:
         .order_by(Event.date, Event.time)
     ).all()
     rows = [[day(row.date), row.title, row.description] for row in found]
-    layout.table(pdf, [text("col.date"), text("col.title"), text("col.description")], rows,
+    layout.table(pdf, headings("col.date", "col.title", "col.description"), rows,
                  (14, 36, 60))  # fmt: skip

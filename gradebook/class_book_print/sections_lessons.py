@@ -13,6 +13,7 @@ from gradebook.class_book_print import layout
 from gradebook.class_book_print.context import Book
 from gradebook.class_book_print.context import day
 from gradebook.class_book_print.layout import BookPdf
+from gradebook.class_book_print.texts import headings
 from gradebook.class_book_print.texts import text
 from gradebook.rules.substitutions import KIND_BG
 from models import Absence
@@ -68,14 +69,9 @@ def lessons(pdf: BookPdf, book: Book) -> None:
         ]
         for lesson in book.lessons
     ]
-    columns = [
-        text("col.date"),
-        text("col.period"),
-        text("col.subject"),
-        text("col.teacher"),
-        text("col.topic"),
-        text("col.absent"),
-    ]
+    columns = headings(
+        "col.date", "col.period", "col.subject", "col.teacher", "col.topic", "col.absent"
+    )
     layout.table(pdf, columns, rows, (13, 5, 22, 22, 50, 24), size=6.5)
 
 
@@ -90,7 +86,7 @@ def homework(pdf: BookPdf, book: Book) -> None:
         [day(row.date), subjects.get(row.curriculum_id, ""), row.text, day(row.due_on)]
         for row in found
     ]
-    columns = [text("col.date"), text("col.subject"), text("col.homework"), text("col.due")]
+    columns = headings("col.date", "col.subject", "col.homework", "col.due")
     layout.table(pdf, columns, rows, (14, 26, 70, 14), size=7)
 
 
@@ -118,14 +114,9 @@ def substitutions(pdf: BookPdf, book: Book) -> None:
                 who,
             ]
         )
-    columns = [
-        text("col.date"),
-        text("col.period"),
-        text("col.subject"),
-        text("col.absent_teacher"),
-        text("col.kind"),
-        text("col.substitute"),
-    ]
+    columns = headings(
+        "col.date", "col.period", "col.subject", "col.absent_teacher", "col.kind", "col.substitute"
+    )
     layout.table(pdf, columns, rows, (13, 5, 24, 28, 22, 28))
 
 
@@ -147,7 +138,7 @@ def absence_totals(pdf: BookPdf, book: Book) -> None:
             cells += [str(got[kind]) for kind in AbsenceKind]
         rows.append(cells)
     names = [text("col.excused"), text("col.unexcused"), text("col.lates")]
-    columns = [text("col.no"), text("col.pupil")]
+    columns = headings("col.no", "col.pupil")
     columns += [f"{text('col.term1')}: {name}" for name in names]
     columns += [f"{text('col.term2')}: {name}" for name in names]
     layout.table(pdf, columns, rows, (5, 40, 11, 11, 11, 11, 11, 11), size=7)

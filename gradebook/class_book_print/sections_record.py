@@ -16,6 +16,7 @@ from gradebook.class_book_print import layout
 from gradebook.class_book_print.context import Book
 from gradebook.class_book_print.context import day
 from gradebook.class_book_print.layout import BookPdf
+from gradebook.class_book_print.texts import headings
 from gradebook.class_book_print.texts import text
 from models import ClassNote
 from models import Grade
@@ -73,7 +74,7 @@ def _current(pdf: BookPdf, book: Book, term: int) -> None:
             term_grade[key] = grade_label(grade)
         elif grade.kind not in _FINAL:
             marks[key].append(f"{grade_label(grade)} ({grade.date:%d.%m})")
-    columns = [text("col.no"), text("col.pupil"), text("col.current"), text("col.term_grade")]
+    columns = headings("col.no", "col.pupil", "col.current", "col.term_grade")
     for curriculum in book.curricula:
         layout.subheading(pdf, _subject_title(curriculum))
         rows = [
@@ -101,13 +102,7 @@ def final(pdf: BookPdf, book: Book) -> None:
     for grade in _grades(book):
         if grade.kind in _FINAL:
             found[(grade.curriculum_id, grade.student_id, grade.term)] = grade_label(grade)
-    columns = [
-        text("col.no"),
-        text("col.pupil"),
-        text("col.term1"),
-        text("col.term2"),
-        text("col.annual"),
-    ]
+    columns = headings("col.no", "col.pupil", "col.term1", "col.term2", "col.annual")
     for curriculum in book.curricula:
         layout.subheading(pdf, _subject_title(curriculum))
         rows = [
@@ -152,14 +147,9 @@ def remarks(pdf: BookPdf, book: Book) -> None:
         ]
         for row in found
     ]
-    columns = [
-        text("col.date"),
-        text("col.pupil"),
-        text("col.kind"),
-        text("col.subject"),
-        text("col.text"),
-        text("col.teacher"),
-    ]
+    columns = headings(
+        "col.date", "col.pupil", "col.kind", "col.subject", "col.text", "col.teacher"
+    )
     layout.table(pdf, columns, rows, (13, 28, 12, 18, 50, 22), size=7)
 
 
@@ -168,7 +158,7 @@ def individual_work(pdf: BookPdf, book: Book) -> None:
         [day(row.date), book.pupil_label(row.student_id), row.activity, book.staff(row.teacher_id)]
         for row in sorted(_of_class(IndividualWork, book), key=lambda row: (row.date, row.id))
     ]
-    columns = [text("col.date"), text("col.pupil"), text("col.activity"), text("col.teacher")]
+    columns = headings("col.date", "col.pupil", "col.activity", "col.teacher")
     layout.table(pdf, columns, rows, (13, 30, 60, 24), size=7)
 
 
@@ -194,14 +184,9 @@ def sanctions(pdf: BookPdf, book: Book) -> None:
                 cancelled,
             ]
         )
-    columns = [
-        text("col.pupil"),
-        text("col.kind"),
-        text("col.order"),
-        text("col.period_dates"),
-        text("col.description"),
-        text("col.cancelled"),
-    ]
+    columns = headings(
+        "col.pupil", "col.kind", "col.order", "col.period_dates", "col.description", "col.cancelled"
+    )
     layout.table(pdf, columns, rows, (26, 30, 20, 20, 34, 26), size=7)
 
 
@@ -235,15 +220,15 @@ def support(pdf: BookPdf, book: Book) -> None:
                 activities,
             ]
         )
-    columns = [
-        text("col.pupil"),
-        text("col.kind"),
-        text("col.period_dates"),
-        text("col.difficulties"),
-        text("col.team"),
-        text("col.description"),
-        text("col.activities"),
-    ]
+    columns = headings(
+        "col.pupil",
+        "col.kind",
+        "col.period_dates",
+        "col.difficulties",
+        "col.team",
+        "col.description",
+        "col.activities",
+    )
     layout.table(pdf, columns, rows, (22, 14, 18, 24, 22, 30, 30), size=6.5)
 
 
@@ -257,5 +242,5 @@ def notes(pdf: BookPdf, book: Book) -> None:
         ]
         for row in sorted(_of_class(ClassNote, book), key=lambda row: (row.date, row.id))
     ]
-    columns = [text("col.date"), text("col.pupil"), text("col.text"), text("col.teacher")]
+    columns = headings("col.date", "col.pupil", "col.text", "col.teacher")
     layout.table(pdf, columns, rows, (13, 28, 70, 22), size=7)

@@ -117,3 +117,8 @@ TEXTS: dict[str, str] = {
 def text(key: str, **values: Any) -> str:
     """The text of ``key``, with ``values`` in its placeholders."""
     return TEXTS[key].format(**values) if values else TEXTS[key]
+
+
+def headings(*keys: str) -> list[str]:
+    """The texts of a table's column keys, in order."""
+    return [TEXTS[key] for key in keys]

@@ -58,15 +58,20 @@ def class_book(class_id: int) -> Any:
     return _page(class_id, SignedBookForm(), UnlockBookForm())
 
 
-@bp.get("/classes/<int:class_id>/book.pdf")
-@access.staff_required
-def class_book_pdf(class_id: int) -> Any:
+def _download(class_id: int, read: Any) -> Any:
+    """``read()`` gives (the PDF's bytes, its name); a refusal goes back to the book's page."""
     try:
-        data, name = book_seal.print_book(actor(), class_id)
+        data, name = read()
     except core.OperationError as exc:
         fail(exc)
         return redirect(url_for("staff.class_book", class_id=class_id))
     return _attachment(data, name)
+
+
+@bp.get("/classes/<int:class_id>/book.pdf")
+@access.staff_required
+def class_book_pdf(class_id: int) -> Any:
+    return _download(class_id, lambda: book_seal.print_book(actor(), class_id))
 
 
 @bp.post("/classes/<int:class_id>/book/signed")
@@ -89,12 +94,11 @@ def class_book_upload(class_id: int) -> Any:
 @bp.get("/classes/<int:class_id>/book/signed.pdf")
 @access.staff_required
 def class_book_signed(class_id: int) -> Any:
-    try:
+    def read() -> tuple[bytes, str]:
         path, name = book_seal.signed_file(actor(), class_id)
-    except core.OperationError as exc:
-        fail(exc)
-        return redirect(url_for("staff.class_book", class_id=class_id))
-    return _attachment(path.read_bytes(), name)
+        return path.read_bytes(), name
+
+    return _download(class_id, read)
 
 
 @bp.post("/classes/<int:class_id>/book/unlock")
