@@ -97,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web_errors.init_app(app)  # Bulgarian error pages, empty TwiML for webhooks, the favicon
     public_pages.init_app(app)  # the accessibility statement and the privacy notice
 
+    from gradebook import book_lock
     from gradebook import views as gradebook_views
     from ivr import outbound_views
     from ivr import views as ivr_views
@@ -108,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for part in (portal_views, gradebook_views, ivr_views, notify_views, onboarding_views):
         part.init_app(app)
+    book_lock.init_app(app)  # no write to a finalised (signed) class book, on any path
     outbound_views.init_app(app)  # the outbound calls' webhooks (/ivr/out/…)
 
     from cli import register_cli

@@ -27,6 +27,8 @@ from tables.base import str100
 from tables.base import str200
 from tables.base import updated
 from tables.base import utcnow
+from tables.class_book import ClassBookPrint
+from tables.class_book import ClassBookSeal
 from tables.classbook import Absence
 from tables.classbook import Event
 from tables.classbook import Grade
@@ -114,6 +116,8 @@ __all__ = [
     "CallRowStatus",
     "CallSession",
     "Channel",
+    "ClassBookPrint",
+    "ClassBookSeal",
     "ClassesEnd",
     "Curriculum",
     "CurriculumSection",

@@ -135,6 +135,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "TTS_ONE_VOICE": _bool(env.get("TTS_ONE_VOICE"), True),
         "IVR_SPEECH_MIN_CONFIDENCE": float(env.get("IVR_SPEECH_MIN_CONFIDENCE", "0.4")),
         "NOTE_DOCUMENT_MAX_MB": int(env.get("NOTE_DOCUMENT_MAX_MB", "5")),
+        "CLASS_BOOK_MAX_MB": int(env.get("CLASS_BOOK_MAX_MB", "10")),
         "PROMPTS_AUDIO_DIR": env.get("PROMPTS_AUDIO_DIR", str(ROOT / "prompts" / "audio")),
         "SMS_BACKEND": env.get("SMS_BACKEND", "console"),  # console | file | twilio
         "EMAIL_BACKEND": env.get("EMAIL_BACKEND", "console"),  # console | file | smtp

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import EmailField
@@ -63,6 +65,18 @@ def _password_again() -> PasswordField:
 class PasswordForm(Form):
     password = _new_password("Нова парола")
     confirm = _password_again()
+
+
+class SignedBookForm(Form):
+    """The class book's PDF signed by the director (``gradebook.book_seal``)."""
+
+    file = FileField("Подписан PDF на дневника", [FileRequired("Изберете подписания PDF файл.")])
+
+
+class UnlockBookForm(Form):
+    reason = StringField(
+        "Причина за отключването", validators=[DataRequired("Посочете причина."), Length(max=500)]
+    )
 
 
 class ReasonForm(Form):

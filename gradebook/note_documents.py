@@ -25,6 +25,7 @@ from pathlib import Path
 from flask import current_app
 
 DEFAULT_MAX_MB = 5
+AREA = "parent_notes"
 DEFAULT_MAX_PIXELS = 40_000_000
 KINDS = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
 _PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/EmbeddedFile", b"/Launch", b"/OpenAction")
@@ -85,35 +86,36 @@ def clean(data: bytes) -> tuple[str, bytes]:
     raise DocumentRefused("kind")
 
 
-def _folder(school_id: int, create: bool) -> Path:
-    folder = Path(current_app.instance_path) / "parent_notes" / str(int(school_id))
+def _folder(school_id: int, create: bool, area: str) -> Path:
+    folder = Path(current_app.instance_path) / area / str(int(school_id))
     if create:
         folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def save(school_id: int, ext: str, data: bytes) -> str:
-    """Store the cleaned bytes; returns the stored name (``<token>.<ext>``)."""
+def save(school_id: int, ext: str, data: bytes, area: str = AREA) -> str:
+    """Store the cleaned bytes; returns the stored name (``<token>.<ext>``). ``area`` is the
+    folder under the instance (the signed class books keep theirs, ``gradebook.book_seal``)."""
     name = f"{secrets.token_urlsafe(18)}.{ext}"
-    target = _folder(school_id, True) / name
+    target = _folder(school_id, True, area) / name
     partial = target.with_suffix(".part")
     partial.write_bytes(data)
     partial.replace(target)
     return name
 
 
-def path(school_id: int, name: str | None) -> Path | None:
+def path(school_id: int, name: str | None, area: str = AREA) -> Path | None:
     """The stored file of this school, or None (a name is only looked up in its school)."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         return None
     stem, _, ext = name.rpartition(".")
     if ext not in KINDS or not stem:
         return None
-    candidate = _folder(school_id, False) / name
+    candidate = _folder(school_id, False, area) / name
     return candidate if candidate.is_file() else None
 
 
-def delete(school_id: int, name: str | None) -> None:
-    found = path(school_id, name)
+def delete(school_id: int, name: str | None, area: str = AREA) -> None:
+    found = path(school_id, name, area)
     if found is not None:
         found.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gradebook import book_lock
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import add_audited
@@ -195,6 +196,7 @@ class YearTransition:
     curriculum_rows: int = 0
     timetable_slots: int = 0
     committed: bool = False
+    open_books: list[str] = field(default_factory=list)  # classes of ``source`` not finalised
 
     def count(self, action: str) -> int:
         return sum(1 for m in self.moves if m.action == action)
@@ -290,6 +292,10 @@ def year_transition(
         if source is None:
             raise Invalid(msg("promotion.no_previous_year"))
         plan = YearTransition(source=source, target=target)
+        plan.open_books = [row.name for row in book_lock.open_books(actor.school_id, source.id)]
+        if commit and plan.open_books:
+            names = ", ".join(plan.open_books)
+            raise Invalid(msg("promotion.books_open", year=source.name, names=names))
         old_classes = list(
             db.session.scalars(
                 sa.select(SchoolClass)

@@ -321,6 +321,21 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
 }
 
 
+def class_book_starts() -> list[str]:
+    """The class-book page of an open class (the upload form) and of a finalised one (the
+    unlock form): the last class of school 1 is sealed for it."""
+    from models import SchoolClass
+    from tests.book_seals import seal_without_signature
+
+    first, last = (
+        db.session.scalar(sa.select(SchoolClass).where(SchoolClass.school_id == 1).order_by(order))
+        for order in (SchoolClass.id, SchoolClass.id.desc())
+    )
+    assert first is not None and last is not None
+    seal_without_signature(last)
+    return [f"/staff/classes/{first.id}/book", f"/staff/classes/{last.id}/book"]
+
+
 def data_starts(role: str) -> list[str]:
     """Pages whose forms only show with data the demo has on some pupil or class (a sanction, a
     support measure, individual work, a health note, class notes, a parent's note waiting), and
@@ -356,14 +371,18 @@ def data_starts(role: str) -> list[str]:
             ),
         ]
         pending_class = student_class(classes[1]) if classes[1] else None
-        return [f"/staff/students/{sid}" for sid in pupils if sid] + [
-            url
-            for url in (
-                f"/staff/classes/{classes[0]}/notes" if classes[0] else None,
-                f"/staff/classes/{pending_class.id}/parent-notes" if pending_class else None,
-            )
-            if url
-        ]
+        return (
+            [f"/staff/students/{sid}" for sid in pupils if sid]
+            + class_book_starts()
+            + [
+                url
+                for url in (
+                    f"/staff/classes/{classes[0]}/notes" if classes[0] else None,
+                    f"/staff/classes/{pending_class.id}/parent-notes" if pending_class else None,
+                )
+                if url
+            ]
+        )
     if role == "parent":
         me = guardian(ROLES["parent"][1])
         sid = child_ids(ROLES["parent"][1])[0]

@@ -54,6 +54,8 @@ STAFF_USE_CASES = ",".join(
         "sanctions",
         "support",
         "class_notes",
+        "book_lock",
+        "book_seal",
     )
 )
 
@@ -107,6 +109,7 @@ SOURCES = [
     ),
     Source("gradebook/staff_accounts.py", staff_messages.MESSAGES, {}),
     Source("gradebook/views/staff_accounts.py", staff_messages.MESSAGES, {}),
+    Source("gradebook/views/class_book.py", staff_messages.MESSAGES, {}),
     Source(
         "notify/operations.py",
         account_messages.MESSAGES,

@@ -396,6 +396,8 @@ def test_own_admin_opens_every_page(demo_app, demo_client, world):
             "staff.thread_new",
             "staff.invitation",  # the invited owner's page, not the admin's (403 for others)
             "staff.note_document",  # a download (the scan of a medical note), not a page
+            "staff.class_book_pdf",  # downloads: the class book's PDF and its signed copy
+            "staff.class_book_signed",
         ):
             continue
         url = build(rule, world)

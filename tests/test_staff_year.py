@@ -34,6 +34,7 @@ from models import StudentSummary
 from models import TimetableSlot
 from models import db
 from tests._helpers import new_grade
+from tests.book_seals import seal_without_signature
 from tests.conftest import form_post
 from tests.conftest import login_staff
 
@@ -96,6 +97,12 @@ def pg_school(pg_app: Flask):  # type: ignore[no-untyped-def]
     return _prepare()
 
 
+def _finalise_books(year_id: int) -> None:
+    """The year's class books finalised (the transition closes no year otherwise)."""
+    for klass in _classes(year_id).values():
+        seal_without_signature(klass)
+
+
 def _prepare() -> dict[str, Any]:
     old = core.current_year(1)
     classes = _classes(old.id)
@@ -108,6 +115,7 @@ def _prepare() -> dict[str, Any]:
     _annual(corrected.student_id, math, "2", dt.date(2027, 6, 25))
     _annual(corrected.student_id, math, "3", dt.date(2027, 8, 30))  # the correction exam
     db.session.commit()
+    _finalise_books(old.id)
     new = school_year.create_school_year(
         admin_actor(),
         name="2027/2028",

@@ -184,4 +184,9 @@ def build_demo(
     finally:
         if collecting:
             gc.enable()
+    if history_years:
+        from gradebook.demo.class_book import finalise_demo_book
+
+        for school_id in result.schools:
+            finalise_demo_book(school_id)  # one signed, finalised book of the previous year
     return result

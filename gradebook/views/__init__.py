@@ -22,6 +22,8 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.topics`: a lesson's topics (part of the lesson page), topic plans, the
   held lessons without a topic.
 - :mod:`~gradebook.views.parent_notes`: parents' notes excusing absences (confirm, refuse).
+- :mod:`~gradebook.views.class_book`: the class book printed to PDF, the director's signed copy
+  uploaded back (which finalises and locks the book), its unlock.
 
 The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
 sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import admin_school  # noqa: F401
     from gradebook.views import admin_school_year  # noqa: F401
     from gradebook.views import admin_timetable  # noqa: F401
+    from gradebook.views import class_book  # noqa: F401  (the printed book, its signature)
     from gradebook.views import common  # noqa: F401
     from gradebook.views import events  # noqa: F401
     from gradebook.views import exams  # noqa: F401
