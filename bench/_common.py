@@ -139,11 +139,12 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    db_url: str, tmp: Path, port: int, token: str, **settings: str
+    db_url: str, tmp: Path, port: int, token: str, workers: int = 2, **settings: str
 ) -> subprocess.Popen[bytes]:
-    """gunicorn -w 2 serving ``bench.ivr_wsgi:app`` (the app plus a bare static-TwiML endpoint)
-    on 127.0.0.1:``port`` against ``db_url``; returns once it answers (in its own process group,
-    so that the caller can stop it with ``os.killpg``)."""
+    """gunicorn -w ``workers`` (2) serving ``bench.ivr_wsgi:app`` (the app plus the bare endpoints
+    of ``bench.endpoints``, switched on here with their bench setting) on 127.0.0.1:``port``
+    against ``db_url``; returns once it answers (in its own process group, so that the caller can
+    stop it with ``os.killpg``)."""
     import requests
 
     base = f"http://127.0.0.1:{port}"
@@ -154,13 +155,14 @@ def start_gunicorn(
         "SECRET_KEY": "bench",
         "INSTANCE_PATH": str(tmp),
         "PUBLIC_BASE_URL": base,
+        "BELEZHNIK_BENCH_ENDPOINTS": "1",
         **settings,
     }
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "-w",
-            "2",
+            str(workers),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
