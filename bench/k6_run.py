@@ -151,6 +151,9 @@ def k6_env(args: argparse.Namespace, base: str, data: Path, summary: Path) -> di
         "LESSONS_PER_S": str(100 * args.scale),
         "PHONE_STEPS_PER_S": str(args.phone),
         "PORTAL_PER_S": str(args.portal),
+        # capacity: the write alone, beside the bare insert; otherwise as a browser, the page too
+        "FOLLOW": "0" if args.mode == "capacity" else "1",
+        "SESSIONS": str(args.sessions),
         "K6_NO_USAGE_REPORT": "true",
     }
 
@@ -305,6 +308,7 @@ def main() -> None:
     parser.add_argument("--hold", type=int, default=300)
     parser.add_argument("--phone", type=float, default=100, help="mixed: phone steps/s")
     parser.add_argument("--portal", type=float, default=100, help="mixed: portal views/s")
+    parser.add_argument("--sessions", type=int, default=60, help="signed in before the run")
     parser.add_argument("--save-summary", metavar="FILE", help="keep k6's JSON summary here")
     args = parser.parse_args()
     url = postgres_url("k6_run.py")

@@ -85,3 +85,23 @@ export function twilioPost(path, params, kind) {
     tags: { kind },
   });
 }
+
+// sign in before the scenarios start (k6's setup): `count` sessions of `people` (the first ones),
+// each as {index, cookie, token}; a virtual user then takes one over with `adopt`, as a person
+// who is already signed in (the load tests measure the writes and views, not a sign-in storm)
+export function signInAll(people, count, loginPath, landing, kind) {
+  const out = [];
+  const jar = http.cookieJar();
+  for (let i = 0; i < Math.min(count, people.length); i++) {
+    const who = people[i];
+    const token = signIn(loginPath, landing(who), who.email, kind);
+    const cookie = jar.cookiesForURL(BASE + '/').session;
+    if (token !== null && cookie) out.push({ index: i, cookie: cookie[0], token });
+    jar.clear(BASE + '/');
+  }
+  return out;
+}
+
+export function adopt(session) {
+  http.cookieJar().set(BASE + '/', 'session', session.cookie, { path: '/' });
+}

@@ -12,6 +12,7 @@
 export { gradeColumn, lessonRegister, bareGradeInsert } from './staff.js';
 export { phoneCall, menuStep, greetingPin, bareTwiml } from './phone.js';
 export { portalView } from './portal.js';
+import { parents, signInAll, teachers } from './lib.js';
 
 const MODE = __ENV.MODE || 'capacity';
 const num = (name, fallback) => Number(__ENV[name] || fallback);
@@ -98,7 +99,21 @@ export const options = {
   summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max', 'count'],
   // a virtual user is one person's browser: its session cookie lives across iterations
   noCookiesReset: true,
+  setupTimeout: '900s',
 };
+
+// the staff and parents' sessions, signed in before the scenarios start (SESSIONS of each;
+// in the capacity run two for each virtual user of a phase)
+export function setup() {
+  const count = MODE === 'capacity' ? 2 * num('VUS', 6) : num('SESSIONS', 60);
+  return {
+    staff: signInAll(teachers, count, '/staff/login', () => '/staff/', 'staff'),
+    parents:
+      MODE === 'mixed'
+        ? signInAll(parents, count, '/login', (who) => `/child/${who.student}`, 'portal')
+        : [],
+  };
+}
 
 export function handleSummary(data) {
   return { [__ENV.SUMMARY]: JSON.stringify(data) };
