@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -181,3 +182,14 @@ def start_gunicorn(
             time.sleep(0.2)
     server.terminate()
     raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def stop_gunicorn(server: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server of :func:`start_gunicorn` (its process group): SIGTERM, SIGKILL after 10 s."""
+    if server is None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)

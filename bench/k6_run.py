@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from bench._common import machine  # noqa: E402
 from bench._common import postgres_url  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 from bench._common import start_gunicorn  # noqa: E402
+from bench._common import stop_gunicorn  # noqa: E402
 from bench.ivr_steps import TOKEN  # noqa: E402
 from bench.scale import build  # noqa: E402
 from bench.scale import users  # noqa: E402
@@ -283,12 +283,7 @@ def run(args: argparse.Namespace, url: str) -> None:
             shutil.copy(summary_path, args.save_summary)
         report(args, summary, audit_counts(url, since))
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_gunicorn(server)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
