@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -139,11 +140,12 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    db_url: str, tmp: Path, port: int, token: str, **settings: str
+    db_url: str, tmp: Path, port: int, token: str, workers: int = 2, **settings: str
 ) -> subprocess.Popen[bytes]:
-    """gunicorn -w 2 serving ``bench.ivr_wsgi:app`` (the app plus a bare static-TwiML endpoint)
-    on 127.0.0.1:``port`` against ``db_url``; returns once it answers (in its own process group,
-    so that the caller can stop it with ``os.killpg``)."""
+    """gunicorn -w ``workers`` (2) serving ``bench.ivr_wsgi:app`` (the app plus the bare endpoints
+    of ``bench.endpoints``, switched on here with their bench setting) on 127.0.0.1:``port``
+    against ``db_url``; returns once it answers (in its own process group, so that the caller can
+    stop it with ``os.killpg``)."""
     import requests
 
     base = f"http://127.0.0.1:{port}"
@@ -154,13 +156,14 @@ def start_gunicorn(
         "SECRET_KEY": "bench",
         "INSTANCE_PATH": str(tmp),
         "PUBLIC_BASE_URL": base,
+        "BELEZHNIK_BENCH_ENDPOINTS": "1",
         **settings,
     }
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "-w",
-            "2",
+            str(workers),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -179,3 +182,14 @@ def start_gunicorn(
             time.sleep(0.2)
     server.terminate()
     raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def stop_gunicorn(server: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server of :func:`start_gunicorn` (its process group): SIGTERM, SIGKILL after 10 s."""
+    if server is None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)

@@ -28,12 +28,9 @@ Uses a private schema of that database (dropped afterwards) and a free local por
 from __future__ import annotations
 
 import argparse
-import os
 import queue
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -60,6 +57,7 @@ from bench._common import postgres_url  # noqa: E402
 from bench._common import private_schema  # noqa: E402
 from bench._common import schema_url  # noqa: E402
 from bench._common import start_gunicorn  # noqa: E402
+from bench._common import stop_gunicorn  # noqa: E402
 from security import sign  # noqa: E402
 
 TOKEN = "bench-twilio-token"
@@ -333,12 +331,7 @@ def run(args: argparse.Namespace, db_url: str) -> None:
         wall = time.perf_counter() - started
         report(args, stats, wall, turns, users)
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_gunicorn(server)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

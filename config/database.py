@@ -124,7 +124,14 @@ def _connect(cfg: Any, cparams: dict[str, Any]) -> psycopg.Connection:  # type: 
         if left < 1:  # libpq's shortest connect time-out is 2 s: no time for one
             raise DatabaseTimeout("no time left in the request to connect to the database")
         connect_timeout = max(2, min(connect_timeout, int(left)))
-    cparams["options"] = _server_options(cfg, cparams.get("options"))
+    if cfg.get("DB_PGBOUNCER"):
+        # PgBouncer in transaction pooling: a statement prepared on one server connection is
+        # unknown on the next (psycopg prepares after 5 runs unless told not to), and the
+        # `options` startup parameter is refused or dropped: the time-outs are set for the
+        # database role instead (docs/PERFORMANCE.md, "PgBouncer")
+        cparams["prepare_threshold"] = None
+    else:
+        cparams["options"] = _server_options(cfg, cparams.get("options"))
     cparams.setdefault("connect_timeout", connect_timeout)
     cparams["connect_timeout"] = min(int(cparams["connect_timeout"]), connect_timeout)
     cparams.setdefault("keepalives", 1)

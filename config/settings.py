@@ -204,6 +204,8 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "DB_POOL_TIMEOUT_S": float(env.get("DB_POOL_TIMEOUT_S", "3")),
         "DB_TCP_USER_TIMEOUT_MS": int(env.get("DB_TCP_USER_TIMEOUT_MS", "10000")),
         "DB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("DB_SQLITE_BUSY_TIMEOUT_MS", "4000")),
+        # PostgreSQL reached through PgBouncer in transaction pooling (config/database.py)
+        "DB_PGBOUNCER": _bool(env.get("DB_PGBOUNCER")),
     }
     # The phone simulator (/ivr/simulator, staff only) signs requests as Twilio would, so it can
     # claim any caller ID: on by default only in development (no SECRET_KEY in the environment,

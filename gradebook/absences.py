@@ -19,7 +19,6 @@ from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
 from gradebook.core import active_enrollments
-from gradebook.core import add_audited
 from gradebook.core import atomic
 from gradebook.core import audit
 from gradebook.core import cancel_notices
@@ -138,32 +137,27 @@ def save_lesson_absences(
         counts = {"created": 0, "updated": 0, "deleted": 0}
         notify: list[Absence] = []
         taken_back: list[int] = []
+        created: list[Absence] = []
         for student_id in students:
             old = existing.get(student_id)
             new_kind = wanted.get(student_id)
             if old is None and new_kind is None:
                 continue
             if old is None:
-                absence = Absence(
-                    school_id=actor.school_id,
-                    school_year_id=year.id,
-                    student_id=student_id,
-                    date=day,
-                    period=slot.period,
-                    term=term,
-                    subject_id=slot.subject_id,
-                    curriculum_id=slot.curriculum_id,
-                    kind=new_kind,
-                    teacher_id=actor.staff_id,
+                created.append(
+                    Absence(
+                        school_id=actor.school_id,
+                        school_year_id=year.id,
+                        student_id=student_id,
+                        date=day,
+                        period=slot.period,
+                        term=term,
+                        subject_id=slot.subject_id,
+                        curriculum_id=slot.curriculum_id,
+                        kind=new_kind,
+                        teacher_id=actor.staff_id,
+                    )
                 )
-                # a confirmed parent's note covering the lesson excuses it as it is written
-                covered = new_kind == AbsenceKind.UNEXCUSED and parent_notes.excuse_if_covered(
-                    absence
-                )
-                add_audited(actor, absence)
-                if not covered:
-                    notify.append(absence)
-                counts["created"] += 1
             elif new_kind is None:
                 audit(actor, "delete", old, before=snapshot(old), after=None, reason="present")
                 taken_back.append(old.id)
@@ -179,6 +173,19 @@ def save_lesson_absences(
                 audit(actor, "update", old, before=before, after=snapshot(old))
                 notify.append(old)
                 counts["updated"] += 1
+        # the new marks: a confirmed parent's note covering the lesson excuses an absence as it
+        # is written (one query for the register), then the rows and their audit entries in one
+        # batch each
+        covered = parent_notes.excuse_all_covered(
+            [a for a in created if a.kind == AbsenceKind.UNEXCUSED]
+        )
+        db.session.add_all(created)
+        db.session.flush()
+        for absence in created:
+            audit(actor, "create", absence, before=None, after=snapshot(absence))
+            if absence.student_id not in covered:
+                notify.append(absence)
+        counts["created"] = len(created)
         db.session.flush()
         outbox.cancel_for_objects("absence", taken_back)
         subject_name = slot.subject.name

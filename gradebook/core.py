@@ -332,8 +332,9 @@ def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
 
     One or two students: ``summary.refresh_student`` each. More (a grade column, a class event):
     their payloads are built together with ``summary.build_payloads`` (a fixed number of
-    queries), stored, and ``refresh_student`` is called once per class to store its last pupil
-    and rebuild the class aggregate from the stored rows — the same result, much faster."""
+    queries), stored, and each class's aggregate is rebuilt once from the stored rows
+    (``summary.refresh_class_group``) — the same result as a refresh per pupil, in a fixed number
+    of statements."""
     by_year: dict[int, set[int]] = {}
     for student_id, year_id in pairs:
         by_year.setdefault(year_id, set()).add(student_id)
@@ -349,7 +350,6 @@ def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
         last_of_class: dict[Any, int] = {}
         for student_id in sorted(payloads):
             last_of_class[payloads[student_id]["student"].get("class_id")] = student_id
-        finishers = set(last_of_class.values())
         existing = {
             row.student_id: row
             for row in db.session.scalars(
@@ -361,8 +361,6 @@ def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
         }
         now = clock.utc_naive()
         for student_id, payload in payloads.items():
-            if student_id in finishers:
-                continue
             row = existing.get(student_id)
             if row is None:
                 row = StudentSummary(
@@ -371,8 +369,8 @@ def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
                 db.session.add(row)
             row.payload = payload
             row.computed_at = now
-        for student_id in sorted(finishers):
-            summary.refresh_student(student_id, year_id)
+        for student_id in sorted(last_of_class.values()):
+            summary.refresh_class_group(year, payloads[student_id])
 
 
 def _is_duplicate_key(exc: DBAPIError) -> bool:

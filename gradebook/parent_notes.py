@@ -9,7 +9,7 @@ will be) absent, in the portal or by phone; the class teacher confirms or refuse
 * :func:`confirm_note` / :func:`refuse_note` — the class teacher of the pupil's class (or an
   admin): confirming excuses the pupil's unexcused absences in the range with the note's reason
   (``excused_by_parent``), later absences in the range are excused as the register is taken
-  (:func:`excuse_if_covered`, called by ``gradebook.absences``); the parent is told by their
+  (:func:`excuse_all_covered`, called by ``gradebook.absences``); the parent is told by their
   preferences (``NotifyEvent.EXCUSE``).
 * :func:`withdraw_note` — the parent takes back a note not yet decided.
 * :func:`note_covers` — whether a note (sent or confirmed) covers a pupil's lesson: the outbound
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -598,24 +599,35 @@ def refuse_note(
     atomic(work)
 
 
-def excuse_if_covered(absence: Absence) -> bool:
-    """Called by the register for a new unexcused absence: when a confirmed note covers the
-    lesson, the absence is excused on the note (audited by the register's own "create" row,
-    which records the excused values) and True is returned (no "absent" notice then)."""
-    note = db.session.scalar(
-        sa.select(ParentNote).where(
-            ParentNote.student_id == absence.student_id,
+def excuse_all_covered(absences: Sequence[Absence]) -> set[int]:
+    """Called by the register for its new unexcused absences (one lesson, one day): each one a
+    confirmed note covers is excused on the note (audited by the register's own "create" row,
+    which records the excused values; no "absent" notice then). One query for the register;
+    returns the ids of the students whose absence a note excused."""
+    if not absences:
+        return set()
+    day = absences[0].date
+    notes: dict[int, ParentNote] = {}
+    for note in db.session.scalars(
+        sa.select(ParentNote)
+        .where(
+            ParentNote.student_id.in_([a.student_id for a in absences]),
             ParentNote.status == NoteStatus.CONFIRMED,
-            ParentNote.starts_on <= absence.date,
-            ParentNote.ends_on >= absence.date,
+            ParentNote.starts_on <= day,
+            ParentNote.ends_on >= day,
         )
-    )
-    if note is None or not note_rules.covers(
-        note.starts_on, note.ends_on, note.from_period, absence.date, absence.period
+        .order_by(ParentNote.id)
     ):
-        return False
-    _apply(note, absence, _counts(note))
-    return True
+        notes.setdefault(note.student_id, note)
+    excused: set[int] = set()
+    for absence in absences:
+        note = notes.get(absence.student_id)
+        if note is not None and note_rules.covers(
+            note.starts_on, note.ends_on, note.from_period, absence.date, absence.period
+        ):
+            _apply(note, absence, _counts(note))
+            excused.add(absence.student_id)
+    return excused
 
 
 def document_of(actor: Actor, note_id: int) -> tuple[ParentNote, Any]:

@@ -641,32 +641,41 @@ def refresh_student(student_id: int, school_year_id: int) -> dict[str, Any] | No
         db.session.add(row)
     row.payload = payload
     row.computed_at = utcnow()
-    class_id = payload["student"]["class_id"]
-    if class_id:
-        db.session.flush()
-        classmates = sa.select(Enrollment.student_id).where(
-            Enrollment.class_id == class_id,
-            sa.or_(Enrollment.left_on.is_(None), Enrollment.left_on > clock.today()),
-        )
-        others = [
-            p
-            for sid, p in db.session.execute(
-                sa.select(StudentSummary.student_id, StudentSummary.payload).where(
-                    StudentSummary.school_year_id == school_year_id,
-                    StudentSummary.student_id.in_(classmates),
-                )
-            )
-            if p.get("term") == payload["term"]
-        ]
-        _store_group(
-            year.school_id,
-            school_year_id,
-            class_id,
-            payload["student"]["grade_level"],
-            payload["term"],
-            _class_aggregate(others),
-        )
+    refresh_class_group(year, payload)
     return payload
+
+
+def refresh_class_group(year: SchoolYear, payload: dict[str, Any]) -> None:
+    """Rebuild the class aggregate of the pupil whose new ``payload`` is stored (or added to the
+    session) from the stored summaries of the class, in the current transaction; nothing for a
+    pupil in no class. A change to several pupils of a class stores them all first and then calls
+    this once for the class (``core.refresh_summaries``)."""
+    class_id = payload["student"]["class_id"]
+    if not class_id:
+        return
+    db.session.flush()
+    classmates = sa.select(Enrollment.student_id).where(
+        Enrollment.class_id == class_id,
+        sa.or_(Enrollment.left_on.is_(None), Enrollment.left_on > clock.today()),
+    )
+    others = [
+        p
+        for sid, p in db.session.execute(
+            sa.select(StudentSummary.student_id, StudentSummary.payload).where(
+                StudentSummary.school_year_id == year.id,
+                StudentSummary.student_id.in_(classmates),
+            )
+        )
+        if p.get("term") == payload["term"]
+    ]
+    _store_group(
+        year.school_id,
+        year.id,
+        class_id,
+        payload["student"]["grade_level"],
+        payload["term"],
+        _class_aggregate(others),
+    )
 
 
 def rebuild_school(school_id: int) -> int:

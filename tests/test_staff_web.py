@@ -74,10 +74,11 @@ def post_column(client, curriculum_id: int, values: dict[int, str], **extra):
 @pytest.fixture
 def calls(monkeypatch):
     """Record the outbox and read-model hooks (they still run for real)."""
-    seen: dict[str, list] = {"enqueue": [], "cancel": [], "refresh": []}
+    seen: dict[str, list] = {"enqueue": [], "cancel": [], "refresh": [], "group": []}
     real_enqueue = outbox.enqueue_many
     real_cancel = outbox.cancel_for_object
     real_refresh = summary.refresh_student
+    real_group = summary.refresh_class_group
 
     def enqueue(notices, *, school_id):
         # every outbox write goes through enqueue_many (enqueue_for_students is one notice of it)
@@ -95,9 +96,14 @@ def calls(monkeypatch):
         seen["refresh"].append((student_id, year_id))
         return real_refresh(student_id, year_id)
 
+    def group(year, payload):
+        seen["group"].append((year.id, payload["student"]["class_id"]))
+        return real_group(year, payload)
+
     monkeypatch.setattr(outbox, "enqueue_many", enqueue)
     monkeypatch.setattr(outbox, "cancel_for_object", cancel)
     monkeypatch.setattr(summary, "refresh_student", refresh)
+    monkeypatch.setattr(summary, "refresh_class_group", group)
     return seen
 
 
@@ -250,7 +256,8 @@ def test_save_a_column_in_one_request(demo_client, calls):
     for sid in sids[:3]:
         row = db.session.get(StudentSummary, (sid, year.id))
         assert row is not None and row.payload == fresh[sid]
-    assert calls["refresh"]  # the class aggregate is refreshed through refresh_student
+    # the class aggregate is rebuilt once for the class, with no second build of a pupil's payload
+    assert len(calls["group"]) == 1 and calls["refresh"] == []
     page = demo_client.get(r.headers["Location"])
     assert "Записани оценки: 3." in page.get_data(as_text=True)
 
