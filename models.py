@@ -85,6 +85,11 @@ from tables.pupil_record import Sanction
 from tables.pupil_record import SupportActivity
 from tables.pupil_record import SupportMeasure
 from tables.pupil_record import SupportTeamMember
+from tables.year_results import FirstGradeResult
+from tables.year_results import GradeResult
+from tables.year_results import GradeResultSubject
+from tables.year_results import PgAttendance
+from tables.year_results import PgResult
 from tables.school import BellTime
 from tables.school import ClassesEnd
 from tables.school import Curriculum
@@ -197,4 +202,9 @@ __all__ = [
     "SupportActivity",
     "SupportMeasure",
     "SupportTeamMember",
+    "FirstGradeResult",
+    "GradeResult",
+    "GradeResultSubject",
+    "PgAttendance",
+    "PgResult",
 ]
