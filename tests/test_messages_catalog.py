@@ -54,6 +54,8 @@ STAFF_USE_CASES = ",".join(
         "sanctions",
         "support",
         "class_notes",
+        "pg_attendance",
+        "year_results",
     )
 )
 
