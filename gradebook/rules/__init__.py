@@ -149,6 +149,7 @@ from gradebook.rules.year_results import BOOK_TYPE_NAMES
 from gradebook.rules.year_results import GRADE_RESULTS
 from gradebook.rules.year_results import GRADE_RESULTS_LONG
 from gradebook.rules.year_results import PG_RESULT_MAX
+from gradebook.rules.year_results import SECTION_ABSENCES
 from gradebook.rules.year_results import QUALITATIVE_GRADES
 from gradebook.rules.year_results import RESULT_COMPLETES
 from gradebook.rules.year_results import RESULT_REPEATS
@@ -378,6 +379,7 @@ __all__ = [
     "GRADE_RESULTS",
     "GRADE_RESULTS_LONG",
     "PG_RESULT_MAX",
+    "SECTION_ABSENCES",
     "QUALITATIVE_GRADES",
     "RESULT_COMPLETES",
     "RESULT_REPEATS",

@@ -22,6 +22,8 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.topics`: a lesson's topics (part of the lesson page), topic plans, the
   held lessons without a topic.
 - :mod:`~gradebook.views.parent_notes`: parents' notes excusing absences (confirm, refuse).
+- :mod:`~gradebook.views.year_results`: a ПГ group's daily attendance and results, first grade's
+  overall result, the annual results of V–XII.
 
 The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
 sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
@@ -68,5 +70,6 @@ def init_app(app: Flask) -> None:
     from gradebook.views import students  # noqa: F401
     from gradebook.views import substitutions  # noqa: F401
     from gradebook.views import topics  # noqa: F401
+    from gradebook.views import year_results  # noqa: F401
 
     app.register_blueprint(bp)
