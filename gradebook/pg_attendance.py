@@ -15,7 +15,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -224,29 +223,6 @@ def unexcused_days(
             .group_by(PgAttendance.student_id)
         ):
             out[sid] = count
-    return out
-
-
-def year_days_by_student(
-    school_id: int, year_id: int, in_set: Callable[[Any], Any], recent: int = 10
-) -> dict[int, dict[str, Any]]:
-    """For the read model (the phone line): per ПГ pupil the year's counts and the latest marked
-    days, newest first (``{"present": n, "excused": n, "unexcused": n, "recent": [...]}``)."""
-    out: dict[int, dict[str, Any]] = {}
-    for sid, date, kind in db.session.execute(
-        sa.select(PgAttendance.student_id, PgAttendance.date, PgAttendance.kind)
-        .where(
-            PgAttendance.school_id == school_id,
-            PgAttendance.school_year_id == year_id,
-            in_set(PgAttendance.student_id),
-        )
-        .order_by(PgAttendance.date.desc())
-    ):
-        entry = out.setdefault(sid, {"present": 0, "excused": 0, "unexcused": 0, "recent": []})
-        name = KIND_BY_CODE[kind]
-        entry[name] += 1
-        if len(entry["recent"]) < recent:
-            entry["recent"].append({"date": date.isoformat(), "kind": name})
     return out
 
 
