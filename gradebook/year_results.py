@@ -173,7 +173,7 @@ def parse_first_grade(raw: str) -> tuple[int | None, int | None]:
     if not raw:
         return None, None
     kind, number = raw[:1], raw[1:]
-    if kind in ("q", "s") and number.isdigit():
+    if kind in ("q", "s") and number.isascii() and number.isdigit():
         return (int(number), None) if kind == "q" else (None, int(number))
     raise Invalid(msg("year_results.choose_result"))
 

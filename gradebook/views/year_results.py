@@ -267,7 +267,7 @@ def _posted_sessions(retake: list[int]) -> dict[int, list[rules.Session]]:
             raw = request.form.get(f"s{i}_{cid}", "")
             if raw == "absent":
                 sessions.append(rules.Session(None, True))
-            elif raw.isdigit():
+            elif raw.isascii() and raw.isdigit():
                 sessions.append(rules.Session(int(raw), False))
             else:
                 sessions.append(rules.Session())
