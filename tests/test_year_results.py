@@ -1,6 +1,6 @@
 """The year's sections of the class book end to end on the SQLite demo (Wednesday 25.11.2026):
 the ПГ group's daily attendance (locks, the school-day rule, audit, the dropout risk, the report,
-the portal, the phone), the ПГ results, first grade's overall result, the annual results of V–XII
+the portal, the phone; the use-cases also on PostgreSQL), the ПГ results, first grade's overall result, the annual results of V–XII
 with a retake; and who may see and write them (another school's staff, a teacher who is not the
 class teacher, a parent of another child)."""
 
@@ -62,7 +62,7 @@ def another_teacher(klass: SchoolClass) -> core.Actor:
 
 
 # --- ПГ daily attendance ---------------------------------------------------------------------------
-def test_a_day_of_the_group_saved_audited_and_read(demo_app) -> None:
+def test_a_day_of_the_group_saved_audited_and_read(school_app) -> None:
     klass = pg_group()
     me = teacher_of(klass)
     kids = pupils(klass)
@@ -94,7 +94,7 @@ def test_a_day_of_the_group_saved_audited_and_read(demo_app) -> None:
     assert spoken[1].startswith("От началото на годината:")
 
 
-def test_locks_and_school_days_hold(demo_app) -> None:
+def test_locks_and_school_days_hold(school_app) -> None:
     klass = pg_group()
     me = teacher_of(klass)
     with pytest.raises(core.Locked):  # the future lock
@@ -126,7 +126,7 @@ def test_only_the_group_s_teacher_and_admins_write_and_only_in_a_pg_book(demo_ap
         pg_attendance.save_day(teacher_of(klass), klass.id, DAY, {pupils(fifth)[0]: Mark()})
 
 
-def test_unexcused_days_make_the_dropout_risk(demo_app) -> None:
+def test_unexcused_days_make_the_dropout_risk(school_app) -> None:
     klass = pg_group()
     found = dropout.risks(1, klass.school_year_id, pupils(klass), TODAY)
     at_risk = [sid for sid, r in found.items() if r.at_risk]
