@@ -93,6 +93,41 @@ def class_subjects(class_id: int) -> list[Curriculum]:
     )
 
 
+def _sync(
+    actor: Actor,
+    klass: SchoolClass,
+    model: Any,
+    row: Any,
+    values: dict[str, Any],
+    **keys: Any,
+) -> int:
+    """Make a pupil's result row hold ``values`` (audited): a new row when there was none, the
+    row removed when every value is empty, changed when different. 1 when something changed."""
+    empty = not any(values.values())
+    if row is None:
+        if empty:
+            return 0
+        add_audited(
+            actor,
+            model(
+                school_id=actor.school_id,
+                school_year_id=klass.school_year_id,
+                class_id=klass.id,
+                author_id=actor.staff_id,
+                **keys,
+                **values,
+            ),
+        )
+    elif empty:
+        audit(actor, "delete", row, before=snapshot(row), after=None)
+        db.session.delete(row)
+    elif any(getattr(row, k) != v for k, v in values.items()):
+        update_audited(actor, row, lambda: assign(row, values))
+    else:
+        return 0
+    return 1
+
+
 # --- ПГ results ------------------------------------------------------------------------------------
 def pg_results_of(school_id: int, class_id: int) -> dict[tuple[int, int], PgResult]:
     """(pupil id, subject id) → the ПГ result."""
@@ -127,29 +162,15 @@ def save_pg_results(
         stored = pg_results_of(actor.school_id, klass.id)
         changed = 0
         for sid, (start, end) in results.items():
-            values = {"start_result": start.strip(), "end_result": end.strip()}
-            row = stored.get((sid, subject_id))
-            if row is None and any(values.values()):
-                add_audited(
-                    actor,
-                    PgResult(
-                        school_id=actor.school_id,
-                        school_year_id=klass.school_year_id,
-                        class_id=klass.id,
-                        student_id=sid,
-                        subject_id=subject_id,
-                        author_id=actor.staff_id,
-                        **values,
-                    ),
-                )
-                changed += 1
-            elif row is not None and not any(values.values()):
-                audit(actor, "delete", row, before=snapshot(row), after=None)
-                db.session.delete(row)
-                changed += 1
-            elif row is not None and any(getattr(row, k) != v for k, v in values.items()):
-                update_audited(actor, row, lambda r=row, v=values: assign(r, v))
-                changed += 1
+            changed += _sync(
+                actor,
+                klass,
+                PgResult,
+                stored.get((sid, subject_id)),
+                {"start_result": start.strip(), "end_result": end.strip()},
+                student_id=sid,
+                subject_id=subject_id,
+            )
         commit_refreshed()
         return changed
 
@@ -206,28 +227,10 @@ def save_first_grade_results(actor: Actor, class_id: int, results: Mapping[int, 
             raise Invalid(msg("common.fix_marked_fields"), errors)
         changed = 0
         for sid, (qualitative, special) in parsed.items():
-            row = stored.get(sid)
             values = {"qualitative": qualitative, "special": special}
-            if row is None and (qualitative or special):
-                add_audited(
-                    actor,
-                    FirstGradeResult(
-                        school_id=actor.school_id,
-                        school_year_id=klass.school_year_id,
-                        class_id=klass.id,
-                        student_id=sid,
-                        author_id=actor.staff_id,
-                        **values,
-                    ),
-                )
-                changed += 1
-            elif row is not None and not (qualitative or special):
-                audit(actor, "delete", row, before=snapshot(row), after=None)
-                db.session.delete(row)
-                changed += 1
-            elif row is not None and (row.qualitative, row.special) != (qualitative, special):
-                update_audited(actor, row, lambda r=row, v=values: assign(r, v))
-                changed += 1
+            changed += _sync(
+                actor, klass, FirstGradeResult, stored.get(sid), values, student_id=sid
+            )
         commit_refreshed()
         return changed
 
