@@ -423,3 +423,21 @@ def delete_grade_result(
 
 def suggested_final(row: GradeResult) -> int | None:
     return rules.suggest_final({s.curriculum_id: sessions_of(s) for s in row.subjects})
+
+
+def outcomes(school_id: int, year_id: int) -> dict[int, str]:
+    """For the school-year transition: pupil id → "promote" (завършва, at first or after the
+    retakes) or "repeat" (повтаря) from the year's annual results; a pupil still to sit retake
+    exams is left out (the transition's own default holds)."""
+    out: dict[int, str] = {}
+    for sid, initial, final in db.session.execute(
+        sa.select(GradeResult.student_id, GradeResult.initial, GradeResult.final).where(
+            GradeResult.school_id == school_id, GradeResult.school_year_id == year_id
+        )
+    ):
+        result = final or initial
+        if result == rules.RESULT_COMPLETES:
+            out[sid] = "promote"
+        elif result == rules.RESULT_REPEATS:
+            out[sid] = "repeat"
+    return out

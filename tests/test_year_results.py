@@ -310,6 +310,9 @@ def test_annual_results_suggested_confirmed_and_retaken(demo_client, demo_app) -
         data={"csrf_token": csrf_from(html), "initial": "3", "version": "1", "reason": "решение"},
     )
     assert r.status_code == 302
+    # what the school-year transition takes as each pupil's default
+    found = year_results.outcomes(1, klass.school_year_id)
+    assert (found[kids[0]], found[kids[1]], found[kids[2]]) == ("promote", "promote", "repeat")
     other = demo_app.test_client()
     login_staff(other, db.session.get(StaffUser, another_teacher(klass).staff_id).email)
     assert other.get(f"/staff/classes/{klass.id}/annual-results").status_code == 403
