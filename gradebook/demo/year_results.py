@@ -6,10 +6,11 @@
   up to the demo's today — mostly present, a few excused days (illness, family) and one child
   with four unexcused days (at risk of dropping out); the results at the start of the year in
   every subject; a parent of one child (``roditel.pg@…``, the demo password and PIN);
-* in every finished year (the history, and the current one once its classes have ended): first
-  grade's overall annual result from each pupil's annual grades, and the annual results of V–XII
-  suggested by :func:`rules.suggest_result` — one pupil with a Слаб 2 sits a retake exam, passed
-  in the first session, so the final result is "завършва".
+* in every finished year (the history, and the current one once it has annual grades): first
+  grade's overall annual result from the mean of each pupil's grades of the year, and the annual
+  results of V–XII suggested by :func:`rules.suggest_result` — every pupil with a Слаб 2 sits the
+  retake exams, passed in the first session, so the final result is "завършва" (the last pupil
+  of the first class of V–XII gets a Слаб 2, so that there is always one).
 
 A few hundred rows a school, inserted in bulk; every date is a past school day."""
 
@@ -265,6 +266,17 @@ def _annual_results(school_id: int, year: SchoolYear) -> None:
     """First grade's overall results and the annual results of V–XII of a finished year."""
     from gradebook import year_results
 
+    finished = db.session.scalar(
+        sa.select(Grade.id)
+        .where(
+            Grade.school_id == school_id,
+            Grade.school_year_id == year.id,
+            Grade.kind == GradeKind.ANNUAL,
+        )
+        .limit(1)
+    )
+    if finished is None:  # no annual grades yet: the year is not over
+        return
     classes = list(
         db.session.scalars(
             sa.select(SchoolClass).where(
@@ -289,7 +301,6 @@ def _annual_results(school_id: int, year: SchoolYear) -> None:
                         sa.select(Grade.value).where(
                             Grade.student_id == sid,
                             Grade.school_year_id == year.id,
-                            Grade.kind == GradeKind.ANNUAL,
                             Grade.value.is_not(None),
                         )
                     )
