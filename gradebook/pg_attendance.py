@@ -38,6 +38,7 @@ from gradebook.core import parse_date
 from gradebook.core import update_audited
 from gradebook.messages import msg
 from gradebook.timetable import school_day_problem
+from models import ClassesEnd
 from models import Enrollment
 from models import ExcuseReason
 from models import PgAttendance
@@ -56,6 +57,34 @@ class Mark:
     kind: str = "present"
     reason: str = ""
     comment: str = ""
+
+
+def roll(klass: SchoolClass) -> list[Enrollment]:
+    """The class's pupils at the end of its year: still enrolled, or left on or after the end of
+    classes of its grade (the school-year transition closes every enrolment at the year's end),
+    so a finished year's class still shows its pupils; those who left during the year do not."""
+    year = _year(klass)
+    last = (
+        db.session.scalar(
+            sa.select(sa.func.min(ClassesEnd.ends_on)).where(
+                ClassesEnd.school_year_id == year.id,
+                ClassesEnd.grade_from <= klass.grade_level,
+                ClassesEnd.grade_to >= klass.grade_level,
+            )
+        )
+        or year.ends_on
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Enrollment)
+            .where(
+                Enrollment.class_id == klass.id,
+                sa.or_(Enrollment.left_on.is_(None), Enrollment.left_on >= last),
+            )
+            .order_by(Enrollment.class_number)
+            .options(sa.orm.joinedload(Enrollment.student))
+        )
+    )
 
 
 def kind_of(row: PgAttendance) -> str:
@@ -194,7 +223,9 @@ def month_grid(school_id: int, class_id: int, year: int, month: int) -> MonthGri
         for i in range((last - first).days + 1)
         if (first + dt.timedelta(days=i)).weekday() < 5 or first + dt.timedelta(days=i) in marked
     ]
-    pupils = active_enrollments(class_id)
+    klass = db.session.get(SchoolClass, class_id)
+    assert klass is not None
+    pupils = roll(klass)
     counts = {e.student_id: rules.attendance_counts(marks[e.student_id].values()) for e in pupils}
     return MonthGrid(days, pupils, dict(marks), counts)
 

@@ -27,7 +27,6 @@ from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
-from gradebook.core import active_enrollments
 from gradebook.core import add_audited
 from gradebook.core import assign
 from gradebook.core import atomic
@@ -40,6 +39,7 @@ from gradebook.core import reason_required
 from gradebook.core import snapshot
 from gradebook.core import update_audited
 from gradebook.messages import msg
+from gradebook.pg_attendance import roll
 from models import Curriculum
 from models import FirstGradeResult
 from models import Grade
@@ -71,7 +71,7 @@ def _class_for(actor: Actor, class_id: int, section: str) -> SchoolClass:
 
 
 def _pupils(klass: SchoolClass) -> list[int]:
-    return [e.student_id for e in active_enrollments(klass.id)]
+    return [e.student_id for e in roll(klass)]
 
 
 def _check_pupils(klass: SchoolClass, given: Sequence[int]) -> list[int]:
@@ -243,7 +243,9 @@ def annual_grades(school_id: int, class_id: int) -> dict[int, dict[int, int | No
     СОП mark, which has no retake)."""
     curricula = [c.id for c in class_subjects(class_id)]
     out: dict[int, dict[int, int | None]] = defaultdict(dict)
-    pupils = [e.student_id for e in active_enrollments(class_id)]
+    klass = db.session.get(SchoolClass, class_id)
+    assert klass is not None
+    pupils = [e.student_id for e in roll(klass)]
     for sid in pupils:
         out[sid] = dict.fromkeys(curricula)
     for sid, cid, value, category in db.session.execute(

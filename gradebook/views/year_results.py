@@ -76,7 +76,7 @@ def pg_attendance(class_id: int) -> Any:
     me, klass, manage = _viewed_class(class_id, "attendance")
     day = _day(request.values.get("date"))
     form = CsrfForm()
-    enrollments = core.active_enrollments(klass.id)
+    enrollments = attendance_uc.roll(klass)
     pupils = [e.student_id for e in enrollments]
     status, errors, typed = 200, {}, None
     if request.method == "POST":
@@ -151,7 +151,7 @@ def pg_results(class_id: int) -> Any:
         subjects[0].subject_id if subjects else None
     )
     form = CsrfForm()
-    enrollments = core.active_enrollments(klass.id)
+    enrollments = attendance_uc.roll(klass)
     status, errors = 200, {}
     if request.method == "POST":
         if chosen is None:
@@ -194,7 +194,7 @@ def pg_results(class_id: int) -> Any:
 def first_grade_results(class_id: int) -> Any:
     me, klass, manage = _viewed_class(class_id, "first_grade_result")
     form = CsrfForm()
-    enrollments = core.active_enrollments(klass.id)
+    enrollments = attendance_uc.roll(klass)
     status, errors = 200, {}
     if request.method == "POST":
         posted = {e.student_id: request.form.get(f"result{e.student_id}", "") for e in enrollments}
@@ -249,7 +249,7 @@ def annual_results(class_id: int) -> Any:
         "gradebook/annual_results.html",
         form=form,
         klass=klass,
-        enrollments=core.active_enrollments(klass.id),
+        enrollments=attendance_uc.roll(klass),
         suggestions=results_uc.suggestions(me.school_id, klass.id),
         results=results_uc.grade_results_of(me.school_id, klass.id),
         subjects=subjects,
@@ -281,9 +281,7 @@ def annual_result(class_id: int, student_id: int) -> Any:
     me, klass, manage = _viewed_class(class_id, "grade_results")
     if not manage:
         abort(403)
-    enrollment = next(
-        (e for e in core.active_enrollments(klass.id) if e.student_id == student_id), None
-    )
+    enrollment = next((e for e in attendance_uc.roll(klass) if e.student_id == student_id), None)
     if enrollment is None:
         abort(404)
     form = CsrfForm()
