@@ -443,3 +443,25 @@ def outcomes(school_id: int, year_id: int) -> dict[int, str]:
         elif result == rules.RESULT_REPEATS:
             out[sid] = "repeat"
     return out
+
+
+def past_result_classes(school_id: int) -> list[tuple[str, SchoolClass, str]]:
+    """The classes of earlier years whose book holds first grade's overall results or annual
+    results: (year name, class, section), for the admin's list of the finished years."""
+    out: list[tuple[str, SchoolClass, str]] = []
+    for model, section in (
+        (FirstGradeResult, "first_grade_result"),
+        (GradeResult, "grade_results"),
+    ):
+        for klass, year_name in db.session.execute(
+            sa.select(SchoolClass, SchoolYear.name)
+            .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+            .where(
+                SchoolClass.school_id == school_id,
+                SchoolYear.is_current.is_(False),
+                SchoolClass.id.in_(sa.select(model.class_id).where(model.school_id == school_id)),
+            )
+            .order_by(SchoolYear.starts_on.desc(), SchoolClass.grade_level, SchoolClass.name)
+        ):
+            out.append((year_name, klass, section))
+    return sorted(out, key=lambda r: (r[0], r[1].grade_level, r[1].name))
