@@ -85,11 +85,6 @@ from tables.pupil_record import Sanction
 from tables.pupil_record import SupportActivity
 from tables.pupil_record import SupportMeasure
 from tables.pupil_record import SupportTeamMember
-from tables.year_results import FirstGradeResult
-from tables.year_results import GradeResult
-from tables.year_results import GradeResultSubject
-from tables.year_results import PgAttendance
-from tables.year_results import PgResult
 from tables.school import BellTime
 from tables.school import ClassesEnd
 from tables.school import Curriculum
@@ -107,6 +102,11 @@ from tables.summaries import GroupSummary
 from tables.summaries import StudentSummary
 from tables.topics import LessonTopic
 from tables.topics import PlanTopic
+from tables.year_results import FirstGradeResult
+from tables.year_results import GradeResult
+from tables.year_results import GradeResultSubject
+from tables.year_results import PgAttendance
+from tables.year_results import PgResult
 
 __all__ = [
     "Absence",

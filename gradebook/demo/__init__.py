@@ -161,7 +161,7 @@ def build_demo(
             add_substitutions(result.schools[-1], today, bulk)
             add_parent_notes(result.schools[-1], today)
             build_pupil_record(result.schools[-1], today)
-            build_year_results(result.schools[-1], today, ids)
+            build_year_results(result.schools[-1], today, ids, result.counts)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:

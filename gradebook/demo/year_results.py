@@ -9,8 +9,8 @@
 * in every finished year (the history, and the current one once it has annual grades): first
   grade's overall annual result from the mean of each pupil's grades of the year, and the annual
   results of V–XII suggested by :func:`rules.suggest_result` — every pupil with a Слаб 2 sits the
-  retake exams, passed in the first session, so the final result is "завършва" (the last pupil
-  of the first class of V–XII gets a Слаб 2, so that there is always one).
+  retake exams, passed in the first session, so the final result is "завършва" (the demo's
+  annual grades give a few dozen such pupils a school).
 
 A few hundred rows a school, inserted in bulk; every date is a past school day."""
 
@@ -86,12 +86,18 @@ def _current_year(school_id: int) -> SchoolYear | None:
     )
 
 
-def build_year_results(school_id: int, today: dt.date, ids: Ids) -> None:
-    """``ids``: the loader's own ids (classes, subjects, pupils, parents get theirs from it)."""
+def build_year_results(
+    school_id: int, today: dt.date, ids: Ids, counts: dict[str, int] | None = None
+) -> None:
+    """``ids``: the loader's own ids (classes, subjects, pupils, parents get theirs from it);
+    ``counts``: the loader's row counts per table, to which the new pupils are added."""
     year = _current_year(school_id)
     if year is None:
         return
-    _preparatory_group(school_id, year, today, ids)
+    made = _preparatory_group(school_id, year, today, ids)
+    if counts is not None:
+        for table, n in made.items():
+            counts[table] = counts.get(table, 0) + n
     # a year without annual grades yet (the current one before its end) gets no results
     for any_year in list(
         db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == school_id))
@@ -114,10 +120,12 @@ def _free_teacher(school_id: int, year_id: int) -> int | None:
     )
 
 
-def _preparatory_group(school_id: int, year: SchoolYear, today: dt.date, ids: Ids) -> None:
+def _preparatory_group(
+    school_id: int, year: SchoolYear, today: dt.date, ids: Ids
+) -> dict[str, int]:
     teacher = _free_teacher(school_id, year.id)
     if teacher is None or today < year.starts_on:
-        return
+        return {}
     rng = random.Random(f"pg/{school_id}")
     klass = SchoolClass(
         id=ids.take("school_class"),
@@ -148,8 +156,8 @@ def _preparatory_group(school_id: int, year: SchoolYear, today: dt.date, ids: Id
                 class_id=klass.id,
                 subject_id=subject.id,
                 teacher_id=teacher,
-                hours_term1=2,
-                hours_term2=2,
+                hours_term1=0,  # a group has no lesson timetable
+                hours_term2=0,
             )
         )
     db.session.add_all(rows)
@@ -231,6 +239,13 @@ def _preparatory_group(school_id: int, year: SchoolYear, today: dt.date, ids: Id
             for i, curriculum in enumerate(rows)
         )
     db.session.flush()
+    return {
+        "school_class": 1,
+        "curriculum": len(rows),
+        "student": len(children),
+        "enrollment": len(children),
+        "pg_attendance": len(marks),
+    }
 
 
 def _pg_parent(school_id: int, child: Student, ids: Ids) -> None:
@@ -284,7 +299,6 @@ def _annual_results(school_id: int, year: SchoolYear) -> None:
             )
         )
     )
-    retake_made = False
     for klass in classes:
         members = [
             e.student_id
@@ -319,11 +333,6 @@ def _annual_results(school_id: int, year: SchoolYear) -> None:
                     )
         elif rules.has_section(klass.grade_level, "grade_results"):
             annual = _annual_of(school_id, year.id, klass.id, members)
-            last = annual.get(members[-1], {}) if members else {}
-            if not retake_made and last and None not in last.values():
-                worst = min(last, key=lambda cid: last[cid] or 7)
-                _fail(members[-1], worst, year.id)
-                last[worst] = 2
             for sid in members:
                 suggestion = rules.suggest_result(annual.get(sid, {}))
                 if suggestion.result is None:
@@ -342,7 +351,6 @@ def _annual_results(school_id: int, year: SchoolYear) -> None:
                 ]
                 if suggestion.retake:
                     row.final = year_results.suggested_final(row) or rules.RESULT_COMPLETES
-                    retake_made = True
                 db.session.add(row)
     db.session.flush()
 
@@ -366,17 +374,3 @@ def _annual_of(
         if sid in out:
             out[sid][cid] = int(value)
     return out
-
-
-def _fail(student_id: int, curriculum_id: int, year_id: int) -> None:
-    """The demo's one retake: that pupil's annual grade in the subject becomes Слаб 2."""
-    db.session.execute(
-        sa.update(Grade)
-        .where(
-            Grade.student_id == student_id,
-            Grade.curriculum_id == curriculum_id,
-            Grade.school_year_id == year_id,
-            Grade.kind == GradeKind.ANNUAL,
-        )
-        .values(value=2)
-    )
