@@ -96,9 +96,7 @@ class PgResult(Timestamped, Versioned, db.Model):
 
     subject: Mapped[Subject] = relationship()
 
-    __table_args__ = (
-        UniqueConstraint("class_id", "student_id", "subject_id"),
-    )
+    __table_args__ = (UniqueConstraint("class_id", "student_id", "subject_id"),)
 
 
 class FirstGradeResult(Timestamped, Versioned, db.Model):
