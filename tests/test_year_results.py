@@ -331,3 +331,14 @@ def test_demo_has_the_group(demo_app) -> None:
     )
     assert days >= 20  # more than a month of school days
     assert year_results.pg_results_of(1, klass.id)
+
+
+def test_a_finished_year_s_results_are_listed_for_the_admin(demo_app) -> None:
+    klass = a_class(9)
+    _annual(klass, {})
+    assert year_results.confirm_suggestions(teacher_of(klass), klass.id) == len(pupils(klass))
+    klass.school_year.is_current = False  # as once the next year is current
+    db.session.commit()
+    listed = year_results.past_result_classes(1)
+    assert [(k.id, section) for _y, k, section in listed] == [(klass.id, "grade_results")]
+    assert year_results.past_result_classes(2) == []
