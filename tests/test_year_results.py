@@ -134,6 +134,16 @@ def test_unexcused_days_make_the_dropout_risk(school_app) -> None:
     assert all(r.hours == Decimal(0) for r in found.values())
 
 
+
+def test_the_pupil_page_flags_a_child_of_the_group(demo_client, demo_app) -> None:
+    klass = pg_group()
+    found = dropout.risks(1, klass.school_year_id, pupils(klass), TODAY)
+    child = next(sid for sid, r in found.items() if r.at_risk)
+    login_staff(demo_client, klass.class_teacher.email)
+    page = demo_client.get(f"/staff/students/{child}").get_data(as_text=True)
+    assert "В риск от отпадане" in page and "4 неуважителни дни в групата" in page
+
+
 def test_staff_pages_of_the_group(demo_client, demo_app) -> None:
     klass = pg_group()
     kids = pupils(klass)
