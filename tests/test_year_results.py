@@ -134,7 +134,6 @@ def test_unexcused_days_make_the_dropout_risk(school_app) -> None:
     assert all(r.hours == Decimal(0) for r in found.values())
 
 
-
 def test_the_pupil_page_flags_a_child_of_the_group(demo_client, demo_app) -> None:
     klass = pg_group()
     found = dropout.risks(1, klass.school_year_id, pupils(klass), TODAY)
