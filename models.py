@@ -104,6 +104,11 @@ from tables.summaries import GroupSummary
 from tables.summaries import StudentSummary
 from tables.topics import LessonTopic
 from tables.topics import PlanTopic
+from tables.year_results import FirstGradeResult
+from tables.year_results import GradeResult
+from tables.year_results import GradeResultSubject
+from tables.year_results import PgAttendance
+from tables.year_results import PgResult
 
 __all__ = [
     "Absence",
@@ -201,4 +206,9 @@ __all__ = [
     "SupportActivity",
     "SupportMeasure",
     "SupportTeamMember",
+    "FirstGradeResult",
+    "GradeResult",
+    "GradeResultSubject",
+    "PgAttendance",
+    "PgResult",
 ]

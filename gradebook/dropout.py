@@ -1,8 +1,9 @@
 """Who is at risk of dropping out, counted from the diary as the Ministry's report
 ``StudentsAtRiskOfDroppingOut`` does (the rule: :mod:`gradebook.rules.dropout`): the school
 year's unexcused lesson absences and lates up to a date (a late ½), and the unexcused days of
-daily attendance where a class keeps it (ПГ; none is kept by lessons, so ``days`` is 0 here
-until a daily attendance table exists). Reads only; every query is scoped to the school."""
+daily attendance where a class keeps it (ПГ: :func:`gradebook.pg_attendance.unexcused_days`;
+a class with lessons keeps none, so its ``days`` are 0). Reads only; every query is scoped to
+the school."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from config import clock
+from gradebook import pg_attendance
 from gradebook import rules
 from models import Absence
 from models import AbsenceKind
@@ -45,7 +47,11 @@ def risks(
     school_id: int, year_id: int, student_ids: Sequence[int], until: dt.date | None = None
 ) -> dict[int, rules.DropoutRisk]:
     kinds = year_kinds(school_id, year_id, student_ids, until)
-    return {sid: rules.dropout_risk(kinds.get(sid, [])) for sid in student_ids}
+    days = pg_attendance.unexcused_days(school_id, year_id, student_ids, until)
+    return {
+        sid: rules.dropout_risk(kinds.get(sid, []), ["unexcused"] * days.get(sid, 0))
+        for sid in student_ids
+    }
 
 
 def risk_of_student(school_id: int, student_id: int, year_id: int) -> rules.DropoutRisk:

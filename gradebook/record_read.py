@@ -1,6 +1,7 @@
 """What the read model (:mod:`gradebook.summary`) keeps of the pupil's record for the phone line:
-the year's sanctions of each pupil, newest first (kind code, start date, cancelled or not).
-Reads only; support data are never put there (they are not for the phone)."""
+the year's sanctions of each pupil, newest first (kind code, start date, cancelled or not), and
+a preparatory group's daily attendance (the year's counts, the latest days). Reads only; support
+data are never put there (they are not for the phone)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gradebook import rules
+from models import PgAttendance
 from models import Sanction
 from models import db
 
 LATEST_SANCTIONS = 5
+_KIND_BY_CODE = {code: kind for kind, code in rules.ATTENDANCE_CODES.items()}
 
 
 def sanctions_by_student(
@@ -35,4 +39,27 @@ def sanctions_by_student(
             out[sid].append(
                 {"kind": kind, "date": start.isoformat(), "cancelled": cancelled is not None}
             )
+    return out
+
+
+def year_days_by_student(
+    school_id: int, year_id: int, in_set: Callable[[Any], Any], recent: int = 10
+) -> dict[int, dict[str, Any]]:
+    """For the read model (the phone line): per ПГ pupil the year's counts and the latest marked
+    days, newest first (``{"present": n, "excused": n, "unexcused": n, "recent": [...]}``)."""
+    out: dict[int, dict[str, Any]] = {}
+    for sid, date, kind in db.session.execute(
+        sa.select(PgAttendance.student_id, PgAttendance.date, PgAttendance.kind)
+        .where(
+            PgAttendance.school_id == school_id,
+            PgAttendance.school_year_id == year_id,
+            in_set(PgAttendance.student_id),
+        )
+        .order_by(PgAttendance.date.desc())
+    ):
+        entry = out.setdefault(sid, {"present": 0, "excused": 0, "unexcused": 0, "recent": []})
+        name = _KIND_BY_CODE[kind]
+        entry[name] += 1
+        if len(entry["recent"]) < recent:
+            entry["recent"].append({"date": date.isoformat(), "kind": name})
     return out

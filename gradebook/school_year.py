@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gradebook import book_lock
+from gradebook import year_results
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import add_audited
@@ -365,6 +366,7 @@ def year_transition(
         )
         plan.already_moved = db.session.scalar(already) or 0
         failed = _failed_subjects(source.id, [s.id for _e, s in enrollments])
+        recorded = year_results.outcomes(actor.school_id, source.id)
         numbers: dict[int, set[int]] = {}
 
         def free_number(klass: SchoolClass, wanted: int | None) -> int:
@@ -388,12 +390,14 @@ def year_transition(
                 continue
             old = old_by_id[enrollment.class_id]
             fails = failed.get(student.id, [])
-            if fails:
-                action = decisions.get(student.id, REPEAT)
+            if fails:  # the class teacher's annual result, once recorded, is the default
+                action = decisions.get(student.id, recorded.get(student.id, REPEAT))
                 if action not in DECISIONS:
                     raise Invalid(msg("promotion.choose_outcome"), {str(student.id): "?"})
             elif decisions.get(student.id) == LEAVE:
                 action = LEAVE
+            elif decisions.get(student.id, recorded.get(student.id)) == REPEAT:
+                action = REPEAT  # "повтаря" recorded in the annual results
             else:
                 action = PROMOTE if old.grade_level < 12 else GRADUATE
             if action == PROMOTE and old.grade_level >= 12:

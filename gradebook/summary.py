@@ -84,11 +84,12 @@ from models import TimetableSlot
 from models import db
 from models import utcnow
 
-PAYLOAD_VERSION = 7  # 3: subject figures are the set term grade, else the forecast;
+PAYLOAD_VERSION = 8  # 3: subject figures are the set term grade, else the forecast;
 # 4: grades I–III carry their marks counted per subject (``marks``) for the phone line;
 # 5: the class's homework not yet due (``homework``);
 # 6: ``events`` holds the class's planned tests too (kind control/classwork, the tests schedule);
 # 7: ``free_hours``, the lessons not held (a teacher absent, no substitute)
+# 8: ``pg_days``, a preparatory group's daily attendance (None for a class with lessons)
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
@@ -316,6 +317,7 @@ def build_payloads(
         remarks[sid].append((date, created_at, str(kind), text, subject_id))
 
     sanctions = record_read.sanctions_by_student(school_id, year_id, in_set)
+    pg_days = record_read.year_days_by_student(school_id, year_id, in_set)
 
     class_ids = {s["class_id"] for s in students.values() if s["class_id"]}
     horizon = today + dt.timedelta(days=COMING_DAYS)
@@ -553,6 +555,7 @@ def build_payloads(
             "recent_absences": recent,
             "remarks": remark_rows,
             "sanctions": sanctions.get(sid, []),
+            "pg_days": pg_days.get(sid),
             "events": events,
             "meetings": meetings,
             "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}

@@ -284,8 +284,46 @@ def latest_grades(
     return out, offset + page < len(grades)
 
 
+_PG_TODAY = {
+    "present": "Днес детето е в групата.",
+    "excused": "Днес детето отсъства по уважителни причини.",
+    "unexcused": "Днес детето отсъства по неуважителни причини.",
+}
+
+
+def pg_days(days: dict[str, Any], today: dt.date) -> list[str]:
+    """Menu 2 for a child of a preparatory group, which keeps days, not lessons: today's mark,
+    the year's days in the group and absent days, and the latest absent day."""
+    out: list[str] = []
+    recent = days.get("recent", [])
+    todays = [d for d in recent if d["date"] == today.isoformat()]
+    if todays:
+        out.append(_PG_TODAY[todays[0]["kind"]])
+    if not any(days.get(k) for k in ("present", "excused", "unexcused")):
+        return out + ["Няма отбелязано присъствие от началото на годината."]
+    parts = [speech.count_phrase(days.get("present", 0), "ден") + " в групата"] + [
+        speech.count_phrase(n, noun)
+        for n, noun in (
+            (days.get("excused", 0), "уважително отсъствие"),
+            (days.get("unexcused", 0), "неуважително отсъствие"),
+        )
+        if n
+    ]
+    out.append(_sentence(f"От началото на годината: {speech.join_list(parts)}"))
+    absent = [d for d in recent if d["kind"] != "present" and d["date"] != today.isoformat()]
+    if absent:
+        last = absent[0]
+        kind = "уважително" if last["kind"] == "excused" else "неуважително"
+        when = _on_day(_date(last["date"]), today)
+        out.append(_sentence(f"Последно отсъствие: {kind}, {when}"))
+    return out
+
+
 def absences(summary: dict[str, Any], today: dt.date) -> list[str]:
-    """Menu 2: today's absences first, then this term's totals with the weighted total."""
+    """Menu 2: today's absences first, then this term's totals with the weighted total; for a
+    preparatory group its days instead (:func:`pg_days`)."""
+    if summary.get("pg_days") is not None:
+        return pg_days(summary["pg_days"], today)
     out: list[str] = []
     recent = summary.get("recent_absences", [])
     todays = [a for a in recent if a["date"] == today.isoformat()]

@@ -16,6 +16,8 @@ each built in the module of its topic:
   (``report_absences``).
 * ``dropout-risk``: students at risk of dropping out as the Ministry counts them: the year so far,
   more than 5 weighted unexcused hours or more than 3 unexcused days (``report_dropout``).
+* ``pg-attendance``: per child of a preparatory group for a month: days present, excused,
+  unexcused (``report_pg``).
 * ``success``: success analysis per class: Отличен … Слаб counts and the class average
   (``report_grades``).
 * ``completeness``: teachers' entry completeness against the minimum current grades per term
@@ -42,6 +44,7 @@ from onboarding.report_grades import class_sheet
 from onboarding.report_grades import completeness
 from onboarding.report_grades import school_averages
 from onboarding.report_grades import success
+from onboarding.report_pg import pg_attendance_month
 from onboarding.report_substitutions import lessons_held
 from onboarding.report_substitutions import substitutions
 from onboarding.report_topics import missing_topics
@@ -54,6 +57,7 @@ REPORTS: dict[str, tuple[str, Any, bool]] = {
     "absences-months": ("Отсъствия по ученици и месеци", absences_by_month, True),
     "at-risk": ("Ученици в риск (АСП)", at_risk, True),
     "dropout-risk": ("Ученици в риск от отпадане", dropout_risk, True),
+    "pg-attendance": ("Присъствие в ПГ за месец", pg_attendance_month, True),
     "success": ("Анализ на успеха", success, True),
     "school-averages": ("Среден успех по класове и предмети", school_averages, False),
     "completeness": ("Попълване на оценките", completeness, False),

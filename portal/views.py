@@ -57,6 +57,7 @@ from portal import ical
 from portal import pupil_record
 from portal import stats
 from portal import urgent as portal_urgent
+from portal import year_results
 from portal.children import ChildContext
 from portal.children import children
 from portal.children import current_term
@@ -376,6 +377,7 @@ def child(student_id: int) -> Any:
             for n in portal_urgent.open_notices(guardian.id, ctx.id, ctx.school.id)
         ],
         rec=pupil_record.record(ctx),
+        yr=year_results.record(ctx),
     )
     # read receipts once the page is rendered (the commit expires the objects it used)
     mark_seen(guardian.id, "grade", sorted(shown))

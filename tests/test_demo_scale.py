@@ -30,7 +30,11 @@ SMALL = dict(seed=4, schools=1, today=TODAY, students_per_class=6, levels=(3, 5,
 
 def _summaries() -> dict[int, Any]:
     rows = db.session.execute(sa.select(StudentSummary.student_id, StudentSummary.payload)).all()
-    return {sid: p if isinstance(p, dict) else json.loads(p) for sid, p in rows}
+    out = {sid: p if isinstance(p, dict) else json.loads(p) for sid, p in rows}
+    for payload in out.values():  # the preparatory group is made after the past year: its id
+        if payload.get("student", {}).get("grade_level") == 0:  # differs, nothing else does
+            payload["student"].pop("class_id", None)
+    return out
 
 
 def _current_grades() -> list[tuple[Any, ...]]:

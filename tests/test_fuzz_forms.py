@@ -285,6 +285,8 @@ EXTRA: dict[str, list[tuple[str, list[str]]]] = {
         ("/staff/students/1/phone-unlock", []),  # the button shows only while a child is locked
         ("/staff/admin/families/1/approve", []),
         ("/staff/admin/families/1/refuse", []),
+        # first grade's overall result: the test demo has no first grade (a 404 page, fuzzed)
+        ("/staff/classes/1/first-grade-results", ["result1"]),
     ],
     "teacher": [
         ("/staff/messages/1", ["body"]),
@@ -345,6 +347,7 @@ def data_starts(role: str) -> list[str]:
     from gradebook.core import student_class
     from ivr import urgent
     from models import ClassNote
+    from models import Enrollment
     from models import ExcuseReason
     from models import HealthNote
     from models import IndividualWork
@@ -353,6 +356,7 @@ def data_starts(role: str) -> list[str]:
     from models import NoticePurpose
     from models import ParentNote
     from models import Sanction
+    from models import SchoolClass
     from models import SupportMeasure
     from tests.test_portal_web import child_ids
     from tests.test_portal_web import guardian
@@ -371,8 +375,29 @@ def data_starts(role: str) -> list[str]:
             ),
         ]
         pending_class = student_class(classes[1]) if classes[1] else None
+        # the year's sections: a ПГ group's day and results, a fifth grade's annual results
+        group = db.session.scalar(
+            sa.select(SchoolClass.id).where(
+                SchoolClass.school_id == 1, SchoolClass.grade_level == 0
+            )
+        )
+        fifth = db.session.scalar(
+            sa.select(SchoolClass.id).where(
+                SchoolClass.school_id == 1, SchoolClass.grade_level == 5
+            )
+        )
+        fifth_pupil = db.session.scalar(
+            sa.select(Enrollment.student_id).where(Enrollment.class_id == fifth)
+        )
+        year_pages = [
+            f"/staff/classes/{group}/attendance",
+            f"/staff/classes/{group}/pg-results",
+            f"/staff/classes/{fifth}/annual-results",
+            f"/staff/classes/{fifth}/annual-results/{fifth_pupil}",
+        ]
         return (
-            [f"/staff/students/{sid}" for sid in pupils if sid]
+            year_pages
+            + [f"/staff/students/{sid}" for sid in pupils if sid]
             + class_book_starts()
             + [
                 url

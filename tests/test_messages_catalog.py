@@ -56,6 +56,8 @@ STAFF_USE_CASES = ",".join(
         "class_notes",
         "book_lock",
         "book_seal",
+        "pg_attendance",
+        "year_results",
     )
 )
 

@@ -49,6 +49,7 @@ from gradebook.demo.school import build_school
 from gradebook.demo.substitutions import add_substitutions
 from gradebook.demo.topics import add_topics
 from gradebook.demo.year import PAST_YEAR_LEFT_REASON
+from gradebook.demo.year_results import build_year_results
 from models import School
 from models import StaffUser
 from models import Student
@@ -160,6 +161,7 @@ def build_demo(
             add_substitutions(result.schools[-1], today, bulk)
             add_parent_notes(result.schools[-1], today)
             build_pupil_record(result.schools[-1], today)
+            build_year_results(result.schools[-1], today, ids, result.counts)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:

@@ -34,6 +34,8 @@ Where each rule lives:
 * ``form_input`` — row ids and terms typed into forms and query strings.
 * ``pupil_record`` — sanctions (ЗПУО чл. 199), support codes, which class books have them.
 * ``dropout`` — at risk of dropping out (the Ministry's ``StudentsAtRiskOfDroppingOut``).
+* ``year_results`` — class-book types and their sections, ПГ daily attendance, first grade's
+  overall result, annual results (completes, retake exams, repeats), with the Ministry's codes.
 """
 
 from __future__ import annotations
@@ -182,6 +184,32 @@ from gradebook.rules.wording import format_datetime_bg
 from gradebook.rules.wording import format_decimal_bg
 from gradebook.rules.wording import grade_text
 from gradebook.rules.wording import month_year_bg
+from gradebook.rules.year_results import ATTENDANCE_CODES
+from gradebook.rules.year_results import ATTENDANCE_NAMES
+from gradebook.rules.year_results import ATTENDANCE_SHORT
+from gradebook.rules.year_results import BOOK_TYPE_NAMES
+from gradebook.rules.year_results import GRADE_RESULTS
+from gradebook.rules.year_results import GRADE_RESULTS_LONG
+from gradebook.rules.year_results import PG_RESULT_MAX
+from gradebook.rules.year_results import QUALITATIVE_GRADES
+from gradebook.rules.year_results import RESULT_COMPLETES
+from gradebook.rules.year_results import RESULT_REPEATS
+from gradebook.rules.year_results import RESULT_RETAKE
+from gradebook.rules.year_results import SECTION_ABSENCES
+from gradebook.rules.year_results import SPECIAL_NEEDS_MARKS
+from gradebook.rules.year_results import AttendanceCounts
+from gradebook.rules.year_results import ResultSuggestion
+from gradebook.rules.year_results import Session
+from gradebook.rules.year_results import attendance_counts
+from gradebook.rules.year_results import attendance_problem
+from gradebook.rules.year_results import class_book_sections
+from gradebook.rules.year_results import class_book_type
+from gradebook.rules.year_results import first_grade_problem
+from gradebook.rules.year_results import grade_result_problem
+from gradebook.rules.year_results import has_section
+from gradebook.rules.year_results import sessions_problem
+from gradebook.rules.year_results import suggest_final
+from gradebook.rules.year_results import suggest_result
 
 __all__ = [
     # errors
@@ -344,4 +372,30 @@ __all__ = [
     "has_support",
     "sanction_dates_problem",
     "sanction_in_force",
+    "ATTENDANCE_CODES",
+    "ATTENDANCE_NAMES",
+    "ATTENDANCE_SHORT",
+    "BOOK_TYPE_NAMES",
+    "GRADE_RESULTS",
+    "GRADE_RESULTS_LONG",
+    "PG_RESULT_MAX",
+    "SECTION_ABSENCES",
+    "QUALITATIVE_GRADES",
+    "RESULT_COMPLETES",
+    "RESULT_REPEATS",
+    "RESULT_RETAKE",
+    "SPECIAL_NEEDS_MARKS",
+    "AttendanceCounts",
+    "ResultSuggestion",
+    "Session",
+    "attendance_counts",
+    "attendance_problem",
+    "class_book_sections",
+    "class_book_type",
+    "first_grade_problem",
+    "grade_result_problem",
+    "has_section",
+    "sessions_problem",
+    "suggest_final",
+    "suggest_result",
 ]

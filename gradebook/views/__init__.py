@@ -24,6 +24,8 @@ every right is checked by the use-case or by ``common.require_view_class``.
 - :mod:`~gradebook.views.parent_notes`: parents' notes excusing absences (confirm, refuse).
 - :mod:`~gradebook.views.class_book`: the class book printed to PDF, the director's signed copy
   uploaded back (which finalises and locks the book), its unlock.
+- :mod:`~gradebook.views.year_results`: a ПГ group's daily attendance and results, first grade's
+  overall result, the annual results of V–XII.
 
 The school admin's pages (every route ``@admin_required``: ``admin_common.admin_route``),
 sharing :mod:`~gradebook.views.admin_common` (``submit``, ``button``, ``edit_page``, the pickers'
@@ -71,5 +73,6 @@ def init_app(app: Flask) -> None:
     from gradebook.views import students  # noqa: F401
     from gradebook.views import substitutions  # noqa: F401
     from gradebook.views import topics  # noqa: F401
+    from gradebook.views import year_results  # noqa: F401
 
     app.register_blueprint(bp)

@@ -67,6 +67,8 @@ def _register_saved(marks: dict[int, str], counts: dict[str, int]) -> str:
 def lesson(slot_id: int) -> Any:
     me = actor()
     slot = core.get_in_school(TimetableSlot, slot_id, me.school_id)
+    if not rules.has_section(slot.school_class.grade_level, rules.SECTION_ABSENCES):
+        abort(404)  # a preparatory group keeps daily attendance instead (views.year_results)
     today = clock.today()
     if not request.values.get("date"):
         # the latest day (today or before) on which this lesson is in the timetable
@@ -145,6 +147,8 @@ def lesson(slot_id: int) -> Any:
 def class_absences(class_id: int) -> Any:
     """The class teacher's list of the class's absences: excuse several at once."""
     me, klass = managed_class(class_id)
+    if not rules.has_section(klass.grade_level, rules.SECTION_ABSENCES):
+        abort(404)  # a preparatory group keeps daily attendance instead (views.year_results)
     form = CsrfForm()
     status = 200
     selected: set[int] = set()

@@ -16,6 +16,7 @@ from flask import url_for
 from gradebook import core
 from gradebook import rules
 from gradebook import school as school_uc
+from gradebook import year_results
 from gradebook.forms import WEEKDAYS
 from gradebook.forms import ClassForm
 from gradebook.forms import CsrfForm
@@ -74,6 +75,7 @@ def index_page(
             subjects=subjects(me.school_id),
             class_form=class_form,
             subject_form=subject_form or SubjectForm(formdata=None),
+            past_results=year_results.past_result_classes(me.school_id),
         ),
         status,
     )

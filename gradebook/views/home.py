@@ -134,6 +134,8 @@ def class_view(class_id: int) -> Any:
         writable={c.id for c in curricula if me.can_write_grades(c)},
         registers={s.id for s in slots if absences_uc.can_take_register(me, s)},
         manage=me.can_manage_class(klass.id),
+        sections=rules.class_book_sections(klass.grade_level),
+        book_type=rules.BOOK_TYPE_NAMES[rules.class_book_type(klass.grade_level)],
         week=dict(sorted(week.items())),
         weekdays=WEEKDAYS_BG,
         today=clock.today(),

@@ -41,7 +41,11 @@ from gradebook.views.common import require_view_class
 from gradebook.views.common import student_for_view
 from gradebook.views.common import to_student_page
 from models import ClassNote
+from models import FirstGradeResult
+from models import GradeResult
 from models import IndividualWork
+from models import PgAttendance
+from models import PgResult
 from models import Sanction
 from models import SchoolClass
 from models import StaffMembership
@@ -80,6 +84,10 @@ HISTORY_TYPES: dict[str, Any] = {
     "support_activity": SupportActivity,
     "individual_work": IndividualWork,
     "class_note": ClassNote,
+    "pg_attendance": PgAttendance,
+    "pg_result": PgResult,
+    "first_grade_result": FirstGradeResult,
+    "grade_result": GradeResult,
 }
 SUPPORT_TYPES = frozenset({"support_measure", "support_activity", "individual_work"})
 

@@ -1,0 +1,376 @@
+"""Demo data of the year's sections, per school:
+
+* a preparatory group "ПГ" (grade level 0) of twelve six-year-olds, its teacher (the first
+  teacher who is no class teacher), its subjects (the образователни направления of Наредба № 5
+  /2016 за предучилищното образование) and the daily attendance of every school day of the year
+  up to the demo's today — mostly present, a few excused days (illness, family) and one child
+  with four unexcused days (at risk of dropping out); the results at the start of the year in
+  every subject; a parent of one child (``roditel.pg@…``, the demo password and PIN);
+* in every finished year (the history, and the current one once it has annual grades): first
+  grade's overall annual result from the mean of each pupil's grades of the year, and the annual
+  results of V–XII suggested by :func:`rules.suggest_result` — every pupil with a Слаб 2 sits the
+  retake exams, passed in the first session, so the final result is "завършва" (the demo's
+  annual grades give a few dozen such pupils a school).
+
+A few hundred rows a school, inserted in bulk; every date is a past school day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import sqlalchemy as sa
+
+from gradebook import rules
+from gradebook.demo.loader import Ids
+from gradebook.timetable import non_school_day
+from models import Curriculum
+from models import Enrollment
+from models import ExcuseReason
+from models import FirstGradeResult
+from models import Grade
+from models import GradeKind
+from models import GradeResult
+from models import GradeResultSubject
+from models import Guardian
+from models import GuardianStudent
+from models import PgAttendance
+from models import PgResult
+from models import SchoolClass
+from models import SchoolYear
+from models import StaffMembership
+from models import Student
+from models import Subject
+from models import db
+
+PG_AREAS = (
+    "Български език и литература",
+    "Математика",
+    "Околен свят",
+    "Изобразително изкуство",
+    "Музика",
+    "Конструиране и технологии",
+    "Физическа култура",
+)
+CHILDREN = (
+    ("Мария", "Иванова", "F"),
+    ("Георги", "Петров", "M"),
+    ("Виктория", "Стоянова", "F"),
+    ("Александър", "Димитров", "M"),
+    ("Никол", "Георгиева", "F"),
+    ("Мартин", "Николов", "M"),
+    ("Елена", "Костова", "F"),
+    ("Даниел", "Тодоров", "M"),
+    ("Радост", "Маринова", "F"),
+    ("Калоян", "Христов", "M"),
+    ("Ивайла", "Ангелова", "F"),
+    ("Теодор", "Василев", "M"),
+)
+START_RESULTS = (
+    "Назовава предмети и действия; разказва кратко по картинка.",
+    "Брои до 10, сравнява групи предмети; различава кръг, квадрат и триъгълник.",
+    "Назовава сезоните и познава домашни и диви животни.",
+    "Рисува с удоволствие; използва основните цветове.",
+    "Пее кратки песни; разпознава бавно и бързо темпо.",
+    "Сгъва и лепи по показан образец.",
+    "Ходи и бяга в колона; хвърля и лови топка.",
+)
+AT_RISK_CHILD = 5  # the sixth child: four unexcused days
+
+
+def _current_year(school_id: int) -> SchoolYear | None:
+    return db.session.scalar(
+        sa.select(SchoolYear).where(
+            SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True)
+        )
+    )
+
+
+def build_year_results(
+    school_id: int, today: dt.date, ids: Ids, counts: dict[str, int] | None = None
+) -> None:
+    """``ids``: the loader's own ids (classes, subjects, pupils, parents get theirs from it);
+    ``counts``: the loader's row counts per table, to which the new pupils are added."""
+    year = _current_year(school_id)
+    if year is None:
+        return
+    made = _preparatory_group(school_id, year, today, ids)
+    if counts is not None:
+        for table, n in made.items():
+            counts[table] = counts.get(table, 0) + n
+    # a year without annual grades yet (the current one before its end) gets no results
+    for any_year in list(
+        db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == school_id))
+    ):
+        _annual_results(school_id, any_year)
+
+
+def _free_teacher(school_id: int, year_id: int) -> int | None:
+    homeroom = sa.select(SchoolClass.class_teacher_id).where(
+        SchoolClass.school_year_id == year_id, SchoolClass.class_teacher_id.is_not(None)
+    )
+    return db.session.scalar(
+        sa.select(StaffMembership.staff_id)
+        .where(
+            StaffMembership.school_id == school_id,
+            StaffMembership.role == "teacher",
+            StaffMembership.staff_id.not_in(homeroom),
+        )
+        .order_by(StaffMembership.staff_id)
+    )
+
+
+def _preparatory_group(
+    school_id: int, year: SchoolYear, today: dt.date, ids: Ids
+) -> dict[str, int]:
+    teacher = _free_teacher(school_id, year.id)
+    if teacher is None or today < year.starts_on:
+        return {}
+    rng = random.Random(f"pg/{school_id}")
+    klass = SchoolClass(
+        id=ids.take("school_class"),
+        school_id=school_id,
+        school_year_id=year.id,
+        grade_level=0,
+        name="ПГ",
+        class_teacher_id=teacher,
+        shift=1,
+    )
+    db.session.add(klass)
+    db.session.flush()
+    subjects = {
+        s.name: s
+        for s in db.session.scalars(sa.select(Subject).where(Subject.school_id == school_id))
+    }
+    rows = []
+    for name in PG_AREAS:
+        subject = subjects.get(name)
+        if subject is None:
+            subject = Subject(id=ids.take("subject"), school_id=school_id, name=name)
+            db.session.add(subject)
+            db.session.flush()
+        rows.append(
+            Curriculum(
+                id=ids.take("curriculum"),
+                school_id=school_id,
+                class_id=klass.id,
+                subject_id=subject.id,
+                teacher_id=teacher,
+                hours_term1=0,  # a group has no lesson timetable
+                hours_term2=0,
+            )
+        )
+    db.session.add_all(rows)
+    born = dt.date(year.starts_on.year - 6, 3, 1)
+    children = []
+    for number, (first, last, gender) in enumerate(CHILDREN, start=1):
+        code = rules.new_student_code(rng)
+        while code in ids.codes:
+            code = rules.new_student_code(rng)
+        ids.codes.add(code)
+        child = Student(
+            id=ids.take("student"),
+            school_id=school_id,
+            first_name=first,
+            last_name=last,
+            gender=gender,
+            birth_date=born + dt.timedelta(days=rng.randrange(300)),
+            student_code=code,
+        )
+        children.append((number, child))
+    db.session.add_all([c for _, c in children])
+    db.session.flush()
+    db.session.add_all(
+        Enrollment(
+            school_id=school_id,
+            student_id=c.id,
+            class_id=klass.id,
+            class_number=n,
+            enrolled_on=year.starts_on,
+        )
+        for n, c in children
+    )
+    _pg_parent(school_id, children[0][1], ids)
+    days = [
+        year.starts_on + dt.timedelta(days=i)
+        for i in range((min(today - dt.timedelta(days=1), year.ends_on) - year.starts_on).days + 1)
+    ]
+    days = [d for d in days if d.weekday() < 5 and non_school_day(year, d, 0) is None]
+    marks = []
+    for index, (_n, child) in enumerate(children):
+        unexcused = set(rng.sample(days, min(4, len(days)))) if index == AT_RISK_CHILD else set()
+        for day in days:
+            roll = rng.random()
+            if day in unexcused:
+                kind, reason, comment = 2, None, ""
+            elif roll < 0.05:
+                kind, reason, comment = 3, ExcuseReason.HEALTH, "медицинска бележка"
+            elif roll < 0.065:
+                kind, reason, comment = 3, ExcuseReason.FAMILY, "по молба на родителя"
+            else:
+                kind, reason, comment = 1, None, ""
+            marks.append(
+                {
+                    "school_id": school_id,
+                    "school_year_id": year.id,
+                    "class_id": klass.id,
+                    "student_id": child.id,
+                    "date": day,
+                    "kind": kind,
+                    "excuse_reason": reason,
+                    "excuse_comment": comment,
+                    "teacher_id": teacher,
+                }
+            )
+    if marks:
+        db.session.execute(sa.insert(PgAttendance), marks)
+    if today >= year.starts_on + dt.timedelta(days=14):
+        db.session.add_all(
+            PgResult(
+                school_id=school_id,
+                school_year_id=year.id,
+                class_id=klass.id,
+                student_id=child.id,
+                subject_id=curriculum.subject_id,
+                start_result=START_RESULTS[i],
+                author_id=teacher,
+            )
+            for _n, child in children
+            for i, curriculum in enumerate(rows)
+        )
+    db.session.flush()
+    return {
+        "school_class": 1,
+        "curriculum": len(rows),
+        "student": len(children),
+        "enrollment": len(children),
+        "pg_attendance": len(marks),
+    }
+
+
+def _pg_parent(school_id: int, child: Student, ids: Ids) -> None:
+    """A parent of the first child, signing in with the demo parents' password and PIN."""
+    model = db.session.scalar(
+        sa.select(Guardian)
+        .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+        .where(GuardianStudent.school_id == school_id, Guardian.email.like("roditel1@%"))
+    )
+    if model is None or model.email is None:
+        return
+    domain = model.email.split("@", 1)[1]
+    parent = Guardian(
+        id=ids.take("guardian"),
+        full_name="Десислава Иванова",
+        email=f"roditel.pg@{domain}",
+        phone=f"+3598870{school_id:05d}",
+        password_hash=model.password_hash,
+        pin_hash=model.pin_hash,
+        email_verified_at=model.email_verified_at,
+        phone_verified_at=model.phone_verified_at,
+    )
+    db.session.add(parent)
+    db.session.flush()
+    db.session.add(
+        GuardianStudent(
+            guardian_id=parent.id, student_id=child.id, school_id=school_id, relation="mother"
+        )
+    )
+
+
+def _annual_results(school_id: int, year: SchoolYear) -> None:
+    """First grade's overall results and the annual results of V–XII of a finished year."""
+    from gradebook import year_results
+
+    finished = db.session.scalar(
+        sa.select(Grade.id)
+        .where(
+            Grade.school_id == school_id,
+            Grade.school_year_id == year.id,
+            Grade.kind == GradeKind.ANNUAL,
+        )
+        .limit(1)
+    )
+    if finished is None:  # no annual grades yet: the year is not over
+        return
+    classes = list(
+        db.session.scalars(
+            sa.select(SchoolClass).where(
+                SchoolClass.school_id == school_id, SchoolClass.school_year_id == year.id
+            )
+        )
+    )
+    for klass in classes:
+        members = [
+            e.student_id
+            for e in db.session.scalars(
+                sa.select(Enrollment)
+                .where(Enrollment.class_id == klass.id)
+                .order_by(Enrollment.class_number)
+            )
+        ]
+        if klass.grade_level == 1:
+            for sid in members:
+                values = list(
+                    db.session.scalars(
+                        sa.select(Grade.value).where(
+                            Grade.student_id == sid,
+                            Grade.school_year_id == year.id,
+                            Grade.value.is_not(None),
+                        )
+                    )
+                )
+                if values:
+                    mark = rules.whole_mark(sum(values) / len(values))
+                    db.session.add(
+                        FirstGradeResult(
+                            school_id=school_id,
+                            school_year_id=year.id,
+                            class_id=klass.id,
+                            student_id=sid,
+                            qualitative=mark,
+                            author_id=klass.class_teacher_id,
+                        )
+                    )
+        elif rules.has_section(klass.grade_level, "grade_results"):
+            annual = _annual_of(school_id, year.id, klass.id, members)
+            for sid in members:
+                suggestion = rules.suggest_result(annual.get(sid, {}))
+                if suggestion.result is None:
+                    continue
+                row = GradeResult(
+                    school_id=school_id,
+                    school_year_id=year.id,
+                    class_id=klass.id,
+                    student_id=sid,
+                    initial=suggestion.result,
+                    author_id=klass.class_teacher_id,
+                )
+                row.subjects = [
+                    GradeResultSubject(school_id=school_id, curriculum_id=c, session1_grade=4)
+                    for c in suggestion.retake
+                ]
+                if suggestion.retake:
+                    row.final = year_results.suggested_final(row) or rules.RESULT_COMPLETES
+                db.session.add(row)
+    db.session.flush()
+
+
+def _annual_of(
+    school_id: int, year_id: int, class_id: int, members: list[int]
+) -> dict[int, dict[int, int | None]]:
+    curricula = list(
+        db.session.scalars(sa.select(Curriculum.id).where(Curriculum.class_id == class_id))
+    )
+    out: dict[int, dict[int, int | None]] = {sid: dict.fromkeys(curricula) for sid in members}
+    for sid, cid, value in db.session.execute(
+        sa.select(Grade.student_id, Grade.curriculum_id, Grade.value).where(
+            Grade.school_id == school_id,
+            Grade.school_year_id == year_id,
+            Grade.kind == GradeKind.ANNUAL,
+            Grade.curriculum_id.in_(curricula or [0]),
+            Grade.value.is_not(None),
+        )
+    ):
+        if sid in out:
+            out[sid][cid] = int(value)
+    return out
