@@ -31,12 +31,17 @@ from models import Curriculum
 from models import Enrollment
 from models import Event
 from models import Exam
+from models import FirstGradeResult
 from models import Grade
+from models import GradeResult
+from models import GradeResultSubject
 from models import Homework
 from models import IndividualWork
 from models import Lesson
 from models import LessonTopic
 from models import ParentMeeting
+from models import PgAttendance
+from models import PgResult
 from models import Remark
 from models import Sanction
 from models import SchoolClass
@@ -94,6 +99,13 @@ def _support_of(session: Session, row: Any) -> Target:
     return _class_year(session, support)
 
 
+def _result_of(session: Session, row: Any) -> Target:
+    result = row.grade_result or (
+        session.get(GradeResult, row.grade_result_id) if row.grade_result_id else None
+    )
+    return _own(result) if result is not None else (None, None)
+
+
 def _class_year(session: Session, row: Any) -> Target:
     """The class of a row with a ``class_id`` (its own, its lesson's, its measure's) and its year."""
     klass = session.get(SchoolClass, row.class_id) if row is not None and row.class_id else None
@@ -120,6 +132,11 @@ CLASS_OF: dict[type, Callable[[Session, Any], Target]] = {
     ParentMeeting: lambda session, row: _own(row),
     Curriculum: _class_year,  # the teachers and subjects, the weekly timetable: the book's first
     TimetableSlot: _class_year,  # sections, printed as they stand
+    PgAttendance: lambda session, row: _own(row),
+    PgResult: lambda session, row: _own(row),
+    FirstGradeResult: lambda session, row: _own(row),
+    GradeResult: lambda session, row: _own(row),
+    GradeResultSubject: lambda session, row: _result_of(session, row),
 }
 
 

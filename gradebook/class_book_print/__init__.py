@@ -20,6 +20,7 @@ from gradebook import rules
 from gradebook.class_book_print import sections_class as klass
 from gradebook.class_book_print import sections_lessons as lessons
 from gradebook.class_book_print import sections_record as record
+from gradebook.class_book_print import sections_year as year
 from gradebook.class_book_print.context import Book
 from gradebook.class_book_print.context import load
 from gradebook.class_book_print.layout import BookPdf
@@ -57,10 +58,14 @@ SECTIONS: tuple[Section, ...] = (
     Section("control", klass.control, _with_grades),
     Section("pupils", klass.pupils),
     Section("lessons", lessons.lessons),
+    Section("pg_attendance", year.attendance, year.pg_level),
+    Section("pg_results", year.pg_results, year.pg_results_level),
     Section("term1", record.term1, _with_grades),
     Section("term2", record.term2, _with_grades),
     Section("remarks", record.remarks, _with_grades),
     Section("final", record.final, _with_grades),
+    Section("first_grade_result", year.first_grade_result, year.first_grade_level),
+    Section("grade_results", year.grade_results, year.grade_results_level),
     Section("absences", lessons.absence_totals, _with_grades),
     Section("individual_work", record.individual_work, _with_grades),
     Section("sanctions", record.sanctions, rules.has_sanctions),

@@ -52,6 +52,10 @@ TEXTS: dict[str, str] = {
     "section.support": "Подкрепа за личностно развитие",
     "section.notes": "Бележки",
     "section.events": "Събития на класа",
+    "section.pg_attendance": "Присъствие на децата по дни",
+    "section.pg_results": "Резултати от предучилищното образование",
+    "section.first_grade_result": "Общ годишен резултат (I клас)",
+    "section.grade_results": "Годишни резултати и поправителни изпити",
     # columns
     "col.no": "№",
     "col.pupil": "Ученик",
@@ -94,6 +98,13 @@ TEXTS: dict[str, str] = {
     "col.team": "Екип",
     "col.activities": "Дейности",
     "col.title": "Събитие",
+    "col.present": "Присъствия",
+    "col.absent_days": "Отсъствия по дати (У — уважително, Н — неуважително)",
+    "col.start_result": "В началото на годината",
+    "col.end_result": "В края на годината",
+    "col.result": "Резултат",
+    "col.retakes": "Поправителни изпити (I, II, III сесия)",
+    "col.final_result": "Окончателен резултат",
     # values
     "value.section_A": "А",
     "value.section_B": "Б",
@@ -111,6 +122,8 @@ TEXTS: dict[str, str] = {
     "value.excused": "У",
     "value.unexcused": "Н",
     "value.late": "З",
+    "value.no_show": "не се явил",
+    "value.sop": "СОП: {mark}",
 }
 
 
