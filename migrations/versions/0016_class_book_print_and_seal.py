@@ -1,7 +1,7 @@
 """class book print and seal
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-04 01:59:45.519424
 
 """
@@ -13,7 +13,7 @@ import models  # noqa: F401  (custom column types such as models.GradeValue)
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
