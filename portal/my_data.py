@@ -4,6 +4,7 @@ types; secrets are named but not exported.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -19,10 +20,13 @@ from models import HealthNote
 from models import MessageThread
 from models import NotificationOutbox
 from models import NotificationPreference
+from models import ParentNote
 from models import Remark
 from models import SeenItem
 from models import Subject
 from models import db
+from portal import pupil_record
+from portal import year_results
 from portal.children import children
 
 
@@ -35,6 +39,43 @@ def _iso(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def _plain(value: Any) -> Any:
+    """A portal view's data as plain JSON types (dates as ISO, dataclasses as objects)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    return _iso(value)
+
+
+def _parent_notes(guardian_id: int, student_id: int, school_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "from": _iso(n.starts_on),
+            "to": _iso(n.ends_on),
+            "from_period": n.from_period,
+            "reason": str(n.reason),
+            "comment": n.comment,
+            "channel": str(n.channel),
+            "status": str(n.status),
+            "sent_by_you": n.guardian_id == guardian_id,
+            "with_document": n.document_type is not None,
+            "sent_at": _iso(n.created_at),
+            "decided_at": _iso(n.decided_at),
+            "refusal_reason": n.refusal_reason,
+        }
+        for n in db.session.scalars(
+            sa.select(ParentNote)
+            .where(ParentNote.student_id == student_id, ParentNote.school_id == school_id)
+            .order_by(ParentNote.starts_on, ParentNote.id)
+        )
+    ]
 
 
 def export_data(guardian: Guardian) -> dict[str, Any]:
@@ -165,6 +206,12 @@ def export_data(guardian: Guardian) -> dict[str, Any]:
                 {"from": _iso(x.date_from), "to": _iso(x.date_to), "text": x.text}
                 for x in rows(HealthNote, HealthNote.date_from)
             ],
+            "parent_notes": _parent_notes(g.id, sid, school_id),
+            # the pupil's record and the year's sections, as the child's page shows them
+            "pupil_record": _plain(pupil_record.record(ctx)),
+            "year_results": _plain(
+                {k: v for k, v in year_results.record(ctx).items() if k != "sections"}
+            ),
             "messages": [],
         }
         for thread in db.session.scalars(

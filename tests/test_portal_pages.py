@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal
 
@@ -214,6 +215,10 @@ def test_my_data_page_and_json(demo_client):
     child = body["children"][0]
     assert child["grades"] and {"date", "subject", "value", "kind"} <= set(child["grades"][0])
     assert "absences" in child and "remarks" in child and "health_notes" in child
+    # issue 18: the pupil's record, the year's sections and the parent's notes are data too
+    assert {"sanctions", "supports", "works", "notes"} <= set(child["pupil_record"])
+    assert isinstance(child["year_results"], dict) and isinstance(child["parent_notes"], list)
+    json.dumps(body)  # plain JSON types only
     assert body["seen_items"], "read receipts are data about the parent too"
 
 
@@ -359,3 +364,11 @@ def test_every_parent_page_has_the_whole_menu(demo_client):
         nav = html[html.index('<nav aria-label="Основно меню">') :].split("</nav>", 1)[0]
         for label in ("Дневник", "Сравнение", "Съобщения", "Календар", "Моите данни"):
             assert f">{label}" in nav, (path, label)
+
+
+def test_my_data_holds_a_pg_childs_days(demo_client):
+    login(demo_client, "roditel.pg@sou1.demo.bg")
+    body = demo_client.get("/my-data.json").get_json()
+    year = body["children"][0]["year_results"]
+    assert set(year["attendance"]["counts"]) == {"present", "excused", "unexcused"}
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d["date"]) for d in year["attendance"]["absent"])
