@@ -12,6 +12,7 @@ from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
 from gradebook.core import NotFound
+from gradebook.core import active_enrollments
 from gradebook.core import add_audited
 from gradebook.core import assign
 from gradebook.core import atomic
@@ -85,6 +86,7 @@ def save_note(
         assert day is not None
         check_lock(actor, _year(klass), day, override=override_lock, what="class note")
         values = {"date": day, "text": body, "student_id": pupil}
+        readers: list[tuple[int, int]] = []
         if note_id is None:
             row = add_audited(
                 actor,
@@ -100,13 +102,22 @@ def save_note(
             row = get_in_school(ClassNote, note_id, actor.school_id)
             if row.class_id != klass.id:
                 raise NotFound(msg("common.not_found"))
+            readers.extend(_readers(row))  # who held it before the change
             edit_with_reason(
                 actor, row, version=version, reason=reason, change=lambda: assign(row, values)
             )
-        commit_refreshed()
+        commit_refreshed(sorted({*readers, *_readers(row)}))
         return row
 
     return atomic(work)
+
+
+def _readers(row: ClassNote) -> list[tuple[int, int]]:
+    """The pupils whose read model (the phone line) holds the note: the one it is about, or
+    every pupil of the class."""
+    if row.student_id is not None:
+        return [(row.student_id, row.school_year_id)]
+    return [(e.student_id, row.school_year_id) for e in active_enrollments(row.class_id)]
 
 
 def delete_note(actor: Actor, note_id: int, *, version: int | str | None, reason: str) -> None:
@@ -123,7 +134,7 @@ def delete_note(actor: Actor, note_id: int, *, version: int | str | None, reason
         reason=reason,
         version=version,
         check=check,
-        withdraw=lambda row, _c, _why: [],
+        withdraw=lambda row, _c, _why: _readers(row),
     )
 
 

@@ -381,8 +381,12 @@ def averages(summary: dict[str, Any], today: dt.date) -> list[str]:
 
 def remarks(summary: dict[str, Any], today: dt.date) -> list[str]:
     """Menu 4: the year's sanctions first (ЗПУО чл. 199: a parent expects to hear of one where
-    the remarks are), then praises and remarks, newest first."""
+    the remarks are), the class book's notes about the child or the class ("a note from the
+    school"), then praises and remarks, newest first."""
     out = [_sanction_sentence(s, today) for s in summary.get("sanctions", [])]
+    for note in summary.get("notes", []):
+        when = speech.relative_day(_date(note["date"]), today)
+        out.append(_sentence(f"Бележка от училището, {when}: {speakable(note['text'])}"))
     items = summary.get("remarks", [])
     if not items:
         return [*out, "Няма забележки и похвали."]

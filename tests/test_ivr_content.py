@@ -293,6 +293,17 @@ def test_remarks() -> None:
     ]
 
 
+def test_remarks_start_with_the_notes_from_the_school() -> None:
+    summary = payload(
+        notes=[{"date": "2026-11-24", "text": "Участва в олимпиада", "about_child": True}],
+        remarks=[],
+    )
+    assert content.remarks(summary, WED) == [
+        "Бележка от училището, вчера: Участва в олимпиада.",
+        "Няма забележки и похвали.",
+    ]
+
+
 def test_headline_names_the_child_after_the_pin() -> None:
     # nothing about the child is said before the PIN, so the headline says whose it is
     lines = content.headline(payload(), WED, None)

@@ -302,8 +302,23 @@ def test_class_notes(school_app) -> None:
         )  # fmt: skip
     with pytest.raises(core.Locked):
         class_notes.save_note(me, class_id=klass.id, date="2026-10-01", text="x")
+    # the phone line's read model holds them: the class's note for every pupil, the other one
+    # only for the pupil it is about; a note moved to another pupil leaves the first one
+    first, second = pupils(klass)[0], pupils(klass)[1]
+
+    def texts(sid: int) -> list[str]:
+        return [n["text"] for n in summary.get_summary(sid, klass.school_year_id)["notes"]]
+
+    assert {"Екскурзия", "Участва в олимпиада"} <= set(texts(first))
+    assert "Екскурзия" in texts(second) and "Участва в олимпиада" not in texts(second)
+    class_notes.save_note(
+        me, class_id=klass.id, note_id=about.id, version=about.version, reason="друг ученик",
+        date="2026-11-24", text="Участва в олимпиада", student_id=str(second),
+    )  # fmt: skip
+    assert "Участва в олимпиада" not in texts(first) and "Участва в олимпиада" in texts(second)
     class_notes.delete_note(me, note.id, version=None, reason="грешка")
     assert audits("class_note", note.id) == ["create", "delete"]
+    assert "Екскурзия" not in texts(first) + texts(second)
 
 
 # --- the staff web --------------------------------------------------------------------------------
