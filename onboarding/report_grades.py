@@ -38,8 +38,13 @@ CURRENT_KINDS = [k for k in GradeKind if k not in (GradeKind.TERM, GradeKind.ANN
 
 
 def _term_scope(school_id: int, class_id: int | None, term: int | None) -> tuple[Scope, int]:
-    """The scope of a report and its term (the current one unless asked)."""
+    """The scope of a report and its term (the current one unless asked). A preparatory group
+    has no grades (its book keeps daily attendance and results): the grade reports leave it out."""
     scope = scope_of(school_id, class_id)
+    graded = [k for k in scope.classes if k.grade_level >= 1]
+    if len(graded) != len(scope.classes):
+        kept = {k.id for k in graded}
+        scope = Scope(scope.school, scope.year, graded, [r for r in scope.roster if r[0] in kept])
     return scope, term or scope.year.term_of(clock.today())
 
 

@@ -22,6 +22,7 @@ import random
 import sqlalchemy as sa
 
 from gradebook import rules
+from gradebook.demo.data import make_egn
 from gradebook.demo.loader import Ids
 from gradebook.timetable import non_school_day
 from models import Curriculum
@@ -163,18 +164,26 @@ def _preparatory_group(
     db.session.add_all(rows)
     born = dt.date(year.starts_on.year - 6, 3, 1)
     children = []
+    egns: set[str] = set()
     for number, (first, last, gender) in enumerate(CHILDREN, start=1):
         code = rules.new_student_code(rng)
         while code in ids.codes:
             code = rules.new_student_code(rng)
         ids.codes.add(code)
+        birth = born + dt.timedelta(days=rng.randrange(300))
+        egn = make_egn(rng, birth, gender == "F")
+        while egn in egns:  # the group's children are born in one year: unique among them
+            egn = make_egn(rng, birth, gender == "F")
+        egns.add(egn)
         child = Student(
             id=ids.take("student"),
             school_id=school_id,
             first_name=first,
             last_name=last,
             gender=gender,
-            birth_date=born + dt.timedelta(days=rng.randrange(300)),
+            birth_date=birth,
+            personal_id_type="egn",
+            personal_id=egn,
             student_code=code,
         )
         children.append((number, child))
