@@ -477,7 +477,7 @@ def test_invalid_number_fails_and_the_notice_moves_on(app: Flask, fake: FakeTwil
     from twilio.base.exceptions import TwilioRestException
 
     error = TwilioRestException(400, "uri", "Invalid To", code=21211)
-    with mock.patch.object(outbound, "_wait_until"):
+    with mock.patch.object(outbound, "wait_for_slot"):
         client = mock.MagicMock()
         client.calls.create.side_effect = error
         outbound.run_pass("w1", client=client)
