@@ -37,6 +37,7 @@ from tables.classbook import ParentMeeting
 from tables.classbook import Remark
 from tables.classbook import SeenItem
 from tables.enums import AbsenceKind
+from tables.enums import AlertChannel
 from tables.enums import Channel
 from tables.enums import CurriculumSection
 from tables.enums import EventKind
@@ -106,6 +107,7 @@ from tables.topics import PlanTopic
 __all__ = [
     "Absence",
     "AbsenceKind",
+    "AlertChannel",
     "AttemptCounter",
     "AuditLog",
     "Base",

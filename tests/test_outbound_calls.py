@@ -143,6 +143,52 @@ def test_person_presses_2_the_class_teacher_and_duty_contact_are_told(
     assert "Иван Петров (5а)" in text and "10:05" in text
 
 
+@pytest.mark.parametrize(
+    ("teacher_choice", "teacher_phone", "duty_choice", "teacher_told", "duty_told"),
+    [
+        ("sms", "+359888555111", "email", {Channel.SMS}, {Channel.EMAIL}),
+        ("email", "+359888555111", "sms", {Channel.EMAIL}, {Channel.SMS}),
+        ("both", "+359888555111", "both", {Channel.SMS, Channel.EMAIL}, {Channel.SMS, Channel.EMAIL}),
+        ("sms", None, "both", {Channel.EMAIL}, {Channel.SMS, Channel.EMAIL}),  # no phone: e-mail
+    ],
+)  # fmt: skip
+def test_key_2_tells_each_by_the_channel_they_chose(
+    app: Flask,
+    fake: FakeTwilio,
+    teacher_choice: str,
+    teacher_phone: str | None,
+    duty_choice: str,
+    teacher_told: set[Channel],
+    duty_told: set[Channel],
+) -> None:
+    from models import AlertChannel
+    from models import SchoolClass
+    from models import StaffUser
+
+    school, ivan = one_family()
+    klass = db.session.scalar(db.select(SchoolClass).where(SchoolClass.school_id == school.id))  # type: ignore[attr-defined]
+    teacher = db.session.get(StaffUser, klass.class_teacher_id)  # type: ignore[union-attr]
+    assert teacher is not None
+    teacher.alert_channel, teacher.phone = AlertChannel(teacher_choice), teacher_phone
+    db.session.add(
+        OutboundSettings(
+            school_id=school.id,  # type: ignore[attr-defined]
+            duty_name="Дежурен", duty_phone="+359888999000", duty_email="dejuren@example.bg",
+            duty_channel=AlertChannel(duty_choice),
+        )
+    )  # fmt: skip
+    db.session.commit()
+    fake.scenarios[MAMA] = ["human:2"]
+    start_day(app)
+    run(app, fake)
+    told = [r for r in outbox() if r.guardian_id is None]
+    teacher_addresses = {teacher.email, teacher_phone}
+    assert {r.channel for r in told if r.to_address in teacher_addresses} == teacher_told
+    duty = {"+359888999000", "dejuren@example.bg"}
+    assert {r.channel for r in told if r.to_address in duty} == duty_told
+    assert all(r.due_at is not None for r in told)
+
+
 def test_twins_get_one_call_naming_both(app: Flask, fake: FakeTwilio) -> None:
     school, klass = school_with_class()
     ivan = pupil(school, klass, "Иван", (1,))

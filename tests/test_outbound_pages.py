@@ -87,11 +87,18 @@ def test_settings_are_checked_and_saved(demo_app: Flask, demo_client: FlaskClien
     saved = _post(demo_client, f"{PAGE}/settings",
                   {"absence_calls": "y", "absence_call_time": "10:15", "retry_rounds": 2,
                    "retry_minutes": 5, "duty_name": "Дежурен", "duty_phone": "0888 123 456",
-                   "duty_email": "Dejuren@Example.bg"})  # fmt: skip
+                   "duty_email": "Dejuren@Example.bg", "duty_channel": "sms"})  # fmt: skip
     assert saved.status_code == 302
     row = db.session.scalar(sa.select(OutboundSettings).where(OutboundSettings.school_id == 1))
     assert row is not None and row.duty_phone == "+359888123456"
     assert row.duty_email == "dejuren@example.bg" and row.retry_rounds == 2
+    assert row.duty_channel == "sms"
+    page = demo_client.get(PAGE).get_data(as_text=True)
+    assert '<option selected value="sms">' in page or 'value="sms" selected' in page
+    unknown = _post(demo_client, f"{PAGE}/settings",
+                    {"absence_calls": "y", "absence_call_time": "10:15", "retry_rounds": 2,
+                     "retry_minutes": 5, "duty_channel": "fax"})  # fmt: skip
+    assert unknown.status_code == 422
 
 
 def test_teachers_and_other_schools_get_nothing(demo_app: Flask, demo_client: FlaskClient) -> None:
