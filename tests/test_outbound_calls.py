@@ -481,6 +481,39 @@ def test_worker_dead_before_calling_twilio_the_call_is_placed_once(
     assert len(fake.calls) == 1
 
 
+def test_worker_killed_in_the_middle_of_a_batch_places_none_twice(
+    app: Flask, fake: FakeTwilio
+) -> None:
+    """A worker claims a batch, places the first call, has Twilio take the second (its answer
+    lost) and dies before the third: each family is called exactly once."""
+    school, klass = school_with_class()
+    phones = [f"+35988820000{i}" for i in range(3)]
+    for i, phone in enumerate(phones):
+        guardian(pupil(school, klass, f"Ученик{i}"), phone=phone)
+    db.session.commit()
+    start_day(app)
+    from ivr import urgent
+
+    urgent.advance_due()
+    first, second, third = outbound.claim("dead", limit=10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbound, "wait_for_slot", lambda *a: None)
+        assert outbound.place(first, "dead", twilio_client()) is not None
+    row = db.session.get(OutboundCall, second)
+    assert row is not None
+    twilio_client().calls.create(**outbound.create_params(row))  # reached Twilio, answer lost
+    assert len(fake.calls) == 2
+    app.config["NOTIFY_STALE_SECONDS"] = 0
+    outbound.run_pass("w2")
+    outbound.run_pass("w3")
+    db.session.expire_all()
+    assert sorted(c["to"] for c in fake.calls) == sorted(phones)
+    rows = {c.id: c for c in calls()}
+    assert {r.status.value for r in rows.values()} == {"placed"}
+    assert rows[first].claimed_by == "dead" and rows[third].claimed_by == "w2"
+    assert rows[second].call_sid == next(c["sid"] for c in fake.calls if c["to"] == row.to_number)
+
+
 def test_create_reached_twilio_but_the_answer_was_lost_it_is_found_not_placed_again(
     app: Flask, fake: FakeTwilio
 ) -> None:
