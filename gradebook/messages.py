@@ -202,7 +202,6 @@ MESSAGES: dict[str, str] = {
     "profile.phone_invalid": "Телефонният номер не е валиден.",
     "profile.phone_needed": "За известия само по SMS въведете мобилен телефон.",
     "profile.channel_invalid": "Изберете как да получавате известията.",
-    "profile.saved": "Профилът е записан.",
     "password.too_short": "Паролата е твърде кратка.",
     "password.too_short_field": "Паролата трябва да е поне 10 знака.",
     # --- school year and its settings -------------------------------------------------------------

@@ -33,7 +33,6 @@ from gradebook.forms import CsrfForm
 from gradebook.forms import LoginForm
 from gradebook.forms import PasswordForm
 from gradebook.forms import ProfileForm
-from gradebook.messages import msg
 from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
@@ -172,7 +171,7 @@ def profile() -> Any:
         except core.OperationError as exc:
             fail(exc, form)
         else:
-            flash(msg("profile.saved"), "success")
+            flash("Профилът е записан.", "success")
             return redirect(url_for("staff.profile"))
     return render_template("gradebook/profile.html", form=form, staff=staff)
 
