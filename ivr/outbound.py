@@ -237,6 +237,7 @@ def place(
     calls = client.calls  # twilio-python loads its API modules here: before the slot, not after
     db.session.rollback()  # no transaction held while waiting for the slot
     wait_for_slot(sleep)
+    started = clock.utc_naive()  # placed_at: the moment the request left (the rate's moment)
     try:
         call = calls.create(**params)
     except TwilioRestException as exc:
@@ -246,13 +247,16 @@ def place(
         if _never_connected(exc):
             return _failed(call_id, f"Twilio unreachable: {exc}"[:300], True)
         return _unknown(call_id, f"outcome unknown: {exc}"[:300])
-    return _placed(call_id, str(call.sid), str(getattr(call, "status", "") or "queued"))
+    status = str(getattr(call, "status", "") or "queued")
+    return _placed(call_id, str(call.sid), status, started)
 
 
-def _placed(call_id: int, sid: str, status: str) -> CallRowStatus:
+def _placed(
+    call_id: int, sid: str, status: str, started: dt.datetime | None = None
+) -> CallRowStatus:
     """Record the CallSid unless a status callback already moved the row on (it may arrive
     before the create answer)."""
-    now = clock.utc_naive()
+    now = started or clock.utc_naive()
     db.session.execute(
         sa.update(OutboundCall)
         .where(
