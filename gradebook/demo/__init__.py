@@ -160,7 +160,7 @@ def build_demo(
             build_exams(result.schools[-1], today, link_grades=not bulk)
             add_substitutions(result.schools[-1], today, bulk)
             add_parent_notes(result.schools[-1], today)
-            add_outbound_calls(result.schools[-1], number, today)
+            add_outbound_calls(result.schools[-1], number, today, bulk)
             build_pupil_record(result.schools[-1], today)
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))

@@ -258,13 +258,15 @@ def _broadcast(school_id: int, today: dt.date) -> None:
                 _reached(notice, guardian, moment + dt.timedelta(seconds=40), "voice")
 
 
-def add_outbound_calls(school_id: int, number: int, today: dt.date) -> None:
+def add_outbound_calls(school_id: int, number: int, today: dt.date, bulk: bool = False) -> None:
     """The school's call settings (a duty contact), a past "not at school" round and a
-    school-wide message (module docstring)."""
+    school-wide message (module docstring). In ``bulk`` mode (many schools on PostgreSQL) the
+    absences have no indexes yet: the round, which reads them, is left out."""
     db.session.add(
         OutboundSettings(school_id=school_id, duty_name="Дежурен заместник-директор",
                          duty_phone=DUTY_PHONE, duty_email=DUTY_EMAIL.format(n=number))
     )  # fmt: skip
-    _not_at_school(school_id, number, today)
+    if not bulk:
+        _not_at_school(school_id, number, today)
     _broadcast(school_id, today)
     db.session.flush()
