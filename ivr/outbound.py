@@ -106,11 +106,12 @@ def take_slot(now: dt.datetime | None = None) -> dt.datetime:
     now = now or _real_now()
     gap = slot_gap()
     if _pg():
+        slots = CallRateSlot.__table__  # Core statements: none of the ORM's work per call
         moved = (
-            sa.update(CallRateSlot)
-            .where(CallRateSlot.key == RATE_KEY)
-            .values(next_at=sa.func.greatest(CallRateSlot.next_at, now) + gap)
-            .returning(CallRateSlot.next_at)
+            sa.update(slots)
+            .where(slots.c.key == RATE_KEY)
+            .values(next_at=sa.func.greatest(slots.c.next_at, now) + gap)
+            .returning(slots.c.next_at)
         )
         next_at = db.session.scalar(moved)
         if next_at is None:
@@ -170,7 +171,7 @@ def claim(worker: str, limit: int = 20, now: dt.datetime | None = None) -> list[
     if _pg():
         query = query.with_for_update(skip_locked=True, of=OutboundCall)
     rows = db.session.scalars(query).all()
-    urgent.load_notices({row.notice_id for row in rows})
+    notices = urgent.load_notices({row.notice_id for row in rows})  # kept: session.get finds them
     quiet: dict[int, tuple[dt.time, dt.time]] = {}
     claimed = []
     for row in rows:
@@ -187,6 +188,7 @@ def claim(worker: str, limit: int = 20, now: dt.datetime | None = None) -> list[
         row.attempts += 1
         claimed.append(row.id)
     db.session.commit()
+    del notices
     return claimed
 
 
@@ -257,16 +259,17 @@ def _placed(
     """Record the CallSid unless a status callback already moved the row on (it may arrive
     before the create answer)."""
     now = started or clock.utc_naive()
+    calls = OutboundCall.__table__  # a Core statement: none of the ORM's work per call
     db.session.execute(
-        sa.update(OutboundCall)
+        sa.update(calls)
         .where(
-            OutboundCall.id == call_id,
-            OutboundCall.status.in_([CallRowStatus.SENDING, CallRowStatus.UNKNOWN]),
+            calls.c.id == call_id,
+            calls.c.status.in_([CallRowStatus.SENDING, CallRowStatus.UNKNOWN]),
         )
         .values(
             status=CallRowStatus.PLACED,
-            call_sid=sa.func.coalesce(OutboundCall.call_sid, sid),
-            call_status=sa.func.coalesce(OutboundCall.call_status, status[:20]),
+            call_sid=sa.func.coalesce(calls.c.call_sid, sid),
+            call_status=sa.func.coalesce(calls.c.call_status, status[:20]),
             placed_at=now,
             last_error=None,
         )

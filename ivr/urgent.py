@@ -142,10 +142,12 @@ def _due(notice: OutboundNotice, now: dt.datetime, known: Quiet | None = None) -
     return defer_quiet(now, known[notice.school_id])
 
 
-def load_notices(ids: set[int]) -> None:
-    """Read these notices in one query (into the session, where ``session.get`` finds them)."""
-    if ids:
-        db.session.scalars(sa.select(OutboundNotice).where(OutboundNotice.id.in_(ids))).all()
+def load_notices(ids: set[int]) -> list[OutboundNotice]:
+    """Read these notices in one query, into the session, where ``session.get`` finds them
+    while the caller keeps the returned list (the session holds its objects weakly)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(OutboundNotice).where(OutboundNotice.id.in_(ids))))
 
 
 def hold_for_quiet_hours(
@@ -267,8 +269,12 @@ def advance_due(now: dt.datetime | None = None, limit: int = 500) -> int:
         query = query.with_for_update(skip_locked=True)
     notices = db.session.scalars(query).all()
     guardian_ids = {g for n in notices for g in (n.guardian_ids or [])}
-    if guardian_ids:
-        db.session.scalars(sa.select(Guardian).where(Guardian.id.in_(guardian_ids))).all()
+    # read at once and kept referenced, so that advance's ``session.get`` finds each in the session
+    guardians = (
+        list(db.session.scalars(sa.select(Guardian).where(Guardian.id.in_(guardian_ids))))
+        if guardian_ids
+        else []
+    )
     known: Quiet = {}
     waiting = [(notice, advance(notice, now, known)) for notice in notices]
     db.session.flush()  # every new call inserted at once
@@ -276,6 +282,7 @@ def advance_due(now: dt.datetime | None = None, limit: int = 500) -> int:
         if call is not None:
             notice.waiting_call_id = call.id
     db.session.commit()
+    del guardians
     return len(notices)
 
 
