@@ -39,6 +39,7 @@ from tables.classbook import ParentMeeting
 from tables.classbook import Remark
 from tables.classbook import SeenItem
 from tables.enums import AbsenceKind
+from tables.enums import AlertChannel
 from tables.enums import Channel
 from tables.enums import CurriculumSection
 from tables.enums import EventKind
@@ -113,6 +114,7 @@ from tables.year_results import PgResult
 __all__ = [
     "Absence",
     "AbsenceKind",
+    "AlertChannel",
     "AttemptCounter",
     "AuditLog",
     "Base",

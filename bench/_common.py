@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +194,37 @@ def stop_gunicorn(server: subprocess.Popen[bytes] | None) -> None:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
+class FakeProcess:
+    """The fake Twilio in its own process (so it does not share the worker's GIL)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "notify.fake_twilio", "--port", str(self.port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        self.session = requests.Session()
+        for _ in range(200):
+            try:
+                self.count()
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("fake Twilio did not start")
+
+    def count(self) -> int:
+        return int(self.session.get(self.base_url + "/_count", timeout=5).json()["count"])
+
+    def call_count(self) -> int:
+        return int(self.session.get(self.base_url + "/_calls?count=1", timeout=5).json()["count"])
+
+    def call_times(self) -> list[float]:
+        """When each call was created, on the fake's own monotonic clock (``GET /_calls``)."""
+        answer = self.session.get(self.base_url + "/_calls", timeout=5).json()
+        return [float(t) for t in answer["created_at"]]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,11 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench import _common  # noqa: E402
-from bench._common import free_port  # noqa: E402
+from bench._common import FakeProcess  # noqa: E402
 from bench._common import machine  # noqa: E402
 from bench._common import postgres_url  # noqa: E402
 from bench._common import private_schema  # noqa: E402
@@ -117,34 +115,6 @@ def enqueue_grade(school_id: int, student_id: int, urgent: bool, value: str = "5
         payload={"subject": "Математика", "value": value, "kind": "current", "date": "2026-11-25"},
         urgent=urgent,
     )
-
-
-class FakeProcess:
-    """The fake Twilio in its own process (so it does not share the worker's GIL)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "notify.fake_twilio", "--port", str(self.port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        self.session = requests.Session()
-        for _ in range(200):
-            try:
-                self.count()
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("fake Twilio did not start")
-
-    def count(self) -> int:
-        return int(self.session.get(self.base_url + "/_count", timeout=5).json()["count"])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 def drain_rate(url: str, tmp: Path, messages: int) -> float:

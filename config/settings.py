@@ -126,6 +126,7 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         # second (Twilio's default 1) kept by all workers together; the ring timeout in seconds;
         # Twilio's machine detection ("Enable" or "DetectMessageEnd").
         "OUTBOUND_CALLS_PER_SECOND": float(env.get("OUTBOUND_CALLS_PER_SECOND", "1")),
+        "OUTBOUND_RATE_HEADROOM": float(env.get("OUTBOUND_RATE_HEADROOM", "0.95")),
         "OUTBOUND_RING_TIMEOUT": int(env.get("OUTBOUND_RING_TIMEOUT", "30")),
         "OUTBOUND_MACHINE_DETECTION": env.get("OUTBOUND_MACHINE_DETECTION", "Enable"),
         # One Bulgarian voice of Twilio's list for every sentence (docs/PHONE.md, "Гласът")

@@ -79,6 +79,21 @@ class UnlockBookForm(Form):
     )
 
 
+# how a staff member or the school's duty contact is told at once (models.AlertChannel)
+ALERT_CHANNELS = {"both": "SMS и имейл", "sms": "Само SMS", "email": "Само имейл"}
+
+
+class ProfileForm(Form):
+    """A staff member's own profile: the mobile number and how urgent news reaches them."""
+
+    phone = StringField("Мобилен телефон (за SMS)", validators=[Optional(), Length(max=30)])
+    alert_channel = SelectField(
+        "Как да научавате веднага, че родител не знае за отсъствие на дете от класа ви",
+        choices=opts(ALERT_CHANNELS.items()),
+        default="both",
+    )
+
+
 class ReasonForm(Form):
     reason = StringField(
         "Причина за промяната", validators=[DataRequired("Посочете причина."), Length(max=500)]

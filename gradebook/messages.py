@@ -243,6 +243,9 @@ MESSAGES: dict[str, str] = {
     "student.already_in_class": "Ученикът вече е в този клас.",
     "student.choose_other_class": "Изберете друг клас.",
     "student.no_longer_enrolled": "Ученикът вече не е записан в клас.",
+    "profile.phone_invalid": "Телефонният номер не е валиден.",
+    "profile.phone_needed": "За известия само по SMS въведете мобилен телефон.",
+    "profile.channel_invalid": "Изберете как да получавате известията.",
     "password.too_short": "Паролата е твърде кратка.",
     "password.too_short_field": "Паролата трябва да е поне 10 знака.",
     # --- school year and its settings -------------------------------------------------------------

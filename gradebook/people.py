@@ -27,6 +27,7 @@ from gradebook.core import reason_required
 from gradebook.core import require_admin
 from gradebook.core import snapshot
 from gradebook.messages import msg
+from models import AlertChannel
 from models import Enrollment
 from models import Guardian
 from models import GuardianStudent
@@ -111,6 +112,32 @@ def change_own_password(staff: StaffUser, new_password: str) -> None:
     staff.password_hash = generate_password_hash(new_password)
     staff.must_change_password = False
     db.session.commit()
+
+
+def save_own_profile(actor: Actor, *, phone: str, alert_channel: str) -> StaffUser:
+    """A staff member's own mobile number and how urgent news reaches them at once (SMS,
+    e-mail or both: a parent's "I did not know" in a "not at school" call). Audited."""
+    from notify.contacts import normalize_phone
+
+    staff = db.session.get(StaffUser, actor.staff_id)
+    if staff is None:
+        raise NotFound(msg("common.not_found"))
+    number = normalize_phone(phone) if phone.strip() else None
+    errors = {}
+    if phone.strip() and number is None:
+        errors["phone"] = msg("profile.phone_invalid")
+    elif alert_channel == AlertChannel.SMS and number is None:
+        errors["phone"] = msg("profile.phone_needed")
+    if alert_channel not in {c.value for c in AlertChannel}:
+        errors["alert_channel"] = msg("profile.channel_invalid")
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors)
+    before = {"phone": staff.phone, "alert_channel": str(staff.alert_channel)}
+    staff.phone, staff.alert_channel = number, AlertChannel(alert_channel)
+    audit(actor, "update", staff, before=before,
+          after={"phone": number, "alert_channel": alert_channel})  # fmt: skip
+    db.session.commit()
+    return staff
 
 
 def _next_class_number(class_id: int) -> int:

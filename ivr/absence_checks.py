@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from config import clock
 from config.settings import TZ
 from gradebook import parent_notes
+from ivr import escalation
 from ivr.call_settings import settings_of
 from models import Absence
 from models import AbsenceKind
+from models import AlertChannel
 from models import Channel
 from models import Enrollment
 from models import NotifyEvent
@@ -77,9 +79,19 @@ def still_absent(notice: OutboundNotice) -> bool:
     return False
 
 
+def _by_choice(
+    choice: AlertChannel | str | None, phone: str | None, email: str | None, text: str
+) -> list[tuple[Channel, str, str]]:
+    """The messages to one person by the channel they chose (``escalation.alert_channels``)."""
+    address = {escalation.SMS: phone, escalation.EMAIL: email}
+    channels = escalation.alert_channels(str(choice or AlertChannel.BOTH), bool(phone), bool(email))
+    return [(Channel(c), str(address[c]), text) for c in channels]
+
+
 def tell_school(notice: OutboundNotice) -> int:
-    """Key 2: the class teacher of each child and the duty contact are told at once (in the
-    caller's transaction). Returns the number of messages queued."""
+    """Key 2: the class teacher of each child and the duty contact are told at once, each by
+    the channel they chose (the teacher in their profile, the duty contact by the admin: SMS,
+    e-mail or both), in the caller's transaction. Returns the number of messages queued."""
     settings = settings_of(notice.school_id)
     answered = (notice.answer_at or clock.utc_naive()).replace(tzinfo=dt.UTC).astimezone(TZ)
     queued = 0
@@ -102,13 +114,8 @@ def tell_school(notice: OutboundNotice) -> int:
             db.session.get(StaffUser, klass.class_teacher_id) if klass.class_teacher_id else None
         )
         if teacher is not None and teacher.active:
-            targets.append((Channel.EMAIL, teacher.email, text))
-            if teacher.phone:
-                targets.append((Channel.SMS, teacher.phone, text))
-        if settings.duty_phone:
-            targets.append((Channel.SMS, settings.duty_phone, text))
-        if settings.duty_email:
-            targets.append((Channel.EMAIL, settings.duty_email, text))
+            targets += _by_choice(teacher.alert_channel, teacher.phone, teacher.email, text)
+        targets += _by_choice(settings.duty_channel, settings.duty_phone, settings.duty_email, text)
     for channel, address, text in targets:
         row = enqueue_direct(
             channel,

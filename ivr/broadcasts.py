@@ -19,6 +19,7 @@ from gradebook import core
 from ivr import escalation
 from ivr import urgent
 from ivr.absence_calls import _families
+from models import AlertChannel
 from models import Channel
 from models import Enrollment
 from models import Guardian
@@ -51,6 +52,7 @@ TEXTS = {
     "rounds_invalid": "Опитите са от 1 до 5, а паузата между тях — от 1 до 60 минути.",
     "phone_invalid": "Телефонът на дежурния не е валиден.",
     "email_invalid": "Имейлът на дежурния не е валиден.",
+    "channel_invalid": "Изберете как да се известява дежурният.",
 }
 
 MESSAGES_SAVED = "Настройките на обажданията са записани."
@@ -85,6 +87,7 @@ def save_settings(
     duty_email: str,
     retry_rounds: int | None,
     retry_minutes: int | None,
+    duty_channel: str = "both",
 ) -> OutboundSettings:
     """The school's settings of the calls (in its own transaction; audited)."""
     from notify.contacts import normalize_email
@@ -102,6 +105,8 @@ def save_settings(
     email = normalize_email(duty_email)
     if duty_email.strip() and email is None:
         errors["duty_email"] = TEXTS["email_invalid"]
+    if duty_channel not in {c.value for c in AlertChannel}:
+        errors["duty_channel"] = TEXTS["channel_invalid"]
     if errors:
         raise core.Invalid(next(iter(errors.values())), errors)
     row = db.session.scalar(
@@ -115,6 +120,7 @@ def save_settings(
     row.absence_call_time = absence_call_time  # type: ignore[assignment]
     row.duty_name = duty_name.strip()[:200]
     row.duty_phone, row.duty_email = phone, email
+    row.duty_channel = AlertChannel(duty_channel)
     row.retry_rounds, row.retry_minutes = retry_rounds, retry_minutes  # type: ignore[assignment]
     db.session.flush()
     core.audit(actor, "update" if before else "create", row, before=before,

@@ -7,6 +7,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from models import AlertChannel
 from models import OutboundSettings
 from models import db
 
@@ -22,6 +23,7 @@ def settings_of(school_id: int) -> OutboundSettings:
             absence_call_time=dt.time(10, 0),
             absence_calls=True,
             duty_name="",
+            duty_channel=AlertChannel.BOTH,
             retry_rounds=3,
             retry_minutes=10,
         )

@@ -71,6 +71,16 @@ def voice_only_plan(
     return [s for s in plan(contacts, rounds=rounds, gap_minutes=gap_minutes) if s.channel == VOICE]
 
 
+def alert_channels(choice: str, phone: bool, email: bool) -> tuple[str, ...]:
+    """The channels a staff member or the duty contact is told by at once: their choice
+    (``sms``, ``email`` or ``both``; anything else counts as both) where they have the address;
+    when the chosen one is missing, the other one, so that they are told at all."""
+    wanted = {"sms": (SMS,), "email": (EMAIL,)}.get(choice, (SMS, EMAIL))
+    have = {SMS: phone, EMAIL: email}
+    chosen = tuple(c for c in wanted if have[c])
+    return chosen or tuple(c for c in (EMAIL, SMS) if have[c])[:1]
+
+
 def call_result(call_status: str, answered_by: str = "", flow_outcome: str | None = None) -> str:
     """What one call ended as. A machine never counts as reached, whatever the status says."""
     by = answered_by.strip().lower()

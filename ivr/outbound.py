@@ -10,14 +10,21 @@ Each call is an ``OutboundCall`` row, drained like the SMS outbox (``notify work
    clock skew) is ours → ``placed`` with its CallSid (never placed again); none → it never reached
    Twilio → ``pending``, placed at once; Twilio unreachable → asked again after a pause.
    A ``placed`` call whose end never came (a lost status callback) is fetched by its CallSid.
-2. **Claim** due ``pending`` rows: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, set
-   ``sending`` with our name and the claim time, **commit before calling Twilio**.
-3. **Place** each: take the next slot of the shared rate (:func:`take_slot`, one row locked by
-   every worker in turn: calls start at least ``1 / OUTBOUND_CALLS_PER_SECOND`` apart across all
-   workers), wait for it, then ``calls.create`` with ``url`` and ``status_callback`` at our signed
-   webhooks (``/ivr/out/…?oc=<row id>``), machine detection and the ring timeout. Accepted →
-   ``placed``; 5xx/429/refused connection → ``pending`` with backoff; 4xx → ``failed``; a read
-   timeout after the request went out → ``unknown`` (reconciled, never re-placed blindly).
+2. **Claim** due ``pending`` rows in batches (about two seconds' worth at the account's rate;
+   their notices and quiet hours read once per batch): ``SELECT … FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL, set ``sending`` with our name and the claim time, **commit before calling
+   Twilio**. The next batch is claimed while the threads place the last one.
+3. **Place** each, ``NOTIFY_SEND_THREADS`` at a time (each thread its own connection): take the
+   next moment of the shared rate (:func:`take_slot`: one ``UPDATE … RETURNING`` of one row, so
+   every worker's calls start at least ``1 / (OUTBOUND_CALLS_PER_SECOND × headroom)`` apart,
+   headroom ``OUTBOUND_RATE_HEADROOM`` = 0.95), wait for it — a thread woken later than
+   :func:`late_limit` gives the moment up and takes a fresh one, so that late starts never
+   bunch up above the limit in any one second — then ``calls.create`` with ``url`` and
+   ``status_callback`` at our signed webhooks (``/ivr/out/…?oc=<row id>``), machine detection
+   and the ring timeout. Accepted → ``placed``; 5xx/429/refused connection → ``pending`` with
+   backoff; 4xx → ``failed``; a read timeout after the request went out → ``unknown``
+   (reconciled, never re-placed blindly). A worker killed with claimed rows leaves them
+   ``sending``: step 1 finds them stale and looks each up at Twilio, so none is placed twice.
 
 Without a Twilio account (development) calls go to the phone simulator: the row is ``placed``
 with a ``SIMOUT…`` CallSid and rings in ``/ivr/simulator``.
@@ -31,6 +38,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -71,17 +79,42 @@ def _real_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def headroom() -> float:
+    """The share of the account's rate the workers plan their start moments at (default 0.95):
+    the rest absorbs a worker that wakes a little late, so that Twilio never counts more than
+    the limit in any one second."""
+    return min(1.0, max(0.5, float(current_app.config.get("OUTBOUND_RATE_HEADROOM", 0.95))))
+
+
+def slot_gap() -> dt.timedelta:
+    """The interval between two planned start moments, across all workers."""
+    return dt.timedelta(seconds=1 / (calls_per_second() * headroom()))
+
+
+def late_limit() -> float:
+    """Seconds a call may start after its planned moment. Moments ``gap`` apart put at most
+    ``ceil((1 + late) / gap)`` calls into any one second, which stays within the limit while
+    ``late <= 1 / headroom - 1``; half of that is allowed, the other half is for the request's
+    way to Twilio. A worker woken later takes a fresh moment instead (the old one stays unused)."""
+    return (1 / headroom() - 1) / 2
+
+
 def take_slot(now: dt.datetime | None = None) -> dt.datetime:
     """The moment this worker may start its next call, and the shared slot moved on by one
-    interval. The slot row is locked while it moves, so two workers never get the same moment;
-    commits."""
+    interval (:func:`slot_gap`). On PostgreSQL one ``UPDATE … RETURNING`` moves it (the row lock
+    orders the workers, so two never get the same moment); commits."""
     now = now or _real_now()
-    query = sa.select(CallRateSlot).where(CallRateSlot.key == RATE_KEY)
+    gap = slot_gap()
     if _pg():
-        query = query.with_for_update()
-    row = db.session.scalar(query)
-    if row is None:
-        if _pg():
+        slots = CallRateSlot.__table__  # Core statements: none of the ORM's work per call
+        moved = (
+            sa.update(slots)
+            .where(slots.c.key == RATE_KEY)
+            .values(next_at=sa.func.greatest(slots.c.next_at, now) + gap)
+            .returning(slots.c.next_at)
+        )
+        next_at = db.session.scalar(moved)
+        if next_at is None:
             from sqlalchemy.dialects.postgresql import insert
 
             db.session.execute(
@@ -89,26 +122,43 @@ def take_slot(now: dt.datetime | None = None) -> dt.datetime:
                 .values(key=RATE_KEY, next_at=now)
                 .on_conflict_do_nothing(index_elements=["key"])
             )
-        else:
-            db.session.add(CallRateSlot(key=RATE_KEY, next_at=now))
-            db.session.flush()
-        row = db.session.scalar(query)
-        assert row is not None
+            next_at = db.session.scalar(moved)
+        db.session.commit()
+        assert next_at is not None
+        return next_at - gap
+    row = db.session.get(CallRateSlot, RATE_KEY)
+    if row is None:
+        row = CallRateSlot(key=RATE_KEY, next_at=now)
+        db.session.add(row)
     slot = max(row.next_at, now)
-    row.next_at = slot + dt.timedelta(seconds=1 / calls_per_second())
+    row.next_at = slot + gap
     db.session.commit()
     return slot
 
 
-def _wait_until(slot: dt.datetime, sleep: Callable[[float], None]) -> None:
+def _wait_until(slot: dt.datetime, sleep: Callable[[float], None]) -> float:
+    """Sleep until ``slot``; returns how late (seconds) the worker woke after it."""
     delay = (slot - _real_now()).total_seconds()
     if delay > 0:
         sleep(delay)
+    return (_real_now() - slot).total_seconds()
+
+
+def wait_for_slot(sleep: Callable[[float], None] = time.sleep) -> dt.datetime:
+    """Take a start moment and wait for it; a moment missed by more than :func:`late_limit`
+    (a loaded machine woke the thread late) is given up and a fresh one taken."""
+    limit = late_limit()
+    while True:
+        slot = take_slot()
+        if _wait_until(slot, sleep) <= limit:
+            return slot
+        log.debug("missed the moment %s by more than %.3f s, taking another", slot, limit)
 
 
 # --- claim ---------------------------------------------------------------------------------------
 def claim(worker: str, limit: int = 20, now: dt.datetime | None = None) -> list[int]:
-    """Take up to ``limit`` due calls for ``worker`` (committed before any call is placed)."""
+    """Take up to ``limit`` due calls for ``worker`` (committed before any call is placed).
+    Their notices and the schools' quiet hours are read once for the batch."""
     from ivr import urgent
 
     now = now or clock.utc_naive()
@@ -121,9 +171,11 @@ def claim(worker: str, limit: int = 20, now: dt.datetime | None = None) -> list[
     if _pg():
         query = query.with_for_update(skip_locked=True, of=OutboundCall)
     rows = db.session.scalars(query).all()
+    notices = urgent.load_notices({row.notice_id for row in rows})  # kept: session.get finds them
+    quiet: dict[int, tuple[dt.time, dt.time]] = {}
     claimed = []
     for row in rows:
-        later = urgent.hold_for_quiet_hours(row, now)
+        later = urgent.hold_for_quiet_hours(row, now, quiet)
         if later is not None:
             row.due_at = later
             continue
@@ -136,6 +188,7 @@ def claim(worker: str, limit: int = 20, now: dt.datetime | None = None) -> list[
         row.attempts += 1
         claimed.append(row.id)
     db.session.commit()
+    del notices
     return claimed
 
 
@@ -185,7 +238,8 @@ def place(
 
     calls = client.calls  # twilio-python loads its API modules here: before the slot, not after
     db.session.rollback()  # no transaction held while waiting for the slot
-    _wait_until(take_slot(), sleep)
+    wait_for_slot(sleep)
+    started = clock.utc_naive()  # placed_at: the moment the request left (the rate's moment)
     try:
         call = calls.create(**params)
     except TwilioRestException as exc:
@@ -195,23 +249,27 @@ def place(
         if _never_connected(exc):
             return _failed(call_id, f"Twilio unreachable: {exc}"[:300], True)
         return _unknown(call_id, f"outcome unknown: {exc}"[:300])
-    return _placed(call_id, str(call.sid), str(getattr(call, "status", "") or "queued"))
+    status = str(getattr(call, "status", "") or "queued")
+    return _placed(call_id, str(call.sid), status, started)
 
 
-def _placed(call_id: int, sid: str, status: str) -> CallRowStatus:
+def _placed(
+    call_id: int, sid: str, status: str, started: dt.datetime | None = None
+) -> CallRowStatus:
     """Record the CallSid unless a status callback already moved the row on (it may arrive
     before the create answer)."""
-    now = clock.utc_naive()
+    now = started or clock.utc_naive()
+    calls = OutboundCall.__table__  # a Core statement: none of the ORM's work per call
     db.session.execute(
-        sa.update(OutboundCall)
+        sa.update(calls)
         .where(
-            OutboundCall.id == call_id,
-            OutboundCall.status.in_([CallRowStatus.SENDING, CallRowStatus.UNKNOWN]),
+            calls.c.id == call_id,
+            calls.c.status.in_([CallRowStatus.SENDING, CallRowStatus.UNKNOWN]),
         )
         .values(
             status=CallRowStatus.PLACED,
-            call_sid=sa.func.coalesce(OutboundCall.call_sid, sid),
-            call_status=sa.func.coalesce(OutboundCall.call_status, status[:20]),
+            call_sid=sa.func.coalesce(calls.c.call_sid, sid),
+            call_status=sa.func.coalesce(calls.c.call_status, status[:20]),
             placed_at=now,
             last_error=None,
         )
@@ -431,16 +489,11 @@ def finish(row: OutboundCall, status: str, duration: Any, error: str) -> None:
 
 
 # --- the worker's pass ---------------------------------------------------------------------------
-def run_pass(worker: str, limit: int | None = None, client: Any | None = None) -> int:
-    """Advance due notices, reconcile, claim and place: one pass (called by notify worker).
-    A pass claims about two seconds' worth of calls at the account's rate, so that the SMS
-    and e-mail of the same worker wait no longer. Returns the number of calls placed or
-    settled."""
-    from ivr import urgent
-    from ivr.reconcile import twilio_client
+PASS_SECONDS = 10.0  # a pass claims batches for about this long, then SMS/e-mail get their turn
 
-    urgent.advance_due()
-    open_calls = db.session.scalar(
+
+def _open_calls() -> bool:
+    found = db.session.scalar(
         sa.select(OutboundCall.id)
         .where(
             OutboundCall.status.in_(
@@ -451,16 +504,33 @@ def run_pass(worker: str, limit: int | None = None, client: Any | None = None) -
         .limit(1)
     )  # fmt: skip
     db.session.rollback()
-    if open_calls is None:
+    return found is not None
+
+
+def run_pass(worker: str, limit: int | None = None, client: Any | None = None) -> int:
+    """Advance due notices, reconcile, claim and place: one pass (called by notify worker).
+    Calls are claimed in batches of about two seconds' worth at the account's rate (``limit``),
+    and placed by ``NOTIFY_SEND_THREADS`` threads, each with its own connection and each
+    waiting for its own moment of the shared rate; the next batch is claimed while the last
+    one is placed, for up to :data:`PASS_SECONDS`, so that the threads never run dry in a
+    round. Returns the number of calls placed or settled."""
+    from ivr import urgent
+    from ivr.reconcile import twilio_client
+
+    urgent.advance_due()
+    if not _open_calls():
         return 0
     client = client if client is not None else twilio_client()
     done = reconcile(client)
-    claimed = claim(worker, limit or max(1, math.ceil(calls_per_second() * 2)))
+    batch = limit or max(1, math.ceil(calls_per_second() * 2))
     threads = max(1, int(current_app.config.get("NOTIFY_SEND_THREADS", 8)))
-    if len(claimed) <= 1 or threads == 1 or client is None:
-        return done + sum(place(c, worker, client) is not None for c in claimed)
-    # several calls in flight at once (each still waits for its own slot of the shared rate),
-    # so that a round reaches the account's rate whatever Twilio's latency
+    deadline = time.monotonic() + PASS_SECONDS
+    if threads == 1 or client is None:
+        while claimed := claim(worker, batch):
+            done += sum(place(c, worker, client) is not None for c in claimed)
+            if time.monotonic() > deadline:
+                break
+        return done
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def one(call_id: int) -> bool:
@@ -471,6 +541,13 @@ def run_pass(worker: str, limit: int | None = None, client: Any | None = None) -
                 db.session.remove()
 
     db.session.commit()
-    with ThreadPoolExecutor(min(threads, len(claimed)), thread_name_prefix="calls") as pool:
-        done += sum(pool.map(one, claimed))
+    with ThreadPoolExecutor(threads, thread_name_prefix="calls") as pool:
+        placing: list[Future[bool]] = []
+        while claimed := claim(worker, batch):
+            queued = [pool.submit(one, c) for c in claimed]
+            done += sum(f.result() for f in placing)  # the batch before: placed by now
+            placing = queued
+            if time.monotonic() > deadline:
+                break
+        done += sum(f.result() for f in placing)
     return done

@@ -130,18 +130,35 @@ def start_notice(
 
 
 # --- stepping ------------------------------------------------------------------------------------
-def _due(notice: OutboundNotice, now: dt.datetime) -> dt.datetime:
+Quiet = dict[int, tuple[dt.time, dt.time]]
+
+
+def _due(notice: OutboundNotice, now: dt.datetime, known: Quiet | None = None) -> dt.datetime:
     if notice.emergency:
         return now
-    return defer_quiet(now, _quiet(notice.school_id))
+    known = {} if known is None else known
+    if notice.school_id not in known:
+        known[notice.school_id] = _quiet(notice.school_id)
+    return defer_quiet(now, known[notice.school_id])
 
 
-def hold_for_quiet_hours(call: OutboundCall, now: dt.datetime) -> dt.datetime | None:
-    """The end of the quiet hours when ``call`` must wait for it, else None."""
+def load_notices(ids: set[int]) -> list[OutboundNotice]:
+    """Read these notices in one query, into the session, where ``session.get`` finds them
+    while the caller keeps the returned list (the session holds its objects weakly)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(OutboundNotice).where(OutboundNotice.id.in_(ids))))
+
+
+def hold_for_quiet_hours(
+    call: OutboundCall, now: dt.datetime, known: Quiet | None = None
+) -> dt.datetime | None:
+    """The end of the quiet hours when ``call`` must wait for it, else None. ``known`` keeps
+    the schools' quiet hours already read (a batch of claims)."""
     notice = db.session.get(OutboundNotice, call.notice_id)
     if notice is None or notice.emergency:
         return None
-    later = defer_quiet(now, _quiet(call.school_id))
+    later = _due(notice, now, known)
     return later if later != now else None
 
 
@@ -164,7 +181,11 @@ def _sms_text(notice: OutboundNotice) -> str:
 
 
 def _enqueue(
-    notice: OutboundNotice, guardian: Guardian, channel: Channel, now: dt.datetime
+    notice: OutboundNotice,
+    guardian: Guardian,
+    channel: Channel,
+    now: dt.datetime,
+    known: Quiet | None = None,
 ) -> None:
     from notify.outbox import enqueue_direct
 
@@ -187,11 +208,14 @@ def _enqueue(
     )
     row.object_type, row.object_id = "outbound", notice.id
     row.urgent = notice.emergency
-    row.due_at = _due(notice, now)
+    row.due_at = _due(notice, now, known)
 
 
-def advance(notice: OutboundNotice, now: dt.datetime) -> None:
-    """Take the notice's due steps up to the next call (in the caller's transaction)."""
+def advance(
+    notice: OutboundNotice, now: dt.datetime, known: Quiet | None = None
+) -> OutboundCall | None:
+    """Take the notice's due steps up to the next call (in the caller's transaction); returns
+    that call, not yet flushed: the caller flushes and sets ``waiting_call_id``."""
     plan = notice.payload.get("plan", [])
     while (
         notice.state is NoticeState.ACTIVE
@@ -206,12 +230,12 @@ def advance(notice: OutboundNotice, now: dt.datetime) -> None:
             break
         step = plan[notice.step]
         notice.step += 1
-        guardian = db.session.get(Guardian, step["g"])
+        guardian = db.session.get(Guardian, step["g"])  # advance_due read them all at once
         if guardian is None or not guardian.active or guardian.stop_all:
             continue
         if step["ch"] in (escalation.SMS, escalation.EMAIL):
             channel = Channel.SMS if step["ch"] == escalation.SMS else Channel.EMAIL
-            _enqueue(notice, guardian, channel, now)
+            _enqueue(notice, guardian, channel, now, known)
             continue
         if not guardian.phone:
             continue
@@ -221,11 +245,11 @@ def advance(notice: OutboundNotice, now: dt.datetime) -> None:
             guardian_id=guardian.id,
             to_number=guardian.phone,
             round=step["round"],
-            due_at=_due(notice, now),
+            due_at=_due(notice, now, known),
         )
         db.session.add(call)
-        db.session.flush()
-        notice.waiting_call_id = call.id
+        return call
+    return None
 
 
 def advance_due(now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -244,9 +268,21 @@ def advance_due(now: dt.datetime | None = None, limit: int = 500) -> int:
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     notices = db.session.scalars(query).all()
-    for notice in notices:
-        advance(notice, now)
+    guardian_ids = {g for n in notices for g in (n.guardian_ids or [])}
+    # read at once and kept referenced, so that advance's ``session.get`` finds each in the session
+    guardians = (
+        list(db.session.scalars(sa.select(Guardian).where(Guardian.id.in_(guardian_ids))))
+        if guardian_ids
+        else []
+    )
+    known: Quiet = {}
+    waiting = [(notice, advance(notice, now, known)) for notice in notices]
+    db.session.flush()  # every new call inserted at once
+    for notice, call in waiting:
+        if call is not None:
+            notice.waiting_call_id = call.id
     db.session.commit()
+    del guardians
     return len(notices)
 
 

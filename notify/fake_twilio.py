@@ -20,7 +20,7 @@ answered with the next of the comma-separated ``keys``, empty = silence), and ``
 posted with a duration. Requests go through ``post(url, params)``: in tests the Flask test client
 signed like Twilio; with ``auto=True`` (the benchmark, ``--auto``) each call is played at once in a
 thread over HTTP, signed with ``auth_token``. ``created_at`` keeps the monotonic time of each
-create, for rate checks.
+create, for rate checks (``GET /_calls`` gives them to another process: the benchmark).
 
     python -m notify.fake_twilio --port 8765
 """
@@ -161,6 +161,13 @@ class FakeTwilio:
                     with fake.lock:
                         counts = {"count": len(fake.messages), "failed": fake.failed}
                     self._json(200, counts)
+                    return
+                if url.path == "/_calls":  # for the calls benchmark: when each call was created
+                    brief = "count" in parse_qs(url.query)  # ?count=1: the number alone
+                    with fake.lock:
+                        times = {"count": len(fake.calls),
+                                 "created_at": [] if brief else list(fake.created_at)}  # fmt: skip
+                    self._json(200, times)
                     return
                 if self._failing():
                     return

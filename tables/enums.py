@@ -84,6 +84,15 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
 
 
+class AlertChannel(enum.StrEnum):
+    """How a staff member (or the school's duty contact) is told at once of something urgent
+    (a parent pressed 2 "I did not know" in a "not at school" call)."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    BOTH = "both"
+
+
 class NotifyEvent(enum.StrEnum):
     GRADE = "grade"
     ABSENCE = "absence"

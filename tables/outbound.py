@@ -22,6 +22,7 @@ from tables.base import enum_type
 from tables.base import intpk
 from tables.base import school_fk
 from tables.base import utcnow
+from tables.enums import AlertChannel
 
 
 class NoticePurpose(enum.StrEnum):
@@ -57,6 +58,11 @@ class OutboundSettings(db.Model):
     duty_name: Mapped[str] = mapped_column(sa.String(200), default="")
     duty_phone: Mapped[str | None] = mapped_column(sa.String(20))
     duty_email: Mapped[str | None] = mapped_column(sa.String(200))
+    duty_channel: Mapped[AlertChannel] = mapped_column(
+        enum_type(AlertChannel, "alert_channel"),
+        default=AlertChannel.BOTH,
+        comment="how the duty contact is told: sms, email or both",
+    )
     retry_rounds: Mapped[int] = mapped_column(sa.SmallInteger, default=3)
     retry_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=10)
 

@@ -28,6 +28,7 @@ from tables.base import str20
 from tables.base import str100
 from tables.base import str200
 from tables.base import utcnow
+from tables.enums import AlertChannel
 from tables.enums import PersonalIdType
 from tables.enums import Relation
 from tables.enums import StaffRole
@@ -73,6 +74,11 @@ class StaffUser(SignInAccount, db.Model):
     is_operator: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    alert_channel: Mapped[AlertChannel] = mapped_column(
+        enum_type(AlertChannel, "alert_channel"),
+        default=AlertChannel.BOTH,
+        comment="urgent news at once: sms, email or both (their own profile)",
+    )
     must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[created]

@@ -143,6 +143,52 @@ def test_person_presses_2_the_class_teacher_and_duty_contact_are_told(
     assert "Иван Петров (5а)" in text and "10:05" in text
 
 
+@pytest.mark.parametrize(
+    ("teacher_choice", "teacher_phone", "duty_choice", "teacher_told", "duty_told"),
+    [
+        ("sms", "+359888555111", "email", {Channel.SMS}, {Channel.EMAIL}),
+        ("email", "+359888555111", "sms", {Channel.EMAIL}, {Channel.SMS}),
+        ("both", "+359888555111", "both", {Channel.SMS, Channel.EMAIL}, {Channel.SMS, Channel.EMAIL}),
+        ("sms", None, "both", {Channel.EMAIL}, {Channel.SMS, Channel.EMAIL}),  # no phone: e-mail
+    ],
+)  # fmt: skip
+def test_key_2_tells_each_by_the_channel_they_chose(
+    app: Flask,
+    fake: FakeTwilio,
+    teacher_choice: str,
+    teacher_phone: str | None,
+    duty_choice: str,
+    teacher_told: set[Channel],
+    duty_told: set[Channel],
+) -> None:
+    from models import AlertChannel
+    from models import SchoolClass
+    from models import StaffUser
+
+    school, ivan = one_family()
+    klass = db.session.scalar(db.select(SchoolClass).where(SchoolClass.school_id == school.id))  # type: ignore[attr-defined]
+    teacher = db.session.get(StaffUser, klass.class_teacher_id)  # type: ignore[union-attr]
+    assert teacher is not None
+    teacher.alert_channel, teacher.phone = AlertChannel(teacher_choice), teacher_phone
+    db.session.add(
+        OutboundSettings(
+            school_id=school.id,  # type: ignore[attr-defined]
+            duty_name="Дежурен", duty_phone="+359888999000", duty_email="dejuren@example.bg",
+            duty_channel=AlertChannel(duty_choice),
+        )
+    )  # fmt: skip
+    db.session.commit()
+    fake.scenarios[MAMA] = ["human:2"]
+    start_day(app)
+    run(app, fake)
+    told = [r for r in outbox() if r.guardian_id is None]
+    teacher_addresses = {teacher.email, teacher_phone}
+    assert {r.channel for r in told if r.to_address in teacher_addresses} == teacher_told
+    duty = {"+359888999000", "dejuren@example.bg"}
+    assert {r.channel for r in told if r.to_address in duty} == duty_told
+    assert all(r.due_at is not None for r in told)
+
+
 def test_twins_get_one_call_naming_both(app: Flask, fake: FakeTwilio) -> None:
     school, klass = school_with_class()
     ivan = pupil(school, klass, "Иван", (1,))
@@ -435,6 +481,39 @@ def test_worker_dead_before_calling_twilio_the_call_is_placed_once(
     assert len(fake.calls) == 1
 
 
+def test_worker_killed_in_the_middle_of_a_batch_places_none_twice(
+    app: Flask, fake: FakeTwilio
+) -> None:
+    """A worker claims a batch, places the first call, has Twilio take the second (its answer
+    lost) and dies before the third: each family is called exactly once."""
+    school, klass = school_with_class()
+    phones = [f"+35988820000{i}" for i in range(3)]
+    for i, phone in enumerate(phones):
+        guardian(pupil(school, klass, f"Ученик{i}"), phone=phone)
+    db.session.commit()
+    start_day(app)
+    from ivr import urgent
+
+    urgent.advance_due()
+    first, second, third = outbound.claim("dead", limit=10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbound, "wait_for_slot", lambda *a: None)
+        assert outbound.place(first, "dead", twilio_client()) is not None
+    row = db.session.get(OutboundCall, second)
+    assert row is not None
+    twilio_client().calls.create(**outbound.create_params(row))  # reached Twilio, answer lost
+    assert len(fake.calls) == 2
+    app.config["NOTIFY_STALE_SECONDS"] = 0
+    outbound.run_pass("w2")
+    outbound.run_pass("w3")
+    db.session.expire_all()
+    assert sorted(c["to"] for c in fake.calls) == sorted(phones)
+    rows = {c.id: c for c in calls()}
+    assert {r.status.value for r in rows.values()} == {"placed"}
+    assert rows[first].claimed_by == "dead" and rows[third].claimed_by == "w2"
+    assert rows[second].call_sid == next(c["sid"] for c in fake.calls if c["to"] == row.to_number)
+
+
 def test_create_reached_twilio_but_the_answer_was_lost_it_is_found_not_placed_again(
     app: Flask, fake: FakeTwilio
 ) -> None:
@@ -477,7 +556,7 @@ def test_invalid_number_fails_and_the_notice_moves_on(app: Flask, fake: FakeTwil
     from twilio.base.exceptions import TwilioRestException
 
     error = TwilioRestException(400, "uri", "Invalid To", code=21211)
-    with mock.patch.object(outbound, "_wait_until"):
+    with mock.patch.object(outbound, "wait_for_slot"):
         client = mock.MagicMock()
         client.calls.create.side_effect = error
         outbound.run_pass("w1", client=client)

@@ -179,6 +179,25 @@ def test_voice_only_plan_keeps_the_rounds() -> None:
 
 
 @pytest.mark.parametrize(
+    ("case", "choice", "phone", "email", "expected"),
+    [
+        ("SMS chosen, has both", "sms", True, True, ("sms",)),
+        ("e-mail chosen, has both", "email", True, True, ("email",)),
+        ("both chosen, has both", "both", True, True, ("sms", "email")),
+        ("both chosen, no phone", "both", False, True, ("email",)),
+        ("SMS chosen, no phone: e-mail instead", "sms", False, True, ("email",)),
+        ("e-mail chosen, no e-mail: SMS instead", "email", True, False, ("sms",)),
+        ("nothing to reach", "both", False, False, ()),
+        ("unknown choice counts as both", "fax", True, True, ("sms", "email")),
+    ],
+)
+def test_alert_channels(
+    case: str, choice: str, phone: bool, email: bool, expected: tuple[str, ...]
+) -> None:
+    assert esc.alert_channels(choice, phone, email) == expected
+
+
+@pytest.mark.parametrize(
     ("case", "status", "answered_by", "outcome", "result"),
     [
         ("person, completed", "completed", "human", None, esc.REACHED),

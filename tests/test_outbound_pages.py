@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from ivr import outbound
 from models import Enrollment
 from models import NoticePurpose
+from models import NotificationOutbox
 from models import OutboundCall
 from models import OutboundNotice
 from models import OutboundSettings
@@ -40,15 +41,16 @@ def test_admin_previews_sends_and_follows_a_voice_message(
                    {"text": "Утре в 8 часа", "class_ids": klass.id, "action": "preview"})  # fmt: skip
     assert digits.status_code == 422 and "с думи" in digits.get_data(as_text=True)
     text = "Утре училището е затворено заради ремонт."
+    demo_sent = db.session.scalar(sa.select(sa.func.count()).select_from(VoiceBroadcast))
     preview = _post(demo_client, f"{PAGE}/broadcast",
                     {"text": text, "class_ids": klass.id, "action": "preview"})  # fmt: skip
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "семейства" in body and "Изпрати на" in body
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(VoiceBroadcast)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VoiceBroadcast)) == demo_sent
     sent = _post(demo_client, f"{PAGE}/broadcast",
                  {"text": text, "class_ids": klass.id, "action": "send"})  # fmt: skip
     assert sent.status_code == 302
-    broadcast = db.session.scalar(sa.select(VoiceBroadcast))
+    broadcast = _newest()
     assert broadcast is not None and broadcast.families > 0
     notices = db.session.scalars(
         sa.select(OutboundNotice).where(OutboundNotice.broadcast_id == broadcast.id)
@@ -63,7 +65,8 @@ def test_admin_previews_sends_and_follows_a_voice_message(
     demo_app.config["OUTBOUND_CALLS_PER_SECOND"] = 1000
     outbound.run_pass("w1", limit=1000)
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundCall)) == len(notices)
+    placed = sa.select(sa.func.count()).where(OutboundCall.notice_id.in_([n.id for n in notices]))
+    assert db.session.scalar(placed) == len(notices)
     live = demo_client.get(f"{PAGE}/{broadcast.id}")
     html = live.get_data(as_text=True)
     assert live.status_code == 200 and "Как върви" in html and "звъни" in html
@@ -72,6 +75,47 @@ def test_admin_previews_sends_and_follows_a_voice_message(
     assert ledger.status_code == 200 and "обаждане" in ledger.get_data(as_text=True)
     student = notices[0].student_ids[0]
     assert demo_client.get(f"{PAGE}/ledger?student={student}").status_code == 200
+
+
+def _newest() -> VoiceBroadcast | None:
+    return db.session.scalar(sa.select(VoiceBroadcast).order_by(VoiceBroadcast.id.desc()).limit(1))
+
+
+def test_the_demo_school_shows_past_calls_out(demo_app: Flask, demo_client: FlaskClient) -> None:
+    """gradebook/demo/outbound.py: a "not at school" round (answers 1 and 2) and a school-wide
+    message with every result, on the admin's pages and in that day's lesson register."""
+    from ivr.absence_calls import answers
+
+    login_staff(demo_client, "direktor@sou1.demo.bg")
+    demo = db.session.scalar(
+        sa.select(VoiceBroadcast).where(VoiceBroadcast.school_id == 1).order_by(VoiceBroadcast.id)
+    )
+    assert demo is not None and "водопровода" in demo.text
+    page = demo_client.get(PAGE).get_data(as_text=True)
+    assert "водопровода" in page and "Дежурен заместник-директор" in page
+    live = demo_client.get(f"{PAGE}/{demo.id}").get_data(as_text=True)
+    for label in ("чул съобщението", "телефонен секретар", "заето", "не вдига", "неуспешно"):
+        assert label in live, label
+    ledger = demo_client.get(f"{PAGE}/ledger").get_data(as_text=True)
+    assert "обаждане" in ledger and "delivered" in ledger
+    assert "+359" in demo_client.get(PAGE).get_data(as_text=True)  # the failed number to fix
+    rounds = db.session.scalars(
+        sa.select(OutboundNotice).where(
+            OutboundNotice.school_id == 1, OutboundNotice.purpose == NoticePurpose.NOT_AT_SCHOOL
+        )
+    ).all()
+    assert {n.answer for n in rounds} == {"1", "2", None}
+    for notice in rounds:  # shown in that day's lesson register and class teacher's page
+        (pupil,) = notice.student_ids
+        assert answers(1, notice.day, [pupil])[pupil]["answer"] == notice.answer
+    told = db.session.scalars(
+        sa.select(NotificationOutbox.to_address).where(
+            NotificationOutbox.object_type == "outbound",
+            NotificationOutbox.guardian_id.is_(None),
+            NotificationOutbox.school_id == 1,
+        )
+    ).all()
+    assert "dejuren@sou1.demo.bg" in told  # key 2 told the duty contact
 
 
 def test_settings_are_checked_and_saved(demo_app: Flask, demo_client: FlaskClient) -> None:
@@ -87,11 +131,18 @@ def test_settings_are_checked_and_saved(demo_app: Flask, demo_client: FlaskClien
     saved = _post(demo_client, f"{PAGE}/settings",
                   {"absence_calls": "y", "absence_call_time": "10:15", "retry_rounds": 2,
                    "retry_minutes": 5, "duty_name": "Дежурен", "duty_phone": "0888 123 456",
-                   "duty_email": "Dejuren@Example.bg"})  # fmt: skip
+                   "duty_email": "Dejuren@Example.bg", "duty_channel": "sms"})  # fmt: skip
     assert saved.status_code == 302
     row = db.session.scalar(sa.select(OutboundSettings).where(OutboundSettings.school_id == 1))
     assert row is not None and row.duty_phone == "+359888123456"
     assert row.duty_email == "dejuren@example.bg" and row.retry_rounds == 2
+    assert row.duty_channel == "sms"
+    page = demo_client.get(PAGE).get_data(as_text=True)
+    assert '<option selected value="sms">' in page or 'value="sms" selected' in page
+    unknown = _post(demo_client, f"{PAGE}/settings",
+                    {"absence_calls": "y", "absence_call_time": "10:15", "retry_rounds": 2,
+                     "retry_minutes": 5, "duty_channel": "fax"})  # fmt: skip
+    assert unknown.status_code == 422
 
 
 def test_teachers_and_other_schools_get_nothing(demo_app: Flask, demo_client: FlaskClient) -> None:
@@ -162,7 +213,7 @@ def _pages_with_data(demo_app: Flask, demo_client: FlaskClient) -> list[object]:
     preview = _post(demo_client, f"{PAGE}/broadcast", {**data, "action": "preview"})
     _post(demo_client, f"{PAGE}/broadcast", {**data, "action": "send"})
     outbound.run_pass("w1", limit=1000)
-    broadcast = db.session.scalar(sa.select(VoiceBroadcast))
+    broadcast = _newest()
     assert broadcast is not None
     pages = [Page("admin", f"{PAGE}/broadcast", 200, preview.get_data(as_text=True),
                   dict(preview.headers))]  # fmt: skip

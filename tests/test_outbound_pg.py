@@ -108,15 +108,22 @@ def test_two_workers_keep_the_calls_per_second_limit_together(
     use_fake(pg_app, fake, OUTBOUND_CALLS_PER_SECOND=10)
     families(30)
     start = threading.Barrier(2)
-    slots: list[dt.datetime] = []
-    take = outbound.take_slot
+    taken: list[dt.datetime] = []
+    used: list[dt.datetime] = []
+    take, wait = outbound.take_slot, outbound.wait_for_slot
 
-    def recorded(*args: object, **kwargs: object) -> dt.datetime:
+    def took(*args: object, **kwargs: object) -> dt.datetime:
         slot = take(*args, **kwargs)  # type: ignore[arg-type]
-        slots.append(slot)
+        taken.append(slot)
         return slot
 
-    monkeypatch.setattr(outbound, "take_slot", recorded)
+    def waited(*args: object, **kwargs: object) -> dt.datetime:
+        slot = wait(*args, **kwargs)  # type: ignore[arg-type]
+        used.append(slot)
+        return slot
+
+    monkeypatch.setattr(outbound, "take_slot", took)
+    monkeypatch.setattr(outbound, "wait_for_slot", waited)
 
     def work(name: str) -> None:
         with pg_app.app_context():
@@ -134,11 +141,16 @@ def test_two_workers_keep_the_calls_per_second_limit_together(
     rows = calls()
     assert len(fake.calls) == 30 and {r.status.value for r in rows} == {"placed"}
     assert {r.claimed_by for r in rows} == {"w1", "w2"}  # both worked
-    # the two workers together hand out start moments exactly 1/10 s apart (the guarantee)…
-    moments = sorted(slots)
-    assert len(moments) == 30
-    assert all((b - a).total_seconds() >= 0.1 - 1e-6 for a, b in itertools.pairwise(moments))
-    # …and the calls reach Twilio at that pace, give or take the HTTP jitter of a loaded machine
+    # the two workers together hand out start moments 1 / (10 × 0.95) s apart (the guarantee),
+    # a moment missed by a late thread is given up, never used late…
+    gap = 1 / (10 * outbound.headroom())
+    assert len(used) == 30 and len(taken) >= 30
+    assert all((b - a).total_seconds() >= gap - 1e-6 for a, b in itertools.pairwise(sorted(taken)))
+    # …so no second holds more than 10 starts; the fake (in this process, sharing its GIL with
+    # both workers) sees them at that pace, give or take the jitter of a loaded machine
+    starts = [(s - used[0]).total_seconds() for s in sorted(used)]
+    assert max(sum(1 for t in starts if c <= t < c + 1) for c in starts) <= 10
     created = sorted(fake.created_at)
-    assert created[-1] - created[0] >= 2.9 - 0.5
+    assert created[-1] - created[0] >= 29 * gap - 0.3
+    assert max(sum(1 for t in created if c <= t < c + 1) for c in created) <= 11
     assert School is not None

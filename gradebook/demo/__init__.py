@@ -11,8 +11,8 @@ Everything random comes from ``random.Random(seed)``: the same seed gives the sa
 
 The package: :mod:`.data` (names, curricula, bells, texts, the calendar, ЕГН), :mod:`.classes`
 (staff, subjects, the year, classes, curricula, timetable), :mod:`.year` (a year's grades and
-absences, past years), :mod:`.school` (one whole school), :mod:`.loader` (ids, COPY, bulk
-mode); :func:`build_demo` here builds the schools and commits.
+absences, past years), :mod:`.school` (one whole school), :mod:`.outbound` (past calls out: a
+"not at school" round, a school-wide voice message), :mod:`.loader` (ids, COPY, bulk mode); :func:`build_demo` here builds the schools and commits.
 """
 
 from __future__ import annotations
@@ -133,6 +133,7 @@ def build_demo(
     counter = iter(range(existing + 1, existing + schools + 1))
     loop = progress(counter, schools, "Училища") if progress else counter
     from gradebook import summary
+    from gradebook.demo.outbound import add_outbound_calls
     from gradebook.demo.parent_notes import add_parent_notes
 
     bulk = bulk_mode(schools) if bulk is None else bulk
@@ -160,6 +161,7 @@ def build_demo(
             build_exams(result.schools[-1], today, link_grades=not bulk)
             add_substitutions(result.schools[-1], today, bulk)
             add_parent_notes(result.schools[-1], today)
+            add_outbound_calls(result.schools[-1], number, today, bulk)
             build_pupil_record(result.schools[-1], today)
             build_year_results(result.schools[-1], today, ids, result.counts)
             advance_sequences(ids)

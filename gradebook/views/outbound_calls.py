@@ -20,6 +20,7 @@ from flask import request
 from flask import url_for
 from wtforms import BooleanField
 from wtforms import IntegerField
+from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
@@ -29,6 +30,8 @@ from wtforms.validators import Optional
 
 from extensions import Form
 from gradebook import core
+from gradebook.forms import ALERT_CHANNELS
+from gradebook.forms import opts
 from gradebook.staff_base import actor
 from gradebook.staff_base import fail
 from gradebook.views.admin_common import admin_route
@@ -45,6 +48,9 @@ class CallSettingsForm(Form):
     duty_name = StringField("Дежурен служител", validators=[Optional(), Length(max=200)])
     duty_phone = StringField("Телефон на дежурния (SMS)", validators=[Optional(), Length(max=30)])
     duty_email = StringField("Имейл на дежурния", validators=[Optional(), Length(max=200)])
+    duty_channel = SelectField(
+        "Как се известява дежурният", choices=opts(ALERT_CHANNELS.items()), default="both"
+    )
     retry_rounds = IntegerField("Опити на всеки родител", validators=[Optional()])
     retry_minutes = IntegerField("Минути между опитите", validators=[Optional()])
 
@@ -106,6 +112,7 @@ def outbound_settings() -> Any:
             duty_name=form.duty_name.data or "",
             duty_phone=form.duty_phone.data or "",
             duty_email=form.duty_email.data or "",
+            duty_channel=form.duty_channel.data or "both",
             retry_rounds=form.retry_rounds.data,
             retry_minutes=form.retry_minutes.data,
         )

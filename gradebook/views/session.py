@@ -1,6 +1,7 @@
 """Signing in and out of the staff web (``/staff/login``, throttled per e-mail and per
-address; ``/logout``, ``/logout/everywhere``), changing one's own password (``/password``) and
-switching the current school (``/school``)."""
+address; ``/logout``, ``/logout/everywhere``), changing one's own password (``/password``), one's
+own profile (``/profile``: the mobile number and how urgent news reaches them: SMS, e-mail or
+both) and switching the current school (``/school``)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from gradebook import rules
 from gradebook.forms import CsrfForm
 from gradebook.forms import LoginForm
 from gradebook.forms import PasswordForm
+from gradebook.forms import ProfileForm
+from gradebook.staff_base import actor
 from gradebook.staff_base import bp
 from gradebook.staff_base import fail
 from gradebook.views.common import log
@@ -151,6 +154,26 @@ def password() -> Any:
             flash("Паролата е сменена.", "success")
             return redirect(url_for("staff.index") if staff.memberships else url_for("staff.login"))
     return render_template("gradebook/password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@access.staff_required
+def profile() -> Any:
+    """Моят профил: the mobile number and how urgent news reaches the staff member at once."""
+    me = actor()
+    staff = access.current_staff()
+    form = ProfileForm(obj=staff if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            people.save_own_profile(
+                me, phone=form.phone.data or "", alert_channel=form.alert_channel.data or ""
+            )
+        except core.OperationError as exc:
+            fail(exc, form)
+        else:
+            flash("Профилът е записан.", "success")
+            return redirect(url_for("staff.profile"))
+    return render_template("gradebook/profile.html", form=form, staff=staff)
 
 
 @bp.post("/school")
