@@ -39,10 +39,22 @@ from models import TimetableSlot
 from models import db
 
 
-def _next_class_name(name: str, level: int) -> str:
-    """ "8е" → "9е"; a name without leading digits keeps its text after the new level."""
+def next_class_name(name: str, level: int) -> str:
+    """ "8е" → "9е"; a name without leading digits stays as it is, except a preparatory group
+    going into first grade: "ПГ б", "ПГ-Б", "ПГб" → "1б", "ПГ" (no letter) → "1а"."""
     digits = len(name) - len(name.lstrip("0123456789"))
-    return f"{level}{name[digits:]}" if digits else name
+    if digits:
+        return f"{level}{name[digits:]}"
+    if level == 1:
+        rest = name.strip()
+        for prefix in ("подготвителна група", "пг"):
+            if rest.lower().startswith(prefix):
+                rest = rest[len(prefix) :]
+                break
+        rest = rest.strip(" -–_.\"„“")
+        letter = rest.lower() if len(rest) == 1 and rest.isalpha() else "а"
+        return f"1{letter}"
+    return name
 
 
 def create_school_year(
@@ -125,7 +137,7 @@ def create_school_year(
                     school_id=actor.school_id,
                     school_year_id=year.id,
                     grade_level=level,
-                    name=_next_class_name(klass.name, level),
+                    name=next_class_name(klass.name, level),
                     class_teacher_id=klass.class_teacher_id,
                     shift=klass.shift,
                     profile=klass.profile,
@@ -336,7 +348,7 @@ def year_transition(
             if klass.grade_level < 12:
                 level = klass.grade_level + 1
                 promoted_to[klass.id] = target_class(
-                    klass, level, _next_class_name(klass.name, level)
+                    klass, level, next_class_name(klass.name, level)
                 )
 
         # pupils: every open enrollment of the previous year, unless already in the new year
