@@ -51,7 +51,7 @@ def next_class_name(name: str, level: int) -> str:
             if rest.lower().startswith(prefix):
                 rest = rest[len(prefix) :]
                 break
-        rest = rest.strip(" -–_.\"„“")
+        rest = rest.strip(' -–_."„“')
         letter = rest.lower() if len(rest) == 1 and rest.isalpha() else "а"
         return f"1{letter}"
     return name
