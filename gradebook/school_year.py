@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gradebook import book_lock
+from gradebook import rules
 from gradebook import year_results
 from gradebook.core import Actor
 from gradebook.core import Invalid
@@ -41,20 +42,11 @@ from models import db
 
 def next_class_name(name: str, level: int) -> str:
     """ "8е" → "9е"; a name without leading digits stays as it is, except a preparatory group
-    going into first grade: "ПГ б", "ПГ-Б", "ПГб" → "1б", "ПГ" (no letter) → "1а"."""
+    going into first grade (:func:`rules.first_grade_class_name`: "ПГ б" → "1б")."""
     digits = len(name) - len(name.lstrip("0123456789"))
     if digits:
         return f"{level}{name[digits:]}"
-    if level == 1:
-        rest = name.strip()
-        for prefix in ("подготвителна група", "пг"):
-            if rest.lower().startswith(prefix):
-                rest = rest[len(prefix) :]
-                break
-        rest = rest.strip(' -–_."„“')
-        letter = rest.lower() if len(rest) == 1 and rest.isalpha() else "а"
-        return f"1{letter}"
-    return name
+    return rules.first_grade_class_name(name) if level == 1 else name
 
 
 def create_school_year(
