@@ -77,6 +77,7 @@ def test_a_confirmed_note_excuses_the_group_s_days(
     monday, tuesday = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
     pg_attendance.save_day(me, klass.id, monday, {child: Mark("unexcused")})
     pg_attendance.save_day(me, klass.id, tuesday, {})  # present
+    allowance = parent_notes.days_left(child)
     note, _left = parent_notes.submit_note(
         guardian_id, child, starts_on=monday, ends_on=DAY, from_period=None, reason="family"
     )
@@ -102,8 +103,8 @@ def test_a_confirmed_note_excuses_the_group_s_days(
     wednesday = mark_of(child, DAY)
     assert wednesday is not None and pg_attendance.kind_of(wednesday) == "excused"
     assert len(notices(child, "pg_attendance")) == before
-    # the days used count against the parent's allowance of the year (15 by default)
-    assert parent_notes.days_left(child) == 15 - 3
+    # the days used count against the parent's allowance of the year
+    assert parent_notes.days_left(child) == allowance - 3
 
 
 def test_the_parents_are_told_of_an_absent_day_once(demo_app: Flask) -> None:
@@ -147,6 +148,13 @@ def test_the_monthly_alert_counts_unexcused_days(demo_app: Flask) -> None:
     assert len(notices(child, "threshold")) == len(alerts)
     pg_attendance.save_day(me, klass.id, DAY, {child: Mark("unexcused")})
     assert len(notices(child, "threshold")) == len(alerts)
+
+
+def test_the_demo_parent_s_note_excused_two_days(demo_app: Flask) -> None:
+    _klass, child, _guardian = a_class(0), *the_child()[1:]
+    notes = parent_notes.notes_of_child(child, 1)
+    assert [n.status.value for n in notes] == ["confirmed"] and notes[0].days_counted == 2
+    assert parent_notes.days_left(child) == 15 - 2
 
 
 def test_an_excused_day_corrected_to_unexcused_counts_too(demo_app: Flask) -> None:
