@@ -22,10 +22,12 @@ from models import SchoolClass
 from models import db
 from notify import messages
 from notify import scheduler
+from tests.conftest import form_post
 from tests.conftest import login_staff
 from tests.test_pupil_record import TODAY
 from tests.test_pupil_record import a_class
 from tests.test_pupil_record import teacher_of
+from tests.test_trust_families import parent_login
 
 DAY = dt.date(2026, 11, 25)  # TODAY, a Wednesday
 
@@ -168,3 +170,19 @@ def test_an_excused_day_corrected_to_unexcused_counts_too(demo_app: Flask) -> No
         pg_attendance.save_day(me, klass.id, day, {child: Mark("unexcused")})
     assert len(notices(child, "threshold")) >= 1
     assert mark_of(child, TODAY) is None
+
+
+def test_the_portal_s_note_for_a_pg_child_is_for_whole_days(demo_client: FlaskClient) -> None:
+    _klass, child, _guardian = the_child()
+    parent_login(demo_client, "roditel.pg@sou1.demo.bg")
+    page = demo_client.get(f"/child/{child}/notes").get_data(as_text=True)
+    assert "Бележка за отсъствие" in page and "Първия ден" not in page
+    sent = form_post(
+        demo_client,
+        f"/child/{child}/notes",
+        {"starts_on": DAY.isoformat(), "ends_on": "", "from_period": "3", "reason": "health"},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    mine = [n for n in parent_notes.notes_of_child(child, 1) if n.starts_on == DAY]
+    assert len(mine) == 1 and mine[0].from_period is None  # a lesson typed in is ignored
