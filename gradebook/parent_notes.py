@@ -60,6 +60,7 @@ from models import NoteChannel
 from models import NoteStatus
 from models import NotifyEvent
 from models import ParentNote
+from models import PgAttendance
 from models import School
 from models import SchoolClass
 from models import SchoolYear
@@ -563,6 +564,7 @@ def confirm_note(actor: Actor, note_id: int, *, version: int | str | None = None
             _apply(note, absence, counts)
             db.session.flush()
             audit(actor, "update", absence, before=was, after=snapshot(absence), reason="excuse")
+        days = _excuse_pg_days(actor, note, now.year)
         note.status = NoteStatus.CONFIRMED
         note.days_counted = len(verdict.days) if counts else 0
         note.decided_by = actor.staff_id
@@ -570,11 +572,68 @@ def confirm_note(actor: Actor, note_id: int, *, version: int | str | None = None
         db.session.flush()
         audit(actor, "update", note, before=before, after=snapshot(note), reason="confirm")
         outbox.cancel_for_objects("absence", [a.id for a in absences])
+        outbox.cancel_for_objects("pg_attendance", [d.id for d in days])
         _tell_parent(note, verdict.left_after)
         commit_refreshed([(note.student_id, now.year.id)])
-        return len(absences)
+        return len(absences) + len(days)
 
     return atomic(work)  # type: ignore[no-any-return]
+
+
+PG_UNEXCUSED, PG_EXCUSED = rules.ATTENDANCE_CODES["unexcused"], rules.ATTENDANCE_CODES["excused"]
+
+
+def excuse_pg_day(note: ParentNote, row: PgAttendance) -> None:
+    """A ПГ child's day a confirmed note covers: excused with the note's reason."""
+    row.kind = PG_EXCUSED
+    row.excuse_reason = note.reason
+    row.excuse_comment = str(msg("note.absence_comment"))
+
+
+def _excuse_pg_days(actor: Actor, note: ParentNote, year: SchoolYear) -> list[PgAttendance]:
+    """A ПГ child's daily attendance: the unexcused days of the note become excused (a day
+    marked present stays present; a day not yet marked is excused when the group's day is
+    written, :func:`confirmed_notes_on`). Audited, each through the entry locks."""
+    rows = list(
+        db.session.scalars(
+            sa.select(PgAttendance).where(
+                PgAttendance.student_id == note.student_id,
+                PgAttendance.school_id == actor.school_id,
+                PgAttendance.kind == PG_UNEXCUSED,
+                PgAttendance.date >= note.starts_on,
+                PgAttendance.date <= note.ends_on,
+            )
+        )
+    )
+    for row in rows:
+        check_lock(actor, year, row.date, what="parent note")
+        was = snapshot(row)
+        excuse_pg_day(note, row)
+        db.session.flush()
+        audit(actor, "update", row, before=was, after=snapshot(row), reason="excuse")
+    return rows
+
+
+def confirmed_notes_on(student_ids: Iterable[int], day: dt.date) -> dict[int, ParentNote]:
+    """Pupil id → the confirmed note covering ``day`` (any part of it): a ПГ group's day screen
+    excuses those children's absence as it is written and offers "excused" for an unmarked
+    child."""
+    ids = sorted(set(student_ids))
+    found: dict[int, ParentNote] = {}
+    if not ids:
+        return found
+    for note in db.session.scalars(
+        sa.select(ParentNote)
+        .where(
+            ParentNote.student_id.in_(ids),
+            ParentNote.status == NoteStatus.CONFIRMED,
+            ParentNote.starts_on <= day,
+            ParentNote.ends_on >= day,
+        )
+        .order_by(ParentNote.id)
+    ):
+        found.setdefault(note.student_id, note)
+    return found
 
 
 def refuse_note(

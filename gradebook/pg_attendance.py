@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import clock
+from gradebook import parent_notes
 from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Forbidden
@@ -41,12 +42,15 @@ from gradebook.timetable import school_day_problem
 from models import ClassesEnd
 from models import Enrollment
 from models import ExcuseReason
+from models import NotifyEvent
 from models import PgAttendance
 from models import SchoolClass
 from models import SchoolYear
 from models import db
+from notify import outbox
 
 KIND_BY_CODE = {code: kind for kind, code in rules.ATTENDANCE_CODES.items()}
+PRESENT, UNEXCUSED = rules.ATTENDANCE_CODES["present"], rules.ATTENDANCE_CODES["unexcused"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,23 @@ def day_marks(school_id: int, class_id: int, day: dt.date) -> dict[int, PgAttend
     }
 
 
+def shown_marks(
+    stored: Mapping[int, PgAttendance], pupils: Sequence[int], day: dt.date
+) -> dict[int, Mark]:
+    """The day screen's marks: the stored ones; a child not yet marked whom a parent's
+    confirmed note covers is offered as excused on the note (the others as present)."""
+    shown = {
+        sid: Mark(
+            kind_of(row), row.excuse_reason.value if row.excuse_reason else "", row.excuse_comment
+        )
+        for sid, row in stored.items()
+    }
+    unmarked = [sid for sid in pupils if sid not in stored]
+    for sid, note in parent_notes.confirmed_notes_on(unmarked, day).items():
+        shown[sid] = Mark("excused", note.reason.value, str(msg("note.absence_comment")))
+    return shown
+
+
 def _check_mark(student_id: int, mark: Mark) -> dict[str, str]:
     problem = rules.attendance_problem(mark.kind, mark.reason or None, mark.comment)
     if problem is None and mark.reason and mark.reason not in rules.EXCUSE_REASONS:
@@ -140,7 +161,10 @@ def save_day(
     override_lock: bool = False,
 ) -> int:
     """Write the group's day: one mark per child of the group (a child not in ``marks`` is
-    present). Returns how many marks were created or changed."""
+    present). An unexcused day a parent's confirmed note covers is written excused on the note.
+    The parents are told of a day absent (by preference, ``NotifyEvent.ABSENCE``) once: when it
+    is first marked absent, not when the day is saved again; a day corrected to present
+    withdraws the notice still pending. Returns how many marks were created or changed."""
 
     def work() -> int:
         klass = get_in_school(SchoolClass, class_id, actor.school_id)
@@ -151,7 +175,8 @@ def save_day(
         problem = school_day_problem(year, date, klass)
         if problem is not None:
             raise problem
-        pupils = [e.student_id for e in active_enrollments(klass.id)]
+        names = {e.student_id: e.student.first_name for e in active_enrollments(klass.id)}
+        pupils = list(names)
         unknown = set(marks) - set(pupils)
         if unknown:  # another group's or another school's child
             raise Invalid(msg("common.choose_student_of_class"))
@@ -161,32 +186,73 @@ def save_day(
         if errors:
             raise Invalid(msg("common.fix_marked_fields"), errors)
         stored = day_marks(actor.school_id, klass.id, date)
+        notes = parent_notes.confirmed_notes_on(pupils, date)
         changed = 0
+        told: list[PgAttendance] = []  # first marked absent: the parents are told
+        back: list[int] = []  # corrected to present: a pending notice is withdrawn
         for student_id in pupils:
             mark = marks.get(student_id, Mark())
+            note = notes.get(student_id)
             values = {
                 "kind": rules.ATTENDANCE_CODES[mark.kind],
                 "excuse_reason": ExcuseReason(mark.reason) if mark.kind == "excused" else None,
                 "excuse_comment": mark.comment.strip() if mark.kind == "excused" else "",
             }
             row = stored.get(student_id)
+            was_absent = row is not None and row.kind != PRESENT
             if row is None:
-                add_audited(
-                    actor,
-                    PgAttendance(
-                        school_id=actor.school_id,
-                        school_year_id=klass.school_year_id,
-                        class_id=klass.id,
-                        student_id=student_id,
-                        date=date,
-                        teacher_id=actor.staff_id,
-                        **values,
-                    ),
+                row = PgAttendance(
+                    school_id=actor.school_id,
+                    school_year_id=klass.school_year_id,
+                    class_id=klass.id,
+                    student_id=student_id,
+                    date=date,
+                    teacher_id=actor.staff_id,
+                    **values,
                 )
+                if mark.kind == "unexcused" and note is not None:
+                    parent_notes.excuse_pg_day(note, row)
+                add_audited(actor, row)
                 changed += 1
-            elif any(getattr(row, k) != v for k, v in values.items()):
-                update_audited(actor, row, lambda r=row, v=values: assign(r, v))
-                changed += 1
+            else:
+                if mark.kind == "unexcused" and note is not None:
+                    values |= {
+                        "kind": rules.ATTENDANCE_CODES["excused"],
+                        "excuse_reason": note.reason,
+                        "excuse_comment": str(msg("note.absence_comment")),
+                    }
+                if any(getattr(row, k) != v for k, v in values.items()):
+                    update_audited(actor, row, lambda r=row, v=values: assign(r, v))
+                    changed += 1
+            if row.kind != PRESENT and not was_absent and note is None:
+                told.append(row)
+            elif row.kind == PRESENT and was_absent:
+                back.append(row.id)
+        outbox.cancel_for_objects("pg_attendance", back)
+        outbox.enqueue_many(
+            [
+                outbox.Notice(
+                    object_type="pg_attendance",
+                    object_id=row.id,
+                    student_ids=(row.student_id,),
+                    event=NotifyEvent.ABSENCE,
+                    payload={
+                        "student": names[row.student_id],
+                        "kind": kind_of(row),
+                        "whole_day": True,
+                        "date": date.isoformat(),
+                        "date_bg": rules.format_date_bg(date),
+                    },
+                )
+                for row in told
+            ],
+            school_id=actor.school_id,
+        )
+        # an excused day corrected to unexcused: the month's threshold (an absent day notified
+        # above is checked by the outbox)
+        outbox.check_thresholds(
+            [(r.student_id, date) for r in stored.values() if r.kind == UNEXCUSED], actor.school_id
+        )
         commit_refreshed([(sid, klass.school_year_id) for sid in pupils] if changed else [])
         return changed
 

@@ -1,7 +1,8 @@
 """What the read model (:mod:`gradebook.summary`) keeps of the pupil's record for the phone line:
 the year's sanctions of each pupil, newest first (kind code, start date, cancelled or not), and
 a preparatory group's daily attendance (the year's counts, the latest days), and the class book's
-notes about the pupil or the whole class (newest first). Reads only; support data are never put
+notes about the pupil or the whole class (newest first), and the year's result (first grade's
+overall result, the annual result of V–XII with its retake subjects). Reads only; support data are never put
 there (they are not for the phone)."""
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ import sqlalchemy as sa
 
 from gradebook import rules
 from models import ClassNote
+from models import Curriculum
+from models import FirstGradeResult
+from models import GradeResult
+from models import GradeResultSubject
 from models import PgAttendance
 from models import Sanction
+from models import Subject
 from models import db
 
 LATEST_SANCTIONS = 5
@@ -95,4 +101,54 @@ def notes_by_student(
                 out[sid].append(
                     {"date": date.isoformat(), "text": text, "about_child": about == sid}
                 )
+    return out
+
+
+def year_results_by_student(
+    school_id: int, year_id: int, in_set: Callable[[Any], Any]
+) -> dict[int, dict[str, Any]]:
+    """Per pupil the year's result for the phone line: first grade's overall result
+    (``{"kind": "first_grade", "qualitative": 2–6 | None, "special": 1–3 | None}``) or the
+    annual result (``{"kind": "annual", "initial": 1–3, "final": 1 | 3 | None, "subjects":
+    [spoken names of the retake subjects]}``); a pupil without a result is absent."""
+    out: dict[int, dict[str, Any]] = {}
+    for sid, qualitative, special in db.session.execute(
+        sa.select(
+            FirstGradeResult.student_id, FirstGradeResult.qualitative, FirstGradeResult.special
+        ).where(
+            FirstGradeResult.school_id == school_id,
+            FirstGradeResult.school_year_id == year_id,
+            in_set(FirstGradeResult.student_id),
+        )
+    ):
+        out[sid] = {"kind": "first_grade", "qualitative": qualitative, "special": special}
+    retakes: dict[int, list[str]] = defaultdict(list)
+    for result_id, spoken, name in db.session.execute(
+        sa.select(GradeResultSubject.grade_result_id, Subject.spoken_name, Subject.name)
+        .join(GradeResult, GradeResult.id == GradeResultSubject.grade_result_id)
+        .join(Curriculum, Curriculum.id == GradeResultSubject.curriculum_id)
+        .join(Subject, Subject.id == Curriculum.subject_id)
+        .where(
+            GradeResult.school_id == school_id,
+            GradeResult.school_year_id == year_id,
+            in_set(GradeResult.student_id),
+        )
+        .order_by(GradeResultSubject.id)
+    ):
+        retakes[result_id].append(spoken or name)
+    for result_id, sid, initial, final in db.session.execute(
+        sa.select(
+            GradeResult.id, GradeResult.student_id, GradeResult.initial, GradeResult.final
+        ).where(
+            GradeResult.school_id == school_id,
+            GradeResult.school_year_id == year_id,
+            in_set(GradeResult.student_id),
+        )
+    ):
+        out[sid] = {
+            "kind": "annual",
+            "initial": initial,
+            "final": final,
+            "subjects": retakes.get(result_id, []),
+        }
     return out

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gradebook import book_lock
+from gradebook import rules
 from gradebook import year_results
 from gradebook.core import Actor
 from gradebook.core import Invalid
@@ -39,10 +40,13 @@ from models import TimetableSlot
 from models import db
 
 
-def _next_class_name(name: str, level: int) -> str:
-    """ "8е" → "9е"; a name without leading digits keeps its text after the new level."""
+def next_class_name(name: str, level: int) -> str:
+    """ "8е" → "9е"; a name without leading digits stays as it is, except a preparatory group
+    going into first grade (:func:`rules.first_grade_class_name`: "ПГ б" → "1б")."""
     digits = len(name) - len(name.lstrip("0123456789"))
-    return f"{level}{name[digits:]}" if digits else name
+    if digits:
+        return f"{level}{name[digits:]}"
+    return rules.first_grade_class_name(name) if level == 1 else name
 
 
 def create_school_year(
@@ -125,7 +129,7 @@ def create_school_year(
                     school_id=actor.school_id,
                     school_year_id=year.id,
                     grade_level=level,
-                    name=_next_class_name(klass.name, level),
+                    name=next_class_name(klass.name, level),
                     class_teacher_id=klass.class_teacher_id,
                     shift=klass.shift,
                     profile=klass.profile,
@@ -336,7 +340,7 @@ def year_transition(
             if klass.grade_level < 12:
                 level = klass.grade_level + 1
                 promoted_to[klass.id] = target_class(
-                    klass, level, _next_class_name(klass.name, level)
+                    klass, level, next_class_name(klass.name, level)
                 )
 
         # pupils: every open enrollment of the previous year, unless already in the new year

@@ -28,6 +28,7 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
      "sanctions": [{"kind", "date", "cancelled"}],               # the year's, newest first
      "notes": [{"date", "text", "about_child"}],  # class-book notes, newest first, at most 5
+     "year_result": {"kind": "first_grade"|"annual", …} | None,  # record_read.year_results_…
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming, with
                                              # the planned tests (kind control / classwork)
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
@@ -85,13 +86,14 @@ from models import TimetableSlot
 from models import db
 from models import utcnow
 
-PAYLOAD_VERSION = 9  # 3: subject figures are the set term grade, else the forecast;
+PAYLOAD_VERSION = 10  # 3: subject figures are the set term grade, else the forecast;
 # 4: grades I–III carry their marks counted per subject (``marks``) for the phone line;
 # 5: the class's homework not yet due (``homework``);
 # 6: ``events`` holds the class's planned tests too (kind control/classwork, the tests schedule);
 # 7: ``free_hours``, the lessons not held (a teacher absent, no substitute)
 # 8: ``pg_days``, a preparatory group's daily attendance (None for a class with lessons)
 # 9: ``notes``, the class book's notes about the pupil or the whole class
+# 10: ``year_result``, first grade's overall result or the annual result (V–XII)
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
@@ -320,6 +322,7 @@ def build_payloads(
 
     sanctions = record_read.sanctions_by_student(school_id, year_id, in_set)
     pg_days = record_read.year_days_by_student(school_id, year_id, in_set)
+    year_results = record_read.year_results_by_student(school_id, year_id, in_set)
     notes = record_read.notes_by_student(
         school_id, year_id, {sid: s["class_id"] for sid, s in students.items()}
     )
@@ -562,6 +565,7 @@ def build_payloads(
             "sanctions": sanctions.get(sid, []),
             "notes": notes.get(sid, []),
             "pg_days": pg_days.get(sid),
+            "year_result": year_results.get(sid),
             "events": events,
             "meetings": meetings,
             "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}

@@ -231,7 +231,7 @@ def save_first_grade_results(actor: Actor, class_id: int, results: Mapping[int, 
             changed += _sync(
                 actor, klass, FirstGradeResult, stored.get(sid), values, student_id=sid
             )
-        commit_refreshed()
+        commit_refreshed((sid, klass.school_year_id) for sid in parsed)  # the phone's menu 3
         return changed
 
     return int(atomic(work))
@@ -295,14 +295,14 @@ def confirm_suggestions(actor: Actor, class_id: int) -> int:
     def work() -> int:
         klass = _class_for(actor, class_id, "grade_results")
         stored = grade_results_of(actor.school_id, klass.id)
-        made = 0
+        made: list[int] = []
         for sid, suggestion in suggestions(actor.school_id, klass.id).items():
             if sid in stored or suggestion.result is None:
                 continue
             _create(actor, klass, sid, suggestion.result, suggestion.retake)
-            made += 1
-        commit_refreshed()
-        return made
+            made.append(sid)
+        commit_refreshed((sid, klass.school_year_id) for sid in made)
+        return len(made)
 
     return int(atomic(work))
 
@@ -401,7 +401,7 @@ def save_grade_result(
             audit(actor, "create", row, before=None, after=after)
         else:
             audit(actor, "update", row, before=before, after=after, reason=why)
-        commit_refreshed()
+        commit_refreshed([(student_id, klass.school_year_id)])
         return row
 
     return atomic(work)  # type: ignore[no-any-return]
@@ -418,7 +418,7 @@ def delete_grade_result(
         check_version(row, version)
         audit(actor, "delete", row, before=_state(row), after=None, reason=reason_required(reason))
         db.session.delete(row)
-        commit_refreshed()
+        commit_refreshed([(row.student_id, row.school_year_id)])
 
     atomic(work)
 

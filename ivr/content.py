@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from gradebook.rules import QUALITATIVE_GRADES
 from gradebook.rules import SANCTION_SHORT
+from gradebook.rules import SPECIAL_NEEDS_MARKS
 from gradebook.rules import after_preposition
 from ivr import speech
 
@@ -355,9 +357,48 @@ def absences(summary: dict[str, Any], today: dt.date) -> list[str]:
     return out
 
 
+YEAR_OUTCOMES = {1: "завършва класа", 3: "повтаря класа"}
+
+
+def year_result(result: dict[str, Any] | None) -> list[str]:
+    """The year's result, once the class teacher has entered it: first grade's overall result
+    ("Общ годишен резултат: Много добър."), the annual result of V–XII ("Годишен резултат:
+    полага поправителни изпити по математика.") and, after the retakes, the final one."""
+    if not result:
+        return []
+    if result.get("kind") == "first_grade":
+        if result.get("qualitative") in QUALITATIVE_GRADES:
+            word = QUALITATIVE_GRADES[result["qualitative"]]
+        elif result.get("special") in SPECIAL_NEEDS_MARKS:
+            word = SPECIAL_NEEDS_MARKS[result["special"]]
+        else:
+            return []
+        return [_sentence(f"Общ годишен резултат: {word}")]
+    initial = result.get("initial")
+    if initial in YEAR_OUTCOMES:
+        return [_sentence(f"Годишен резултат: {YEAR_OUTCOMES[initial]}")]
+    if initial != 2:
+        return []
+    names = [
+        after_preposition(speakable(name[:1].lower() + name[1:]))
+        for name in result.get("subjects", [])
+        if name
+    ]
+    exams = f" по {speech.join_list(names)}" if names else ""
+    out = [_sentence(f"Годишен резултат: полага поправителни изпити{exams}")]
+    if result.get("final") in YEAR_OUTCOMES:
+        out.append(_sentence(f"След поправителните изпити: {YEAR_OUTCOMES[result['final']]}"))
+    return out
+
+
 def averages(summary: dict[str, Any], today: dt.date) -> list[str]:
-    """Menu 3: the overall average and each subject's figure (IV–XII); in grades I–III the
-    term's marks counted, in all and per subject, never averaged."""
+    """Menu 3: the year's result once entered (:func:`year_result`), then the overall average
+    and each subject's figure (IV–XII); in grades I–III the term's marks counted, in all and per
+    subject, never averaged."""
+    return year_result(summary.get("year_result")) + _term_figures(summary)
+
+
+def _term_figures(summary: dict[str, Any]) -> list[str]:
     if is_qualitative(summary):
         counted = _qualitative_total(summary)
         if not counted:

@@ -545,6 +545,9 @@ def _note_day(call: CallState, digits: str, svc: Services) -> Reply:
     day = today if key == "1" else today + dt.timedelta(days=1)
     call.data["note"] = {"day": day.isoformat(), "today": key == "1"}
     call.name = "note_span"
+    if svc.summary(_child(call.data["child"]))["student"].get("grade_level") == 0:
+        call.data["note"]["from"] = None  # a ПГ child: a day, no lessons to start from
+        call.name = "note_reason"
     return _ask(call)
 
 

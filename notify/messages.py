@@ -9,7 +9,7 @@ Payload keys by event (all optional except ``student`` where a child is concerne
   and ``previous`` (its text before the correction, which the parent was told)
 * message: ``guardian_id`` restricts it to the parent of that thread
 * absence / late: ``student``, ``date``, ``period``, ``subject``, ``kind`` (excused/unexcused/late),
-  ``count`` (several lessons at once)
+  ``count`` (several lessons at once); ``whole_day`` for a ПГ child's day (no subject, no period)
 * remark / praise: ``student``, ``subject``, ``text``, ``date``
 * health: ``student``, ``date`` (the text is never sent: special-category data, read in the portal)
 * event: ``student``, ``title``, ``date``, ``time``
@@ -22,7 +22,8 @@ Payload keys by event (all optional except ``student`` where a child is concerne
 * message: ``student``, ``sender`` (teacher's name), ``subject``
 * homework: ``student``, ``subject``, ``text``, ``date`` (given, ISO), ``due_on`` (ISO),
   ``changed`` (a corrected one)
-* threshold: ``student``, ``month`` ("2026-11"), ``hours`` ("5.5"), ``limit`` ("5")
+* threshold: ``student``, ``month`` ("2026-11"), ``hours`` ("5.5"), ``limit`` ("5"); a ПГ
+  child's alert has ``days`` (4) and ``limit`` (3) instead: unexcused days of the daily attendance
 * digest: ``items`` (list of {"event_type", "payload"}), ``date``
 * account: ``text`` (already written by the account use-case), ``subject``
 
@@ -194,6 +195,8 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
         else:
             what = "неуважително отсъствие" if count == 1 else f"{count} неуважителни отсъствия"
         where = f" по {after_preposition(p['subject'])}" if p.get("subject") else ""
+        if p.get("whole_day"):  # a ПГ child's day of the daily attendance
+            where = " от подготвителната група"
         # "6. час" (the lesson), never "6 ч." (read as six o'clock)
         period = f", {p['period']}. час" if p.get("period") and count == 1 else ""
         return f"{who}: {what}{where}, {_date(p.get('date'), True)}{period}"
@@ -220,6 +223,11 @@ def line(event_type: NotifyEvent | str, payload: dict[str, Any]) -> str:
     if event is NotifyEvent.MESSAGE:
         sender = f" от {p['sender']}" if p.get("sender") else ""
         return f"{who}: ново съобщение{sender}"
+    if event is NotifyEvent.THRESHOLD and p.get("days") is not None:  # a ПГ child: days
+        return (
+            f"{who}: {p['days']} дни неуважителни отсъствия за {_month(p.get('month'))}"
+            f" (над {p.get('limit', 3)})"
+        )
     if event is NotifyEvent.THRESHOLD:
         return (
             f"{who}: {_hours(p.get('hours'))} неуважителни отсъствия за {_month(p.get('month'))}"

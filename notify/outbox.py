@@ -39,6 +39,7 @@ from models import NotificationOutbox
 from models import NotificationPreference
 from models import NotifyEvent
 from models import OutboxStatus
+from models import PgAttendance
 from models import School
 from models import Student
 from models import db
@@ -601,6 +602,29 @@ def _month_weighted(student_ids: list[int], school_id: int, day: dt.date) -> dic
     }
 
 
+PG_UNEXCUSED = 2  # the Ministry's AttendanceType UnexcusedAbsence (rules.ATTENDANCE_CODES)
+
+
+def _month_pg_days(student_ids: list[int], school_id: int, day: dt.date) -> dict[int, int]:
+    """Unexcused days of a ПГ child's daily attendance in ``day``'s month (a child without
+    daily attendance: absent from the result)."""
+    first, following = _month_bounds(day)
+    return {
+        sid: int(n)
+        for sid, n in db.session.execute(
+            sa.select(PgAttendance.student_id, sa.func.count(PgAttendance.id))
+            .where(
+                PgAttendance.student_id.in_(student_ids),
+                PgAttendance.school_id == school_id,
+                PgAttendance.date >= first,
+                PgAttendance.date < following,
+                PgAttendance.kind == PG_UNEXCUSED,
+            )
+            .group_by(PgAttendance.student_id)
+        )
+    }
+
+
 def check_threshold(student_id: int, school_id: int, day: dt.date) -> int:
     """One alert per child per calendar month when the weighted unexcused hours of ``day``'s month
     exceed the school's threshold (default 5). Returns the number of rows written."""
@@ -613,21 +637,31 @@ def check_thresholds(pairs: Iterable[tuple[int, dt.date]], school_id: int) -> in
     wanted = list(dict.fromkeys(pairs))
     if not wanted:
         return 0
-    limit = db.session.scalar(sa.select(School.absence_threshold).where(School.id == school_id))
-    if limit is None:
+    limits = db.session.execute(
+        sa.select(School.absence_threshold, School.pg_absence_threshold_days).where(
+            School.id == school_id
+        )
+    ).first()
+    if limits is None:
         return 0
+    limit, day_limit = limits
     by_month: dict[tuple[int, int], list[int]] = {}
     for sid, day in wanted:
         by_month.setdefault((day.year, day.month), []).append(sid)
     hours: dict[tuple[int, str], Decimal] = {}
+    days: dict[tuple[int, str], int] = {}  # a ПГ child: unexcused days of the daily attendance
     for (year, month_no), sids in by_month.items():
         month = f"{year:04d}-{month_no:02d}"
-        for sid, value in _month_weighted(sids, school_id, dt.date(year, month_no, 1)).items():
+        first = dt.date(year, month_no, 1)
+        for sid, value in _month_weighted(sids, school_id, first).items():
             hours[(sid, month)] = value
+        for sid, count in _month_pg_days(sids, school_id, first).items():
+            days[(sid, month)] = count
+    # strictly more than the limit: weighted hours of lessons, or days of a ПГ child
     over = [
         (sid, month)
         for (sid, month), value in hours.items()
-        if value > Decimal(limit)  # strictly more than the limit
+        if value > Decimal(limit) or days.get((sid, month), 0) > int(day_limit)
     ]
     if not over:
         return 0
@@ -666,12 +700,20 @@ def check_thresholds(pairs: Iterable[tuple[int, dt.date]], school_id: int) -> in
     for sid, month in due:
         object_id = f"{sid}-{month}"
         for guardian, first_name in links.get(sid, []):
-            payload = {
-                "student": first_name,
-                "month": month,
-                "hours": str(hours[(sid, month)]),
-                "limit": str(Decimal(limit).normalize()),
-            }
+            if days.get((sid, month), 0) > int(day_limit):
+                payload = {
+                    "student": first_name,
+                    "month": month,
+                    "days": days[(sid, month)],
+                    "limit": int(day_limit),
+                }
+            else:
+                payload = {
+                    "student": first_name,
+                    "month": month,
+                    "hours": str(hours[(sid, month)]),
+                    "limit": str(Decimal(limit).normalize()),
+                }
             for channel, address in channels_for(guardian, NotifyEvent.THRESHOLD, prefs):
                 _upsert(
                     key=coalesce_key("threshold", object_id, guardian.id, channel.value),

@@ -42,8 +42,10 @@ from models import AbsenceKind
 from models import Enrollment
 from models import NotifyEvent
 from models import ParentMeeting
+from models import PgAttendance
 from models import School
 from models import db
+from notify.outbox import PG_UNEXCUSED
 from notify.outbox import check_thresholds
 from notify.outbox import enqueue_for_students
 
@@ -91,14 +93,27 @@ def threshold_checks(today: dt.date | None = None) -> int:
     :func:`notify.outbox.check_thresholds` batch per school. Commits."""
     today = today or clock.today()
     first = today.replace(day=1)
-    pairs = db.session.execute(
-        sa.select(Absence.student_id, Absence.school_id)
-        .join(School, School.id == Absence.school_id)
+    pairs = list(
+        db.session.execute(
+            sa.select(Absence.student_id, Absence.school_id)
+            .join(School, School.id == Absence.school_id)
+            .where(
+                School.active.is_(True),
+                Absence.date >= first,
+                Absence.date <= today,
+                Absence.kind.in_([AbsenceKind.UNEXCUSED, AbsenceKind.LATE]),
+            )
+            .distinct()
+        ).all()
+    )
+    pairs += db.session.execute(  # a ПГ child: unexcused days of the daily attendance
+        sa.select(PgAttendance.student_id, PgAttendance.school_id)
+        .join(School, School.id == PgAttendance.school_id)
         .where(
             School.active.is_(True),
-            Absence.date >= first,
-            Absence.date <= today,
-            Absence.kind.in_([AbsenceKind.UNEXCUSED, AbsenceKind.LATE]),
+            PgAttendance.date >= first,
+            PgAttendance.date <= today,
+            PgAttendance.kind == PG_UNEXCUSED,
         )
         .distinct()
     ).all()

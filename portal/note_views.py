@@ -33,6 +33,8 @@ from portal.views import guardian_required
 def notes(student_id: int) -> Any:
     guardian, ctx = _child(student_id)
     form = NoteForm()
+    # a preparatory group keeps days, not lessons: its note is for whole days
+    whole_days = ctx.school_class is not None and ctx.school_class.grade_level == 0
     if request.method == "GET" and not form.starts_on.data:
         form.starts_on.data = clock.today()
     error = None
@@ -50,7 +52,7 @@ def notes(student_id: int) -> Any:
                     ctx.id,
                     starts_on=form.starts_on.data,
                     ends_on=form.ends_on.data,
-                    from_period=form.from_period.data,
+                    from_period=None if whole_days else form.from_period.data,
                     reason=form.reason.data or "",
                     comment=form.comment.data or "",
                     document=notes_uc.Document(data) if data else None,
@@ -88,6 +90,7 @@ def notes(student_id: int) -> Any:
             left=left_now,
             limits=limits,
             reasons=dict(REASONS),
+            whole_days=whole_days,
         ),
         status,
     )

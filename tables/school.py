@@ -52,6 +52,11 @@ class School(db.Model):
         default=Decimal("5"),
         comment="weighted unexcused hours in a month above which parents are alerted (АСП)",
     )
+    pg_absence_threshold_days: Mapped[int] = mapped_column(
+        sa.SmallInteger,
+        default=3,
+        comment="unexcused days of a ПГ child in a month above which parents are alerted (АСП)",
+    )
     quiet_start: Mapped[dt.time] = mapped_column(default=dt.time(20, 0))
     quiet_end: Mapped[dt.time] = mapped_column(default=dt.time(8, 0))
     digest_time: Mapped[dt.time] = mapped_column(default=dt.time(18, 0))

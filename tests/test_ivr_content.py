@@ -503,3 +503,68 @@ def test_menu_three_subject_figures(entry: dict[str, Any], expected: str) -> Non
     lines = content.averages(payload(subjects=[entry]), WED)
     assert lines == ["Среден успех: Много добър, пет цяло и двадесет и пет стотни.", expected]
     ensure_no_digits(expected)
+
+
+@pytest.mark.parametrize(
+    ("result", "said"),
+    [
+        (None, []),
+        (
+            {"kind": "first_grade", "qualitative": 5, "special": None},
+            ["Общ годишен резултат: Много добър."],
+        ),
+        (
+            {"kind": "first_grade", "qualitative": 2, "special": None},
+            ["Общ годишен резултат: Незадоволителен."],
+        ),
+        (
+            {"kind": "first_grade", "qualitative": None, "special": 2},
+            ["Общ годишен резултат: справя се."],
+        ),
+        ({"kind": "first_grade", "qualitative": None, "special": None}, []),  # nothing to say
+        (
+            {"kind": "annual", "initial": 1, "final": None, "subjects": []},
+            ["Годишен резултат: завършва класа."],
+        ),
+        (
+            {"kind": "annual", "initial": 3, "final": None, "subjects": []},
+            ["Годишен резултат: повтаря класа."],
+        ),
+        (
+            {"kind": "annual", "initial": 2, "final": None, "subjects": ["Математика"]},
+            ["Годишен резултат: полага поправителни изпити по математика."],
+        ),
+        (
+            {
+                "kind": "annual",
+                "initial": 2,
+                "final": None,
+                "subjects": ["Математика", "Химия и опазване на околната среда"],
+            },
+            [
+                "Годишен резултат: полага поправителни изпити по математика, химия и опазване на околната среда."
+            ],
+        ),
+        (
+            {"kind": "annual", "initial": 2, "final": 1, "subjects": ["История и цивилизации"]},
+            [
+                "Годишен резултат: полага поправителни изпити по история и цивилизации.",
+                "След поправителните изпити: завършва класа.",
+            ],
+        ),
+        (
+            {"kind": "annual", "initial": 2, "final": 3, "subjects": ["Физика и астрономия"]},
+            [
+                "Годишен резултат: полага поправителни изпити по физика и астрономия.",
+                "След поправителните изпити: повтаря класа.",
+            ],
+        ),
+    ],
+)
+def test_year_result_is_said_in_menu_3(result: dict[str, Any] | None, said: list[str]) -> None:
+    assert content.year_result(result) == said
+    spoken = content.averages(payload(year_result=result), WED)
+    assert spoken[: len(said)] == said  # the year's result first, then the term's figures
+    assert spoken[len(said)].startswith("Среден успех:")
+    for line in spoken:
+        ensure_no_digits(line)

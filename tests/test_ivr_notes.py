@@ -139,3 +139,22 @@ def test_limit_reached_and_cancel(demo_app: Flask) -> None:
         db.session.scalars(sa.select(ParentNote).where(ParentNote.student_id == child.id)).all()
         == []
     )  # type: ignore[attr-defined]
+
+
+def test_a_note_for_a_preparatory_group_child_is_for_the_day(demo_app: Flask) -> None:
+    number, (child,) = parent("roditel.pg@sou1.demo.bg")
+    call = PhoneCall(FlaskTransport(demo_app), from_number=number)
+    call.start()
+    call.press(PIN + "#")
+    call.press("8")
+    # no "the whole day or from a lesson on": a ПГ group has no lessons
+    assert call.press("1").said[0].startswith("Причината: здравословни")
+    turn = call.press("1")
+    assert "целия ден" in turn.said[0]
+    assert call.press("1").said[0].startswith("Бележката е изпратена на класния ръководител.")
+    note = db.session.scalars(
+        sa.select(ParentNote).where(
+            ParentNote.student_id == child.id, ParentNote.channel == NoteChannel.PHONE
+        )
+    ).one()
+    assert note.from_period is None and note.starts_on == TODAY

@@ -194,3 +194,21 @@ RESULTS = [
 def test_grade_result_problem(initial, retake, final, ok) -> None:
     assert (rules.grade_result_problem(initial, retake, final) is None) == ok
     assert dict(rules.GRADE_RESULTS) == {1: "Завършва", 2: "Полага изпити", 3: "Повтаря"}
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        ("ПГ", "1а"),  # no letter: the first class of the usual naming
+        ("ПГ б", "1б"),
+        ("ПГ-Б", "1б"),
+        ("пгв", "1в"),
+        ("  ПГ „г“ ", "1г"),
+        ("Подготвителна група Д", "1д"),
+        ("ПГ бв", "1а"),  # two letters are not one class's letter
+        ("Пчелички", "1а"),  # a group's own name
+        ("", "1а"),
+    ],
+)
+def test_first_grade_class_name(group: str, expected: str) -> None:
+    assert rules.first_grade_class_name(group) == expected

@@ -498,3 +498,11 @@ def test_staff_grid_and_school_notices_after_the_transition(school, demo_client)
         )
     }
     assert told and not told & graduates
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "expected"),
+    [("8е", 9, "9е"), ("11", 12, "12"), ("ПГ б", 1, "1б"), ("Пчелички", 2, "Пчелички")],
+)
+def test_next_class_name(name: str, level: int, expected: str) -> None:
+    assert school_year.next_class_name(name, level) == expected

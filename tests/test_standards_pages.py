@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 
 from models import Curriculum
 from models import Enrollment
+from models import ParentNote
 from models import Relation
 from models import SchoolClass
 from models import StaffUser
@@ -106,8 +107,14 @@ def year_pages() -> tuple[str, ...]:
         sa.select(SchoolClass.id).where(SchoolClass.school_id == 1, SchoolClass.grade_level == 5)
     )
     pupil = db.session.scalar(sa.select(Enrollment.student_id).where(Enrollment.class_id == fifth))
+    noted = db.session.scalar(  # the day of the demo's ПГ parent's note: the notes are listed
+        sa.select(ParentNote.starts_on)
+        .join(Enrollment, Enrollment.student_id == ParentNote.student_id)
+        .where(Enrollment.class_id == group)
+    )
     return (
         f"/staff/classes/{group}/attendance",
+        f"/staff/classes/{group}/attendance?date={noted}",
         f"/staff/classes/{group}/attendance/month",
         f"/staff/classes/{group}/pg-results",
         f"/staff/classes/{fifth}/annual-results",

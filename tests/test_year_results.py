@@ -351,3 +351,44 @@ def test_a_finished_year_s_results_are_listed_for_the_admin(demo_app) -> None:
     listed = year_results.past_result_classes(1)
     assert [(k.id, section) for _y, k, section in listed] == [(klass.id, "grade_results")]
     assert year_results.past_result_classes(2) == []
+
+
+# --- the phone line: menu 3 says the year's result ----------------------------------------------
+def test_the_phone_says_the_year_s_result(demo_app) -> None:
+    first_grade = a_class(3)
+    first_grade.grade_level = 1
+    db.session.commit()
+    kid = pupils(first_grade)[0]
+    year_results.save_first_grade_results(teacher_of(first_grade), first_grade.id, {kid: "q5"})
+    said = content.averages(summary.get_summary(kid, first_grade.school_year_id), TODAY)
+    assert said[0] == "Общ годишен резултат: Много добър."
+    klass = a_class(5)
+    kids = pupils(klass)
+    first = year_results.class_subjects(klass.id)[0]
+    _annual(klass, {1: 2})
+    me = teacher_of(klass)
+    year_results.confirm_suggestions(me, klass.id)
+    got = summary.get_summary(kids[0], klass.school_year_id)
+    assert got["v"] == summary.PAYLOAD_VERSION == 10
+    assert content.averages(got, TODAY)[0] == "Годишен резултат: завършва класа."
+    name = first.subject.spoken_name or first.subject.name
+    said = content.averages(summary.get_summary(kids[1], klass.school_year_id), TODAY)
+    assert (
+        said[0]
+        == content.year_result({"kind": "annual", "initial": 2, "final": None, "subjects": [name]})[
+            0
+        ]
+    )
+    assert said[0].startswith("Годишен резултат: полага поправителни изпити по ")
+    row = year_results.grade_results_of(1, klass.id)[kids[1]]
+    year_results.save_grade_result(
+        me, klass.id, kids[1], initial=2, retake=[first.id],
+        sessions={first.id: [rules.Session(2), rules.Session(2), rules.Session(2)]}, final=3,
+        version=row.version, reason="сесии",
+    )  # fmt: skip
+    said = content.averages(summary.get_summary(kids[1], klass.school_year_id), TODAY)
+    assert said[1] == "След поправителните изпити: повтаря класа."
+    db.session.expire_all()
+    row = db.session.get(GradeResult, row.id)
+    year_results.delete_grade_result(me, row.id, version=row.version, reason="грешка")
+    assert summary.get_summary(kids[1], klass.school_year_id)["year_result"] is None

@@ -4,7 +4,8 @@
   teacher who is no class teacher), its subjects (the образователни направления of Наредба № 5
   /2016 за предучилищното образование) and the daily attendance of every school day of the year
   up to the demo's today — mostly present, a few excused days (illness, family) and one child
-  with four unexcused days (at risk of dropping out); the results at the start of the year in
+  with four unexcused days (at risk of dropping out), two days excused on the demo parent's
+  confirmed note; the results at the start of the year in
   every subject; a parent of one child (``roditel.pg@…``, the demo password and PIN);
 * in every finished year (the history, and the current one once it has annual grades): first
   grade's overall annual result from the mean of each pupil's grades of the year, and the annual
@@ -35,6 +36,9 @@ from models import GradeResult
 from models import GradeResultSubject
 from models import Guardian
 from models import GuardianStudent
+from models import NoteChannel
+from models import NoteStatus
+from models import ParentNote
 from models import PgAttendance
 from models import PgResult
 from models import SchoolClass
@@ -76,6 +80,7 @@ START_RESULTS = (
     "Сгъва и лепи по показан образец.",
     "Ходи и бяга в колона; хвърля и лови топка.",
 )
+NOTE_COMMENT = "по уважителни причини, с бележка от родител"  # as parent_notes writes it
 AT_RISK_CHILD = 5  # the sixth child: four unexcused days
 
 
@@ -199,18 +204,22 @@ def _preparatory_group(
         )
         for n, c in children
     )
-    _pg_parent(school_id, children[0][1], ids)
+    parent_id = _pg_parent(school_id, children[0][1], ids)
     days = [
         year.starts_on + dt.timedelta(days=i)
         for i in range((min(today - dt.timedelta(days=1), year.ends_on) - year.starts_on).days + 1)
     ]
     days = [d for d in days if d.weekday() < 5 and non_school_day(year, d, 0) is None]
+    # the demo parent's note, confirmed: two days of the week before last, excused on it
+    noted = days[-7:-5] if parent_id is not None and len(days) >= 7 else []
     marks = []
     for index, (_n, child) in enumerate(children):
         unexcused = set(rng.sample(days, min(4, len(days)))) if index == AT_RISK_CHILD else set()
         for day in days:
             roll = rng.random()
-            if day in unexcused:
+            if index == 0 and day in noted:
+                kind, reason, comment = 3, ExcuseReason.FAMILY, NOTE_COMMENT
+            elif day in unexcused:
                 kind, reason, comment = 2, None, ""
             elif roll < 0.05:
                 kind, reason, comment = 3, ExcuseReason.HEALTH, "медицинска бележка"
@@ -233,6 +242,24 @@ def _preparatory_group(
             )
     if marks:
         db.session.execute(sa.insert(PgAttendance), marks)
+    if noted:
+        db.session.add(
+            ParentNote(
+                school_id=school_id,
+                school_year_id=year.id,
+                student_id=children[0][1].id,
+                guardian_id=parent_id,
+                starts_on=noted[0],
+                ends_on=noted[-1],
+                reason=ExcuseReason.FAMILY,
+                comment="На гости при баба в Пловдив.",
+                channel=NoteChannel.PORTAL,
+                status=NoteStatus.CONFIRMED,
+                days_counted=len(noted),
+                decided_by=teacher,
+                decided_at=dt.datetime.combine(noted[0], dt.time(8, 30)),
+            )
+        )
     if today >= year.starts_on + dt.timedelta(days=14):
         db.session.add_all(
             PgResult(
@@ -257,7 +284,7 @@ def _preparatory_group(
     }
 
 
-def _pg_parent(school_id: int, child: Student, ids: Ids) -> None:
+def _pg_parent(school_id: int, child: Student, ids: Ids) -> int | None:
     """A parent of the first child, signing in with the demo parents' password and PIN."""
     model = db.session.scalar(
         sa.select(Guardian)
@@ -265,7 +292,7 @@ def _pg_parent(school_id: int, child: Student, ids: Ids) -> None:
         .where(GuardianStudent.school_id == school_id, Guardian.email.like("roditel1@%"))
     )
     if model is None or model.email is None:
-        return
+        return None
     domain = model.email.split("@", 1)[1]
     parent = Guardian(
         id=ids.take("guardian"),
@@ -284,6 +311,7 @@ def _pg_parent(school_id: int, child: Student, ids: Ids) -> None:
             guardian_id=parent.id, student_id=child.id, school_id=school_id, relation="mother"
         )
     )
+    return int(parent.id)
 
 
 def _annual_results(school_id: int, year: SchoolYear) -> None:

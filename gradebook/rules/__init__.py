@@ -204,6 +204,7 @@ from gradebook.rules.year_results import attendance_counts
 from gradebook.rules.year_results import attendance_problem
 from gradebook.rules.year_results import class_book_sections
 from gradebook.rules.year_results import class_book_type
+from gradebook.rules.year_results import first_grade_class_name
 from gradebook.rules.year_results import first_grade_problem
 from gradebook.rules.year_results import grade_result_problem
 from gradebook.rules.year_results import has_section
@@ -373,6 +374,7 @@ __all__ = [
     "sanction_dates_problem",
     "sanction_in_force",
     "ATTENDANCE_CODES",
+    "first_grade_class_name",
     "ATTENDANCE_NAMES",
     "ATTENDANCE_SHORT",
     "BOOK_TYPE_NAMES",

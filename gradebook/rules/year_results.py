@@ -310,3 +310,22 @@ def grade_result_problem(initial: int, retake: Sequence[int], final: int | None)
     if final is not None and final not in (RESULT_COMPLETES, RESULT_REPEATS):
         return "Окончателният резултат е „завършва“ или „повтаря“."
     return None
+
+
+# --- the school-year transition: a preparatory group's first-grade class -------------------------
+FIRST_GRADE_DEFAULT_LETTER: Final = "а"
+_GROUP_PREFIXES: Final = ("подготвителна група", "пг")
+
+
+def first_grade_class_name(group_name: str) -> str:
+    """The first-grade class a preparatory group goes into: "1" and the group's letter ("ПГ б",
+    "ПГ-Б", "ПГб", "Подготвителна група Б" → "1б"); a group without one letter ("ПГ", a group's
+    own name such as "Пчелички") → "1а", the first class of the usual naming."""
+    rest = group_name.strip()
+    for prefix in _GROUP_PREFIXES:
+        if rest.lower().startswith(prefix):
+            rest = rest[len(prefix) :]
+            break
+    rest = rest.strip(' -–_."„“')
+    letter = rest.lower() if len(rest) == 1 and rest.isalpha() else FIRST_GRADE_DEFAULT_LETTER
+    return f"1{letter}"

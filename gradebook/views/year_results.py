@@ -93,14 +93,7 @@ def pg_attendance(class_id: int) -> Any:
         if done is not None:
             return done
     stored = attendance_uc.day_marks(me.school_id, klass.id, day)
-    marks = typed or {
-        sid: attendance_uc.Mark(
-            attendance_uc.kind_of(row),
-            row.excuse_reason.value if row.excuse_reason else "",
-            row.excuse_comment,
-        )
-        for sid, row in stored.items()
-    }
+    marks = typed or attendance_uc.shown_marks(stored, pupils, day)
     return (
         render_template(
             "gradebook/pg_attendance.html",
