@@ -1,7 +1,7 @@
 """the monthly АСП alert for a ПГ child counts unexcused days: the school's threshold
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-04 03:15:00.000000
 
 """
