@@ -194,6 +194,8 @@ def stop_gunicorn(server: subprocess.Popen[bytes] | None) -> None:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
+
+
 class FakeProcess:
     """The fake Twilio in its own process (so it does not share the worker's GIL)."""
 
