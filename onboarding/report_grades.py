@@ -42,6 +42,11 @@ def _term_scope(school_id: int, class_id: int | None, term: int | None) -> tuple
     has no grades (its book keeps daily attendance and results): the grade reports leave it out."""
     scope = scope_of(school_id, class_id)
     graded = [k for k in scope.classes if k.grade_level >= 1]
+    if class_id is not None and not graded:
+        raise ReportError(
+            "a preparatory group has no grades",
+            "Подготвителната група няма оценки: вижте отчета „Присъствие в ПГ за месец“.",
+        )
     if len(graded) != len(scope.classes):
         kept = {k.id for k in graded}
         scope = Scope(scope.school, scope.year, graded, [r for r in scope.roster if r[0] in kept])

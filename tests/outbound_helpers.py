@@ -9,6 +9,7 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
@@ -90,10 +91,17 @@ def school_with_class(info_phone: str = "+35929001122") -> tuple[School, SchoolC
 
 def pupil(school: School, klass: SchoolClass, name: str, absent: Sequence[int] = (1, 2)) -> Student:
     student = make_student(school, name)
-    _serial["n"] += 1
+    db.session.flush()
+    # the next number in the class (1–99): a counter kept across tests would pass 99 in a long run
+    number = 1 + (
+        db.session.scalar(
+            sa.select(sa.func.max(Enrollment.class_number)).where(Enrollment.class_id == klass.id)
+        )
+        or 0
+    )
     db.session.add(
         Enrollment(
-            school_id=school.id, student_id=student.id, class_id=klass.id, class_number=_serial["n"],
+            school_id=school.id, student_id=student.id, class_id=klass.id, class_number=number,
             enrolled_on=dt.date(2026, 9, 15),
         )
     )  # fmt: skip

@@ -177,3 +177,18 @@ def test_every_output_of_a_grades_one_to_three_sheet_has_no_average(
     ).stdout
     assert "Сводна ведомост на 3а клас" in text
     assert not AVERAGE.search(text)
+
+
+def test_a_grade_report_of_a_preparatory_group_says_it_has_no_grades(demo_app) -> None:  # type: ignore[no-untyped-def]
+    from models import SchoolClass
+    from onboarding.report_base import ReportError
+
+    group = db.session.scalar(
+        sa.select(SchoolClass.id).where(SchoolClass.school_id == 1, SchoolClass.grade_level == 0)
+    )
+    with pytest.raises(ReportError) as refused:
+        reports.build("class-sheet", 1, class_id=group, term=1)
+    assert "Подготвителната група няма оценки" in refused.value.message_bg
+    # the school's reports leave the group out instead
+    names = {row[0] for row in reports.build("success", 1, term=1).rows}
+    assert db.session.get(SchoolClass, group).name not in names
