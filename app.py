@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import public_pages
+import queue_deadline
 import session_tokens
 import web_errors
 import web_headers
@@ -130,6 +131,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             body = '<?xml version="1.0" encoding="UTF-8"?><Response />'
             return Response(body, status=400 if signature_valid() else 403, mimetype="text/xml")
         abort(400)
+
+    queue_deadline.init_app(app)  # outermost: a request that waited too long is answered at once
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:

@@ -143,10 +143,12 @@ def free_port() -> int:
 def start_gunicorn(
     db_url: str, tmp: Path, port: int, token: str, workers: int = 2, **settings: str
 ) -> subprocess.Popen[bytes]:
-    """gunicorn -w ``workers`` (2) serving ``bench.ivr_wsgi:app`` (the app plus the bare endpoints
-    of ``bench.endpoints``, switched on here with their bench setting) on 127.0.0.1:``port``
-    against ``db_url``; returns once it answers (in its own process group, so that the caller can
-    stop it with ``os.killpg``)."""
+    """gunicorn with the production settings (``config/gunicorn.py``: threaded workers, bounded
+    queues) and ``workers`` (2) processes, serving ``bench.ivr_wsgi:app`` (the app plus the bare
+    endpoints of ``bench.endpoints``, switched on here with their bench setting) on
+    127.0.0.1:``port`` against ``db_url``; ``settings`` go to its environment (``WEB_THREADS``
+    among them). Returns once it answers (in its own process group, so that the caller can stop
+    it with ``os.killpg``)."""
     import requests
 
     base = f"http://127.0.0.1:{port}"
@@ -163,6 +165,8 @@ def start_gunicorn(
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            str(ROOT / "config" / "gunicorn.py"),
             "-w",
             str(workers),
             "-b",

@@ -589,7 +589,7 @@ def report(
 
     print(f"\nmachine: {machine()}")
     print(
-        f"gunicorn -w 2 (sync) on PostgreSQL, 127.0.0.1; {args.callers} phone callers; one "
+        f"gunicorn -w 2 (gthread, config/gunicorn.py) on PostgreSQL, 127.0.0.1; {args.callers} phone callers; one "
         f"notification worker (batch 20, 4 threads) → local fake Twilio; a teacher writing "
         f"~{1 / teacher.pause:.0f} grade notifications/s"
     )

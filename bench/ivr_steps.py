@@ -192,7 +192,7 @@ def run(args: argparse.Namespace, db_url: str) -> None:
                 steps[name] += values
 
         print(
-            f"\ngunicorn -w 2 (sync), PostgreSQL, {calls} calls × {rounds} rounds of menus 1–7, "
+            f"\ngunicorn -w 2 (gthread, config/gunicorn.py), PostgreSQL, {calls} calls × {rounds} rounds of menus 1–7, "
             f"{conc} concurrent clients, one run on {dt.date.today():%d.%m.%Y}"
         )
         print(f"{'step':18} {'n':>5} {'median ms':>10} {'p95 ms':>8}")

@@ -206,7 +206,7 @@ def report(args: argparse.Namespace, summary: dict[str, Any], audit: dict[str, i
     seconds = summary["state"]["testRunDurationMs"] / 1000
     print(f"\nmachine: {machine()}; load average before the run {args.load_before}")
     print(
-        f"gunicorn -w {args.workers} (sync) on PostgreSQL, 127.0.0.1; k6 {args.k6_version}; "
+        f"gunicorn -w {args.workers} × {args.threads} threads (config/gunicorn.py) on PostgreSQL, 127.0.0.1; k6 {args.k6_version}; "
         f"mode {args.mode}; {seconds:.0f} s; {dt.date.today():%d.%m.%Y}"
     )
     print("\n".join(table(summary, seconds)))
@@ -261,7 +261,13 @@ def run(args: argparse.Namespace, url: str) -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = start_gunicorn(
-            url, tmp, port, TOKEN, workers=args.workers, LOGIN_FAILS_PER_HOUR="100000"
+            url,
+            tmp,
+            port,
+            TOKEN,
+            workers=args.workers,
+            LOGIN_FAILS_PER_HOUR="100000",
+            WEB_THREADS=str(args.threads),
         )
         summary_path = tmp / "summary.json"
         args.k6_version = subprocess.run(
@@ -294,6 +300,7 @@ def main() -> None:
     parser.add_argument("--reuse", metavar="SCHEMA", help="run on this existing schema")
     parser.add_argument("--keep", action="store_true", help="keep the schema built")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads a gunicorn worker")
     parser.add_argument("--vus", type=int, default=6, help="capacity: virtual users")
     parser.add_argument("--phase", type=int, default=20, help="capacity: seconds a phase")
     parser.add_argument("--scale", type=float, default=1.0, help="peak: share of the national")

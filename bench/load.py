@@ -341,7 +341,7 @@ def report(
     signed_in = sum(1 for u in users if isinstance(u, Session) and u.signed_in)
     print(f"\nmachine: {machine()}")
     print(
-        f"gunicorn -w 2 (sync) on PostgreSQL, 127.0.0.1; {args.callers} callers + {args.sessions} "
+        f"gunicorn -w 2 (gthread, config/gunicorn.py) on PostgreSQL, 127.0.0.1; {args.callers} callers + {args.sessions} "
         f"portal sessions, {args.threads} client threads, {wall:.1f} s; {turns} turns completed, "
         f"{signed_in} of {args.sessions} sessions signed in"
     )

@@ -205,6 +205,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         "DB_POOL_TIMEOUT_S": float(env.get("DB_POOL_TIMEOUT_S", "3")),
         "DB_TCP_USER_TIMEOUT_MS": int(env.get("DB_TCP_USER_TIMEOUT_MS", "10000")),
         "DB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("DB_SQLITE_BUSY_TIMEOUT_MS", "4000")),
+        # A request stamped by the proxy (X-Request-Start) longer ago than this when a worker takes
+        # it is answered at once ("try again", the phone's apology) instead of served
+        # (queue_deadline.py); 0: never
+        "REQUEST_QUEUE_DEADLINE_MS": int(env.get("REQUEST_QUEUE_DEADLINE_MS", "5000")),
         # PostgreSQL reached through PgBouncer in transaction pooling (config/database.py)
         "DB_PGBOUNCER": _bool(env.get("DB_PGBOUNCER")),
     }

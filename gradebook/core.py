@@ -62,7 +62,6 @@ from models import SchoolYear
 from models import StaffMembership
 from models import StaffRole
 from models import Student
-from models import StudentSummary
 from models import db
 from notify import outbox
 
@@ -328,49 +327,17 @@ def check_lock(
 
 
 def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
-    """Rebuild the read model of several students in the caller's transaction.
-
-    One or two students: ``summary.refresh_student`` each. More (a grade column, a class event):
-    their payloads are built together with ``summary.build_payloads`` (a fixed number of
-    queries), stored, and each class's aggregate is rebuilt once from the stored rows
-    (``summary.refresh_class_group``) — the same result as a refresh per pupil, in a fixed number
-    of statements."""
+    """Rebuild the read model of several students in the caller's transaction: per school year,
+    their payloads built together, written in one UPSERT and each class's aggregate rebuilt once
+    (``summary.refresh_students``) — the same result as a refresh per pupil, in a fixed number
+    of statements whatever their number."""
     by_year: dict[int, set[int]] = {}
     for student_id, year_id in pairs:
         by_year.setdefault(year_id, set()).add(student_id)
     for year_id, ids in sorted(by_year.items()):
-        if len(ids) <= 2:
-            for student_id in sorted(ids):
-                summary.refresh_student(student_id, year_id)
-            continue
         year = db.session.get(SchoolYear, year_id)
-        if year is None:
-            continue
-        payloads = summary.build_payloads(year, ids)
-        last_of_class: dict[Any, int] = {}
-        for student_id in sorted(payloads):
-            last_of_class[payloads[student_id]["student"].get("class_id")] = student_id
-        existing = {
-            row.student_id: row
-            for row in db.session.scalars(
-                sa.select(StudentSummary).where(
-                    StudentSummary.school_year_id == year_id,
-                    StudentSummary.student_id.in_(list(payloads)),
-                )
-            )
-        }
-        now = clock.utc_naive()
-        for student_id, payload in payloads.items():
-            row = existing.get(student_id)
-            if row is None:
-                row = StudentSummary(
-                    student_id=student_id, school_year_id=year_id, school_id=year.school_id
-                )
-                db.session.add(row)
-            row.payload = payload
-            row.computed_at = now
-        for student_id in sorted(last_of_class.values()):
-            summary.refresh_class_group(year, payloads[student_id])
+        if year is not None:
+            summary.refresh_students(year, ids)
 
 
 def _is_duplicate_key(exc: DBAPIError) -> bool:

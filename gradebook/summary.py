@@ -3,9 +3,11 @@ parent calls, so that an IVR step is one indexed read.
 
 Contract:
 
-* ``refresh_student(student_id, school_year_id)`` rebuilds one ``StudentSummary`` (and the class
-  aggregate ``GroupSummary`` of the student's class for the term) inside the caller's
-  transaction; it never commits.
+* ``refresh_students(year, student_ids)`` rebuilds the ``StudentSummary`` of several pupils (a
+  grade column) and the class aggregate ``GroupSummary`` of each of their classes for the term
+  inside the caller's transaction, in a fixed number of statements (the payloads built
+  together, stored by ``gradebook.summary_store`` in one UPSERT); ``refresh_student`` is it for
+  one pupil. Neither commits.
 * ``rebuild_school(school_id)`` rebuilds every summary of the school's current year in bulk
   (a handful of queries for the whole school, then one bulk insert); it never commits.
 * ``get_summary(student_id, school_year_id) -> dict`` reads the payload, building it on a miss
@@ -67,6 +69,11 @@ from config import clock
 from gradebook import lesson_cover
 from gradebook import record_read
 from gradebook import rules
+from gradebook import summary_store
+from gradebook.summary_store import GROUP_SOURCE
+from gradebook.summary_store import MIN_GROUP
+from gradebook.summary_store import avg_entry
+from gradebook.summary_store import dec
 from models import Absence
 from models import BellTime
 from models import Enrollment
@@ -99,7 +106,6 @@ RECENT_ABSENCES = 30
 LATEST_REMARKS = 10
 COMING_DAYS = 60
 COMING_HOMEWORK = 40
-MIN_GROUP = 5  # comparisons with the class are hidden for smaller groups (DOMAIN.md)
 
 __all__ = [
     "MIN_GROUP",
@@ -109,20 +115,8 @@ __all__ = [
     "is_fresh",
     "rebuild_school",
     "refresh_student",
+    "refresh_students",
 ]
-
-GROUP_SOURCE = "phone"  # the GroupSummary rows this module keeps (portal.stats keeps its own)
-
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def _avg_entry(value: Decimal | None) -> dict[str, str] | None:
-    if value is None:
-        return None
-    word, _ = rules.grade_word(value)
-    return {"average": _dec(value) or "", "word": word}
 
 
 def _marks(values: Iterable[Decimal]) -> dict[str, int]:
@@ -482,7 +476,7 @@ def build_payloads(
             figure = rules.term_figure(values, tg)
             subject_averages.append(figure)
             name, spoken = subject_name(subject_id)
-            entry = _avg_entry(figure.value if figure else None) or {}
+            entry = avg_entry(figure.value if figure else None) or {}
             subject_rows.append(
                 {
                     "subject_id": subject_id,
@@ -491,10 +485,10 @@ def build_payloads(
                     "average": entry.get("average"),
                     "word": entry.get("word"),
                     "final": bool(figure and figure.final),
-                    "forecast": _dec(rules.average(values)),
+                    "forecast": dec(rules.average(values)),
                     "count": len(values),
-                    "term_grade": _dec(tg),
-                    "annual_grade": _dec(annual_grades.get(sid, {}).get(subject_id)),
+                    "term_grade": dec(tg),
+                    "annual_grade": dec(annual_grades.get(sid, {}).get(subject_id)),
                     # I–III: the term's marks counted, {"6": 4, "5": 1}; never averaged
                     "marks": _marks(values) if info["qualitative"] else None,
                 }
@@ -511,7 +505,7 @@ def build_payloads(
                     "subject_id": subject_id,
                     "subject": name,
                     "spoken": spoken,
-                    "value": _dec(value),
+                    "value": dec(value),
                     "sop_mark": str(sop_mark) if sop_mark else None,
                     "category": str(category),
                     "kind": str(kind),
@@ -551,7 +545,7 @@ def build_payloads(
             "computed_on": today.isoformat(),
             "term2_starts_on": school_year.term2_starts_on.isoformat(),
             "student": info,
-            "overall": _avg_entry(overall),
+            "overall": avg_entry(overall),
             "subjects": subject_rows,
             "latest_grades": latest_rows,
             "absences": {
@@ -578,63 +572,6 @@ def build_payloads(
     return payloads
 
 
-def _class_aggregate(payloads: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Anonymous class averages from the pupils' own averages (mean of the pupils' means)."""
-    overall: list[Decimal] = []
-    by_subject: dict[str, list[Decimal]] = defaultdict(list)
-    size = 0
-    for p in payloads:
-        size += 1
-        if p.get("overall"):
-            overall.append(Decimal(p["overall"]["average"]))
-        for s in p.get("subjects", []):
-            if s.get("average"):
-                by_subject[str(s["subject_id"])].append(Decimal(s["average"]))
-    return {
-        "size": size,
-        "counted": len(overall),
-        "hidden": len(overall) < MIN_GROUP,
-        "overall": _avg_entry(rules.average(overall)) if len(overall) >= MIN_GROUP else None,
-        "subjects": {
-            k: _dec(rules.average(v)) for k, v in by_subject.items() if len(v) >= MIN_GROUP
-        },
-    }
-
-
-def _class_group(year_id: int, class_id: int, term: int) -> sa.ColumnElement[bool]:
-    """The condition on the one ``GroupSummary`` row this module keeps for a class and term."""
-    return sa.and_(
-        GroupSummary.source == GROUP_SOURCE,
-        GroupSummary.school_year_id == year_id,
-        GroupSummary.class_id == class_id,
-        GroupSummary.term == term,
-    )
-
-
-def _store_group(
-    school_id: int, year_id: int, class_id: int, level: int, term: int, payload: dict[str, Any]
-) -> None:
-    row = db.session.scalars(
-        sa.select(GroupSummary).where(_class_group(year_id, class_id, term))
-    ).first()
-    if row is None:
-        db.session.add(
-            GroupSummary(
-                school_id=school_id,
-                school_year_id=year_id,
-                grade_level=level,
-                class_id=class_id,
-                term=term,
-                source=GROUP_SOURCE,
-                payload=payload,
-                computed_at=utcnow(),
-            )
-        )
-    else:
-        row.payload = payload
-        row.computed_at = utcnow()
-
-
 def refresh_student(student_id: int, school_year_id: int) -> dict[str, Any] | None:
     """Rebuild the student's summary (and the class aggregate) in the current transaction.
 
@@ -643,52 +580,35 @@ def refresh_student(student_id: int, school_year_id: int) -> dict[str, Any] | No
     year = db.session.get(SchoolYear, school_year_id)
     if year is None:
         return None
-    payload = build_payloads(year, [student_id]).get(student_id)
-    if payload is None:
-        return None
-    row = db.session.get(StudentSummary, (student_id, school_year_id))
-    if row is None:
-        row = StudentSummary(
-            student_id=student_id, school_year_id=school_year_id, school_id=year.school_id
-        )
-        db.session.add(row)
-    row.payload = payload
-    row.computed_at = utcnow()
-    refresh_class_group(year, payload)
-    return payload
+    return refresh_students(year, [student_id]).get(student_id)
 
 
-def refresh_class_group(year: SchoolYear, payload: dict[str, Any]) -> None:
-    """Rebuild the class aggregate of the pupil whose new ``payload`` is stored (or added to the
-    session) from the stored summaries of the class, in the current transaction; nothing for a
-    pupil in no class. A change to several pupils of a class stores them all first and then calls
-    this once for the class (``core.refresh_summaries``)."""
-    class_id = payload["student"]["class_id"]
-    if not class_id:
-        return
-    db.session.flush()
-    classmates = sa.select(Enrollment.student_id).where(
-        Enrollment.class_id == class_id,
-        sa.or_(Enrollment.left_on.is_(None), Enrollment.left_on > clock.today()),
-    )
-    others = [
-        p
-        for sid, p in db.session.execute(
-            sa.select(StudentSummary.student_id, StudentSummary.payload).where(
-                StudentSummary.school_year_id == year.id,
-                StudentSummary.student_id.in_(classmates),
-            )
-        )
-        if p.get("term") == payload["term"]
-    ]
-    _store_group(
-        year.school_id,
-        year.id,
-        class_id,
-        payload["student"]["grade_level"],
-        payload["term"],
-        _class_aggregate(others),
-    )
+def refresh_students(year: SchoolYear, student_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Rebuild the summaries of the students (a grade column, a class event, one pupil) in the
+    current transaction: their payloads built together (:func:`build_payloads`), written in one
+    UPSERT, and each of their classes' aggregate rebuilt once (:func:`refresh_class_group`).
+    Returns the new payloads by student."""
+    payloads = build_payloads(year, student_ids)
+    summary_store.store_students(year, payloads)
+    last_of_class: dict[Any, int] = {}
+    for student_id in sorted(payloads):
+        last_of_class[payloads[student_id]["student"].get("class_id")] = student_id
+    for student_id in sorted(last_of_class.values()):
+        refresh_class_group(year, payloads[student_id], payloads)
+    return payloads
+
+
+def refresh_class_group(
+    year: SchoolYear, payload: dict[str, Any], fresh: dict[int, dict[str, Any]] | None = None
+) -> None:
+    """Rebuild the class aggregate of the pupil whose new ``payload`` is stored, from the class's
+    payloads (``fresh`` ones in hand, the classmates' stored ones), in the current transaction;
+    nothing for a pupil in no class."""
+    if payload["student"]["class_id"]:
+        class_id = payload["student"]["class_id"]
+        mates = {k: v for k, v in (fresh or {}).items() if v["student"]["class_id"] == class_id}
+        mates[payload["student"]["id"]] = payload
+        summary_store.store_class_groups(year, mates)
 
 
 def rebuild_school(school_id: int) -> int:
@@ -736,7 +656,7 @@ def rebuild_school(school_id: int) -> int:
             "class_id": class_id,
             "term": term,
             "source": GROUP_SOURCE,
-            "payload": _class_aggregate(members),
+            "payload": summary_store.class_aggregate(members),
             "computed_at": now,
         }
         for class_id, members in by_class.items()
@@ -777,5 +697,7 @@ def is_fresh(payload: dict[str, Any] | None) -> bool:
 
 def get_class_summary(class_id: int, school_year_id: int, term: int) -> dict[str, Any] | None:
     return db.session.scalar(
-        sa.select(GroupSummary.payload).where(_class_group(school_year_id, class_id, term))
+        sa.select(GroupSummary.payload).where(
+            summary_store.class_group(school_year_id, class_id, term)
+        )
     )

@@ -89,8 +89,7 @@ def _twiml_on_webhook_paths(response: Response) -> Response:
     ):
         return response
     if request.path in _SPOKEN and response.status_code != 403:
-        voice, language = _voice()
-        body = twiml.say_and_hang_up(PROMPTS["error"], voice=voice, language=language)
+        body = apology_twiml()
     else:
         body = twiml.empty()
     response.set_data(body)
@@ -126,9 +125,15 @@ def _audio_url(prompt_id: str) -> str | None:
     return _absolute(url_for("ivr.audio_file", name=name)) if name else None
 
 
-def _apology() -> Response:
+def apology_twiml() -> str:
+    """The line's Bulgarian apology and a hang-up (a failed step, a frozen database, a request
+    that waited too long in the queue: ``queue_deadline``)."""
     voice, language = _voice()
-    return _xml(twiml.say_and_hang_up(PROMPTS["error"], voice=voice, language=language))
+    return twiml.say_and_hang_up(PROMPTS["error"], voice=voice, language=language)
+
+
+def _apology() -> Response:
+    return _xml(apology_twiml())
 
 
 def _run(event: flow.Event) -> Response:

@@ -96,9 +96,9 @@ def calls(monkeypatch):
         seen["refresh"].append((student_id, year_id))
         return real_refresh(student_id, year_id)
 
-    def group(year, payload):
+    def group(year, payload, fresh=None):
         seen["group"].append((year.id, payload["student"]["class_id"]))
-        return real_group(year, payload)
+        return real_group(year, payload, fresh)
 
     monkeypatch.setattr(outbox, "enqueue_many", enqueue)
     monkeypatch.setattr(outbox, "cancel_for_object", cancel)

@@ -11,6 +11,7 @@ from flask import Flask
 
 from gradebook import rules
 from gradebook import summary
+from gradebook import summary_store
 from models import Absence
 from models import Curriculum
 from models import Enrollment
@@ -182,7 +183,7 @@ def test_class_comparison_is_hidden_for_small_groups(averages: list[str], hidden
     payloads = [
         {"overall": {"average": a}, "subjects": [{"subject_id": 1, "average": a}]} for a in averages
     ]
-    group = summary._class_aggregate(payloads)
+    group = summary_store.class_aggregate(payloads)
     assert group["hidden"] is hidden
     if not hidden:
         assert group["overall"]["average"] == "4.20"
@@ -233,3 +234,60 @@ def test_phone_and_portal_group_caches_do_not_clobber_each_other(demo_app):
     ).first()
     assert stats.invalidate_for_student(pupil, year.id) > 0  # drops the portal's rows only
     assert summary.get_class_summary(klass.id, year.id, term) == phone_before
+
+
+def test_refresh_students_writes_what_a_whole_rebuild_writes_in_fixed_statements(
+    demo_app: Flask,
+) -> None:
+    """A column's pupils refreshed together (one UPSERT, the class row rebuilt once) store the
+    same payloads and class aggregate as ``rebuild_school``; new rows (no summary yet) and old
+    ones alike; and the statements do not grow with the number of pupils."""
+    from sqlalchemy import event
+
+    student, cls, year = pupil(9)
+    cur = db.session.scalars(sa.select(Curriculum).where(Curriculum.class_id == cls.id)).first()
+    assert cur is not None
+    mates = list(
+        db.session.scalars(
+            sa.select(Enrollment.student_id)
+            .where(Enrollment.class_id == cls.id)
+            .order_by(Enrollment.student_id)
+        )
+    )
+    summary.rebuild_school(1)
+    db.session.execute(sa.delete(StudentSummary).where(StudentSummary.student_id == mates[0]))
+    db.session.commit()
+    for sid in mates[:6]:
+        db.session.add(new_grade(year, sid, cur, Decimal("2.00"), date=dt.date(2026, 11, 25)))
+    db.session.flush()
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        summary.refresh_students(year, mates[:2])
+        few = len(seen)
+        seen.clear()
+        summary.refresh_students(year, mates[:6])
+        many = len(seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert few == many
+    db.session.commit()
+    stored = {
+        sid: p
+        for sid, p in db.session.execute(
+            sa.select(StudentSummary.student_id, StudentSummary.payload).where(
+                StudentSummary.student_id.in_(mates)
+            )
+        )
+    }
+    group = summary.get_class_summary(cls.id, year.id, 1)
+    summary.rebuild_school(1)
+    db.session.commit()
+    for sid in mates:
+        assert stored[sid] == summary.get_summary(sid, year.id), sid
+    assert group == summary.get_class_summary(cls.id, year.id, 1)
+    assert group is not None and group["size"] == len(mates)
