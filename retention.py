@@ -111,9 +111,12 @@ def _purge_note_documents(before: dt.datetime) -> int:
             ParentNote.document_file.is_not(None), ParentNote.decided_at < before
         )
     ).all()
-    for note_id, school_id, name in rows:
+    for _note_id, school_id, name in rows:
         note_documents.delete(school_id, name)
+    if rows:
         db.session.execute(
-            sa.update(ParentNote).where(ParentNote.id == note_id).values(document_file=None)
+            sa.update(ParentNote)
+            .where(ParentNote.id.in_([note_id for note_id, _school, _name in rows]))
+            .values(document_file=None)
         )
     return len(rows)
