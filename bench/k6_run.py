@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench import pgbouncer  # noqa: E402
 from bench._common import free_port  # noqa: E402
 from bench._common import machine  # noqa: E402
 from bench._common import postgres_url  # noqa: E402
@@ -76,13 +77,20 @@ WHERE c.teacher_id = ANY(:teachers) AND k.grade_level >= 4
 GROUP BY c.id, c.teacher_id, c.subject_id, k.school_year_id
 """
 LESSONS_SQL = """
-SELECT t.id, t.teacher_id, t.weekday, array_agg(e.student_id ORDER BY e.student_id) AS students
+SELECT t.id, t.teacher_id, t.weekday, t.period,
+       array_agg(e.student_id ORDER BY e.student_id) AS students
 FROM timetable_slot t JOIN school_class k ON k.id = t.class_id
 JOIN school_year y ON y.id = k.school_year_id AND :today BETWEEN y.starts_on AND y.ends_on
 JOIN enrollment e ON e.class_id = k.id AND e.left_on IS NULL
 WHERE t.teacher_id = ANY(:teachers) AND (t.term IS NULL OR t.term = :term)
   AND t.weekday = ANY(:weekdays)
-GROUP BY t.id, t.teacher_id, t.weekday
+GROUP BY t.id, t.teacher_id, t.weekday, t.period
+"""
+# the teachers' absences this week: a lesson of an absent teacher is a substitute's or not held,
+# so its own teacher may not take its register (gradebook.absences.can_take_register)
+AWAY_SQL = """
+SELECT teacher_id, first_day, last_day, from_period, to_period FROM teacher_absence
+WHERE teacher_id = ANY(:teachers) AND first_day <= :last AND last_day >= :first
 """
 
 
@@ -108,6 +116,10 @@ def scenario_data(url: str, path: Path) -> dict[str, int]:
             sa.text(LESSONS_SQL),
             {"today": today, "teachers": ids, "term": term, "weekdays": list(days)},
         ).all()
+        away = conn.execute(
+            sa.text(AWAY_SQL),
+            {"teachers": ids, "first": min(days.values(), default=today), "last": today},
+        ).all()
     engine.dispose()
     by_teacher: dict[int, dict[str, Any]] = {
         s.id: {"id": s.id, "email": s.email, "school": s.school_id, "columns": [], "lessons": []}
@@ -118,8 +130,16 @@ def scenario_data(url: str, path: Path) -> dict[str, int]:
             {"id": c.id, "subject": c.subject_id, "year": c.school_year_id, "students": c.students}
         )
     for t in lessons:
+        day = days[t.weekday]
+        if any(
+            a.teacher_id == t.teacher_id
+            and a.first_day <= day <= a.last_day
+            and (a.from_period or 0) <= t.period <= (a.to_period or 99)
+            for a in away
+        ):
+            continue
         by_teacher[t.teacher_id]["lessons"].append(
-            {"slot": t.id, "date": days[t.weekday].isoformat(), "students": t.students}
+            {"slot": t.id, "date": day.isoformat(), "students": t.students}
         )
     teachers = [t for t in by_teacher.values() if t["columns"] and t["lessons"]]
     callers, visits = users(url)
@@ -209,6 +229,8 @@ def report(args: argparse.Namespace, summary: dict[str, Any], audit: dict[str, i
         f"gunicorn -w {args.workers} × {args.threads} threads (config/gunicorn.py) on PostgreSQL, 127.0.0.1; k6 {args.k6_version}; "
         f"mode {args.mode}; {seconds:.0f} s; {dt.date.today():%d.%m.%Y}"
     )
+    if args.pgbouncer:
+        print(f"through PgBouncer, transaction pooling, {args.pgbouncer} server connections")
     print("\n".join(table(summary, seconds)))
     checks = metric(summary, "checks")
     print(f"checks passed: {checks.get('rate', 0) * 100:.2f} % (the Ministry's criterion > 90 %)")
@@ -251,23 +273,28 @@ def report(args: argparse.Namespace, summary: dict[str, Any], audit: dict[str, i
     print(f"audit rows written in the run: {json.dumps(audit, ensure_ascii=False)}")
 
 
-def run(args: argparse.Namespace, url: str) -> None:
+def run(args: argparse.Namespace, url: str, base_url: str, schema: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="belezhnik-k6-"))
-    server = None
+    server = bouncer = None
     try:
         data = tmp / "data.json"
         counts = scenario_data(url, data)
         print(f"scenario users: {counts}", flush=True)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        app_url, extra = url, {}
+        if args.pgbouncer:
+            bouncer, app_url = pgbouncer.start(base_url, schema, pool_size=args.pgbouncer)
+            extra = {"DB_PGBOUNCER": "1"}
         server = start_gunicorn(
-            url,
+            app_url,
             tmp,
             port,
             TOKEN,
             workers=args.workers,
             LOGIN_FAILS_PER_HOUR="100000",
             WEB_THREADS=str(args.threads),
+            **extra,
         )
         summary_path = tmp / "summary.json"
         args.k6_version = subprocess.run(
@@ -290,6 +317,7 @@ def run(args: argparse.Namespace, url: str) -> None:
         report(args, summary, audit_counts(url, since))
     finally:
         stop_gunicorn(server)
+        pgbouncer.stop(bouncer)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -311,6 +339,13 @@ def main() -> None:
     parser.add_argument("--phone", type=float, default=100, help="mixed: phone steps/s")
     parser.add_argument("--portal", type=float, default=100, help="mixed: portal views/s")
     parser.add_argument("--sessions", type=int, default=60, help="signed in before the run")
+    parser.add_argument(
+        "--pgbouncer",
+        type=int,
+        metavar="POOL",
+        default=0,
+        help="through PgBouncer (transaction pooling) with POOL server connections",
+    )
     parser.add_argument("--save-summary", metavar="FILE", help="keep k6's JSON summary here")
     args = parser.parse_args()
     url = postgres_url("k6_run.py")
@@ -321,7 +356,7 @@ def main() -> None:
             figures = build(url, schema, args.schools, Path(tempfile.mkdtemp()))
             print(f"built {args.schools} schools in {time.perf_counter() - started:.0f} s: "
                   f"{figures['counts'].get('grade', 0):,} grades")  # fmt: skip
-        run(args, schema_url(url, schema))
+        run(args, schema_url(url, schema), url, schema)
     finally:
         if not args.reuse and not args.keep:
             engine = sa.create_engine(url)

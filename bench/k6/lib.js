@@ -42,7 +42,12 @@ export function ok(response, kind, test) {
   const passed = check(response, { [kind]: test });
   if (!passed) {
     errors.add(1, { kind });
-    if (__ENV.VERBOSE) console.log(`${kind}: ${response.status} ${String(response.body).replace(/\s+/g, " ").slice(0, 600)}`);
+    if (__ENV.VERBOSE) {
+      // the page's title and its first error messages (a flash or a field's), not the whole page
+      const body = String(response.body || '').replace(/\s+/g, ' ');
+      const said = (body.match(/<title>[^<]*|class="(?:field-error|error|flash[^"]*)"[^>]*>[^<]*/g) || []).slice(0, 4);
+      console.log(`${kind}: ${response.status} ${said.join(' | ') || body.slice(0, 300)}`);
+    }
   }
   return passed;
 }

@@ -88,6 +88,7 @@ for (const kind of KINDS) {
   // a threshold per kind also makes k6 keep the kind's own figures in the summary
   thresholds[`http_req_duration{kind:${kind}}`] = ['p(99)<1000'];
   thresholds[`http_reqs{kind:${kind}}`] = ['count>=0'];
+  thresholds[`errors{kind:${kind}}`] = ['count>=0']; // failed checks of the kind, in the table
 }
 for (const phase of ['grade column', 'lesson register', 'bare grade insert', 'bare static TwiML', 'menu step', 'greeting + PIN']) {
   thresholds[`http_reqs{phase:${phase}}`] = ['count>=0'];
