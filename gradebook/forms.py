@@ -221,6 +221,30 @@ class YearSettingsForm(Form):
     ends_on = DateField("Край на учебната година", validators=[Optional()])
 
 
+class SchoolSettingsForm(Form):
+    """The school's own settings: ``gradebook.school_settings`` checks the values and names each
+    wrong field (lengths included), so the form checks only the shape of numbers and times."""
+
+    name = StringField("Име на училището")
+    town = StringField("Населено място")
+    address = StringField("Адрес")
+    email = EmailField("Имейл на училището", validators=[Optional()])
+    absence_threshold = StringField(
+        "Предупреждение до родителите над (неизвинени часа в месеца, закъснение = ½)",
+        validators=[DataRequired(REQUIRED)],
+    )
+    pg_absence_threshold_days = IntegerField(
+        "Предупреждение за ПГ над (неизвинени дни в месеца)", validators=[Optional()]
+    )
+    quiet_start = TimeField("Тихи часове от", validators=[Optional()])
+    quiet_end = TimeField("Тихи часове до", validators=[Optional()])
+    digest_time = TimeField("Час на дневното обобщение", validators=[Optional()])
+    parent_excuse_days_year = IntegerField(
+        "Дни, които родител може да извини за годината (до 15)", validators=[Optional()]
+    )
+    parent_excuse_days_in_row = IntegerField("От тях поредни дни (до 5)", validators=[Optional()])
+
+
 class TeacherSelectForm(Form):
     teacher_id = SelectField("Учител", coerce=int, choices=opts([(0, "—")]))
 

@@ -255,6 +255,20 @@ MESSAGES: dict[str, str] = {
     "year.day_range": "Денят трябва да е от 1 до 28.",
     "year.name_format": "Въведете година във вида 2026/2027.",
     "year.exists": "Тази учебна година вече съществува.",
+    # --- the school's settings (gradebook.school_settings) ---------------------------------------
+    "school.name_required": "Въведете името на училището.",
+    "school.name_long": "Името е твърде дълго (до 200 знака).",
+    "school.text_long": "Твърде дълго (до 200 знака).",
+    "school.town_long": "Твърде дълго (до 100 знака).",
+    "school.email_invalid": "Невалиден имейл адрес.",
+    "school.threshold_invalid": "Въведете брой часове от 0,5 до 5 през половин час (напр. 3,5).",
+    "school.pg_threshold_invalid": "Въведете брой дни от 1 до 3.",
+    "school.excuse_year_invalid": "Въведете брой дни от 0 до 15.",
+    "school.excuse_row_invalid": "Въведете брой дни от 0 до 5, не повече от дните за годината.",
+    "school.digest_in_quiet": (
+        "Обобщението в {digest} е в тихите часове ({start}–{end}): SMS-ите биха чакали до "
+        "сутринта. Изберете час извън тях."
+    ),
     # --- classes, subjects, curriculum, timetable -------------------------------------------------
     "teacher.choose": "Изберете учител.",
     "teacher.choose_of_school": "Изберете учител от училището.",

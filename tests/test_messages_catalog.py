@@ -58,6 +58,7 @@ STAFF_USE_CASES = ",".join(
         "book_seal",
         "pg_attendance",
         "year_results",
+        "school_settings",
     )
 )
 

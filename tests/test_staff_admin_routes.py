@@ -11,6 +11,7 @@ ADMIN_ROUTES = [
     ("staff.admin_class_new", "/staff/admin/classes", {"POST"}),
     ("staff.admin_subject_new", "/staff/admin/subjects", {"POST"}),
     ("staff.admin_year", "/staff/admin/year", {"GET", "POST"}),
+    ("staff.admin_settings", "/staff/admin/settings", {"GET", "POST"}),
     ("staff.admin_holiday_new", "/staff/admin/holidays", {"POST"}),
     ("staff.admin_holiday_delete", "/staff/admin/holidays/<int:day_id>/delete", {"POST"}),
     ("staff.admin_bell", "/staff/admin/bells", {"POST"}),

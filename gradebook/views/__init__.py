@@ -36,6 +36,8 @@ as ``def <endpoint>`` or as a table row naming ``"<endpoint>"``):
 - :mod:`~gradebook.views.admin_school`: the admin index, classes, subjects, curriculum, teachers;
 - :mod:`~gradebook.views.admin_timetable`: year settings and locks, non-school days, bells, slots;
 - :mod:`~gradebook.views.admin_school_year`: a new school year, the current year, the transition;
+- :mod:`~gradebook.views.admin_settings`: the school's name and contacts, absence warnings, quiet
+  hours and the digest, the days a parent may excuse;
 - :mod:`~gradebook.views.staff_accounts`: staff accounts and invitations;
 - :mod:`~gradebook.views.substitutions`: teacher absences and substitutions.
 """
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
     from gradebook.views import admin_people  # noqa: F401
     from gradebook.views import admin_school  # noqa: F401
     from gradebook.views import admin_school_year  # noqa: F401
+    from gradebook.views import admin_settings  # noqa: F401  (the school's own settings)
     from gradebook.views import admin_timetable  # noqa: F401
     from gradebook.views import class_book  # noqa: F401  (the printed book, its signature)
     from gradebook.views import common  # noqa: F401
