@@ -14,9 +14,12 @@ with ``DB_PGBOUNCER``), keepalives and a deadline on every wait. On top of those
   request's ``DB_REQUEST_TIMEOUT_MS`` when the read starts; a replica that hangs or refuses
   fails that share only, and the request's deadline is untouched, so the primary still has the
   rest to answer.
-* **Fallback.** Any database error from the replica (unreachable, a time-out, a refused write)
-  is logged in English and the same function runs again on the primary: the parent gets the page,
-  never a 500.
+* **Fallback.** Any database error from the replica (unreachable, a time-out, a query cancelled
+  by the standby's recovery, a refused write) is logged in English and the same function runs
+  again on the primary: the parent gets the page, never a 500. The process then leaves the
+  replica alone for ``RETRY_AFTER_S`` (30 s) and reads the primary, so that a replica that
+  swallows connections does not cost every parent's view its connect time-out; the first read
+  after that tries it again.
 
 What reads here: only what :func:`read` is given, the comparison report (``portal.stats``,
 called from ``portal.views.compare``). The access check (the parent's link to the child, the
@@ -52,6 +55,7 @@ log = logging.getLogger("belezhnik.replica")
 EXTENSION = "belezhnik.replica"
 READS = ("SELECT", "SHOW")  # the only statements the replica engine sends
 SHARE = 0.5  # of the request's remaining deadline, for the replica
+RETRY_AFTER_S = 30.0  # after a failure, this process reads the primary for this long
 
 T = TypeVar("T")
 
@@ -83,6 +87,7 @@ class ReplicaConnection(database.GuardedConnection):
 class Replica:
     engine: Engine
     sessions: sessionmaker[Session]
+    resting_until: float = 0.0  # time.monotonic() before which the primary is read instead
 
 
 def _refuse_writes(
@@ -136,22 +141,25 @@ def read(fn: Callable[[Session | None], T], what: str) -> T:
     ``fn`` must read only through the session it is given: it may run twice (the replica, then
     the primary), and a write it sends to the replica is refused."""
     replica = replica_of(current_app)
-    if replica is None:
+    if replica is None or time.monotonic() < replica.resting_until:
         return fn(None)
     token = _deadline.set(_share_of_request())
     try:
         with replica.sessions() as session:
             return fn(session)
     except (SQLAlchemyError, psycopg.Error, ReplicaWriteRefused) as exc:
+        replica.resting_until = time.monotonic() + RETRY_AFTER_S
         # a refused write is a bug in the caller (louder); the rest is the replica's state
         level = logging.ERROR if isinstance(exc, ReplicaWriteRefused) else logging.WARNING
         first_line = str(exc).splitlines()[0] if str(exc) else ""
         log.log(
             level,
-            "read replica failed for %s (%s: %s); reading the primary for this request",
+            "read replica failed for %s (%s: %s); reading the primary for this request and"
+            " for the next %.0f s",
             what,
             type(exc).__name__,
             first_line,
+            RETRY_AFTER_S,
         )
     finally:
         _deadline.reset(token)

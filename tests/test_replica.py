@@ -270,6 +270,16 @@ def test_a_dead_replica_falls_back_to_the_primary(demo_template, tmp_path, caplo
             and "reading the primary for this request" in m
             for m in messages
         ), messages
+        # the process leaves the replica alone for a while (no attempt, so nothing logged), then
+        # tries it again
+        found = replica.replica_of(app)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, "belezhnik.replica"):
+            assert client.get(f"/child/{sid}/compare?term=1").status_code == 200
+            assert caplog.records == [], "resting: the replica was not tried"
+            found.resting_until = 0.0
+            assert client.get(f"/child/{sid}/compare?term=1").status_code == 200
+            assert len(caplog.records) == 1, "tried again after the rest"
         db.session.remove()
         db.engine.dispose()
         replica.replica_of(app).engine.dispose()
