@@ -1,7 +1,7 @@
 """A read replica for the parent portal's comparison report (``DATABASE_REPLICA_URL``).
 
 Unset (the default), nothing here runs: no second engine exists and :func:`read` hands its
-function the primary's session, exactly as before. Set, :func:`init_app` makes one more engine on
+function ``None`` (read the primary, ``db.session``), exactly as before. Set, :func:`init_app` makes one more engine on
 that URL, with the primary's treatment (``config/database.py``): ``pool_pre_ping``, the pool and
 connect time-outs, the server's statement, lock and idle time-outs (or none of the ``options``
 with ``DB_PGBOUNCER``), keepalives and a deadline on every wait. On top of those:

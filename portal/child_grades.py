@@ -81,20 +81,17 @@ class SubjectRow:
 def child_grades(ctx: ChildContext, session: Session | None = None) -> list[GradeRow]:
     if ctx.school_year is None:
         return []
-    rows = (
-        (db.session if session is None else session)
-        .execute(
-            sa.select(Grade, Subject.name)
-            .join(Subject, Subject.id == Grade.subject_id)
-            .where(
-                Grade.school_id == ctx.school.id,
-                Grade.student_id == ctx.id,
-                Grade.school_year_id == ctx.school_year.id,
-            )
-            .order_by(Grade.date, Grade.id)
+    reader = db.session if session is None else session
+    rows = reader.execute(
+        sa.select(Grade, Subject.name)
+        .join(Subject, Subject.id == Grade.subject_id)
+        .where(
+            Grade.school_id == ctx.school.id,
+            Grade.student_id == ctx.id,
+            Grade.school_year_id == ctx.school_year.id,
         )
-        .all()
-    )
+        .order_by(Grade.date, Grade.id)
+    ).all()
     result = []
     for g, subject in rows:
         kind = str(g.kind)

@@ -35,7 +35,7 @@ Where it reads
     Every read takes an optional ``session``, the primary's ``db.session`` by default. With
     ``DATABASE_REPLICA_URL`` set, the Сравнение page passes a read-only session of the replica
     (``config/replica.py``): the fingerprint, the cached rows, a recomputation and the child's own
-    grades are then all read there, one snapshot for the whole report. A miss is still *stored on
+    grades are then all read there, from the same database. A miss is still *stored on
     the primary* (never on the replica), labelled with the fingerprint of the replica's data it
     was computed from; a reader serves a row only when its own fingerprint matches the label, so a
     row computed from lagging data is served only to readers that see the same data, and the
@@ -133,17 +133,12 @@ def fingerprint(
     school_year_id: int, grade_level: int, term: int, session: Session | None = None
 ) -> str:
     """count, sum of ids and latest change of the year group's grades of the term."""
-    count, id_sum, latest = (
-        _reader(session)
-        .execute(
-            _from_grades(
-                sa.select(
-                    sa.func.count(Grade.id), sa.func.sum(Grade.id), sa.func.max(Grade.updated_at)
-                )
-            ).where(*_grade_filter(school_year_id, grade_level, term))
-        )
-        .one()
-    )
+    reader = _reader(session)
+    count, id_sum, latest = reader.execute(
+        _from_grades(
+            sa.select(sa.func.count(Grade.id), sa.func.sum(Grade.id), sa.func.max(Grade.updated_at))
+        ).where(*_grade_filter(school_year_id, grade_level, term))
+    ).one()
     if isinstance(latest, str):  # SQLite may hand back the raw text of an aggregate
         latest = dt.datetime.fromisoformat(latest)
     stamp = latest.isoformat() if latest else "-"
@@ -258,23 +253,20 @@ def compute_qualitative_group(
     term's current grades hold per subject (``marks`` {subject id: {"6": n, …}}) and how many
     pupils have marks in it (``pupils``). Nothing is averaged (DOMAIN.md); ``subjects`` and
     ``overall`` stay empty so that no average can be drawn from these payloads."""
-    rows = (
-        _reader(session)
-        .execute(
-            _from_grades(
-                sa.select(
-                    Curriculum.class_id,
-                    Grade.student_id,
-                    Grade.subject_id,
-                    Grade.value,
-                    sa.func.count(Grade.id),
-                )
+    reader = _reader(session)
+    rows = reader.execute(
+        _from_grades(
+            sa.select(
+                Curriculum.class_id,
+                Grade.student_id,
+                Grade.subject_id,
+                Grade.value,
+                sa.func.count(Grade.id),
             )
-            .where(*_grade_filter(school_year_id, grade_level, term, rules.CURRENT_KINDS))
-            .group_by(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
         )
-        .all()
-    )
+        .where(*_grade_filter(school_year_id, grade_level, term, rules.CURRENT_KINDS))
+        .group_by(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
+    ).all()
     marks: dict[int | None, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -582,10 +574,11 @@ def comparison(
     payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term, session)
     klass = payloads.get(cls.id, {"subjects": {}, "overall": []})
     cohort = payloads.get(None, {"subjects": {}, "overall": []})
+    reader = _reader(session)
     names = dict(
-        _reader(session)
-        .execute(sa.select(Subject.id, Subject.name).where(Subject.school_id == ctx.school.id))
-        .all()
+        reader.execute(
+            sa.select(Subject.id, Subject.name).where(Subject.school_id == ctx.school.id)
+        ).all()
     )
     subject_ids = {int(k) for k in klass["subjects"]} | set(child_forecasts)
     report = Comparison(

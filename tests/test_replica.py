@@ -39,8 +39,10 @@ from portal.children import child_context
 from tests._helpers import counted_statements
 from tests.conftest import TODAY
 from tests.conftest import make_app
+from tests.test_portal_web import child_ids
 from tests.test_portal_web import login
 
+ME = "roditel1@sou1.demo.bg"  # one child, in grade III
 NUMERIC = "roditel2@sou1.demo.bg"  # a child in grade V (tests/test_portal_pages.py)
 DEAD_PG = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"  # nothing listens on port 1
 CLASS_AVERAGE = re.compile(r"<dt>Клас [^<]+</dt><dd>([^<]*)</dd>")
@@ -194,6 +196,19 @@ def test_a_cached_row_that_reached_the_replica_is_served_from_it(pair):
     assert any("FROM group_summary" in s for s in on_replica)
     assert not any("GROUP BY" in s for s in on_replica), "a hit: nothing recomputed"
     assert not any("group_summary" in s for s in primary), "a hit: nothing stored"
+
+
+def test_grades_one_to_three_count_the_replicas_marks(pair):
+    """The qualitative report (grades I–III) reads the replica too: there every mark is a 2."""
+    app, _side = pair
+    client = app.test_client()
+    login(client, ME)
+    sid = child_ids(ME)[0]
+    with replica_statements(app) as on_replica:
+        html = client.get(f"/child/{sid}/compare?term=1").get_data(as_text=True)
+    marks = set(re.findall(r"(Отличен|Много добър|Добър|Среден|Незадоволителен) \(\d+\)", html))
+    assert marks == {"Незадоволителен"}
+    assert on_replica and all(s.lstrip().upper().startswith("SELECT") for s in on_replica)
 
 
 def test_the_access_check_reads_the_primary(pair):
