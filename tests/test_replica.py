@@ -136,6 +136,23 @@ def test_unset_no_replica_engine_and_the_report_reads_the_primary(demo_app, demo
     assert _portal_rows(db.engine), "the miss was cached on the primary, as before"
 
 
+def test_an_engine_is_made_only_when_the_setting_is_set(monkeypatch, tmp_path):
+    made: list[str] = []
+    real = sa.create_engine
+
+    def spy(url: Any, **kwargs: Any) -> sa.Engine:
+        made.append(str(url))
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(replica.sa, "create_engine", spy)  # the replica's engine, not the primary's
+    make_app(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path)
+    assert made == []
+    other = f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    app = make_app(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path, DATABASE_REPLICA_URL=other)
+    assert made == [other]
+    assert replica.replica_of(app).engine.pool._pre_ping
+
+
 def test_the_setting_from_the_environment() -> None:
     assert settings_module.load_settings({"SECRET_KEY": "x"})["DATABASE_REPLICA_URL"] == ""
     env = {"SECRET_KEY": "x", "DATABASE_REPLICA_URL": "postgres://ro@standby:5432/belezhnik"}
