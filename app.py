@@ -30,6 +30,7 @@ import web_errors
 import web_headers
 from config import database
 from config import load_settings
+from config import replica
 from config.settings import pin_key
 from config.settings import production_problems
 from extensions import csrf
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app, db)  # before db.init_app: the deadline outlives the session teardown
     db.init_app(app)
     database.guard_engines(app, db)
+    replica.init_app(app)  # DATABASE_REPLICA_URL: the comparison report's engine, else nothing
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

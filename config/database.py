@@ -72,10 +72,22 @@ class DatabaseTimeout(pg_errors.OperationalError):
 class GuardedConnection(psycopg.Connection):  # type: ignore[type-arg]
     """A psycopg connection whose every wait for the server (query, fetch, commit, rollback)
     ends at the request's deadline; the connection is then closed (its protocol state is
-    unknown), so SQLAlchemy's pool discards it."""
+    unknown), so SQLAlchemy's pool discards it.
+
+    The deadline is the request's (:func:`time_left`); a subclass may bound its waits by another
+    one by overriding :meth:`deadline_left` and :meth:`give_up` (the read replica's share of the
+    request, ``config/replica.py``)."""
+
+    @staticmethod
+    def deadline_left() -> float | None:
+        return time_left()
+
+    @staticmethod
+    def give_up() -> None:
+        _give_up()
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        left = time_left()
+        left = self.deadline_left()
         if left is None:
             return super().wait(gen, interval=interval, timeout=timeout)
         if left <= 0:
@@ -88,7 +100,7 @@ class GuardedConnection(psycopg.Connection):  # type: ignore[type-arg]
             if timeout is not None and timeout < left:
                 raise  # the caller's own, shorter time-out
             self.close()
-            _give_up()
+            self.give_up()
             raise DatabaseTimeout(f"database did not answer within {left:.1f} s") from exc
 
 
@@ -117,9 +129,12 @@ def _server_options(cfg: Any, existing: str | None) -> str:
     return " ".join(parts)
 
 
-def _connect(cfg: Any, cparams: dict[str, Any]) -> psycopg.Connection:  # type: ignore[type-arg]
+def _connect(
+    cfg: Any, cparams: dict[str, Any], guard: type[GuardedConnection] = GuardedConnection
+) -> psycopg.Connection:  # type: ignore[type-arg]
+    """A new connection of class ``guard``, bounded by its deadline (the request's by default)."""
     connect_timeout = int(cfg.get("DB_CONNECT_TIMEOUT_S", 2))
-    left = time_left()
+    left = guard.deadline_left()
     if left is not None:
         if left < 1:  # libpq's shortest connect time-out is 2 s: no time for one
             raise DatabaseTimeout("no time left in the request to connect to the database")
@@ -140,9 +155,9 @@ def _connect(cfg: Any, cparams: dict[str, Any]) -> psycopg.Connection:  # type: 
     cparams.setdefault("keepalives_count", 3)
     cparams.setdefault("tcp_user_timeout", int(cfg.get("DB_TCP_USER_TIMEOUT_MS", 10000)))
     try:
-        return GuardedConnection.connect(**cparams)
+        return guard.connect(**cparams)
     except pg_errors.OperationalError:
-        _give_up()
+        guard.give_up()
         raise
 
 

@@ -84,6 +84,15 @@ def production_problems(settings: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _psycopg_url(url: str) -> str:
+    """``postgres://`` (Heroku-style) and ``postgresql://`` URLs through psycopg 3."""
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
     if env is None:
         from dotenv import load_dotenv
@@ -97,11 +106,9 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         if not (env.get("SECRET_KEY") and env.get("TWILIO_AUTH_TOKEN") or production)
         else {}
     )
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'belezhnik.sqlite3'}"
-    if database_url.startswith("postgres://"):  # Heroku-style URLs
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    database_url = _psycopg_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance / 'belezhnik.sqlite3'}"
+    )
     settings: dict[str, Any] = {
         # production: every secret and the public address from the environment, checked at start
         # (production_problems); development: generated secrets, links to HOST:PORT
@@ -112,6 +119,10 @@ def load_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
         # every PIN.
         "PIN_KEY": env.get("PIN_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # A read replica (a streaming standby) for the parent portal's comparison report only
+        # (config/replica.py, docs/PERFORMANCE.md "read replica"). Unset: everything reads the
+        # primary and no second engine is made.
+        "DATABASE_REPLICA_URL": _psycopg_url(env.get("DATABASE_REPLICA_URL", "").strip()),
         "INSTANCE_PATH": str(instance),
         # The public address Twilio calls; signatures are computed against it. Unset: the request URL.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),

@@ -2,6 +2,9 @@
 "Отличен" in grades I–III, "справя се" for СОП), the subjects of the class with the term's current
 grades, the forecast, the term and annual grades, the figure per subject, общ успех, and one
 subject's trend. Read only.
+
+The reads take an optional ``session`` (default the primary's ``db.session``): the comparison
+report passes the read replica's (``config/replica.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from gradebook import rules
@@ -74,10 +78,11 @@ class SubjectRow:
     figure: rules.Figure | None = None
 
 
-def child_grades(ctx: ChildContext) -> list[GradeRow]:
+def child_grades(ctx: ChildContext, session: Session | None = None) -> list[GradeRow]:
     if ctx.school_year is None:
         return []
-    rows = db.session.execute(
+    reader = db.session if session is None else session
+    rows = reader.execute(
         sa.select(Grade, Subject.name)
         .join(Subject, Subject.id == Grade.subject_id)
         .where(
@@ -109,12 +114,14 @@ def child_grades(ctx: ChildContext) -> list[GradeRow]:
     return result
 
 
-def subject_rows(ctx: ChildContext, grades: list[GradeRow], term: int) -> list[SubjectRow]:
+def subject_rows(
+    ctx: ChildContext, grades: list[GradeRow], term: int, session: Session | None = None
+) -> list[SubjectRow]:
     """Per subject of the class curriculum: the term's current grades, the forecast average with
     its word, the term grades and the annual grade once set."""
     subjects: dict[int, SubjectRow] = {}
     if ctx.school_class is not None:
-        for sid, name in db.session.execute(
+        for sid, name in (db.session if session is None else session).execute(
             sa.select(Subject.id, Subject.name)
             .join(Curriculum, Curriculum.subject_id == Subject.id)
             .where(
@@ -146,16 +153,20 @@ def subject_rows(ctx: ChildContext, grades: list[GradeRow], term: int) -> list[S
 
 
 def child_figures(
-    ctx: ChildContext, term: int | None, grades: list[GradeRow] | None = None
+    ctx: ChildContext,
+    term: int | None,
+    grades: list[GradeRow] | None = None,
+    session: Session | None = None,
 ) -> dict[int, rules.Figure]:
     """The child's figure per subject for ``term`` (1 or 2: the term grade once set, else the
     forecast) or, with ``term`` None, for the school year (``rules.year_figure``: the annual grade
     once set, else the mean of the two terms' figures). Empty in grades I–III (not averaged)."""
-    grades = child_grades(ctx) if grades is None else grades
+    grades = child_grades(ctx, session) if grades is None else grades
     if term is not None:
-        return {r.subject_id: r.figure for r in subject_rows(ctx, grades, term) if r.figure}
-    first = {r.subject_id: r for r in subject_rows(ctx, grades, 1)}
-    second = {r.subject_id: r for r in subject_rows(ctx, grades, 2)}
+        rows = subject_rows(ctx, grades, term, session)
+        return {r.subject_id: r.figure for r in rows if r.figure}
+    first = {r.subject_id: r for r in subject_rows(ctx, grades, 1, session)}
+    second = {r.subject_id: r for r in subject_rows(ctx, grades, 2, session)}
     if ctx.school_class is not None and ctx.school_class.grade_level <= 3:
         return {}
     out: dict[int, rules.Figure] = {}

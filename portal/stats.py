@@ -30,6 +30,16 @@ Speed and the cache
     even if a writer forgets to tell us, and no writer has to know about this module. The check is
     one indexed aggregate query. Writers that want the next read to skip even that comparison may
     call :func:`invalidate_for_student` inside their transaction.
+
+Where it reads
+    Every read takes an optional ``session``, the primary's ``db.session`` by default. With
+    ``DATABASE_REPLICA_URL`` set, the Сравнение page passes a read-only session of the replica
+    (``config/replica.py``): the fingerprint, the cached rows, a recomputation and the child's own
+    grades are then all read there, from the same database. A miss is still *stored on
+    the primary* (never on the replica), labelled with the fingerprint of the replica's data it
+    was computed from; a reader serves a row only when its own fingerprint matches the label, so a
+    row computed from lagging data is served only to readers that see the same data, and the
+    stored row reaches the replica by replication for the next views.
 """
 
 from __future__ import annotations
@@ -48,6 +58,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from gradebook import rules
 from models import Curriculum
@@ -113,9 +125,16 @@ def _from_grades(query: sa.Select[Any]) -> sa.Select[Any]:
     )
 
 
-def fingerprint(school_year_id: int, grade_level: int, term: int) -> str:
+def _reader(session: Session | None) -> Any:
+    return db.session if session is None else session
+
+
+def fingerprint(
+    school_year_id: int, grade_level: int, term: int, session: Session | None = None
+) -> str:
     """count, sum of ids and latest change of the year group's grades of the term."""
-    count, id_sum, latest = db.session.execute(
+    reader = _reader(session)
+    count, id_sum, latest = reader.execute(
         _from_grades(
             sa.select(sa.func.count(Grade.id), sa.func.sum(Grade.id), sa.func.max(Grade.updated_at))
         ).where(*_grade_filter(school_year_id, grade_level, term))
@@ -132,7 +151,7 @@ def _mean(total: Any, count: int) -> Decimal:
 
 
 def compute_group(
-    school_year_id: int, grade_level: int, term: int
+    school_year_id: int, grade_level: int, term: int, session: Session | None = None
 ) -> dict[int | None, dict[str, Any]]:
     """Payloads for every class of the year group and for the year group (key ``None``).
 
@@ -141,7 +160,8 @@ def compute_group(
     ``subjects`` {subject id: sorted student figures} and ``overall`` (sorted overall figures), all
     as strings of two-place decimals. For grades I–III see :func:`compute_qualitative_group`."""
     if grade_level <= 3:
-        return compute_qualitative_group(school_year_id, grade_level, term)
+        return compute_qualitative_group(school_year_id, grade_level, term, session)
+    reader = _reader(session)
     # student → subject → {term: [sum, count, term grade], "annual": grade}; a student may have
     # grades through more than one class (a split group): merge per student within the class and
     # within the year group.
@@ -157,7 +177,7 @@ def compute_group(
         ]
 
     for each_term in (1, 2) if term == YEAR else (term,):
-        for class_id, student_id, subject_id, total, count in db.session.execute(
+        for class_id, student_id, subject_id, total, count in reader.execute(
             _from_grades(
                 sa.select(
                     Curriculum.class_id,
@@ -175,7 +195,7 @@ def compute_group(
                 part = cell.setdefault(each_term, [Decimal(0), 0, None])
                 part[0] += exact
                 part[1] += count
-        for class_id, student_id, subject_id, value in db.session.execute(
+        for class_id, student_id, subject_id, value in reader.execute(
             _from_grades(
                 sa.select(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
             ).where(*_grade_filter(school_year_id, grade_level, each_term, (rules.KIND_TERM,)))
@@ -183,7 +203,7 @@ def compute_group(
             for cell in cells(class_id, student_id, subject_id):
                 cell.setdefault(each_term, [Decimal(0), 0, None])[2] = value
     if term == YEAR:
-        for class_id, student_id, subject_id, value in db.session.execute(
+        for class_id, student_id, subject_id, value in reader.execute(
             _from_grades(
                 sa.select(Curriculum.class_id, Grade.student_id, Grade.subject_id, Grade.value)
             ).where(*_grade_filter(school_year_id, grade_level, YEAR, (rules.KIND_ANNUAL,)))
@@ -227,13 +247,14 @@ def compute_group(
 
 
 def compute_qualitative_group(
-    school_year_id: int, grade_level: int, term: int
+    school_year_id: int, grade_level: int, term: int, session: Session | None = None
 ) -> dict[int | None, dict[str, Any]]:
     """Grades I–III: per class and for the year group, how many of each qualitative mark the
     term's current grades hold per subject (``marks`` {subject id: {"6": n, …}}) and how many
     pupils have marks in it (``pupils``). Nothing is averaged (DOMAIN.md); ``subjects`` and
     ``overall`` stay empty so that no average can be drawn from these payloads."""
-    rows = db.session.execute(
+    reader = _reader(session)
+    rows = reader.execute(
         _from_grades(
             sa.select(
                 Curriculum.class_id,
@@ -287,11 +308,20 @@ def invalidate_for_student(student_id: int, school_year_id: int) -> int:
 
 
 def group_payloads(
-    school_id: int, school_year_id: int, grade_level: int, term: int
+    school_id: int,
+    school_year_id: int,
+    grade_level: int,
+    term: int,
+    session: Session | None = None,
 ) -> dict[int | None, dict[str, Any]]:
-    """The cached payloads of a year group × term, recomputed when the fingerprint moved."""
-    fp = fingerprint(school_year_id, grade_level, term)
-    cached = db.session.scalars(
+    """The cached payloads of a year group × term, recomputed when the fingerprint moved.
+
+    Read through ``session`` (default the primary); a recomputation is stored on the primary
+    either way. From a replica, a failure to store is logged and the page is served without it
+    (the cache only saves work)."""
+    reader = _reader(session)
+    fp = fingerprint(school_year_id, grade_level, term, session)
+    cached = reader.scalars(
         sa.select(GroupSummary).where(
             GroupSummary.source == GROUP_SOURCE,
             GroupSummary.school_year_id == school_year_id,
@@ -302,7 +332,33 @@ def group_payloads(
     found = {row.class_id: row.payload for row in cached if row.payload.get("fp") == fp}
     if None in found and len(found) == len(cached):
         return found
-    computed = compute_group(school_year_id, grade_level, term)
+    computed = compute_group(school_year_id, grade_level, term, session)
+    if session is None:
+        _store_group(school_id, school_year_id, grade_level, term, fp, computed)
+        return computed
+    try:
+        _store_group(school_id, school_year_id, grade_level, term, fp, computed)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning(
+            "group summary %s/%s/%s read on the replica not stored on the primary: %s",
+            school_year_id,
+            grade_level,
+            term,
+            type(exc).__name__,
+        )
+    return computed
+
+
+def _store_group(
+    school_id: int,
+    school_year_id: int,
+    grade_level: int,
+    term: int,
+    fp: str,
+    computed: dict[int | None, dict[str, Any]],
+) -> None:
+    """Replace the year group's cached rows on the primary (``db.session``) and commit."""
     now = utcnow()
     try:
         with db.session.begin_nested():
@@ -334,7 +390,6 @@ def group_payloads(
     except IntegrityError:  # a concurrent request cached the same group first: fine
         db.session.rollback()
         log.info("group summary %s/%s/%s cached concurrently", school_year_id, grade_level, term)
-    return computed
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -444,15 +499,18 @@ def _marks(payload: dict[str, Any], subject_id: int) -> tuple[tuple[str, int], .
     )
 
 
-def _qualitative_comparison(ctx: Any, term: int, report: Comparison) -> Comparison:
+def _qualitative_comparison(
+    ctx: Any, term: int, report: Comparison, session: Session | None = None
+) -> Comparison:
     """Grades I–III: the child's marks per subject beside the counts of the class and the year
     group; nothing is averaged."""
     cls = ctx.school_class
-    payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term)
+    reader = _reader(session)
+    payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term, session)
     klass = payloads.get(cls.id, {})
     cohort = payloads.get(None, {})
     own: dict[int, list[Decimal]] = defaultdict(list)
-    for subject_id, value in db.session.execute(
+    for subject_id, value in reader.execute(
         sa.select(Grade.subject_id, Grade.value).where(
             Grade.school_id == ctx.school.id,
             Grade.student_id == ctx.student.id,
@@ -465,7 +523,7 @@ def _qualitative_comparison(ctx: Any, term: int, report: Comparison) -> Comparis
     ):
         own[subject_id].append(Decimal(rules.whole_mark(value)))
     names = dict(
-        db.session.execute(
+        reader.execute(
             sa.select(Subject.id, Subject.name).where(Subject.school_id == ctx.school.id)
         ).all()
     )
@@ -492,6 +550,7 @@ def comparison(
     child_forecasts: dict[int, Decimal],
     subject_id: int | None = None,
     final_subjects: Collection[int] = (),
+    session: Session | None = None,
 ) -> Comparison | None:
     """The report for the child (``ctx`` a portal ChildContext) for ``term`` (1, 2, or
     :data:`YEAR` for the school year, whose figures are the annual grades once set).
@@ -500,19 +559,24 @@ def comparison(
     forecast: ``SubjectRow.figure`` of the dashboard reads), so the child's numbers are exactly
     those shown elsewhere; ``subject_id`` picks the subject whose class distribution is drawn
     (default: the overall figures); ``final_subjects`` are those whose figure is a set term grade
-    (written as a whole mark). Grades I–III get counted marks instead (``qualitative``)."""
+    (written as a whole mark). Grades I–III get counted marks instead (``qualitative``).
+    ``session``: where the aggregates are read (default the primary)."""
     if ctx.school_class is None or ctx.school_year is None:
         return None
     cls = ctx.school_class
     if cls.grade_level <= 3:
         return _qualitative_comparison(
-            ctx, term, Comparison(term=term, class_name=cls.name, grade_level=cls.grade_level)
+            ctx,
+            term,
+            Comparison(term=term, class_name=cls.name, grade_level=cls.grade_level),
+            session,
         )
-    payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term)
+    payloads = group_payloads(ctx.school.id, ctx.school_year.id, cls.grade_level, term, session)
     klass = payloads.get(cls.id, {"subjects": {}, "overall": []})
     cohort = payloads.get(None, {"subjects": {}, "overall": []})
+    reader = _reader(session)
     names = dict(
-        db.session.execute(
+        reader.execute(
             sa.select(Subject.id, Subject.name).where(Subject.school_id == ctx.school.id)
         ).all()
     )
@@ -554,14 +618,18 @@ def comparison(
     return report
 
 
-def child_comparison(ctx: Any, term: int, subject_id: int | None = None) -> Comparison | None:
+def child_comparison(
+    ctx: Any, term: int, subject_id: int | None = None, session: Session | None = None
+) -> Comparison | None:
     """:func:`comparison` from the child's own figures for ``term`` (1, 2 or :data:`YEAR`):
-    the report of the Сравнение page."""
-    figures = child_figures(ctx, None if term == YEAR else term)
+    the report of the Сравнение page, everything read through ``session`` (default the
+    primary; the page passes the replica's when one is configured)."""
+    figures = child_figures(ctx, None if term == YEAR else term, session=session)
     return comparison(
         ctx,
         term,
         {sid: f.value for sid, f in figures.items()},
         subject_id,
         {sid for sid, f in figures.items() if f.final},
+        session,
     )

@@ -45,6 +45,7 @@ from werkzeug.routing import BuildError
 
 import session_tokens
 from config import clock
+from config import replica
 from config import urls
 from gradebook import rules
 from models import Guardian
@@ -406,7 +407,12 @@ def compare(student_id: int) -> Any:
     subject_id = (
         int(subject_raw) if subject_raw.isascii() and subject_raw.isdigit() else None
     )  # not "²"
-    report = stats.child_comparison(ctx, term, subject_id)
+    # the access check above (_child) read the primary; the report itself may read the replica
+    # (DATABASE_REPLICA_URL; the primary when unset or failing)
+    report = replica.read(
+        lambda session: stats.child_comparison(ctx, term, subject_id, session=session),
+        "the comparison report",
+    )
     distribution_chart = bars_chart = None
     if report is not None:
         if report.distribution is not None:
