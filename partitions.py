@@ -30,45 +30,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from gradebook.rules.academic_year import ACADEMIC_YEAR_STARTS
+from gradebook.rules.academic_year import academic_year_bounds as year_bounds
+from gradebook.rules.academic_year import academic_year_of
+from gradebook.rules.academic_year import parse_academic_year as parse_year
 
 log = logging.getLogger("belezhnik.partitions")
 
 TABLES = ("grade", "absence")
-YEAR_STARTS = (9, 15)  # (month, day) of the first day of an academic year
 DETACH_LOCK_TIMEOUT = "5s"
 _NAME = re.compile(r"^(grade|absence)_(\d{4})_(\d{4})$")
+__all__ = ["academic_year_of", "parse_year", "year_bounds"]
 
 
 class PartitionError(Exception):
-    """A maintenance step refused or impossible; the message says why (English, for logs)."""
+    """A maintenance step refused or impossible; the message says why (English, for logs),
+    ``kind`` which case it is: ``current``, ``future``, ``missing`` or ``plain``."""
 
-
-# --- the pure part -------------------------------------------------------------------------------
-def academic_year_of(day: dt.date) -> int:
-    """The academic year a day belongs to, named by the calendar year it starts in."""
-    return day.year if (day.month, day.day) >= YEAR_STARTS else day.year - 1
-
-
-def year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    """The partition bounds of an academic year: from its first day, to the next year's first
-    day (exclusive)."""
-    month, day = YEAR_STARTS
-    return dt.date(year, month, day), dt.date(year + 1, month, day)
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def partition_name(table: str, year: int) -> str:
     return f"{table}_{year}_{year + 1}"
-
-
-def parse_year(text: str) -> int:
-    """``2024``, ``2024/2025`` or ``2024_2025`` → 2024; ValueError otherwise."""
-    match = re.fullmatch(r"\s*(\d{4})(?:\s*[/_-]\s*(\d{4}))?\s*", text)
-    if not match or (match.group(2) and int(match.group(2)) != int(match.group(1)) + 1):
-        raise ValueError(text)
-    return int(match.group(1))
 
 
 # --- the database part ---------------------------------------------------------------------------
@@ -129,7 +121,7 @@ def _columns(conn: sa.Connection, table: str) -> list[str]:
 
 
 def _years_in(conn: sa.Connection, table: str) -> set[int]:
-    month, day = YEAR_STARTS
+    month, day = ACADEMIC_YEAR_STARTS
     cut = f"{month:02d}-{day:02d}"
     return set(
         conn.scalars(
@@ -176,9 +168,10 @@ def _create_year(conn: sa.Connection, table: str, year: int, default: str | None
     )
 
 
-def ensure_partitions(conn: sa.Connection, today: dt.date) -> list[str]:
-    """Create the partitions of the current and the next academic year, and of every year with
-    rows in the default partition, for each partitioned table. Idempotent: returns the names
+def ensure_partitions(conn: sa.Connection, today: dt.date, years: Iterable[int] = ()) -> list[str]:
+    """Create the partitions of the current and the next academic year, of every year with
+    rows in the default partition, and of ``years`` (the demo's past years), for each
+    partitioned table. Idempotent: returns the names
     created (none the second time). A year whose partition name is taken by a detached table
     (an archived year) is left in the default partition, with a warning. Nothing on SQLite or on
     plain tables. Runs in the caller's transaction."""
@@ -189,7 +182,7 @@ def ensure_partitions(conn: sa.Connection, today: dt.date) -> list[str]:
         have = {p.year for p in attached(conn, table) if p.year is not None}
         default = _default_of(conn, table)
         current = academic_year_of(today)
-        wanted = {current, current + 1}
+        wanted = {current, current + 1, *years}
         if default is not None:
             wanted |= _years_in(conn, default)
         for year in sorted(wanted - have):
@@ -217,16 +210,19 @@ def detach_year(conn: sa.Connection, year: int, today: dt.date) -> list[str]:
     queue behind a long query (and every query behind it): run it again then."""
     current = academic_year_of(today)
     if year >= current:
+        kind = "current" if year == current else "future"
         message = (
             f"refusing to detach {year}/{year + 1}: it is the current academic year"
             if year == current
-            else f"refusing to detach {year}/{year + 1}: it has not ended yet"
+            else f"refusing to detach {year}/{year + 1}: it has not begun yet"
         )
         log.warning(message)
-        raise PartitionError(message)
+        raise PartitionError(kind, message)
     tables = [t for t in TABLES if is_partitioned(conn, t)]
     if not tables:
-        raise PartitionError("grade and absence are not partitioned (migration 0019 on PostgreSQL)")
+        raise PartitionError(
+            "plain", "grade and absence are not partitioned (migration 0019 on PostgreSQL)"
+        )
     conn.execute(sa.text(f"SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'"))
     detached: list[str] = []
     for table in tables:
@@ -237,7 +233,7 @@ def detach_year(conn: sa.Connection, year: int, today: dt.date) -> list[str]:
         log.info("detached partition %s; archive it (pg_dump -t %s) and drop it", name, name)
         detached.append(name)
     if not detached:
-        raise PartitionError(f"no attached partition of {year}/{year + 1}")
+        raise PartitionError("missing", f"no attached partition of {year}/{year + 1}")
     return detached
 
 
@@ -248,3 +244,98 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's ``include_name``: the partitions (and detached, archived years) are not in
     ``models.py``; autogenerate and the drift test leave them out."""
     return not (type_ == "table" and name is not None and _PARTITION_TABLE.match(name))
+
+
+# --- the command line ----------------------------------------------------------------------------
+partitions_cli = click.Group(
+    "partitions",
+    help="Дялове (partitions) на оценките и отсъствията в PostgreSQL: по един за учебна година.",
+)
+
+_REFUSED_BG = {
+    "current": "Отказано: {y} е текущата учебна година; нейните дялове остават.",
+    "future": "Отказано: учебната {y} година още не е започнала; нейните дялове остават.",
+    "missing": "Няма прикачен дял за учебната {y} година (откачен ли е вече?).",
+    "plain": "Таблиците не са разделени на дялове (SQLite или база преди миграция 0019).",
+}
+
+
+def _day(text: str | None) -> dt.date:
+    from config import clock
+
+    if not text:
+        return clock.today()
+    try:
+        return dt.datetime.strptime(text, "%d.%m.%Y").date()
+    except ValueError:
+        raise click.BadParameter("дата като 25.11.2026", param_hint="--today") from None
+
+
+def _show(conn: sa.Connection) -> None:
+    for table in TABLES:
+        if is_partitioned(conn, table):
+            names = ", ".join(p.name for p in attached(conn, table))
+            click.echo(f"  {table}: {names}")
+
+
+@partitions_cli.command("create")
+@click.option("--today", default=None, help="Pretend today is dd.mm.yyyy (default: today).")
+@with_appcontext
+def create_command(today: str | None) -> None:
+    """Create the partitions of the current and the next academic year (idempotent); the
+    scheduler does this daily."""
+    from flask import current_app
+
+    from config import database
+    from models import db
+
+    day = _day(today)
+    database.long_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
+    conn = db.session.connection()
+    if not any(is_partitioned(conn, t) for t in TABLES):
+        click.echo(_REFUSED_BG["plain"])
+        return
+    created = ensure_partitions(conn, day)
+    db.session.commit()
+    if created:
+        click.echo("Създадени дялове: " + ", ".join(created))
+    else:
+        click.echo("Всички нужни дялове вече съществуват.")
+    _show(db.session.connection())
+
+
+@partitions_cli.command("detach")
+@click.argument("year")
+@click.option("--today", default=None, help="Pretend today is dd.mm.yyyy (default: today).")
+@with_appcontext
+def detach_command(year: str, today: str | None) -> None:
+    """Detach a past academic year (2024/2025 or 2024) from grade and absence, to archive it."""
+    from flask import current_app
+
+    from config import database
+    from models import db
+
+    try:
+        first = parse_year(year)
+    except ValueError:
+        raise click.BadParameter(
+            "учебна година като 2024/2025 или 2024", param_hint="YEAR"
+        ) from None
+    day = _day(today)
+    database.long_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        names = detach_year(db.session.connection(), first, day)
+        db.session.commit()
+    except PartitionError as exc:
+        db.session.rollback()
+        raise click.ClickException(_REFUSED_BG[exc.kind].format(y=f"{first}/{first + 1}")) from None
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        log.warning("detaching %d/%d gave up waiting for a lock", first, first + 1)
+        raise click.ClickException(
+            f"Таблицата е заета повече от {DETACH_LOCK_TIMEOUT}: нищо не е откачено; опитайте пак."
+        ) from None
+    click.echo("Откачени дялове: " + ", ".join(names))
+    click.echo("Вече не са част от дневника. Архив: pg_dump -t ИМЕ; после DROP TABLE ИМЕ.")

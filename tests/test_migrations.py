@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_migrate
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import partitions
 from models import db
 from partitions import include_name
+from tests.conftest import TODAY
 from tests.conftest import make_app
 
 
@@ -57,3 +60,15 @@ def test_migrations_sqlite(tmp_path):
 
 def test_migrations_postgresql(pg_schema, tmp_path):
     _round_trip(pg_schema, tmp_path)
+
+
+def test_partitions_on_sqlite_do_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    """The tables stay plain on SQLite: no partitions made, none to detach."""
+    conn = db.session.connection()
+    assert not partitions.is_partitioned(conn, "grade")
+    assert partitions.ensure_partitions(conn, TODAY) == []
+    with pytest.raises(partitions.PartitionError) as info:
+        partitions.detach_year(conn, 2020, TODAY)
+    assert info.value.kind == "plain"
+    result = app.test_cli_runner().invoke(args=["partitions", "create"])
+    assert result.exit_code == 0 and "не са разделени" in result.output
