@@ -414,3 +414,33 @@ def test_downgrade_restores_a_plain_table_with_the_data(at_0018: Flask) -> None:
         assert left == 0  # the partitions went with the partitioned table
     _upgrade()  # and up again
     assert all(partitions.is_partitioned(_conn(), t) for t in TABLES)
+
+
+def test_the_demo_bulk_load_works_on_partitioned_tables(pg_schema: str, tmp_path: Path) -> None:
+    """``flask db upgrade`` on an empty database, then the bulk demo load (five schools, a past
+    year): its dropped and restored foreign keys and indexes come back on the partitioned
+    tables, and every row is in its year's partition (the demo makes the past year's first)."""
+    application = make_app(pg_schema, tmp_path)
+    with application.app_context():
+        flask_migrate.upgrade()
+        before = {t: _shape(t) for t in TABLES}
+        db.session.commit()
+        result = application.test_cli_runner().invoke(
+            args=["demo", "--schools", "5", "--students-per-class", "2", "--today", "25.11.2026",
+                  "--history-years", "1"]
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "Индекси" in result.output  # the bulk mode ran
+        db.session.expire_all()
+        for table in TABLES:
+            assert partitions.is_partitioned(_conn(), table)
+            assert _shape(table) == before[table]
+            spread = dict(
+                db.session.execute(
+                    sa.text(f"SELECT tableoid::regclass::text, count(*) FROM {table} GROUP BY 1")
+                ).all()
+            )
+            assert f"{table}_default" not in spread, spread
+            assert spread[f"{table}_2025_2026"] > 0 and spread[f"{table}_2026_2027"] > 0
+        db.session.remove()
+        db.engine.dispose()
