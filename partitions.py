@@ -176,6 +176,11 @@ def ensure_partitions(conn: sa.Connection, today: dt.date, years: Iterable[int] 
     (an archived year) is left in the default partition, with a warning. Nothing on SQLite or on
     plain tables. Runs in the caller's transaction."""
     created: list[str] = []
+    if not any(is_partitioned(conn, t) for t in TABLES):
+        return created
+    # two runs at once (the scheduler and the command line): the second waits, then finds the
+    # partitions made; a transaction-level lock, released at commit (PgBouncer-safe)
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('belezhnik.partitions'))"))
     for table in TABLES:
         if not is_partitioned(conn, table):
             continue
