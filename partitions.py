@@ -46,6 +46,7 @@ log = logging.getLogger("belezhnik.partitions")
 
 TABLES = ("grade", "absence")
 DETACH_LOCK_TIMEOUT = "5s"
+PLAUSIBLE_YEARS = range(1990, 2200)  # a year's partition is made for rows of these years only
 _NAME = re.compile(r"^(grade|absence)_(\d{4})_(\d{4})$")
 __all__ = ["academic_year_of", "parse_year", "year_bounds"]
 
@@ -68,7 +69,8 @@ def partition_name(table: str, year: int) -> str:
 class Partition:
     table: str
     name: str
-    year: int | None  # None: the default partition
+    year: int | None  # the academic year of a partition named by this module, else None
+    default: bool = False
 
 
 def _q(name: str) -> str:
@@ -100,12 +102,13 @@ def attached(conn: sa.Connection, table: str) -> list[Partition]:
     out = []
     for name, is_default in rows:
         match = _NAME.match(name)
-        out.append(Partition(table, name, None if is_default or not match else int(match[2])))
-    return sorted(out, key=lambda p: (p.year is None, p.year or 0, p.name))
+        year = None if is_default or not match else int(match[2])
+        out.append(Partition(table, name, year, bool(is_default)))
+    return sorted(out, key=lambda p: (p.default, p.year is None, p.year or 0, p.name))
 
 
 def _default_of(conn: sa.Connection, table: str) -> str | None:
-    return next((p.name for p in attached(conn, table) if p.year is None), None)
+    return next((p.name for p in attached(conn, table) if p.default), None)
 
 
 def _columns(conn: sa.Connection, table: str) -> list[str]:
@@ -121,6 +124,8 @@ def _columns(conn: sa.Connection, table: str) -> list[str]:
 
 
 def _years_in(conn: sa.Connection, table: str) -> set[int]:
+    """The academic years of the rows of ``table`` (a default partition), those of a plausible
+    date only: a mistyped year 20226 stays in the default partition."""
     month, day = ACADEMIC_YEAR_STARTS
     cut = f"{month:02d}-{day:02d}"
     return set(
@@ -131,7 +136,7 @@ def _years_in(conn: sa.Connection, table: str) -> set[int]:
                 f" FROM {_q(table)}"
             )
         )
-    )
+    ) & set(PLAUSIBLE_YEARS)
 
 
 def _create_year(conn: sa.Connection, table: str, year: int, default: str | None) -> None:
