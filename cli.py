@@ -21,6 +21,7 @@ PARTS = [
     ("onboarding.cli", "import_cli"),
     ("onboarding.cli", "reports_cli"),
     ("gradebook.cli", "staff_cli"),
+    ("partitions", "partitions_cli"),
 ]
 
 
@@ -63,6 +64,16 @@ def demo_command(
             click.echo(line)
         return
     day = dt.datetime.strptime(today, "%d.%m.%Y").date() if today else None
+    # on a partitioned PostgreSQL database, the past years' partitions before their rows
+    from config import clock
+    from partitions import academic_year_of
+    from partitions import ensure_partitions
+
+    current = academic_year_of(day or clock.today())
+    ensure_partitions(
+        db.session.connection(), day or clock.today(), range(current - history_years, current)
+    )
+    db.session.commit()
 
     def progress(iterable, length, label):  # type: ignore[no-untyped-def]
         with click.progressbar(iterable, length=length, label=label) as bar:

@@ -87,7 +87,12 @@ def build(url: str, schema: str, schools: int, tmp: Path) -> dict[str, Any]:
     with engine.begin() as conn:
         sizes = {
             table: conn.execute(
-                sa.text("SELECT pg_total_relation_size(:t)"), {"t": f"{schema}.{table}"}
+                # a partitioned table (migration 0019) has no storage itself: its partitions'
+                sa.text(
+                    "SELECT coalesce(sum(pg_total_relation_size(relid)), pg_total_relation_size(:t))"
+                    " FROM pg_partition_tree(:t)"
+                ),
+                {"t": f"{schema}.{table}"},
             ).scalar()
             for table in ("grade", "absence", "student_summary")
         }

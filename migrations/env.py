@@ -40,6 +40,10 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
     conf_args.setdefault("compare_type", True)
+    # the partitions of grade and absence (migration 0019) are not models
+    from partitions import include_name
+
+    conf_args.setdefault("include_name", include_name)
     # custom column types (tables.base.GradeValue) are written as models.X: the name every
     # migration imports (script.py.mako), whichever module of tables/ defines them
     conf_args.setdefault("user_module_prefix", "models.")

@@ -24,6 +24,8 @@ Jobs (all idempotent, so a double run does no harm):
 * ``purge_attempts`` hourly: guessing counters of windows over a day old (``throttle.purge``).
 * ``purge_expired`` daily at 03:30: calls, notification texts and codes kept longer than their
   retention settings (``retention.purge``; ``docs/PRIVACY.md``).
+* ``ensure_partitions`` daily at 03:45 and at start: on PostgreSQL, the ``grade`` and
+  ``absence`` partitions of the current and the next academic year (``partitions.py``).
 """
 
 from __future__ import annotations
@@ -179,6 +181,15 @@ def _purge_expired() -> None:
     retention.purge()
 
 
+def _ensure_partitions() -> None:
+    import partitions
+
+    created = partitions.ensure_partitions(db.session.connection(), clock.today())
+    db.session.commit()
+    if created:
+        log.info("partitions created: %s", ", ".join(created))
+
+
 def add_jobs(scheduler: Any, app: Flask) -> None:
     from config.settings import TZ
 
@@ -212,6 +223,10 @@ def add_jobs(scheduler: Any, app: Flask) -> None:
     scheduler.add_job(  # retention.py: calls, notice texts and codes past their settings
         _in_context(app, _purge_expired), "cron", hour=3, minute=30, id="purge_expired", **options
     )
+    scheduler.add_job(  # partitions.py: next year's partitions exist long before its rows
+        _in_context(app, _ensure_partitions), "cron", hour=3, minute=45, id="ensure_partitions",
+        next_run_time=dt.datetime.now(TZ), **options,
+    )  # fmt: skip
 
 
 def blocking_scheduler(app: Flask) -> Any:

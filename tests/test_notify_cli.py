@@ -50,5 +50,5 @@ def test_scheduler_has_the_jobs(app) -> None:  # type: ignore[no-untyped-def]
     scheduler = background_scheduler(app)
     assert {job.id for job in scheduler.get_jobs()} == {
         "fold_digests", "meeting_reminders", "threshold_checks", "reconcile", "purge_uploads",
-        "reconcile_calls", "absence_calls", "purge_attempts", "purge_expired",
+        "reconcile_calls", "absence_calls", "purge_attempts", "purge_expired", "ensure_partitions",
     }  # fmt: skip

@@ -34,6 +34,8 @@ Where each rule lives:
 * ``form_input`` — row ids and terms typed into forms and query strings.
 * ``pupil_record`` — sanctions (ЗПУО чл. 199), support codes, which class books have them.
 * ``dropout`` — at risk of dropping out (the Ministry's ``StudentsAtRiskOfDroppingOut``).
+* ``academic_year`` — the national academic year (15 September to 14 September) a day belongs
+  to and its bounds (the partitions of grades and absences).
 * ``year_results`` — class-book types and their sections, ПГ daily attendance, first grade's
   overall result, annual results (completes, retake exams, repeats), with the Ministry's codes.
 """
@@ -59,6 +61,10 @@ from gradebook.rules.absences import is_school_day
 from gradebook.rules.absences import parent_excused_days_ok
 from gradebook.rules.absences import parent_excused_days_problem
 from gradebook.rules.absences import weighted_unexcused
+from gradebook.rules.academic_year import ACADEMIC_YEAR_STARTS
+from gradebook.rules.academic_year import academic_year_bounds
+from gradebook.rules.academic_year import academic_year_of
+from gradebook.rules.academic_year import parse_academic_year
 from gradebook.rules.dropout import MAX_UNEXCUSED_DAYS
 from gradebook.rules.dropout import MAX_UNEXCUSED_HOURS
 from gradebook.rules.dropout import DropoutRisk
@@ -213,6 +219,11 @@ from gradebook.rules.year_results import suggest_final
 from gradebook.rules.year_results import suggest_result
 
 __all__ = [
+    # academic_year
+    "ACADEMIC_YEAR_STARTS",
+    "academic_year_bounds",
+    "academic_year_of",
+    "parse_academic_year",
     # errors
     "RuleError",
     # numbers
