@@ -4,7 +4,8 @@ Builds one demo school (28 pupils a class by default) in a fresh database, signs
 teacher in and times, in-process with the Flask test client (the application's own time, no
 network), ``GET /staff/grid/<id>`` and ``POST /staff/grid/<id>`` with a grade for every pupil
 (one request, one transaction: grades, audit rows, outbox rows, refreshed summaries). Prints the
-median and p95 in ms; nothing is asserted.
+median and p95 in ms and the SQL statements one save sends (SQLAlchemy's ``before_cursor_execute``,
+an executemany counted once); nothing is asserted.
 
     .venv/bin/python bench/staff_grid.py                         # SQLite
     TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
@@ -66,6 +67,15 @@ def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> N
             )
             db.session.remove()
         client = signed_in(app, "/staff/login", email)
+        with app.app_context():
+            engine = db.engine
+        sent: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            sent.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        statements: list[int] = []
         url_grid = f"/staff/grid/{curriculum_id}"
         render: list[float] = []
         save: list[float] = []
@@ -77,9 +87,11 @@ def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> N
             token = CSRF.search(response.get_data(as_text=True)).group(1)
             data = {"csrf_token": token, "kind": "current", "date": TODAY.isoformat()}
             data.update({f"g{sid}": str(2 + (i + n) % 5) for n, sid in enumerate(student_ids)})
+            sent.clear()
             started = time.perf_counter()
             response = client.post(url_grid, data=data)
             save.append((time.perf_counter() - started) * 1000)
+            statements.append(len(sent))
             assert response.status_code == 302, response.status_code
         print(f"\n== {label}: {len(student_ids)} pupils, {args.repeat} runs")
         for name, values in (("render grid", render), ("save column", save)):
@@ -87,6 +99,9 @@ def run(label: str, url: str, schema: str | None, args: argparse.Namespace) -> N
                 f"  {name:12s} median {statistics.median(values):7.1f} ms"
                 f"   p95 {pct(values, 0.95):7.1f} ms"
             )
+        print(f"  statements a save: median {statistics.median(statements):.0f}")
+        print(f"  (first save {statements[0]}, min {min(statements)}, max {max(statements)})")
+        sa.event.remove(engine, "before_cursor_execute", count)
         if schema:
             with app.app_context():
                 db.session.remove()
