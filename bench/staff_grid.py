@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=28)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--postgres", action="store_true", help="also run on TEST_DATABASE_URL")
+    parser.add_argument("--pg-only", action="store_true", help="with --postgres: skip SQLite")
     parser.add_argument(
         "--ab",
         action="store_true",
@@ -180,7 +181,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    run("SQLite", "sqlite://", None, args)
+    if not args.pg_only:
+        run("SQLite", "sqlite://", None, args)
     if args.postgres:
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
