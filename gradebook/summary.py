@@ -7,7 +7,10 @@ Contract:
   grade column) and the class aggregate ``GroupSummary`` of each of their classes for the term
   inside the caller's transaction, in a fixed number of statements (the payloads built
   together, stored by ``gradebook.summary_store`` in one UPSERT); ``refresh_student`` is it for
-  one pupil. Neither commits.
+  one pupil. Neither commits. ``build_payloads(year, ids, parts)`` builds only some groups of
+  sections (:data:`PARTS`: those read from the grades, from the absences, the rest), for
+  ``gradebook.summary_sections``, which refreshes after a grade or absence save only those and
+  keeps the others from the stored payloads when they are today's (its module doc has the rule).
 * ``rebuild_school(school_id)`` rebuilds every summary of the school's current year in bulk
   (a handful of queries for the whole school, then one bulk insert); it never commits.
 * ``get_summary(student_id, school_year_id) -> dict`` reads the payload, building it on a miss

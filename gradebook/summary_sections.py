@@ -9,13 +9,16 @@ Rule (:func:`keepable`): the stored payload is kept only if it is of the current
 events, meetings, homework and free hours, and a pupil's current class, are relative to the day
 of the build), for the current term and the year's current term dates, and its ``student``
 section equals the one read now (the same class, level and shift, so the same class's lists).
-If any pupil of the save fails the first test, the whole save goes the full way
+If any pupil of the save fails one of the tests before the last, the whole save goes the full way
 (:func:`summary.refresh_students`); a pupil failing only the last one is rebuilt in full.
 
 Consistency: the kept sections are exactly the ones whose sources the save does not write (the
 callers name what they changed: :data:`summary.GRADES`, :data:`summary.ABSENCES`), and every
 write that changes those sources refreshes the pupil's payload in its own transaction — the
-same assumption :func:`summary.get_summary` makes when it serves a stored payload. The sections
+same assumption :func:`summary.get_summary` makes when it serves a stored payload. (Some admin
+edits still do not refresh the pupils: the timetable, bell times, subject names. A full refresh
+by a grade save used to mend those pupils' payloads by the way; now the next full build does, at
+the latest the first refresh of the next day.) The sections
 rebuilt come from the same code as a full build (``summary.build_payloads(parts=…)``), and the
 class aggregate is rebuilt from the whole payloads as before (``summary.store_refreshed``).
 
