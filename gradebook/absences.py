@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from gradebook import lesson_cover
 from gradebook import parent_notes
 from gradebook import rules
+from gradebook import summary
 from gradebook.core import Actor
 from gradebook.core import Forbidden
 from gradebook.core import Invalid
@@ -213,7 +214,9 @@ def save_lesson_absences(
             ],
             school_id=actor.school_id,
         )
-        commit_refreshed((sid, year.id) for sid in set(wanted) | set(existing))
+        commit_refreshed(
+            ((sid, year.id) for sid in set(wanted) | set(existing)), [summary.ABSENCES]
+        )
         return counts
 
     return atomic(work)
@@ -265,7 +268,7 @@ def excuse_absences(
             audit(actor, "update", absence, before=before, after=snapshot(absence), reason="excuse")
             touched.add((absence.student_id, year.id))
         outbox.cancel_for_objects("absence", [a.id for a in absences])
-        commit_refreshed(touched)
+        commit_refreshed(touched, [summary.ABSENCES])
         return len(absences)
 
     return atomic(work)
@@ -321,4 +324,5 @@ def delete_absence(
             "absence", absence, absence.student_id, absence.school_year_id
         ),
         lock_what="absence delete",
+        refresh_parts=[summary.ABSENCES],
     )

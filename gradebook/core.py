@@ -51,6 +51,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from config import clock
 from gradebook import rules
 from gradebook import summary
+from gradebook import summary_sections
 from gradebook.messages import Text
 from gradebook.messages import msg
 from models import AuditLog
@@ -326,18 +327,24 @@ def check_lock(
     raise Locked(LOCK_BG[reason], {"date": LOCK_BG[reason]})
 
 
-def refresh_summaries(pairs: Iterable[tuple[int, int]]) -> None:
+def refresh_summaries(pairs: Iterable[tuple[int, int]], parts: Iterable[str] | None = None) -> None:
     """Rebuild the read model of several students in the caller's transaction: per school year,
     their payloads built together, written in one UPSERT and each class's aggregate rebuilt once
     (``summary.refresh_students``) — the same result as a refresh per pupil, in a fixed number
-    of statements whatever their number."""
+    of statements whatever their number. ``parts`` (``summary.GRADES``, ``summary.ABSENCES``):
+    the save changed only those sources, so only their sections are rebuilt when the stored
+    payloads may keep the others (``summary_sections.refresh_students``)."""
     by_year: dict[int, set[int]] = {}
     for student_id, year_id in pairs:
         by_year.setdefault(year_id, set()).add(student_id)
     for year_id, ids in sorted(by_year.items()):
         year = db.session.get(SchoolYear, year_id)
-        if year is not None:
+        if year is None:
+            continue
+        if parts is None:
             summary.refresh_students(year, ids)
+        else:
+            summary_sections.refresh_students(year, ids, parts)
 
 
 def _is_duplicate_key(exc: DBAPIError) -> bool:
@@ -366,11 +373,14 @@ def _database_failure(exc: Exception) -> OperationError:
     return SaveFailed(SAVE_FAILED_BG)
 
 
-def commit_refreshed(refresh: Iterable[tuple[int, int]] = ()) -> None:
-    """Refresh read models, then commit; a concurrent edit becomes :class:`Conflict`, another
+def commit_refreshed(
+    refresh: Iterable[tuple[int, int]] = (), parts: Iterable[str] | None = None
+) -> None:
+    """Refresh read models (only the sections of ``parts`` when the save changed only those:
+    :func:`refresh_summaries`), then commit; a concurrent edit becomes :class:`Conflict`, another
     database failure :class:`SaveFailed`."""
     try:
-        refresh_summaries(refresh)
+        refresh_summaries(refresh, parts)
         db.session.commit()
     except (StaleDataError, DBAPIError) as exc:
         db.session.rollback()
@@ -656,6 +666,7 @@ def delete_with_reason(
     version: int | str | None = None,
     lock_what: str | None = None,
     override_lock: bool = False,
+    refresh_parts: Iterable[str] | None = None,
 ) -> None:
     """Delete one row of this school with a reason, in one transaction, the same way for every
     topic (a grade, an absence, a remark, a health note, an event, a meeting):
@@ -667,7 +678,8 @@ def delete_with_reason(
     override of the month lock); the "delete" audit entry keeps the row as it was;
     ``withdraw(row, checked, why)`` takes back what the families were told of it (cancels the
     pending notices, or tells those already told) and returns the (student id, school year id)
-    pairs whose read model to refresh; then the row is deleted and all is committed."""
+    pairs whose read model to refresh (only the sections of ``refresh_parts`` when given:
+    :func:`commit_refreshed`); then the row is deleted and all is committed."""
 
     def work() -> None:
         obj = get_in_school(model, object_id, actor.school_id)
@@ -682,6 +694,6 @@ def delete_with_reason(
         refresh = list(withdraw(obj, checked, why))
         db.session.delete(obj)
         db.session.flush()
-        commit_refreshed(refresh)
+        commit_refreshed(refresh, refresh_parts)
 
     atomic(work)

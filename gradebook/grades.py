@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from config import clock
 from gradebook import lesson_cover
 from gradebook import rules
+from gradebook import summary
 from gradebook.core import CONFLICT_BG
 from gradebook.core import Actor
 from gradebook.core import Forbidden
@@ -258,7 +259,7 @@ def save_grade_column(
             _grade_notices(saved, students, subject),
             school_id=actor.school_id,
         )
-        commit_refreshed((g.student_id, year.id) for g in saved)
+        commit_refreshed(((g.student_id, year.id) for g in saved), [summary.GRADES])
         return saved
 
     return atomic(work)
@@ -354,7 +355,7 @@ def update_grade(
                 "previous": was,  # the parent was told this one: say what it became
             },
         )
-        commit_refreshed([(grade.student_id, year.id)])
+        commit_refreshed([(grade.student_id, year.id)], [summary.GRADES])
         return grade
 
     return atomic(work)
@@ -380,6 +381,7 @@ def delete_grade(
         ),
         lock_what="grade delete",
         override_lock=override_lock,
+        refresh_parts=[summary.GRADES],
     )
 
 
@@ -478,7 +480,7 @@ def save_final_grades(
             _grade_notices(saved, students, curriculum.subject),
             school_id=actor.school_id,
         )
-        commit_refreshed((g.student_id, year.id) for g in saved)
+        commit_refreshed(((g.student_id, year.id) for g in saved), [summary.GRADES])
         return saved
 
     return atomic(work)

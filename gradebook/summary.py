@@ -7,7 +7,10 @@ Contract:
   grade column) and the class aggregate ``GroupSummary`` of each of their classes for the term
   inside the caller's transaction, in a fixed number of statements (the payloads built
   together, stored by ``gradebook.summary_store`` in one UPSERT); ``refresh_student`` is it for
-  one pupil. Neither commits.
+  one pupil. Neither commits. ``build_payloads(year, ids, parts)`` builds only some groups of
+  sections (:data:`PARTS`: those read from the grades, from the absences, the rest), for
+  ``gradebook.summary_sections``, which refreshes after a grade or absence save only those and
+  keeps the others from the stored payloads when they are today's (its module doc has the rule).
 * ``rebuild_school(school_id)`` rebuilds every summary of the school's current year in bulk
   (a handful of queries for the whole school, then one bulk insert); it never commits.
 * ``get_summary(student_id, school_year_id) -> dict`` reads the payload, building it on a miss
@@ -59,6 +62,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -107,8 +111,19 @@ LATEST_REMARKS = 10
 COMING_DAYS = 60
 COMING_HOMEWORK = 40
 
+# The groups of the payload's sections by what they are read from (``build_payloads(parts=…)``;
+# the keys of each: ``gradebook.summary_sections.SECTIONS``)
+GRADES = "grades"
+ABSENCES = "absences"
+RECORD = "record"  # the rest: remarks, sanctions, notes, ПГ days, the year's result, the class's
+PARTS = (GRADES, ABSENCES, RECORD)  # coming events, meetings, homework, timetable, free hours
+
 __all__ = [
+    "ABSENCES",
+    "GRADES",
     "MIN_GROUP",
+    "PARTS",
+    "RECORD",
     "build_payloads",
     "get_class_summary",
     "get_summary",
@@ -116,6 +131,7 @@ __all__ = [
     "rebuild_school",
     "refresh_student",
     "refresh_students",
+    "store_refreshed",
 ]
 
 
@@ -150,12 +166,19 @@ def _coming(
 
 
 def build_payloads(
-    school_year: SchoolYear, student_ids: Iterable[int] | None = None
+    school_year: SchoolYear,
+    student_ids: Iterable[int] | None = None,
+    parts: Iterable[str] = PARTS,
 ) -> dict[int, dict[str, Any]]:
     """Compute the payloads of the given students (all enrolled in the year when None).
 
     A fixed number of queries whatever the number of students: grades, absences, remarks,
     events, meetings, timetable and bell times are each read once for the whole set.
+
+    ``parts`` chooses the groups of sections built (:data:`PARTS`); the pupils, the subjects
+    and the header (``v``, ``term``, ``computed_on``, ``term2_starts_on``, ``student``) always
+    are. Fewer than all :data:`PARTS` give partial payloads, which only
+    ``gradebook.summary_sections`` completes from the stored ones.
     """
     today = clock.today()
     term = school_year.term_of(today)
@@ -239,7 +262,37 @@ def build_payloads(
         s = subjects.get(subject_id) if subject_id is not None else None
         return (s.name, _spoken(s)) if s else ("", "")
 
-    # grades -------------------------------------------------------------------------------
+    built: dict[int, dict[str, Any]] = {sid: {} for sid in students}
+    chosen = set(parts)
+    if GRADES in chosen:
+        _grade_sections(built, students, school_id, year_id, term, in_set, subject_name)
+    if ABSENCES in chosen:
+        _absence_sections(built, students, school_id, year_id, term, in_set, subject_name)
+    if RECORD in chosen:
+        _record_sections(built, students, school_year, today, in_set, subject_name)
+    return {
+        sid: {
+            "v": PAYLOAD_VERSION,
+            "term": term,
+            "computed_on": today.isoformat(),
+            "term2_starts_on": school_year.term2_starts_on.isoformat(),
+            "student": info,
+            **built[sid],
+        }
+        for sid, info in students.items()
+    }
+
+
+def _grade_sections(
+    built: dict[int, dict[str, Any]],
+    students: dict[int, dict[str, Any]],
+    school_id: int,
+    year_id: int,
+    term: int,
+    in_set: Callable[[Any], Any],
+    subject_name: Callable[[int | None], tuple[str, str]],
+) -> None:
+    """The sections read from the grades (overall, subjects, latest_grades), into ``built``."""
     per_subject: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     term_grades: dict[int, dict[int, Decimal]] = defaultdict(dict)
     annual_grades: dict[int, dict[int, Decimal]] = defaultdict(dict)
@@ -283,7 +336,69 @@ def build_payloads(
         elif str(kind) == rules.KIND_TERM:
             term_grades[sid][subject_id] = value
 
-    # absences this term + recent ------------------------------------------------------------
+    for sid, info in students.items():
+        subject_rows: list[dict[str, Any]] = []
+        subject_averages = []
+        own_currents = per_subject.get(sid, {})
+        own_terms = term_grades.get(sid, {})
+        for subject_id in set(own_currents) | set(own_terms):
+            values = own_currents.get(subject_id, [])
+            tg = own_terms.get(subject_id)
+            figure = rules.term_figure(values, tg)
+            subject_averages.append(figure)
+            name, spoken = subject_name(subject_id)
+            entry = avg_entry(figure.value if figure else None) or {}
+            subject_rows.append(
+                {
+                    "subject_id": subject_id,
+                    "name": name,
+                    "spoken": spoken,
+                    "average": entry.get("average"),
+                    "word": entry.get("word"),
+                    "final": bool(figure and figure.final),
+                    "forecast": dec(rules.average(values)),
+                    "count": len(values),
+                    "term_grade": dec(tg),
+                    "annual_grade": dec(annual_grades.get(sid, {}).get(subject_id)),
+                    # I–III: the term's marks counted, {"6": 4, "5": 1}; never averaged
+                    "marks": _marks(values) if info["qualitative"] else None,
+                }
+            )
+        subject_rows.sort(key=lambda r: r["name"])
+        overall = rules.overall_success(subject_averages)
+
+        grades = sorted(latest.get(sid, []), key=lambda g: (g[0], g[1]), reverse=True)
+        latest_rows = []
+        for date, created_at, subject_id, value, sop_mark, category, kind in grades[:LATEST_GRADES]:
+            name, spoken = subject_name(subject_id)
+            latest_rows.append(
+                {
+                    "subject_id": subject_id,
+                    "subject": name,
+                    "spoken": spoken,
+                    "value": dec(value),
+                    "sop_mark": str(sop_mark) if sop_mark else None,
+                    "category": str(category),
+                    "kind": str(kind),
+                    "date": date.isoformat(),
+                    "created_at": created_at.isoformat() if created_at else None,
+                }
+            )
+        built[sid]["overall"] = avg_entry(overall)
+        built[sid]["subjects"] = subject_rows
+        built[sid]["latest_grades"] = latest_rows
+
+
+def _absence_sections(
+    built: dict[int, dict[str, Any]],
+    students: dict[int, dict[str, Any]],
+    school_id: int,
+    year_id: int,
+    term: int,
+    in_set: Callable[[Any], Any],
+    subject_name: Callable[[int | None], tuple[str, str]],
+) -> None:
+    """The sections read from the term's absences (absences, recent_absences), into ``built``."""
     absences: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for sid, date, period, kind, subject_id in db.session.execute(
         sa.select(
@@ -297,6 +412,39 @@ def build_payloads(
     ):
         absences[sid].append((date, period, str(kind), subject_id))
 
+    for sid in students:
+        own_absences = sorted(absences.get(sid, []), key=lambda a: (a[0], a[1]), reverse=True)
+        totals = rules.absence_totals(a[2] for a in own_absences)
+        recent = [
+            {
+                "date": date.isoformat(),
+                "period": period,
+                "kind": kind,
+                "subject": subject_name(subject_id)[1],
+            }
+            for date, period, kind, subject_id in own_absences[:RECENT_ABSENCES]
+        ]
+        built[sid]["absences"] = {
+            "excused": totals.excused,
+            "unexcused": totals.unexcused,
+            "lates": totals.lates,
+            "weighted": f"{totals.weighted:.1f}",
+        }
+        built[sid]["recent_absences"] = recent
+
+
+def _record_sections(
+    built: dict[int, dict[str, Any]],
+    students: dict[int, dict[str, Any]],
+    school_year: SchoolYear,
+    today: dt.date,
+    in_set: Callable[[Any], Any],
+    subject_name: Callable[[int | None], tuple[str, str]],
+) -> None:
+    """The other sections (the record, the class's coming events, meetings, homework, timetable
+    and free hours), into ``built``."""
+    school_id = school_year.school_id
+    year_id = school_year.id
     remarks: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for sid, kind, text, date, subject_id, created_at in db.session.execute(
         sa.select(
@@ -463,68 +611,7 @@ def build_payloads(
 
     free_hours = lesson_cover.free_hours_by_class(school_id, sorted(class_ids), today)
 
-    # assemble -----------------------------------------------------------------------------
-    payloads: dict[int, dict[str, Any]] = {}
     for sid, info in students.items():
-        subject_rows: list[dict[str, Any]] = []
-        subject_averages = []
-        own_currents = per_subject.get(sid, {})
-        own_terms = term_grades.get(sid, {})
-        for subject_id in set(own_currents) | set(own_terms):
-            values = own_currents.get(subject_id, [])
-            tg = own_terms.get(subject_id)
-            figure = rules.term_figure(values, tg)
-            subject_averages.append(figure)
-            name, spoken = subject_name(subject_id)
-            entry = avg_entry(figure.value if figure else None) or {}
-            subject_rows.append(
-                {
-                    "subject_id": subject_id,
-                    "name": name,
-                    "spoken": spoken,
-                    "average": entry.get("average"),
-                    "word": entry.get("word"),
-                    "final": bool(figure and figure.final),
-                    "forecast": dec(rules.average(values)),
-                    "count": len(values),
-                    "term_grade": dec(tg),
-                    "annual_grade": dec(annual_grades.get(sid, {}).get(subject_id)),
-                    # I–III: the term's marks counted, {"6": 4, "5": 1}; never averaged
-                    "marks": _marks(values) if info["qualitative"] else None,
-                }
-            )
-        subject_rows.sort(key=lambda r: r["name"])
-        overall = rules.overall_success(subject_averages)
-
-        grades = sorted(latest.get(sid, []), key=lambda g: (g[0], g[1]), reverse=True)
-        latest_rows = []
-        for date, created_at, subject_id, value, sop_mark, category, kind in grades[:LATEST_GRADES]:
-            name, spoken = subject_name(subject_id)
-            latest_rows.append(
-                {
-                    "subject_id": subject_id,
-                    "subject": name,
-                    "spoken": spoken,
-                    "value": dec(value),
-                    "sop_mark": str(sop_mark) if sop_mark else None,
-                    "category": str(category),
-                    "kind": str(kind),
-                    "date": date.isoformat(),
-                    "created_at": created_at.isoformat() if created_at else None,
-                }
-            )
-
-        own_absences = sorted(absences.get(sid, []), key=lambda a: (a[0], a[1]), reverse=True)
-        totals = rules.absence_totals(a[2] for a in own_absences)
-        recent = [
-            {
-                "date": date.isoformat(),
-                "period": period,
-                "kind": kind,
-                "subject": subject_name(subject_id)[1],
-            }
-            for date, period, kind, subject_id in own_absences[:RECENT_ABSENCES]
-        ]
         own_remarks = sorted(remarks.get(sid, []), key=lambda r: (r[0], r[1]), reverse=True)
         remark_rows = [
             {"kind": kind, "text": text, "date": date.isoformat(), "subject": subject_name(subj)[1]}
@@ -539,37 +626,23 @@ def build_payloads(
             meetings_by_class.get(None, []) + meetings_by_class.get(class_id, []),
             key=lambda m: (m["date"], m["time"] or ""),
         )
-        payloads[sid] = {
-            "v": PAYLOAD_VERSION,
-            "term": term,
-            "computed_on": today.isoformat(),
-            "term2_starts_on": school_year.term2_starts_on.isoformat(),
-            "student": info,
-            "overall": avg_entry(overall),
-            "subjects": subject_rows,
-            "latest_grades": latest_rows,
-            "absences": {
-                "excused": totals.excused,
-                "unexcused": totals.unexcused,
-                "lates": totals.lates,
-                "weighted": f"{totals.weighted:.1f}",
-            },
-            "recent_absences": recent,
-            "remarks": remark_rows,
-            "sanctions": sanctions.get(sid, []),
-            "notes": notes.get(sid, []),
-            "pg_days": pg_days.get(sid),
-            "year_result": year_results.get(sid),
-            "events": events,
-            "meetings": meetings,
-            "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}
-            if class_id
-            else {},
-            "homework": homework_by_class.get(class_id, []) if class_id else [],
-            "homework_until": homework_until.get(class_id) if class_id else None,
-            "free_hours": free_hours.get(class_id, {}) if class_id else {},
-        }
-    return payloads
+        built[sid].update(
+            {
+                "remarks": remark_rows,
+                "sanctions": sanctions.get(sid, []),
+                "notes": notes.get(sid, []),
+                "pg_days": pg_days.get(sid),
+                "year_result": year_results.get(sid),
+                "events": events,
+                "meetings": meetings,
+                "timetable": {k: v for k, v in timetable_by_class.get(class_id, {}).items()}
+                if class_id
+                else {},
+                "homework": homework_by_class.get(class_id, []) if class_id else [],
+                "homework_until": homework_until.get(class_id) if class_id else None,
+                "free_hours": free_hours.get(class_id, {}) if class_id else {},
+            }
+        )
 
 
 def refresh_student(student_id: int, school_year_id: int) -> dict[str, Any] | None:
@@ -589,13 +662,19 @@ def refresh_students(year: SchoolYear, student_ids: Iterable[int]) -> dict[int, 
     UPSERT, and each of their classes' aggregate rebuilt once (:func:`refresh_class_group`).
     Returns the new payloads by student."""
     payloads = build_payloads(year, student_ids)
+    store_refreshed(year, payloads)
+    return payloads
+
+
+def store_refreshed(year: SchoolYear, payloads: dict[int, dict[str, Any]]) -> None:
+    """Write the pupils' new (whole) payloads in one UPSERT and rebuild each of their classes'
+    aggregate once, in the current transaction."""
     summary_store.store_students(year, payloads)
     last_of_class: dict[Any, int] = {}
     for student_id in sorted(payloads):
         last_of_class[payloads[student_id]["student"].get("class_id")] = student_id
     for student_id in sorted(last_of_class.values()):
         refresh_class_group(year, payloads[student_id], payloads)
-    return payloads
 
 
 def refresh_class_group(

@@ -4,7 +4,9 @@ the pupils' payloads, the fresh ones in hand and the classmates' stored ones, in
 
 A grade column of N pupils is thus: the payloads built together (``summary.build_payloads``, a
 fixed number of queries), one ``INSERT … ON CONFLICT DO UPDATE`` for all N, one read of the
-classmates' stored payloads and one UPDATE (or INSERT) of the class row, whatever N is.
+classmates' stored payloads and one UPDATE (or INSERT) of the class row, whatever N is. After a
+save of grades or absences only, ``summary_sections`` builds only their sections and stores the
+stored payloads completed with them, the same way.
 """
 
 from __future__ import annotations
