@@ -144,7 +144,7 @@ def build_demo(
             drop_for_bulk()
         for number in loop:
             history = random.Random(f"{seed}/{number}/history")
-            build_school(
+            grades = build_school(
                 number,
                 rng,
                 history,
@@ -163,7 +163,8 @@ def build_demo(
             add_parent_notes(result.schools[-1], today)
             add_outbound_calls(result.schools[-1], number, today, bulk)
             build_pupil_record(result.schools[-1], today)
-            build_year_results(result.schools[-1], today, ids, result.counts)
+            build_year_results(result.schools[-1], today, ids, result.counts, grades)
+            del grades
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:
