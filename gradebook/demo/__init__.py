@@ -84,8 +84,9 @@ def build_demo(
 ) -> DemoResult:
     """Create ``schools`` demo schools in the current database session and commit.
 
-    ``history_years`` adds that many finished school years before the current one: the same
-    pupils a grade lower (so the current first graders have none), every current grade of both
+    ``history_years`` (the CLI's ``--past-years``) adds that many finished school years before
+    the current one, each the year before the next: the same pupils a grade lower for each year
+    back (so the current first graders have none), every current grade of both
     terms, the term and annual grades, and absences; their enrolments have ended. The current
     year's data does not depend on it (the history draws from a random stream of its own), so a
     test can check that nothing of a past year leaks into the current year's figures.
