@@ -30,6 +30,7 @@ from gradebook import rules
 from gradebook.demo.data import make_egn
 from gradebook.demo.loader import GRADE_COLUMNS
 from gradebook.demo.loader import Ids
+from gradebook.demo.loader import write_dicts
 from gradebook.timetable import non_school_day
 from models import Curriculum
 from models import Enrollment
@@ -252,8 +253,7 @@ def _preparatory_group(
                     "teacher_id": teacher,
                 }
             )
-    if marks:
-        db.session.execute(sa.insert(PgAttendance), marks)
+    write_dicts(PgAttendance, marks)  # COPY on PostgreSQL: a few hundred rows a school
     if noted:
         db.session.add(
             ParentNote(
