@@ -396,20 +396,23 @@ def _annual_results(school_id: int, year: SchoolYear, grades: YearGrades) -> Non
         .order_by(Curriculum.id)
     ):
         curricula_of.setdefault(class_id, []).append(cid)
+    firsts: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    retakes: list[dict[str, Any]] = []
+    next_id = (db.session.scalar(sa.select(sa.func.max(GradeResult.id))) or 0) + 1
     for klass in classes:
         members = members_of.get(klass.id, [])
         if klass.grade_level == 1:
             for sid in members:
                 values = grades.values.get((year.id, sid))
                 if values:
-                    mark = rules.whole_mark(sum(values) / len(values))
-                    db.session.add(
-                        FirstGradeResult(
+                    firsts.append(
+                        dict(
                             school_id=school_id,
                             school_year_id=year.id,
                             class_id=klass.id,
                             student_id=sid,
-                            qualitative=mark,
+                            qualitative=rules.whole_mark(sum(values) / len(values)),
                             author_id=klass.class_teacher_id,
                         )
                     )
@@ -417,23 +420,46 @@ def _annual_results(school_id: int, year: SchoolYear, grades: YearGrades) -> Non
             curricula = curricula_of.get(klass.id, [])
             for sid in members:
                 marks = grades.annual.get((year.id, sid), {})
-                annual = {cid: marks.get(cid) for cid in curricula}
-                suggestion = rules.suggest_result(annual)
+                suggestion = rules.suggest_result({cid: marks.get(cid) for cid in curricula})
                 if suggestion.result is None:
                     continue
-                row = GradeResult(
-                    school_id=school_id,
-                    school_year_id=year.id,
-                    class_id=klass.id,
-                    student_id=sid,
-                    initial=suggestion.result,
-                    author_id=klass.class_teacher_id,
-                )
-                row.subjects = [
-                    GradeResultSubject(school_id=school_id, curriculum_id=c, session1_grade=4)
+                subjects = [
+                    dict(
+                        school_id=school_id,
+                        grade_result_id=next_id,
+                        curriculum_id=c,
+                        session1_grade=4,
+                    )
                     for c in suggestion.retake
                 ]
-                if suggestion.retake:
-                    row.final = year_results.suggested_final(row) or rules.RESULT_COMPLETES
-                db.session.add(row)
-    db.session.flush()
+                final = None
+                if suggestion.retake:  # the use-case's own rule, on an unsaved row
+                    sketch = GradeResult(
+                        subjects=[
+                            GradeResultSubject(**{**r, "grade_result_id": None}) for r in subjects
+                        ]
+                    )
+                    final = year_results.suggested_final(sketch) or rules.RESULT_COMPLETES
+                results.append(
+                    dict(
+                        id=next_id,
+                        school_id=school_id,
+                        school_year_id=year.id,
+                        class_id=klass.id,
+                        student_id=sid,
+                        initial=suggestion.result,
+                        final=final,
+                        author_id=klass.class_teacher_id,
+                    )
+                )
+                retakes += subjects
+                next_id += 1
+    # in bulk: a few hundred rows a school, where the ORM's unit of work took most of the step
+    write_dicts(FirstGradeResult, firsts)
+    write_dicts(GradeResult, results)
+    write_dicts(GradeResultSubject, retakes)
+    if results and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('grade_result', 'id'), :v, false)"),
+            {"v": next_id},
+        )
