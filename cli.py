@@ -31,11 +31,14 @@ PARTS = [
 @click.option("--students-per-class", default=25, show_default=True)
 @click.option("--today", default=None, help="Pretend today is dd.mm.yyyy (default: today).")
 @click.option(
+    "--past-years",
     "--history-years",
+    "history_years",
     default=1,
     show_default=True,
     type=click.IntRange(0, 11),
-    help="Finished school years before the current one (their grades, term and annual grades).",
+    help="Finished school years before the current one (their grades, term and annual grades);"
+    " 2 gives three years in all. --history-years is the older name.",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when a school already exists.")
 @with_appcontext

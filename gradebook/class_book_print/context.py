@@ -1,6 +1,7 @@
 """What every section of the printed book reads, loaded once: the school, the year, the class,
-its director and class teacher, its pupils with their numbers, its curriculum rows, and its
-lessons of the year (the lessons, homework and substitutions sections share them)."""
+its director and class teacher, its pupils with their numbers, its curriculum rows, its grades of
+the year (the record's sections share them) and its lessons of the year (the lessons, homework and
+substitutions sections share them)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from gradebook import rules
 from models import Curriculum
 from models import Enrollment
+from models import Grade
 from models import Lesson
 from models import School
 from models import SchoolClass
@@ -88,6 +90,21 @@ class Book:
                 .where(Curriculum.class_id == self.klass.id)
                 .options(selectinload(Curriculum.subject), selectinload(Curriculum.teacher))
                 .order_by(Curriculum.section, Curriculum.id)
+            )
+        )
+
+    @cached_property
+    def grades(self) -> list[Grade]:
+        """The year's grades of the class's curricula by date (the record's sections of both
+        terms and the final grades share them: read once a print)."""
+        ids = [row.id for row in self.curricula]
+        if not ids:
+            return []
+        return list(
+            db.session.scalars(
+                sa.select(Grade)
+                .where(Grade.school_year_id == self.year.id, Grade.curriculum_id.in_(ids))
+                .order_by(Grade.date, Grade.id)
             )
         )
 

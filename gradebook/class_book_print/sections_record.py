@@ -44,19 +44,6 @@ def grade_label(grade: Grade) -> str:
     return rules.format_decimal_bg(value, 2)
 
 
-def _grades(book: Book) -> list[Grade]:
-    ids = [row.id for row in book.curricula]
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(Grade)
-            .where(Grade.school_year_id == book.year.id, Grade.curriculum_id.in_(ids))
-            .order_by(Grade.date, Grade.id)
-        )
-    )
-
-
 def _subject_title(row: object) -> str:
     name = row.subject.name  # type: ignore[attr-defined]
     group = row.group_name  # type: ignore[attr-defined]
@@ -66,7 +53,7 @@ def _subject_title(row: object) -> str:
 def _current(pdf: BookPdf, book: Book, term: int) -> None:
     marks: dict[tuple[int, int], list[str]] = defaultdict(list)
     term_grade: dict[tuple[int, int], str] = {}
-    for grade in _grades(book):
+    for grade in book.grades:
         if grade.term != term:
             continue
         key = (grade.curriculum_id, grade.student_id)
@@ -99,7 +86,7 @@ def term2(pdf: BookPdf, book: Book) -> None:
 
 def final(pdf: BookPdf, book: Book) -> None:
     found: dict[tuple[int, int, int | None], str] = {}
-    for grade in _grades(book):
+    for grade in book.grades:
         if grade.kind in _FINAL:
             found[(grade.curriculum_id, grade.student_id, grade.term)] = grade_label(grade)
     columns = headings("col.no", "col.pupil", "col.term1", "col.term2", "col.annual")

@@ -84,8 +84,9 @@ def build_demo(
 ) -> DemoResult:
     """Create ``schools`` demo schools in the current database session and commit.
 
-    ``history_years`` adds that many finished school years before the current one: the same
-    pupils a grade lower (so the current first graders have none), every current grade of both
+    ``history_years`` (the CLI's ``--past-years``) adds that many finished school years before
+    the current one, each the year before the next: the same pupils a grade lower for each year
+    back (so the current first graders have none), every current grade of both
     terms, the term and annual grades, and absences; their enrolments have ended. The current
     year's data does not depend on it (the history draws from a random stream of its own), so a
     test can check that nothing of a past year leaks into the current year's figures.
@@ -144,7 +145,7 @@ def build_demo(
             drop_for_bulk()
         for number in loop:
             history = random.Random(f"{seed}/{number}/history")
-            build_school(
+            grades = build_school(
                 number,
                 rng,
                 history,
@@ -163,7 +164,8 @@ def build_demo(
             add_parent_notes(result.schools[-1], today)
             add_outbound_calls(result.schools[-1], number, today, bulk)
             build_pupil_record(result.schools[-1], today)
-            build_year_results(result.schools[-1], today, ids, result.counts)
+            build_year_results(result.schools[-1], today, ids, result.counts, grades)
+            del grades
             advance_sequences(ids)
             add_homework(result.schools[-1], today, random.Random(f"{seed}/{number}/homework"))
             if not bulk:
@@ -189,8 +191,11 @@ def build_demo(
         if collecting:
             gc.enable()
     if history_years:
+        from gradebook.demo.book_signing import signer
+        from gradebook.demo.class_book import DEMO_SIGNER
         from gradebook.demo.class_book import finalise_demo_book
 
+        demo_signer = signer(DEMO_SIGNER)  # one demo certificate for the load
         for school_id in result.schools:
-            finalise_demo_book(school_id)  # one signed, finalised book of the previous year
+            finalise_demo_book(school_id, demo_signer)  # a signed, finalised book of last year
     return result

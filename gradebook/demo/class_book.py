@@ -21,9 +21,11 @@ from models import db
 DEMO_SIGNER = "Демо директор (демо сертификат)"  # a CN has at most 64 bytes
 
 
-def finalise_demo_book(school_id: int) -> int | None:
+def finalise_demo_book(school_id: int, with_signer: object | None = None) -> int | None:
     """Finalise the first class's book of the school's previous year; its class id, or None
-    when the demo has no previous year."""
+    when the demo has no previous year. ``with_signer`` (of :func:`book_signing.signer`) signs
+    it; by default a new one (a load of many schools makes one for all: an RSA key takes a
+    while)."""
     past = db.session.scalar(
         sa.select(SchoolYear)
         .where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(False))
@@ -45,6 +47,6 @@ def finalise_demo_book(school_id: int) -> int | None:
         return None
     admin = Actor.load(admin_id, school_id)
     unsigned, _name = book_seal.print_book(admin, klass.id)
-    signed = book_signing.sign(unsigned, book_signing.signer(DEMO_SIGNER))
+    signed = book_signing.sign(unsigned, with_signer or book_signing.signer(DEMO_SIGNER))
     book_seal.upload_signed(admin, klass.id, signed)
     return klass.id

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from gradebook import rules
 from gradebook.demo.classes import Staff
@@ -76,7 +77,9 @@ def build_school(
     password_hash: str,
     pin_hash: str,
     result: DemoResult,
-) -> None:
+) -> list[tuple[Any, ...]]:
+    """Build and write one school; returns its grades as written (``GRADE_COLUMNS`` tuples), from
+    which the year results are computed without reading them back."""
     rows = Rows()
     add = rows.add
     first_built = not result.schools  # sign-ins and phone parents are printed for the first only
@@ -340,6 +343,7 @@ def build_school(
             count = len(batch)
         result.counts[model.__tablename__] = result.counts.get(model.__tablename__, 0) + count
     result.schools.append(school_id)
+    return rows.grades
 
 
 #: Class works (класни работи) are written in Bulgarian, mathematics and a foreign language, not

@@ -19,12 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterable
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
 from gradebook import rules
 from gradebook.demo.data import make_egn
+from gradebook.demo.loader import GRADE_COLUMNS
 from gradebook.demo.loader import Ids
+from gradebook.demo.loader import write_dicts
 from gradebook.timetable import non_school_day
 from models import Curriculum
 from models import Enrollment
@@ -93,10 +99,16 @@ def _current_year(school_id: int) -> SchoolYear | None:
 
 
 def build_year_results(
-    school_id: int, today: dt.date, ids: Ids, counts: dict[str, int] | None = None
+    school_id: int,
+    today: dt.date,
+    ids: Ids,
+    counts: dict[str, int] | None = None,
+    grades: Iterable[Sequence[Any]] | None = None,
 ) -> None:
     """``ids``: the loader's own ids (classes, subjects, pupils, parents get theirs from it);
-    ``counts``: the loader's row counts per table, to which the new pupils are added."""
+    ``counts``: the loader's row counts per table, to which the new pupils are added;
+    ``grades``: every grade of the school as the generator wrote it (``GRADE_COLUMNS`` tuples),
+    read from the database when not given."""
     year = _current_year(school_id)
     if year is None:
         return
@@ -105,10 +117,11 @@ def build_year_results(
         for table, n in made.items():
             counts[table] = counts.get(table, 0) + n
     # a year without annual grades yet (the current one before its end) gets no results
+    known = YearGrades(grades) if grades is not None else YearGrades.read(school_id)
     for any_year in list(
         db.session.scalars(sa.select(SchoolYear).where(SchoolYear.school_id == school_id))
     ):
-        _annual_results(school_id, any_year)
+        _annual_results(school_id, any_year, known)
 
 
 def _free_teacher(school_id: int, year_id: int) -> int | None:
@@ -240,8 +253,7 @@ def _preparatory_group(
                     "teacher_id": teacher,
                 }
             )
-    if marks:
-        db.session.execute(sa.insert(PgAttendance), marks)
+    write_dicts(PgAttendance, marks)  # COPY on PostgreSQL: a few hundred rows a school
     if noted:
         db.session.add(
             ParentNote(
@@ -314,20 +326,54 @@ def _pg_parent(school_id: int, child: Student, ids: Ids) -> int | None:
     return int(parent.id)
 
 
-def _annual_results(school_id: int, year: SchoolYear) -> None:
+class YearGrades:
+    """What the year results read of a school's grades, per school year: which years have
+    annual grades, every graded value of each pupil (first grade's overall result is their mean)
+    and each pupil's annual grade per curriculum. Built from the generator's own grade tuples
+    (``GRADE_COLUMNS`` order) when it has them, else read in one query per school: during a bulk
+    load the grade table has no indexes, and a read per class or pupil scanned it whole."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self.finished: set[int] = set()
+        self.values: dict[tuple[int, int], list[Decimal]] = {}
+        self.annual: dict[tuple[int, int], dict[int, int]] = {}
+        for row in rows:
+            year_id, sid, cid, kind, value = (
+                row[_YEAR],
+                row[_STUDENT],
+                row[_CURRICULUM],
+                row[_KIND],
+                row[_VALUE],
+            )
+            if value is None:
+                continue
+            self.values.setdefault((year_id, sid), []).append(value)
+            if kind == GradeKind.ANNUAL:  # a str enum: the generator's "annual" is equal
+                self.finished.add(year_id)
+                self.annual.setdefault((year_id, sid), {})[cid] = int(value)
+
+    @classmethod
+    def read(cls, school_id: int) -> YearGrades:
+        return cls(
+            db.session.execute(
+                sa.select(*(getattr(Grade, c) for c in GRADE_COLUMNS[: _VALUE + 1])).where(
+                    Grade.school_id == school_id
+                )
+            )
+        )
+
+
+_YEAR, _STUDENT, _CURRICULUM, _KIND, _VALUE = (
+    GRADE_COLUMNS.index(c)
+    for c in ("school_year_id", "student_id", "curriculum_id", "kind", "value")
+)
+
+
+def _annual_results(school_id: int, year: SchoolYear, grades: YearGrades) -> None:
     """First grade's overall results and the annual results of V–XII of a finished year."""
     from gradebook import year_results
 
-    finished = db.session.scalar(
-        sa.select(Grade.id)
-        .where(
-            Grade.school_id == school_id,
-            Grade.school_year_id == year.id,
-            Grade.kind == GradeKind.ANNUAL,
-        )
-        .limit(1)
-    )
-    if finished is None:  # no annual grades yet: the year is not over
+    if year.id not in grades.finished:  # no annual grades yet: the year is not over
         return
     classes = list(
         db.session.scalars(
@@ -336,78 +382,84 @@ def _annual_results(school_id: int, year: SchoolYear) -> None:
             )
         )
     )
+    members_of: dict[int, list[int]] = {}
+    for class_id, sid in db.session.execute(
+        sa.select(Enrollment.class_id, Enrollment.student_id)
+        .where(Enrollment.class_id.in_([k.id for k in classes] or [0]))
+        .order_by(Enrollment.class_id, Enrollment.class_number)
+    ):
+        members_of.setdefault(class_id, []).append(sid)
+    curricula_of: dict[int, list[int]] = {}
+    for class_id, cid in db.session.execute(
+        sa.select(Curriculum.class_id, Curriculum.id)
+        .where(Curriculum.class_id.in_([k.id for k in classes] or [0]))
+        .order_by(Curriculum.id)
+    ):
+        curricula_of.setdefault(class_id, []).append(cid)
+    firsts: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    retakes: list[dict[str, Any]] = []
+    next_id = (db.session.scalar(sa.select(sa.func.max(GradeResult.id))) or 0) + 1
     for klass in classes:
-        members = [
-            e.student_id
-            for e in db.session.scalars(
-                sa.select(Enrollment)
-                .where(Enrollment.class_id == klass.id)
-                .order_by(Enrollment.class_number)
-            )
-        ]
+        members = members_of.get(klass.id, [])
         if klass.grade_level == 1:
             for sid in members:
-                values = list(
-                    db.session.scalars(
-                        sa.select(Grade.value).where(
-                            Grade.student_id == sid,
-                            Grade.school_year_id == year.id,
-                            Grade.value.is_not(None),
-                        )
-                    )
-                )
+                values = grades.values.get((year.id, sid))
                 if values:
-                    mark = rules.whole_mark(sum(values) / len(values))
-                    db.session.add(
-                        FirstGradeResult(
+                    firsts.append(
+                        dict(
                             school_id=school_id,
                             school_year_id=year.id,
                             class_id=klass.id,
                             student_id=sid,
-                            qualitative=mark,
+                            qualitative=rules.whole_mark(sum(values) / len(values)),
                             author_id=klass.class_teacher_id,
                         )
                     )
         elif rules.has_section(klass.grade_level, "grade_results"):
-            annual = _annual_of(school_id, year.id, klass.id, members)
+            curricula = curricula_of.get(klass.id, [])
             for sid in members:
-                suggestion = rules.suggest_result(annual.get(sid, {}))
+                marks = grades.annual.get((year.id, sid), {})
+                suggestion = rules.suggest_result({cid: marks.get(cid) for cid in curricula})
                 if suggestion.result is None:
                     continue
-                row = GradeResult(
-                    school_id=school_id,
-                    school_year_id=year.id,
-                    class_id=klass.id,
-                    student_id=sid,
-                    initial=suggestion.result,
-                    author_id=klass.class_teacher_id,
-                )
-                row.subjects = [
-                    GradeResultSubject(school_id=school_id, curriculum_id=c, session1_grade=4)
+                subjects = [
+                    dict(
+                        school_id=school_id,
+                        grade_result_id=next_id,
+                        curriculum_id=c,
+                        session1_grade=4,
+                    )
                     for c in suggestion.retake
                 ]
-                if suggestion.retake:
-                    row.final = year_results.suggested_final(row) or rules.RESULT_COMPLETES
-                db.session.add(row)
-    db.session.flush()
-
-
-def _annual_of(
-    school_id: int, year_id: int, class_id: int, members: list[int]
-) -> dict[int, dict[int, int | None]]:
-    curricula = list(
-        db.session.scalars(sa.select(Curriculum.id).where(Curriculum.class_id == class_id))
-    )
-    out: dict[int, dict[int, int | None]] = {sid: dict.fromkeys(curricula) for sid in members}
-    for sid, cid, value in db.session.execute(
-        sa.select(Grade.student_id, Grade.curriculum_id, Grade.value).where(
-            Grade.school_id == school_id,
-            Grade.school_year_id == year_id,
-            Grade.kind == GradeKind.ANNUAL,
-            Grade.curriculum_id.in_(curricula or [0]),
-            Grade.value.is_not(None),
+                final = None
+                if suggestion.retake:  # the use-case's own rule, on an unsaved row
+                    sketch = GradeResult(
+                        subjects=[
+                            GradeResultSubject(**{**r, "grade_result_id": None}) for r in subjects
+                        ]
+                    )
+                    final = year_results.suggested_final(sketch) or rules.RESULT_COMPLETES
+                results.append(
+                    dict(
+                        id=next_id,
+                        school_id=school_id,
+                        school_year_id=year.id,
+                        class_id=klass.id,
+                        student_id=sid,
+                        initial=suggestion.result,
+                        final=final,
+                        author_id=klass.class_teacher_id,
+                    )
+                )
+                retakes += subjects
+                next_id += 1
+    # in bulk: a few hundred rows a school, where the ORM's unit of work took most of the step
+    write_dicts(FirstGradeResult, firsts)
+    write_dicts(GradeResult, results)
+    write_dicts(GradeResultSubject, retakes)
+    if results and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('grade_result', 'id'), :v, false)"),
+            {"v": next_id},
         )
-    ):
-        if sid in out:
-            out[sid][cid] = int(value)
-    return out
