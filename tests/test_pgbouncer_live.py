@@ -86,16 +86,20 @@ def _hammer(app: Flask) -> list[BaseException]:
     return failures
 
 
+def _app_through(bounced: tuple[str, str], tmp_path: Path, setting: bool) -> Flask:
+    """The app on PgBouncer's URL, one pooled connection per client thread."""
+    return make_app(
+        bounced[1],
+        tmp_path / "app",
+        DB_PGBOUNCER=setting,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS, "max_overflow": 0},
+    )
+
+
 def test_the_app_works_through_pgbouncer_with_the_setting(
     bounced: tuple[str, str], tmp_path: Path
 ) -> None:
-    _direct, through = bounced
-    app = make_app(
-        through,
-        tmp_path / "app",
-        DB_PGBOUNCER=True,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS, "max_overflow": 0},
-    )
+    app = _app_through(bounced, tmp_path, True)
     assert _hammer(app) == []
     with app.app_context():
         # the search path came from the pool's connect_query, not from a startup parameter
@@ -109,14 +113,7 @@ def test_the_app_works_through_pgbouncer_with_the_setting(
 def test_without_the_setting_prepared_statements_break(
     bounced: tuple[str, str], tmp_path: Path
 ) -> None:
-    _direct, through = bounced
-    app = make_app(
-        through,
-        tmp_path / "app",
-        DB_PGBOUNCER=False,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS, "max_overflow": 0},
-    )
-    failures = _hammer(app)
+    failures = _hammer(_app_through(bounced, tmp_path, False))
     assert failures, "expected prepared-statement clashes through transaction pooling"
     text = " ".join(str(f) for f in failures)
     assert "prepared statement" in text, text[:500]
