@@ -20,6 +20,7 @@ from models import FirstGradeResult
 from models import GradeResult
 from models import GradeResultSubject
 from models import PgAttendance
+from models import PgResult
 from models import Sanction
 from models import Subject
 from models import db
@@ -108,10 +109,31 @@ def year_results_by_student(
     school_id: int, year_id: int, in_set: Callable[[Any], Any]
 ) -> dict[int, dict[str, Any]]:
     """Per pupil the year's result for the phone line: first grade's overall result
-    (``{"kind": "first_grade", "qualitative": 2–6 | None, "special": 1–3 | None}``) or the
+    (``{"kind": "first_grade", "qualitative": 2–6 | None, "special": 1–3 | None}``), the
     annual result (``{"kind": "annual", "initial": 1–3, "final": 1 | 3 | None, "subjects":
-    [spoken names of the retake subjects]}``); a pupil without a result is absent."""
+    [spoken names of the retake subjects]}``) or a preparatory group's results by subject
+    (``{"kind": "pg", "subjects": [{"name", "start", "end"}]}``, the texts as written, in the
+    subjects' order); a pupil without a result is absent."""
     out: dict[int, dict[str, Any]] = {}
+    for sid, spoken, name, start, end in db.session.execute(
+        sa.select(
+            PgResult.student_id,
+            Subject.spoken_name,
+            Subject.name,
+            PgResult.start_result,
+            PgResult.end_result,
+        )
+        .join(Subject, Subject.id == PgResult.subject_id)
+        .where(
+            PgResult.school_id == school_id,
+            PgResult.school_year_id == year_id,
+            in_set(PgResult.student_id),
+            sa.or_(PgResult.start_result != "", PgResult.end_result != ""),
+        )
+        .order_by(PgResult.student_id, Subject.name, PgResult.id)
+    ):
+        entry = out.setdefault(sid, {"kind": "pg", "subjects": []})
+        entry["subjects"].append({"name": spoken or name, "start": start, "end": end})
     for sid, qualitative, special in db.session.execute(
         sa.select(
             FirstGradeResult.student_id, FirstGradeResult.qualitative, FirstGradeResult.special

@@ -33,7 +33,7 @@ Payload (JSON; decimals as strings "5.25", dates ISO, datetimes naive UTC ISO)::
      "remarks": [{"kind", "text", "date", "subject"}],           # newest first, at most 10
      "sanctions": [{"kind", "date", "cancelled"}],               # the year's, newest first
      "notes": [{"date", "text", "about_child"}],  # class-book notes, newest first, at most 5
-     "year_result": {"kind": "first_grade"|"annual", …} | None,  # record_read.year_results_…
+     "year_result": {"kind": "first_grade"|"annual"|"pg", …} | None,  # record_read.year_re…
      "events": [{"kind", "title", "date", "time", "subject", "school_wide"}],  # coming, with
                                              # the planned tests (kind control / classwork)
      "meetings": [{"date", "time", "place", "topic", "school_wide"}],          # coming
@@ -97,7 +97,7 @@ from models import TimetableSlot
 from models import db
 from models import utcnow
 
-PAYLOAD_VERSION = 10  # 3: subject figures are the set term grade, else the forecast;
+PAYLOAD_VERSION = 11  # 3: subject figures are the set term grade, else the forecast;
 # 4: grades I–III carry their marks counted per subject (``marks``) for the phone line;
 # 5: the class's homework not yet due (``homework``);
 # 6: ``events`` holds the class's planned tests too (kind control/classwork, the tests schedule);
@@ -105,6 +105,7 @@ PAYLOAD_VERSION = 10  # 3: subject figures are the set term grade, else the fore
 # 8: ``pg_days``, a preparatory group's daily attendance (None for a class with lessons)
 # 9: ``notes``, the class book's notes about the pupil or the whole class
 # 10: ``year_result``, first grade's overall result or the annual result (V–XII)
+# 11: ``year_result`` also a preparatory group's results by subject (kind ``pg``)
 LATEST_GRADES = 30
 RECENT_ABSENCES = 30
 LATEST_REMARKS = 10

@@ -171,7 +171,7 @@ def save_pg_results(
                 student_id=sid,
                 subject_id=subject_id,
             )
-        commit_refreshed()
+        commit_refreshed((sid, klass.school_year_id) for sid in results)  # the phone's menu 3
         return changed
 
     return int(atomic(work))

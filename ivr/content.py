@@ -366,6 +366,8 @@ def year_result(result: dict[str, Any] | None) -> list[str]:
     полага поправителни изпити по математика.") and, after the retakes, the final one."""
     if not result:
         return []
+    if result.get("kind") == "pg":
+        return pg_results(result.get("subjects", []))
     if result.get("kind") == "first_grade":
         if result.get("qualitative") in QUALITATIVE_GRADES:
             word = QUALITATIVE_GRADES[result["qualitative"]]
@@ -391,11 +393,60 @@ def year_result(result: dict[str, Any] | None) -> list[str]:
     return out
 
 
+PG_RESULT_SPOKEN = 300  # characters of one result read out; the whole text is in the portal
+
+
+def _cut(text: str) -> tuple[str, bool]:
+    """A result's text for speech: whole up to :data:`PG_RESULT_SPOKEN` characters, else cut at
+    the last sentence (or word) end before it; says whether it was cut."""
+    text = " ".join(text.split())
+    if len(text) <= PG_RESULT_SPOKEN:
+        return text, False
+    head = text[:PG_RESULT_SPOKEN]
+    end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+    return (head[: end + 1] if end > 0 else head.rsplit(" ", 1)[0]), True
+
+
+def pg_results(subjects: list[dict[str, Any]]) -> list[str]:
+    """A preparatory group's results by subject (образователно направление): the end of the
+    year's once written, else the start's; a long text is cut at a sentence and the parent is
+    told that the whole of it is in the portal."""
+    out: list[str] = []
+    cut_any = False
+    for s in subjects:
+        when, text = (
+            ("в края на годината", s.get("end"))
+            if s.get("end")
+            else (
+                "в началото на годината",
+                s.get("start"),
+            )
+        )
+        if not text:
+            continue
+        said, cut = _cut(text)
+        cut_any = cut_any or cut
+        out.append(_sentence(f"{speakable(s['name'])}, {when}: {speakable(said)}"))
+    if not out:
+        return []
+    out.insert(0, "Резултати от подготвителната група.")
+    if cut_any:
+        out.append("Целият текст на резултатите е в портала.")
+    return out
+
+
 def averages(summary: dict[str, Any], today: dt.date) -> list[str]:
     """Menu 3: the year's result once entered (:func:`year_result`), then the overall average
     and each subject's figure (IV–XII); in grades I–III the term's marks counted, in all and per
-    subject, never averaged."""
-    return year_result(summary.get("year_result")) + _term_figures(summary)
+    subject, never averaged; a preparatory group has no grades, only its results (at the start
+    and at the end of the year)."""
+    said = year_result(summary.get("year_result"))
+    if summary.get("pg_days") is not None:
+        return said or [
+            "В подготвителната група не се пишат оценки. Резултатите на детето се вписват в "
+            "началото и в края на учебната година."
+        ]
+    return said + _term_figures(summary)
 
 
 def _term_figures(summary: dict[str, Any]) -> list[str]:

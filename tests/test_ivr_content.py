@@ -568,3 +568,75 @@ def test_year_result_is_said_in_menu_3(result: dict[str, Any] | None, said: list
     assert spoken[len(said)].startswith("Среден успех:")
     for line in spoken:
         ensure_no_digits(line)
+
+
+# --- menu 3 of a preparatory group: its results, never grades ------------------------------------
+LONG = "Разпознава цветовете и формите. " * 12  # 384 characters: cut at a sentence before 300
+
+
+@pytest.mark.parametrize(
+    ("subjects", "said"),
+    [
+        ([], []),  # nothing written yet
+        ([{"name": "Математика", "start": "", "end": ""}], []),  # emptied texts
+        (
+            [{"name": "Математика", "start": "Брои до 5.", "end": ""}],  # only the start's
+            [
+                "Резултати от подготвителната група.",
+                "Математика, в началото на годината: Брои до пет.",
+            ],
+        ),
+        (
+            [{"name": "Български език и литература", "start": "Разказва.", "end": "Чете букви."}],
+            [  # the end of the year's wins over the start's
+                "Резултати от подготвителната група.",
+                "Български език и литература, в края на годината: Чете букви.",
+            ],
+        ),
+        (
+            [
+                {"name": "Математика", "start": "", "end": "Брои до 10 и обратно"},  # no full stop
+                {"name": "Околен свят", "start": "Назовава сезоните.", "end": ""},
+            ],
+            [
+                "Резултати от подготвителната група.",
+                "Математика, в края на годината: Брои до десет и обратно.",
+                "Околен свят, в началото на годината: Назовава сезоните.",
+            ],
+        ),
+    ],
+)
+def test_a_preparatory_group_s_results_are_said(
+    subjects: list[dict[str, str]], said: list[str]
+) -> None:
+    result = {"kind": "pg", "subjects": subjects}
+    assert content.year_result(result) == said
+    for line in said:
+        ensure_no_digits(line)
+
+
+def test_a_long_result_is_cut_at_a_sentence_and_the_portal_named() -> None:
+    said = content.pg_results([{"name": "Околен свят", "start": "", "end": LONG}])
+    assert said[0] == "Резултати от подготвителната група."
+    body = said[1].removeprefix("Околен свят, в края на годината: ")
+    assert body.endswith("формите.") and len(body) <= content.PG_RESULT_SPOKEN
+    assert said[-1] == "Целият текст на резултатите е в портала."
+    # exactly at the limit it is said whole, without the note
+    whole = content.pg_results([{"name": "Околен свят", "end": "а" * content.PG_RESULT_SPOKEN}])
+    assert len(whole) == 2 and whole[1].endswith("а.")
+    # one long word without a sentence end is cut at a word
+    words = content.pg_results([{"name": "Околен свят", "end": "дума " * 100}])
+    assert words[1].endswith("дума.") and words[-1].startswith("Целият текст")
+
+
+def test_menu_3_of_a_preparatory_group_says_results_or_that_there_are_no_grades() -> None:
+    group = payload(overall=None, subjects=[], pg_days={"recent": []})
+    assert content.averages(group, WED) == [
+        "В подготвителната група не се пишат оценки. Резултатите на детето се вписват в "
+        "началото и в края на учебната година."
+    ]
+    group["year_result"] = {"kind": "pg", "subjects": [{"name": "Математика", "end": "Брои."}]}
+    assert content.averages(group, WED) == [
+        "Резултати от подготвителната група.",
+        "Математика, в края на годината: Брои.",
+    ]

@@ -30,6 +30,7 @@ from models import GradeResult
 from models import PgAttendance
 from models import SchoolClass
 from models import StaffUser
+from models import Subject
 from models import db
 from tests.conftest import csrf_from
 from tests.conftest import form_post
@@ -180,6 +181,12 @@ def test_staff_pages_of_the_group(demo_client, demo_app) -> None:
     assert r.status_code == 302
     row = year_results.pg_results_of(1, klass.id)[(kids[0], subject_id)]
     assert (row.start_result, row.end_result) == ("Разказва.", "Чете букви.")
+    # the phone's menu 3 says it at once (the save refreshed the child's read model)
+    subject = db.session.get(Subject, subject_id)
+    said = content.averages(summary.get_summary(kids[0], klass.school_year_id), TODAY)
+    assert said[0] == "Резултати от подготвителната група."
+    assert f"{subject.spoken_name or subject.name}, в края на годината: Чете букви." in said
+    assert not any(line.startswith("Среден успех") for line in said)
     # a ПГ group has no lesson register and no absences page
     assert demo_client.get(f"/staff/classes/{klass.id}/absences").status_code == 404
     # a teacher of another class sees none of it
@@ -369,7 +376,7 @@ def test_the_phone_says_the_year_s_result(demo_app) -> None:
     me = teacher_of(klass)
     year_results.confirm_suggestions(me, klass.id)
     got = summary.get_summary(kids[0], klass.school_year_id)
-    assert got["v"] == summary.PAYLOAD_VERSION == 10
+    assert got["v"] == summary.PAYLOAD_VERSION == 11
     assert content.averages(got, TODAY)[0] == "Годишен резултат: завършва класа."
     name = first.subject.spoken_name or first.subject.name
     said = content.averages(summary.get_summary(kids[1], klass.school_year_id), TODAY)
