@@ -355,6 +355,39 @@ _CREATE = (
     )
     .returning(*_RECORD_COLUMNS)
 )
+# what a step writes back: the call's state and answer (and who it is about, once known)
+_STEP_COLUMNS = (
+    "state",
+    "data",
+    "failures",
+    "menus",
+    "step",
+    "last_request_key",
+    "last_response",
+    "updated_at",
+    "school_id",
+    "guardian_id",
+    "student_id",
+)
+
+
+def _step_update(ends: bool, async_commit: bool) -> sa.Update:
+    """The UPDATE of a step (built once per kind): ``ends`` also marks the call completed;
+    ``async_commit`` lets its commit skip the WAL flush (PostgreSQL, see :func:`handle_step`)."""
+    values = {name: sa.bindparam(f"v_{name}") for name in _STEP_COLUMNS}
+    if ends:
+        values["status"] = sa.bindparam("v_status")
+    update = sa.update(_CS).where(_CS.c.id == sa.bindparam("v_id")).values(**values)
+    if async_commit:
+        # set_config(…, is_local => true) is SET LOCAL, evaluated for the one locked row inside
+        # the same statement: no extra round trip
+        update = update.where(
+            sa.func.set_config("synchronous_commit", "off", sa.true()).is_not(None)
+        )
+    return update
+
+
+_STEP_UPDATES = {(e, a): _step_update(e, a) for e in (False, True) for a in (False, True)}
 # the guardians of a pupil who have a PIN, with their link to the pupil (all, or one of them)
 _PIN_HOLDERS = (
     sa.select(
@@ -463,7 +496,7 @@ def handle_step(
     if record.last_request_key == key and record.last_response:
         db.session.rollback()
         return record.last_response  # a retry: the same answer, nothing counted twice
-    before = (record.school_id, record.guardian_id, record.student_id, record.failures)
+    failures_before = record.failures
     state = flow.CallState(
         name=record.state,
         data=json.loads(json.dumps(record.data or {})),
@@ -479,32 +512,31 @@ def handle_step(
     reply = flow.advance(state, event, services)
     step = (record.step or 0) + 1
     xml = render(reply, step + 1)
-    values: dict[str, Any] = {
-        "state": state.name,
-        "data": state.data,
-        "failures": state.failures,
-        "menus": state.menus,
-        "step": step,
-        "last_request_key": key,
-        "last_response": xml,
-        "updated_at": utcnow(),
+    ends = state.name == "end"
+    params: dict[str, Any] = {
+        "v_id": record.id,
+        "v_state": state.name,
+        "v_data": state.data,
+        "v_failures": state.failures,
+        "v_menus": state.menus,
+        "v_step": step,
+        "v_last_request_key": key,
+        "v_last_response": xml,
+        "v_updated_at": utcnow(),
+        # who the call is about (the services set them on the record once the caller is known)
+        "v_school_id": record.school_id,
+        "v_guardian_id": record.guardian_id,
+        "v_student_id": record.student_id,
     }
-    after = (record.school_id, record.guardian_id, record.student_id)
-    if after != before[:3]:
-        values.update(school_id=after[0], guardian_id=after[1], student_id=after[2])
-    if state.name == "end":
-        values["status"] = "completed"
-    update = sa.update(_CS).where(_CS.c.id == record.id).values(**values)
-    if state.failures == before[3] and db.session.get_bind().dialect.name == "postgresql":
-        # Only call state changes in this step (no failure counted): its commit need not wait
-        # for the WAL flush. A crash may lose the last instants of a call's state, never a
-        # failure count (PostgreSQL "asynchronous commit": no corruption, only the latest
-        # commits at risk). set_config(…, is_local => true) is SET LOCAL, evaluated for the one
-        # locked row inside the same statement: no extra round trip.
-        update = update.where(
-            sa.func.set_config("synchronous_commit", "off", sa.true()).is_not(None)
-        )
-    db.session.execute(update)
+    if ends:
+        params["v_status"] = "completed"
+    # Only call state changes in a step without a new failure: its commit need not wait for the
+    # WAL flush. A crash may lose the last instants of a call's state, never a failure count
+    # (PostgreSQL "asynchronous commit": no corruption, only the latest commits at risk).
+    async_commit = (
+        state.failures == failures_before and db.session.get_bind().dialect.name == "postgresql"
+    )
+    db.session.execute(_STEP_UPDATES[ends, async_commit], params)
     db.session.commit()
     return xml
 
