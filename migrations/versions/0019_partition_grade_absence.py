@@ -209,27 +209,23 @@ def _rebuild(conn: sa.Connection, table: str, partitioned: bool) -> None:
         raise RuntimeError(f"{table}: constraints or indexes differ: {after ^ shape['names']}")
 
 
-def upgrade():
+def _switch(partitioned: bool) -> None:
+    """Rebuild each table that is not yet as asked (partitioned or plain); PostgreSQL only."""
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return
     for table in TABLES:
-        partitioned = conn.scalar(
+        now = conn.scalar(
             sa.text("SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(:t)"),
             {"t": table},
         )
-        if not partitioned:
-            _rebuild(conn, table, partitioned=True)
+        if bool(now) != partitioned:
+            _rebuild(conn, table, partitioned=partitioned)
+
+
+def upgrade():
+    _switch(partitioned=True)
 
 
 def downgrade():
-    conn = op.get_bind()
-    if conn.dialect.name != "postgresql":
-        return
-    for table in TABLES:
-        partitioned = conn.scalar(
-            sa.text("SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(:t)"),
-            {"t": table},
-        )
-        if partitioned:
-            _rebuild(conn, table, partitioned=False)
+    _switch(partitioned=False)
