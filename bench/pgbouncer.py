@@ -21,18 +21,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bench._common import free_port
+
 BINARY = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 
 def available() -> bool:
     return os.path.exists(BINARY)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start(
@@ -45,7 +40,7 @@ def start(
     if not available():
         raise RuntimeError("pgbouncer is not installed (apt-get install -y pgbouncer)")
     target = make_url(url)
-    port = _free_port()
+    port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="belezhnik-pgbouncer-"))
     user = target.username or "postgres"
     (folder / "userlist.txt").write_text(f'"{user}" ""\n')

@@ -16,6 +16,7 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 
+from gradebook import rules
 from gradebook.core import Actor
 from gradebook.core import Invalid
 from gradebook.core import atomic
@@ -33,10 +34,11 @@ from models import db
 from notify import contacts
 from notify import timing
 
-THRESHOLD_MAX = Decimal("5")  # more than 5 weighted unexcused hours a month stops the benefit
-PG_DAYS_MAX = 3  # more than 3 unexcused days a month, for a ПГ child
-EXCUSE_DAYS_YEAR_MAX = 15
-EXCUSE_DAYS_IN_ROW_MAX = 5
+# the law's limits (gradebook.rules.absences): a school may warn earlier and allow fewer days
+THRESHOLD_MAX = rules.DEFAULT_MONTHLY_THRESHOLD  # weighted unexcused hours a month (АСП)
+PG_DAYS_MAX = 3  # unexcused days a month of a ПГ child (School.pg_absence_threshold_days)
+EXCUSE_DAYS_YEAR_MAX = rules.PARENT_EXCUSE_MAX_YEAR
+EXCUSE_DAYS_IN_ROW_MAX = rules.PARENT_EXCUSE_MAX_IN_ROW
 
 
 def school_of(actor: Actor) -> School:

@@ -65,6 +65,8 @@ def test_admin_saves_every_setting_and_it_is_audited(
     page = demo_client.get(URL).get_data(as_text=True)
     assert "Настройки на училището" in page and school.neispuo_code in page
     assert 'value="5,0"' in page  # the threshold with a decimal comma
+    assert "Над 5 неизвинени часа" in page and "над 3 неизвинени дни" in page  # the law's limits
+    assert 'max="15"' in page and 'max="5"' in page and 'max="3"' in page
     response = _post(demo_client, {**GOOD, "neispuo_code": "9999999", "info_phone": "+35929999999"})
     assert response.status_code == 302
     db.session.expire_all()
